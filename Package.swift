@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ReferralGateway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "AMQP", targets: ["AMQP"]),
+        .library(name: "Contracts", targets: ["Contracts"]),
+        .executable(name: "refgw", targets: ["refgw"]),
+        .executable(name: "amqp-bench", targets: ["amqp-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // rabbitmq-c from Debian's librabbitmq-dev.
+        .systemLibrary(
+            name: "CRabbitMQ",
+            pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev", "libssl-dev"])]
+        ),
+        // Swift API over rabbitmq-c: connection, topology, publisher with confirms, consumer.
+        .target(
+            name: "AMQP",
+            dependencies: [
+                "CRabbitMQ",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The public interface in Swift: envelope, message types, URC, signing, trust store, reason codes.
+        .target(
+            name: "Contracts",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Administrators' command-line tool.
+        .executableTarget(
+            name: "refgw",
+            dependencies: [
+                "AMQP", "Contracts",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Prints publish-with-confirms and consume+ack throughput on a quorum queue.
+        .executableTarget(
+            name: "amqp-bench",
+            dependencies: [
+                "AMQP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "AMQPTests", dependencies: ["AMQP", "Contracts"]),
+        .testTarget(name: "ContractsTests", dependencies: ["Contracts"]),
+    ]
+)

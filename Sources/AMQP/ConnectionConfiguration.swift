@@ -1,0 +1,175 @@
+import Foundation
+
+/// Where and how to connect to the broker; built from an `amqp://` or `amqps://` URL.
+public struct AMQPConnectionConfiguration: Sendable, Equatable {
+    /// TLS settings for `amqps` connections.
+    public struct TLS: Sendable, Equatable {
+        /// PEM file of the certificate authority that signed the broker's certificate.
+        public var caCertificatePath: String?
+        /// PEM client certificate and key, for brokers that require client certificates.
+        public var clientCertificatePath: String?
+        public var clientKeyPath: String?
+        /// Verify the broker's certificate chain (never turn off outside a test).
+        public var verifyPeer: Bool
+        /// Verify that the certificate names the host connected to.
+        public var verifyHostname: Bool
+
+        public init(caCertificatePath: String? = nil, clientCertificatePath: String? = nil,
+                    clientKeyPath: String? = nil, verifyPeer: Bool = true, verifyHostname: Bool = true) {
+            self.caCertificatePath = caCertificatePath
+            self.clientCertificatePath = clientCertificatePath
+            self.clientKeyPath = clientKeyPath
+            self.verifyPeer = verifyPeer
+            self.verifyHostname = verifyHostname
+        }
+    }
+
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var password: String
+    public var vhost: String
+    /// Heartbeat interval asked of the broker, in seconds (0 disables heartbeats).
+    public var heartbeat: Int
+    /// Limit for opening the socket, the TLS handshake and the login, in seconds.
+    public var connectTimeout: Double
+    /// TLS settings; nil for plain TCP.
+    public var tls: TLS?
+    /// Name the connection shows in the broker's management tools.
+    public var connectionName: String?
+
+    public init(host: String = "localhost", port: Int? = nil, user: String = "guest", password: String = "guest",
+                vhost: String = "/", heartbeat: Int = 30, connectTimeout: Double = 10, tls: TLS? = nil,
+                connectionName: String? = nil) {
+        self.host = host
+        self.port = port ?? (tls == nil ? 5672 : 5671)
+        self.user = user
+        self.password = password
+        self.vhost = vhost
+        self.heartbeat = heartbeat
+        self.connectTimeout = connectTimeout
+        self.tls = tls
+        self.connectionName = connectionName
+    }
+
+    /// Parses `amqp[s]://user:password@host:port/vhost?heartbeat=30&connection_timeout=10000&cacertfile=...`.
+    ///
+    /// Query keys follow RabbitMQ's URI query parameters: `heartbeat` (s), `connection_timeout` (ms),
+    /// `cacertfile`, `certfile`, `keyfile`, `verify` (`verify_peer` or `verify_none`), `server_name_indication`
+    /// (`disable` turns off host name checking). An empty path means the default vhost `/`.
+    public init(url: String) throws(AMQPError) {
+        guard let schemeEnd = url.range(of: "://") else {
+            throw .invalidURL("'\(Self.redacted(url))' has no scheme")
+        }
+        let scheme = url[..<schemeEnd.lowerBound].lowercased()
+        guard scheme == "amqp" || scheme == "amqps" else {
+            throw .invalidURL("unsupported scheme '\(scheme)'")
+        }
+        var rest = Substring(url[schemeEnd.upperBound...])
+        var query = Substring("")
+        if let q = rest.firstIndex(of: "?") {
+            query = rest[rest.index(after: q)...]
+            rest = rest[..<q]
+        }
+        var path = Substring("")
+        if let slash = rest.firstIndex(of: "/") {
+            path = rest[rest.index(after: slash)...]
+            rest = rest[..<slash]
+        }
+        var user = "guest", password = "guest"
+        if let at = rest.lastIndex(of: "@") {
+            let userinfo = rest[..<at]
+            rest = rest[rest.index(after: at)...]
+            let parts = userinfo.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let u = Self.percentDecoded(parts[0]) else { throw .invalidURL("bad percent-encoding in the user name") }
+            user = u
+            if parts.count == 2 {
+                guard let p = Self.percentDecoded(parts[1]) else { throw .invalidURL("bad percent-encoding in the password") }
+                password = p
+            }
+        }
+        var host: Substring
+        var portText: Substring?
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else { throw .invalidURL("unclosed '[' in an IPv6 host") }
+            host = rest[rest.index(after: rest.startIndex)..<close]
+            let after = rest[rest.index(after: close)...]
+            if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty {
+                throw .invalidURL("unexpected '\(after)' after the IPv6 host")
+            }
+        } else if let colon = rest.lastIndex(of: ":") {
+            host = rest[..<colon]
+            portText = rest[rest.index(after: colon)...]
+        } else {
+            host = rest
+        }
+        guard !host.isEmpty else { throw .invalidURL("no host") }
+        guard host.allSatisfy({ $0.isLetter || $0.isNumber || "-._:".contains($0) }) else {
+            throw .invalidURL("'\(host)' is not a host name")
+        }
+        var port: Int?
+        if let portText {
+            guard let p = Int(portText), (1...65535).contains(p) else { throw .invalidURL("'\(portText)' is not a port number") }
+            port = p
+        }
+        guard let vhostDecoded = Self.percentDecoded(path) else { throw .invalidURL("bad percent-encoding in the vhost") }
+        let vhost = vhostDecoded.isEmpty ? "/" : vhostDecoded
+
+        var tls: TLS? = scheme == "amqps" ? TLS() : nil
+        var heartbeat = 30
+        var timeout = 10.0
+        for pair in query.split(separator: "&") where !pair.isEmpty {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = String(kv[0])
+            guard let value = kv.count == 2 ? Self.percentDecoded(kv[1]) : "" else {
+                throw .invalidURL("bad percent-encoding in query parameter '\(key)'")
+            }
+            switch key {
+            case "heartbeat":
+                guard let h = Int(value), h >= 0 else { throw .invalidURL("heartbeat '\(value)' is not a number of seconds") }
+                heartbeat = h
+            case "connection_timeout":
+                guard let ms = Double(value), ms > 0 else { throw .invalidURL("connection_timeout '\(value)' is not a number of milliseconds") }
+                timeout = ms / 1000
+            case "cacertfile", "certfile", "keyfile", "verify", "server_name_indication":
+                guard tls != nil else { throw .invalidURL("'\(key)' needs an amqps:// URL") }
+                switch key {
+                case "cacertfile": tls?.caCertificatePath = value
+                case "certfile": tls?.clientCertificatePath = value
+                case "keyfile": tls?.clientKeyPath = value
+                case "verify":
+                    guard value == "verify_peer" || value == "verify_none" else {
+                        throw .invalidURL("verify must be verify_peer or verify_none, not '\(value)'")
+                    }
+                    tls?.verifyPeer = value == "verify_peer"
+                    if value == "verify_none" { tls?.verifyHostname = false }
+                default: tls?.verifyHostname = value != "disable"
+                }
+            default:
+                throw .invalidURL("unknown query parameter '\(key)'")
+            }
+        }
+        if let t = tls, (t.clientCertificatePath == nil) != (t.clientKeyPath == nil) {
+            throw .invalidURL("certfile and keyfile must be given together")
+        }
+        self.init(host: String(host), port: port, user: user, password: password, vhost: vhost,
+                  heartbeat: heartbeat, connectTimeout: timeout, tls: tls)
+    }
+
+    /// The URL with the password hidden, safe for logs and error messages.
+    public var redactedURL: String {
+        let scheme = tls == nil ? "amqp" : "amqps"
+        let h = host.contains(":") ? "[\(host)]" : host
+        let v = vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? vhost
+        return "\(scheme)://\(user):***@\(h):\(port)/\(v)"
+    }
+
+    private static func redacted(_ url: String) -> String {
+        guard let at = url.lastIndex(of: "@") else { return url }
+        return "***" + url[at...]
+    }
+
+    private static func percentDecoded(_ s: Substring) -> String? {
+        s.contains("%") ? String(s).removingPercentEncoding : String(s)
+    }
+}
