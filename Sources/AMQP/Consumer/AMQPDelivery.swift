@@ -1,0 +1,64 @@
+import Foundation
+
+/// A message handed out by an `AMQPConsumer`; settle it exactly once with `ack`, `nack` or `reject`.
+///
+/// Settling is non-blocking: it is queued for the consumer's thread. If the connection was lost since the
+/// message was delivered, settling does nothing and the broker delivers the message again (`redelivered`).
+public struct AMQPDelivery: Sendable {
+    public let exchange: String
+    public let routingKey: String
+    /// True when the broker delivered this message before (to this or another consumer) without an ack.
+    public let redelivered: Bool
+    public let properties: AMQPProperties
+    public let body: Data
+    public let deliveryTag: UInt64
+    let generation: Int
+    let settler: ConsumerCore?
+
+    /// Tells the broker the message was handled and may be forgotten. Call only after its effect is stored.
+    public func ack() { settler?.settle(Settlement(generation: generation, tag: deliveryTag, kind: .ack)) }
+
+    /// Gives the message back: requeued, or (default) dead-lettered if the queue has a dead-letter exchange.
+    public func nack(requeue: Bool = false) {
+        settler?.settle(Settlement(generation: generation, tag: deliveryTag, kind: .nack(requeue: requeue)))
+    }
+
+    /// Refuses the message: requeued, or (default) dead-lettered with reason `rejected`.
+    public func reject(requeue: Bool = false) {
+        settler?.settle(Settlement(generation: generation, tag: deliveryTag, kind: .reject(requeue: requeue)))
+    }
+
+    /// The `x-death` entries RabbitMQ adds when it dead-letters a message, newest first.
+    public var deaths: [AMQPDeath] {
+        (properties.headers["x-death"]?.arrayValue ?? []).compactMap { $0.tableValue.map(AMQPDeath.init) }
+    }
+}
+
+/// One entry of RabbitMQ's `x-death` header: why, where from and how often a message was dead-lettered.
+public struct AMQPDeath: Sendable, Equatable {
+    /// `rejected`, `expired`, `maxlen` or `delivery_limit`.
+    public var reason: String
+    public var queue: String
+    public var exchange: String
+    public var routingKeys: [String]
+    public var count: Int64
+    /// Seconds since 1970 of the first death for this queue and reason.
+    public var time: UInt64?
+
+    init(_ t: AMQPFieldTable) {
+        reason = t["reason"]?.stringValue ?? ""
+        queue = t["queue"]?.stringValue ?? ""
+        exchange = t["exchange"]?.stringValue ?? ""
+        routingKeys = t["routing-keys"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        count = t["count"]?.intValue ?? 0
+        if case .timestamp(let ts) = t["time"] { time = ts } else { time = nil }
+    }
+}
+
+/// How a delivery was settled by the application.
+struct Settlement: Sendable {
+    enum Kind: Sendable, Equatable { case ack, nack(requeue: Bool), reject(requeue: Bool) }
+    var generation: Int
+    var tag: UInt64
+    var kind: Kind
+}

@@ -1,0 +1,56 @@
+import AMQP
+import Foundation
+import Testing
+
+/// The private broker that `scripts/test.sh` starts; its address comes from the environment it exports.
+enum TestBroker {
+    static func env(_ name: String) -> String {
+        guard let v = ProcessInfo.processInfo.environment[name], !v.isEmpty else {
+            fatalError("\(name) is not set: run the tests with scripts/test.sh, which starts a private RabbitMQ node")
+        }
+        return v
+    }
+
+    static var url: String { env("REFGW_AMQP_URL") }
+    static var configuration: AMQPConnectionConfiguration { try! AMQPConnectionConfiguration(url: url) }
+
+    /// A name no other test uses, so tests can run in parallel on one broker.
+    static func unique(_ prefix: String) -> String { "test.\(prefix).\(UUID().uuidString.prefix(8))" }
+
+    /// A quorum queue with at-least-once dead-lettering into its own dead-letter queue.
+    static func queueWithDeadLetters(_ prefix: String, deliveryLimit: Int? = nil)
+        -> (topology: AMQPTopology, queue: String, deadLetters: String, exchange: String) {
+        let exchange = unique("\(prefix).x"), dlx = unique("\(prefix).dlx")
+        let queue = unique("\(prefix).q"), dlq = unique("\(prefix).dlq")
+        let topology = AMQPTopology(
+            exchanges: [.init(exchange), .init(dlx, kind: .fanout)],
+            queues: [.reliable(queue, deadLetterExchange: dlx, deliveryLimit: deliveryLimit), .init(dlq)],
+            bindings: [.init(queue: queue, exchange: exchange, routingKey: queue), .init(queue: dlq, exchange: dlx, routingKey: "")])
+        return (topology, queue, dlq, exchange)
+    }
+
+    /// Starts a second private node for a test that restarts or stops its broker.
+    static func startPrivateNode() throws -> (directory: URL, url: String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("refgw-node-\(UUID().uuidString.prefix(6))")
+        try run(env("REFGW_BROKER_SCRIPT"), "start", dir.path)
+        let envText = try String(contentsOf: dir.appendingPathComponent("env"), encoding: .utf8)
+        let line = envText.split(separator: "\n").first { $0.hasPrefix("export REFGW_AMQP_URL=") }!
+        let url = line.split(separator: "=", maxSplits: 1)[1].trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+        return (dir, url)
+    }
+
+    static func run(_ arguments: String...) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = arguments
+        try p.run()
+        p.waitUntilExit()
+        if p.terminationStatus != 0 { throw AMQPError.library("\(arguments.joined(separator: " ")) failed") }
+    }
+}
+
+func message(_ id: String, to exchange: String, key: String, body: String = "{}") -> OutgoingMessage {
+    OutgoingMessage(exchange: exchange, routingKey: key,
+                    properties: AMQPProperties(contentType: "application/json", messageID: id),
+                    body: Data(body.utf8))
+}

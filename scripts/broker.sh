@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# A private RabbitMQ node for tests and the local demo: its own directory, its own ports (AMQP, AMQPS, Erlang
+# distribution and epmd), started without systemd, as DESIGN.md's CI rules ask.
+#
+#   broker.sh start DIR     start (creating DIR, ports, certificates and users on first use); writes DIR/env
+#   broker.sh stop DIR      stop the node and its epmd
+#   broker.sh restart DIR   stop then start with the same ports and data (messages on disk survive)
+#
+# DIR/env holds shell exports for clients: REFGW_AMQP_URL, REFGW_AMQPS_URL, REFGW_CA_FILE, ...
+set -euo pipefail
+cmd=${1:?usage: broker.sh start|stop|restart DIR}
+dir=${2:?usage: broker.sh start|stop|restart DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+bin=/usr/lib/rabbitmq/bin
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+init_node() {
+    mkdir -p "$dir"/{mnesia,log,home,certs}
+    dir=$(cd "$dir" && pwd)
+    local amqp amqps dist epmd pass
+    amqp=$(free_port); amqps=$(free_port); dist=$(free_port); epmd=$(free_port)
+    pass=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+    bash "$here/make-test-certs.sh" "$dir/certs"
+    cat > "$dir/node.env" <<ENV
+export RABBITMQ_NODENAME=refgw-$(basename "$dir" | tr -c 'a-zA-Z0-9\n' '-')-$$@localhost
+export RABBITMQ_NODE_PORT=$amqp
+export RABBITMQ_DIST_PORT=$dist
+export ERL_EPMD_PORT=$epmd
+export RABBITMQ_MNESIA_BASE=$dir/mnesia
+export RABBITMQ_LOG_BASE=$dir/log
+export RABBITMQ_PID_FILE=$dir/rabbitmq.pid
+export RABBITMQ_CONFIG_FILE=$dir/rabbitmq
+export RABBITMQ_ENABLED_PLUGINS_FILE=$dir/enabled_plugins
+export HOME=$dir/home
+REFGW_AMQPS_PORT=$amqps
+REFGW_ADMIN_PASSWORD=$pass
+ENV
+    # Only what the tests need; issue 6 replaces this with definitions generated from config/.
+    cat > "$dir/rabbitmq.conf" <<CONF
+listeners.tcp.1 = 127.0.0.1:$amqp
+listeners.ssl.1 = 127.0.0.1:$amqps
+ssl_options.cacertfile = $dir/certs/ca.pem
+ssl_options.certfile = $dir/certs/server.pem
+ssl_options.keyfile = $dir/certs/server-key.pem
+ssl_options.verify = verify_peer
+ssl_options.fail_if_no_peer_cert = false
+default_user = refgw-admin
+default_pass = $pass
+default_vhost = /
+loopback_users = none
+log.console = false
+log.file.level = warning
+CONF
+    echo '[].' > "$dir/enabled_plugins"
+}
+
+start_node() {
+    # shellcheck disable=SC1091
+    source "$dir/node.env"
+    setsid "$bin/rabbitmq-server" > "$dir/log/server.out" 2>&1 < /dev/null &
+    if ! "$bin/rabbitmqctl" wait --timeout 90 "$RABBITMQ_PID_FILE" > "$dir/log/wait.out" 2>&1; then
+        echo "broker.sh: the private RabbitMQ node did not start; see $dir/log/" >&2
+        tail -20 "$dir/log/server.out" >&2 || true
+        exit 1
+    fi
+}
+
+first_setup() {
+    # shellcheck disable=SC1091
+    source "$dir/node.env"
+    local ctl="$bin/rabbitmqctl -q"
+    $ctl add_vhost refgw-locked > /dev/null          # a vhost the admin user has no permission on
+    $ctl add_user refgw-nobody "nobody-$REFGW_ADMIN_PASSWORD" > /dev/null
+    touch "$dir/.initialised"
+}
+
+write_env() {
+    # shellcheck disable=SC1091
+    source "$dir/node.env"
+    cat > "$dir/env" <<ENV
+export REFGW_BROKER_DIR=$dir
+export REFGW_AMQP_URL='amqp://refgw-admin:$REFGW_ADMIN_PASSWORD@127.0.0.1:$RABBITMQ_NODE_PORT/%2f'
+export REFGW_AMQPS_URL='amqps://refgw-admin:$REFGW_ADMIN_PASSWORD@localhost:$REFGW_AMQPS_PORT/%2f'
+export REFGW_AMQP_PORT=$RABBITMQ_NODE_PORT
+export REFGW_AMQPS_PORT=$REFGW_AMQPS_PORT
+export REFGW_ADMIN_PASSWORD='$REFGW_ADMIN_PASSWORD'
+export REFGW_CA_FILE=$dir/certs/ca.pem
+export REFGW_OTHER_CA_FILE=$dir/certs/other-ca.pem
+export REFGW_CLIENT_CERT=$dir/certs/client.pem
+export REFGW_CLIENT_KEY=$dir/certs/client-key.pem
+export REFGW_BROKER_SCRIPT=$here/broker.sh
+ENV
+}
+
+stop_node() {
+    [ -f "$dir/node.env" ] || return 0
+    # shellcheck disable=SC1091
+    source "$dir/node.env"
+    if [ -f "$RABBITMQ_PID_FILE" ]; then
+        "$bin/rabbitmqctl" -q stop "$RABBITMQ_PID_FILE" > /dev/null 2>&1 || kill "$(cat "$RABBITMQ_PID_FILE")" 2>/dev/null || true
+        rm -f "$RABBITMQ_PID_FILE"
+    fi
+    epmd -port "$ERL_EPMD_PORT" -kill > /dev/null 2>&1 || true
+}
+
+case $cmd in
+    start)
+        [ -f "$dir/node.env" ] || init_node
+        dir=$(cd "$dir" && pwd)
+        start_node
+        [ -f "$dir/.initialised" ] || first_setup
+        write_env
+        ;;
+    stop) stop_node ;;
+    restart) stop_node; start_node ;;
+    *) echo "broker.sh: unknown command '$cmd' (start, stop or restart)" >&2; exit 2 ;;
+esac
