@@ -1,6 +1,9 @@
 import AMQP
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The private broker that `scripts/test.sh` starts; its address comes from the environment it exports.
 enum TestBroker {
@@ -39,13 +42,18 @@ enum TestBroker {
         return (dir, url)
     }
 
+    /// Runs a bash script to completion (posix_spawn and waitpid: Foundation's `Process.waitUntilExit` can
+    /// hang when called from a test's concurrency thread on Linux).
     static func run(_ arguments: String...) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = arguments
-        try p.run()
-        p.waitUntilExit()
-        if p.terminationStatus != 0 { throw AMQPError.library("\(arguments.joined(separator: " ")) failed") }
+        let argv = (["/bin/bash"] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, "/bin/bash", nil, nil, argv, environ) == 0 else {
+            throw AMQPError.library("cannot start \(arguments.joined(separator: " "))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        if status != 0 { throw AMQPError.library("\(arguments.joined(separator: " ")) failed (status \(status))") }
     }
 }
 

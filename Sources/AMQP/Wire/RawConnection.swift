@@ -41,12 +41,9 @@ final class RawConnection {
         self.configuration = configuration
         guard let state = amqp_new_connection() else { throw .library("cannot allocate a connection") }
         self.state = state
-        do {
-            try open()
-        } catch {
-            amqp_destroy_connection(state)
-            throw error
-        }
+        // If this throws, deinit still runs (every stored property is set) and destroys the state: no
+        // destroy here, or it would be freed twice.
+        try open()
     }
 
     deinit {

@@ -1,0 +1,108 @@
+import AMQP
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every way a connection can fail gives a one-line error naming the problem, within the connect timeout.
+@Suite struct ConnectErrorTests {
+    private func connectError(_ url: String) async -> AMQPError? {
+        do {
+            let admin = try await AMQPAdminClient(configuration: try AMQPConnectionConfiguration(url: url))
+            await admin.close()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    private var port: String { TestBroker.env("REFGW_AMQP_PORT") }
+    private var password: String { TestBroker.env("REFGW_ADMIN_PASSWORD") }
+
+    @Test func wrongPassword() async {
+        let e = await connectError("amqp://refgw-admin:not-the-password@127.0.0.1:\(port)/")
+        #expect(e == .authenticationFailed(user: "refgw-admin"))
+        #expect(e?.description.contains("password") == true)
+    }
+
+    @Test func vhostWithoutAccess() async {
+        let e = await connectError("amqp://refgw-admin:\(password)@127.0.0.1:\(port)/refgw-locked")
+        #expect(e == .vhostAccessDenied(user: "refgw-admin", vhost: "refgw-locked"))
+    }
+
+    @Test func vhostThatDoesNotExist() async {
+        let e = await connectError("amqp://refgw-admin:\(password)@127.0.0.1:\(port)/no-such-vhost")
+        #expect(e == .vhostAccessDenied(user: "refgw-admin", vhost: "no-such-vhost"))
+    }
+
+    @Test func nothingListening() async throws {
+        let closedPort = try Self.reserveClosedPort()
+        let start = ContinuousClock.now
+        let e = await connectError("amqp://u:p@127.0.0.1:\(closedPort)/?connection_timeout=3000")
+        guard case .unreachable(_, let p, let reason)? = e else { Issue.record("got \(String(describing: e))"); return }
+        #expect(p == closedPort)
+        #expect(reason.lowercased().contains("refused") || reason.lowercased().contains("socket"), "\(reason)")
+        #expect(ContinuousClock.now - start < .seconds(3))
+    }
+
+    @Test func aPortThatNeverSpeaksAMQPTimesOut() async throws {
+        // A listening socket that never accepts: TCP connects, the AMQP handshake never comes.
+        let (fd, silentPort) = try Self.silentListener()
+        defer { close(fd) }
+        let start = ContinuousClock.now
+        let e = await connectError("amqp://u:p@127.0.0.1:\(silentPort)/?connection_timeout=1500")
+        let elapsed = ContinuousClock.now - start
+        guard case .unreachable(_, _, let reason)? = e else { Issue.record("got \(String(describing: e))"); return }
+        #expect(reason.contains("handshake") || reason.contains("no answer"), "\(reason)")
+        #expect(elapsed < .seconds(4), "bounded by the connect timeout, not a hang")
+    }
+
+    @Test func unknownHost() async {
+        let e = await connectError("amqp://u:p@no-such-host.invalid:5672/?connection_timeout=3000")
+        guard case .unreachable(let host, _, _)? = e else { Issue.record("got \(String(describing: e))"); return }
+        #expect(host == "no-such-host.invalid")
+    }
+
+    @Test func malformedURL() async {
+        let e = await connectError("amqp//missing-colon")
+        guard case .invalidURL? = e else { Issue.record("got \(String(describing: e))"); return }
+    }
+
+    @Test func everyErrorIsOneLine() async throws {
+        let errors: [AMQPError] = [
+            .invalidURL("x"), .unreachable(host: "h", port: 1, reason: "r"), .tlsFailed(host: "h", port: 1, reason: "r"),
+            .authenticationFailed(user: "u"), .vhostAccessDenied(user: "u", vhost: "v"), .accessRefused("t"),
+            .channelClosed(code: 1, text: "t"), .connectionClosed(code: 1, text: "t"), .connectionLost("x"),
+            .timedOut("x"), .nacked(messageID: nil), .unroutable(messageID: "m", exchange: "e", routingKey: "k", code: 312, text: "NO_ROUTE"),
+            .shutDown, .library("x"),
+        ]
+        for e in errors { #expect(!e.description.contains("\n") && !e.description.isEmpty) }
+    }
+
+    static func reserveClosedPort() throws -> Int {
+        let (fd, port) = try bound()
+        close(fd) // nothing listens there now
+        return port
+    }
+
+    static func silentListener() throws -> (Int32, Int) {
+        let (fd, port) = try bound()
+        guard listen(fd, 8) == 0 else { throw AMQPError.library("listen failed") }
+        return (fd, port)
+    }
+
+    private static func bound() throws -> (Int32, Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard ok else { throw AMQPError.library("bind failed") }
+        return (fd, Int(UInt16(bigEndian: addr.sin_port)))
+    }
+}
