@@ -1,0 +1,125 @@
+/// What every message carries besides its body: who sent it to whom, about whom, when, and the signature.
+///
+/// On the wire these are AMQP properties (`message_id`, `type`) and string headers named in `Envelope.Header`;
+/// `contracts/envelope.md` is the language-neutral description.
+public struct Envelope: Sendable, Equatable {
+    /// Header names, as they appear in the AMQP headers table.
+    public enum Header {
+        public static let contract = "refgw-contract"
+        public static let typeVersion = "refgw-type-version"
+        public static let sender = "refgw-sender"
+        public static let recipient = "refgw-recipient"
+        public static let subject = "refgw-subject"
+        public static let sentAt = "refgw-sent-at"
+        public static let keyID = "refgw-key-id"
+        public static let signature = "refgw-signature"
+    }
+
+    /// The envelope and signing scheme version this code implements.
+    public static let contractVersion = "1"
+
+    /// Lower-case UUID; unique per message, reused by nobody, the key for deduplication.
+    public var messageID: String
+    public var type: MessageType
+    public var typeVersion: Int
+    /// The service that wrote the message (unchanged when the gateway forwards it).
+    public var sender: PartyID
+    /// The service it is for (the gateway for consent records it keeps).
+    public var recipient: PartyID
+    /// The URC of the person the message is about.
+    public var subject: URC
+    public var sentAt: Timestamp
+    /// Which key signed it: the sender's key, or the gateway's on forwarded messages.
+    public var keyID: String
+    /// Base64 Ed25519 signature over `signingInput(body:)`; nil before signing.
+    public var signature: String?
+
+    public init(messageID: String, type: MessageType, typeVersion: Int? = nil, sender: PartyID, recipient: PartyID,
+                subject: URC, sentAt: Timestamp = Timestamp(), keyID: String, signature: String? = nil) {
+        self.messageID = messageID
+        self.type = type
+        self.typeVersion = typeVersion ?? type.currentVersion
+        self.sender = sender
+        self.recipient = recipient
+        self.subject = subject
+        self.sentAt = sentAt
+        self.keyID = keyID
+        self.signature = signature
+    }
+
+    /// The headers to put on the AMQP message (besides `message_id` and `type`, which are properties).
+    public var headers: [String: String] {
+        var h = [
+            Header.contract: Self.contractVersion,
+            Header.typeVersion: String(typeVersion),
+            Header.sender: sender.rawValue,
+            Header.recipient: recipient.rawValue,
+            Header.subject: subject.canonical,
+            Header.sentAt: sentAt.rfc3339,
+            Header.keyID: keyID,
+        ]
+        if let signature { h[Header.signature] = signature }
+        return h
+    }
+
+    /// Reads an envelope from AMQP `message_id`, `type` and string headers; throws naming the first problem.
+    public init(messageID: String?, type: String?, headers: [String: String]) throws(EnvelopeError) {
+        func need(_ name: String) throws(EnvelopeError) -> String {
+            guard let v = headers[name], !v.isEmpty else { throw .missing(name) }
+            return v
+        }
+        guard let messageID, !messageID.isEmpty else { throw .missing("message_id") }
+        guard Self.isMessageID(messageID) else { throw .malformed("message_id", "must be a lower-case UUID") }
+        guard let type, !type.isEmpty else { throw .missing("type") }
+        guard let t = MessageType(rawValue: type) else { throw .unknownType(type) }
+        let contract = try need(Header.contract)
+        guard contract == Self.contractVersion else { throw .unsupportedContract(contract) }
+        guard let version = Int(try need(Header.typeVersion)), version >= 1 else { throw .malformed(Header.typeVersion, "must be a positive number") }
+        guard let sender = PartyID(rawValue: try need(Header.sender)) else { throw .malformed(Header.sender, "is not a party id") }
+        guard let recipient = PartyID(rawValue: try need(Header.recipient)) else { throw .malformed(Header.recipient, "is not a party id") }
+        let subjectText = try need(Header.subject)
+        let subject: URC
+        do throws(URCError) { subject = try URC(parsing: subjectText) } catch { throw .malformed(Header.subject, error.description) }
+        let sentText = try need(Header.sentAt)
+        guard let sentAt = Timestamp(rfc3339: sentText), sentAt.rfc3339 == sentText else {
+            throw .malformed(Header.sentAt, "must be UTC with milliseconds, like 2026-11-21T10:00:00.000Z")
+        }
+        let keyID = try need(Header.keyID)
+        guard Self.isKeyID(keyID) else { throw .malformed(Header.keyID, "is not a key id") }
+        self.init(messageID: messageID, type: t, typeVersion: version, sender: sender, recipient: recipient,
+                  subject: subject, sentAt: sentAt, keyID: keyID, signature: headers[Header.signature])
+        guard subject.canonical == headers[Header.subject] else { throw .malformed(Header.subject, "must be in canonical form (upper case, hyphenated)") }
+    }
+
+    static func isMessageID(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        guard u.count == 36 else { return false }
+        for (i, c) in u.enumerated() {
+            if [8, 13, 18, 23].contains(i) { if c != UInt8(ascii: "-") { return false } } else if !((48...57).contains(c) || (97...102).contains(c)) { return false }
+        }
+        return true
+    }
+
+    static func isKeyID(_ s: String) -> Bool {
+        (1...64).contains(s.utf8.count) && s.utf8.allSatisfy { c in
+            (48...57).contains(c) || (97...122).contains(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") || c == UInt8(ascii: "_")
+        }
+    }
+}
+
+/// Why an envelope could not be read.
+public enum EnvelopeError: Error, Sendable, Equatable, CustomStringConvertible {
+    case missing(String)
+    case malformed(String, String)
+    case unknownType(String)
+    case unsupportedContract(String)
+
+    public var description: String {
+        switch self {
+        case .missing(let h): return "the message has no '\(h)'"
+        case .malformed(let h, let why): return "'\(h)' \(why)"
+        case .unknownType(let t): return "'\(t)' is not a message type of the contract"
+        case .unsupportedContract(let v): return "contract version '\(v)' is not supported (this gateway speaks \(Envelope.contractVersion))"
+        }
+    }
+}

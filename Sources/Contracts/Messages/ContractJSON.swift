@@ -1,0 +1,30 @@
+import Foundation
+
+/// The JSON encoding every message body uses: UTF-8, keys as in the schemas, optional fields omitted.
+public enum ContractJSON {
+    public static func encode<B: MessageBody>(_ body: B) throws -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try e.encode(body)
+    }
+
+    public static func decode<B: MessageBody>(_ type: B.Type, from data: Data) throws -> B {
+        try JSONDecoder().decode(type, from: data)
+    }
+}
+
+extension MessageType {
+    /// The Swift type of this message type's body.
+    public var bodyType: any MessageBody.Type {
+        switch self {
+        case .referral: return Referral.self
+        case .referralOutcome: return ReferralOutcome.self
+        case .nonDeliveryReport: return NonDeliveryReport.self
+        case .consent: return ConsentRecord.self
+        case .maracReferral: return MaracReferral.self
+        case .maracActionPlan: return MaracActionPlan.self
+        case .maracActionUpdate: return MaracActionUpdate.self
+        case .safetyAlert: return SafetyAlert.self
+        }
+    }
+}

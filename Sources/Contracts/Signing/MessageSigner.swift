@@ -1,0 +1,69 @@
+import Crypto
+import Foundation
+
+/// Signs envelopes with one party's Ed25519 private key.
+public struct MessageSigner: Sendable {
+    public let keyID: String
+    public let party: PartyID
+    private let rawPrivateKey: Data
+
+    /// `privateKey` is the 32-byte Ed25519 seed.
+    public init(keyID: String, party: PartyID, privateKey: Data) throws(SignatureError) {
+        guard Envelope.isKeyID(keyID) else { throw .malformedKey("'\(keyID)' is not a key id") }
+        guard (try? Curve25519.Signing.PrivateKey(rawRepresentation: privateKey)) != nil else {
+            throw .malformedKey("an Ed25519 private key is 32 bytes, this one is \(privateKey.count)")
+        }
+        self.keyID = keyID
+        self.party = party
+        self.rawPrivateKey = privateKey
+    }
+
+    /// A fresh random key (for development keys and tests).
+    public static func generate(keyID: String, party: PartyID) -> MessageSigner {
+        try! MessageSigner(keyID: keyID, party: party, privateKey: Curve25519.Signing.PrivateKey().rawRepresentation)
+    }
+
+    /// The private seed, to store in a key file that never enters the repository.
+    public var privateKey: Data { rawPrivateKey }
+
+    public var publicKey: Data {
+        try! Curve25519.Signing.PrivateKey(rawRepresentation: rawPrivateKey).publicKey.rawRepresentation
+    }
+
+    /// Sets the key id and the signature on `envelope` for `body`.
+    public func sign(_ envelope: inout Envelope, body: Data) {
+        envelope.keyID = keyID
+        let key = try! Curve25519.Signing.PrivateKey(rawRepresentation: rawPrivateKey)
+        let signature = try! key.signature(for: envelope.signingInput(body: body))
+        envelope.signature = signature.base64EncodedString()
+    }
+}
+
+/// Why a signature was not accepted; `reasonCode` is the contract's refusal code.
+public enum SignatureError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unsigned
+    case unknownKey(String)
+    case keyNotOwnedBy(keyID: String, expected: PartyID, owner: PartyID)
+    case keyExpired(String)
+    case badSignature
+    case malformedKey(String)
+
+    public var description: String {
+        switch self {
+        case .unsigned: return "the message carries no signature"
+        case .unknownKey(let k): return "key '\(k)' is not in the trust file"
+        case .keyNotOwnedBy(let k, let expected, let owner): return "key '\(k)' belongs to \(owner), not to \(expected)"
+        case .keyExpired(let k): return "key '\(k)' has expired"
+        case .badSignature: return "the signature does not match the message: it was changed or signed with another key"
+        case .malformedKey(let why): return "unusable key: \(why)"
+        }
+    }
+
+    public var reasonCode: ReasonCode {
+        switch self {
+        case .unsigned, .badSignature, .malformedKey: return .badSignature
+        case .unknownKey, .keyExpired: return .unknownKey
+        case .keyNotOwnedBy: return .senderMismatch
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Crypto
+import Foundation
+
+/// The public keys every process trusts, by key id, loaded from a trust file in `config/`.
+public struct TrustStore: Sendable {
+    /// One trusted public key.
+    public struct Key: Sendable, Codable, Equatable {
+        public var keyID: String
+        public var party: PartyID
+        /// Raw 32-byte Ed25519 public key, base64 in the file.
+        public var publicKey: Data
+        /// After this instant the key signs nothing (rotation).
+        public var notAfter: Timestamp?
+        /// True for keys generated on a developer's machine; a production gateway refuses to load them.
+        public var development: Bool?
+
+        enum CodingKeys: String, CodingKey { case keyID = "keyId", party, publicKey, notAfter, development }
+
+        public init(keyID: String, party: PartyID, publicKey: Data, notAfter: Timestamp? = nil, development: Bool? = nil) {
+            self.keyID = keyID
+            self.party = party
+            self.publicKey = publicKey
+            self.notAfter = notAfter
+            self.development = development
+        }
+    }
+
+    private struct File: Codable { var keys: [Key] }
+
+    public private(set) var keys: [String: Key] = [:]
+
+    public init(keys: [Key] = []) throws(TrustStoreError) {
+        for k in keys { try add(k) }
+    }
+
+    /// Loads `{"keys": [{"keyId", "party", "publicKey", "notAfter"?}]}`.
+    public init(contentsOf url: URL) throws(TrustStoreError) {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw .unreadable(url.path, "\(error.localizedDescription)") }
+        let file: File
+        do { file = try JSONDecoder().decode(File.self, from: data) } catch { throw .unreadable(url.path, "not a trust file: \(error)") }
+        try self.init(keys: file.keys)
+    }
+
+    public mutating func add(_ key: Key) throws(TrustStoreError) {
+        guard Envelope.isKeyID(key.keyID) else { throw .invalidKey(key.keyID, "is not a valid key id") }
+        guard (try? Curve25519.Signing.PublicKey(rawRepresentation: key.publicKey)) != nil else {
+            throw .invalidKey(key.keyID, "is not a 32-byte Ed25519 public key")
+        }
+        guard keys[key.keyID] == nil else { throw .duplicateKey(key.keyID) }
+        keys[key.keyID] = key
+    }
+
+    /// Writes the store as a trust file.
+    public func write(to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(File(keys: keys.values.sorted { $0.keyID < $1.keyID })).write(to: url, options: .atomic)
+    }
+
+    /// Checks that `expectedSigner` signed exactly this envelope and body with a current key.
+    public func verify(_ envelope: Envelope, body: Data, signedBy expectedSigner: PartyID,
+                       at now: Timestamp = Timestamp()) throws(SignatureError) {
+        guard let signatureText = envelope.signature else { throw .unsigned }
+        guard let key = keys[envelope.keyID] else { throw .unknownKey(envelope.keyID) }
+        guard key.party == expectedSigner else {
+            throw .keyNotOwnedBy(keyID: key.keyID, expected: expectedSigner, owner: key.party)
+        }
+        if let notAfter = key.notAfter, now > notAfter { throw .keyExpired(key.keyID) }
+        guard let signature = Data(base64Encoded: signatureText), signature.count == 64,
+              let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key.publicKey),
+              publicKey.isValidSignature(signature, for: envelope.signingInput(body: body))
+        else { throw .badSignature }
+    }
+}
+
+/// Why a trust file could not be used.
+public enum TrustStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unreadable(String, String)
+    case invalidKey(String, String)
+    case duplicateKey(String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let why): return "cannot read trust file \(path): \(why)"
+        case .invalidKey(let id, let why): return "trust file key '\(id)' \(why)"
+        case .duplicateKey(let id): return "key id '\(id)' appears twice in the trust file; key ids must be unique"
+        }
+    }
+}
