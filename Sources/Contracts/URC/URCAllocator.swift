@@ -14,8 +14,14 @@ public struct URCAllocator: Sendable {
         self.issuer = values
     }
 
+    /// A new URC; 45 random bits make a repeat within one service negligible, but use `allocate(isTaken:)`
+    /// with the service's records to rule it out.
+    public func allocate() -> URC {
+        allocate(isTaken: { _ in false })
+    }
+
     /// A new URC that `isTaken` (the service's own records) does not already hold.
-    public func allocate(isTaken: (URC) throws -> Bool = { _ in false }) rethrows -> URC {
+    public func allocate(isTaken: (URC) throws -> Bool) rethrows -> URC {
         var rng = SystemRandomNumberGenerator()
         while true {
             let random = (0..<9).map { _ in UInt8.random(in: 0..<32, using: &rng) }

@@ -1,0 +1,83 @@
+import Contracts
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every body the Swift code emits validates against its schema with an independent validator (Python's
+/// `jsonschema`), and invalid bodies are refused by it.
+@Suite struct SchemaConformanceTests {
+    /// Ways to break a valid body, each of which the schema must refuse: (type, name, mutation).
+    static let breakages: [(MessageType, String, @Sendable (inout [String: Any]) -> Void)] = [
+        (.referral, "missing-reason", { $0["reason"] = nil }),
+        (.referral, "unknown-field", { $0["favouriteColour"] = "blue" }),
+        (.referral, "bad-priority", { $0["priority"] = "whenever" }),
+        (.referral, "bad-subject-urc", { var s = $0["subject"] as! [String: Any]; s["urc"] = "10bh-p5n4-0baa"; $0["subject"] = s }),
+        (.referral, "bad-postcode", { var s = $0["subject"] as! [String: Any]; s["address"] = ["lines": ["1 Road"], "postcode": "NOT A CODE"]; $0["subject"] = s }),
+        (.referral, "dash-23-answers", { var r = $0["risk"] as! [String: Any]; var d = r["dash"] as! [String: Any]; d["answers"] = Array((d["answers"] as! [Any]).prefix(23)); r["dash"] = d; $0["risk"] = r }),
+        (.referral, "dash-question-25", { var r = $0["risk"] as! [String: Any]; var d = r["dash"] as! [String: Any]; var a = d["answers"] as! [[String: Any]]; a[0]["question"] = 25; d["answers"] = a; r["dash"] = d; $0["risk"] = r }),
+        (.referral, "bad-date-time", { $0["referredAt"] = "21/11/2026" }),
+        (.referralOutcome, "declined-without-reason", { $0["outcome"] = "declined"; $0["declineReason"] = nil }),
+        (.referralOutcome, "negative-cost", { var w = $0["works"] as! [String: Any]; w["totalCostPence"] = -1; $0["works"] = w }),
+        (.nonDeliveryReport, "missing-reason-code", { $0["reasonCode"] = nil }),
+        (.consent, "given-without-recipients", { $0["recipients"] = nil }),
+        (.consent, "bad-purpose", { $0["purposes"] = ["gossip"] }),
+        (.consent, "withdrawn-without-time", { $0["status"] = "withdrawn"; $0["withdrawnAt"] = nil }),
+        (.maracReferral, "no-criteria", { $0["criteria"] = [] as [String] }),
+        (.maracReferral, "short-justification", { var s = $0["sharing"] as! [String: Any]; var l = s["lawfulBasis"] as! [String: Any]; l["justification"] = "because"; s["lawfulBasis"] = l; $0["sharing"] = s }),
+        (.maracReferral, "no-consent-no-reason", { $0["noConsentReason"] = nil }),
+        (.maracActionPlan, "no-actions", { $0["actions"] = [] as [Any] }),
+        (.maracActionPlan, "bad-status", { var a = $0["actions"] as! [[String: Any]]; a[0]["status"] = "sort-of"; $0["actions"] = a }),
+        (.maracActionUpdate, "bad-action-id", { $0["actionId"] = "action-5" }),
+        (.safetyAlert, "bad-kind", { $0["kind"] = "weather" }),
+        (.safetyAlert, "bad-severity", { $0["severity"] = "whenever" }),
+    ]
+
+    @Test func swiftBodiesValidateAndBrokenOnesAreRefused() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("refgw-schemas-\(UUID().uuidString.prefix(8))")
+        let valid = root.appendingPathComponent("valid"), invalid = root.appendingPathComponent("invalid")
+        try FileManager.default.createDirectory(at: valid, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: invalid, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+
+        let samples = Samples.all
+        #expect(Set(samples.map(\.0)) == Set(MessageType.allCases), "a sample for every message type")
+        for (type, name, body) in samples {
+            try body.write(to: valid.appendingPathComponent("\(type.rawValue).\(name).json"))
+            // The Swift types read back what they wrote.
+            let decoded = try JSONDecoder().decode(type.bodyType, from: body)
+            #expect(try ContractJSON.encode(decoded) == body)
+        }
+        for (type, name, mutate) in Self.breakages {
+            let source = samples.first { $0.0 == type }!.2
+            var json = try JSONSerialization.jsonObject(with: source) as! [String: Any]
+            mutate(&json)
+            try JSONSerialization.data(withJSONObject: json).write(to: invalid.appendingPathComponent("\(type.rawValue).\(name).json"))
+        }
+
+        let (status, output) = try run("python3", Repository.root.appendingPathComponent("contracts/tools/validate.py").path,
+                                       "--schemas", Repository.root.appendingPathComponent("contracts/schemas").path,
+                                       "--valid", valid.path, "--invalid", invalid.path)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("\(samples.count + Self.breakages.count) passed, 0 failed"), "\(output)")
+    }
+
+    /// Runs a program with posix_spawn and returns its exit status and combined output.
+    private func run(_ arguments: String...) throws -> (Int32, String) {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID()).txt")
+        defer { try? FileManager.default.removeItem(at: out) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, out.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ) == 0 else { return (-1, "cannot start \(arguments[0])") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return (status, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
+    }
+}
