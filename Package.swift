@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "AMQP", targets: ["AMQP"]),
         .library(name: "Contracts", targets: ["Contracts"]),
+        .library(name: "Messaging", targets: ["Messaging"]),
         .executable(name: "refgw", targets: ["refgw"]),
         .executable(name: "amqp-bench", targets: ["amqp-bench"]),
     ],
@@ -37,12 +38,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The project's transport: its broker topology, and contract messages as AMQP messages.
+        .target(name: "Messaging", dependencies: ["AMQP", "Contracts"]),
         // Administrators' command-line tool.
         .executableTarget(
             name: "refgw",
             dependencies: [
-                "AMQP", "Contracts",
+                "AMQP", "Contracts", "Messaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Prints publish-with-confirms and consume+ack throughput on a quorum queue.
@@ -53,7 +57,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "AMQPTests", dependencies: ["AMQP", "Contracts"]),
+        .testTarget(name: "AMQPTests", dependencies: ["AMQP", "Contracts", "Messaging"]),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts"]),
     ]
 )

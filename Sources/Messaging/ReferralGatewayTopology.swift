@@ -1,0 +1,61 @@
+import AMQP
+import Contracts
+
+/// The broker layout every process of the project declares (DESIGN.md, "Message flow").
+///
+/// Services publish to `refgw.submit`, which routes everything to `gateway.in`; the gateway publishes to
+/// `refgw.deliver`, which routes by recipient to `inbox.<party>`. Every queue is a quorum queue that
+/// dead-letters at least once to `refgw.dlx` → `dead-letters`, and gives up on a message after
+/// `deliveryLimit` failed deliveries.
+///
+/// A `namespace` prefixes every name, so a smoke run or a test can use the same shape without touching
+/// real traffic.
+public struct ReferralGatewayTopology: Sendable {
+    public static let defaultDeliveryLimit = 5
+    /// The names production uses.
+    public static let standard = ReferralGatewayTopology()
+
+    public let namespace: String
+    public var submitExchange: String { namespace + "refgw.submit" }
+    public var deliverExchange: String { namespace + "refgw.deliver" }
+    public var deadLetterExchange: String { namespace + "refgw.dlx" }
+    public var gatewayQueue: String { namespace + "gateway.in" }
+    public var deadLetterQueue: String { namespace + "dead-letters" }
+
+    public init(namespace: String = "") {
+        self.namespace = namespace
+    }
+
+    /// The inbox queue of a party.
+    public func inbox(_ party: PartyID) -> String { namespace + "inbox.\(party.rawValue)" }
+
+    /// Every queue name, for tools that clean up a namespace.
+    public func queueNames(parties: [PartyID] = PartyID.services) -> [String] {
+        [gatewayQueue, deadLetterQueue] + parties.map(inbox)
+    }
+
+    /// The full topology for `parties` (by default the six services).
+    public func topology(parties: [PartyID] = PartyID.services,
+                         deliveryLimit: Int = Self.defaultDeliveryLimit) -> AMQPTopology {
+        var t = AMQPTopology(
+            exchanges: [
+                .init(submitExchange, kind: .fanout),
+                .init(deliverExchange, kind: .direct),
+                .init(deadLetterExchange, kind: .fanout),
+            ],
+            queues: [
+                .reliable(gatewayQueue, deadLetterExchange: deadLetterExchange, deliveryLimit: deliveryLimit),
+                // The end of the line: nowhere further to dead-letter to, so no limit.
+                .init(deadLetterQueue, kind: .quorum),
+            ],
+            bindings: [
+                .init(queue: gatewayQueue, exchange: submitExchange, routingKey: ""),
+                .init(queue: deadLetterQueue, exchange: deadLetterExchange, routingKey: ""),
+            ])
+        for party in parties {
+            t.queues.append(.reliable(inbox(party), deadLetterExchange: deadLetterExchange, deliveryLimit: deliveryLimit))
+            t.bindings.append(.init(queue: inbox(party), exchange: deliverExchange, routingKey: party.rawValue))
+        }
+        return t
+    }
+}
