@@ -49,11 +49,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Plain rabbitmq-c loops, the yardstick for amqp-bench.
+        .target(name: "CRabbitBaseline", dependencies: ["CRabbitMQ"]),
         // Prints publish-with-confirms and consume+ack throughput on a quorum queue.
         .executableTarget(
             name: "amqp-bench",
             dependencies: [
-                "AMQP",
+                "AMQP", "CRabbitBaseline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
