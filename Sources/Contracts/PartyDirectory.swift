@@ -4,6 +4,10 @@ import Foundation
 public struct PartyDirectory: Sendable {
     /// One party's registration.
     public struct Entry: Codable, Sendable, Equatable {
+        public init(id: PartyID, name: String, issuer: String?, brokerUser: String) {
+            self.id = id; self.name = name; self.issuer = issuer; self.brokerUser = brokerUser
+        }
+
         public var id: PartyID
         public var name: String
         /// Two-symbol URC issuer code; nil for parties that never allocate URCs (the gateway).

@@ -1,0 +1,24 @@
+import Contracts
+import Foundation
+import Testing
+
+@Suite struct ReasonCodeTests {
+    @Test func theContractFileListsExactlyTheCodesTheCodeUses() throws {
+        let doc = try Repository.json("contracts/reason-codes.json") as! [String: Any]
+        let codes = (doc["codes"] as! [[String: String]]).map { $0["code"]! }
+        #expect(codes == ReasonCode.allCases.map(\.rawValue))
+        for c in ReasonCode.allCases {
+            #expect(!c.explanation.isEmpty && !c.explanation.contains("\n"))
+        }
+    }
+
+    @Test func partyDirectoryLoadsAndRefusesClashes() throws {
+        let dir = try PartyDirectory(contentsOf: Repository.root.appendingPathComponent("config/parties.json"))
+        for p in PartyID.services { #expect(try dir.allocator(for: p).allocate().issuer == dir[p]?.issuer) }
+        #expect(throws: PartyDirectoryError.self) { try dir.allocator(for: .gateway) }
+        #expect(throws: PartyDirectoryError.self) {
+            try PartyDirectory(entries: [.init(id: .victim, name: "a", issuer: "10", brokerUser: "a"),
+                                         .init(id: .family, name: "b", issuer: "10", brokerUser: "b")])
+        }
+    }
+}
