@@ -54,4 +54,36 @@ import Testing
         #expect(confirmed.count == total)
         #expect(confirmed.subtracting(got).isEmpty, "lost \(confirmed.subtracting(got).count) confirmed messages")
     }
+
+    @Test func consumerSurvivesABrokerRestart() async throws {
+        let node = try TestBroker.startPrivateNode()
+        defer { try? TestBroker.run(TestBroker.env("REFGW_BROKER_SCRIPT"), "stop", node.directory.path) }
+        let configuration = try AMQPConnectionConfiguration(url: node.url)
+        let t = TestBroker.queueWithDeadLetters("consumer-restart")
+        let fast = AMQPReconnectPolicy(initialDelay: 0.1, maximumDelay: 1)
+        let consumer = try await AMQPConsumer(configuration: configuration, queue: t.queue, topology: t.topology,
+                                              options: .init(prefetch: 10, reconnect: fast))
+        let received = Task { () -> Set<String> in
+            var ids = Set<String>()
+            for await d in consumer {
+                ids.insert(d.properties.messageID ?? "")
+                d.ack()
+                if ids.count == 200 { break }
+            }
+            return ids
+        }
+        let publisher = try await AMQPPublisher(configuration: configuration, topology: t.topology,
+                                                options: .init(confirmTimeout: 90, reconnect: fast))
+        _ = await publisher.publish((0..<100).map { message("before-\($0)", to: t.exchange, key: t.queue) })
+        try TestBroker.run(TestBroker.env("REFGW_BROKER_SCRIPT"), "restart", node.directory.path)
+        // Published after the restart: only a consumer that reconnected and subscribed again can see these.
+        let after = await publisher.publish((0..<100).map { message("after-\($0)", to: t.exchange, key: t.queue) })
+        #expect(after.allSatisfy { (try? $0.get()) != nil })
+        await publisher.close()
+        let timeout = Task { try await Task.sleep(for: .seconds(60)); await consumer.stopReceiving() }
+        let ids = await received.value
+        timeout.cancel()
+        await consumer.close()
+        #expect(ids == Set((0..<100).map { "before-\($0)" } + (0..<100).map { "after-\($0)" }))
+    }
 }

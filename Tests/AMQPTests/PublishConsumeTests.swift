@@ -127,4 +127,32 @@ import Testing
         try await admin.deleteQueue(t.deadLetters)
         await admin.close()
     }
+
+    @Test func aNackFromTheBrokerIsReportedToItsCaller() async throws {
+        // A full quorum queue with overflow=reject-publish makes the broker nack further messages.
+        let queue = TestBroker.unique("full")
+        let topology = AMQPTopology(queues: [.init(queue, kind: .quorum, overflow: .rejectPublish, maxLength: 2)])
+        let publisher = try await AMQPPublisher(configuration: TestBroker.configuration, topology: topology)
+        let results = await publisher.publish((0..<2).map { message("fits-\($0)", to: "", key: queue) })
+        #expect(results.allSatisfy { (try? $0.get()) != nil })
+        // A quorum queue checks the limit after enqueueing, so it may admit one message past it; after that
+        // every publish is nacked, and each caller learns that its own message was not stored.
+        var confirmed = 2, nacked = 0
+        for i in 0..<5 {
+            do {
+                try await publisher.publish(message("overflow-\(i)", to: "", key: queue))
+                confirmed += 1
+            } catch {
+                #expect(error == .nacked(messageID: "overflow-\(i)"))
+                #expect(error.description.contains("must be sent again"))
+                nacked += 1
+            }
+        }
+        #expect(nacked >= 4)
+        await publisher.close()
+        let admin = try await AMQPAdminClient(configuration: TestBroker.configuration)
+        #expect(try await admin.messageCount(queue) == confirmed, "exactly the confirmed messages were stored")
+        try await admin.deleteQueue(queue)
+        await admin.close()
+    }
 }
