@@ -131,3 +131,23 @@ extension Data {
         self.init(bytes)
     }
 }
+
+@Suite struct KeyFileTests {
+    @Test func keyFilesRoundTripAndMustBePrivate() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let signer = MessageSigner.generate(keyID: "sanctuary-2026-1", party: .sanctuary)
+        let url = dir.appendingPathComponent("sanctuary-2026-1.key")
+        try KeyFile(signer: signer, development: true).write(to: url)
+        let loaded = try KeyFile.signer(contentsOf: url)
+        #expect(loaded.publicKey == signer.publicKey && loaded.party == .sanctuary && loaded.keyID == signer.keyID)
+        #expect(throws: KeyFileError.self) { try KeyFile(signer: signer, development: true).write(to: url) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: url.path)
+        do {
+            _ = try KeyFile.signer(contentsOf: url)
+            Issue.record("a world-readable key file was accepted")
+        } catch {
+            #expect("\(error)".contains("chmod 600"))
+        }
+    }
+}
