@@ -156,6 +156,12 @@ public struct AMQPConnectionConfiguration: Sendable, Equatable {
                   heartbeat: heartbeat, connectTimeout: timeout, tls: tls)
     }
 
+    /// How long a connection thread may block waiting for input: rabbitmq-c services heartbeats only inside
+    /// its calls, so the thread must come back at least every heartbeat/2 (and at least once a second).
+    var pollInterval: Double {
+        heartbeat > 0 ? min(1, Double(heartbeat) / 2) : 1
+    }
+
     /// The URL with the password hidden, safe for logs and error messages.
     public var redactedURL: String {
         let scheme = tls == nil ? "amqp" : "amqps"

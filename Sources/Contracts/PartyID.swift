@@ -1,5 +1,5 @@
 /// A party on the gateway: one of the six services, the gateway itself, or another agency named in config.
-public struct PartyID: RawRepresentable, Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+public struct PartyID: CanonicalStringCodable, RawRepresentable, Hashable, Sendable, Comparable, CustomStringConvertible {
     public let rawValue: String
 
     /// Accepts lower-case ids of 2–32 characters: letters, digits and hyphens, starting with a letter.
@@ -27,16 +27,16 @@ public struct PartyID: RawRepresentable, Hashable, Sendable, Codable, Comparable
     public var description: String { rawValue }
     public static func < (a: PartyID, b: PartyID) -> Bool { a.rawValue < b.rawValue }
 
-    public init(from decoder: any Decoder) throws {
-        let s = try decoder.singleValueContainer().decode(String.self)
-        guard let p = PartyID(rawValue: s) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(s)' is not a party id"))
-        }
+}
+
+extension PartyID {
+    public init(from decoder: any Decoder) throws { try self.init(canonicalFrom: decoder) }
+    public func encode(to encoder: any Encoder) throws { try encodeCanonical(to: encoder) }
+
+    public init(canonicalString text: String) throws {
+        guard let p = PartyID(rawValue: text) else { throw CanonicalStringError("not a party id (lower-case letters, digits and hyphens)") }
         self = p
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
+    public var canonicalString: String { rawValue }
 }

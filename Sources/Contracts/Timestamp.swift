@@ -1,7 +1,7 @@
 import Foundation
 
 /// An instant written as RFC 3339 UTC with milliseconds (`2026-11-21T10:00:00.000Z`), the form every message uses.
-public struct Timestamp: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+public struct Timestamp: CanonicalStringCodable, Hashable, Sendable, Comparable, CustomStringConvertible {
     /// Milliseconds since 1970-01-01T00:00:00Z.
     public let millisecondsSince1970: Int64
 
@@ -59,18 +59,6 @@ public struct Timestamp: Hashable, Sendable, Codable, Comparable, CustomStringCo
         Timestamp(millisecondsSince1970: millisecondsSince1970 + Int64(seconds * 1000))
     }
 
-    public init(from decoder: any Decoder) throws {
-        let s = try decoder.singleValueContainer().decode(String.self)
-        guard let t = Timestamp(rfc3339: s) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(s)' is not an RFC 3339 UTC time"))
-        }
-        self = t
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rfc3339)
-    }
 
     // Howard Hinnant's civil-date algorithms: exact for the proleptic Gregorian calendar.
     static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
@@ -104,7 +92,7 @@ public struct Timestamp: Hashable, Sendable, Codable, Comparable, CustomStringCo
 }
 
 /// A calendar date (`2026-11-21`), for dates of birth, due dates and meeting dates.
-public struct CalendarDate: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+public struct CalendarDate: CanonicalStringCodable, Hashable, Sendable, Comparable, CustomStringConvertible {
     public let year: Int, month: Int, day: Int
 
     public init?(year: Int, month: Int, day: Int) {
@@ -141,16 +129,28 @@ public struct CalendarDate: Hashable, Sendable, Codable, Comparable, CustomStrin
 
     public static func < (a: CalendarDate, b: CalendarDate) -> Bool { a.dayNumber < b.dayNumber }
 
-    public init(from decoder: any Decoder) throws {
-        let s = try decoder.singleValueContainer().decode(String.self)
-        guard let d = CalendarDate(s) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(s)' is not a date (YYYY-MM-DD)"))
-        }
+}
+
+extension Timestamp {
+    public init(from decoder: any Decoder) throws { try self.init(canonicalFrom: decoder) }
+    public func encode(to encoder: any Encoder) throws { try encodeCanonical(to: encoder) }
+
+    public init(canonicalString text: String) throws {
+        guard let t = Timestamp(rfc3339: text) else { throw CanonicalStringError("not an RFC 3339 UTC time like 2026-11-21T10:00:00.000Z") }
+        self = t
+    }
+
+    public var canonicalString: String { rfc3339 }
+}
+
+extension CalendarDate {
+    public init(from decoder: any Decoder) throws { try self.init(canonicalFrom: decoder) }
+    public func encode(to encoder: any Encoder) throws { try encodeCanonical(to: encoder) }
+
+    public init(canonicalString text: String) throws {
+        guard let d = CalendarDate(text) else { throw CanonicalStringError("not a date (YYYY-MM-DD)") }
         self = d
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
+    public var canonicalString: String { description }
 }

@@ -56,8 +56,9 @@ import Glibc
         let elapsed = ContinuousClock.now - start
         guard case .unreachable(_, _, let reason)? = e else { Issue.record("got \(String(describing: e))"); return }
         #expect(reason.contains("handshake") || reason.contains("no answer"), "\(reason)")
-        // Bounded by the 1.5 s connect timeout, not a hang (the margin absorbs a loaded 2-core machine).
-        #expect(elapsed < .seconds(6), "took \(elapsed)")
+        // The reason shows the handshake timeout fired; the bound only tells "bounded" from "hang", with room
+        // for a 2-core machine busy booting the Erlang nodes of parallel tests.
+        #expect(elapsed < .seconds(20), "took \(elapsed)")
     }
 
     @Test func unknownHost() async {

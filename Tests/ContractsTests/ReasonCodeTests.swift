@@ -21,4 +21,13 @@ import Testing
                                          .init(id: .family, name: "b", issuer: "10", brokerUser: "b")])
         }
     }
+
+    @Test func canonicalStringsAreValidatedWhenDecoded() {
+        for bad in ["[\"Safe Home\"]", "[\"x\"]"] {
+            #expect(throws: DecodingError.self) { try JSONDecoder().decode([PartyID].self, from: Data(bad.utf8)) }
+        }
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([Timestamp].self, from: Data("[\"2026-11-21\"]".utf8)) }
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([CalendarDate].self, from: Data("[\"2026-13-01\"]".utf8)) }
+        #expect((try? JSONDecoder().decode([PartyID].self, from: Data("[\"safehome\"]".utf8))) == [.safehome])
+    }
 }

@@ -17,11 +17,6 @@ final class ConsumerLoop {
         self.core = core
     }
 
-    private var idleWait: Double {
-        let hb = Double(core.configuration.heartbeat)
-        return hb > 0 ? min(1, hb / 2) : 1
-    }
-
     func run(started: CheckedContinuation<Result<Void, AMQPError>, Never>) {
         do {
             try connect()
@@ -47,7 +42,7 @@ final class ConsumerLoop {
         guard let conn = connection else {
             if !receiving {
                 // Stopped: nothing to reconnect for; wait to be closed.
-                _ = waitForInput(socket: core.wakeup.readFD, wakeup: nil, timeout: idleWait)
+                _ = waitForInput(socket: core.wakeup.readFD, wakeup: nil, timeout: core.configuration.pollInterval)
                 core.wakeup.drain()
                 return true
             }
@@ -65,7 +60,7 @@ final class ConsumerLoop {
                 return true
             }
             if !conn.hasBufferedInput {
-                let ready = waitForInput(socket: conn.socketFD, wakeup: core.wakeup, timeout: idleWait)
+                let ready = waitForInput(socket: conn.socketFD, wakeup: core.wakeup, timeout: core.configuration.pollInterval)
                 if ready.wakeup { core.wakeup.drain() }
             }
             try readEvents(conn, limit: eventsPerTurn)

@@ -25,11 +25,6 @@ final class PublisherLoop {
         self.core = core
     }
 
-    private var idleWait: Double {
-        let hb = Double(core.configuration.heartbeat)
-        return hb > 0 ? min(1, hb / 2) : 1
-    }
-
     func run(started: CheckedContinuation<Result<Void, AMQPError>, Never>) {
         do {
             try connect()
@@ -73,7 +68,7 @@ final class PublisherLoop {
         }
         if batch.isEmpty || !moreQueued || inFlight.count >= window {
             if !conn.hasBufferedInput {
-                let ready = waitForInput(socket: conn.socketFD, wakeup: core.wakeup, timeout: idleWait)
+                let ready = waitForInput(socket: conn.socketFD, wakeup: core.wakeup, timeout: core.configuration.pollInterval)
                 if ready.wakeup { core.wakeup.drain() }
             }
         }

@@ -3,7 +3,7 @@
 /// Twelve Crockford base32 symbols written `IIRR-RRRR-RRRC`: a two-symbol issuer code (which service allocated
 /// it, from `config/parties.json`), nine random symbols, and a check symbol computed over GF(32) that catches
 /// every single wrong symbol and every swap of two symbols (contracts/urc.md). It carries no personal data.
-public struct URC: Hashable, Sendable, Codable, CustomStringConvertible, LosslessStringConvertible {
+public struct URC: CanonicalStringCodable, Hashable, Sendable, CustomStringConvertible, LosslessStringConvertible {
     /// Crockford's base32 alphabet: no I, L, O or U, so it survives being read over the phone.
     public static let alphabet: [Character] = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
     static let symbolCount = 12
@@ -42,19 +42,6 @@ public struct URC: Hashable, Sendable, Codable, CustomStringConvertible, Lossles
     /// The two-symbol code of the service that allocated this URC.
     public var issuer: String { String(canonical.prefix(2)) }
 
-    public init(from decoder: any Decoder) throws {
-        let s = try decoder.singleValueContainer().decode(String.self)
-        do {
-            self = try URC(parsing: s)
-        } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(canonical)
-    }
 
     // MARK: Check symbol over GF(32) = GF(2)[x] / (x^5 + x^2 + 1)
 
@@ -131,4 +118,15 @@ enum GF32 {
     }()
 
     static func alphaPower(_ k: Int) -> UInt8 { powers[k % 31] }
+}
+
+extension URC {
+    public init(from decoder: any Decoder) throws { try self.init(canonicalFrom: decoder) }
+    public func encode(to encoder: any Encoder) throws { try encodeCanonical(to: encoder) }
+
+    public init(canonicalString text: String) throws {
+        self = try URC(parsing: text)
+    }
+
+    public var canonicalString: String { canonical }
 }
