@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
     ],
     targets: [
         // rabbitmq-c from Debian's librabbitmq-dev.
@@ -40,6 +42,17 @@ let package = Package(
         ),
         // The project's transport: its broker topology, and contract messages as AMQP messages.
         .target(name: "Messaging", dependencies: ["AMQP", "Contracts"]),
+        // The gateway's decisions: schema validation, sharing policy, consent, redaction, audit, and its service loop.
+        .target(
+            name: "GatewayCore",
+            dependencies: [
+                "AMQP", "Contracts", "Messaging",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Administrators' command-line tool.
         .executableTarget(
             name: "refgw",
@@ -61,5 +74,6 @@ let package = Package(
         ),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "Contracts", "Messaging"]),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts"]),
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "Contracts", "Messaging", "AMQP"]),
     ]
 )

@@ -1,0 +1,159 @@
+import Contracts
+import Foundation
+import Yams
+
+/// The information-sharing agreement as data (`config/sharing-policy.yaml`), reviewed by information-governance
+/// staff: for each recipient and message type, who may send it, for which purposes, whether consent is needed,
+/// which lawful bases which senders may invoke instead, and the fields the recipient may receive (an allow-list).
+/// No entry, no delivery.
+public struct SharingPolicy: Sendable {
+    /// Whether a delivery needs the person's consent.
+    public enum ConsentRule: Sendable, Equatable {
+        /// Consent covering the recipient and purpose, or an allowed lawful basis in the message.
+        case required
+        /// No consent needed, for the reason written in the policy (recorded in the audit log).
+        case notRequired(reason: String)
+    }
+
+    /// What one recipient may receive of one message type.
+    public struct Rule: Sendable {
+        public var recipient: PartyID
+        public var type: MessageType
+        public var senders: Set<PartyID>
+        /// Purposes this may be shared for; the message's `sharing.purpose`, or `defaultPurpose`.
+        public var purposes: Set<Purpose>
+        /// The purpose of message types whose body carries none.
+        public var defaultPurpose: Purpose?
+        public var consent: ConsentRule
+        public var lawfulBases: [LawfulBasisCode: Set<PartyID>]
+        /// Only referrals whose `subjectRole` is one of these (nil: any).
+        public var subjectRoles: Set<String>?
+        public var fields: PathSet
+        public var fieldList: [String]
+        /// Scrub postcodes, phone numbers, emails and sentences with sensitive terms from free-text fields.
+        public var scrubContactDetails: Bool
+        /// `list.field`: keep only list items whose field is this recipient's id (e.g. `actions.owner`).
+        public var ownItemsOnly: (list: String, field: String)?
+    }
+
+    public var maxMessageBytes: Int
+    /// How far `refgw-sent-at` may be from the gateway's clock, in seconds.
+    public var acceptedClockSkew: Double
+    /// Parties that may record consent with the gateway.
+    public var consentRecorders: Set<PartyID>
+    /// Sentences with these words are removed from free text wherever contact details are scrubbed.
+    public var sensitiveTerms: [String]
+    private var rules: [PartyID: [MessageType: Rule]]
+
+    /// The rule for a recipient and type; nil means default deny.
+    public func rule(for recipient: PartyID, type: MessageType) -> Rule? { rules[recipient]?[type] }
+
+    public var recipients: Set<PartyID> { Set(rules.keys) }
+    public var allRules: [Rule] { rules.values.flatMap(\.values) }
+
+    // MARK: Loading
+
+    private struct File: Decodable {
+        struct Limits: Decodable { var maxMessageBytes: Int; var acceptedClockSkewSeconds: Double }
+        struct Entry: Decodable {
+            var senders: [String]
+            var purposes: [String]
+            var purpose: String?
+            var consent: String
+            var reason: String?
+            var lawfulBases: [String: [String]]?
+            var subjectRoles: [String]?
+            var scrubContactDetails: Bool?
+            var ownItemsOnly: String?
+            var fields: [String]
+        }
+        var version: Int
+        var limits: Limits
+        var consentRecorders: [String]
+        var sensitiveTerms: [String]?
+        var recipients: [String: [String: Entry]]
+    }
+
+    /// Reads and checks a policy file; every mistake is reported with where it is.
+    public init(contentsOf url: URL, schemas: ContractSchemas? = nil) throws(PolicyError) {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch { throw PolicyError("cannot read \(url.path): \(error.localizedDescription)") }
+        try self.init(yaml: text, source: url.lastPathComponent)
+    }
+
+    public init(yaml: String, source: String = "policy") throws(PolicyError) {
+        let file: File
+        do { file = try YAMLDecoder().decode(File.self, from: yaml) } catch { throw PolicyError("\(source): \(error)") }
+        guard file.version == 1 else { throw PolicyError("\(source): version \(file.version) is not supported (expected 1)") }
+        func party(_ s: String, _ at: String) throws(PolicyError) -> PartyID {
+            guard let p = PartyID(rawValue: s) else { throw PolicyError("\(source): \(at): '\(s)' is not a party id") }
+            return p
+        }
+        func purpose(_ s: String, _ at: String) throws(PolicyError) -> Purpose {
+            guard let p = Purpose(rawValue: s) else { throw PolicyError("\(source): \(at): '\(s)' is not a purpose (\(Purpose.allCases.map(\.rawValue).joined(separator: ", ")))") }
+            return p
+        }
+        maxMessageBytes = file.limits.maxMessageBytes
+        acceptedClockSkew = file.limits.acceptedClockSkewSeconds
+        var recorders = Set<PartyID>()
+        for s in file.consentRecorders { recorders.insert(try party(s, "consentRecorders")) }
+        consentRecorders = recorders
+        sensitiveTerms = file.sensitiveTerms ?? []
+        var rules: [PartyID: [MessageType: Rule]] = [:]
+        for (recipientName, entries) in file.recipients {
+            let recipient = try party(recipientName, "recipients")
+            for (typeName, e) in entries {
+                let at = "recipients.\(recipientName).\(typeName)"
+                guard let type = MessageType(rawValue: typeName) else { throw PolicyError("\(source): \(at): '\(typeName)' is not a message type") }
+                guard type != .nonDeliveryReport, type != .consent else {
+                    throw PolicyError("\(source): \(at): the gateway itself sends non-delivery reports and keeps consent records")
+                }
+                var senders = Set<PartyID>()
+                for s in e.senders { senders.insert(try party(s, "\(at).senders")) }
+                var purposes = Set<Purpose>()
+                for p in e.purposes { purposes.insert(try purpose(p, "\(at).purposes")) }
+                let defaultPurpose: Purpose? = try e.purpose.map { (p: String) throws(PolicyError) in try purpose(p, "\(at).purpose") }
+                if let d = defaultPurpose, !purposes.contains(d) { throw PolicyError("\(source): \(at): purpose '\(d.rawValue)' must be one of its purposes") }
+                let consent: ConsentRule
+                switch e.consent {
+                case "required": consent = .required
+                case "not-required":
+                    guard let reason = e.reason, reason.count >= 20 else {
+                        throw PolicyError("\(source): \(at): consent not-required needs a reason of at least 20 characters for the audit log")
+                    }
+                    consent = .notRequired(reason: reason)
+                default: throw PolicyError("\(source): \(at): consent must be 'required' or 'not-required'")
+                }
+                var bases: [LawfulBasisCode: Set<PartyID>] = [:]
+                for (code, who) in e.lawfulBases ?? [:] {
+                    guard let c = LawfulBasisCode(rawValue: code) else { throw PolicyError("\(source): \(at).lawfulBases: '\(code)' is not a lawful basis code") }
+                    var s = Set<PartyID>()
+                    for w in who {
+                        let p = try party(w, "\(at).lawfulBases.\(code)")
+                        guard senders.contains(p) else { throw PolicyError("\(source): \(at).lawfulBases.\(code): \(p) is not among the senders") }
+                        s.insert(p)
+                    }
+                    bases[c] = s
+                }
+                guard !e.fields.isEmpty else { throw PolicyError("\(source): \(at): an empty field list shares nothing; remove the entry instead") }
+                var own: (String, String)?
+                if let o = e.ownItemsOnly {
+                    let parts = o.split(separator: ".").map(String.init)
+                    guard parts.count == 2 else { throw PolicyError("\(source): \(at).ownItemsOnly: '\(o)' must be list.field") }
+                    own = (parts[0], parts[1])
+                }
+                rules[recipient, default: [:]][type] = Rule(
+                    recipient: recipient, type: type, senders: senders, purposes: purposes, defaultPurpose: defaultPurpose,
+                    consent: consent, lawfulBases: bases, subjectRoles: e.subjectRoles.map(Set.init), fields: PathSet(e.fields),
+                    fieldList: e.fields, scrubContactDetails: e.scrubContactDetails ?? false, ownItemsOnly: own)
+            }
+        }
+        self.rules = rules
+    }
+}
+
+/// A policy file problem, saying where.
+public struct PolicyError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ d: String) { description = d }
+}

@@ -1,0 +1,62 @@
+/// Removes from a body every field the recipient may not see (allow-list: what is not listed goes), and, for
+/// recipients that must never learn contact details, scrubs postcodes, phone numbers and email addresses from
+/// free-text fields. Works on the parsed tree in one pass, without decoding into the message types.
+public struct Redactor: Sendable {
+    /// What redaction did: the body to forward and the names (never the values) of what was removed.
+    public struct Result: Sendable, Equatable {
+        public var body: JSONValue
+        public var removedFields: [String]
+    }
+
+    private let scrubber: ContactDetailScrubber
+
+    public init(sensitiveTerms: [String] = []) {
+        scrubber = ContactDetailScrubber(sensitiveTerms: sensitiveTerms)
+    }
+
+    /// `allowed` is the recipient's allow-list; `freeText`, when scrubbing applies, the type's free-text paths.
+    public func redact(_ body: JSONValue, allowed: PathSet, scrubbing freeText: PathSet?) -> Result {
+        var removed: [String] = []
+        var seen = Set<String>()
+        let out = walk(body, allowed: allowed, allowAll: allowed.terminal, freeText: freeText, path: "",
+                       removed: &removed, seen: &seen)
+        return Result(body: out, removedFields: removed)
+    }
+
+    private func walk(_ v: JSONValue, allowed: PathSet, allowAll: Bool, freeText: PathSet?, path: String,
+                      removed: inout [String], seen: inout Set<String>) -> JSONValue {
+        func note(_ name: String) { if seen.insert(name).inserted { removed.append(name) } }
+        switch v {
+        case .object(let members):
+            var kept: [JSONValue.Member] = []
+            kept.reserveCapacity(members.count)
+            for m in members {
+                let childPath = path.isEmpty ? m.key : "\(path).\(m.key)"
+                let child = allowed.children[m.key]
+                let childAllowsAll = allowAll || child?.terminal == true
+                guard childAllowsAll || child != nil else { note(childPath); continue }
+                if !childAllowsAll {
+                    // Only parts of this field are allowed: a scalar here has no allowed parts.
+                    switch m.value {
+                    case .object, .array: break
+                    default: note(childPath); continue
+                    }
+                }
+                kept.append(.init(m.key, walk(m.value, allowed: child ?? PathSet(), allowAll: childAllowsAll,
+                                               freeText: freeText?.children[m.key], path: childPath,
+                                               removed: &removed, seen: &seen)))
+            }
+            return .object(kept)
+        case .array(let items):
+            return .array(items.map { walk($0, allowed: allowed, allowAll: allowAll, freeText: freeText, path: path,
+                                           removed: &removed, seen: &seen) })
+        case .string(let s):
+            guard let freeText, freeText.terminal else { return v }
+            let (clean, kinds) = scrubber.scrub(s)
+            for k in kinds { note("\(path) (\(k.rawValue) removed from text)") }
+            return kinds.isEmpty ? v : .string(clean)
+        default:
+            return v
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Contracts
+
+/// One compiled schema: built once at load time, then only read (hence `@unchecked Sendable`).
+final class SchemaNode: @unchecked Sendable {
+    var types: Set<String>?
+    var properties: [String: SchemaNode] = [:]
+    var required: [String] = []
+    var additionalProperties = true
+    var enumValues: [JSONValue]?
+    var constValue: JSONValue?
+    var pattern: Pattern?
+    var minLength: Int?, maxLength: Int?
+    var minimum: Double?, maximum: Double?
+    var minItems: Int?, maxItems: Int?
+    var uniqueItems = false
+    var items: SchemaNode?
+    var allOf: [SchemaNode] = []
+    var conditionals: [(condition: SchemaNode, then: SchemaNode)] = []
+    var format: String?
+
+    func validate(_ v: JSONValue, path: String) throws(SchemaViolation) {
+        func fail(_ rule: String) -> SchemaViolation { SchemaViolation(path: path, rule: rule) }
+        if let types, !types.contains(where: { Self.isType(v, $0) }) {
+            throw fail("must be \(types.sorted().joined(separator: " or "))")
+        }
+        if let enumValues, !enumValues.contains(v) { throw fail("not one of the allowed values") }
+        if let constValue, constValue != v { throw fail("not the required value") }
+        switch v {
+        case .string(let s):
+            if minLength != nil || maxLength != nil {
+                let n = s.unicodeScalars.count
+                if let minLength, n < minLength { throw fail("shorter than \(minLength) characters") }
+                if let maxLength, n > maxLength { throw fail("longer than \(maxLength) characters") }
+            }
+            if let pattern, !pattern.matches(s) { throw fail("does not have the required form") }
+            if let format {
+                switch format {
+                case "date-time": if Timestamp(rfc3339: s) == nil { throw fail("not an RFC 3339 time") }
+                case "date": if CalendarDate(s) == nil { throw fail("not a calendar date") }
+                default: break // email: the pattern already checks the form
+                }
+            }
+        case .number(let text):
+            if minimum != nil || maximum != nil {
+                guard let d = Double(text) else { throw fail("not a number") }
+                if let minimum, d < minimum { throw fail("less than \(minimum)") }
+                if let maximum, d > maximum { throw fail("more than \(maximum)") }
+            }
+        case .array(let a):
+            if let minItems, a.count < minItems { throw fail("fewer than \(minItems) items") }
+            if let maxItems, a.count > maxItems { throw fail("more than \(maxItems) items") }
+            if uniqueItems {
+                for i in a.indices { for j in a.indices where j > i && a[i] == a[j] { throw fail("items are not unique") } }
+            }
+            if let items { for (i, item) in a.enumerated() { try items.validate(item, path: "\(path)/\(i)") } }
+        case .object(let members):
+            for r in required where !members.contains(where: { $0.key == r }) {
+                throw fail("missing required property '\(r)'")
+            }
+            for m in members {
+                if let p = properties[m.key] {
+                    try p.validate(m.value, path: "\(path)/\(m.key)")
+                } else if !additionalProperties {
+                    // Property names of a broken message could themselves be personal data: name only plain ones.
+                    let plain = m.key.utf8.count <= 40 && m.key.allSatisfy { $0.isASCII && $0.isLetter }
+                    throw fail(plain ? "property '\(m.key)' is not allowed" : "an unexpected property is not allowed")
+                }
+            }
+        default: break
+        }
+        for s in allOf { try s.validate(v, path: path) }
+        for c in conditionals {
+            if (try? c.condition.validate(v, path: path)) != nil { try c.then.validate(v, path: path) }
+        }
+    }
+
+    static func isType(_ v: JSONValue, _ t: String) -> Bool {
+        switch (v, t) {
+        case (.null, "null"), (.bool, "boolean"), (.string, "string"), (.array, "array"), (.object, "object"), (.number, "number"): return true
+        case (.number(let n), "integer"): return !n.contains(".") && !n.contains("e") && !n.contains("E")
+        default: return false
+        }
+    }
+
+    /// Whether strings here are constrained (pattern, enum, const or format) rather than free text.
+    private var constrainsStrings: Bool {
+        pattern != nil || enumValues != nil || constValue != nil || format != nil || allOf.contains { $0.constrainsStrings }
+    }
+
+    private var acceptsStrings: Bool {
+        (types?.contains("string") ?? false) || allOf.contains { $0.acceptsStrings }
+    }
+
+    /// Adds the paths (arrays are transparent) of free-text string fields below this node.
+    func collectFreeText(prefix: [String], into set: inout PathSet) {
+        if acceptsStrings && !constrainsStrings { set.insert(prefix) }
+        for (k, p) in properties { p.collectFreeText(prefix: prefix + [k], into: &set) }
+        items?.collectFreeText(prefix: prefix, into: &set)
+        for s in allOf { s.collectFreeText(prefix: prefix, into: &set) }
+    }
+}

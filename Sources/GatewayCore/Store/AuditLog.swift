@@ -1,0 +1,149 @@
+import Contracts
+import Crypto
+import Foundation
+import GRDB
+
+/// One decision in the audit log. Holds names of removed fields, never their values.
+public struct AuditEntry: Sendable, Equatable, Codable {
+    /// What happened.
+    public enum Event: String, Sendable, Codable {
+        case delivered, refused, consentGiven = "consent-given", consentWithdrawn = "consent-withdrawn"
+        case deadLetterRevealed = "dead-letter-revealed", replayed, discarded
+    }
+    /// What the sharing relied on.
+    public enum Basis: String, Sendable, Codable {
+        case consent, lawfulBasis = "lawful-basis", policy
+    }
+
+    public var seq: Int64?
+    public var at: Timestamp
+    public var event: Event
+    public var messageID: String
+    public var type: String
+    public var sender: String
+    public var recipient: String
+    public var subject: String
+    public var reasonCode: String?
+    public var basis: Basis?
+    /// The consent id, the lawful basis code, or the policy's reason.
+    public var basisReference: String?
+    public var justification: String?
+    public var removedFields: [String]
+    /// Who acted, for administrators' actions (replay, reveal, discard).
+    public var actor: String?
+    public var previousHash: String = ""
+    public var hash: String = ""
+
+    public init(at: Timestamp = Timestamp(), event: Event, messageID: String, type: String, sender: String,
+                recipient: String, subject: String, reasonCode: String? = nil, basis: Basis? = nil,
+                basisReference: String? = nil, justification: String? = nil, removedFields: [String] = [],
+                actor: String? = nil) {
+        self.at = at; self.event = event; self.messageID = messageID; self.type = type; self.sender = sender
+        self.recipient = recipient; self.subject = subject; self.reasonCode = reasonCode; self.basis = basis
+        self.basisReference = basisReference; self.justification = justification; self.removedFields = removedFields
+        self.actor = actor
+    }
+
+    /// The bytes the hash commits to: every field, in a fixed order, with the previous entry's hash first.
+    func chainInput(previousHash: String) -> Data {
+        let fields: [String] = [
+            previousHash, String(seq ?? 0), String(at.millisecondsSince1970), event.rawValue, messageID, type, sender,
+            recipient, subject, reasonCode ?? "", basis?.rawValue ?? "", basisReference ?? "", justification ?? "",
+            removedFields.joined(separator: "\u{1E}"), actor ?? "",
+        ]
+        // Unit separators cannot occur in any field (they are refused on input), so the encoding is unambiguous.
+        return Data(fields.joined(separator: "\u{1F}").utf8)
+    }
+}
+
+/// The append-only, hash-chained audit log: each entry's hash commits to the entry and to the hash before it,
+/// so changing, removing or reordering any entry breaks every hash after it.
+public enum AuditLog {
+    static let genesis = String(repeating: "0", count: 64)
+
+    /// Appends within the caller's transaction; returns the stored entry.
+    @discardableResult
+    public static func append(_ entry: AuditEntry, in db: Database) throws -> AuditEntry {
+        var e = entry
+        for s in [e.messageID, e.type, e.sender, e.recipient, e.subject, e.basisReference ?? "", e.justification ?? ""] + e.removedFields
+        where s.contains("\u{1F}") || s.contains("\u{1E}") {
+            throw AuditError("an audit field contains a separator character")
+        }
+        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        let previous: String = last?["hash"] ?? genesis
+        e.seq = (last?["seq"] as Int64? ?? 0) + 1
+        e.previousHash = previous
+        e.hash = SHA256.hash(data: e.chainInput(previousHash: previous)).hex
+        try db.execute(sql: """
+            INSERT INTO audit (seq, at, event, message_id, type, sender, recipient, subject, reason_code, basis,
+                               basis_reference, justification, removed_fields, actor, previous_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [e.seq, e.at.millisecondsSince1970, e.event.rawValue, e.messageID, e.type, e.sender,
+                             e.recipient, e.subject, e.reasonCode, e.basis?.rawValue, e.basisReference,
+                             e.justification, String(decoding: try JSONEncoder().encode(e.removedFields), as: UTF8.self),
+                             e.actor, e.previousHash, e.hash])
+        return e
+    }
+
+    /// The outcome of checking the chain.
+    public struct Verification: Sendable, Equatable {
+        public var entries: Int
+        /// The first entry whose hash does not match, if any.
+        public var firstBroken: Int64?
+        public var problem: String?
+        public var isIntact: Bool { firstBroken == nil }
+    }
+
+    /// Recomputes every hash from the first entry.
+    public static func verify(_ db: Database) throws -> Verification {
+        var previous = genesis
+        var expectedSeq: Int64 = 1
+        var n = 0
+        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit ORDER BY seq")
+        while let row = try rows.next() {
+            let e = try entry(row)
+            n += 1
+            if e.seq != expectedSeq { return Verification(entries: n, firstBroken: e.seq, problem: "entry \(expectedSeq) is missing") }
+            if e.previousHash != previous { return Verification(entries: n, firstBroken: e.seq, problem: "entry \(e.seq!) does not follow the one before it") }
+            if SHA256.hash(data: e.chainInput(previousHash: previous)).hex != e.hash {
+                return Verification(entries: n, firstBroken: e.seq, problem: "entry \(e.seq!) was changed after it was written")
+            }
+            previous = e.hash
+            expectedSeq += 1
+        }
+        return Verification(entries: n, firstBroken: nil, problem: nil)
+    }
+
+    /// Every entry about a person (subject access request): who received what, and what was refused.
+    public static func trail(subject: String, in db: Database) throws -> [AuditEntry] {
+        try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE subject = ? ORDER BY seq", arguments: [subject]).map(entry)
+    }
+
+    public static func entries(in db: Database, limit: Int = 1000) throws -> [AuditEntry] {
+        try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY seq DESC LIMIT ?", arguments: [limit]).map(entry)
+    }
+
+    static func entry(_ row: Row) throws -> AuditEntry {
+        var e = AuditEntry(
+            at: Timestamp(millisecondsSince1970: row["at"]), event: AuditEntry.Event(rawValue: row["event"]) ?? .refused,
+            messageID: row["message_id"], type: row["type"], sender: row["sender"], recipient: row["recipient"],
+            subject: row["subject"], reasonCode: row["reason_code"], basis: (row["basis"] as String?).flatMap(AuditEntry.Basis.init),
+            basisReference: row["basis_reference"], justification: row["justification"],
+            removedFields: (try? JSONDecoder().decode([String].self, from: Data((row["removed_fields"] as String).utf8))) ?? ["<unreadable>"],
+            actor: row["actor"])
+        e.seq = row["seq"]
+        e.previousHash = row["previous_hash"]
+        e.hash = row["hash"]
+        return e
+    }
+}
+
+/// An audit log problem.
+public struct AuditError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ d: String) { description = d }
+}
+
+extension Digest {
+    var hex: String { map { String(format: "%02x", $0) }.joined() }
+}

@@ -1,0 +1,56 @@
+import Contracts
+import Foundation
+import GRDB
+
+/// The consents people gave (and withdrew), as the services recorded them with the gateway.
+public enum ConsentRegistry {
+    /// What the registry says about one intended sharing.
+    public enum Finding: Sendable, Equatable {
+        /// A current consent covers it.
+        case covered(consentID: String)
+        /// A consent covered it but was withdrawn.
+        case withdrawn(consentID: String)
+        case none
+    }
+
+    /// Records a `consent` message: a new consent, or the withdrawal of one.
+    public static func record(_ record: ConsentRecord, subject: URC, recordedBy: PartyID, in db: Database) throws {
+        switch record.status {
+        case .given:
+            try db.execute(sql: """
+                INSERT INTO consent (consent_id, subject, recipients, purposes, given_at, expires_at, withdrawn_at, recorded_by)
+                VALUES (?, ?, ?, ?, ?, ?, NULL, ?)
+                ON CONFLICT(consent_id) DO NOTHING
+                """, arguments: [record.consentId, subject.canonical,
+                                 (record.recipients ?? []).map(\.rawValue).joined(separator: " "),
+                                 (record.purposes ?? []).map(\.rawValue).joined(separator: " "),
+                                 record.givenAt?.millisecondsSince1970 ?? 0, record.expiresAt?.millisecondsSince1970 ?? 0,
+                                 recordedBy.rawValue])
+        case .withdrawn:
+            let at = record.withdrawnAt ?? Timestamp()
+            // A withdrawal names the consent it ends; the subject must match so one person cannot end another's.
+            try db.execute(sql: "UPDATE consent SET withdrawn_at = ? WHERE consent_id = ? AND subject = ? AND withdrawn_at IS NULL",
+                           arguments: [at.millisecondsSince1970, record.consentId, subject.canonical])
+        }
+    }
+
+    /// Whether a current consent of `subject` covers `recipient` and `purpose` at `time`.
+    public static func find(subject: URC, recipient: PartyID, purpose: Purpose, at time: Timestamp,
+                            in db: Database) throws -> Finding {
+        var withdrawn: String?
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM consent WHERE subject = ?", arguments: [subject.canonical])
+        for row in rows {
+            let recipients = (row["recipients"] as String).split(separator: " ")
+            let purposes = (row["purposes"] as String).split(separator: " ")
+            guard recipients.contains(Substring(recipient.rawValue)), purposes.contains(Substring(purpose.rawValue)) else { continue }
+            let given: Int64 = row["given_at"], expires: Int64 = row["expires_at"]
+            guard given <= time.millisecondsSince1970, time.millisecondsSince1970 < expires else { continue }
+            if (row["withdrawn_at"] as Int64?) != nil {
+                withdrawn = row["consent_id"]
+                continue
+            }
+            return .covered(consentID: row["consent_id"])
+        }
+        return withdrawn.map { .withdrawn(consentID: $0) } ?? .none
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import GRDB
+
+/// The gateway's durable state in one SQLite file: seen message ids, the consent registry, the audit log and
+/// the outbox. One write transaction per batch of messages holds every effect of those messages, so a crash
+/// at any moment leaves either all of a message's effects or none.
+///
+/// This is the part of the system that must later move to a server database for several gateway instances
+/// (DESIGN.md, "Storage"); everything goes through this type so that move stays local.
+public final class GatewayStore: Sendable {
+    public let database: DatabasePool
+
+    /// Opens (creating and migrating) the store at `path`.
+    public init(path: String) throws {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            // FULL: a commit survives power loss, not just a killed process; batching keeps it affordable.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        database = try DatabasePool(path: path, configuration: config)
+        try Self.migrator.migrate(database)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE seen_message (
+                    message_id TEXT PRIMARY KEY,
+                    sender TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,      -- SHA-256 of signature and body: the same message again, or a reused id?
+                    processed_at INTEGER NOT NULL
+                );
+                CREATE TABLE consent (
+                    consent_id TEXT PRIMARY KEY,
+                    subject TEXT NOT NULL,
+                    recipients TEXT NOT NULL,       -- space-separated party ids
+                    purposes TEXT NOT NULL,         -- space-separated purposes
+                    given_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    withdrawn_at INTEGER,
+                    recorded_by TEXT NOT NULL
+                );
+                CREATE INDEX consent_by_subject ON consent(subject);
+                CREATE TABLE audit (
+                    seq INTEGER PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    event TEXT NOT NULL,
+                    message_id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    sender TEXT NOT NULL,
+                    recipient TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    reason_code TEXT,
+                    basis TEXT,
+                    basis_reference TEXT,
+                    justification TEXT,
+                    removed_fields TEXT NOT NULL,
+                    actor TEXT,
+                    previous_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                );
+                CREATE INDEX audit_by_subject ON audit(subject);
+                CREATE INDEX audit_by_message ON audit(message_id);
+                CREATE TRIGGER audit_is_append_only_update BEFORE UPDATE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_is_append_only_delete BEFORE DELETE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY,
+                    message_id TEXT NOT NULL,
+                    exchange TEXT NOT NULL,
+                    routing_key TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    headers TEXT NOT NULL,          -- JSON object of string headers
+                    body BLOB NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                """)
+        }
+        return m
+    }
+}
