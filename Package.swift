@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Messaging", targets: ["Messaging"]),
         .executable(name: "refgw", targets: ["refgw"]),
+        .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "amqp-bench", targets: ["amqp-bench"]),
     ],
     dependencies: [
@@ -17,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // rabbitmq-c from Debian's librabbitmq-dev.
@@ -51,13 +53,24 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The gateway process.
+        .executableTarget(
+            name: "gateway",
+            dependencies: [
+                "GatewayCore", "AMQP", "Contracts", "Messaging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Administrators' command-line tool.
         .executableTarget(
             name: "refgw",
             dependencies: [
-                "AMQP", "Contracts", "Messaging",
+                "AMQP", "Contracts", "Messaging", "GatewayCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

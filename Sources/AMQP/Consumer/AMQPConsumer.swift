@@ -17,23 +17,30 @@ public final class AMQPConsumer: AsyncSequence, Sendable {
         /// Unacknowledged deliveries the broker may send ahead (`basic.qos`).
         public var prefetch: UInt16
         public var reconnect: AMQPReconnectPolicy
+        /// Hand deliveries out in batches (`batches`) instead of one by one: everything read in one turn of the
+        /// connection thread, so a consumer can commit a batch's effects in one transaction.
+        public var batched: Bool
 
-        public init(prefetch: UInt16 = 100, reconnect: AMQPReconnectPolicy = .init()) {
+        public init(prefetch: UInt16 = 100, reconnect: AMQPReconnectPolicy = .init(), batched: Bool = false) {
             self.prefetch = prefetch
             self.reconnect = reconnect
+            self.batched = batched
         }
     }
 
     private let core: ConsumerCore
     private let stream: AsyncStream<AMQPDelivery>
+    /// Deliveries in the batches they arrived in, when the consumer was made with `Options.batched`.
+    public let batches: AsyncStream<[AMQPDelivery]>
 
     /// Connects, declares `topology`, and starts consuming `queue`; throws a one-line error if that fails.
     public init(configuration: AMQPConnectionConfiguration, queue: String, topology: AMQPTopology = .init(),
                 options: Options = .init(),
                 logger: Logger = Logger(label: "refgw.amqp.consumer")) async throws(AMQPError) {
         let (stream, continuation) = AsyncStream<AMQPDelivery>.makeStream()
+        let (batches, batchContinuation) = AsyncStream<[AMQPDelivery]>.makeStream()
         let core = ConsumerCore(configuration: configuration, queue: queue, topology: topology, options: options,
-                                logger: logger, continuation: continuation)
+                                logger: logger, continuation: continuation, batchContinuation: batchContinuation)
         let started: Result<Void, AMQPError> = await withCheckedContinuation { started in
             startDedicatedThread(name: "amqp-consumer") {
                 ConsumerLoop(core: core).run(started: started)
@@ -42,6 +49,7 @@ public final class AMQPConsumer: AsyncSequence, Sendable {
         try started.get()
         self.core = core
         self.stream = stream
+        self.batches = batches
     }
 
     deinit {
@@ -83,17 +91,30 @@ final class ConsumerCore: Sendable {
     let options: AMQPConsumer.Options
     let logger: Logger
     let continuation: AsyncStream<AMQPDelivery>.Continuation
+    let batchContinuation: AsyncStream<[AMQPDelivery]>.Continuation
     let wakeup = WakeupPipe()
     let shared = Mutex(Shared())
 
     init(configuration: AMQPConnectionConfiguration, queue: String, topology: AMQPTopology,
-         options: AMQPConsumer.Options, logger: Logger, continuation: AsyncStream<AMQPDelivery>.Continuation) {
+         options: AMQPConsumer.Options, logger: Logger, continuation: AsyncStream<AMQPDelivery>.Continuation,
+         batchContinuation: AsyncStream<[AMQPDelivery]>.Continuation) {
         self.configuration = configuration
         self.queue = queue
         self.topology = topology
         self.options = options
         self.logger = logger
         self.continuation = continuation
+        self.batchContinuation = batchContinuation
+    }
+
+    /// Hands deliveries read in one turn to the application.
+    func emit(_ deliveries: [AMQPDelivery]) {
+        guard !deliveries.isEmpty else { return }
+        if options.batched {
+            batchContinuation.yield(deliveries)
+        } else {
+            for d in deliveries { continuation.yield(d) }
+        }
     }
 
     func settle(_ s: Settlement) {
@@ -144,6 +165,7 @@ final class ConsumerCore: Sendable {
 
     func markStopped() {
         continuation.finish()
+        batchContinuation.finish()
         let waiters = shared.withLock { s in
             s.stopped = true
             let w = s.stopWaiters

@@ -89,12 +89,14 @@ final class ConsumerLoop {
 
     private func readEvents(_ conn: RawConnection, limit: Int) throws(AMQPError) {
         var n = 0
+        var read: [AMQPDelivery] = []
+        defer { core.emit(read) }
         while n < limit, let event = try conn.nextEvent(timeout: 0) {
             n += 1
             switch event {
             case .delivery(let d):
                 ledger.delivered(d.deliveryTag)
-                core.continuation.yield(AMQPDelivery(
+                read.append(AMQPDelivery(
                     exchange: d.exchange, routingKey: d.routingKey, redelivered: d.redelivered,
                     properties: d.properties, body: d.body, deliveryTag: d.deliveryTag,
                     generation: generation, settler: core))

@@ -91,7 +91,8 @@ public struct Envelope: Sendable, Equatable {
         guard subject.canonical == headers[Header.subject] else { throw .malformed(Header.subject, "must be in canonical form (upper case, hyphenated)") }
     }
 
-    static func isMessageID(_ s: String) -> Bool {
+    /// Whether a text is a message id in the contract's form (a lower-case UUID).
+    public static func isMessageID(_ s: String) -> Bool {
         let u = Array(s.utf8)
         guard u.count == 36 else { return false }
         for (i, c) in u.enumerated() {

@@ -1,0 +1,36 @@
+import AMQP
+import Contracts
+import Foundation
+import Messaging
+
+/// What the gateway concluded about one incoming message before touching its database.
+public struct Assessment: Sendable {
+    /// The decision so far.
+    public enum Verdict: Sendable {
+        /// Refused outright (signature, schema, policy...).
+        case refuse(Refusal)
+        /// A consent record to keep in the registry.
+        case recordConsent(ConsentRecord)
+        /// Deliverable if the consent check (done in the transaction) allows it.
+        case deliver(PreparedDelivery)
+    }
+
+    public var delivery: AMQPDelivery
+    /// The envelope, when it could be read.
+    public var envelope: Envelope?
+    /// The sending party as the broker vouches for it (from `user_id`).
+    public var brokerSender: PartyID?
+    /// SHA-256 of signature and body: tells a redelivery of the same message from a reused id.
+    public var fingerprint: String
+    public var verdict: Verdict
+}
+
+/// A redacted, gateway-signed message waiting for the consent check.
+public struct PreparedDelivery: Sendable {
+    public var rule: SharingPolicy.Rule
+    public var purpose: Purpose
+    /// Set when the message invokes a lawful basis the policy allows this sender toward this recipient.
+    public var lawfulBasis: LawfulBasis?
+    public var removedFields: [String]
+    public var outgoing: SignedMessage
+}

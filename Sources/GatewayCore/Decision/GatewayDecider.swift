@@ -1,0 +1,143 @@
+import AMQP
+import Contracts
+import Crypto
+import Foundation
+import Messaging
+
+/// The gateway's checks that need no database: who sent it, is it intact and well-formed, may this recipient
+/// have it at all, and what of it. Pure and thread-safe, so batches can be assessed in parallel.
+public struct GatewayDecider: Sendable {
+    public let policy: SharingPolicy
+    public let schemas: ContractSchemas
+    public let trust: TrustStore
+    public let parties: PartyDirectory
+    public let signer: MessageSigner
+    public let topology: ReferralGatewayTopology
+    private let redactor: Redactor
+    private let partyByBrokerUser: [String: PartyID]
+
+    public init(policy: SharingPolicy, schemas: ContractSchemas, trust: TrustStore, parties: PartyDirectory,
+                signer: MessageSigner, topology: ReferralGatewayTopology = .standard) {
+        self.policy = policy
+        self.schemas = schemas
+        self.trust = trust
+        self.parties = parties
+        self.signer = signer
+        self.topology = topology
+        redactor = Redactor(sensitiveTerms: policy.sensitiveTerms)
+        var byUser: [String: PartyID] = [:]
+        for (id, e) in parties.entries { byUser[e.brokerUser] = id }
+        partyByBrokerUser = byUser
+    }
+
+    /// Assesses one delivery from `gateway.in` at `now`.
+    public func assess(_ delivery: AMQPDelivery, now: Timestamp = Timestamp()) -> Assessment {
+        var fingerprintInput = Data((delivery.properties.headers[Envelope.Header.signature]?.stringValue ?? "").utf8)
+        fingerprintInput.append(delivery.body)
+        let fingerprint = SHA256.hash(data: fingerprintInput).hex
+        let brokerSender = delivery.properties.userID.flatMap { partyByBrokerUser[$0] }
+        var a = Assessment(delivery: delivery, envelope: nil, brokerSender: brokerSender, fingerprint: fingerprint,
+                           verdict: .refuse(Refusal(.invalidEnvelope)))
+        do throws(Refusal) {
+            a.envelope = try readEnvelope(delivery)
+            a.verdict = try decide(a.envelope!, delivery: delivery, brokerSender: brokerSender, now: now)
+        } catch {
+            a.verdict = .refuse(error)
+        }
+        return a
+    }
+
+    private func readEnvelope(_ delivery: AMQPDelivery) throws(Refusal) -> Envelope {
+        do {
+            return try SignedMessage(delivery: delivery).envelope
+        } catch {
+            throw Refusal(.invalidEnvelope, "the envelope cannot be read: \(error.description)")
+        }
+    }
+
+    private func decide(_ env: Envelope, delivery: AMQPDelivery, brokerSender: PartyID?,
+                        now: Timestamp) throws(Refusal) -> Assessment.Verdict {
+        let body = delivery.body
+        guard body.count <= policy.maxMessageBytes else {
+            throw Refusal(.oversized, "the body is \(body.count) bytes; the gateway accepts at most \(policy.maxMessageBytes)")
+        }
+        // The broker vouches for user_id; the envelope's sender must be that same party.
+        guard let brokerSender, brokerSender == env.sender else {
+            throw Refusal(.senderMismatch, "the message says it is from \(env.sender) but was published by broker user '\(delivery.properties.userID ?? "(none)")'")
+        }
+        do {
+            try trust.verify(env, body: body, signedBy: env.sender, at: now)
+        } catch {
+            throw Refusal(error.reasonCode, error.description)
+        }
+        let skew = abs(Double(now.millisecondsSince1970 - env.sentAt.millisecondsSince1970) / 1000)
+        guard skew <= policy.acceptedClockSkew else {
+            throw Refusal(.expiredTimestamp, "sent-at is \(Int(skew)) s from the gateway's clock; at most \(Int(policy.acceptedClockSkew)) s is accepted")
+        }
+        let json: JSONValue
+        do { json = try JSONParser.parse(body) } catch { throw Refusal(.invalidSchema, "the body is not JSON: \(error.description)") }
+        do { try schemas.validate(json, as: env.type) } catch {
+            throw Refusal(.invalidSchema, "the body does not match the \(env.type.rawValue) schema at \(error.description)")
+        }
+
+        if env.type == .consent {
+            guard env.recipient == .gateway else {
+                throw Refusal(.unknownRecipient, "consent records are sent to the gateway, not to \(env.recipient)")
+            }
+            guard policy.consentRecorders.contains(env.sender) else {
+                throw Refusal(.noPolicy, "the policy does not let \(env.sender) record consent")
+            }
+            do { return .recordConsent(try ContractJSON.decode(ConsentRecord.self, from: body)) } catch {
+                throw Refusal(.invalidSchema, "the consent record cannot be read")
+            }
+        }
+        guard policy.recipients.contains(env.recipient) || parties[env.recipient] != nil, env.recipient != .gateway else {
+            throw Refusal(.unknownRecipient, "'\(env.recipient)' is not a party on this gateway")
+        }
+        guard let rule = policy.rule(for: env.recipient, type: env.type) else {
+            throw Refusal(.noPolicy, "the policy has no entry for \(env.type.rawValue) to \(env.recipient)")
+        }
+        guard rule.senders.contains(env.sender) else {
+            throw Refusal(.noPolicy, "the policy does not let \(env.sender) send \(env.type.rawValue) to \(env.recipient)")
+        }
+        if let roles = rule.subjectRoles {
+            guard let role = json["subjectRole"]?.stringValue, roles.contains(role) else {
+                throw Refusal(.forbiddenContent, "\(env.recipient) may only receive \(env.type.rawValue) about a \(roles.sorted().joined(separator: " or "))")
+            }
+        }
+        let purposeText = json.value(at: "sharing.purpose")?.stringValue ?? rule.defaultPurpose?.rawValue
+        guard let purposeText, let purpose = Purpose(rawValue: purposeText), rule.purposes.contains(purpose) else {
+            throw Refusal(.noPolicy, "the policy does not allow \(env.type.rawValue) to \(env.recipient) for purpose '\(purposeText ?? "none")'")
+        }
+        var lawfulBasis: LawfulBasis?
+        if let basisJSON = json.value(at: "sharing.lawfulBasis") {
+            guard let basis = try? JSONDecoder().decode(LawfulBasis.self, from: Data(JSONWriter.bytes(basisJSON))) else {
+                throw Refusal(.invalidSchema, "the lawful basis cannot be read")
+            }
+            guard rule.lawfulBases[basis.code]?.contains(env.sender) == true else {
+                throw Refusal(.lawfulBasisNotAllowed, "\(env.sender) may not invoke \(basis.code.rawValue) toward \(env.recipient) under the policy")
+            }
+            lawfulBasis = basis
+        }
+
+        var filtered = json
+        if let own = rule.ownItemsOnly { filtered = Self.keepOwnItems(filtered, list: own.list, field: own.field, owner: env.recipient) }
+        let redaction = redactor.redact(filtered, allowed: rule.fields,
+                                        scrubbing: rule.scrubContactDetails ? schemas.freeTextPaths[env.type] : nil)
+        var outEnvelope = env
+        outEnvelope.sentAt = now
+        let outBody = Data(JSONWriter.bytes(redaction.body))
+        signer.sign(&outEnvelope, body: outBody)
+        return .deliver(PreparedDelivery(rule: rule, purpose: purpose, lawfulBasis: lawfulBasis,
+                                         removedFields: redaction.removedFields,
+                                         outgoing: SignedMessage(envelope: outEnvelope, body: outBody)))
+    }
+
+    /// Keeps only the items of `list` whose `field` is the recipient (an agency sees its own MARAC actions).
+    static func keepOwnItems(_ v: JSONValue, list: String, field: String, owner: PartyID) -> JSONValue {
+        guard case .object(var members) = v, let i = members.firstIndex(where: { $0.key == list }),
+              case .array(let items) = members[i].value else { return v }
+        members[i].value = .array(items.filter { $0[field]?.stringValue == owner.rawValue })
+        return .object(members)
+    }
+}

@@ -1,0 +1,126 @@
+import AMQP
+import Contracts
+import Foundation
+import GRDB
+import Messaging
+
+/// Applies assessed messages to the gateway's store, in order, inside one transaction: dedupe, consent
+/// registry, consent check, audit entry, and the outgoing messages (delivery, or non-delivery report and
+/// dead letter) into the outbox.
+public struct GatewayLedger: Sendable {
+    /// What became of one message.
+    public enum Outcome: Sendable, Equatable {
+        case delivered(recipient: PartyID)
+        case refused(ReasonCode)
+        case consentRecorded
+        /// The same message again (a redelivery, or a sender's retry): nothing is applied twice.
+        case alreadyProcessed
+    }
+
+    /// "No subject could be read": the subject of non-delivery reports for messages without a readable URC.
+    public static let noSubject = try! URC(parsing: "0000-0000-0000")
+
+    public let decider: GatewayDecider
+
+    public init(decider: GatewayDecider) { self.decider = decider }
+
+    /// Applies a batch; returns each message's outcome and the outbox ids to publish.
+    public func apply(_ batch: [Assessment], in db: Database, now: Timestamp) throws -> (outcomes: [Outcome], outbox: [Int64]) {
+        var outcomes: [Outcome] = []
+        var outbox: [Int64] = []
+        for a in batch {
+            let (outcome, ids) = try apply(a, in: db, now: now)
+            outcomes.append(outcome)
+            outbox += ids
+        }
+        return (outcomes, outbox)
+    }
+
+    private func apply(_ a: Assessment, in db: Database, now: Timestamp) throws -> (Outcome, [Int64]) {
+        if let id = a.envelope?.messageID {
+            if let fingerprint = try String.fetchOne(db, sql: "SELECT fingerprint FROM seen_message WHERE message_id = ?", arguments: [id]) {
+                if fingerprint == a.fingerprint { return (.alreadyProcessed, []) }
+                return try refuse(a, Refusal(.duplicateMessage, "message id \(id) was already used for another message"), in: db, now: now)
+            }
+            try db.execute(sql: "INSERT INTO seen_message (message_id, sender, fingerprint, processed_at) VALUES (?, ?, ?, ?)",
+                           arguments: [id, a.envelope!.sender.rawValue, a.fingerprint, now.millisecondsSince1970])
+        }
+        switch a.verdict {
+        case .refuse(let r):
+            return try refuse(a, r, in: db, now: now)
+        case .recordConsent(let record):
+            let env = a.envelope!
+            try ConsentRegistry.record(record, subject: env.subject, recordedBy: env.sender, in: db)
+            try AuditLog.append(AuditEntry(at: now, event: record.status == .given ? .consentGiven : .consentWithdrawn,
+                                           messageID: env.messageID, type: env.type.rawValue, sender: env.sender.rawValue,
+                                           recipient: PartyID.gateway.rawValue, subject: env.subject.canonical,
+                                           basisReference: record.consentId), in: db)
+            return (.consentRecorded, [])
+        case .deliver(let p):
+            let env = a.envelope!
+            var basis: AuditEntry.Basis
+            var reference: String
+            var justification: String?
+            if let lawful = p.lawfulBasis {
+                basis = .lawfulBasis; reference = lawful.code.rawValue; justification = lawful.justification
+            } else if case .notRequired(let reason) = p.rule.consent {
+                basis = .policy; reference = reason
+            } else {
+                switch try ConsentRegistry.find(subject: env.subject, recipient: env.recipient, purpose: p.purpose, at: now, in: db) {
+                case .covered(let consentID):
+                    basis = .consent; reference = consentID
+                case .withdrawn(let consentID):
+                    return try refuse(a, Refusal(.consentWithdrawn, "consent \(consentID) covering \(env.recipient) for \(p.purpose.rawValue) was withdrawn"), in: db, now: now)
+                case .none:
+                    return try refuse(a, Refusal(.noConsent, "no current consent covers \(env.recipient) for \(p.purpose.rawValue), and no lawful basis the policy allows was given"), in: db, now: now)
+                }
+            }
+            try AuditLog.append(AuditEntry(at: now, event: .delivered, messageID: env.messageID, type: env.type.rawValue,
+                                           sender: env.sender.rawValue, recipient: env.recipient.rawValue,
+                                           subject: env.subject.canonical, basis: basis, basisReference: reference,
+                                           justification: justification, removedFields: p.removedFields), in: db)
+            let out = p.outgoing.outgoing(exchange: decider.topology.deliverExchange, routingKey: env.recipient.rawValue, brokerUser: nil)
+            return (.delivered(recipient: env.recipient), [try Outbox.add(out, in: db, now: now.millisecondsSince1970)])
+        }
+    }
+
+    /// Audits a refusal, and queues a non-delivery report to the sender and the original to the dead letters.
+    private func refuse(_ a: Assessment, _ r: Refusal, in db: Database, now: Timestamp) throws -> (Outcome, [Int64]) {
+        let env = a.envelope
+        let d = a.delivery
+        try AuditLog.append(AuditEntry(at: now, event: .refused, messageID: env?.messageID ?? d.properties.messageID.map(Self.printable) ?? "(none)",
+                                       type: env?.type.rawValue ?? d.properties.type.map(Self.printable) ?? "(none)",
+                                       sender: env?.sender.rawValue ?? a.brokerSender?.rawValue ?? "(unknown)",
+                                       recipient: env?.recipient.rawValue ?? "(unknown)",
+                                       subject: env?.subject.canonical ?? Self.noSubject.canonical,
+                                       reasonCode: r.code.rawValue, justification: r.detail), in: db)
+        var ids: [Int64] = []
+        // The report goes to whoever the broker says published the message.
+        if let reportTo = a.brokerSender ?? env?.sender, decider.parties[reportTo] != nil {
+            let report = NonDeliveryReport(
+                originalMessageId: env?.messageID ?? d.properties.messageID.flatMap { Envelope.isMessageID($0) ? $0 : nil } ?? "00000000-0000-0000-0000-000000000000",
+                originalType: env?.type.rawValue ?? "unknown", intendedRecipient: env?.recipient ?? .gateway,
+                reasonCode: r.code, reasonText: String(r.detail.prefix(500)), refusedAt: now)
+            let message = try SignedMessage.make(report, to: reportTo, about: env?.subject ?? Self.noSubject,
+                                                 signer: decider.signer, sentAt: now)
+            let out = message.outgoing(exchange: decider.topology.deliverExchange, routingKey: reportTo.rawValue, brokerUser: nil)
+            ids.append(try Outbox.add(out, in: db, now: now.millisecondsSince1970))
+        }
+        // The original, unchanged, with the reason in headers, to the dead letters.
+        var headers = d.properties.headers
+        headers["refgw-reason"] = .string(r.code.rawValue)
+        headers["refgw-reason-detail"] = .string(String(r.detail.prefix(500)))
+        headers["refgw-refused-at"] = .string(now.rfc3339)
+        headers["refgw-published-by"] = .string(d.properties.userID ?? "")
+        var props = d.properties
+        props.headers = headers
+        let dead = OutgoingMessage(exchange: decider.topology.deadLetterExchange, routingKey: decider.topology.gatewayQueue,
+                                   properties: props, body: d.body)
+        ids.append(try Outbox.add(dead, in: db, now: now.millisecondsSince1970))
+        return (.refused(r.code), ids)
+    }
+
+    static func printable(_ s: String) -> String {
+        String(s.prefix(64).map { $0.isASCII && !$0.isWhitespace && $0 != "\u{1F}" && $0 != "\u{1E}" ? $0 : "?" })
+    }
+}

@@ -1,0 +1,56 @@
+import AMQP
+import Foundation
+import GRDB
+
+/// Messages the gateway decided to send, stored in the same transaction as the decision and deleted once the
+/// broker confirmed them: a crash in between loses nothing (they are sent at the next start).
+public enum Outbox {
+    /// A stored message.
+    public struct Entry: Sendable {
+        public var id: Int64
+        public var message: OutgoingMessage
+    }
+
+    /// Stores a message; returns its id.
+    @discardableResult
+    public static func add(_ m: OutgoingMessage, in db: Database, now: Int64) throws -> Int64 {
+        var headers: [String: String] = [:]
+        for (k, v) in m.properties.headers { if let s = v.stringValue { headers[k] = s } }
+        try db.execute(sql: """
+            INSERT INTO outbox (message_id, exchange, routing_key, type, headers, body, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [m.properties.messageID ?? "", m.exchange, m.routingKey, m.properties.type ?? "",
+                             String(decoding: try JSONEncoder().encode(headers), as: UTF8.self), m.body, now])
+        return db.lastInsertedRowID
+    }
+
+    /// Pending messages, oldest first; `userID` is the gateway's broker user, set on every publish.
+    public static func pending(in db: Database, ids: [Int64]? = nil, userID: String?) throws -> [Entry] {
+        let rows: [Row]
+        if let ids {
+            guard !ids.isEmpty else { return [] }
+            rows = try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ","))) ORDER BY id",
+                                    arguments: StatementArguments(ids))
+        } else {
+            rows = try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id")
+        }
+        return try rows.map { row in
+            let headers = try JSONDecoder().decode([String: String].self, from: Data((row["headers"] as String).utf8))
+            var table = AMQPFieldTable()
+            for (k, v) in headers { table[k] = .string(v) }
+            let messageID: String = row["message_id"], type: String = row["type"]
+            let props = AMQPProperties(contentType: "application/json", persistent: true,
+                                       messageID: messageID.isEmpty ? nil : messageID,
+                                       timestamp: UInt64(Date().timeIntervalSince1970), type: type.isEmpty ? nil : type,
+                                       userID: userID, appID: "refgw-gateway", headers: table)
+            return Entry(id: row["id"], message: OutgoingMessage(exchange: row["exchange"], routingKey: row["routing_key"],
+                                                                  properties: props, body: row["body"]))
+        }
+    }
+
+    public static func remove(_ ids: [Int64], in db: Database) throws {
+        guard !ids.isEmpty else { return }
+        try db.execute(sql: "DELETE FROM outbox WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+                       arguments: StatementArguments(ids))
+    }
+}

@@ -1,0 +1,58 @@
+import AMQP
+import ArgumentParser
+import Contracts
+import Foundation
+import GatewayCore
+import Logging
+import Messaging
+import ServiceLifecycle
+
+/// The gateway process: reads its configuration, opens its store, and runs until SIGTERM or SIGINT.
+@main
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Verify, check consent, redact, sign and route every message between the services.")
+
+    @Option(help: "Broker URL (amqp[s]://user:password@host:port/vhost); default $REFGW_GATEWAY_AMQP_URL or $REFGW_AMQP_URL.")
+    var url: String?
+    @Option(help: "Configuration folder (parties.json, sharing-policy.yaml).") var config = "config"
+    @Option(help: "The contract's schema folder.") var schemas = "contracts/schemas"
+    @Option(help: "Trust file with every service's public key.") var trust = "var/trust.json"
+    @Option(help: "The gateway's private key file.") var key: String
+    @Option(help: "The gateway's SQLite file.") var database = "var/gateway/gateway.sqlite"
+    @Option(help: "Unacknowledged messages the broker may hand over at once.") var prefetch: UInt16 = 200
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let logger = Logger(label: "refgw.gateway")
+        let service: GatewayService
+        do {
+            let env = ProcessInfo.processInfo.environment
+            guard let text = url ?? env["REFGW_GATEWAY_AMQP_URL"] ?? env["REFGW_AMQP_URL"] else {
+                throw ValidationError("no broker URL: pass --url or set REFGW_GATEWAY_AMQP_URL")
+            }
+            let configDir = URL(fileURLWithPath: config)
+            let contractSchemas = try ContractSchemas(directory: URL(fileURLWithPath: schemas))
+            let policy = try SharingPolicy(contentsOf: configDir.appendingPathComponent("sharing-policy.yaml"))
+            let decider = GatewayDecider(
+                policy: policy, schemas: contractSchemas, trust: try TrustStore(contentsOf: URL(fileURLWithPath: trust)),
+                parties: try PartyDirectory(contentsOf: configDir.appendingPathComponent("parties.json")),
+                signer: try KeyFile.signer(contentsOf: URL(fileURLWithPath: key)))
+            guard decider.signer.party == .gateway else {
+                throw ValidationError("key \(decider.signer.keyID) belongs to \(decider.signer.party), not to the gateway")
+            }
+            service = GatewayService(decider: decider, store: try GatewayStore(path: database),
+                                     configuration: try AMQPConnectionConfiguration(url: text),
+                                     prefetch: prefetch, logger: logger)
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            // One line naming the problem (policy, schema, trust, key or database), never a stack trace.
+            FileHandle.standardError.write(Data("gateway: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
