@@ -72,6 +72,7 @@ let package = Package(
             dependencies: [
                 "AMQP", "Contracts", "Messaging", "GatewayCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

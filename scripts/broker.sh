@@ -72,6 +72,12 @@ first_setup() {
     local ctl="$bin/rabbitmqctl -q"
     $ctl add_vhost refgw-locked > /dev/null          # a vhost the admin user has no permission on
     $ctl add_user refgw-nobody "nobody-$REFGW_ADMIN_PASSWORD" > /dev/null
+    # One user per party (config/parties.json), so the broker vouches for who published (user_id).
+    # Permissions are wide until issue 6 generates least-privilege definitions from config/.
+    for party in victim family safehome perpetrator sanctuary marac gateway; do
+        $ctl add_user "$party" "$party-$REFGW_ADMIN_PASSWORD" > /dev/null
+        $ctl set_permissions -p / "$party" '.*' '.*' '.*' > /dev/null
+    done
     touch "$dir/.initialised"
 }
 
@@ -91,6 +97,9 @@ export REFGW_CLIENT_CERT=$dir/certs/client.pem
 export REFGW_CLIENT_KEY=$dir/certs/client-key.pem
 export REFGW_BROKER_SCRIPT=$here/broker.sh
 ENV
+    for party in victim family safehome perpetrator sanctuary marac gateway; do
+        echo "export REFGW_AMQP_URL_$(echo "$party" | tr a-z A-Z)='amqp://$party:$party-$REFGW_ADMIN_PASSWORD@127.0.0.1:$RABBITMQ_NODE_PORT/%2f'" >> "$dir/env"
+    done
 }
 
 stop_node() {

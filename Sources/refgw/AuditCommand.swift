@@ -1,0 +1,66 @@
+import ArgumentParser
+import Contracts
+import Foundation
+import GatewayCore
+import GRDB
+
+/// `refgw audit verify|trail`: check the audit log's hash chain; list what was shared about a person.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "The gateway's audit log.", subcommands: [Verify.self, Trail.self])
+
+    struct Options: ParsableArguments {
+        @Option(help: "The gateway's SQLite file.") var database = "var/gateway/gateway.sqlite"
+
+        func open() throws -> GatewayStore {
+            guard FileManager.default.fileExists(atPath: database) else { throw fail("no gateway database at \(database)") }
+            return try GatewayStore(path: database)
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recompute every entry's hash; exit 1 if any entry was changed, removed or reordered.")
+        @OptionGroup var options: Options
+
+        func run() async throws {
+            let store = try options.open()
+            let result = try await store.database.read { db in try AuditLog.verify(db) }
+            if let problem = result.problem {
+                throw fail("audit log BROKEN: \(problem) (checked \(result.entries) entries); restore the database from a backup and investigate")
+            }
+            print("audit log intact: \(result.entries) entries, every hash matches")
+        }
+    }
+
+    struct Trail: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Everything the gateway shared or refused about one person, for a subject access request.")
+        @OptionGroup var options: Options
+        @Argument(help: "The person's URC.") var urc: String
+        @Flag(help: "JSON instead of a table.") var json = false
+
+        func run() async throws {
+            let subject: URC
+            do { subject = try URC(parsing: urc) } catch { throw fail("'\(urc)': \(error)") }
+            let store = try options.open()
+            let entries = try await store.database.read { db in try AuditLog.trail(subject: subject.canonical, in: db) }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(entries), as: UTF8.self))
+                return
+            }
+            print("\(entries.count) entries about \(subject)")
+            for e in entries {
+                let what: String
+                switch e.event {
+                case .delivered: what = "\(e.type) from \(e.sender) delivered to \(e.recipient) on \(e.basis?.rawValue ?? "?"): \(e.basisReference ?? "")"
+                case .refused: what = "\(e.type) from \(e.sender) to \(e.recipient) refused: \(e.reasonCode ?? "?")"
+                default: what = "\(e.event.rawValue) by \(e.sender) (\(e.basisReference ?? ""))"
+                }
+                print("\(e.at)  \(what)")
+                if !e.removedFields.isEmpty { print("    removed: \(e.removedFields.joined(separator: ", "))") }
+            }
+        }
+    }
+}

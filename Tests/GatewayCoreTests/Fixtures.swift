@@ -1,0 +1,32 @@
+import Contracts
+import Foundation
+import GatewayCore
+
+enum Repo {
+    static let root: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+        }
+        fatalError("no repository root above \(#filePath)")
+    }()
+    static let schemas = try! ContractSchemas(directory: root.appendingPathComponent("contracts/schemas"))
+    static let policy = try! SharingPolicy(contentsOf: root.appendingPathComponent("config/sharing-policy.yaml"))
+    static let parties = try! PartyDirectory(contentsOf: root.appendingPathComponent("config/parties.json"))
+}
+
+/// Every leaf path of a JSON value, arrays transparent (`household.children.urc`).
+func leafPaths(_ v: JSONValue, prefix: String = "") -> [String] {
+    switch v {
+    case .object(let members):
+        return members.flatMap { leafPaths($0.value, prefix: prefix.isEmpty ? $0.key : "\(prefix).\($0.key)") }
+    case .array(let items):
+        return items.flatMap { leafPaths($0, prefix: prefix) }
+    default:
+        return [prefix]
+    }
+}
+
+/// Lower case without spaces or punctuation, to find a planted detail however it was reformatted.
+func squashed(_ s: String) -> String { String(s.lowercased().filter { $0.isLetter || $0.isNumber || $0 == "@" }) }
