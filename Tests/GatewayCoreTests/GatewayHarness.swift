@@ -1,0 +1,150 @@
+import AMQP
+import Contracts
+import Foundation
+import GatewayCore
+import Messaging
+import Testing
+
+/// A real gateway on the test broker, in its own namespace of queues, with development keys for every party.
+final class GatewayHarness: Sendable {
+    let names: ReferralGatewayTopology
+    let signers: [PartyID: MessageSigner]
+    let gatewaySigner: MessageSigner
+    let trust: TrustStore
+    let store: GatewayStore
+    let service: GatewayService
+    let directory: URL
+    private let running: Task<Void, any Error>
+
+    static func env(_ name: String) -> String {
+        guard let v = ProcessInfo.processInfo.environment[name], !v.isEmpty else {
+            fatalError("\(name) is not set: run the tests with scripts/test.sh")
+        }
+        return v
+    }
+
+    static func url(for party: PartyID) -> String { env("REFGW_AMQP_URL_\(party.rawValue.uppercased())") }
+    static func configuration(for party: PartyID) -> AMQPConnectionConfiguration { try! AMQPConnectionConfiguration(url: url(for: party)) }
+    static var admin: AMQPConnectionConfiguration { try! AMQPConnectionConfiguration(url: env("REFGW_AMQP_URL")) }
+
+    init(policy: SharingPolicy = Repo.policy) async throws {
+        names = ReferralGatewayTopology(namespace: "t\(UUID().uuidString.prefix(6).lowercased()).")
+        var signers: [PartyID: MessageSigner] = [:]
+        var keys: [TrustStore.Key] = []
+        for p in PartyID.services {
+            let s = MessageSigner.generate(keyID: "\(p)-test", party: p)
+            signers[p] = s
+            keys.append(.init(keyID: s.keyID, party: p, publicKey: s.publicKey, development: true))
+        }
+        gatewaySigner = MessageSigner.generate(keyID: "gateway-test", party: .gateway)
+        keys.append(.init(keyID: gatewaySigner.keyID, party: .gateway, publicKey: gatewaySigner.publicKey, development: true))
+        self.signers = signers
+        trust = try TrustStore(keys: keys)
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("gw-\(UUID().uuidString.prefix(8))")
+        store = try GatewayStore(path: directory.appendingPathComponent("gateway.sqlite").path)
+        let decider = GatewayDecider(policy: policy, schemas: Repo.schemas, trust: trust, parties: Repo.parties,
+                                     signer: gatewaySigner, topology: names)
+        service = GatewayService(decider: decider, store: store, configuration: Self.configuration(for: .gateway))
+        let admin = try await AMQPAdminClient(configuration: Self.admin)
+        try await admin.declare(names.topology())
+        await admin.close()
+        let service = self.service
+        running = Task { try await service.run() }
+    }
+
+    /// Stops the gateway and removes the namespace's queues.
+    func shutDown() async {
+        await service.stop()
+        _ = try? await running.value
+        if let admin = try? await AMQPAdminClient(configuration: Self.admin) {
+            for q in names.queueNames() { try? await admin.deleteQueue(q) }
+            for x in [names.submitExchange, names.deliverExchange, names.deadLetterExchange] { try? await admin.deleteExchange(x) }
+            await admin.close()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// A signed message from `sender` (its envelope can be altered before sending).
+    func message<B: MessageBody>(_ body: B, from sender: PartyID, to recipient: PartyID, about subject: URC,
+                                 sentAt: Timestamp = Timestamp()) throws -> SignedMessage {
+        try SignedMessage.make(body, to: recipient, about: subject, signer: signers[sender]!, sentAt: sentAt)
+    }
+
+    /// Publishes as `brokerUser`'s party (by default the sender).
+    func submit(_ messages: [SignedMessage], as brokerUser: PartyID? = nil) async throws {
+        let user = brokerUser ?? messages.first!.envelope.sender
+        let publisher = try await AMQPPublisher(configuration: Self.configuration(for: user))
+        let results = await publisher.publish(messages.map { $0.submission(brokerUser: user.rawValue, topology: names) })
+        await publisher.close()
+        for r in results { try r.get() }
+    }
+
+    /// Publishes raw AMQP messages (for malformed envelopes).
+    func submitRaw(_ messages: [OutgoingMessage], as user: PartyID) async throws {
+        let publisher = try await AMQPPublisher(configuration: Self.configuration(for: user))
+        for r in await publisher.publish(messages) { try r.get() }
+        await publisher.close()
+    }
+
+    /// Takes messages from a queue until `count` arrived or `timeout` passed.
+    func take(_ count: Int, from queue: String, timeout: Double = 30) async throws -> [AMQPDelivery] {
+        let admin = try await AMQPAdminClient(configuration: Self.admin)
+        var got: [AMQPDelivery] = []
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        while got.count < count && ContinuousClock.now < deadline {
+            if let d = try await admin.take(from: queue) { got.append(d) } else { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        await admin.close()
+        return got
+    }
+
+    /// Consumes `count` messages from a party's inbox with a real consumer (fast, for large runs).
+    func drain(_ count: Int, from party: PartyID, timeout: Double = 120) async throws -> [AMQPDelivery] {
+        let consumer = try await AMQPConsumer(configuration: Self.admin, queue: names.inbox(party), options: .init(prefetch: 500))
+        let collected = Task { () -> [AMQPDelivery] in
+            var got: [AMQPDelivery] = []
+            for await d in consumer { d.ack(); got.append(d); if got.count == count { break } }
+            return got
+        }
+        let stop = Task { try await Task.sleep(for: .seconds(timeout)); await consumer.stopReceiving() }
+        let got = await collected.value
+        stop.cancel()
+        await consumer.close()
+        return got
+    }
+
+    /// Reads a delivered message and checks the gateway's signature on it.
+    func verified(_ d: AMQPDelivery) throws -> (Envelope, JSONValue) {
+        let m = try SignedMessage(delivery: d)
+        try trust.verify(m.envelope, body: m.body, signedBy: .gateway)
+        return (m.envelope, try JSONParser.parse(m.body))
+    }
+
+    /// Gives consent for `subject` to `recipients` for `purposes`; returns the consent id.
+    @discardableResult
+    func giveConsent(from sender: PartyID, subject: URC, recipients: [PartyID], purposes: [Purpose]) async throws -> String {
+        let id = UUID().uuidString.lowercased()
+        let record = ConsentRecord.given(consentId: id, recipients: recipients, purposes: purposes, givenAt: Timestamp().adding(seconds: -60),
+                                         expiresAt: Timestamp().adding(seconds: 86_400), method: .verbal,
+                                         recordedBy: Referrer(service: sender, staff: Staff(name: "Test Worker", role: "IDVA")))
+        try await submit([try message(record, from: sender, to: .gateway, about: subject)])
+        return id
+    }
+
+    func withdrawConsent(_ id: String, from sender: PartyID, subject: URC) async throws {
+        let record = ConsentRecord.withdrawn(consentId: id, at: Timestamp(), recordedBy: Referrer(service: sender, staff: Staff(name: "Test Worker", role: "IDVA")))
+        try await submit([try message(record, from: sender, to: .gateway, about: subject)])
+    }
+
+    /// Waits until the gateway has processed `count` messages in total.
+    func waitUntilProcessed(_ count: Int, timeout: Double = 60) async throws {
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        while service.statistics.processed < count {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the gateway processed \(service.statistics.processed) of \(count) messages in \(timeout) s")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
