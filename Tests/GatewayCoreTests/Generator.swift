@@ -119,7 +119,7 @@ struct MessageGenerator {
                             interpreterNeeded: chance(0.2), disabilities: chance(0.3) ? ["mobility"] : nil,
                             address: address(), addressIsSafe: chance(0.5),
                             safeContact: SafeContact(phone: phoneNumber, email: mail, safeToCall: chance(0.5), safeToLeaveMessage: chance(0.3),
-                                                     safeTimes: chance(0.5) ? freeText() : nil, codeWord: chance(0.3) ? "bluebell" : nil)),
+                                                     safeTimes: chance(0.5) ? String(freeText().prefix(200)) : nil, codeWord: chance(0.3) ? "bluebell" : nil)),
             subjectRole: role,
             risk: chance(0.8) ? .init(level: pick([.standard, .medium, .high]), dash: chance(0.6) ? dash() : nil, maracReferred: chance(0.4)) : nil,
             household: .init(children: chance(0.6) ? [child] : nil,
