@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "refgw", targets: ["refgw"]),
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "amqp-bench", targets: ["amqp-bench"]),
+        .executable(name: "gateway-bench", targets: ["gateway-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -74,6 +75,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Prints a bare relay's and the gateway's throughput and latency on 2 KiB referrals.
+        .executableTarget(
+            name: "gateway-bench",
+            dependencies: [
+                "GatewayCore", "AMQP", "Contracts", "Messaging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // Plain rabbitmq-c loops, the yardstick for amqp-bench.

@@ -30,17 +30,31 @@ public final class AMQPConsumer: AsyncSequence, Sendable {
 
     private let core: ConsumerCore
     private let stream: AsyncStream<AMQPDelivery>
-    /// Deliveries in the batches they arrived in, when the consumer was made with `Options.batched`.
-    public let batches: AsyncStream<[AMQPDelivery]>
+
+    /// With `Options.batched`: each element is every delivery that arrived since the previous one was taken,
+    /// so batches grow while the application is busy and shrink when it keeps up.
+    public var batches: Batches { Batches(core: core) }
+
+    /// The deliveries as batches (see `batches`).
+    public struct Batches: AsyncSequence, Sendable {
+        public typealias Element = [AMQPDelivery]
+        let core: ConsumerCore
+
+        public func makeAsyncIterator() -> Iterator { Iterator(core: core) }
+
+        public struct Iterator: AsyncIteratorProtocol {
+            let core: ConsumerCore
+            public mutating func next() async -> [AMQPDelivery]? { await core.nextBatch() }
+        }
+    }
 
     /// Connects, declares `topology`, and starts consuming `queue`; throws a one-line error if that fails.
     public init(configuration: AMQPConnectionConfiguration, queue: String, topology: AMQPTopology = .init(),
                 options: Options = .init(),
                 logger: Logger = Logger(label: "refgw.amqp.consumer")) async throws(AMQPError) {
         let (stream, continuation) = AsyncStream<AMQPDelivery>.makeStream()
-        let (batches, batchContinuation) = AsyncStream<[AMQPDelivery]>.makeStream()
         let core = ConsumerCore(configuration: configuration, queue: queue, topology: topology, options: options,
-                                logger: logger, continuation: continuation, batchContinuation: batchContinuation)
+                                logger: logger, continuation: continuation)
         let started: Result<Void, AMQPError> = await withCheckedContinuation { started in
             startDedicatedThread(name: "amqp-consumer") {
                 ConsumerLoop(core: core).run(started: started)
@@ -49,7 +63,6 @@ public final class AMQPConsumer: AsyncSequence, Sendable {
         try started.get()
         self.core = core
         self.stream = stream
-        self.batches = batches
     }
 
     deinit {
@@ -91,29 +104,48 @@ final class ConsumerCore: Sendable {
     let options: AMQPConsumer.Options
     let logger: Logger
     let continuation: AsyncStream<AMQPDelivery>.Continuation
-    let batchContinuation: AsyncStream<[AMQPDelivery]>.Continuation
     let wakeup = WakeupPipe()
+    /// Batched mode: deliveries not yet taken, and the caller waiting for them.
+    private let batch = Mutex<(buffer: [AMQPDelivery], waiter: CheckedContinuation<[AMQPDelivery]?, Never>?, finished: Bool)>(([], nil, false))
     let shared = Mutex(Shared())
 
     init(configuration: AMQPConnectionConfiguration, queue: String, topology: AMQPTopology,
-         options: AMQPConsumer.Options, logger: Logger, continuation: AsyncStream<AMQPDelivery>.Continuation,
-         batchContinuation: AsyncStream<[AMQPDelivery]>.Continuation) {
+         options: AMQPConsumer.Options, logger: Logger, continuation: AsyncStream<AMQPDelivery>.Continuation) {
         self.configuration = configuration
         self.queue = queue
         self.topology = topology
         self.options = options
         self.logger = logger
         self.continuation = continuation
-        self.batchContinuation = batchContinuation
     }
 
     /// Hands deliveries read in one turn to the application.
     func emit(_ deliveries: [AMQPDelivery]) {
         guard !deliveries.isEmpty else { return }
-        if options.batched {
-            batchContinuation.yield(deliveries)
-        } else {
+        guard options.batched else {
             for d in deliveries { continuation.yield(d) }
+            return
+        }
+        let handOver = batch.withLock { b -> (CheckedContinuation<[AMQPDelivery]?, Never>, [AMQPDelivery])? in
+            b.buffer.append(contentsOf: deliveries)
+            guard let w = b.waiter else { return nil }
+            b.waiter = nil
+            defer { b.buffer.removeAll() }
+            return (w, b.buffer)
+        }
+        if let (waiter, deliveries) = handOver { waiter.resume(returning: deliveries) }
+    }
+
+    /// Everything delivered since the last call (waiting for at least one), or nil once stopped and drained.
+    func nextBatch() async -> [AMQPDelivery]? {
+        await withCheckedContinuation { (c: CheckedContinuation<[AMQPDelivery]?, Never>) in
+            let ready: [AMQPDelivery]?? = batch.withLock { b in
+                if !b.buffer.isEmpty { defer { b.buffer.removeAll() }; return .some(b.buffer) }
+                if b.finished { return .some(nil) }
+                b.waiter = c
+                return nil
+            }
+            if let ready { c.resume(returning: ready) }
         }
     }
 
@@ -127,12 +159,14 @@ final class ConsumerCore: Sendable {
         if wake { wakeup.wake() }
     }
 
-    /// Takes the queued settlements; marks the thread sleeping when there were none.
+    /// Takes the queued settlements and marks the thread as wakeable.
     func take() -> (settlements: [Settlement], stop: Bool, close: Bool) {
         shared.withLock { s in
             let taken = s.settlements
             s.settlements.removeAll(keepingCapacity: true)
-            s.sleeping = taken.isEmpty
+            // Everything was taken, so any settlement from now on must wake the thread: it may be about to
+            // block in poll with the broker silent (all prefetch slots held by unacknowledged deliveries).
+            s.sleeping = true
             return (taken, s.stopRequested, s.closeRequested)
         }
     }
@@ -165,7 +199,13 @@ final class ConsumerCore: Sendable {
 
     func markStopped() {
         continuation.finish()
-        batchContinuation.finish()
+        let waiter = batch.withLock { b -> CheckedContinuation<[AMQPDelivery]?, Never>? in
+            b.finished = true
+            guard b.buffer.isEmpty, let w = b.waiter else { return nil }
+            b.waiter = nil
+            return w
+        }
+        waiter?.resume(returning: nil)
         let waiters = shared.withLock { s in
             s.stopped = true
             let w = s.stopWaiters

@@ -6,7 +6,7 @@ extension Envelope {
     /// the envelope fields in a fixed order, then the SHA-256 of the body, each line ending in `\n`.
     /// Header values are used exactly as they travel, so no JSON canonicalisation is ever needed.
     public func signingInput(body: Data) -> Data {
-        let digest = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.encode(SHA256.hash(data: body))
         var s = "REFGW-SIG-1\n"
         s += "message-id:\(messageID)\n"
         s += "type:\(type.rawValue)\n"

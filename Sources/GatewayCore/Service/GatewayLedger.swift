@@ -24,37 +24,38 @@ public struct GatewayLedger: Sendable {
 
     public init(decider: GatewayDecider) { self.decider = decider }
 
-    /// Applies a batch; returns each message's outcome and the outbox ids to publish.
-    public func apply(_ batch: [Assessment], in db: Database, now: Timestamp) throws -> (outcomes: [Outcome], outbox: [Int64]) {
+    /// Applies a batch; returns each message's outcome and the outbox entries to publish.
+    public func apply(_ batch: [Assessment], in db: Database, now: Timestamp) throws -> (outcomes: [Outcome], outbox: [Outbox.Entry]) {
         var outcomes: [Outcome] = []
-        var outbox: [Int64] = []
+        var outbox: [Outbox.Entry] = []
+        var tail = try AuditLog.tail(db)
         for a in batch {
-            let (outcome, ids) = try apply(a, in: db, now: now)
+            let (outcome, entries) = try apply(a, in: db, now: now, tail: &tail)
             outcomes.append(outcome)
-            outbox += ids
+            outbox += entries
         }
         return (outcomes, outbox)
     }
 
-    private func apply(_ a: Assessment, in db: Database, now: Timestamp) throws -> (Outcome, [Int64]) {
+    private func apply(_ a: Assessment, in db: Database, now: Timestamp, tail: inout AuditLog.Tail) throws -> (Outcome, [Outbox.Entry]) {
         if let id = a.envelope?.messageID {
-            if let fingerprint = try String.fetchOne(db, sql: "SELECT fingerprint FROM seen_message WHERE message_id = ?", arguments: [id]) {
+            if let fingerprint = try String.fetchOne(db.cachedStatement(sql: "SELECT fingerprint FROM seen_message WHERE message_id = ?"), arguments: [id]) {
                 if fingerprint == a.fingerprint { return (.alreadyProcessed, []) }
-                return try refuse(a, Refusal(.duplicateMessage, "message id \(id) was already used for another message"), in: db, now: now)
+                return try refuse(a, Refusal(.duplicateMessage, "message id \(id) was already used for another message"), in: db, now: now, tail: &tail)
             }
-            try db.execute(sql: "INSERT INTO seen_message (message_id, sender, fingerprint, processed_at) VALUES (?, ?, ?, ?)",
-                           arguments: [id, a.envelope!.sender.rawValue, a.fingerprint, now.millisecondsSince1970])
+            try db.cachedStatement(sql: "INSERT INTO seen_message (message_id, sender, fingerprint, processed_at) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [id, a.envelope!.sender.rawValue, a.fingerprint, now.millisecondsSince1970])
         }
         switch a.verdict {
         case .refuse(let r):
-            return try refuse(a, r, in: db, now: now)
+            return try refuse(a, r, in: db, now: now, tail: &tail)
         case .recordConsent(let record):
             let env = a.envelope!
             try ConsentRegistry.record(record, subject: env.subject, recordedBy: env.sender, in: db)
             try AuditLog.append(AuditEntry(at: now, event: record.status == .given ? .consentGiven : .consentWithdrawn,
                                            messageID: env.messageID, type: env.type.rawValue, sender: env.sender.rawValue,
                                            recipient: PartyID.gateway.rawValue, subject: env.subject.canonical,
-                                           basisReference: record.consentId), in: db)
+                                           basisReference: record.consentId), after: &tail, in: db)
             return (.consentRecorded, [])
         case .deliver(let p):
             let env = a.envelope!
@@ -70,22 +71,22 @@ public struct GatewayLedger: Sendable {
                 case .covered(let consentID):
                     basis = .consent; reference = consentID
                 case .withdrawn(let consentID):
-                    return try refuse(a, Refusal(.consentWithdrawn, "consent \(consentID) covering \(env.recipient) for \(p.purpose.rawValue) was withdrawn"), in: db, now: now)
+                    return try refuse(a, Refusal(.consentWithdrawn, "consent \(consentID) covering \(env.recipient) for \(p.purpose.rawValue) was withdrawn"), in: db, now: now, tail: &tail)
                 case .none:
-                    return try refuse(a, Refusal(.noConsent, "no current consent covers \(env.recipient) for \(p.purpose.rawValue), and no lawful basis the policy allows was given"), in: db, now: now)
+                    return try refuse(a, Refusal(.noConsent, "no current consent covers \(env.recipient) for \(p.purpose.rawValue), and no lawful basis the policy allows was given"), in: db, now: now, tail: &tail)
                 }
             }
             try AuditLog.append(AuditEntry(at: now, event: .delivered, messageID: env.messageID, type: env.type.rawValue,
                                            sender: env.sender.rawValue, recipient: env.recipient.rawValue,
                                            subject: env.subject.canonical, basis: basis, basisReference: reference,
-                                           justification: justification, removedFields: p.removedFields), in: db)
+                                           justification: justification, removedFields: p.removedFields), after: &tail, in: db)
             let out = p.outgoing.outgoing(exchange: decider.topology.deliverExchange, routingKey: env.recipient.rawValue, brokerUser: nil)
-            return (.delivered(recipient: env.recipient), [try Outbox.add(out, in: db, now: now.millisecondsSince1970)])
+            return (.delivered(recipient: env.recipient), [Outbox.Entry(id: try Outbox.add(out, in: db, now: now.millisecondsSince1970), message: out)])
         }
     }
 
     /// Audits a refusal, and queues a non-delivery report to the sender and the original to the dead letters.
-    private func refuse(_ a: Assessment, _ r: Refusal, in db: Database, now: Timestamp) throws -> (Outcome, [Int64]) {
+    private func refuse(_ a: Assessment, _ r: Refusal, in db: Database, now: Timestamp, tail: inout AuditLog.Tail) throws -> (Outcome, [Outbox.Entry]) {
         let env = a.envelope
         let d = a.delivery
         try AuditLog.append(AuditEntry(at: now, event: .refused, messageID: env?.messageID ?? d.properties.messageID.map(Self.printable) ?? "(none)",
@@ -93,8 +94,8 @@ public struct GatewayLedger: Sendable {
                                        sender: env?.sender.rawValue ?? a.brokerSender?.rawValue ?? "(unknown)",
                                        recipient: env?.recipient.rawValue ?? "(unknown)",
                                        subject: env?.subject.canonical ?? Self.noSubject.canonical,
-                                       reasonCode: r.code.rawValue, justification: r.detail), in: db)
-        var ids: [Int64] = []
+                                       reasonCode: r.code.rawValue, justification: r.detail), after: &tail, in: db)
+        var entries: [Outbox.Entry] = []
         // The report goes to whoever the broker says published the message.
         if let reportTo = a.brokerSender ?? env?.sender, decider.parties[reportTo] != nil {
             let report = NonDeliveryReport(
@@ -104,7 +105,7 @@ public struct GatewayLedger: Sendable {
             let message = try SignedMessage.make(report, to: reportTo, about: env?.subject ?? Self.noSubject,
                                                  signer: decider.signer, sentAt: now)
             let out = message.outgoing(exchange: decider.topology.deliverExchange, routingKey: reportTo.rawValue, brokerUser: nil)
-            ids.append(try Outbox.add(out, in: db, now: now.millisecondsSince1970))
+            entries.append(Outbox.Entry(id: try Outbox.add(out, in: db, now: now.millisecondsSince1970), message: out))
         }
         // The original, unchanged, with the reason in headers, to the dead letters.
         var headers = d.properties.headers
@@ -116,8 +117,8 @@ public struct GatewayLedger: Sendable {
         props.headers = headers
         let dead = OutgoingMessage(exchange: decider.topology.deadLetterExchange, routingKey: decider.topology.gatewayQueue,
                                    properties: props, body: d.body)
-        ids.append(try Outbox.add(dead, in: db, now: now.millisecondsSince1970))
-        return (.refused(r.code), ids)
+        entries.append(Outbox.Entry(id: try Outbox.add(dead, in: db, now: now.millisecondsSince1970), message: dead))
+        return (.refused(r.code), entries)
     }
 
     static func printable(_ s: String) -> String {

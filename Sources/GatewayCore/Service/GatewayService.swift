@@ -18,6 +18,9 @@ public final class GatewayService: Service, Sendable {
     public struct Counters: Sendable, Equatable {
         public var delivered = 0, refused = 0, consentRecords = 0, duplicates = 0
         public var processed: Int { delivered + refused + consentRecords + duplicates }
+        /// Time spent per phase, in seconds: checks and redaction, the database transaction, publishing.
+        public var assessSeconds = 0.0, storeSeconds = 0.0, publishSeconds = 0.0
+        public var batches = 0
     }
 
     private let decider: GatewayDecider
@@ -28,6 +31,8 @@ public final class GatewayService: Service, Sendable {
     private let logger: Logger
     private let counters = Mutex(Counters())
     private let consumerBox = Mutex<AMQPConsumer?>(nil)
+    /// Outbox rows the broker confirmed, deleted in the next transaction.
+    private let confirmedOutbox = Mutex<[Int64]>([])
     /// Called after every batch with its outcomes (for tests and benchmarks).
     private let observer: (@Sendable ([GatewayLedger.Outcome]) -> Void)?
 
@@ -53,12 +58,16 @@ public final class GatewayService: Service, Sendable {
                                               logger: logger)
         consumerBox.withLock { $0 = consumer }
         // Whatever a previous run decided but did not get confirmed goes out first.
-        _ = try await publishOutbox(ids: nil, with: publisher)
+        try await publishPendingOutbox(with: publisher)
         logger.info("gateway running", metadata: ["queue": "\(decider.topology.gatewayQueue)", "broker": "\(configuration.redactedURL)"])
         await withGracefulShutdownHandler {
+            // Two stages overlap: while batch N waits for the broker's confirms, batch N+1 is checked and stored.
+            var publishing: Task<Void, Never>?
             for await batch in consumer.batches {
                 do {
-                    try await process(batch, with: publisher)
+                    let staged = try await stage(batch)
+                    await publishing?.value
+                    publishing = Task { await self.finish(staged, with: publisher) }
                 } catch {
                     // Nothing was acknowledged: the broker delivers these again; the store dedupes what was applied.
                     logger.error("a batch failed and will be delivered again", metadata: ["error": "\(error)", "messages": "\(batch.count)"])
@@ -66,9 +75,12 @@ public final class GatewayService: Service, Sendable {
                     try? await Task.sleep(for: .milliseconds(500))
                 }
             }
+            await publishing?.value
         } onGracefulShutdown: {
             Task { await consumer.stopReceiving() }
         }
+        let confirmed = confirmedOutbox.withLock { ids in defer { ids.removeAll() }; return ids }
+        try? await store.database.write { db in try Outbox.remove(confirmed, in: db) }
         await consumer.close()
         await publisher.close()
         logger.info("gateway stopped", metadata: ["processed": "\(statistics.processed)"])
@@ -79,22 +91,71 @@ public final class GatewayService: Service, Sendable {
         if let c = consumerBox.withLock({ $0 }) { await c.stopReceiving() }
     }
 
-    private func process(_ batch: [AMQPDelivery], with publisher: AMQPPublisher) async throws {
+    /// A batch whose decisions are committed and whose outgoing messages wait to be published.
+    struct StagedBatch: Sendable {
+        var deliveries: [AMQPDelivery]
+        var assessments: [Assessment]
+        var outcomes: [GatewayLedger.Outcome]
+        var outbox: [Outbox.Entry]
+        var assessSeconds: Double
+        var storeSeconds: Double
+    }
+
+    /// Checks and redacts a batch, then commits its effects (and deletes what earlier batches got confirmed).
+    private func stage(_ batch: [AMQPDelivery]) async throws -> StagedBatch {
         let now = Timestamp()
+        let t0 = ContinuousClock.now
         let assessments = await assess(batch, now: now)
+        let t1 = ContinuousClock.now
         let ledger = self.ledger
-        let (outcomes, outboxIDs) = try await store.database.write { db in
-            try ledger.apply(assessments, in: db, now: now)
+        let confirmed = confirmedOutbox.withLock { ids in defer { ids.removeAll() }; return ids }
+        let user = configuration.user
+        let (outcomes, entries) = try await store.database.write { db in
+            try Outbox.remove(confirmed, in: db)
+            var (outcomes, entries) = try ledger.apply(assessments, in: db, now: now)
+            // A redelivered message may have outbox entries a crash left behind: send everything pending then.
+            if outcomes.contains(.alreadyProcessed) { entries = try Outbox.pending(in: db, userID: user) }
+            return (outcomes, entries)
         }
-        // A redelivered message may have outbox entries a crash left behind: send everything pending then.
-        let anyRepeat = outcomes.contains(.alreadyProcessed)
-        let allSent = try await publishOutbox(ids: anyRepeat ? nil : outboxIDs, with: publisher)
-        guard allSent else {
-            throw AMQPError.library("some outgoing messages were not confirmed; they stay in the outbox")
+        return StagedBatch(deliveries: batch, assessments: assessments, outcomes: outcomes, outbox: entries,
+                           assessSeconds: (t1 - t0).seconds, storeSeconds: (ContinuousClock.now - t1).seconds)
+    }
+
+    /// Publishes a staged batch's messages with confirms, then acknowledges its deliveries.
+    private func finish(_ staged: StagedBatch, with publisher: AMQPPublisher) async {
+        let t0 = ContinuousClock.now
+        let user = configuration.user
+        let results = await publisher.publish(staged.outbox.map { e in
+            var m = e.message
+            m.properties.userID = user
+            return m
+        })
+        var confirmed: [Int64] = []
+        for (e, r) in zip(staged.outbox, results) {
+            switch r {
+            case .success: confirmed.append(e.id)
+            case .failure(let error):
+                logger.error("an outgoing message was not confirmed; it stays in the outbox",
+                             metadata: ["message_id": "\(e.message.properties.messageID ?? "-")", "error": "\(error)"])
+            }
         }
-        for d in batch { d.ack() }
+        let done = confirmed
+        // Deleted in the next transaction: a crash before then only sends them again (receivers dedupe).
+        confirmedOutbox.withLock { $0 += done }
+        if done.count == staged.outbox.count {
+            for d in staged.deliveries { d.ack() }
+        } else {
+            // Given back: when they come again they are recognised, and the outbox is sent again.
+            for d in staged.deliveries { d.nack(requeue: true) }
+            return
+        }
+        let publishSeconds = (ContinuousClock.now - t0).seconds
         counters.withLock { c in
-            for o in outcomes {
+            c.assessSeconds += staged.assessSeconds
+            c.storeSeconds += staged.storeSeconds
+            c.publishSeconds += publishSeconds
+            c.batches += 1
+            for o in staged.outcomes {
                 switch o {
                 case .delivered: c.delivered += 1
                 case .refused: c.refused += 1
@@ -103,13 +164,13 @@ public final class GatewayService: Service, Sendable {
                 }
             }
         }
-        for (a, o) in zip(assessments, outcomes) {
+        for (a, o) in zip(staged.assessments, staged.outcomes) {
             if case .refused(let code) = o {
                 logger.notice("refused", metadata: ["message_id": "\(a.envelope?.messageID ?? "-")", "type": "\(a.envelope?.type.rawValue ?? "-")",
                                                     "reason": "\(code.rawValue)"])
             }
         }
-        observer?(outcomes)
+        observer?(staged.outcomes)
     }
 
     private func assess(_ batch: [AMQPDelivery], now: Timestamp) async -> [Assessment] {
@@ -122,23 +183,18 @@ public final class GatewayService: Service, Sendable {
         return await first + second
     }
 
-    /// Publishes outbox entries (all pending when `ids` is nil) and removes the confirmed ones.
-    private func publishOutbox(ids: [Int64]?, with publisher: AMQPPublisher) async throws -> Bool {
+    /// Sends what a previous run decided but did not get confirmed, before taking new work.
+    private func publishPendingOutbox(with publisher: AMQPPublisher) async throws {
         let user = configuration.user
-        let entries = try await store.database.read { db in try Outbox.pending(in: db, ids: ids, userID: user) }
-        guard !entries.isEmpty else { return true }
+        let entries = try await store.database.read { db in try Outbox.pending(in: db, userID: user) }
+        guard !entries.isEmpty else { return }
+        logger.notice("sending messages decided before a restart", metadata: ["count": "\(entries.count)"])
         let results = await publisher.publish(entries.map(\.message))
-        var confirmed: [Int64] = []
-        for (e, r) in zip(entries, results) {
-            switch r {
-            case .success: confirmed.append(e.id)
-            case .failure(let error):
-                logger.error("an outgoing message was not confirmed; it stays in the outbox",
-                             metadata: ["message_id": "\(e.message.properties.messageID ?? "-")", "error": "\(error)"])
-            }
-        }
-        let done = confirmed
-        try await store.database.write { db in try Outbox.remove(done, in: db) }
-        return done.count == entries.count
+        let confirmed = zip(entries, results).compactMap { e, r -> Int64? in if case .success = r { return e.id } else { return nil } }
+        try await store.database.write { db in try Outbox.remove(confirmed, in: db) }
     }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

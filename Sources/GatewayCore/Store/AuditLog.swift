@@ -61,27 +61,45 @@ public struct AuditEntry: Sendable, Equatable, Codable {
 public enum AuditLog {
     static let genesis = String(repeating: "0", count: 64)
 
+    /// The last entry's sequence number and hash: what the next entry chains to.
+    public struct Tail: Sendable {
+        public var seq: Int64
+        public var hash: String
+    }
+
+    /// Reads the tail within the caller's transaction.
+    public static func tail(_ db: Database) throws -> Tail {
+        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        return Tail(seq: last?["seq"] ?? 0, hash: last?["hash"] ?? genesis)
+    }
+
     /// Appends within the caller's transaction; returns the stored entry.
     @discardableResult
     public static func append(_ entry: AuditEntry, in db: Database) throws -> AuditEntry {
+        var tail = try tail(db)
+        return try append(entry, after: &tail, in: db)
+    }
+
+    /// Appends after a tail read earlier in the same transaction (many entries per transaction), moving it on.
+    @discardableResult
+    public static func append(_ entry: AuditEntry, after tail: inout Tail, in db: Database) throws -> AuditEntry {
         var e = entry
         for s in [e.messageID, e.type, e.sender, e.recipient, e.subject, e.basisReference ?? "", e.justification ?? ""] + e.removedFields
         where s.contains("\u{1F}") || s.contains("\u{1E}") {
             throw AuditError("an audit field contains a separator character")
         }
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-        let previous: String = last?["hash"] ?? genesis
-        e.seq = (last?["seq"] as Int64? ?? 0) + 1
-        e.previousHash = previous
-        e.hash = SHA256.hash(data: e.chainInput(previousHash: previous)).hex
-        try db.execute(sql: """
+        e.seq = tail.seq + 1
+        e.previousHash = tail.hash
+        e.hash = SHA256.hash(data: e.chainInput(previousHash: tail.hash)).hex
+        try db.cachedStatement(sql: """
             INSERT INTO audit (seq, at, event, message_id, type, sender, recipient, subject, reason_code, basis,
                                basis_reference, justification, removed_fields, actor, previous_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [e.seq, e.at.millisecondsSince1970, e.event.rawValue, e.messageID, e.type, e.sender,
+            """).execute(arguments: [e.seq, e.at.millisecondsSince1970, e.event.rawValue, e.messageID, e.type, e.sender,
                              e.recipient, e.subject, e.reasonCode, e.basis?.rawValue, e.basisReference,
-                             e.justification, String(decoding: try JSONEncoder().encode(e.removedFields), as: UTF8.self),
+                             e.justification, String(decoding: JSONWriter.bytes(.array(e.removedFields.map { .string($0) })), as: UTF8.self),
                              e.actor, e.previousHash, e.hash])
+        tail = Tail(seq: e.seq!, hash: e.hash)
         return e
     }
 
@@ -145,5 +163,5 @@ public struct AuditError: Error, CustomStringConvertible {
 }
 
 extension Digest {
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
+    var hex: String { Hex.encode(self) }
 }

@@ -14,13 +14,13 @@ public enum Outbox {
     /// Stores a message; returns its id.
     @discardableResult
     public static func add(_ m: OutgoingMessage, in db: Database, now: Int64) throws -> Int64 {
-        var headers: [String: String] = [:]
-        for (k, v) in m.properties.headers { if let s = v.stringValue { headers[k] = s } }
-        try db.execute(sql: """
+        var headers: [JSONValue.Member] = []
+        for (k, v) in m.properties.headers.sorted(by: { $0.key < $1.key }) { if let s = v.stringValue { headers.append(.init(k, .string(s))) } }
+        try db.cachedStatement(sql: """
             INSERT INTO outbox (message_id, exchange, routing_key, type, headers, body, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [m.properties.messageID ?? "", m.exchange, m.routingKey, m.properties.type ?? "",
-                             String(decoding: try JSONEncoder().encode(headers), as: UTF8.self), m.body, now])
+            """).execute(arguments: [m.properties.messageID ?? "", m.exchange, m.routingKey, m.properties.type ?? "",
+                                     String(decoding: JSONWriter.bytes(.object(headers)), as: UTF8.self), m.body, now])
         return db.lastInsertedRowID
     }
 

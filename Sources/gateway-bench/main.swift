@@ -1,0 +1,227 @@
+import AMQP
+import ArgumentParser
+import Contracts
+import Foundation
+import GatewayCore
+import GRDB
+import Messaging
+import Synchronization
+
+/// Measures, in one run on the same broker: a bare relay (consume → publish with confirm → ack, no checks) and
+/// the gateway (signature, schema, policy, consent, redaction, signing, audit, outbox) on 2 KiB referrals.
+/// Throughput is taken on a pre-loaded backlog; latency (sender's publish to arrival in the inbox) at a steady
+/// rate of 60% of the measured throughput. Prints figures; asserts nothing.
+@main
+struct GatewayBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "gateway-bench")
+    @Option(help: "Broker URL; default $REFGW_AMQP_URL.") var url: String?
+    @Option(help: "Messages in the throughput backlog.") var messages = 20_000
+    @Option(help: "Messages in the latency run.") var latencyMessages = 5_000
+    @Option(help: "Repository root (for config/ and contracts/).") var root = "."
+
+    func run() async throws {
+        guard let text = url ?? ProcessInfo.processInfo.environment["REFGW_AMQP_URL"] else { throw ValidationError("set --url or REFGW_AMQP_URL") }
+        let amqp = try AMQPConnectionConfiguration(url: text)
+        let rootURL = URL(fileURLWithPath: root)
+        let names = ReferralGatewayTopology(namespace: "bench-\(UUID().uuidString.prefix(6).lowercased()).")
+        let admin = try await AMQPAdminClient(configuration: amqp)
+        try await admin.declare(names.topology())
+        defer { Task { for q in names.queueNames() { try? await admin.deleteQueue(q) } } }
+
+        // Everything publishes as the benchmark's broker user, mapped to the victim service.
+        let victim = MessageSigner.generate(keyID: "victim-bench", party: .victim)
+        let gatewayKey = MessageSigner.generate(keyID: "gateway-bench", party: .gateway)
+        let trust = try TrustStore(keys: [.init(keyID: victim.keyID, party: .victim, publicKey: victim.publicKey),
+                                          .init(keyID: gatewayKey.keyID, party: .gateway, publicKey: gatewayKey.publicKey)])
+        var entries = try PartyDirectory(contentsOf: rootURL.appendingPathComponent("config/parties.json")).entries.values.map { $0 }
+        for i in entries.indices { entries[i].brokerUser = entries[i].id == .victim ? amqp.user : "unused-\(entries[i].id)" }
+        let parties = try PartyDirectory(entries: entries)
+        let decider = GatewayDecider(policy: try SharingPolicy(contentsOf: rootURL.appendingPathComponent("config/sharing-policy.yaml")),
+                                     schemas: try ContractSchemas(directory: rootURL.appendingPathComponent("contracts/schemas")),
+                                     trust: trust, parties: parties, signer: gatewayKey, topology: names)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gwbench-\(UUID().uuidString.prefix(6))")
+        let store = try GatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
+        defer { try? FileManager.default.removeItem(at: dir) }
+
+        print("gateway-bench: 2 KiB referrals victim → safehome with consent; backlog \(messages), latency run \(latencyMessages)")
+        let make = Factory(signer: victim, names: names, user: amqp.user)
+        try await make.consents(for: 2 * messages + latencyMessages, into: store)
+        let sample = try make.referral(0)
+        print("referral body: \(sample.body.count) bytes")
+
+        // Bare relay: the floor every broker round trip costs.
+        let relay = Relay(configuration: amqp, from: names.gatewayQueue, to: names.deliverExchange)
+        let relayRate = try await throughput(count: messages, make: make, names: names, amqp: amqp, start: { try await relay.start() }, stop: { await relay.stop() })
+        let relayLatency = try await latency(count: latencyMessages, rate: relayRate * 0.6, offset: messages, make: make, names: names, amqp: amqp,
+                                             start: { try await relay.start() }, stop: { await relay.stop() })
+
+        let service = GatewayService(decider: decider, store: store, configuration: amqp)
+        var task: Task<Void, any Error>?
+        let gwRate = try await throughput(count: messages, make: make, names: names, amqp: amqp,
+                                          start: { task = Task { try await service.run() }; try await Task.sleep(for: .milliseconds(300)) },
+                                          stop: { await service.stop(); _ = try? await task?.value })
+        let service2 = GatewayService(decider: decider, store: store, configuration: amqp)
+        let gwLatency = try await latency(count: latencyMessages, rate: gwRate * 0.6, offset: messages * 2, make: make, names: names, amqp: amqp,
+                                          start: { task = Task { try await service2.run() }; try await Task.sleep(for: .milliseconds(300)) },
+                                          stop: { await service2.stop(); _ = try? await task?.value })
+        let refused = service.statistics.refused + service2.statistics.refused
+        print(String(format: "bare relay   %7.0f msg/s   latency p50 %6.1f ms   p99 %6.1f ms", relayRate, relayLatency.p50, relayLatency.p99))
+        print(String(format: "gateway      %7.0f msg/s   latency p50 %6.1f ms   p99 %6.1f ms   (%.0f %% of the bare relay)",
+                     gwRate, gwLatency.p50, gwLatency.p99, 100 * gwRate / relayRate))
+        let st = service.statistics
+        print(String(format: "gateway time per message: checks+redaction %.0f µs, database %.0f µs, publish %.0f µs; %.0f messages per batch",
+                     st.assessSeconds / Double(st.processed) * 1e6, st.storeSeconds / Double(st.processed) * 1e6,
+                     st.publishSeconds / Double(st.processed) * 1e6, Double(st.processed) / Double(max(st.batches, 1))))
+        if refused > 0 { print("warning: the gateway refused \(refused) messages; figures are not comparable") }
+        for q in names.queueNames() { try? await admin.deleteQueue(q) }
+        await admin.close()
+    }
+
+    /// Loads `count` messages into the input queue, starts the system, and times until all reach the inbox.
+    func throughput(count: Int, make: Factory, names: ReferralGatewayTopology, amqp: AMQPConnectionConfiguration,
+                    start: () async throws -> Void, stop: () async -> Void) async throws -> Double {
+        let publisher = try await AMQPPublisher(configuration: amqp)
+        for chunk in stride(from: 0, to: count, by: 5000) {
+            let batch = try (chunk..<min(count, chunk + 5000)).map { try make.referral($0).submission(brokerUser: amqp.user, topology: names) }
+            for r in await publisher.publish(batch) { try r.get() }
+        }
+        await publisher.close()
+        let inbox = try await AMQPConsumer(configuration: amqp, queue: names.inbox(.safehome), options: .init(prefetch: 1000))
+        let t0 = ContinuousClock.now
+        try await start()
+        var n = 0
+        let watchdog = Task { try await Task.sleep(for: .seconds(300)); await inbox.stopReceiving() }
+        for await d in inbox { d.ack(); n += 1; if n == count { break } }
+        watchdog.cancel()
+        if n < count { print("warning: only \(n) of \(count) messages arrived in the throughput run") }
+        let seconds = (ContinuousClock.now - t0).seconds
+        await stop()
+        await inbox.close()
+        return Double(count) / seconds
+    }
+
+    /// Publishes at a steady rate while the system runs; returns percentiles of publish-to-inbox time.
+    func latency(count: Int, rate: Double, offset: Int, make: Factory, names: ReferralGatewayTopology, amqp: AMQPConnectionConfiguration,
+                 start: () async throws -> Void, stop: () async -> Void) async throws -> (p50: Double, p99: Double) {
+        try await start()
+        // The gateway forwards only the contract's headers, so publish times are kept here by message id.
+        let sentAt = Mutex<[String: UInt64]>([:])
+        let inbox = try await AMQPConsumer(configuration: amqp, queue: names.inbox(.safehome), options: .init(prefetch: 1000))
+        let receiver = Task { () -> [Double] in
+            var lat: [Double] = []
+            for await d in inbox {
+                let now = DispatchTime.now().uptimeNanoseconds
+                let sent = sentAt.withLock { $0[d.properties.messageID ?? ""] } ?? now
+                lat.append(Double(now - sent) / 1e6)
+                d.ack()
+                if lat.count == count { break }
+            }
+            return lat
+        }
+        let publisher = try await AMQPPublisher(configuration: amqp)
+        let interval = 1.0 / max(rate, 1)
+        let t0 = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<count {
+                let due = t0 + .nanoseconds(Int64(Double(i) * interval * 1e9))
+                if due > .now { try await Task.sleep(until: due, clock: .continuous) }
+                let m = try make.referral(offset + i).submission(brokerUser: amqp.user, topology: names)
+                let id = m.properties.messageID ?? ""
+                sentAt.withLock { $0[id] = DispatchTime.now().uptimeNanoseconds }
+                group.addTask { try await publisher.publish(m) }
+            }
+            try await group.waitForAll()
+        }
+        // Never hang: give up well after the messages should have arrived.
+        let watchdog = Task { try await Task.sleep(for: .seconds(Double(count) / max(rate, 1) * 3 + 30)); await inbox.stopReceiving() }
+        var lat = await receiver.value.sorted()
+        watchdog.cancel()
+        if lat.count < count { print("warning: only \(lat.count) of \(count) messages arrived in the latency run") }
+        await publisher.close()
+        await stop()
+        await inbox.close()
+        if lat.isEmpty { lat = [0] }
+        return (lat[lat.count / 2], lat[min(lat.count - 1, lat.count * 99 / 100)])
+    }
+}
+
+/// Makes the benchmark's referrals, signed by the victim service, each about its own person.
+struct Factory: Sendable {
+    let signer: MessageSigner
+    let names: ReferralGatewayTopology
+    let user: String
+    static let allocator = try! URCAllocator(issuer: "10")
+    static let subjects: [URC] = (0..<60_000).map { _ in allocator.allocate() }
+
+    func referral(_ i: Int) throws -> SignedMessage {
+        let subject = Self.subjects[i % Self.subjects.count]
+        let r = Referral(
+            referralId: UUID().uuidString.lowercased(), referredAt: Timestamp(),
+            referrer: Referrer(service: .victim, staff: Staff(name: "Sam Idva", role: "IDVA", phone: "0116 496 0000", email: "sam@victim.example")),
+            sharing: Sharing(purpose: .housing), priority: .high,
+            reason: "Needs a move: the perpetrator knows the address and has been seen outside twice this week.",
+            subject: Person(urc: subject, name: PersonName(given: "Jo", family: "Example"), dateOfBirth: CalendarDate("1990-05-17"),
+                            gender: "female", language: "English", interpreterNeeded: false,
+                            address: PostalAddress(lines: ["12 Example Road"], town: "Leicester", postcode: "LE2 3AB"), addressIsSafe: false,
+                            safeContact: SafeContact(phone: "07700 900123", safeToCall: true, safeToLeaveMessage: false, safeTimes: "weekdays 10-12")),
+            subjectRole: .victim, risk: .init(level: .high),
+            household: .init(children: [Child(urc: subject, name: PersonName(given: "Ada", family: "Example"), dateOfBirth: CalendarDate("2016-03-02")!,
+                                               school: School(name: "Example Primary"))],
+                             perpetrator: .init(urc: subject, name: PersonName(given: "Alex", family: "Example"), relationship: "ex-partner", livesAtAddress: false)),
+            needs: [.housing, .refuge], housing: .init(tenure: .socialTenant, wantsToStayHome: false, needsMove: true),
+            notes: String(repeating: "Client prefers a female worker and calls in the afternoon. ", count: 18))
+        return try SignedMessage.make(r, to: .safehome, about: subject, signer: signer)
+    }
+
+    /// Consent for every subject, written straight into the gateway's store.
+    func consents(for count: Int, into store: GatewayStore) async throws {
+        let n = min(count, Self.subjects.count)
+        try await store.database.write { db in
+            for s in Self.subjects.prefix(n) {
+                try ConsentRegistry.record(.given(consentId: UUID().uuidString.lowercased(), recipients: [.safehome], purposes: [.housing],
+                                                  givenAt: Timestamp().adding(seconds: -60), expiresAt: Timestamp().adding(seconds: 86_400),
+                                                  method: .written, recordedBy: Referrer(service: .victim, staff: Staff(name: "W", role: "IDVA"))),
+                                           subject: s, recordedBy: .victim, in: db)
+            }
+        }
+    }
+}
+
+/// Consume → publish with confirm → ack, nothing else: what the broker round trips cost.
+final class Relay: @unchecked Sendable {
+    let configuration: AMQPConnectionConfiguration
+    let from: String, to: String
+    private var task: Task<Void, Never>?
+    private var consumer: AMQPConsumer?
+
+    init(configuration: AMQPConnectionConfiguration, from: String, to: String) {
+        self.configuration = configuration; self.from = from; self.to = to
+    }
+
+    func start() async throws {
+        let consumer = try await AMQPConsumer(configuration: configuration, queue: from, options: .init(prefetch: 200, batched: true))
+        let publisher = try await AMQPPublisher(configuration: configuration)
+        self.consumer = consumer
+        let to = self.to
+        task = Task {
+            for await batch in consumer.batches {
+                let out = batch.map { d in
+                    OutgoingMessage(exchange: to, routingKey: "safehome", properties: d.properties, body: d.body)
+                }
+                _ = await publisher.publish(out)
+                for d in batch { d.ack() }
+            }
+            await publisher.close()
+        }
+    }
+
+    func stop() async {
+        await consumer?.stopReceiving()
+        await task?.value
+        await consumer?.close()
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
