@@ -14,7 +14,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func open() throws -> GatewayStore {
             guard FileManager.default.fileExists(atPath: database) else { throw fail("no gateway database at \(database)") }
-            return try GatewayStore(path: database)
+            do { return try GatewayStore(path: database) } catch { throw fail("\(error)") }
         }
     }
 
@@ -24,7 +24,8 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try options.open()
-            let result = try await store.database.read { db in try AuditLog.verify(db) }
+            let result: AuditLog.Verification
+            do { result = try await store.database.read { db in try AuditLog.verify(db) } } catch { throw fail("cannot read the audit log: \(error)") }
             if let problem = result.problem {
                 throw fail("audit log BROKEN: \(problem) (checked \(result.entries) entries); restore the database from a backup and investigate")
             }

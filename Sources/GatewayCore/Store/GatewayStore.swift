@@ -17,9 +17,13 @@ public final class GatewayStore: Sendable {
             // FULL: a commit survives power loss, not just a killed process; batching keeps it affordable.
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        database = try DatabasePool(path: path, configuration: config)
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            database = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw GatewayStoreError("cannot open the gateway database \(path): \(error.localizedDescription)")
+        }
         try Self.migrator.migrate(database)
     }
 
@@ -82,4 +86,10 @@ public final class GatewayStore: Sendable {
         }
         return m
     }
+}
+
+/// The gateway's database cannot be used.
+public struct GatewayStoreError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ d: String) { description = d }
 }

@@ -1,0 +1,67 @@
+import Contracts
+import Foundation
+@testable import GatewayCore
+import GRDB
+import Testing
+
+/// The audit log is append-only and hash-chained: changing one byte of one entry is detected.
+@Suite struct AuditLogTests {
+    func storeWithEntries(_ n: Int) throws -> (GatewayStore, URL) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString.prefix(8))")
+        let store = try GatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
+        try store.database.write { db in
+            for i in 0..<n {
+                try AuditLog.append(AuditEntry(event: i % 3 == 0 ? .refused : .delivered, messageID: UUID().uuidString.lowercased(),
+                                               type: "referral", sender: "victim", recipient: "safehome", subject: "10BH-P5N4-0BAA",
+                                               reasonCode: i % 3 == 0 ? "no-consent" : nil, basis: i % 3 == 0 ? nil : .consent,
+                                               basisReference: "c-\(i)", removedFields: ["subject.address", "household.children.school"]), in: db)
+            }
+        }
+        return (store, dir)
+    }
+
+    @Test func anIntactLogVerifies() throws {
+        let (store, dir) = try storeWithEntries(50)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let v = try store.database.read { try AuditLog.verify($0) }
+        #expect(v.isIntact && v.entries == 50)
+        let trail = try store.database.read { try AuditLog.trail(subject: "10BH-P5N4-0BAA", in: $0) }
+        #expect(trail.count == 50 && trail.first?.removedFields == ["subject.address", "household.children.school"])
+    }
+
+    @Test func theDatabaseRefusesUpdatesAndDeletes() throws {
+        let (store, dir) = try storeWithEntries(3)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: DatabaseError.self) { try store.database.write { try $0.execute(sql: "UPDATE audit SET recipient = 'perpetrator' WHERE seq = 2") } }
+        #expect(throws: DatabaseError.self) { try store.database.write { try $0.execute(sql: "DELETE FROM audit WHERE seq = 3") } }
+    }
+
+    /// Someone with write access to the file drops the guard and changes one byte: the chain shows it.
+    @Test(arguments: ["recipient", "removed_fields", "at", "basis_reference"])
+    func changingOneByteOfOneEntryIsDetected(column: String) throws {
+        let (store, dir) = try storeWithEntries(20)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try store.database.write { db in
+            try db.execute(sql: "DROP TRIGGER audit_is_append_only_update")
+            switch column {
+            case "at": try db.execute(sql: "UPDATE audit SET at = at + 1 WHERE seq = 7")
+            default: try db.execute(sql: "UPDATE audit SET \(column) = substr(\(column), 1, length(\(column)) - 1) || 'X' WHERE seq = 7")
+            }
+        }
+        let v = try store.database.read { try AuditLog.verify($0) }
+        #expect(!v.isIntact)
+        #expect(v.firstBroken == 7, "\(v)")
+        #expect(v.problem?.contains("changed") == true)
+    }
+
+    @Test func removingAnEntryIsDetected() throws {
+        let (store, dir) = try storeWithEntries(10)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try store.database.write { db in
+            try db.execute(sql: "DROP TRIGGER audit_is_append_only_delete")
+            try db.execute(sql: "DELETE FROM audit WHERE seq = 4")
+        }
+        let v = try store.database.read { try AuditLog.verify($0) }
+        #expect(v.firstBroken == 5 && v.problem?.contains("missing") == true, "\(v)")
+    }
+}
