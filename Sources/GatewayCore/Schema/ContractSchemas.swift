@@ -126,12 +126,3 @@ struct SchemaCompiler {
     }
 }
 
-/// A regular expression from a schema, compiled once.
-struct Pattern: @unchecked Sendable {
-    // NSRegularExpression is immutable and documented thread-safe for matching.
-    let regex: NSRegularExpression
-    init(_ pattern: String) throws { regex = try NSRegularExpression(pattern: pattern) }
-    func matches(_ s: String) -> Bool {
-        regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
-    }
-}

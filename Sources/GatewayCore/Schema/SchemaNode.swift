@@ -1,8 +1,58 @@
 import Contracts
 
+/// Where the validator is in a document: a stack of keys and indexes, rendered only for an error message
+/// (building a path string for every field visited cost more than the checks).
+final class ValidationTrail {
+    enum Step { case key(String), index(Int) }
+    var steps: [Step] = []
+    var rendered: String {
+        steps.map { step -> String in
+            switch step {
+            case .key(let k): return "/" + k
+            case .index(let i): return "/\(i)"
+            }
+        }.joined()
+    }
+}
+
+/// JSON types as bits, so a type check is one AND.
+struct JSONTypes: OptionSet, Sendable {
+    let rawValue: UInt8
+    static let null = JSONTypes(rawValue: 1), boolean = JSONTypes(rawValue: 2), number = JSONTypes(rawValue: 4)
+    static let integer = JSONTypes(rawValue: 8), string = JSONTypes(rawValue: 16), array = JSONTypes(rawValue: 32)
+    static let object = JSONTypes(rawValue: 64)
+
+    init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    init?(name: String) {
+        switch name {
+        case "null": self = .null
+        case "boolean": self = .boolean
+        case "number": self = .number
+        case "integer": self = .integer
+        case "string": self = .string
+        case "array": self = .array
+        case "object": self = .object
+        default: return nil
+        }
+    }
+
+    static func of(_ v: JSONValue) -> JSONTypes {
+        switch v {
+        case .null: return .null
+        case .bool: return .boolean
+        case .number(let n): return n.utf8.contains { $0 == 46 || $0 == 69 || $0 == 101 } ? .number : [.number, .integer]
+        case .string: return .string
+        case .array: return .array
+        case .object: return .object
+        }
+    }
+}
+
 /// One compiled schema: built once at load time, then only read (hence `@unchecked Sendable`).
 final class SchemaNode: @unchecked Sendable {
-    var types: Set<String>?
+    var types: Set<String>? { didSet { typeMask = types.map { JSONTypes($0.compactMap(JSONTypes.init(name:))) } } }
+    private var typeMask: JSONTypes?
     var properties: [String: SchemaNode] = [:]
     var required: [String] = []
     var additionalProperties = true
@@ -19,9 +69,13 @@ final class SchemaNode: @unchecked Sendable {
     var format: String?
 
     func validate(_ v: JSONValue, path: String) throws(SchemaViolation) {
-        func fail(_ rule: String) -> SchemaViolation { SchemaViolation(path: path, rule: rule) }
-        if let types, !types.contains(where: { Self.isType(v, $0) }) {
-            throw fail("must be \(types.sorted().joined(separator: " or "))")
+        try validate(v, trail: ValidationTrail())
+    }
+
+    func validate(_ v: JSONValue, trail: ValidationTrail) throws(SchemaViolation) {
+        func fail(_ rule: String) -> SchemaViolation { SchemaViolation(path: trail.rendered, rule: rule) }
+        if let typeMask, typeMask.isDisjoint(with: JSONTypes.of(v)) {
+            throw fail("must be \((types ?? []).sorted().joined(separator: " or "))")
         }
         if let enumValues, !enumValues.contains(v) { throw fail("not one of the allowed values") }
         if let constValue, constValue != v { throw fail("not the required value") }
@@ -52,14 +106,22 @@ final class SchemaNode: @unchecked Sendable {
             if uniqueItems {
                 for i in a.indices { for j in a.indices where j > i && a[i] == a[j] { throw fail("items are not unique") } }
             }
-            if let items { for (i, item) in a.enumerated() { try items.validate(item, path: "\(path)/\(i)") } }
+            if let items {
+                for (i, item) in a.enumerated() {
+                    trail.steps.append(.index(i))
+                    try items.validate(item, trail: trail)
+                    trail.steps.removeLast()
+                }
+            }
         case .object(let members):
             for r in required where !members.contains(where: { $0.key == r }) {
                 throw fail("missing required property '\(r)'")
             }
             for m in members {
                 if let p = properties[m.key] {
-                    try p.validate(m.value, path: "\(path)/\(m.key)")
+                    trail.steps.append(.key(m.key))
+                    try p.validate(m.value, trail: trail)
+                    trail.steps.removeLast()
                 } else if !additionalProperties {
                     // Property names of a broken message could themselves be personal data: name only plain ones.
                     let plain = m.key.utf8.count <= 40 && m.key.allSatisfy { $0.isASCII && $0.isLetter }
@@ -68,17 +130,9 @@ final class SchemaNode: @unchecked Sendable {
             }
         default: break
         }
-        for s in allOf { try s.validate(v, path: path) }
+        for s in allOf { try s.validate(v, trail: trail) }
         for c in conditionals {
-            if (try? c.condition.validate(v, path: path)) != nil { try c.then.validate(v, path: path) }
-        }
-    }
-
-    static func isType(_ v: JSONValue, _ t: String) -> Bool {
-        switch (v, t) {
-        case (.null, "null"), (.bool, "boolean"), (.string, "string"), (.array, "array"), (.object, "object"), (.number, "number"): return true
-        case (.number(let n), "integer"): return !n.contains(".") && !n.contains("e") && !n.contains("E")
-        default: return false
+            if (try? c.condition.validate(v, trail: ValidationTrail())) != nil { try c.then.validate(v, trail: trail) }
         }
     }
 

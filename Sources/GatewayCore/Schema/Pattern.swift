@@ -1,0 +1,194 @@
+import Foundation
+
+/// A schema's `pattern`, compiled once.
+///
+/// The contract's patterns are anchored and simple (character classes, counted repeats, one optional group),
+/// so they run on a small backtracking matcher: NSRegularExpression cost more than everything else in
+/// validating a referral. Any pattern outside that subset uses NSRegularExpression, and a differential test
+/// checks both agree on every contract pattern.
+struct Pattern: @unchecked Sendable {
+    // NSRegularExpression is immutable and documented thread-safe for matching.
+    private let regex: NSRegularExpression
+    private let simple: SimplePattern?
+
+    init(_ pattern: String) throws {
+        regex = try NSRegularExpression(pattern: pattern)
+        simple = SimplePattern(pattern)
+    }
+
+    /// Whether the pattern runs on the fast matcher.
+    var isSimple: Bool { simple != nil }
+
+    func matches(_ s: String) -> Bool {
+        if let simple { return simple.matches(s) }
+        return regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
+    }
+
+    func matchesWithRegex(_ s: String) -> Bool {
+        regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
+    }
+}
+
+/// An anchored pattern of character classes, literals, counted repeats and groups (no alternation).
+struct SimplePattern: Sendable {
+    /// A set of characters: an ASCII bitmap, plus how to treat non-ASCII scalars.
+    struct CharSet: Sendable {
+        var ascii = [Bool](repeating: false, count: 128)
+        var negated = false
+        /// `\s` was in the class: non-ASCII white space belongs to it.
+        var whitespace = false
+
+        func contains(_ u: Unicode.Scalar) -> Bool {
+            let inSet: Bool
+            if u.value < 128 { inSet = ascii[Int(u.value)] } else { inSet = whitespace && u.properties.isWhitespace }
+            return inSet != negated
+        }
+    }
+
+    indirect enum Atom: Sendable {
+        case set(CharSet)
+        case group([Item])
+    }
+
+    struct Item: Sendable {
+        var atom: Atom
+        var min: Int
+        var max: Int
+    }
+
+    let items: [Item]
+
+    /// nil when the pattern uses anything outside the subset (then NSRegularExpression is used).
+    init?(_ pattern: String) {
+        let p = Array(pattern.unicodeScalars)
+        guard p.first == "^", p.last == "$", p.count >= 2 else { return nil }
+        var i = 1
+        guard let items = Self.parseSequence(p, &i, end: p.count - 1), i == p.count - 1 else { return nil }
+        self.items = items
+    }
+
+    private static func parseSequence(_ p: [Unicode.Scalar], _ i: inout Int, end: Int) -> [Item]? {
+        var items: [Item] = []
+        while i < end {
+            let c = p[i]
+            var atom: Atom
+            switch c {
+            case ")": return items
+            case "(":
+                i += 1
+                guard let inner = parseSequence(p, &i, end: end), i < end, p[i] == ")" else { return nil }
+                i += 1
+                atom = .group(inner)
+            case "[":
+                guard let set = parseClass(p, &i) else { return nil }
+                atom = .set(set)
+            case "\\":
+                guard i + 1 < end, let set = escape(p[i + 1]) else { return nil }
+                i += 2
+                atom = .set(set)
+            case "|", "*", "+", "?", "{", ".", "^", "$":
+                return nil
+            default:
+                var set = CharSet()
+                guard c.value < 128 else { return nil }
+                set.ascii[Int(c.value)] = true
+                i += 1
+                atom = .set(set)
+            }
+            var (lo, hi) = (1, 1)
+            if i < end {
+                switch p[i] {
+                case "?": (lo, hi) = (0, 1); i += 1
+                case "+": (lo, hi) = (1, Int.max); i += 1
+                case "*": (lo, hi) = (0, Int.max); i += 1
+                case "{":
+                    guard let close = p[i...].firstIndex(of: "}") else { return nil }
+                    let parts = String(String.UnicodeScalarView(p[(i + 1)..<close])).split(separator: ",", omittingEmptySubsequences: false)
+                    guard let a = Int(parts[0]) else { return nil }
+                    lo = a
+                    hi = parts.count == 1 ? a : (parts[1].isEmpty ? Int.max : (Int(parts[1]) ?? -1))
+                    guard hi >= lo else { return nil }
+                    i = close + 1
+                default: break
+                }
+            }
+            items.append(Item(atom: atom, min: lo, max: hi))
+        }
+        return items
+    }
+
+    private static func escape(_ c: Unicode.Scalar) -> CharSet? {
+        var set = CharSet()
+        switch c {
+        case "d": for d in 48...57 { set.ascii[d] = true }
+        case "s": for w in [9, 10, 11, 12, 13, 32] { set.ascii[w] = true }; set.whitespace = true
+        case ".", "+", "(", ")", "-", "\\", "[", "]", "?", "*", "{", "}", "/", "^", "$", "|", "@": set.ascii[Int(c.value)] = true
+        default: return nil
+        }
+        return set
+    }
+
+    private static func parseClass(_ p: [Unicode.Scalar], _ i: inout Int) -> CharSet? {
+        var set = CharSet()
+        i += 1
+        if i < p.count, p[i] == "^" { set.negated = true; i += 1 }
+        var first = true
+        while i < p.count {
+            let c = p[i]
+            if c == "]" && !first { i += 1; return set }
+            first = false
+            if c == "\\" {
+                guard i + 1 < p.count, let e = escape(p[i + 1]) else { return nil }
+                for k in 0..<128 where e.ascii[k] { set.ascii[k] = true }
+                set.whitespace = set.whitespace || e.whitespace
+                i += 2
+                continue
+            }
+            guard c.value < 128 else { return nil }
+            if i + 2 < p.count, p[i + 1] == "-", p[i + 2] != "]" {
+                let hi = p[i + 2]
+                guard hi.value < 128, hi.value >= c.value else { return nil }
+                for k in Int(c.value)...Int(hi.value) { set.ascii[k] = true }
+                i += 3
+            } else {
+                set.ascii[Int(c.value)] = true
+                i += 1
+            }
+        }
+        return nil
+    }
+
+    func matches(_ s: String) -> Bool {
+        let u = Array(s.unicodeScalars)
+        return Self.match(items, 0, u, 0, anchoredEnd: true) != nil
+    }
+
+    /// The end position of a match of `items[k...]` from `pos`, trying longer repeats first.
+    private static func match(_ items: [Item], _ k: Int, _ u: [Unicode.Scalar], _ pos: Int, anchoredEnd: Bool) -> Int? {
+        guard k < items.count else { return !anchoredEnd || pos == u.count ? pos : nil }
+        let item = items[k]
+        var ends = [pos]
+        var p = pos
+        while ends.count - 1 < item.max {
+            guard let next = step(item.atom, u, p) else { break }
+            if next == p { break }
+            p = next
+            ends.append(p)
+        }
+        var n = ends.count - 1
+        while n >= item.min {
+            if let end = match(items, k + 1, u, ends[n], anchoredEnd: anchoredEnd) { return end }
+            n -= 1
+        }
+        return nil
+    }
+
+    private static func step(_ atom: Atom, _ u: [Unicode.Scalar], _ p: Int) -> Int? {
+        switch atom {
+        case .set(let set):
+            return p < u.count && set.contains(u[p]) ? p + 1 : nil
+        case .group(let inner):
+            return match(inner, 0, u, p, anchoredEnd: false)
+        }
+    }
+}
