@@ -14,6 +14,7 @@ final class GatewayHarness: Sendable {
     let store: GatewayStore
     let service: GatewayService
     let directory: URL
+    let decider: GatewayDecider
     private let running: Task<Void, any Error>
 
     static func env(_ name: String) -> String {
@@ -44,12 +45,19 @@ final class GatewayHarness: Sendable {
         store = try GatewayStore(path: directory.appendingPathComponent("gateway.sqlite").path)
         let decider = GatewayDecider(policy: policy, schemas: Repo.schemas, trust: trust, parties: Repo.parties,
                                      signer: gatewaySigner, topology: names)
+        self.decider = decider
         service = GatewayService(decider: decider, store: store, configuration: Self.configuration(for: .gateway))
         let admin = try await AMQPAdminClient(configuration: Self.admin)
         try await admin.declare(names.topology())
         await admin.close()
         let service = self.service
         running = Task { try await service.run() }
+    }
+
+    /// Stops the gateway gracefully, as SIGTERM does (stop receiving, finish what was handed over).
+    func stopGateway() async {
+        await service.stop()
+        _ = try? await running.value
     }
 
     /// Stops the gateway and removes the namespace's queues.

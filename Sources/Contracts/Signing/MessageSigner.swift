@@ -6,16 +6,26 @@ public struct MessageSigner: Sendable {
     public let keyID: String
     public let party: PartyID
     private let rawPrivateKey: Data
+    /// Built once: making the key object derives the public key, which cost as much as signing.
+    private let key: KeyBox
+
+    /// Holds the key object, which swift-crypto does not mark Sendable; it is immutable after creation and
+    /// BoringSSL signs with a const key, so sharing it between threads is safe.
+    private final class KeyBox: @unchecked Sendable {
+        let key: Curve25519.Signing.PrivateKey
+        init(_ key: Curve25519.Signing.PrivateKey) { self.key = key }
+    }
 
     /// `privateKey` is the 32-byte Ed25519 seed.
     public init(keyID: String, party: PartyID, privateKey: Data) throws(SignatureError) {
         guard Envelope.isKeyID(keyID) else { throw .malformedKey("'\(keyID)' is not a key id") }
-        guard (try? Curve25519.Signing.PrivateKey(rawRepresentation: privateKey)) != nil else {
+        guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: privateKey) else {
             throw .malformedKey("an Ed25519 private key is 32 bytes, this one is \(privateKey.count)")
         }
         self.keyID = keyID
         self.party = party
         self.rawPrivateKey = privateKey
+        self.key = KeyBox(key)
     }
 
     /// A fresh random key (for development keys and tests).
@@ -27,14 +37,13 @@ public struct MessageSigner: Sendable {
     public var privateKey: Data { rawPrivateKey }
 
     public var publicKey: Data {
-        try! Curve25519.Signing.PrivateKey(rawRepresentation: rawPrivateKey).publicKey.rawRepresentation
+        key.key.publicKey.rawRepresentation
     }
 
     /// Sets the key id and the signature on `envelope` for `body`.
     public func sign(_ envelope: inout Envelope, body: Data) {
         envelope.keyID = keyID
-        let key = try! Curve25519.Signing.PrivateKey(rawRepresentation: rawPrivateKey)
-        let signature = try! key.signature(for: envelope.signingInput(body: body))
+        let signature = try! key.key.signature(for: envelope.signingInput(body: body))
         envelope.signature = signature.base64EncodedString()
     }
 }

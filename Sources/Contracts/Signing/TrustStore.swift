@@ -28,6 +28,14 @@ public struct TrustStore: Sendable {
     private struct File: Codable { var keys: [Key] }
 
     public private(set) var keys: [String: Key] = [:]
+    /// Public key objects, decoded once per key rather than per message.
+    private var verifiers: [String: VerifierBox] = [:]
+
+    /// swift-crypto's public key type is not marked Sendable; it is immutable, so sharing it is safe.
+    private final class VerifierBox: @unchecked Sendable {
+        let key: Curve25519.Signing.PublicKey
+        init(_ key: Curve25519.Signing.PublicKey) { self.key = key }
+    }
 
     public init(keys: [Key] = []) throws(TrustStoreError) {
         for k in keys { try add(k) }
@@ -44,11 +52,12 @@ public struct TrustStore: Sendable {
 
     public mutating func add(_ key: Key) throws(TrustStoreError) {
         guard Envelope.isKeyID(key.keyID) else { throw .invalidKey(key.keyID, "is not a valid key id") }
-        guard (try? Curve25519.Signing.PublicKey(rawRepresentation: key.publicKey)) != nil else {
+        guard let verifier = try? Curve25519.Signing.PublicKey(rawRepresentation: key.publicKey) else {
             throw .invalidKey(key.keyID, "is not a 32-byte Ed25519 public key")
         }
         guard keys[key.keyID] == nil else { throw .duplicateKey(key.keyID) }
         keys[key.keyID] = key
+        verifiers[key.keyID] = VerifierBox(verifier)
     }
 
     /// Writes the store as a trust file.
@@ -68,7 +77,7 @@ public struct TrustStore: Sendable {
         }
         if let notAfter = key.notAfter, now > notAfter { throw .keyExpired(key.keyID) }
         guard let signature = Data(base64Encoded: signatureText), signature.count == 64,
-              let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key.publicKey),
+              let publicKey = verifiers[key.keyID]?.key,
               publicKey.isValidSignature(signature, for: envelope.signingInput(body: body))
         else { throw .badSignature }
     }

@@ -85,7 +85,7 @@ public enum AuditLog {
     public static func append(_ entry: AuditEntry, after tail: inout Tail, in db: Database) throws -> AuditEntry {
         var e = entry
         for s in [e.messageID, e.type, e.sender, e.recipient, e.subject, e.basisReference ?? "", e.justification ?? ""] + e.removedFields
-        where s.contains("\u{1F}") || s.contains("\u{1E}") {
+        where s.utf8.contains(where: { $0 == 0x1F || $0 == 0x1E }) {
             throw AuditError("an audit field contains a separator character")
         }
         e.seq = tail.seq + 1
