@@ -2,7 +2,7 @@ import Foundation
 import Logging
 
 /// The consumer's thread: owns the connection, hands deliveries to the stream, sends settlements.
-final class ConsumerLoop {
+final class ConsumerLoop: ConnectionLoop {
     private let core: ConsumerCore
     private var connection: RawConnection?
     private var generation = 0
@@ -17,22 +17,13 @@ final class ConsumerLoop {
         self.core = core
     }
 
-    func run(started: CheckedContinuation<Result<Void, AMQPError>, Never>) {
-        do {
-            try connect()
-        } catch {
-            core.markClosed()
-            started.resume(returning: .failure(error))
-            return
-        }
-        started.resume(returning: .success(()))
-        while step() {}
+    func finish(startError: AMQPError?) {
         connection?.close()
         connection = nil
         core.markClosed()
     }
 
-    private func step() -> Bool {
+    func step() -> Bool {
         let (settlements, stop, close) = core.take()
         if close {
             // Settlements the application made before closing still count.
@@ -112,7 +103,7 @@ final class ConsumerLoop {
         conn.releaseBuffers()
     }
 
-    private func connect() throws(AMQPError) {
+    func connect() throws(AMQPError) {
         let conn = try RawConnection(core.configuration)
         try conn.declare(core.topology)
         try conn.setPrefetch(core.options.prefetch)

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 
 /// The publisher's thread: owns the connection, publishes within the window, reads confirms and returns.
-final class PublisherLoop {
+final class PublisherLoop: ConnectionLoop {
     private struct InFlight {
         var request: PublishRequest
         var returned: AMQPError?
@@ -25,16 +25,7 @@ final class PublisherLoop {
         self.core = core
     }
 
-    func run(started: CheckedContinuation<Result<Void, AMQPError>, Never>) {
-        do {
-            try connect()
-        } catch {
-            core.finish()
-            started.resume(returning: .failure(error))
-            return
-        }
-        started.resume(returning: .success(()))
-        while step() {}
+    func finish(startError: AMQPError?) {
         connection?.close()
         connection = nil
         failAllInFlight(.shutDown)
@@ -42,7 +33,7 @@ final class PublisherLoop {
     }
 
     /// One turn of the loop; false when the publisher is done.
-    private func step() -> Bool {
+    func step() -> Bool {
         let (batch, moreQueued, shuttingDown) = core.take(limit: max(0, window - inFlight.count))
         guard let conn = connection else {
             core.putBack(batch)
@@ -133,7 +124,7 @@ final class PublisherLoop {
         while lowestTag < nextTag && inFlight[lowestTag] == nil { lowestTag += 1 }
     }
 
-    private func connect() throws(AMQPError) {
+    func connect() throws(AMQPError) {
         let conn = try RawConnection(core.configuration)
         try conn.declare(core.topology)
         try conn.selectConfirms()
