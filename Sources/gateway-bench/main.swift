@@ -18,6 +18,7 @@ struct GatewayBench: AsyncParsableCommand {
     @Option(help: "Messages in the throughput backlog.") var messages = 20_000
     @Option(help: "Messages in the latency run.") var latencyMessages = 5_000
     @Option(help: "Repository root (for config/ and contracts/).") var root = "."
+    @Option(help: "The gateway's prefetch (messages handed over at once).") var prefetch: UInt16 = 500
 
     func run() async throws {
         guard let text = url ?? ProcessInfo.processInfo.environment["REFGW_AMQP_URL"] else { throw ValidationError("set --url or REFGW_AMQP_URL") }
@@ -55,12 +56,12 @@ struct GatewayBench: AsyncParsableCommand {
         let relayLatency = try await latency(count: latencyMessages, rate: relayRate * 0.6, offset: messages, make: make, names: names, amqp: amqp,
                                              start: { try await relay.start() }, stop: { await relay.stop() })
 
-        let service = GatewayService(decider: decider, store: store, configuration: amqp)
+        let service = GatewayService(decider: decider, store: store, configuration: amqp, prefetch: prefetch)
         var task: Task<Void, any Error>?
         let gwRate = try await throughput(count: messages, make: make, names: names, amqp: amqp,
                                           start: { task = Task { try await service.run() }; try await Task.sleep(for: .milliseconds(300)) },
                                           stop: { await service.stop(); _ = try? await task?.value })
-        let service2 = GatewayService(decider: decider, store: store, configuration: amqp)
+        let service2 = GatewayService(decider: decider, store: store, configuration: amqp, prefetch: prefetch)
         let gwLatency = try await latency(count: latencyMessages, rate: gwRate * 0.6, offset: messages * 2, make: make, names: names, amqp: amqp,
                                           start: { task = Task { try await service2.run() }; try await Task.sleep(for: .milliseconds(300)) },
                                           stop: { await service2.stop(); _ = try? await task?.value })

@@ -21,7 +21,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Trust file with every service's public key.") var trust = "var/trust.json"
     @Option(help: "The gateway's private key file.") var key: String
     @Option(help: "The gateway's SQLite file.") var database = "var/gateway/gateway.sqlite"
-    @Option(help: "Unacknowledged messages the broker may hand over at once.") var prefetch: UInt16 = 200
+    @Option(help: "Unacknowledged messages the broker may hand over at once (bigger batches, fewer commits).") var prefetch: UInt16 = 500
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }

@@ -37,7 +37,7 @@ public final class GatewayService: Service, Sendable {
     private let observer: (@Sendable ([GatewayLedger.Outcome]) -> Void)?
 
     public init(decider: GatewayDecider, store: GatewayStore, configuration: AMQPConnectionConfiguration,
-                prefetch: UInt16 = 200, logger: Logger = Logger(label: "refgw.gateway"),
+                prefetch: UInt16 = 500, logger: Logger = Logger(label: "refgw.gateway"),
                 observer: (@Sendable ([GatewayLedger.Outcome]) -> Void)? = nil) {
         self.decider = decider
         self.ledger = GatewayLedger(decider: decider)
