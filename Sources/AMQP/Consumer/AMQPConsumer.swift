@@ -69,6 +69,9 @@ public final class AMQPConsumer: AsyncSequence, Sendable {
         core.request(close: true)
     }
 
+    /// With `Options.batched`: deliveries that arrived since the last batch was taken, without waiting.
+    public func takeBuffered() -> [AMQPDelivery] { core.takeBuffered() }
+
     public func makeAsyncIterator() -> AsyncStream<AMQPDelivery>.Iterator {
         stream.makeAsyncIterator()
     }
@@ -134,6 +137,11 @@ final class ConsumerCore: Sendable {
             return (w, b.buffer)
         }
         if let (waiter, deliveries) = handOver { waiter.resume(returning: deliveries) }
+    }
+
+    /// What has arrived and not been taken, without waiting (batched mode).
+    func takeBuffered() -> [AMQPDelivery] {
+        batch.withLock { b in defer { b.buffer.removeAll() }; return b.buffer }
     }
 
     /// Everything delivered since the last call (waiting for at least one), or nil once stopped and drained.

@@ -50,6 +50,10 @@ public final class GatewayService: Service, Sendable {
 
     public var statistics: Counters { counters.withLock { $0 } }
 
+    /// Batches smaller than this wait `batchWindow` for more: latency traded for fewer commits under load.
+    static let smallBatch = 64
+    static let batchWindow = Duration.milliseconds(2)
+
     public func run() async throws {
         let topology = decider.topology.topology(parties: Array(decider.policy.recipients))
         let publisher = try await AMQPPublisher(configuration: configuration, topology: topology, logger: logger)
@@ -63,7 +67,13 @@ public final class GatewayService: Service, Sendable {
         await withGracefulShutdownHandler {
             // Two stages overlap: while batch N waits for the broker's confirms, batch N+1 is checked and stored.
             var publishing: Task<Void, Never>?
-            for await batch in consumer.batches {
+            for await first in consumer.batches {
+                var batch = first
+                if batch.count < Self.smallBatch {
+                    // A small batch costs a whole transaction and confirm round: give the rest a moment to arrive.
+                    try? await Task.sleep(for: Self.batchWindow)
+                    batch += consumer.takeBuffered()
+                }
                 do {
                     let staged = try await stage(batch)
                     await publishing?.value
