@@ -75,7 +75,7 @@ public struct SharingPolicy: Sendable {
     }
 
     /// Reads and checks a policy file; every mistake is reported with where it is.
-    public init(contentsOf url: URL, schemas: ContractSchemas? = nil) throws(PolicyError) {
+    public init(contentsOf url: URL) throws(PolicyError) {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch { throw PolicyError("cannot read \(url.path): \(error.localizedDescription)") }
         try self.init(yaml: text, source: url.lastPathComponent)

@@ -70,9 +70,7 @@ struct SchemaCompiler {
         }
         let node = SchemaNode()
         if let ref = schema["$ref"]?.stringValue {
-            let (target, refFile) = try resolve(ref, from: file)
-            node.allOf.append(target)
-            _ = refFile
+            node.allOf.append(try resolve(ref, from: file))
         }
         if let t = schema["type"] {
             node.types = Set((t.arrayValue ?? [t]).compactMap(\.stringValue))
@@ -108,11 +106,11 @@ struct SchemaCompiler {
     }
 
     /// `common.schema.json#/$defs/urc` or `#/$defs/x` to a compiled node.
-    mutating func resolve(_ ref: String, from file: String) throws -> (SchemaNode, String) {
+    mutating func resolve(_ ref: String, from file: String) throws -> SchemaNode {
         let parts = ref.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
         let refFile = parts[0].isEmpty ? file : String(parts[0])
         let key = "\(refFile)#\(parts.count > 1 ? parts[1] : "")"
-        if let cached = cache[key] { return (cached, refFile) }
+        if let cached = cache[key] { return cached }
         guard var target = documents[refFile] else { throw SchemaLoadError("\(file): $ref to unknown file '\(refFile)'") }
         if parts.count > 1 {
             for step in parts[1].split(separator: "/") {
@@ -122,7 +120,7 @@ struct SchemaCompiler {
         }
         let node = try compile(target, file: refFile)
         cache[key] = node
-        return (node, refFile)
+        return node
     }
 }
 

@@ -24,6 +24,7 @@ struct Pattern: @unchecked Sendable {
         return regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
     }
 
+    /// The NSRegularExpression answer, for checking the fast matcher against it.
     func matchesWithRegex(_ s: String) -> Bool {
         regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
     }

@@ -25,15 +25,8 @@ public enum Outbox {
     }
 
     /// Pending messages, oldest first; `userID` is the gateway's broker user, set on every publish.
-    public static func pending(in db: Database, ids: [Int64]? = nil, userID: String?) throws -> [Entry] {
-        let rows: [Row]
-        if let ids {
-            guard !ids.isEmpty else { return [] }
-            rows = try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ","))) ORDER BY id",
-                                    arguments: StatementArguments(ids))
-        } else {
-            rows = try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id")
-        }
+    public static func pending(in db: Database, userID: String?) throws -> [Entry] {
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id")
         return try rows.map { row in
             let headers = try JSONDecoder().decode([String: String].self, from: Data((row["headers"] as String).utf8))
             var table = AMQPFieldTable()
