@@ -20,6 +20,8 @@ public struct ContactDetailScrubber: Sendable {
     }
 
     private let rules: [Rule]
+    /// Any sensitive term as a whole word or phrase; sentences containing one are removed.
+    private let terms: Rule?
 
     /// `sensitiveTerms`: words or phrases whose whole sentence is removed.
     public init(sensitiveTerms: [String] = []) {
@@ -33,12 +35,46 @@ public struct ContactDetailScrubber: Sendable {
             // Phone numbers: 9 or more digits, with spaces, dots, dashes or brackets, optionally +44 or 0044.
             (.phone, #"(?:\+|\b00)?\(?\d(?:[\s().-]*\d){8,}\b"#),
         ]
-        var all = patterns
-        if !sensitiveTerms.isEmpty {
-            let terms = sensitiveTerms.map { NSRegularExpression.escapedPattern(for: $0).replacingOccurrences(of: " ", with: #"\s+"#) }
-            all.append((.sensitiveTerm, #"[^.!?\n]*\b(?:"# + terms.joined(separator: "|") + #")\b[^.!?\n]*[.!?]?"#))
+        rules = patterns.map { Rule(kind: $0.0, regex: try! NSRegularExpression(pattern: $0.1, options: [.caseInsensitive])) }
+        if sensitiveTerms.isEmpty {
+            terms = nil
+        } else {
+            let alternatives = sensitiveTerms.map { NSRegularExpression.escapedPattern(for: $0).replacingOccurrences(of: " ", with: #"\s+"#) }
+            terms = Rule(kind: .sensitiveTerm, regex: try! NSRegularExpression(
+                pattern: #"\b(?:"# + alternatives.joined(separator: "|") + #")\b"#, options: [.caseInsensitive]))
         }
-        rules = all.map { Rule(kind: $0.0, regex: try! NSRegularExpression(pattern: $0.1, options: [.caseInsensitive])) }
+    }
+
+    /// Replaces each sentence (up to . ! ? or a line break) that mentions a term. One pass over the text:
+    /// a pattern that finds the sentence around a term retries from every position and grows with the
+    /// square of the sentence's length.
+    private func removeSentences(_ text: String, matching rule: Rule) -> String? {
+        var out = ""
+        var sentence = ""
+        var changed = false
+        func flush(_ terminator: Character?) {
+            if rule.regex.firstMatch(in: sentence, range: NSRange(sentence.startIndex..., in: sentence)) != nil {
+                out += Self.replacement
+                if terminator == "\n" { out.append("\n") }
+                changed = true
+            } else {
+                out += sentence
+                if let terminator { out.append(terminator) }
+            }
+            sentence = ""
+        }
+        for ch in text {
+            if ch == "." || ch == "!" || ch == "?" {
+                sentence.append(ch)
+                flush(nil)
+            } else if ch == "\n" {
+                flush("\n")
+            } else {
+                sentence.append(ch)
+            }
+        }
+        if !sentence.isEmpty { flush(nil) }
+        return changed ? out : nil
     }
 
     /// The text with every detail replaced, and the kinds found (empty when the text was clean).
@@ -50,6 +86,10 @@ public struct ContactDetailScrubber: Sendable {
             guard rule.regex.firstMatch(in: current, range: range) != nil else { continue }
             current = rule.regex.stringByReplacingMatches(in: current, range: range, withTemplate: Self.replacement)
             kinds.append(rule.kind)
+        }
+        if let terms, let cleaned = removeSentences(current, matching: terms) {
+            current = cleaned
+            kinds.append(.sensitiveTerm)
         }
         return (current, kinds)
     }
