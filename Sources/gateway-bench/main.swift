@@ -19,6 +19,7 @@ struct GatewayBench: AsyncParsableCommand {
     @Option(help: "Messages in the latency run.") var latencyMessages = 5_000
     @Option(help: "Repository root (for config/ and contracts/).") var root = "."
     @Option(help: "The gateway's prefetch (messages handed over at once).") var prefetch: UInt16 = 500
+    @Flag(help: "Print what each step of checking one referral costs, then stop.") var steps = false
 
     func run() async throws {
         guard let text = url ?? ProcessInfo.processInfo.environment["REFGW_AMQP_URL"] else { throw ValidationError("set --url or REFGW_AMQP_URL") }
@@ -44,6 +45,11 @@ struct GatewayBench: AsyncParsableCommand {
         let store = try GatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
         defer { try? FileManager.default.removeItem(at: dir) }
 
+        if steps {
+            try printStepCosts(decider: decider, make: Factory(signer: victim, names: names, user: amqp.user), trust: trust)
+            for q in names.queueNames() { try? await admin.deleteQueue(q) }
+            return
+        }
         print("gateway-bench: 2 KiB referrals victim → safehome with consent; backlog \(messages), latency run \(latencyMessages)")
         let make = Factory(signer: victim, names: names, user: amqp.user)
         try await make.consents(for: 2 * messages + latencyMessages, into: store)
@@ -76,6 +82,31 @@ struct GatewayBench: AsyncParsableCommand {
         if refused > 0 { print("warning: the gateway refused \(refused) messages; figures are not comparable") }
         for q in names.queueNames() { try? await admin.deleteQueue(q) }
         await admin.close()
+    }
+
+    /// The cost of each step of checking one referral, on one core, averaged over many runs.
+    func printStepCosts(decider: GatewayDecider, make: Factory, trust: TrustStore) throws {
+        let message = try make.referral(0)
+        let body = message.body
+        let json = try JSONParser.parse(body)
+        let perpetratorRule = decider.policy.rule(for: .perpetrator, type: .referral)!
+        let redactor = Redactor(sensitiveTerms: decider.policy.sensitiveTerms)
+        var envelope = message.envelope
+        let n = 2000
+        func time(_ label: String, _ f: () throws -> Void) rethrows {
+            let t = ContinuousClock.now
+            for _ in 0..<n { try f() }
+            let padded = label.padding(toLength: 34, withPad: " ", startingAt: 0)
+            print(padded + String(format: "%8.1f µs", (ContinuousClock.now - t).seconds / Double(n) * 1e6))
+        }
+        print("step costs for one \(body.count)-byte referral (release build, one core):")
+        try time("parse JSON") { _ = try JSONParser.parse(body) }
+        try time("validate against the schema") { try decider.schemas.validate(json, as: .referral) }
+        time("redact (allow-list)") { _ = redactor.redact(json, allowed: perpetratorRule.fields, scrubbing: nil) }
+        time("redact + scrub free text") { _ = redactor.redact(json, allowed: perpetratorRule.fields, scrubbing: decider.schemas.freeTextPaths[.referral]) }
+        time("write JSON") { _ = JSONWriter.bytes(json) }
+        try time("verify the sender's signature") { try trust.verify(message.envelope, body: body, signedBy: .victim) }
+        time("sign as the gateway") { decider.signer.sign(&envelope, body: body) }
     }
 
     /// Loads `count` messages into the input queue, starts the system, and times until all reach the inbox.
