@@ -1,6 +1,9 @@
 import AMQP
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// amqps through rabbitmq-c's OpenSSL socket, against the broker's TLS listener and a CA made at set-up.
 @Suite struct TLSTests {
@@ -61,5 +64,49 @@ import Testing
         } catch {
             #expect(!error.description.contains("\n"))
         }
+    }
+
+    @Test func anExpiredBrokerCertificateIsRefused() async throws {
+        // openssl s_server on loopback presents a certificate from the right CA that expired yesterday.
+        let certs = URL(fileURLWithPath: TestBroker.env("REFGW_CA_FILE")).deletingLastPathComponent()
+        let (fd, port) = try ConnectErrorTests.bound()
+        close(fd)
+        let server = try spawn(["openssl", "s_server", "-quiet", "-accept", "127.0.0.1:\(port)",
+                                "-cert", certs.appendingPathComponent("expired-server.pem").path,
+                                "-key", certs.appendingPathComponent("expired-server-key.pem").path])
+        // s_server ignores SIGTERM.
+        defer { kill(server, SIGKILL); var status: Int32 = 0; waitpid(server, &status, 0) }
+        let url = "amqps://u:p@localhost:\(port)/?cacertfile=\(TestBroker.env("REFGW_CA_FILE"))&connection_timeout=3000"
+        // The client's own attempts wait for the server to start listening.
+        var lastError: AMQPError?
+        for _ in 0..<100 {
+            do {
+                let admin = try await AMQPAdminClient(configuration: try AMQPConnectionConfiguration(url: url))
+                await admin.close()
+                Issue.record("an expired broker certificate was accepted")
+                return
+            } catch {
+                lastError = error
+                // Retry only while nothing listens yet; a TLS session that got as far as AMQP is a failure.
+                guard case .unreachable(_, _, let reason) = error, !reason.contains("handshake"), !reason.contains("no answer") else { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        guard case .tlsFailed(_, _, let reason)? = lastError else { Issue.record("got \(String(describing: lastError))"); return }
+        #expect(reason.lowercased().contains("verif") || reason.lowercased().contains("ssl"), "\(reason)")
+    }
+
+    private func spawn(_ arguments: [String]) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ) == 0 else { throw AMQPError.library("cannot start openssl") }
+        return pid
     }
 }
