@@ -1,6 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// What each worker executable links: the shared command line, the lots, and the libraries its own commands use.
+let workerDependencies: [Target.Dependency] = [
+    "LotCLI", "LotKit", "Lots", "Contracts",
+    .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    .product(name: "GRDB", package: "GRDB.swift"),
+]
+
 let package = Package(
     name: "ReferralGateway",
     platforms: [.macOS(.v15)],
@@ -11,6 +18,12 @@ let package = Package(
         .executable(name: "refgw", targets: ["refgw"]),
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "amqp-bench", targets: ["amqp-bench"]),
+        .executable(name: "victim-worker", targets: ["victim-worker"]),
+        .executable(name: "family-worker", targets: ["family-worker"]),
+        .executable(name: "safehome-worker", targets: ["safehome-worker"]),
+        .executable(name: "perpetrator-worker", targets: ["perpetrator-worker"]),
+        .executable(name: "sanctuary-worker", targets: ["sanctuary-worker"]),
+        .executable(name: "marac-coordinator", targets: ["marac-coordinator"]),
         .executable(name: "gateway-bench", targets: ["gateway-bench"]),
     ],
     dependencies: [
@@ -96,8 +109,40 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What every service worker shares: store, idempotent inbox, transactional outbox, rules, timers, AMQP loop.
+        .target(
+            name: "LotKit",
+            dependencies: [
+                "AMQP", "Contracts", "Messaging",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The six services' rules (five lots and the MARAC coordinator).
+        .target(name: "Lots", dependencies: ["LotKit", "Contracts", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The command line every worker executable shares.
+        .target(
+            name: "LotCLI",
+            dependencies: [
+                "LotKit", "Lots", "Contracts", "Messaging", "AMQP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(name: "victim-worker", dependencies: workerDependencies),
+        .executableTarget(name: "family-worker", dependencies: workerDependencies),
+        .executableTarget(name: "safehome-worker", dependencies: workerDependencies),
+        .executableTarget(name: "perpetrator-worker", dependencies: workerDependencies),
+        .executableTarget(name: "sanctuary-worker", dependencies: workerDependencies),
+        .executableTarget(name: "marac-coordinator", dependencies: workerDependencies),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "Contracts", "Messaging"]),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts"]),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "Contracts", "Messaging", "AMQP"]),
+        .testTarget(name: "LotTests", dependencies: ["LotKit", "Lots", "GatewayCore", "Contracts", "Messaging", "AMQP",
+                                                     .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

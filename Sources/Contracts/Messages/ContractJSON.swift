@@ -2,14 +2,22 @@ import Foundation
 
 /// The JSON encoding every message body uses: UTF-8, keys as in the schemas, optional fields omitted.
 public enum ContractJSON {
-    public static func encode<B: MessageBody>(_ body: B) throws -> Data {
+    /// An encoder with the contract's settings, for parts of messages (a person, a child) kept on their own.
+    public static var encoder: JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try e.encode(body)
+        return e
+    }
+
+    /// A decoder for the contract's JSON.
+    public static var decoder: JSONDecoder { JSONDecoder() }
+
+    public static func encode<B: MessageBody>(_ body: B) throws -> Data {
+        try encoder.encode(body)
     }
 
     public static func decode<B: MessageBody>(_ type: B.Type, from data: Data) throws -> B {
-        try JSONDecoder().decode(type, from: data)
+        try decoder.decode(type, from: data)
     }
 }
 

@@ -20,7 +20,7 @@ public struct Assessment: Sendable {
     public var envelope: Envelope?
     /// The sending party as the broker vouches for it (from `user_id`).
     public var brokerSender: PartyID?
-    /// SHA-256 of signature and body: tells a redelivery of the same message from a reused id.
+    /// SHA-256 of sender, recipient, subject, type and body: tells the same message sent again from a reused id.
     public var fingerprint: String
     public var verdict: Verdict
 }

@@ -32,7 +32,15 @@ public struct GatewayDecider: Sendable {
 
     /// Assesses one delivery from `gateway.in` at `now`.
     public func assess(_ delivery: AMQPDelivery, now: Timestamp = Timestamp()) -> Assessment {
-        var fingerprintInput = Data((delivery.properties.headers[Envelope.Header.signature]?.stringValue ?? "").utf8)
+        // The content, not the signature: a sender that re-signs on a retry (fresh sent-at after a crash) is
+        // still sending the same message, and must not be refused as a reused id.
+        var fingerprintInput = Data()
+        for name in [Envelope.Header.sender, Envelope.Header.recipient, Envelope.Header.subject] {
+            fingerprintInput.append(contentsOf: (delivery.properties.headers[name]?.stringValue ?? "").utf8)
+            fingerprintInput.append(0x0A)
+        }
+        fingerprintInput.append(contentsOf: (delivery.properties.type ?? "").utf8)
+        fingerprintInput.append(0x0A)
         fingerprintInput.append(delivery.body)
         let fingerprint = SHA256.hash(data: fingerprintInput).hex
         let brokerSender = delivery.properties.userID.flatMap { partyByBrokerUser[$0] }

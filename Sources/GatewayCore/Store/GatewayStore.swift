@@ -34,7 +34,7 @@ public final class GatewayStore: Sendable {
                 CREATE TABLE seen_message (
                     message_id TEXT PRIMARY KEY,
                     sender TEXT NOT NULL,
-                    fingerprint TEXT NOT NULL,      -- SHA-256 of signature and body: the same message again, or a reused id?
+                    fingerprint TEXT NOT NULL,      -- SHA-256 of sender, recipient, subject, type and body: the same message again, or a reused id?
                     processed_at INTEGER NOT NULL
                 );
                 CREATE TABLE consent (

@@ -1,0 +1,195 @@
+import ArgumentParser
+import Contracts
+import Foundation
+import GRDB
+import LotKit
+import Lots
+
+/// `intake FILE`: a person's first contact, with every referral the rules call for.
+public struct IntakeCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "intake", abstract: "Record a first contact from an intake file (JSON).")
+    public init() {}
+    @OptionGroup var worker: WorkerOptions
+    @Argument(help: "The intake file.") var file: String
+
+    public func run() throws {
+        try guarded {
+            guard let lot = CurrentLot.lot as? any IntakeLot else {
+                throw LotError.badInput("the \(worker.party) service takes no intake: people reach it by referral")
+            }
+            let form = try IntakeForm.load(file)
+            let engine = try worker.engine()
+            let urc = try engine.perform("intake") { ctx in try lot.intake(form, in: ctx) }
+            print("intake recorded: \(urc.canonical)")
+            try printCase(urc, engine: engine, brief: true)
+        }
+    }
+}
+
+/// `refer URC --to PARTY`: a referral staff decide on.
+public struct ReferCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "refer", abstract: "Refer a person this service holds to another service.")
+    public init() {}
+    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var staff: StaffOptions
+    @Argument(help: "The person's URC.") var urc: String
+    @Option(help: "The service to refer to.") var to: String
+    @Option(help: "Why, in a sentence (no contact details).") var reason: String
+    @Option(help: "A need (repeatable): housing, refuge, home-security, emergency-lock-change, children-support, ...") var need: [String] = []
+    @Option(help: "standard, high or emergency.") var priority: String = "standard"
+    @Option(help: "JSON file with referral sections: housing, homeSecurity, perpetratorProgramme, notes.") var form: String?
+    @Option(help: "A lawful basis to share without consent (with --justification).") var lawfulBasis: String?
+    @Option(help: "Why the lawful basis applies.") var justification: String?
+
+    struct Form: Decodable { var housing: Referral.Housing?; var homeSecurity: Referral.HomeSecurity?; var perpetratorProgramme: Referral.PerpetratorProgramme?; var notes: String? }
+
+    public func run() throws {
+        try guarded {
+            let subject = try parseURC(urc)
+            guard let recipient = PartyID(rawValue: to), PartyID.services.contains(recipient) else {
+                throw LotError.badInput("'\(to)' is not a service on the gateway (\(PartyID.services.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard recipient != worker.party else { throw LotError.badInput("a service does not refer to itself") }
+            guard let priority = Referral.Priority(rawValue: priority) else { throw LotError.badInput("priority is standard, high or emergency") }
+            let needs = try need.map { n -> Referral.Need in
+                guard let v = Referral.Need(rawValue: n) else { throw LotError.badInput("'\(n)' is not a need (\(Referral.Need.allCases.map(\.rawValue).joined(separator: ", ")))") }
+                return v
+            }
+            var sections = Form()
+            if let form {
+                do { sections = try JSONDecoder().decode(Form.self, from: Data(contentsOf: URL(fileURLWithPath: form))) } catch {
+                    throw LotError.badInput("referral form \(form): \(LotError.describe(error))")
+                }
+            }
+            var basis: LawfulBasisCode?
+            if let lawfulBasis {
+                guard let b = LawfulBasisCode(rawValue: lawfulBasis) else { throw LotError.badInput("'\(lawfulBasis)' is not a lawful basis (\(LawfulBasisCode.allCases.map(\.rawValue).joined(separator: ", ")))") }
+                guard let j = justification, !j.trimmingCharacters(in: .whitespaces).isEmpty else { throw LotError.badInput("--lawful-basis needs --justification: write why sharing without consent is needed") }
+                basis = b
+            }
+            let engine = try worker.engine()
+            let staff = self.staff.staff, reason = self.reason, justification = self.justification
+            let id = try engine.perform("refer") { ctx in
+                let held = try ctx.person(subject)
+                guard let person = held.person else { throw LotError.badInput("\(subject.canonical) is a child: refer the adult, with the children in the household") }
+                let role = Referral.SubjectRole(rawValue: held.role) ?? .victim
+                let children = try ctx.linked(to: subject).compactMap(\.child)
+                let purpose = ctx.settings.purpose(ofReferralTo: recipient)
+                let r = Referral(referralId: "R-\(UUID().uuidString.prefix(8).lowercased())", referredAt: ctx.now,
+                                 referrer: Referrer(service: ctx.party, staff: staff),
+                                 sharing: try ctx.sharing(of: subject, to: recipient, purpose: purpose,
+                                                          lawfulBasis: basis.map { LawfulBasis(code: $0, justification: justification!, decidedBy: staff, decidedAt: ctx.now) }),
+                                 priority: priority, reason: reason, subject: person, subjectRole: role,
+                                 household: children.isEmpty ? nil : Referral.Household(children: children),
+                                 needs: needs.isEmpty ? nil : needs, housing: sections.housing, homeSecurity: sections.homeSecurity,
+                                 perpetratorProgramme: sections.perpetratorProgramme, notes: sections.notes)
+                try ctx.sendReferral(r, to: recipient)
+                ctx.log("refer", subject: subject, "referral \(r.referralId) to \(recipient) by \(staff.name)")
+                return r.referralId
+            }
+            print("referral \(id) to \(recipient): queued for the gateway")
+        }
+    }
+}
+
+/// `consent URC --to ...` or `consent --withdraw ID`.
+public struct ConsentCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "consent", abstract: "Record a person's consent to share, or its withdrawal.")
+    public init() {}
+    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var staff: StaffOptions
+    @Argument(help: "The person's URC (not with --withdraw).") var urc: String?
+    @Option(help: "A service the person agrees to share with (repeatable).") var to: [String] = []
+    @Option(help: "How many days it lasts (default from config/lots.yaml).") var days: Int?
+    @Option(help: "The consent id to withdraw.") var withdraw: String?
+
+    public func run() throws {
+        try guarded {
+            let engine = try worker.engine()
+            let staff = self.staff.staff
+            if let withdraw {
+                try engine.perform("consent") { ctx in try ctx.withdrawConsent(withdraw, recordedBy: staff) }
+                print("consent \(withdraw) withdrawn; the gateway applies it to every message after it")
+                return
+            }
+            guard let urc else { throw LotError.badInput("give the person's URC, or --withdraw CONSENT-ID") }
+            let subject = try parseURC(urc)
+            let recipients = try to.map { t -> PartyID in
+                guard let p = PartyID(rawValue: t), PartyID.services.contains(p) else { throw LotError.badInput("'\(t)' is not a service on the gateway") }
+                return p
+            }
+            let days = self.days
+            let id = try engine.perform("consent") { ctx in
+                _ = try ctx.person(subject)
+                let purposes = Array(Set(recipients.map { ctx.settings.purpose(ofReferralTo: $0) })).sorted { $0.rawValue < $1.rawValue }
+                return try ctx.recordConsent(subject: subject, recipients: recipients, purposes: purposes, days: days, recordedBy: staff)
+            }
+            print("consent \(id) recorded")
+        }
+    }
+}
+
+/// `outcome REFERRAL --status ...`: tell the referrer where its referral stands.
+public struct OutcomeCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "outcome", abstract: "Send the referrer an outcome for a referral received.")
+    public init() {}
+    @OptionGroup var worker: WorkerOptions
+    @Argument(help: "The referral id.") var referral: String
+    @Option(help: "accepted, declined, contact-made, contact-failed or completed.") var status: String
+    @Option(help: "With declined: not-eligible, out-of-area, under-18, no-capacity, client-declined, duplicate, other.") var declineReason: String?
+    @Option(help: "A short note (no contact details).") var note: String?
+
+    public func run() throws {
+        try guarded {
+            guard let outcome = ReferralOutcome.Outcome(rawValue: status) else {
+                throw LotError.badInput("status is accepted, declined, contact-made, contact-failed or completed")
+            }
+            var reason: ReferralOutcome.DeclineReason?
+            if outcome == .declined {
+                guard let text = declineReason, let code = ReferralOutcome.DeclineReason.Code(rawValue: text) else {
+                    throw LotError.badInput("a decline needs --decline-reason (not-eligible, out-of-area, under-18, no-capacity, client-declined, duplicate, other)")
+                }
+                reason = .init(code: code, text: note)
+            }
+            let engine = try worker.engine()
+            let referral = self.referral, note = self.note
+            try engine.perform("outcome") { ctx in
+                let r = try ctx.receivedReferral(referral)
+                try ctx.sendOutcome(for: r, outcome, declineReason: reason, note: reason == nil ? note : nil)
+            }
+            print("outcome \(outcome.rawValue) for \(referral): queued for the gateway")
+        }
+    }
+}
+
+/// `action-update CASE ACTION --status`: report on a MARAC action this agency owns.
+public struct ActionUpdateCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "action-update", abstract: "Report on a MARAC action this service owns.")
+    public init() {}
+    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var staff: StaffOptions
+    @Argument(help: "The MARAC case id.") var caseID: String
+    @Argument(help: "The action id.") var actionID: String
+    @Option(help: "open, in-progress, done, not-possible or not-done.") var status: String
+    @Option(help: "A short note.") var note: String?
+
+    public func run() throws {
+        try guarded {
+            guard let s = ActionStatus(rawValue: status) else { throw LotError.badInput("status is open, in-progress, done, not-possible or not-done") }
+            let engine = try worker.engine()
+            let caseID = self.caseID, actionID = self.actionID, note = self.note, staff = self.staff.staff
+            try engine.perform("action-update") { ctx in
+                guard let subject = try String.fetchOne(ctx.db, sql: "SELECT subject FROM assigned_action WHERE case_id = ? AND action_id = ?",
+                                                        arguments: [caseID, actionID]) else {
+                    throw LotError.notFound("\(ctx.party) owns no action \(actionID) in MARAC case \(caseID): `actions` lists them")
+                }
+                try ctx.db.execute(sql: "UPDATE assigned_action SET status = ?, updated_at = ? WHERE case_id = ? AND action_id = ?",
+                                   arguments: [s.rawValue, ctx.now.millisecondsSince1970, caseID, actionID])
+                try ctx.send(MaracActionUpdate(caseId: caseID, actionId: actionID, status: s, note: note, updatedAt: ctx.now,
+                                               updatedBy: Referrer(service: ctx.party, staff: staff)),
+                             to: .marac, about: try URC(parsing: subject))
+            }
+            print("action \(actionID) of \(caseID): \(s.rawValue), queued for the MARAC coordinator")
+        }
+    }
+}

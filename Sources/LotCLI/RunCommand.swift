@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import LotKit
+import Logging
+import ServiceLifecycle
+
+/// `run`: the worker process, until SIGTERM or SIGINT.
+public struct RunCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run the worker: apply messages from the gateway, publish the outbox, fire timers.")
+    public init() {}
+
+    @OptionGroup var worker: WorkerOptions
+    @Flag(help: "Declare the broker topology at start (development brokers only).") var declareTopology = false
+    @Option(help: "Seconds between timer checks.") var timerInterval: Double = 30
+
+    public func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let service: LotWorker = try guarded {
+            let engine = try worker.engine()
+            return LotWorker(engine: engine, signer: try worker.signer(), trust: try worker.trustStore(),
+                             configuration: try worker.connection(),
+                             options: .init(topology: worker.topology, declareTopology: declareTopology,
+                                            timerInterval: .milliseconds(Int(timerInterval * 1000))))
+        }
+        let logger = Logger(label: "refgw.\(worker.party)")
+        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do { try await group.run() } catch let e as LotError {
+            FileHandle.standardError.write(Data("\(worker.party)-worker: \(e)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}

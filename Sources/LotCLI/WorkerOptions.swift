@@ -1,0 +1,96 @@
+import AMQP
+import ArgumentParser
+import Contracts
+import Foundation
+import LotKit
+import Messaging
+import Synchronization
+
+/// The service an executable runs (set once by its `main`, before parsing).
+public enum CurrentLot {
+    private static let box = Mutex<(any Lot)?>(nil)
+    public static func set(_ lot: any Lot) { box.withLock { $0 = lot } }
+    public static var lot: any Lot {
+        guard let lot = box.withLock({ $0 }) else { fatalError("CurrentLot.set was not called by the executable's main") }
+        return lot
+    }
+}
+
+/// Where a worker finds its store, keys, trust file, configuration and broker; shared by every command.
+public struct WorkerOptions: ParsableArguments {
+    public init() {}
+
+    @Option(help: "Folder for worker state: <party>/<party>.sqlite, keys/<party>-dev.key, trust.json (default $REFGW_HOME, else var).")
+    public var home: String?
+    @Option(help: "This service's SQLite store (default <home>/<party>/<party>.sqlite).") public var database: String?
+    @Option(help: "Configuration folder: parties.json, lots.yaml (default $REFGW_CONFIG, else config).") public var config: String?
+    @Option(help: "This service's private signing key (default <home>/keys/<party>-dev.key).") public var key: String?
+    @Option(help: "Trust file with the gateway's public key (default <home>/trust.json).") public var trust: String?
+    @Option(help: "Broker URL (default $REFGW_AMQP_URL_<PARTY>).") public var url: String?
+    @Option(help: "Prefix of every broker name (tests and demos; default $REFGW_NAMESPACE, else none).") public var namespace: String?
+
+    var env: [String: String] { ProcessInfo.processInfo.environment }
+    var party: PartyID { CurrentLot.lot.party }
+    var homeDirectory: String { home ?? env["REFGW_HOME"] ?? "var" }
+    var configDirectory: URL { URL(fileURLWithPath: config ?? env["REFGW_CONFIG"] ?? "config") }
+    var databasePath: String { database ?? "\(homeDirectory)/\(party)/\(party).sqlite" }
+    var keyPath: String { key ?? "\(homeDirectory)/keys/\(party)-dev.key" }
+    var trustPath: String { trust ?? "\(homeDirectory)/trust.json" }
+    var topology: ReferralGatewayTopology { ReferralGatewayTopology(namespace: namespace ?? env["REFGW_NAMESPACE"] ?? "") }
+
+    /// The service's rules on its store.
+    public func engine() throws -> LotEngine {
+        let settings = try LotSettings(contentsOf: configDirectory.appendingPathComponent("lots.yaml"))
+        let parties: PartyDirectory
+        do { parties = try PartyDirectory(contentsOf: configDirectory.appendingPathComponent("parties.json")) } catch {
+            throw LotError.configuration("\(configDirectory.path)/parties.json: \(error)")
+        }
+        return try LotEngine(lot: CurrentLot.lot, databasePath: databasePath, settings: settings, parties: parties)
+    }
+
+    func signer() throws -> MessageSigner {
+        do { return try KeyFile.signer(contentsOf: URL(fileURLWithPath: keyPath)) } catch {
+            throw LotError.configuration("\(error) (generate development keys with `refgw keys generate --party \(party)`)")
+        }
+    }
+
+    func trustStore() throws -> TrustStore {
+        do { return try TrustStore(contentsOf: URL(fileURLWithPath: trustPath)) } catch {
+            throw LotError.configuration("trust file \(trustPath): \(error)")
+        }
+    }
+
+    func connection() throws -> AMQPConnectionConfiguration {
+        guard let text = url ?? env["REFGW_AMQP_URL_\(party.rawValue.uppercased())"] else {
+            throw LotError.configuration("no broker URL: pass --url or set REFGW_AMQP_URL_\(party.rawValue.uppercased())")
+        }
+        do {
+            var c = try AMQPConnectionConfiguration(url: text)
+            if c.tls != nil, let ca = env["REFGW_CA_FILE"], c.tls?.caCertificatePath == nil { c.tls?.caCertificatePath = ca }
+            return c
+        } catch { throw LotError.configuration("broker URL: \(error)") }
+    }
+}
+
+/// Runs a command body, turning an error a person can meet into one line on stderr and exit status 1.
+public func guarded<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as LotError {
+        FileHandle.standardError.write(Data("\(CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "worker"): \(e)\n".utf8))
+        throw ExitCode.failure
+    }
+}
+
+/// A URC typed by a person: a wrong one is refused with the reason, before anything changes.
+public func parseURC(_ text: String) throws -> URC {
+    do { return try URC(parsing: text) } catch {
+        throw LotError.badInput("'\(text)' is not a valid URC: \(error)")
+    }
+}
+
+/// Staff named on the command line.
+public struct StaffOptions: ParsableArguments {
+    public init() {}
+    @Option(help: "Name of the member of staff acting.") public var by: String
+    @Option(help: "Their role.") public var role: String = "Caseworker"
+    public var staff: Staff { Staff(name: by, role: role) }
+}

@@ -1,0 +1,42 @@
+import Contracts
+import Foundation
+import LotKit
+
+/// Lot 2, the Safe Home Service: housing. Takes referrals only from the family, victim and perpetrator services
+/// (config/lots.yaml), keeps the URC it was given, and can refer on to the sanctuary scheme (`refer`).
+public struct SafeHomeLot: Lot {
+    public let party = PartyID.safehome
+    public init() {}
+
+    public var rules: [RuleDescription] {
+        [
+            .init("accept-referral", "A referral from an allowed service is accepted, keeping the URC it came with."),
+            .init("decline-referral", "A referral from any other service is declined (the seed lets only family, victim and perpetrator refer)."),
+        ]
+    }
+
+    public func receive(_ message: InboundMessage, in ctx: LotContext) throws {
+        switch message.envelope.type {
+        case .referral:
+            let r = try message.decode(Referral.self)
+            let sender = message.envelope.sender
+            if ctx.settings.safehome.acceptsReferralsFrom.contains(sender) {
+                ctx.cause = "accept-referral"
+                try ctx.recordReceived(r, from: sender, messageID: message.envelope.messageID, status: "received")
+                try ctx.sendOutcome(for: try ctx.receivedReferral(r.referralId), .accepted)
+                ctx.log("accept-referral", subject: r.subject.urc, "referral \(r.referralId) from \(sender) accepted; URC kept as given")
+            } else {
+                ctx.cause = "decline-referral"
+                try ctx.recordReceived(r, from: sender, messageID: message.envelope.messageID, status: "received")
+                let allowed = ctx.settings.safehome.acceptsReferralsFrom.map(\.rawValue).joined(separator: ", ")
+                try ctx.sendOutcome(for: try ctx.receivedReferral(r.referralId), .declined,
+                                    declineReason: .init(code: .notEligible, text: "Safe Home takes referrals from \(allowed) only"))
+                ctx.log("decline-referral", subject: r.subject.urc, "referral \(r.referralId) from \(sender) declined")
+            }
+        case .safetyAlert:
+            break
+        default:
+            throw LotError.unprocessable("the safe home service does not take \(message.envelope.type.rawValue) messages")
+        }
+    }
+}

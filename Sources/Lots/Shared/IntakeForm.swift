@@ -1,0 +1,137 @@
+import Contracts
+import Foundation
+import LotKit
+
+/// What a caseworker records when a person first contacts a service (the `intake FILE` command), as JSON.
+/// Questions of the DASH are stored by number, never their wording (SafeLives copyright).
+public struct IntakeForm: Decodable, Sendable {
+    public struct Adult: Decodable, Sendable {
+        /// Given when another service already allocated one; otherwise this service allocates it.
+        public var urc: URC?
+        public var name: PersonName
+        public var dateOfBirth: CalendarDate?
+        public var gender: String?
+        public var language: String?
+        public var interpreterNeeded: Bool?
+        public var disabilities: [String]?
+        public var address: PostalAddress?
+        public var addressIsSafe: Bool?
+        public var safeContact: SafeContact?
+    }
+
+    public struct ChildEntry: Decodable, Sendable {
+        public var urc: URC?
+        public var name: PersonName
+        public var dateOfBirth: CalendarDate
+        public var school: School?
+    }
+
+    public struct PerpetratorEntry: Decodable, Sendable {
+        public var urc: URC?
+        public var name: PersonName
+        public var dateOfBirth: CalendarDate?
+        public var relationship: String?
+        public var livesAtAddress: Bool?
+        public var visitsAddress: Bool?
+        public var bailConditions: String?
+        /// He asked for help to change: refer him to the perpetrator programme.
+        public var seekingHelp: Bool?
+        /// He agreed to that referral.
+        public var consentsToReferral: Bool?
+    }
+
+    public struct Dash: Decodable, Sendable {
+        public var answers: [DashAnswer]
+        public var professionalJudgement: Bool?
+    }
+
+    public struct ConsentEntry: Decodable, Sendable {
+        public var recipients: [PartyID]
+        public var days: Int?
+        public var method: ConsentRecord.Method?
+    }
+
+    public struct LawfulBasisEntry: Decodable, Sendable {
+        public var to: PartyID
+        public var code: LawfulBasisCode
+        public var justification: String
+    }
+
+    public struct HomeSecurityEntry: Decodable, Sendable {
+        public var livesInArea: Bool
+        public var landlordPermission: Referral.HomeSecurity.LandlordPermission
+        public var inContactWithPerpetrator: Bool
+        public var emergencyLockChange: Bool?
+        public var accessNotes: String?
+    }
+
+    public var caseworker: Staff
+    public var victim: Adult
+    public var children: [ChildEntry]?
+    public var perpetrator: PerpetratorEntry?
+    public var dash: Dash?
+    /// Dates of police-reported incidents.
+    public var policeIncidents: [CalendarDate]?
+    public var housing: Referral.Housing?
+    public var homeSecurity: HomeSecurityEntry?
+    /// What the person agreed to share, and with whom (purposes follow `config/lots.yaml`).
+    public var consent: ConsentEntry?
+    /// Decisions to share without consent, each with its written justification.
+    public var lawfulBases: [LawfulBasisEntry]?
+    public var priority: Referral.Priority?
+    public var reason: String?
+    public var victimAware: Bool?
+    public var noConsentReason: String?
+    public var victimFears: String?
+    public var riskSummary: String?
+    public var safeContacts: [MaracReferral.ContactPerson]?
+    public var unsafeContacts: [MaracReferral.ContactPerson]?
+    public var notes: String?
+
+    /// Reads an intake file; a mistake names the file and the field, and nothing is changed.
+    public static func load(_ path: String) throws -> IntakeForm {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw LotError.badInput("cannot read intake file \(path): \(error.localizedDescription)")
+        }
+        do { return try JSONDecoder().decode(IntakeForm.self, from: data) } catch {
+            throw LotError.badInput("intake file \(path): \(LotError.describe(error))")
+        }
+    }
+
+    /// The DASH as scored: exactly `questions` answers, one per question number.
+    public func scoredDash(questions: Int, at now: Timestamp) throws -> DashAssessment? {
+        guard let dash else { return nil }
+        return try DashScoring.score(dash.answers, questions: questions, professionalJudgement: dash.professionalJudgement ?? false,
+                                     incidents: policeIncidents?.count, at: now)
+    }
+
+    /// The lawful basis staff gave for sharing with `recipient`, with who decided and when.
+    public func lawfulBasis(for recipient: PartyID, at now: Timestamp) -> LawfulBasis? {
+        lawfulBases?.first { $0.to == recipient }.map {
+            LawfulBasis(code: $0.code, justification: $0.justification, decidedBy: caseworker, decidedAt: now)
+        }
+    }
+}
+
+/// Scores a SafeLives Dash RIC: the number of "yes" answers.
+public enum DashScoring {
+    /// Checks there is exactly one answer per question 1...`questions`, and scores them.
+    public static func score(_ answers: [DashAnswer], questions: Int, professionalJudgement: Bool, incidents: Int?,
+                             at now: Timestamp) throws -> DashAssessment {
+        guard answers.count == questions else {
+            throw LotError.badInput("a DASH has \(questions) answers, one per question; this one has \(answers.count)")
+        }
+        let numbers = Set(answers.map(\.question))
+        let expected = Set(1...questions)
+        guard numbers == expected else {
+            let missing = expected.subtracting(numbers).sorted().map(String.init).joined(separator: ", ")
+            let odd = numbers.subtracting(expected).sorted().map(String.init).joined(separator: ", ")
+            throw LotError.badInput("DASH answers must number questions 1 to \(questions) once each"
+                + (missing.isEmpty ? "" : "; missing: \(missing)") + (odd.isEmpty ? "" : "; not questions: \(odd)"))
+        }
+        let sorted = answers.sorted { $0.question < $1.question }
+        return DashAssessment(completedAt: now, answers: sorted, score: sorted.filter { $0.answer == .yes }.count,
+                              professionalJudgement: professionalJudgement, policeIncidentsLast12Months: incidents)
+    }
+}

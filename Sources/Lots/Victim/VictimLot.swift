@@ -1,0 +1,367 @@
+import Contracts
+import Foundation
+import GRDB
+import LotKit
+
+/// Lot 3, the Victim & Survivor Service: the main entry point. Allocates URCs, scores the DASH, refers to MARAC
+/// and to the other services as the rules say, keeps the risk register, and supports partners of men on the
+/// perpetrator programme.
+public struct VictimLot: Lot {
+    public let party = PartyID.victim
+    public init() {}
+
+    public var rules: [RuleDescription] {
+        [
+            .init("allocate-urcs", "A URC for the victim, each child and the perpetrator, unless one was given."),
+            .init("record-consent", "The consent given at intake goes to the gateway's registry."),
+            .init("score-dash", "A DASH of exactly 24 answers (by question number) is scored: one point per yes."),
+            .init("marac-referral", "Score 14+, professional judgement (never lowering a 14+), or 3+ police-reported incidents in 12 months: MARAC referral."),
+            .init("repeat-flag", "An incident within 12 months of the last MARAC referral: a repeat, referred and flagged to the coordinator."),
+            .init("risk-register", "High risk below the MARAC threshold (score 10+ or professional concern) goes on the risk register."),
+            .init("refer-family", "Children in the household: referral to the family service."),
+            .init("refer-safehome", "Housing need (a move): referral to the safe home service."),
+            .init("refer-sanctuary", "Wishes to stay at home with security: referral to the sanctuary scheme."),
+            .init("refer-perpetrator", "A perpetrator seeking help: referral about him to the perpetrator service."),
+            .init("accept-referral", "Referrals received (partner support, safeguarding) are accepted and answered."),
+        ]
+    }
+
+    public var migrations: [(String, @Sendable (Database) throws -> Void)] {
+        [("v1", { db in
+            try db.execute(sql: """
+                CREATE TABLE victim_case (
+                    victim TEXT PRIMARY KEY REFERENCES person(urc),
+                    perpetrator TEXT REFERENCES person(urc),
+                    caseworker TEXT NOT NULL,          -- JSON Staff
+                    intake TEXT NOT NULL               -- JSON of the parts of the intake MARAC referrals need
+                );
+                CREATE TABLE dash (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    victim TEXT NOT NULL,
+                    completed_at INTEGER NOT NULL,
+                    score INTEGER NOT NULL,
+                    professional_judgement INTEGER NOT NULL,
+                    assessment TEXT NOT NULL           -- JSON DashAssessment: answers by question number only
+                );
+                CREATE TABLE incident (victim TEXT NOT NULL, date TEXT NOT NULL, recorded_at INTEGER NOT NULL);
+                CREATE TABLE marac_history (
+                    marac_referral_id TEXT PRIMARY KEY,
+                    victim TEXT NOT NULL,
+                    perpetrator TEXT,
+                    referred_on TEXT NOT NULL,
+                    is_repeat INTEGER NOT NULL,
+                    criteria TEXT NOT NULL
+                );
+                CREATE TABLE risk_register (
+                    victim TEXT PRIMARY KEY,
+                    added_at INTEGER NOT NULL,
+                    score INTEGER NOT NULL,
+                    reason TEXT NOT NULL,
+                    removed_at INTEGER
+                );
+                """)
+        })]
+    }
+
+    /// Parts of the intake kept for later MARAC referrals.
+    struct CaseNotes: Codable {
+        var victimAware: Bool
+        var noConsentReason: String?
+        var victimFears: String?
+        var riskSummary: String?
+        var safeContacts: [MaracReferral.ContactPerson]?
+        var unsafeContacts: [MaracReferral.ContactPerson]?
+    }
+
+    // MARK: Intake
+
+    /// Applies an intake form: people, consent, DASH, and every referral the rules call for. Returns the victim's URC.
+    public func intake(_ form: IntakeForm, in ctx: LotContext) throws -> URC {
+        let s = ctx.settings.victim
+        // Check everything first: a bad form changes nothing.
+        let dash = try form.scoredDash(questions: s.dashQuestions, at: ctx.now)
+        for basis in form.lawfulBases ?? [] where basis.justification.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw LotError.badInput("the lawful basis for sharing with \(basis.to) has no justification: write why it is needed")
+        }
+        for r in form.consent?.recipients ?? [] where !PartyID.services.contains(r) || r == ctx.party {
+            throw LotError.badInput("consent names '\(r)', which is not another service on the gateway")
+        }
+
+        ctx.cause = "allocate-urcs"
+        let victimURC = try form.victim.urc ?? ctx.allocateURC()
+        let victim = Person(urc: victimURC, name: form.victim.name, dateOfBirth: form.victim.dateOfBirth, gender: form.victim.gender,
+                            language: form.victim.language, interpreterNeeded: form.victim.interpreterNeeded,
+                            disabilities: form.victim.disabilities, address: form.victim.address,
+                            addressIsSafe: form.victim.addressIsSafe, safeContact: form.victim.safeContact)
+        try ctx.hold(victim, role: .victim, allocatedHere: form.victim.urc == nil)
+        var children: [Child] = []
+        for c in form.children ?? [] {
+            let child = Child(urc: try c.urc ?? ctx.allocateURC(), name: c.name, dateOfBirth: c.dateOfBirth, school: c.school)
+            try ctx.hold(child, linkedTo: victimURC, allocatedHere: c.urc == nil)
+            children.append(child)
+        }
+        var perpetrator: Person?
+        if let p = form.perpetrator {
+            let person = Person(urc: try p.urc ?? ctx.allocateURC(), name: p.name, dateOfBirth: p.dateOfBirth)
+            try ctx.hold(person, role: .perpetrator, linkedTo: victimURC, allocatedHere: p.urc == nil)
+            perpetrator = person
+        }
+        ctx.log("allocate-urcs", subject: victimURC, "victim, \(children.count) child(ren)\(perpetrator == nil ? "" : ", perpetrator") held")
+        let notes = CaseNotes(victimAware: form.victimAware ?? true, noConsentReason: form.noConsentReason,
+                              victimFears: form.victimFears, riskSummary: form.riskSummary,
+                              safeContacts: form.safeContacts, unsafeContacts: form.unsafeContacts)
+        try ctx.db.execute(sql: """
+            INSERT INTO victim_case (victim, perpetrator, caseworker, intake) VALUES (?, ?, ?, ?)
+            ON CONFLICT(victim) DO UPDATE SET perpetrator = excluded.perpetrator, caseworker = excluded.caseworker, intake = excluded.intake
+            """, arguments: [victimURC.canonical, perpetrator?.urc.canonical, try json(form.caseworker), try json(notes)])
+        for date in form.policeIncidents ?? [] {
+            try ctx.db.execute(sql: "INSERT INTO incident (victim, date, recorded_at) VALUES (?, ?, ?)",
+                               arguments: [victimURC.canonical, date.description, ctx.now.millisecondsSince1970])
+        }
+
+        if let consent = form.consent, !consent.recipients.isEmpty {
+            ctx.cause = "record-consent"
+            let purposes = Array(Set(consent.recipients.map { ctx.settings.purpose(ofReferralTo: $0) })).sorted { $0.rawValue < $1.rawValue }
+            let id = try ctx.recordConsent(subject: victimURC, recipients: consent.recipients, purposes: purposes,
+                                           days: consent.days, method: consent.method ?? .verbal, recordedBy: form.caseworker)
+            ctx.log("record-consent", subject: victimURC, "consent \(id) to \(consent.recipients.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let dash {
+            ctx.cause = "score-dash"
+            try record(dash, victim: victimURC, in: ctx)
+        }
+        try considerMarac(victim: victimURC, trigger: .assessment, in: ctx)
+
+        let needs = Set((form.housing?.needsMove == true ? [Referral.Need.housing] : [])
+            + (form.homeSecurity != nil && form.housing?.wantsToStayHome == true ? [.homeSecurity] : [])
+            + (form.homeSecurity?.emergencyLockChange == true ? [.emergencyLockChange] : []))
+        let household = Referral.Household(
+            children: children.isEmpty ? nil : children,
+            perpetrator: perpetrator.map { p in
+                Referral.HouseholdPerpetrator(urc: p.urc, name: p.name, relationship: form.perpetrator?.relationship,
+                                              livesAtAddress: form.perpetrator?.livesAtAddress,
+                                              visitsAddress: form.perpetrator?.visitsAddress,
+                                              bailConditions: form.perpetrator?.bailConditions)
+            })
+        let risk = try currentRisk(victimURC, in: ctx)
+        func referral(to recipient: PartyID, needs: [Referral.Need], reason: String, subject: Person = victim,
+                      role: Referral.SubjectRole = .victim, housing: Referral.Housing? = nil,
+                      homeSecurity: Referral.HomeSecurity? = nil,
+                      programme: Referral.PerpetratorProgramme? = nil, household: Referral.Household? = household) throws {
+            let purpose = ctx.settings.purpose(ofReferralTo: recipient)
+            let r = Referral(referralId: newReferralID(), referredAt: ctx.now,
+                             referrer: Referrer(service: ctx.party, staff: form.caseworker),
+                             sharing: try ctx.sharing(of: subject.urc, to: recipient, purpose: purpose,
+                                                      lawfulBasis: form.lawfulBasis(for: recipient, at: ctx.now)),
+                             priority: form.priority ?? (risk == .high ? .high : .standard), reason: form.reason ?? reason,
+                             subject: subject, subjectRole: role, risk: role == .perpetrator ? nil : Referral.Risk(level: risk),
+                             household: household, needs: needs, housing: housing, homeSecurity: homeSecurity,
+                             perpetratorProgramme: programme, notes: form.notes)
+            try ctx.sendReferral(r, to: recipient)
+            ctx.log(ctx.cause, subject: subject.urc, "referral \(r.referralId) to \(recipient)")
+        }
+        if !children.isEmpty {
+            ctx.cause = "refer-family"
+            try referral(to: .family, needs: [.childrenSupport], reason: "Children in a household with domestic abuse")
+        }
+        if needs.contains(.housing), let housing = form.housing {
+            ctx.cause = "refer-safehome"
+            try referral(to: .safehome, needs: [.housing], reason: "Needs to move to be safe", housing: housing)
+        }
+        if needs.contains(.homeSecurity), let hs = form.homeSecurity {
+            ctx.cause = "refer-sanctuary"
+            let adult = form.victim.dateOfBirth.map { age(of: $0, at: ctx.now) >= 18 } ?? true
+            let security = Referral.HomeSecurity(
+                aged18OrOver: adult, livesInArea: hs.livesInArea, tenure: form.housing?.tenure ?? .other,
+                landlordPermission: hs.landlordPermission, inContactWithPerpetrator: hs.inContactWithPerpetrator,
+                perpetratorLivesAtAddress: form.perpetrator?.livesAtAddress ?? false,
+                emergencyLockChange: hs.emergencyLockChange, accessNotes: hs.accessNotes)
+            try referral(to: .sanctuary, needs: Array(needs.subtracting([.housing])).sorted { $0.rawValue < $1.rawValue },
+                         reason: "Wishes to stay at home with added security", homeSecurity: security)
+        }
+        if let p = perpetrator, form.perpetrator?.seekingHelp == true {
+            ctx.cause = "refer-perpetrator"
+            if form.perpetrator?.consentsToReferral == true {
+                try ctx.recordConsent(subject: p.urc, recipients: [.perpetrator], purposes: [ctx.settings.purpose(ofReferralTo: .perpetrator)],
+                                      recordedBy: form.caseworker)
+            }
+            try referral(to: .perpetrator, needs: [.perpetratorProgramme], reason: "Asked for help to change his behaviour",
+                         subject: p, role: .perpetrator, programme: Referral.PerpetratorProgramme(selfReferral: false), household: nil)
+        }
+        return victimURC
+    }
+
+    // MARK: DASH, incidents, MARAC
+
+    enum Trigger { case assessment, incident }
+
+    /// Records a scored DASH for a victim this service holds.
+    public func record(_ dash: DashAssessment, victim: URC, in ctx: LotContext) throws {
+        try ctx.db.execute(sql: "INSERT INTO dash (victim, completed_at, score, professional_judgement, assessment) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [victim.canonical, dash.completedAt.millisecondsSince1970, dash.score,
+                                       dash.professionalJudgement ?? false, try json(dash)])
+        ctx.log("score-dash", subject: victim, "DASH \(dash.score)/\(dash.answers.count)\(dash.professionalJudgement == true ? ", professional judgement: high risk" : "")")
+    }
+
+    /// A new DASH for a victim this service holds (after a new incident, or a review).
+    public func reassess(victim: URC, answers: [DashAnswer], professionalJudgement: Bool, in ctx: LotContext) throws {
+        _ = try ctx.person(victim)
+        guard try caseRow(victim, in: ctx) != nil else { throw LotError.notFound("\(victim.canonical) is not a victim's case here (a child, a perpetrator, or a partner-support referral)") }
+        let dash = try DashScoring.score(answers, questions: ctx.settings.victim.dashQuestions, professionalJudgement: professionalJudgement,
+                                         incidents: try incidentsInWindow(victim, in: ctx), at: ctx.now)
+        ctx.cause = "score-dash"
+        try record(dash, victim: victim, in: ctx)
+        try considerMarac(victim: victim, trigger: .assessment, in: ctx)
+    }
+
+    /// A police-reported incident: may make a repeat, or reach the escalation threshold.
+    public func recordIncident(victim: URC, on date: CalendarDate, in ctx: LotContext) throws {
+        _ = try ctx.person(victim)
+        guard try caseRow(victim, in: ctx) != nil else { throw LotError.notFound("\(victim.canonical) is not a victim's case here") }
+        guard date <= CalendarDate(ctx.now) else { throw LotError.badInput("incident date \(date) is in the future") }
+        try ctx.db.execute(sql: "INSERT INTO incident (victim, date, recorded_at) VALUES (?, ?, ?)",
+                           arguments: [victim.canonical, date.description, ctx.now.millisecondsSince1970])
+        ctx.log("incident", subject: victim, "police-reported incident on \(date)")
+        try considerMarac(victim: victim, trigger: .incident, in: ctx)
+    }
+
+    func incidentsInWindow(_ victim: URC, in ctx: LotContext) throws -> Int {
+        let since = CalendarDate(ctx.now).adding(days: -ctx.settings.victim.escalationWindowDays)
+        return try Int.fetchOne(ctx.db, sql: "SELECT COUNT(*) FROM incident WHERE victim = ? AND date >= ?",
+                                arguments: [victim.canonical, since.description]) ?? 0
+    }
+
+    func latestDash(_ victim: URC, in ctx: LotContext) throws -> DashAssessment? {
+        try String.fetchOne(ctx.db, sql: "SELECT assessment FROM dash WHERE victim = ? ORDER BY completed_at DESC, id DESC LIMIT 1",
+                            arguments: [victim.canonical]).flatMap { try JSONDecoder().decode(DashAssessment.self, from: Data($0.utf8)) }
+    }
+
+    func currentRisk(_ victim: URC, in ctx: LotContext) throws -> Referral.Risk.Level {
+        guard let dash = try latestDash(victim, in: ctx) else { return .standard }
+        let s = ctx.settings.victim
+        if dash.score >= s.riskRegisterFrom || dash.professionalJudgement == true { return .high }
+        return dash.score >= s.riskRegisterFrom / 2 ? .medium : .standard
+    }
+
+    func caseRow(_ victim: URC, in ctx: LotContext) throws -> Row? {
+        try Row.fetchOne(ctx.db, sql: "SELECT * FROM victim_case WHERE victim = ?", arguments: [victim.canonical])
+    }
+
+    /// The MARAC rules: refer on the criteria, flag repeats, or put high risk below the threshold on the register.
+    func considerMarac(victim: URC, trigger: Trigger, in ctx: LotContext) throws {
+        let s = ctx.settings.victim
+        guard let row = try caseRow(victim, in: ctx) else { return }
+        let perpetrator = (row["perpetrator"] as String?).flatMap { try? URC(parsing: $0) }
+        let dash = try latestDash(victim, in: ctx)
+        let incidents = try incidentsInWindow(victim, in: ctx)
+        var criteria: [MaracReferral.Criterion] = []
+        // Professional judgement can refer below 14; it is an extra criterion, never a replacement for a 14+.
+        if let dash, dash.score >= s.maracThreshold { criteria.append(.visibleHighRisk) }
+        if dash?.professionalJudgement == true { criteria.append(.professionalJudgement) }
+        if incidents >= s.escalationIncidents { criteria.append(.potentialEscalation) }
+
+        let last = try Row.fetchOne(ctx.db, sql: "SELECT * FROM marac_history WHERE victim = ? ORDER BY referred_on DESC LIMIT 1",
+                                    arguments: [victim.canonical])
+        let lastDate = (last?["referred_on"] as String?).flatMap(CalendarDate.init)
+        let today = CalendarDate(ctx.now)
+        let withinRepeatWindow = lastDate.map { today.dayNumber - $0.dayNumber <= s.repeatWindowDays } ?? false
+        let samePerpetrator = (last?["perpetrator"] as String?) == perpetrator?.canonical
+
+        if trigger == .incident {
+            if withinRepeatWindow && samePerpetrator {
+                ctx.cause = "repeat-flag"
+                ctx.log("repeat-flag", subject: victim, "incident within \(s.repeatWindowDays) days of the MARAC referral of \(lastDate!): repeat")
+                try referToMarac(victim: victim, perpetrator: perpetrator, criteria: criteria.isEmpty ? [.potentialEscalation] : criteria,
+                                 dash: dash, incidents: incidents, isRepeat: true, lastReferral: lastDate, row: row, in: ctx)
+                return
+            }
+            // A new incident only refers when it reaches the escalation threshold.
+            guard criteria.contains(.potentialEscalation) else { return }
+        }
+        if !criteria.isEmpty {
+            ctx.cause = "marac-referral"
+            try referToMarac(victim: victim, perpetrator: perpetrator, criteria: criteria, dash: dash, incidents: incidents,
+                             isRepeat: withinRepeatWindow && samePerpetrator, lastReferral: lastDate, row: row, in: ctx)
+            try ctx.db.execute(sql: "UPDATE risk_register SET removed_at = ? WHERE victim = ? AND removed_at IS NULL",
+                               arguments: [ctx.now.millisecondsSince1970, victim.canonical])
+        } else if let dash, dash.score >= s.riskRegisterFrom {
+            ctx.cause = "risk-register"
+            try ctx.db.execute(sql: """
+                INSERT INTO risk_register (victim, added_at, score, reason) VALUES (?, ?, ?, ?)
+                ON CONFLICT(victim) DO UPDATE SET score = excluded.score, reason = excluded.reason, removed_at = NULL
+                """, arguments: [victim.canonical, ctx.now.millisecondsSince1970, dash.score,
+                                 "DASH \(dash.score): high risk below the MARAC threshold of \(s.maracThreshold)"])
+            ctx.log("risk-register", subject: victim, "DASH \(dash.score), below the MARAC threshold of \(s.maracThreshold): on the risk register")
+        }
+    }
+
+    func referToMarac(victim victimURC: URC, perpetrator: URC?, criteria: [MaracReferral.Criterion], dash: DashAssessment?,
+                      incidents: Int, isRepeat: Bool, lastReferral: CalendarDate?, row: Row, in ctx: LotContext) throws {
+        let caseworker = try JSONDecoder().decode(Staff.self, from: Data((row["caseworker"] as String).utf8))
+        let notes = try JSONDecoder().decode(CaseNotes.self, from: Data((row["intake"] as String).utf8))
+        guard let victim = try ctx.person(victimURC).person else { throw LotError.unprocessable("the victim's record does not read") }
+        let children = try ctx.linked(to: victimURC).compactMap(\.child)
+        let perpetratorDetails = try perpetrator.map { urc -> MaracReferral.PerpetratorDetails in
+            let p = try ctx.person(urc).person
+            return MaracReferral.PerpetratorDetails(urc: urc, name: p?.name, dateOfBirth: p?.dateOfBirth)
+        }
+        let dashUsed = dash ?? DashAssessment(completedAt: ctx.now, answers: [], score: 0, professionalJudgement: nil,
+                                              policeIncidentsLast12Months: incidents)
+        let consent = try ctx.consent(of: victimURC, for: .marac, purpose: .marac)
+        let why = criteria.map(\.rawValue).joined(separator: ", ")
+        let sharing = consent.map { Sharing(purpose: .marac, consentId: $0) }
+            ?? Sharing(purpose: .marac, lawfulBasis: LawfulBasis(
+                code: .maracHighRisk, justification: "High risk (\(why); DASH \(dashUsed.score)): MARAC sharing at high risk does not need consent.",
+                decidedBy: caseworker, decidedAt: ctx.now))
+        let previous = try String.fetchAll(ctx.db, sql: "SELECT referred_on FROM marac_history WHERE victim = ? ORDER BY referred_on",
+                                           arguments: [victimURC.canonical]).compactMap(CalendarDate.init).map { MaracReferral.PreviousMarac(date: $0) }
+        let referral = MaracReferral(
+            maracReferralId: newReferralID(prefix: "MR"), referredAt: ctx.now, referrer: Referrer(service: ctx.party, staff: caseworker),
+            sharing: sharing, victim: victim, perpetrator: perpetratorDetails, children: children, criteria: criteria,
+            dash: dashUsed, victimAware: notes.victimAware, victimConsented: consent != nil,
+            noConsentReason: consent == nil ? (notes.noConsentReason ?? "Not asked: shared at high risk under the MARAC lawful basis") : nil,
+            victimFears: notes.victimFears, safeContacts: notes.safeContacts, unsafeContacts: notes.unsafeContacts,
+            previousMaracs: previous.isEmpty ? nil : previous, repeat: isRepeat, lastMaracReferralAt: lastReferral,
+            riskSummary: notes.riskSummary ?? "DASH \(dashUsed.score); criteria: \(why)")
+        try ctx.sendMaracReferral(referral)
+        try ctx.db.execute(sql: "INSERT INTO marac_history (marac_referral_id, victim, perpetrator, referred_on, is_repeat, criteria) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [referral.maracReferralId, victimURC.canonical, perpetrator?.canonical,
+                                       CalendarDate(ctx.now).description, isRepeat, why])
+        ctx.log(ctx.cause, subject: victimURC, "MARAC referral \(referral.maracReferralId) (\(why))\(isRepeat ? ", flagged as a repeat" : "")")
+    }
+
+    // MARK: Messages received
+
+    public func receive(_ message: InboundMessage, in ctx: LotContext) throws {
+        switch message.envelope.type {
+        case .referral:
+            let r = try message.decode(Referral.self)
+            ctx.cause = "accept-referral"
+            try ctx.recordReceived(r, from: message.envelope.sender, messageID: message.envelope.messageID, status: "received")
+            try ctx.sendOutcome(for: try ctx.receivedReferral(r.referralId), .accepted,
+                                note: r.needs?.contains(.partnerSupport) == true ? "Partner support offered" : nil)
+            ctx.log("accept-referral", subject: r.subject.urc, "referral \(r.referralId) from \(message.envelope.sender) accepted")
+        case .safetyAlert:
+            break   // stored by LotKit; staff see it in `case` and `inbox`
+        default:
+            throw LotError.unprocessable("the victim service does not take \(message.envelope.type.rawValue) messages")
+        }
+    }
+}
+
+func json<T: Encodable>(_ value: T) throws -> String {
+    String(decoding: try ContractJSON.encoder.encode(value), as: UTF8.self)
+}
+
+/// A referral id: readable over the phone, unique, and free of personal data.
+func newReferralID(prefix: String = "R") -> String {
+    "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+}
+
+/// Age in whole years on `at`'s date.
+func age(of birth: CalendarDate, at now: Timestamp) -> Int {
+    let today = CalendarDate(now)
+    var years = today.year - birth.year
+    if (today.month, today.day) < (birth.month, birth.day) { years -= 1 }
+    return years
+}

@@ -1,0 +1,13 @@
+import ArgumentParser
+import LotCLI
+import Lots
+
+/// Lot 1, the Family Service's worker and its staff commands.
+struct FamilyWorker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "family-worker", abstract: "Family Service (Lot 1): children's URCs, referrals to safe home and MARAC.",
+        subcommands: commonCommands + [IntakeCommand.self])
+}
+
+CurrentLot.set(FamilyLot())
+await FamilyWorker.main()

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Contracts
+import Foundation
+import GRDB
+import LotCLI
+import LotKit
+import Lots
+
+/// The sanctuary scheme's worker and its staff commands.
+struct SanctuaryWorker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sanctuary-worker", abstract: "Sanctuary scheme: eligibility, installers, timescales, alerts, costs.",
+        subcommands: commonCommands + [JobsCommand.self, ContactCommand.self, PerpetratorPresentCommand.self, LockChangedCommand.self,
+                                       CompleteCommand.self, ConflictCommand.self])
+}
+
+struct JobsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "jobs", abstract: "List installation jobs.")
+    @OptionGroup var worker: WorkerOptions
+    func run() throws {
+        try guarded {
+            let rows = try worker.engine().read { db in try Row.fetchAll(db, sql: "SELECT * FROM job ORDER BY accepted_at") }
+            if rows.isEmpty { print("no jobs"); return }
+            for j in rows {
+                let cost = (j["cost_pence"] as Int?).map { String(format: "  £%.2f", Double($0) / 100) } ?? ""
+                print("\(j["referral_id"] as String)  \(j["subject"] as String)  \(j["status"] as String)\((j["emergency"] as Bool) ? "  emergency" : "")  installer: \(j["installer"] as String? ?? "none")\(cost)")
+            }
+        }
+    }
+}
+
+struct ContactCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "contact", abstract: "Record first contact made, or failed.")
+    @OptionGroup var worker: WorkerOptions
+    @Argument(help: "The referral id.") var referral: String
+    @Flag(help: "No contact could be made (alerts the referrer).") var failed = false
+    @Option(help: "Attempts made.") var attempts: Int?
+    func run() throws {
+        try guarded {
+            let referral = self.referral, failed = self.failed, attempts = self.attempts
+            try worker.engine().perform("contact") { ctx in try SanctuaryLot().recordContact(referral, made: !failed, attempts: attempts, in: ctx) }
+            print(failed ? "contact failed for \(referral): the referrer is alerted" : "contact made for \(referral): works due within the working-day limit")
+        }
+    }
+}
+
+struct PerpetratorPresentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "perpetrator-present", abstract: "The perpetrator is at the address: suspend works and alert the referrer now.")
+    @OptionGroup var worker: WorkerOptions
+    @Argument(help: "The referral id.") var referral: String
+    func run() throws {
+        try guarded {
+            let referral = self.referral
+            try worker.engine().perform("perpetrator-present") { ctx in try SanctuaryLot().perpetratorPresent(referral, in: ctx) }
+            print("works suspended for \(referral); immediate safety alert queued")
+        }
+    }
+}
+
+struct LockChangedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "lock-changed", abstract: "The emergency lock change is done.")
+    @OptionGroup var worker: WorkerOptions
+    @Argument(help: "The referral id.") var referral: String
+    func run() throws {
+        try guarded {
+            let referral = self.referral
+            try worker.engine().perform("lock-changed") { ctx in try SanctuaryLot().lockChanged(referral, in: ctx) }
+            print("emergency lock change recorded for \(referral)")
+        }
+    }
+}
+
+struct CompleteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "complete", abstract: "Works completed, with their items and cost.")
+    @OptionGroup var worker: WorkerOptions
+    @Argument(help: "The referral id.") var referral: String
+    @Option(help: "code:quantity:unit-pence[:description] (repeatable).") var item: [String] = []
+    func run() throws {
+        try guarded {
+            let items = try item.map { text -> ReferralOutcome.WorkItem in
+                let p = text.split(separator: ":", maxSplits: 3).map(String.init)
+                guard p.count >= 3, let q = Int(p[1]), q > 0, let c = Int(p[2]), c >= 0 else {
+                    throw LotError.badInput("an item is code:quantity:unit-pence[:description], not '\(text)'")
+                }
+                return .init(code: p[0], description: p.count > 3 ? p[3] : nil, quantity: q, unitCostPence: c)
+            }
+            let referral = self.referral
+            try worker.engine().perform("complete") { ctx in try SanctuaryLot().complete(referral, items: items, in: ctx) }
+            let total = items.reduce(0) { $0 + $1.quantity * $1.unitCostPence }
+            print(String(format: "works completed for \(referral): £%.2f", Double(total) / 100))
+        }
+    }
+}
+
+struct ConflictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "conflict", abstract: "An installer declares they know a person: never allocated to them.")
+    @OptionGroup var worker: WorkerOptions
+    @Option(help: "The installer's name as in config/lots.yaml.") var installer: String
+    @Option(help: "The person's URC.") var urc: String
+    func run() throws {
+        try guarded {
+            let person = try parseURC(urc), installer = self.installer
+            try worker.engine().perform("conflict") { ctx in try SanctuaryLot().declareConflict(installer: installer, with: person, in: ctx) }
+            print("conflict recorded: \(installer) is never allocated to \(person.canonical)")
+        }
+    }
+}
+
+CurrentLot.set(SanctuaryLot())
+await SanctuaryWorker.main()
