@@ -75,7 +75,7 @@ public struct ReferCommand: ParsableCommand {
                 let role = Referral.SubjectRole(rawValue: held.role) ?? .victim
                 let children = try ctx.linked(to: subject).compactMap(\.child)
                 let purpose = ctx.settings.purpose(ofReferralTo: recipient)
-                let r = Referral(referralId: "R-\(UUID().uuidString.prefix(8).lowercased())", referredAt: ctx.now,
+                let r = Referral(referralId: UUID().uuidString.lowercased(), referredAt: ctx.now,
                                  referrer: Referrer(service: ctx.party, staff: staff),
                                  sharing: try ctx.sharing(of: subject, to: recipient, purpose: purpose,
                                                           lawfulBasis: basis.map { LawfulBasis(code: $0, justification: justification!, decidedBy: staff, decidedAt: ctx.now) }),
@@ -179,10 +179,15 @@ public struct ActionUpdateCommand: ParsableCommand {
             let engine = try worker.engine()
             let caseID = self.caseID, actionID = self.actionID, note = self.note, staff = self.staff.staff
             try engine.perform("action-update") { ctx in
-                guard let subject = try String.fetchOne(ctx.db, sql: "SELECT subject FROM assigned_action WHERE case_id = ? AND action_id = ?",
-                                                        arguments: [caseID, actionID]) else {
-                    throw LotError.notFound("\(ctx.party) owns no action \(actionID) in MARAC case \(caseID): `actions` lists them")
+                // The action id, or its first 8 characters as lists show it.
+                let rows = try Row.fetchAll(ctx.db, sql: """
+                    SELECT action_id, subject FROM assigned_action WHERE case_id = ? AND (action_id = ? OR (length(?) >= 8 AND action_id LIKE ? || '%')) LIMIT 2
+                    """, arguments: [caseID, actionID, actionID, actionID.lowercased()])
+                guard rows.count == 1 else {
+                    throw LotError.notFound(rows.isEmpty ? "\(ctx.party) owns no action \(actionID) in MARAC case \(caseID): `actions` lists them"
+                                                         : "more than one action starts with \(actionID): type more of it")
                 }
+                let subject: String = rows[0]["subject"], actionID: String = rows[0]["action_id"]
                 try ctx.db.execute(sql: "UPDATE assigned_action SET status = ?, updated_at = ? WHERE case_id = ? AND action_id = ?",
                                    arguments: [s.rawValue, ctx.now.millisecondsSince1970, caseID, actionID])
                 try ctx.send(MaracActionUpdate(caseId: caseID, actionId: actionID, status: s, note: note, updatedAt: ctx.now,

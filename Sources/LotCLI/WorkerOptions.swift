@@ -94,3 +94,19 @@ public struct StaffOptions: ParsableArguments {
     @Option(help: "Their role.") public var role: String = "Caseworker"
     public var staff: Staff { Staff(name: by, role: role) }
 }
+
+/// Parses the command line for `root` and runs the chosen command, async or not (what `AsyncParsableCommand.main`
+/// does; called from each executable's top-level code, where Swift would pick the synchronous `main`).
+public func runWorkerCommand(_ root: any ParsableCommand.Type, lot: any Lot) async {
+    CurrentLot.set(lot)
+    do {
+        var command = try root.parseAsRoot()
+        if var asyncCommand = command as? any AsyncParsableCommand {
+            try await asyncCommand.run()
+        } else {
+            try command.run()
+        }
+    } catch {
+        root.exit(withError: error)
+    }
+}

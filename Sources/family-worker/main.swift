@@ -9,5 +9,4 @@ struct FamilyWorker: AsyncParsableCommand {
         subcommands: commonCommands + [IntakeCommand.self])
 }
 
-CurrentLot.set(FamilyLot())
-await FamilyWorker.main()
+await runWorkerCommand(FamilyWorker.self, lot: FamilyLot())

@@ -21,6 +21,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Trust file with every service's public key.") var trust = "var/trust.json"
     @Option(help: "The gateway's private key file.") var key: String
     @Option(help: "The gateway's SQLite file.") var database = "var/gateway/gateway.sqlite"
+    @Option(help: "Prefix of every broker name (tests and demos); default $REFGW_NAMESPACE, else none.") var namespace: String?
     @Option(help: "Unacknowledged messages the broker may hand over at once (bigger batches, fewer commits).") var prefetch: UInt16 = 500
 
     func run() async throws {
@@ -38,7 +39,8 @@ struct GatewayCommand: AsyncParsableCommand {
             let decider = GatewayDecider(
                 policy: policy, schemas: contractSchemas, trust: try TrustStore(contentsOf: URL(fileURLWithPath: trust)),
                 parties: try PartyDirectory(contentsOf: configDir.appendingPathComponent("parties.json")),
-                signer: try KeyFile.signer(contentsOf: URL(fileURLWithPath: key)))
+                signer: try KeyFile.signer(contentsOf: URL(fileURLWithPath: key)),
+                topology: ReferralGatewayTopology(namespace: namespace ?? env["REFGW_NAMESPACE"] ?? ""))
             guard decider.signer.party == .gateway else {
                 throw ValidationError("key \(decider.signer.keyID) belongs to \(decider.signer.party), not to the gateway")
             }

@@ -88,5 +88,4 @@ struct OverdueCommand: ParsableCommand {
     }
 }
 
-CurrentLot.set(MaracLot())
-await MaracCoordinator.main()
+await runWorkerCommand(MaracCoordinator.self, lot: MaracLot())

@@ -36,5 +36,4 @@ struct PartnerSupportCommand: ParsableCommand {
     }
 }
 
-CurrentLot.set(PerpetratorLot())
-await PerpetratorWorker.main()
+await runWorkerCommand(PerpetratorWorker.self, lot: PerpetratorLot())

@@ -9,5 +9,4 @@ struct SafeHomeWorker: AsyncParsableCommand {
         subcommands: commonCommands)
 }
 
-CurrentLot.set(SafeHomeLot())
-await SafeHomeWorker.main()
+await runWorkerCommand(SafeHomeWorker.self, lot: SafeHomeLot())

@@ -106,5 +106,4 @@ struct ConflictCommand: ParsableCommand {
     }
 }
 
-CurrentLot.set(SanctuaryLot())
-await SanctuaryWorker.main()
+await runWorkerCommand(SanctuaryWorker.self, lot: SanctuaryLot())

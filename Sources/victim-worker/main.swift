@@ -59,5 +59,4 @@ struct IncidentCommand: ParsableCommand {
     }
 }
 
-CurrentLot.set(VictimLot())
-await VictimWorker.main()
+await runWorkerCommand(VictimWorker.self, lot: VictimLot())

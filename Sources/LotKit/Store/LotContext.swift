@@ -185,10 +185,14 @@ public final class LotContext {
 
     /// A referral this service received, or a "not found" error naming it.
     public func receivedReferral(_ id: String) throws -> ReceivedReferral {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM referral WHERE referral_id = ? AND direction = 'in'", arguments: [id]) else {
-            throw LotError.notFound("\(party) has received no referral \(id): `inbox` lists the referrals received")
+        // Staff may type the first 8 characters of the id, as lists show it.
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM referral WHERE direction = 'in' AND (referral_id = ? OR (length(?) >= 8 AND referral_id LIKE ? || '%')) LIMIT 2",
+                                    arguments: [id, id, id.lowercased()])
+        guard rows.count == 1 else {
+            throw LotError.notFound(rows.isEmpty ? "\(party) has received no referral \(id): `inbox` lists the referrals received"
+                                                 : "more than one referral starts with \(id): type more of it")
         }
-        return ReceivedReferral(row: row)
+        return ReceivedReferral(row: rows[0])
     }
 
     /// Records a referral received and the people in it (keeping the URCs given).

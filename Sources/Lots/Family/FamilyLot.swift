@@ -60,7 +60,7 @@ public struct FamilyLot: Lot {
                 code: .maracHighRisk, justification: "High risk (DASH \(dash.score)): MARAC sharing at high risk does not need consent.",
                 decidedBy: form.caseworker, decidedAt: ctx.now))
             let referral = MaracReferral(
-                maracReferralId: newReferralID(prefix: "MR"), referredAt: ctx.now, referrer: Referrer(service: ctx.party, staff: form.caseworker),
+                maracReferralId: newReferralID(), referredAt: ctx.now, referrer: Referrer(service: ctx.party, staff: form.caseworker),
                 sharing: sharing, victim: adult, perpetrator: perpetratorDetails, children: children, criteria: criteria, dash: dash,
                 victimAware: form.victimAware ?? true, victimConsented: consent != nil,
                 noConsentReason: consent == nil ? (form.noConsentReason ?? "Shared at high risk under the MARAC lawful basis") : nil,

@@ -61,7 +61,7 @@ public struct MaracLot: Lot {
             let earlier = try Int.fetchOne(ctx.db, sql: "SELECT COUNT(*) FROM marac_case WHERE victim = ? AND received_at >= ?",
                                            arguments: [r.victim.urc.canonical, since.millisecondsSince1970]) ?? 0
             let isRepeat = r.repeat || earlier > 0
-            let caseID = "MC-\(UUID().uuidString.prefix(8).lowercased())"
+            let caseID = "MC-\(UUID().uuidString.prefix(8))"   // the contract's case id: upper case
             try ctx.db.execute(sql: """
                 INSERT INTO marac_case (case_id, marac_referral_id, victim, perpetrator, referred_by, received_at, is_repeat, dash_score, criteria)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -105,6 +105,9 @@ public struct MaracLot: Lot {
             guard parts.count == 3, !parts[0].isEmpty, !parts[2].isEmpty else {
                 throw LotError.badInput("an action is `owner|YYYY-MM-DD|description`, not '\(text)'")
             }
+            guard parts[0].range(of: "^[a-z][a-z0-9-]{1,63}$", options: .regularExpression) != nil else {
+                throw LotError.badInput("the owner '\(parts[0])' is a service id or an agency in lower case (police, childrens-social-care, ...)")
+            }
             guard let due = CalendarDate(parts[1]) else { throw LotError.badInput("'\(parts[1])' is not a date (YYYY-MM-DD)") }
             owner = parts[0]; self.due = due; description = parts[2]
         }
@@ -118,9 +121,8 @@ public struct MaracLot: Lot {
             throw LotError.notFound("no MARAC case \(caseID): `cases` lists them")
         }
         guard !actions.isEmpty else { throw LotError.badInput("an action plan needs at least one --action") }
-        let known = try Int.fetchOne(ctx.db, sql: "SELECT COUNT(*) FROM marac_action WHERE case_id = ?", arguments: [caseID]) ?? 0
-        let planned = actions.enumerated().map { i, a in
-            MaracActionPlan.Action(actionId: "A\(known + i + 1)", owner: a.owner, description: a.description, dueDate: a.due)
+        let planned = actions.map { a in
+            MaracActionPlan.Action(actionId: UUID().uuidString.lowercased(), owner: a.owner, description: a.description, dueDate: a.due)
         }
         for a in planned {
             try ctx.db.execute(sql: "INSERT INTO marac_action (case_id, action_id, owner, description, due_date, status, updated_at) VALUES (?, ?, ?, ?, ?, 'open', ?)",

@@ -316,7 +316,7 @@ public struct VictimLot: Lot {
         let previous = try String.fetchAll(ctx.db, sql: "SELECT referred_on FROM marac_history WHERE victim = ? ORDER BY referred_on",
                                            arguments: [victimURC.canonical]).compactMap(CalendarDate.init).map { MaracReferral.PreviousMarac(date: $0) }
         let referral = MaracReferral(
-            maracReferralId: newReferralID(prefix: "MR"), referredAt: ctx.now, referrer: Referrer(service: ctx.party, staff: caseworker),
+            maracReferralId: newReferralID(), referredAt: ctx.now, referrer: Referrer(service: ctx.party, staff: caseworker),
             sharing: sharing, victim: victim, perpetrator: perpetratorDetails, children: children, criteria: criteria,
             dash: dashUsed, victimAware: notes.victimAware, victimConsented: consent != nil,
             noConsentReason: consent == nil ? (notes.noConsentReason ?? "Not asked: shared at high risk under the MARAC lawful basis") : nil,
@@ -353,9 +353,9 @@ func json<T: Encodable>(_ value: T) throws -> String {
     String(decoding: try ContractJSON.encoder.encode(value), as: UTF8.self)
 }
 
-/// A referral id: readable over the phone, unique, and free of personal data.
-func newReferralID(prefix: String = "R") -> String {
-    "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+/// A referral id as the contract has it (a lower-case UUID); staff commands accept its first 8 characters.
+func newReferralID() -> String {
+    UUID().uuidString.lowercased()
 }
 
 /// Age in whole years on `at`'s date.

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The end-to-end scenario, played against a running system (scripts/system.sh start DIR):
+# a victim with two children calls the helpline; DASH 16; consent to share with the family service and the
+# sanctuary scheme but not safe home; automatic MARAC, family, sanctuary and perpetrator referrals; a refused
+# safe-home referral until consent is given; an action plan and the agencies' updates; sanctuary works with
+# costs; a poisoned message dead-lettered. Prints what each service received.
+set -euo pipefail
+dir=${1:?usage: scenario.sh DIR}
+cd "$(dirname "$0")/.."
+bin=${BIN:-$(swift build --show-bin-path)}
+export REFGW_HOME=$dir
+as() { local party=$1; shift; if [ "$party" = marac ]; then "$bin/marac-coordinator" "$@"; else "$bin/$party-worker" "$@"; fi; }
+staff=(--by "Amira Khan" --role IDVA)
+# Waits until a service's inbox shows a line matching a pattern.
+await() {
+    local party=$1 pattern=$2
+    for _ in $(seq 1 300); do
+        as "$party" inbox --limit 200 | grep -q -- "$pattern" && return 0
+        sleep 0.1
+    done
+    echo "scenario: $party never received '$pattern'" >&2; exit 1
+}
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+today=$(date -u +%F)
+after() { date -u -d "+$1 days" +%F; }
+
+step "1. Jane calls the helpline; her IDVA records the intake (DASH 16, two children, consent: family and sanctuary)"
+intake=$(as victim intake scripts/scenario/jane-intake.json)
+echo "$intake"
+victim=$(echo "$intake" | sed -n 's/^intake recorded: //p')
+perpetrator=$(as victim case "$victim" | awk '/linked: .* perpetrator/ {print $2}')
+await family "referral from victim"
+await sanctuary "referral from victim"
+await perpetrator "referral from victim"
+await marac "marac-referral from victim"
+await victim "refused (no-consent)"
+
+step "2. What the victim service did (rules applied)"
+as victim case "$victim"
+
+step "3. Safe home was refused for want of consent; Jane agrees, and the IDVA refers again"
+as victim consent "$victim" --to safehome "${staff[@]}"
+as victim refer "$victim" --to safehome --reason "Needs to move to be safe" --need housing --form scripts/scenario/housing.json "${staff[@]}"
+await safehome "referral from victim"
+
+step "4. The MARAC meets: an action plan, each agency sees only its own actions"
+case_id=$(as marac cases | awk 'NR==1 {print $1}')
+as marac plan "$case_id" --meeting "$today" --next "$(after 14)" \
+    --action "victim|$(after 7)|Review Jane's safety plan with her" \
+    --action "sanctuary|$(after 5)|Fit a door chain and a monitored alarm" \
+    --action "family|$(after 7)|Agree a safety plan with the children's school" \
+    --action "police|$(after 2)|Flag the address for rapid response"
+await victim "marac-action-plan from marac"
+await sanctuary "marac-action-plan from marac"
+await family "marac-action-plan from marac"
+for party in victim family sanctuary; do echo "-- $party sees:"; as "$party" actions; done
+
+step "5. Sanctuary: contact, emergency lock change, works completed with costs"
+referral=$(as sanctuary jobs | awk 'NR==1 {print $1}')
+as sanctuary contact "$referral" --attempts 1
+as sanctuary lock-changed "$referral"
+as sanctuary complete "$referral" --item "LOCK:2:8500:Door locks" --item "CHAIN:1:2500:Door chain" --item "ALARM:1:12000:Monitored alarm"
+await victim "referral-outcome from sanctuary: referral $referral completed"
+
+step "6. The agencies report on their actions; the coordinator tracks them"
+action_of() { as "$1" actions | awk -v c="$case_id" '$1 == c {print $2; exit}'; }
+as victim action-update "$case_id" "$(action_of victim)" --status done --note "Safety plan reviewed" "${staff[@]}"
+as sanctuary action-update "$case_id" "$(action_of sanctuary)" --status done --note "Chain and alarm fitted" --by "Sam Okafor" --role Installer
+as family action-update "$case_id" "$(action_of family)" --status in-progress --by "Priya Shah" --role "Family worker"
+await marac "marac-action-update from family"
+await marac "marac-action-update from sanctuary"
+await marac "marac-action-update from victim"
+sleep 0.5
+as marac actions "$case_id"
+echo "-- overdue a fortnight from now:"; as marac overdue --on "$(after 15)"
+
+step "7. A poisoned message (changed after signing) is refused and dead-lettered"
+"$bin/refgw" drill tampered --key "$dir/keys/victim-dev.key" --url "$REFGW_AMQP_URL_VICTIM" --subject "$victim"
+await victim "refused (bad-signature)"
+"$bin/refgw" broker queues | grep dead-letters
+
+step "8. What each service received"
+for party in victim family safehome perpetrator sanctuary marac; do
+    echo "-- $party inbox:"; as "$party" inbox
+done
+echo "-- the perpetrator service's record of Mark (no address, phone, school or MARAC detail reaches it):"
+as perpetrator case "$perpetrator"
+echo "-- the family service's record of Jane and the children:"
+as family case "$victim"
+
+step "9. Subject access: who received what about Jane (the gateway's audit trail)"
+"$bin/refgw" audit trail "$victim" --database "$dir/gateway/gateway.sqlite"
+"$bin/refgw" audit verify --database "$dir/gateway/gateway.sqlite"
+echo "$victim" > "$dir/scenario-victim-urc"

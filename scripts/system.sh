@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Starts or stops the whole system on one machine against a running private broker (scripts/broker.sh): the
+# gateway and the six service workers, each its own process, with development keys made on first start.
+#
+#   system.sh start DIR    keys and stores under DIR; logs in DIR/logs; process ids in DIR/pids
+#   system.sh stop DIR     SIGTERM every process and wait for it (each drains, acknowledges nothing unfinished)
+#
+# Needs the broker's env sourced (REFGW_AMQP_URL, REFGW_AMQP_URL_<PARTY>) and the products built; BIN names the
+# build folder (default: swift build --show-bin-path).
+set -euo pipefail
+cmd=${1:?usage: system.sh start|stop DIR}
+dir=${2:?usage: system.sh start|stop DIR}
+cd "$(dirname "$0")/.."
+bin=${BIN:-$(swift build --show-bin-path)}
+parties="victim family safehome perpetrator sanctuary marac"
+worker() { if [ "$1" = marac ]; then echo marac-coordinator; else echo "$1-worker"; fi; }
+
+start() {
+    mkdir -p "$dir/logs" "$dir/pids"
+    if [ ! -f "$dir/trust.json" ]; then
+        for party in gateway $parties; do
+            "$bin/refgw" keys generate --party "$party" --key-id "$party-dev" --key-dir "$dir/keys" --trust "$dir/trust.json" > /dev/null
+        done
+        echo "development keys (never for production) in $dir/keys"
+    fi
+    "$bin/refgw" broker declare > /dev/null
+    "$bin/gateway" --url "$REFGW_AMQP_URL_GATEWAY" --key "$dir/keys/gateway-dev.key" --trust "$dir/trust.json" \
+        --database "$dir/gateway/gateway.sqlite" > "$dir/logs/gateway.log" 2>&1 &
+    echo $! > "$dir/pids/gateway"
+    for party in $parties; do
+        REFGW_HOME="$dir" "$bin/$(worker "$party")" run --timer-interval "${REFGW_TIMER_INTERVAL:-30}" > "$dir/logs/$party.log" 2>&1 &
+        echo $! > "$dir/pids/$party"
+    done
+    # Ready when every process has logged that it runs (or one has died).
+    for name in gateway $parties; do
+        for _ in $(seq 1 300); do
+            grep -q "running" "$dir/logs/$name.log" 2> /dev/null && break
+            if ! kill -0 "$(cat "$dir/pids/$name")" 2> /dev/null; then
+                echo "system.sh: $name did not start:" >&2; tail -5 "$dir/logs/$name.log" >&2; exit 1
+            fi
+            sleep 0.1
+        done
+    done
+    echo "gateway and six workers running (logs: $dir/logs)"
+}
+
+stop() {
+    [ -d "$dir/pids" ] || return 0
+    for f in "$dir"/pids/*; do
+        [ -f "$f" ] || continue
+        kill -TERM "$(cat "$f")" 2> /dev/null || true
+    done
+    for f in "$dir"/pids/*; do
+        [ -f "$f" ] || continue
+        pid=$(cat "$f")
+        for _ in $(seq 1 100); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+        if kill -0 "$pid" 2> /dev/null; then echo "system.sh: $(basename "$f") did not stop in 10 s; killing it" >&2; kill -KILL "$pid" 2> /dev/null || true; fi
+        rm -f "$f"
+    done
+}
+
+case $cmd in
+    start) start ;;
+    stop) stop ;;
+    *) echo "system.sh: unknown command '$cmd' (start or stop)" >&2; exit 2 ;;
+esac
