@@ -73,7 +73,7 @@ public struct ReferCommand: ParsableCommand {
                 let held = try ctx.person(subject)
                 guard let person = held.person else { throw LotError.badInput("\(subject.canonical) is a child: refer the adult, with the children in the household") }
                 let role = Referral.SubjectRole(rawValue: held.role) ?? .victim
-                let children = try ctx.linked(to: subject).compactMap(\.child)
+                let children = try ctx.linked(to: subject).filter { $0.role == "child" }.compactMap(\.child)
                 let purpose = ctx.settings.purpose(ofReferralTo: recipient)
                 let r = Referral(referralId: UUID().uuidString.lowercased(), referredAt: ctx.now,
                                  referrer: Referrer(service: ctx.party, staff: staff),

@@ -277,7 +277,7 @@ public struct HeldPerson: Sendable, Equatable {
     /// The held details as a contract `Person` (adults), when they read as one.
     public var person: Person? { details.flatMap { try? ContractJSON.decoder.decode(Person.self, from: Data($0.utf8)) } }
     /// The held details as a contract `Child`.
-    public var child: Child? { details.flatMap { try? ContractJSON.decoder.decode(Child.self, from: Data($0.utf8)) } }
+    public var child: Child? { role != "child" ? nil : details.flatMap { try? ContractJSON.decoder.decode(Child.self, from: Data($0.utf8)) } }
 }
 
 /// A referral this service received.

@@ -130,7 +130,7 @@ public struct SanctuaryLot: Lot {
 
     func job(_ referralID: String, in ctx: LotContext) throws -> (ReceivedReferral, Row) {
         let referral = try ctx.receivedReferral(referralID)
-        guard let row = try Row.fetchOne(ctx.db, sql: "SELECT * FROM job WHERE referral_id = ?", arguments: [referralID]) else {
+        guard let row = try Row.fetchOne(ctx.db, sql: "SELECT * FROM job WHERE referral_id = ?", arguments: [referral.referralId]) else {
             throw LotError.notFound("referral \(referralID) was not accepted, so it has no job")
         }
         return (referral, row)
@@ -161,6 +161,7 @@ public struct SanctuaryLot: Lot {
     /// First contact made (or attempted and failed).
     public func recordContact(_ referralID: String, made: Bool, attempts: Int?, in ctx: LotContext) throws {
         let (referral, row) = try job(referralID, in: ctx)
+        let referralID = referral.referralId
         guard ["accepted", "unallocated"].contains(row["status"] as String) else {
             throw LotError.badInput("referral \(referralID) is \(row["status"] as String); contact is recorded once, before works")
         }
@@ -185,6 +186,7 @@ public struct SanctuaryLot: Lot {
     /// The perpetrator is living at or visiting the address: stop and tell the referrer now.
     public func perpetratorPresent(_ referralID: String, in ctx: LotContext) throws {
         let (referral, row) = try job(referralID, in: ctx)
+        let referralID = referral.referralId
         guard row["status"] as String != "completed" else { throw LotError.badInput("referral \(referralID) is completed") }
         ctx.cause = "perpetrator-at-address"
         try ctx.db.execute(sql: "UPDATE job SET status = 'suspended' WHERE referral_id = ?", arguments: [referralID])
@@ -200,13 +202,14 @@ public struct SanctuaryLot: Lot {
     /// The emergency lock change is done.
     public func lockChanged(_ referralID: String, in ctx: LotContext) throws {
         let (referral, _) = try job(referralID, in: ctx)
-        try ctx.cancelTimers(reference: referralID, kinds: [TimerKind.emergencyLockChange])
+        try ctx.cancelTimers(reference: referral.referralId, kinds: [TimerKind.emergencyLockChange])
         ctx.log("timescales", subject: referral.subject, "emergency lock change done")
     }
 
     /// Works completed: the completion outcome carries the items and their cost.
     public func complete(_ referralID: String, items: [ReferralOutcome.WorkItem], in ctx: LotContext) throws {
         let (referral, row) = try job(referralID, in: ctx)
+        let referralID = referral.referralId
         guard row["status"] as String == "contacted" else {
             throw LotError.badInput("referral \(referralID) is \(row["status"] as String): works are completed after contact, and not while suspended")
         }

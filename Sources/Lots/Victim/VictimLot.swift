@@ -300,7 +300,7 @@ public struct VictimLot: Lot {
         let caseworker = try JSONDecoder().decode(Staff.self, from: Data((row["caseworker"] as String).utf8))
         let notes = try JSONDecoder().decode(CaseNotes.self, from: Data((row["intake"] as String).utf8))
         guard let victim = try ctx.person(victimURC).person else { throw LotError.unprocessable("the victim's record does not read") }
-        let children = try ctx.linked(to: victimURC).compactMap(\.child)
+        let children = try ctx.linked(to: victimURC).filter { $0.role == "child" }.compactMap(\.child)
         let perpetratorDetails = try perpetrator.map { urc -> MaracReferral.PerpetratorDetails in
             let p = try ctx.person(urc).person
             return MaracReferral.PerpetratorDetails(urc: urc, name: p?.name, dateOfBirth: p?.dateOfBirth)
@@ -327,7 +327,7 @@ public struct VictimLot: Lot {
         try ctx.db.execute(sql: "INSERT INTO marac_history (marac_referral_id, victim, perpetrator, referred_on, is_repeat, criteria) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [referral.maracReferralId, victimURC.canonical, perpetrator?.canonical,
                                        CalendarDate(ctx.now).description, isRepeat, why])
-        ctx.log(ctx.cause, subject: victimURC, "MARAC referral \(referral.maracReferralId) (\(why))\(isRepeat ? ", flagged as a repeat" : "")")
+        ctx.log("marac-referral", subject: victimURC, "MARAC referral \(referral.maracReferralId) (\(why))\(isRepeat ? ", flagged as a repeat" : "")")
     }
 
     // MARK: Messages received

@@ -1,0 +1,127 @@
+import Contracts
+import Foundation
+import GRDB
+import LotKit
+import Lots
+import Testing
+
+@Suite("Victim service rules")
+struct VictimRuleTests {
+    let lot = VictimLot()
+
+    @Test("the scenario intake: URCs for victim, both children and the perpetrator; consent; DASH 16 → MARAC; family, safe home, sanctuary and perpetrator referrals")
+    func scenarioIntake() throws {
+        let e = try engine(lot)
+        let form = try intake()
+        let urc = try e.perform("intake") { try lot.intake(form, in: $0) }
+        #expect(urc.canonical.hasPrefix("10"))
+        #expect(try e.count("SELECT COUNT(*) FROM person WHERE allocated_here = 1") == 4)
+        #expect(try e.count("SELECT COUNT(*) FROM person WHERE linked_to = ? AND role = 'child'", [urc.canonical]) == 2)
+        let out = try e.outbox()
+        #expect(out.map(\.type).filter { $0 == "consent" }.count == 2)      // Jane's, and Mark's for his own referral
+        #expect(Set(out.filter { $0.type == "referral" }.map(\.recipient)) == ["family", "safehome", "sanctuary", "perpetrator"])
+        let marac = try #require(out.first { $0.type == "marac-referral" })
+        let m = try ContractJSON.decode(MaracReferral.self, from: marac.body)
+        #expect(m.dash.score == 16)
+        #expect(m.criteria == [.visibleHighRisk])
+        #expect(m.repeat == false)
+        #expect(m.children.count == 2)
+        #expect(m.sharing.lawfulBasis?.code == .maracHighRisk)    // no consent to MARAC in the intake
+        #expect(m.dash.answers.allSatisfy { (1...24).contains($0.question) })
+        let toPerpetrator = try ContractJSON.decode(Referral.self, from: try #require(out.first { $0.recipient == "perpetrator" }).body)
+        #expect(toPerpetrator.subjectRole == .perpetrator)
+        #expect(toPerpetrator.household == nil && toPerpetrator.housing == nil)
+        #expect(try e.count("SELECT COUNT(*) FROM risk_register") == 0)
+    }
+
+    @Test("a DASH with 23 answers is refused with a clear error and changes nothing")
+    func dashWith23Answers() throws {
+        let e = try engine(lot)
+        let form = try intake { $0["dash"] = ["answers": dashAnswers(yes: 16, of: 23)] }
+        #expect(throws: LotError.badInput("a DASH has 24 answers, one per question; this one has 23")) {
+            try e.perform("intake") { try lot.intake(form, in: $0) }
+        }
+        #expect(try e.count("SELECT COUNT(*) FROM person") == 0)
+        #expect(try e.outbox().isEmpty)
+    }
+
+    @Test("a DASH with a question twice names the missing one")
+    func dashDuplicateQuestion() throws {
+        var answers = dashAnswers(yes: 3)
+        answers[23] = ["question": 1, "answer": "no"]
+        let form = try intake { $0["dash"] = ["answers": answers] }
+        #expect(throws: LotError.badInput("DASH answers must number questions 1 to 24 once each; missing: 24")) {
+            try engine(lot).perform("intake") { try lot.intake(form, in: $0) }
+        }
+    }
+
+    @Test("13 yes answers: no MARAC referral, on the risk register; professional judgement refers below 14")
+    func belowThreshold() throws {
+        let e = try engine(lot)
+        let form = try intake { $0["dash"] = ["answers": dashAnswers(yes: 13)]; $0["policeIncidents"] = [] }
+        try e.perform("intake") { _ = try lot.intake(form, in: $0) }
+        #expect(try e.outbox().filter { $0.type == "marac-referral" }.isEmpty)
+        #expect(try e.count("SELECT COUNT(*) FROM risk_register WHERE removed_at IS NULL") == 1)
+
+        let e2 = try engine(lot)
+        let pj = try intake { $0["dash"] = ["answers": dashAnswers(yes: 5), "professionalJudgement": true]; $0["policeIncidents"] = [] }
+        try e2.perform("intake") { _ = try lot.intake(pj, in: $0) }
+        let m = try ContractJSON.decode(MaracReferral.self, from: try #require(e2.outbox().first { $0.type == "marac-referral" }).body)
+        #expect(m.criteria == [.professionalJudgement])
+    }
+
+    @Test("professional judgement never lowers a 14+: both criteria are given")
+    func judgementDoesNotLower() throws {
+        let e = try engine(lot)
+        let form = try intake { $0["dash"] = ["answers": dashAnswers(yes: 15), "professionalJudgement": true] }
+        try e.perform("intake") { _ = try lot.intake(form, in: $0) }
+        let m = try ContractJSON.decode(MaracReferral.self, from: try #require(e.outbox().first { $0.type == "marac-referral" }).body)
+        #expect(m.criteria == [.visibleHighRisk, .professionalJudgement])
+        #expect(m.dash.score == 15)
+    }
+
+    @Test("3 police-reported incidents in 12 months refer for potential escalation; a later incident within 12 months is a flagged repeat")
+    func escalationAndRepeat() throws {
+        let e = try engine(lot)
+        let today = CalendarDate(Timestamp())
+        let form = try intake {
+            $0["dash"] = ["answers": dashAnswers(yes: 4)]
+            $0["policeIncidents"] = [today.adding(days: -200), today.adding(days: -100), today.adding(days: -10)].map(\.description)
+        }
+        let urc = try e.perform("intake") { try lot.intake(form, in: $0) }
+        var marac = try e.outbox().filter { $0.type == "marac-referral" }
+        #expect(marac.count == 1)
+        #expect(try ContractJSON.decode(MaracReferral.self, from: marac[0].body).criteria == [.potentialEscalation])
+
+        try e.perform("incident") { try lot.recordIncident(victim: urc, on: today, in: $0) }
+        marac = try e.outbox().filter { $0.type == "marac-referral" }
+        #expect(marac.count == 2)
+        let repeatReferral = try ContractJSON.decode(MaracReferral.self, from: marac[1].body)
+        #expect(repeatReferral.repeat)
+        #expect(repeatReferral.lastMaracReferralAt == today)
+        #expect(repeatReferral.previousMaracs?.map(\.date) == [today])
+        #expect(try e.strings("SELECT rule FROM rule_log WHERE rule = 'repeat-flag'").count == 1)
+    }
+
+    @Test("an incident for a URC the service does not hold, or in the future, is refused")
+    func badIncident() throws {
+        let e = try engine(lot)
+        let stranger = URCAllocator(issuerUnchecked: "10").allocate()
+        #expect(throws: LotError.self) { try e.perform("incident") { try lot.recordIncident(victim: stranger, on: CalendarDate(Timestamp()), in: $0) } }
+        let urc = try e.perform("intake") { try lot.intake(try intake(), in: $0) }
+        #expect(throws: LotError.badInput("incident date 2999-01-01 is in the future")) {
+            try e.perform("incident") { try lot.recordIncident(victim: urc, on: CalendarDate("2999-01-01")!, in: $0) }
+        }
+    }
+
+    @Test("a received referral is answered with an accepted outcome; a redelivered message is applied once")
+    func receiveOnce() throws {
+        let e = try engine(lot)
+        let r = referral(to: .victim, from: .perpetrator)
+        let m = try inbound(r, from: .perpetrator, to: .victim, about: r.subject.urc)
+        #expect(try e.apply(m) == .applied)
+        #expect(try e.apply(m) == .duplicate)
+        #expect(try e.outbox().map(\.type) == ["referral-outcome"])
+        #expect(try e.count("SELECT COUNT(*) FROM referral WHERE direction = 'in'") == 1)
+    }
+}
