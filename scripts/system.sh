@@ -4,6 +4,7 @@
 #
 #   system.sh start DIR    keys and stores under DIR; logs in DIR/logs; process ids in DIR/pids
 #   system.sh stop DIR     SIGTERM every process and wait for it (each drains, acknowledges nothing unfinished)
+#   system.sh start-one DIR NAME   (re)start one process (gateway or a party) as `start` does, e.g. after a crash
 #
 # Needs the broker's env sourced (REFGW_AMQP_URL, REFGW_AMQP_URL_<PARTY>) and the products built; BIN names the
 # build folder (default: swift build --show-bin-path).
@@ -15,6 +16,30 @@ bin=${BIN:-$(swift build --show-bin-path)}
 parties="victim family safehome perpetrator sanctuary marac"
 worker() { if [ "$1" = marac ]; then echo marac-coordinator; else echo "$1-worker"; fi; }
 
+start_one() {
+    local name=$1
+    if [ "$name" = gateway ]; then
+        "$bin/gateway" --url "$REFGW_AMQP_URL_GATEWAY" --key "$dir/keys/gateway-dev.key" --trust "$dir/trust.json" \
+            --database "$dir/gateway/gateway.sqlite" >> "$dir/logs/gateway.log" 2>&1 &
+    else
+        REFGW_HOME="$dir" "$bin/$(worker "$name")" run --timer-interval "${REFGW_TIMER_INTERVAL:-30}" >> "$dir/logs/$name.log" 2>&1 &
+    fi
+    echo $! > "$dir/pids/$name"
+}
+
+# Waits until a process has logged that it runs (or has died).
+await_running() {
+    local name=$1 before=$2
+    for _ in $(seq 1 300); do
+        [ "$(grep -c "running" "$dir/logs/$name.log" 2> /dev/null || true)" -gt "$before" ] && return 0
+        if ! kill -0 "$(cat "$dir/pids/$name")" 2> /dev/null; then
+            echo "system.sh: $name did not start:" >&2; tail -5 "$dir/logs/$name.log" >&2; exit 1
+        fi
+        sleep 0.1
+    done
+    echo "system.sh: $name did not report running in 30 s" >&2; exit 1
+}
+
 start() {
     mkdir -p "$dir/logs" "$dir/pids"
     if [ ! -f "$dir/trust.json" ]; then
@@ -24,23 +49,9 @@ start() {
         echo "development keys (never for production) in $dir/keys"
     fi
     "$bin/refgw" broker declare > /dev/null
-    "$bin/gateway" --url "$REFGW_AMQP_URL_GATEWAY" --key "$dir/keys/gateway-dev.key" --trust "$dir/trust.json" \
-        --database "$dir/gateway/gateway.sqlite" > "$dir/logs/gateway.log" 2>&1 &
-    echo $! > "$dir/pids/gateway"
-    for party in $parties; do
-        REFGW_HOME="$dir" "$bin/$(worker "$party")" run --timer-interval "${REFGW_TIMER_INTERVAL:-30}" > "$dir/logs/$party.log" 2>&1 &
-        echo $! > "$dir/pids/$party"
-    done
-    # Ready when every process has logged that it runs (or one has died).
-    for name in gateway $parties; do
-        for _ in $(seq 1 300); do
-            grep -q "running" "$dir/logs/$name.log" 2> /dev/null && break
-            if ! kill -0 "$(cat "$dir/pids/$name")" 2> /dev/null; then
-                echo "system.sh: $name did not start:" >&2; tail -5 "$dir/logs/$name.log" >&2; exit 1
-            fi
-            sleep 0.1
-        done
-    done
+    declare -A before
+    for name in gateway $parties; do before[$name]=$(grep -c "running" "$dir/logs/$name.log" 2> /dev/null || true); start_one "$name"; done
+    for name in gateway $parties; do await_running "$name" "${before[$name]:-0}"; done
     echo "gateway and six workers running (logs: $dir/logs)"
 }
 
@@ -61,6 +72,10 @@ stop() {
 
 case $cmd in
     start) start ;;
+    start-one)
+        name=${3:?usage: system.sh start-one DIR NAME}
+        before=$(grep -c "running" "$dir/logs/$name.log" 2> /dev/null || true)
+        start_one "$name"; await_running "$name" "${before:-0}" ;;
     stop) stop ;;
     *) echo "system.sh: unknown command '$cmd' (start or stop)" >&2; exit 2 ;;
 esac

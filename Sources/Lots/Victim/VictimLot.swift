@@ -153,10 +153,13 @@ public struct VictimLot: Lot {
                              referrer: Referrer(service: ctx.party, staff: form.caseworker),
                              sharing: try ctx.sharing(of: subject.urc, to: recipient, purpose: purpose,
                                                       lawfulBasis: form.lawfulBasis(for: recipient, at: ctx.now)),
-                             priority: form.priority ?? (risk == .high ? .high : .standard), reason: form.reason ?? reason,
+                             priority: form.priority ?? (risk == .high ? .high : .standard),
+                             reason: role == .perpetrator ? reason : (form.reason ?? reason),
                              subject: subject, subjectRole: role, risk: role == .perpetrator ? nil : Referral.Risk(level: risk),
                              household: household, needs: needs, housing: housing, homeSecurity: homeSecurity,
-                             perpetratorProgramme: programme, notes: form.notes)
+                             perpetratorProgramme: programme,
+                             // The case notes are about her: they never go into a referral about him.
+                             notes: role == .perpetrator ? nil : form.notes)
             try ctx.sendReferral(r, to: recipient)
             ctx.log(ctx.cause, subject: subject.urc, "referral \(r.referralId) to \(recipient)")
         }

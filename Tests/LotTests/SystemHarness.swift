@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The whole system as separate processes (scripts/system.sh) in a namespace of its own on the test broker.
+final class SystemHarness: Sendable {
+    let directory: URL
+    let namespace: String
+    let bin: String
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("refgw-system-\(UUID().uuidString.prefix(6))")
+        namespace = "s\(UUID().uuidString.prefix(6).lowercased())."
+        // The test binary sits in the build folder with the products `swift build --build-tests` made.
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [here.path, here.deletingLastPathComponent().path, Repo.root.appendingPathComponent(".build/debug").path]
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: "\($0)/victim-worker") }) else {
+            throw HarnessError("the worker executables are not built: run the tests with scripts/test.sh (swift build --build-tests)")
+        }
+        bin = found
+        try script("system.sh", "start", directory.path)
+    }
+
+    /// Runs a script of `scripts/` with the namespace and build folder; output goes to a log in the directory.
+    @discardableResult
+    func script(_ name: String, _ arguments: String...) throws -> String {
+        let log = directory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(4)).out")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let status = try spawn(["/bin/bash", Repo.root.appendingPathComponent("scripts/\(name)").path] + arguments,
+                               environment: ["REFGW_NAMESPACE": namespace, "BIN": bin, "REFGW_HOME": directory.path], output: log.path)
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        guard status == 0 else { throw HarnessError("\(name) \(arguments.joined(separator: " ")) failed (status \(status)):\n\(text.suffix(3000))") }
+        return text
+    }
+
+    /// The process id system.sh recorded for `name`.
+    func pid(_ name: String) throws -> pid_t {
+        let text = try String(contentsOf: directory.appendingPathComponent("pids/\(name)"), encoding: .utf8)
+        return pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))!
+    }
+
+    /// kill -9, then a restart as system.sh starts it.
+    func crashAndRestart(_ name: String) throws {
+        let p = try pid(name)
+        kill(p, SIGKILL)
+        var status: Int32 = 0
+        // Not our child (system.sh's background job): wait until it is gone.
+        for _ in 0..<100 where kill(p, 0) == 0 { usleep(20_000) }
+        _ = waitpid(p, &status, WNOHANG)
+        try script("system.sh", "start-one", directory.path, name)
+    }
+
+    func path(_ relative: String) -> String { directory.appendingPathComponent(relative).path }
+
+    func stop() {
+        _ = try? script("system.sh", "stop", directory.path)
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+/// posix_spawn and waitpid (Foundation's Process.waitUntilExit can hang in a test's concurrency thread on Linux).
+func spawn(_ argv: [String], environment extra: [String: String], output: String) throws -> Int32 {
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in extra { env[k] = v }
+    let cArgs = argv.map { strdup($0) } + [nil]
+    let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { cArgs.forEach { free($0) }; cEnv.forEach { free($0) } }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, argv[0], &actions, nil, cArgs, cEnv) == 0 else { throw HarnessError("cannot start \(argv[0])") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+}
+
+/// Polls `condition` until it holds or `timeout` seconds pass; records an issue on timeout.
+func eventually(_ what: String, timeout: Double = 120, _ condition: () throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(timeout)
+    while try !condition() {
+        guard ContinuousClock.now < deadline else { Issue.record("timed out waiting until \(what)"); return }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+}

@@ -1,0 +1,133 @@
+import Contracts
+import Foundation
+import GatewayCore
+import GRDB
+import LotKit
+import Lots
+import Testing
+
+/// The whole system over the real broker: the gateway and six workers as separate processes.
+@Suite("The system end to end", .serialized)
+struct SystemTests {
+    /// Opens a store read-only (the workers still have it open).
+    func store(_ h: SystemHarness, _ party: String) throws -> DatabaseQueue {
+        var c = Configuration()
+        c.readonly = true
+        return try DatabaseQueue(path: h.path("\(party)/\(party).sqlite"), configuration: c)
+    }
+
+    @Test("the README scenario: every worker's store and the gateway's audit trail")
+    func scenario() async throws {
+        let h = try SystemHarness()
+        defer { h.stop() }
+        let output = try h.script("scenario.sh", h.directory.path)
+        let victim = try String(contentsOf: URL(fileURLWithPath: h.path("scenario-victim-urc")), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(output.contains("audit log intact"))
+
+        try await store(h, "victim").read { (db: Database) throws -> Void in
+            let referrals = try Row.fetchAll(db, sql: "SELECT counterpart, status, type FROM referral WHERE direction = 'out' ORDER BY created_at, rowid")
+            let statuses = referrals.map { "\($0["type"] as String) \($0["counterpart"] as String) \($0["status"] as String)" }
+            #expect(statuses.contains("referral family accepted"))
+            #expect(statuses.contains("referral safehome refused"))        // before consent
+            #expect(statuses.contains("referral safehome accepted"))       // after consent
+            #expect(statuses.contains("referral sanctuary completed"))
+            #expect(statuses.contains("referral perpetrator accepted"))
+            #expect(statuses.contains("marac-referral marac sent"))
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM person WHERE linked_to = ? AND role = 'child'", arguments: [victim]) == 2)
+            #expect(Set(try String.fetchAll(db, sql: "SELECT reason_code FROM refusal")) == ["no-consent", "bad-signature"])
+            #expect(try String.fetchAll(db, sql: "SELECT status FROM assigned_action") == ["done"])
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") == 0)
+        }
+        try await store(h, "family").read { (db: Database) throws -> Void in
+            #expect(try String.fetchOne(db, sql: "SELECT allocated_here FROM person WHERE urc = ?", arguments: [victim]) == "0")
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM person WHERE linked_to = ? AND role = 'child' AND allocated_here = 0", arguments: [victim]) == 2)
+            #expect(try String.fetchAll(db, sql: "SELECT status FROM assigned_action") == ["in-progress"])
+        }
+        try await store(h, "safehome").read { (db: Database) throws -> Void in
+            #expect(try String.fetchAll(db, sql: "SELECT subject FROM referral WHERE direction = 'in'") == [victim])
+        }
+        try await store(h, "sanctuary").read { (db: Database) throws -> Void in
+            let job = try #require(try Row.fetchOne(db, sql: "SELECT * FROM job"))
+            #expect(job["status"] as String == "completed")
+            #expect(job["cost_pence"] as Int == 2 * 8500 + 2500 + 12000)
+            #expect(job["subject"] as String == victim)
+        }
+        try await store(h, "marac").read { (db: Database) throws -> Void in
+            let c = try #require(try Row.fetchOne(db, sql: "SELECT * FROM marac_case"))
+            #expect(c["victim"] as String == victim)
+            #expect(c["dash_score"] as Int == 16)
+            #expect(try String.fetchAll(db, sql: "SELECT status FROM marac_action ORDER BY owner") == ["in-progress", "open", "done", "done"])
+        }
+        // Nothing about where Jane or the children are, and nothing about MARAC, reached the perpetrator service.
+        try await store(h, "perpetrator").read { (db: Database) throws -> Void in
+            var text = ""
+            for table in ["person", "referral", "inbox", "rule_log"] {
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table)") {
+                    for (_, v) in row { if let s = String.fromDatabaseValue(v) { text += s + "\n" } else if let d = Data.fromDatabaseValue(v) { text += String(decoding: d, as: UTF8.self) + "\n" } }
+                }
+            }
+            for secret in ["M14", "Elm Road", "07700", "Salford", "St Anne", "jane.d@", "bluebell", "MARAC", "marac", "IDVA", "Jane"] {
+                #expect(!text.contains(secret), "the perpetrator service holds '\(secret)'")
+            }
+            #expect(text.contains("Mark"))
+        }
+        let gateway = try GatewayStore(path: h.path("gateway/gateway.sqlite"))
+        try await gateway.database.read { (db: Database) throws -> Void in
+            #expect(try AuditLog.verify(db).isIntact)
+            let trail = try AuditLog.trail(subject: victim, in: db)
+            let delivered = Set(trail.filter { $0.event == .delivered && $0.type == "referral" }.map(\.recipient))
+            #expect(delivered == ["family", "safehome", "sanctuary"])
+            #expect(trail.contains { $0.type == "marac-referral" && $0.event == .delivered && $0.basisReference == "marac-high-risk" })
+            #expect(trail.contains { $0.recipient == "safehome" && $0.reasonCode == "no-consent" })
+            #expect(trail.contains { $0.reasonCode == "bad-signature" })
+        }
+    }
+
+    @Test("kill -9 of the gateway, the receiving worker and the sending worker in the middle of 1,000 referrals: each applied exactly once")
+    func killNineDuringThousandReferrals() async throws {
+        let h = try SystemHarness()
+        defer { h.stop() }
+        let count = 1000
+        // Staff of the victim service record 1,000 referrals in its store (as its commands do); the running
+        // victim worker publishes them.
+        let victimEngine = try LotEngine(lot: VictimLot(), databasePath: h.path("victim/victim.sqlite"), settings: Repo.settings, parties: Repo.parties)
+        try victimEngine.perform("load") { ctx in
+            for i in 0..<count {
+                let person = Person(urc: try ctx.allocateURC(), name: PersonName(given: "Person", family: "N\(i)"))
+                try ctx.hold(person, role: .victim, allocatedHere: true)
+                let r = Referral(referralId: UUID().uuidString.lowercased(), referredAt: ctx.now, referrer: Referrer(service: .victim, staff: staff),
+                                 sharing: Sharing(purpose: .childSafeguarding, lawfulBasis: LawfulBasis(
+                                    code: .safeguarding, justification: "Children at risk in the household", decidedBy: staff, decidedAt: ctx.now)),
+                                 priority: .standard, reason: "Load test \(i)", subject: person, subjectRole: .victim, needs: [.childrenSupport])
+                try ctx.sendReferral(r, to: .family)
+            }
+        }
+        let family = try store(h, "family")
+        func familyReceived() throws -> Int { try family.read { (db: Database) throws -> Int in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM referral WHERE direction = 'in'") ?? 0 } }
+        func victimAccepted() throws -> Int { try victimEngine.count("SELECT COUNT(*) FROM referral WHERE status = 'accepted'") }
+
+        try await eventually("the family service received 150 referrals", timeout: 120) { try familyReceived() >= 150 }
+        try h.crashAndRestart("gateway")
+        try await eventually("the family service received 450 referrals", timeout: 120) { try familyReceived() >= 450 }
+        try h.crashAndRestart("family")
+        try await eventually("the victim service saw 600 acceptances", timeout: 120) { try victimAccepted() >= 600 }
+        try h.crashAndRestart("victim")
+        try await eventually("every referral was received and accepted", timeout: 240) {
+            try familyReceived() == count && victimAccepted() == count
+        }
+        try await family.read { (db: Database) throws -> Void in
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT referral_id) FROM referral WHERE direction = 'in'") == count)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inbox WHERE type = 'referral'") == count)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE type = 'referral-outcome'") == count)
+        }
+        #expect(try victimEngine.count("SELECT COUNT(*) FROM inbox WHERE type = 'referral-outcome'") == count)
+        #expect(try victimEngine.count("SELECT COUNT(*) FROM referral_event WHERE status = 'accepted'") == count)
+        let gateway = try GatewayStore(path: h.path("gateway/gateway.sqlite"))
+        try await gateway.database.read { (db: Database) throws -> Void in
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND type = 'referral'") == count)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT message_id) FROM audit WHERE event = 'delivered' AND type = 'referral'") == count)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'refused'") == 0)
+        }
+    }
+}
