@@ -106,6 +106,6 @@ public struct RulesCommand: ParsableCommand {
 
 /// The commands every worker executable has.
 public let commonCommands: [any ParsableCommand.Type] = [
-    RunCommand.self, InboxCommand.self, CaseCommand.self, ReferCommand.self, ConsentCommand.self, OutcomeCommand.self,
+    RunCommand.self, IntakeCommand.self, InboxCommand.self, CaseCommand.self, ReferCommand.self, ConsentCommand.self, OutcomeCommand.self,
     ActionsCommand.self, ActionUpdateCommand.self, RulesCommand.self,
 ]

@@ -6,7 +6,7 @@ import Lots
 struct FamilyWorker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "family-worker", abstract: "Family Service (Lot 1): children's URCs, referrals to safe home and MARAC.",
-        subcommands: commonCommands + [IntakeCommand.self])
+        subcommands: commonCommands)
 }
 
 await runWorkerCommand(FamilyWorker.self, lot: FamilyLot())

@@ -9,7 +9,7 @@ import Lots
 struct VictimWorker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "victim-worker", abstract: "Victim & Survivor Service (Lot 3): intake, DASH, MARAC and referrals.",
-        subcommands: commonCommands + [IntakeCommand.self, DashCommand.self, IncidentCommand.self])
+        subcommands: commonCommands + [DashCommand.self, IncidentCommand.self])
 }
 
 /// `dash URC FILE`: a new DASH for a victim (answers by question number).
@@ -32,7 +32,7 @@ struct DashCommand: ParsableCommand {
             try engine.perform("dash") { ctx in
                 try VictimLot().reassess(victim: victim, answers: dash.answers, professionalJudgement: dash.professionalJudgement ?? false, in: ctx)
             }
-            try guarded { print("DASH recorded for \(victim.canonical); `case \(victim.canonical)` shows what the rules did") }
+            print("DASH recorded for \(victim.canonical); `case \(victim.canonical)` shows what the rules did")
         }
     }
 }

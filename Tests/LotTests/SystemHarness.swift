@@ -13,14 +13,18 @@ final class SystemHarness: Sendable {
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("refgw-system-\(UUID().uuidString.prefix(6))")
         namespace = "s\(UUID().uuidString.prefix(6).lowercased())."
-        // The test binary sits in the build folder with the products `swift build --build-tests` made.
+        bin = try Self.binFolder()
+        try script("system.sh", "start", directory.path)
+    }
+
+    /// The build folder: the test binary sits there with the products `swift build --build-tests` made.
+    static func binFolder() throws -> String {
         let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidates = [here.path, here.deletingLastPathComponent().path, Repo.root.appendingPathComponent(".build/debug").path]
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: "\($0)/victim-worker") }) else {
             throw HarnessError("the worker executables are not built: run the tests with scripts/test.sh (swift build --build-tests)")
         }
-        bin = found
-        try script("system.sh", "start", directory.path)
+        return found
     }
 
     /// Runs a script of `scripts/` with the namespace and build folder; output goes to a log in the directory.
