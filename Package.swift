@@ -57,7 +57,7 @@ let package = Package(
             ]
         ),
         // The project's transport: its broker topology, and contract messages as AMQP messages.
-        .target(name: "Messaging", dependencies: ["AMQP", "Contracts"]),
+        .target(name: "Messaging", dependencies: ["AMQP", "Contracts", .product(name: "Crypto", package: "swift-crypto")]),
         // The gateway's decisions: schema validation, sharing policy, consent, redaction, audit, and its service loop.
         .target(
             name: "GatewayCore",

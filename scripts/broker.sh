@@ -6,7 +6,12 @@
 #   broker.sh stop DIR      stop the node and its epmd
 #   broker.sh restart DIR   stop then start with the same ports and data (messages on disk survive)
 #
-# DIR/env holds shell exports for clients: REFGW_AMQP_URL, REFGW_AMQPS_URL, REFGW_CA_FILE, ...
+# DIR/env holds shell exports for clients: REFGW_AMQP_URL, REFGW_AMQPS_URL, REFGW_AMQP[S]_URL_<PARTY>, REFGW_CA_FILE, ...
+#
+# The node loads its users, permissions, exchanges, queues and bindings at start from DIR/definitions.json, which
+# `refgw broker definitions` generates from config/ (least privilege per service, no guest). Passwords are random,
+# made on first start, in DIR/passwords (mode 600). Build first: the refgw binary makes the definitions
+# ($REFGW_BIN, default .build/debug).
 set -euo pipefail
 cmd=${1:?usage: broker.sh start|stop|restart DIR}
 dir=${2:?usage: broker.sh start|stop|restart DIR}
@@ -18,9 +23,17 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 init_node() {
     mkdir -p "$dir"/{mnesia,log,home,certs}
     dir=$(cd "$dir" && pwd)
-    local amqp amqps dist epmd pass
+    local amqp amqps dist epmd pass refgw
     amqp=$(free_port); amqps=$(free_port); dist=$(free_port); epmd=$(free_port)
-    pass=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+    refgw=${REFGW_BIN:-$here/../.build/debug}/refgw
+    if [ ! -x "$refgw" ]; then
+        echo "broker.sh: $refgw is missing: build first (swift build); it generates the broker's definitions" >&2
+        exit 1
+    fi
+    # Test names carry a namespace prefix, so the definitions allow one (a development broker only).
+    "$refgw" broker definitions --config "$here/../config" --passwords "$dir/passwords" --create-missing-passwords \
+        --test-namespaces --output "$dir/definitions.json"
+    pass=$(cat "$dir/passwords/refgw-admin.password")
     bash "$here/make-test-certs.sh" "$dir/certs"
     cat > "$dir/node.env" <<ENV
 export RABBITMQ_NODENAME=refgw-$(basename "$dir" | tr -c 'a-zA-Z0-9\n' '-')-$$@localhost
@@ -36,7 +49,6 @@ export HOME=$dir/home
 REFGW_AMQPS_PORT=$amqps
 REFGW_ADMIN_PASSWORD=$pass
 ENV
-    # Only what the tests need; issue 6 replaces this with definitions generated from config/.
     cat > "$dir/rabbitmq.conf" <<CONF
 listeners.tcp.1 = 127.0.0.1:$amqp
 listeners.ssl.1 = 127.0.0.1:$amqps
@@ -45,9 +57,8 @@ ssl_options.certfile = $dir/certs/server.pem
 ssl_options.keyfile = $dir/certs/server-key.pem
 ssl_options.verify = verify_peer
 ssl_options.fail_if_no_peer_cert = false
-default_user = refgw-admin
-default_pass = $pass
-default_vhost = /
+definitions.import_backend = local_filesystem
+definitions.local.path = $dir/definitions.json
 loopback_users = none
 log.console = false
 log.file.level = warning
@@ -71,13 +82,7 @@ first_setup() {
     source "$dir/node.env"
     local ctl="$bin/rabbitmqctl -q"
     $ctl add_vhost refgw-locked > /dev/null          # a vhost the admin user has no permission on
-    $ctl add_user refgw-nobody "nobody-$REFGW_ADMIN_PASSWORD" > /dev/null
-    # One user per party (config/parties.json), so the broker vouches for who published (user_id).
-    # Permissions are wide until issue 6 generates least-privilege definitions from config/.
-    for party in victim family safehome perpetrator sanctuary marac gateway; do
-        $ctl add_user "$party" "$party-$REFGW_ADMIN_PASSWORD" > /dev/null
-        $ctl set_permissions -p / "$party" '.*' '.*' '.*' > /dev/null
-    done
+    $ctl add_user refgw-nobody "nobody-$REFGW_ADMIN_PASSWORD" > /dev/null   # a user with no permission anywhere
     touch "$dir/.initialised"
 }
 
@@ -97,8 +102,12 @@ export REFGW_CLIENT_CERT=$dir/certs/client.pem
 export REFGW_CLIENT_KEY=$dir/certs/client-key.pem
 export REFGW_BROKER_SCRIPT=$here/broker.sh
 ENV
-    for party in victim family safehome perpetrator sanctuary marac gateway; do
-        echo "export REFGW_AMQP_URL_$(echo "$party" | tr a-z A-Z)='amqp://$party:$party-$REFGW_ADMIN_PASSWORD@127.0.0.1:$RABBITMQ_NODE_PORT/%2f'" >> "$dir/env"
+    local party pw upper
+    for party in victim family safehome perpetrator sanctuary marac gateway refgw-deadletters; do
+        pw=$(cat "$dir/passwords/$party.password")
+        upper=$(echo "$party" | tr a-z- A-Z_)
+        echo "export REFGW_AMQP_URL_$upper='amqp://$party:$pw@127.0.0.1:$RABBITMQ_NODE_PORT/%2f'" >> "$dir/env"
+        echo "export REFGW_AMQPS_URL_$upper='amqps://$party:$pw@localhost:$REFGW_AMQPS_PORT/%2f?cacertfile=$dir/certs/ca.pem'" >> "$dir/env"
     done
 }
 

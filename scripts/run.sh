@@ -17,8 +17,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 echo "building (the first build takes a few minutes)..."
 swift build > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-export BIN
+export BIN REFGW_BIN
 BIN=$(swift build --show-bin-path)
+REFGW_BIN=$BIN
 echo "starting a private RabbitMQ node in $work/broker"
 bash scripts/broker.sh start "$work/broker"
 # shellcheck disable=SC1091

@@ -75,9 +75,9 @@ as marac actions "$case_id"
 echo "-- overdue a fortnight from now:"; as marac overdue --on "$(after 15)"
 
 step "7. A poisoned message (changed after signing) is refused and dead-lettered"
-"$bin/refgw" drill tampered --key "$dir/keys/victim-dev.key" --url "$REFGW_AMQP_URL_VICTIM" --subject "$victim"
+"$bin/refgw" drill tampered --key "$dir/keys/victim-dev.key" --url "$REFGW_AMQPS_URL_VICTIM" --subject "$victim"
 await victim "refused (bad-signature)"
-"$bin/refgw" broker queues | grep dead-letters
+"$bin/refgw" broker queues --url "$REFGW_AMQPS_URL?cacertfile=$REFGW_CA_FILE" | grep dead-letters
 
 step "8. What each service received"
 for party in victim family safehome perpetrator sanctuary marac; do

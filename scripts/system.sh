@@ -6,8 +6,9 @@
 #   system.sh stop DIR     SIGTERM every process and wait for it (each drains, acknowledges nothing unfinished)
 #   system.sh start-one DIR NAME   (re)start one process (gateway or a party) as `start` does, e.g. after a crash
 #
-# Needs the broker's env sourced (REFGW_AMQP_URL, REFGW_AMQP_URL_<PARTY>) and the products built; BIN names the
-# build folder (default: swift build --show-bin-path).
+# Needs the broker's env sourced (REFGW_AMQPS_URL_<PARTY>, REFGW_CA_FILE) and the products built; BIN names the
+# build folder (default: swift build --show-bin-path). Every process talks to the broker over TLS (amqps), each as
+# its own least-privilege broker user.
 set -euo pipefail
 cmd=${1:?usage: system.sh start|stop DIR}
 dir=${2:?usage: system.sh start|stop DIR}
@@ -19,10 +20,12 @@ worker() { if [ "$1" = marac ]; then echo marac-coordinator; else echo "$1-worke
 start_one() {
     local name=$1
     if [ "$name" = gateway ]; then
-        "$bin/gateway" --url "$REFGW_AMQP_URL_GATEWAY" --key "$dir/keys/gateway-dev.key" --trust "$dir/trust.json" \
+        "$bin/gateway" --url "$REFGW_AMQPS_URL_GATEWAY" --key "$dir/keys/gateway-dev.key" --trust "$dir/trust.json" \
             --database "$dir/gateway/gateway.sqlite" >> "$dir/logs/gateway.log" 2>&1 &
     else
-        REFGW_HOME="$dir" "$bin/$(worker "$name")" run --timer-interval "${REFGW_TIMER_INTERVAL:-30}" >> "$dir/logs/$name.log" 2>&1 &
+        local url_var
+        url_var="REFGW_AMQPS_URL_$(echo "$name" | tr a-z A-Z)"
+        REFGW_HOME="$dir" "$bin/$(worker "$name")" run --url "${!url_var}" --timer-interval "${REFGW_TIMER_INTERVAL:-30}" >> "$dir/logs/$name.log" 2>&1 &
     fi
     echo $! > "$dir/pids/$name"
 }
@@ -48,7 +51,8 @@ start() {
         done
         echo "development keys (never for production) in $dir/keys"
     fi
-    "$bin/refgw" broker declare > /dev/null
+    # The broker's definitions hold the standard names; a namespace (tests) is declared by the operator.
+    [ -z "${REFGW_NAMESPACE:-}" ] || "$bin/refgw" broker declare --url "$REFGW_AMQPS_URL?cacertfile=$REFGW_CA_FILE" > /dev/null
     declare -A before
     for name in gateway $parties; do before[$name]=$(grep -c "running" "$dir/logs/$name.log" 2> /dev/null || true); start_one "$name"; done
     for name in gateway $parties; do await_running "$name" "${before[$name]:-0}"; done

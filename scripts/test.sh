@@ -14,10 +14,12 @@ cleanup() {
     exit $status
 }
 trap cleanup EXIT INT TERM
+swift build --build-tests
+REFGW_BIN=$(swift build --show-bin-path)
+export REFGW_BIN
 echo "starting a private RabbitMQ node in $work/broker"
 bash scripts/broker.sh start "$work/broker"
 # shellcheck disable=SC1091
 source "$work/broker/env"
-swift build --build-tests
 # Swift Testing only: there are no XCTest cases, and its empty summary would only confuse the reader.
 swift test --skip-build --disable-xctest

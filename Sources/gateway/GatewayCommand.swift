@@ -21,6 +21,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Trust file with every service's public key.") var trust = "var/trust.json"
     @Option(help: "The gateway's private key file.") var key: String
     @Option(help: "The gateway's SQLite file.") var database = "var/gateway/gateway.sqlite"
+    @Flag(help: "Declare the broker topology at start (development brokers whose gateway user may configure).") var declareTopology = false
     @Option(help: "Prefix of every broker name (tests and demos); default $REFGW_NAMESPACE, else none.") var namespace: String?
     @Option(help: "Unacknowledged messages the broker may hand over at once (bigger batches, fewer commits).") var prefetch: UInt16 = 500
 
@@ -46,7 +47,7 @@ struct GatewayCommand: AsyncParsableCommand {
             }
             service = GatewayService(decider: decider, store: try GatewayStore(path: database),
                                      configuration: try AMQPConnectionConfiguration(url: text),
-                                     prefetch: prefetch, logger: logger)
+                                     prefetch: prefetch, declareTopology: declareTopology, logger: logger)
         } catch let e as ValidationError {
             throw e
         } catch {

@@ -1,11 +1,13 @@
 import AMQP
+import Contracts
+import Foundation
 import ArgumentParser
 import Messaging
 
 /// `refgw broker declare`: create the project's exchanges and queues on a broker.
 struct BrokerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "broker", abstract: "Broker set-up.", subcommands: [Declare.self, Queues.self])
+        commandName: "broker", abstract: "Broker set-up.", subcommands: [Definitions.self, Declare.self, Queues.self])
 
     struct Declare: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -23,6 +25,49 @@ struct BrokerCommand: AsyncParsableCommand {
                 print("declared the ReferralGateway topology on \(configuration.redactedURL)")
             } catch let e as AMQPError {
                 throw fail(e)
+            }
+        }
+    }
+
+    struct Definitions: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the broker's definitions file (vhost, exchanges, queues, bindings, policies, users, permissions) from config/.",
+            discussion: """
+                Passwords come from $REFGW_BROKER_PASSWORD_<USER> (upper case, '-' as '_') or <passwords>/<user>.password; \
+                only salted hashes go into the file. Load it at broker start with `definitions.local.path`.
+                """)
+        @OptionGroup var config: ConfigOptions
+        @Option(help: "Folder of <user>.password files.") var passwords: String
+        @Flag(help: "Create missing passwords (random, mode 600): development brokers only.") var createMissingPasswords = false
+        @Flag(help: "Let names carry a test prefix (t1a2b3c.inbox.victim): development and test brokers only.") var testNamespaces = false
+        @Option(help: "Where to write the file (default: standard output).") var output: String?
+
+        func run() throws {
+            do {
+                let parties = try PartyDirectory(contentsOf: URL(fileURLWithPath: config.directory).appendingPathComponent("parties.json"))
+                let folder = URL(fileURLWithPath: passwords)
+                let create = createMissingPasswords
+                let definitions = try BrokerDefinitions(parties: parties, testNamespaces: testNamespaces) { user in
+                    let variable = "REFGW_BROKER_PASSWORD_" + user.uppercased().replacingOccurrences(of: "-", with: "_")
+                    if let p = ProcessInfo.processInfo.environment[variable], !p.isEmpty { return p }
+                    let file = folder.appendingPathComponent("\(user).password")
+                    if let p = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !p.isEmpty { return p }
+                    guard create else { throw fail("no password for broker user '\(user)': set \(variable) or write \(file.path)") }
+                    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                    let p = (0..<24).map { _ in "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789".randomElement()! }.map(String.init).joined()
+                    FileManager.default.createFile(atPath: file.path, contents: Data((p + "\n").utf8), attributes: [.posixPermissions: 0o600])
+                    return p
+                }
+                let json = try definitions.json()
+                if let output {
+                    FileManager.default.createFile(atPath: output, contents: json, attributes: [.posixPermissions: 0o600])
+                } else {
+                    FileHandle.standardOutput.write(json)
+                }
+            } catch let e as ExitCode {
+                throw e
+            } catch {
+                throw fail("\(error)")
             }
         }
     }

@@ -28,6 +28,7 @@ public final class GatewayService: Service, Sendable {
     private let store: GatewayStore
     private let configuration: AMQPConnectionConfiguration
     private let prefetch: UInt16
+    private let declareTopology: Bool
     private let logger: Logger
     private let counters = Mutex(Counters())
     private let consumerBox = Mutex<AMQPConsumer?>(nil)
@@ -37,13 +38,14 @@ public final class GatewayService: Service, Sendable {
     private let observer: (@Sendable ([GatewayLedger.Outcome]) -> Void)?
 
     public init(decider: GatewayDecider, store: GatewayStore, configuration: AMQPConnectionConfiguration,
-                prefetch: UInt16 = 500, logger: Logger = Logger(label: "refgw.gateway"),
+                prefetch: UInt16 = 500, declareTopology: Bool = false, logger: Logger = Logger(label: "refgw.gateway"),
                 observer: (@Sendable ([GatewayLedger.Outcome]) -> Void)? = nil) {
         self.decider = decider
         self.ledger = GatewayLedger(decider: decider)
         self.store = store
         self.configuration = configuration
         self.prefetch = prefetch
+        self.declareTopology = declareTopology
         self.logger = logger
         self.observer = observer
     }
@@ -55,7 +57,8 @@ public final class GatewayService: Service, Sendable {
     static let batchWindow = Duration.milliseconds(2)
 
     public func run() async throws {
-        let topology = decider.topology.topology(parties: Array(decider.policy.recipients))
+        // With least privilege the gateway's broker user may not declare: the broker's definitions hold the topology.
+        let topology = declareTopology ? decider.topology.topology(parties: Array(decider.policy.recipients)) : AMQPTopology()
         let publisher = try await AMQPPublisher(configuration: configuration, topology: topology, logger: logger)
         let consumer = try await AMQPConsumer(configuration: configuration, queue: decider.topology.gatewayQueue,
                                               topology: topology, options: .init(prefetch: prefetch, batched: true),
