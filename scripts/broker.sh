@@ -3,6 +3,8 @@
 # distribution and epmd), started without systemd, as DESIGN.md's CI rules ask.
 #
 #   broker.sh start DIR     start (creating DIR, ports, certificates and users on first use); writes DIR/env
+#   broker.sh start DIR expired-certificate   the same, but the TLS listener presents a certificate that expired
+#                           (for the test that clients refuse it)
 #   broker.sh stop DIR      stop the node and its epmd
 #   broker.sh restart DIR   stop then start with the same ports and data (messages on disk survive)
 #
@@ -15,6 +17,8 @@
 set -euo pipefail
 cmd=${1:?usage: broker.sh start|stop|restart DIR}
 dir=${2:?usage: broker.sh start|stop|restart DIR}
+server_cert=server
+[ "${3:-}" = expired-certificate ] && server_cert=expired-server
 here=$(cd "$(dirname "$0")" && pwd)
 bin=/usr/lib/rabbitmq/bin
 
@@ -53,8 +57,8 @@ ENV
 listeners.tcp.1 = 127.0.0.1:$amqp
 listeners.ssl.1 = 127.0.0.1:$amqps
 ssl_options.cacertfile = $dir/certs/ca.pem
-ssl_options.certfile = $dir/certs/server.pem
-ssl_options.keyfile = $dir/certs/server-key.pem
+ssl_options.certfile = $dir/certs/${server_cert}.pem
+ssl_options.keyfile = $dir/certs/${server_cert}-key.pem
 ssl_options.verify = verify_peer
 ssl_options.fail_if_no_peer_cert = false
 definitions.import_backend = local_filesystem

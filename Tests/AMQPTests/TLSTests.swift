@@ -96,6 +96,23 @@ import Glibc
         #expect(reason.lowercased().contains("verif") || reason.lowercased().contains("ssl"), "\(reason)")
     }
 
+    @Test func aBrokerListenerWithAnExpiredCertificateIsRefused() async throws {
+        // A second private node whose TLS listener presents a certificate from the right CA that expired.
+        let node = try TestBroker.startPrivateNode(expiredCertificate: true)
+        defer { try? TestBroker.run(TestBroker.env("REFGW_BROKER_SCRIPT"), "stop", node.directory.path); try? FileManager.default.removeItem(at: node.directory) }
+        let envText = try String(contentsOf: node.directory.appendingPathComponent("env"), encoding: .utf8)
+        let line = try #require(envText.split(separator: "\n").first { $0.hasPrefix("export REFGW_AMQPS_URL_VICTIM=") })
+        let url = line.split(separator: "=", maxSplits: 1)[1].trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+        do {
+            let admin = try await AMQPAdminClient(configuration: try AMQPConnectionConfiguration(url: url + "&connection_timeout=5000"))
+            await admin.close()
+            Issue.record("an expired broker certificate was accepted")
+        } catch {
+            guard case .tlsFailed(_, _, let reason) = error else { Issue.record("got \(error)"); return }
+            #expect(reason.lowercased().contains("verif") || reason.lowercased().contains("ssl") || reason.lowercased().contains("expired"), "\(reason)")
+        }
+    }
+
     private func spawn(_ arguments: [String]) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

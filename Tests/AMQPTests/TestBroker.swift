@@ -33,9 +33,13 @@ enum TestBroker {
     }
 
     /// Starts a second private node for a test that restarts or stops its broker.
-    static func startPrivateNode() throws -> (directory: URL, url: String) {
+    static func startPrivateNode(expiredCertificate: Bool = false) throws -> (directory: URL, url: String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("refgw-node-\(UUID().uuidString.prefix(6))")
-        try run(env("REFGW_BROKER_SCRIPT"), "start", dir.path)
+        if expiredCertificate {
+            try run(env("REFGW_BROKER_SCRIPT"), "start", dir.path, "expired-certificate")
+        } else {
+            try run(env("REFGW_BROKER_SCRIPT"), "start", dir.path)
+        }
         let envText = try String(contentsOf: dir.appendingPathComponent("env"), encoding: .utf8)
         let line = envText.split(separator: "\n").first { $0.hasPrefix("export REFGW_AMQP_URL=") }!
         let url = line.split(separator: "=", maxSplits: 1)[1].trimmingCharacters(in: CharacterSet(charactersIn: "'"))
