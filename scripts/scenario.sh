@@ -77,7 +77,11 @@ echo "-- overdue a fortnight from now:"; as marac overdue --on "$(after 15)"
 step "7. A poisoned message (changed after signing) is refused and dead-lettered"
 "$bin/refgw" drill tampered --key "$dir/keys/victim-dev.key" --url "$REFGW_AMQPS_URL_VICTIM" --subject "$victim"
 await victim "refused (bad-signature)"
-"$bin/refgw" broker queues --url "$REFGW_AMQPS_URL?cacertfile=$REFGW_CA_FILE" | grep dead-letters
+for _ in $(seq 1 100); do "$bin/refgw" dlq list --database "$dir/gateway/gateway.sqlite" --reason bad-signature | grep -q bad-signature && break; sleep 0.1; done
+echo "-- what the administrator sees (refgw dlq groups, list, show: personal details masked):"
+"$bin/refgw" dlq groups --database "$dir/gateway/gateway.sqlite"
+"$bin/refgw" dlq list --database "$dir/gateway/gateway.sqlite"
+"$bin/refgw" dlq show "$("$bin/refgw" dlq list --database "$dir/gateway/gateway.sqlite" --reason no-consent | awk 'NR==2 {print $1}')" --database "$dir/gateway/gateway.sqlite" | head -24
 
 step "8. What each service received"
 for party in victim family safehome perpetrator sanctuary marac; do

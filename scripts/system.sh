@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts or stops the whole system on one machine against a running private broker (scripts/broker.sh): the
-# gateway and the six service workers, each its own process, with development keys made on first start.
+# gateway, its dead-letter keeper and the six service workers, each its own process, with development keys made on first start.
 #
 #   system.sh start DIR    keys and stores under DIR; logs in DIR/logs; process ids in DIR/pids
 #   system.sh stop DIR     SIGTERM every process and wait for it (each drains, acknowledges nothing unfinished)
@@ -19,7 +19,9 @@ worker() { if [ "$1" = marac ]; then echo marac-coordinator; else echo "$1-worke
 
 start_one() {
     local name=$1
-    if [ "$name" = gateway ]; then
+    if [ "$name" = deadletters ]; then
+        "$bin/refgw" dlq keep --url "$REFGW_AMQPS_URL_REFGW_DEADLETTERS" --database "$dir/gateway/gateway.sqlite" >> "$dir/logs/deadletters.log" 2>&1 &
+    elif [ "$name" = gateway ]; then
         "$bin/gateway" --url "$REFGW_AMQPS_URL_GATEWAY" --key "$dir/keys/gateway-dev.key" --trust "$dir/trust.json" \
             --database "$dir/gateway/gateway.sqlite" >> "$dir/logs/gateway.log" 2>&1 &
     else
@@ -54,9 +56,9 @@ start() {
     # The broker's definitions hold the standard names; a namespace (tests) is declared by the operator.
     [ -z "${REFGW_NAMESPACE:-}" ] || "$bin/refgw" broker declare --url "$REFGW_AMQPS_URL?cacertfile=$REFGW_CA_FILE" > /dev/null
     declare -A before
-    for name in gateway $parties; do before[$name]=$(grep -c "running" "$dir/logs/$name.log" 2> /dev/null || true); start_one "$name"; done
-    for name in gateway $parties; do await_running "$name" "${before[$name]:-0}"; done
-    echo "gateway and six workers running (logs: $dir/logs)"
+    for name in gateway deadletters $parties; do before[$name]=$(grep -c "running" "$dir/logs/$name.log" 2> /dev/null || true); start_one "$name"; done
+    for name in gateway deadletters $parties; do await_running "$name" "${before[$name]:-0}"; done
+    echo "gateway, dead-letter keeper and six workers running (logs: $dir/logs)"
 }
 
 stop() {

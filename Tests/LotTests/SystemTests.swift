@@ -72,9 +72,31 @@ struct SystemTests {
             }
             #expect(text.contains("Mark"))
         }
+        // The dead-letter keeper kept both refusals; the administrator's commands filter, group, mask and audit.
+        func refgw(_ args: String...) throws -> (Int32, String) {
+            let out = h.path("refgw-\(UUID().uuidString.prefix(4)).out")
+            let status = try spawn([h.bin + "/refgw"] + args + ["--database", h.path("gateway/gateway.sqlite")], environment: [:], output: out)
+            return (status, try String(contentsOf: URL(fileURLWithPath: out), encoding: .utf8))
+        }
+        let listed = try refgw("dlq", "list", "--json")
+        let letters = try JSONDecoder().decode([DeadLetter].self, from: Data(listed.1.utf8))
+        #expect(Set(letters.map(\.reason)) == ["no-consent", "bad-signature"])
+        #expect(letters.allSatisfy { $0.sender == "victim" && $0.subject == victim })
+        let noConsent = try #require(letters.first { $0.reason == "no-consent" })
+        #expect(noConsent.recipient == "safehome" && noConsent.originalExchange == "refgw.submit" && noConsent.type == "referral")
+        #expect(try refgw("dlq", "list", "--reason", "bad-signature").1.split(separator: "\n").count == 2)   // header and one row
+        #expect(try refgw("dlq", "groups").1.contains("1 × no-consent referral to safehome"))
+        let masked = try refgw("dlq", "show", "\(noConsent.id!)")
+        #expect(masked.0 == 0 && !masked.1.contains("Jane") && !masked.1.contains("M14") && masked.1.contains(victim))
+        let refused = try refgw("dlq", "show", "\(noConsent.id!)", "--reveal")
+        #expect(refused.0 == 1 && refused.1.contains("--reason"))
+        let revealed = try refgw("dlq", "show", "\(noConsent.id!)", "--reveal", "--reason", "Checking the referral before replay", "--by", "Admin A")
+        #expect(revealed.0 == 0 && revealed.1.contains("Jane"))
+
         let gateway = try GatewayStore(path: h.path("gateway/gateway.sqlite"))
         try await gateway.database.read { (db: Database) throws -> Void in
             #expect(try AuditLog.verify(db).isIntact)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'dead-letter-revealed' AND actor = 'Admin A'") == 1)
             let trail = try AuditLog.trail(subject: victim, in: db)
             let delivered = Set(trail.filter { $0.event == .delivered && $0.type == "referral" }.map(\.recipient))
             #expect(delivered == ["family", "safehome", "sanctuary"])

@@ -84,6 +84,36 @@ public final class GatewayStore: Sendable {
                 );
                 """)
         }
+        m.registerMigration("v2-dead-letters") { db in
+            try db.execute(sql: """
+                -- Every dead letter, kept until an administrator replays or discards it (a tombstone stays).
+                CREATE TABLE dead_letter (
+                    id INTEGER PRIMARY KEY,
+                    fingerprint TEXT NOT NULL UNIQUE, -- SHA-256 of x-death/refusal headers and body: a redelivery is kept once
+                    message_id TEXT,
+                    original_exchange TEXT NOT NULL,
+                    original_routing_key TEXT NOT NULL,
+                    queue TEXT NOT NULL,
+                    reason TEXT NOT NULL,             -- rejected, expired, maxlen, delivery_limit, or the gateway's reason code
+                    reason_detail TEXT,
+                    death_count INTEGER NOT NULL,
+                    first_death_at INTEGER NOT NULL,
+                    last_death_at INTEGER NOT NULL,
+                    sender TEXT,
+                    recipient TEXT,
+                    type TEXT,
+                    subject TEXT,
+                    properties TEXT NOT NULL,         -- JSON: the AMQP properties and headers, to replay it as it was
+                    body BLOB NOT NULL,
+                    kept_at INTEGER NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'kept', -- kept, replayed, discarded
+                    resolved_at INTEGER,
+                    resolved_by TEXT,
+                    resolution_reason TEXT
+                );
+                CREATE INDEX dead_letter_kept ON dead_letter(status, kept_at);
+                """)
+        }
         return m
     }
 }

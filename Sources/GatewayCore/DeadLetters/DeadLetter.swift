@@ -1,0 +1,139 @@
+import AMQP
+import Contracts
+import Crypto
+import Foundation
+import GRDB
+
+/// A dead letter as the keeper stores it: where it came from, why it died, and who and what it concerns.
+public struct DeadLetter: Sendable, Equatable, Codable {
+    public var id: Int64?
+    public var messageID: String?
+    public var originalExchange: String
+    public var originalRoutingKey: String
+    public var queue: String
+    /// RabbitMQ's `rejected`, `expired`, `maxlen`, `delivery_limit`, or the gateway's reason code.
+    public var reason: String
+    public var reasonDetail: String?
+    public var deathCount: Int
+    public var firstDeathAt: Timestamp
+    public var lastDeathAt: Timestamp
+    public var sender: String?
+    public var recipient: String?
+    public var type: String?
+    public var subject: String?
+    public var keptAt: Timestamp
+    public var status: String
+
+    /// Reads a delivery from the dead-letter queue: RabbitMQ's `x-death`, or the gateway's refusal headers.
+    public static func reading(_ d: AMQPDelivery, now: Timestamp) -> (DeadLetter, fingerprint: String, properties: String) {
+        let h = d.properties.headers
+        func header(_ name: String) -> String? { h[name]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
+        var letter = DeadLetter(
+            id: nil, messageID: d.properties.messageID, originalExchange: d.exchange, originalRoutingKey: d.routingKey,
+            queue: "", reason: "unknown", reasonDetail: nil, deathCount: 1, firstDeathAt: now, lastDeathAt: now,
+            sender: header(Envelope.Header.sender), recipient: header(Envelope.Header.recipient), type: d.properties.type,
+            subject: header(Envelope.Header.subject), keptAt: now, status: "kept")
+        let deaths = d.deaths
+        if let latest = deaths.first {
+            letter.reason = latest.reason
+            letter.queue = latest.queue
+            letter.originalExchange = latest.exchange
+            letter.originalRoutingKey = latest.routingKeys.first ?? ""
+            letter.deathCount = Int(deaths.reduce(0) { $0 + $1.count })
+            let times = deaths.compactMap(\.time).map { Timestamp(millisecondsSince1970: Int64($0) * 1000) }
+            letter.firstDeathAt = times.min() ?? now
+            letter.lastDeathAt = times.max() ?? now
+        } else if let code = header("refgw-reason") {
+            // Refused by the gateway, which put it here itself: it came to refgw.submit for its recipient.
+            letter.reason = code
+            letter.reasonDetail = header("refgw-reason-detail")
+            letter.queue = d.routingKey
+            letter.originalExchange = "refgw.submit"
+            letter.originalRoutingKey = letter.recipient ?? ""
+            let at = header("refgw-refused-at").flatMap(Timestamp.init(rfc3339:)) ?? now
+            letter.firstDeathAt = at
+            letter.lastDeathAt = at
+        }
+        var properties: [String: String] = [:]
+        for (k, v) in h { properties[k] = v.stringValue ?? v.description }
+        properties["message_id"] = d.properties.messageID
+        properties["type"] = d.properties.type
+        properties["user_id"] = d.properties.userID
+        let propertiesJSON = String(decoding: (try? JSONSerialization.data(withJSONObject: properties, options: [.sortedKeys])) ?? Data("{}".utf8), as: UTF8.self)
+        var input = Data(propertiesJSON.utf8)
+        input.append(d.body)
+        return (letter, SHA256.hash(data: input).map { String(format: "%02x", $0) }.joined(), propertiesJSON)
+    }
+}
+
+extension DeadLetter {
+    init(row: Row) {
+        id = row["id"]; messageID = row["message_id"]; originalExchange = row["original_exchange"]
+        originalRoutingKey = row["original_routing_key"]; queue = row["queue"]; reason = row["reason"]
+        reasonDetail = row["reason_detail"]; deathCount = row["death_count"]
+        firstDeathAt = Timestamp(millisecondsSince1970: row["first_death_at"]); lastDeathAt = Timestamp(millisecondsSince1970: row["last_death_at"])
+        sender = row["sender"]; recipient = row["recipient"]; type = row["type"]; subject = row["subject"]
+        keptAt = Timestamp(millisecondsSince1970: row["kept_at"]); status = row["status"]
+    }
+}
+
+/// The kept dead letters in the gateway's store.
+public enum DeadLetterArchive {
+    /// Keeps a dead letter once (a redelivery of the same one changes nothing); returns whether it was new.
+    @discardableResult
+    public static func keep(_ d: AMQPDelivery, now: Timestamp, in db: Database) throws -> Bool {
+        let (l, fingerprint, properties) = DeadLetter.reading(d, now: now)
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO dead_letter (fingerprint, message_id, original_exchange, original_routing_key, queue, reason,
+                reason_detail, death_count, first_death_at, last_death_at, sender, recipient, type, subject, properties, body, kept_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [fingerprint, l.messageID, l.originalExchange, l.originalRoutingKey, l.queue, l.reason, l.reasonDetail,
+                             l.deathCount, l.firstDeathAt.millisecondsSince1970, l.lastDeathAt.millisecondsSince1970, l.sender,
+                             l.recipient, l.type, l.subject, properties, d.body, now.millisecondsSince1970])
+        return db.changesCount > 0
+    }
+
+    /// Filters for `list`.
+    public struct Filter: Sendable {
+        public var reason: String?, sender: String?, recipient: String?, type: String?
+        public var since: Timestamp?
+        public var includeResolved = false
+        public init(reason: String? = nil, sender: String? = nil, recipient: String? = nil, type: String? = nil,
+                    since: Timestamp? = nil, includeResolved: Bool = false) {
+            self.reason = reason; self.sender = sender; self.recipient = recipient; self.type = type
+            self.since = since; self.includeResolved = includeResolved
+        }
+    }
+
+    /// Dead letters matching `filter`, newest first.
+    public static func list(_ filter: Filter, limit: Int = 100, in db: Database) throws -> [DeadLetter] {
+        var clauses: [String] = [], args: [any DatabaseValueConvertible] = []
+        if !filter.includeResolved { clauses.append("status = 'kept'") }
+        for (column, value) in [("reason", filter.reason), ("sender", filter.sender), ("recipient", filter.recipient), ("type", filter.type)] {
+            if let value { clauses.append("\(column) = ?"); args.append(value) }
+        }
+        if let since = filter.since { clauses.append("last_death_at >= ?"); args.append(since.millisecondsSince1970) }
+        args.append(limit)
+        let sql = "SELECT * FROM dead_letter" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
+            + " ORDER BY last_death_at DESC, id DESC LIMIT ?"
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(DeadLetter.init(row:))
+    }
+
+    /// One group of kept dead letters: a reason, a type and a recipient, with how many.
+    public struct Group: Sendable, Equatable, Codable {
+        public var reason: String, type: String, recipient: String, count: Int
+    }
+
+    /// Kept dead letters counted by reason, type and recipient, largest first.
+    public static func groups(in db: Database) throws -> [Group] {
+        try Row.fetchAll(db, sql: """
+            SELECT reason, COALESCE(type, '-') AS type, COALESCE(recipient, '-') AS recipient, COUNT(*) AS n FROM dead_letter
+            WHERE status = 'kept' GROUP BY 1, 2, 3 ORDER BY n DESC, reason, type, recipient
+            """).map { Group(reason: $0["reason"], type: $0["type"], recipient: $0["recipient"], count: $0["n"]) }
+    }
+
+    /// One dead letter with its properties and body.
+    public static func find(_ id: Int64, in db: Database) throws -> (DeadLetter, properties: String, body: Data)? {
+        try Row.fetchOne(db, sql: "SELECT * FROM dead_letter WHERE id = ?", arguments: [id]).map { (DeadLetter(row: $0), $0["properties"], $0["body"]) }
+    }
+}

@@ -1,0 +1,61 @@
+import AMQP
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import ServiceLifecycle
+import Synchronization
+
+/// Keeps every message that reaches `dead-letters` in the gateway's store, committing before it acknowledges,
+/// so a dead letter is never lost and a redelivered one is kept once. Runs as the dead-letter user.
+public final class DeadLetterKeeper: Service, Sendable {
+    private let store: GatewayStore
+    private let configuration: AMQPConnectionConfiguration
+    private let queue: String
+    private let logger: Logger
+    private let consumerBox = Mutex<AMQPConsumer?>(nil)
+    private let keptCount = Mutex(0)
+
+    public init(store: GatewayStore, configuration: AMQPConnectionConfiguration, topology: ReferralGatewayTopology = .standard,
+                logger: Logger = Logger(label: "refgw.dead-letters")) {
+        self.store = store
+        self.configuration = configuration
+        self.queue = topology.deadLetterQueue
+        self.logger = logger
+    }
+
+    /// Dead letters kept since start (redeliveries of one already kept are not counted).
+    public var kept: Int { keptCount.withLock { $0 } }
+
+    public func run() async throws {
+        let consumer = try await AMQPConsumer(configuration: configuration, queue: queue,
+                                              options: .init(prefetch: 500, batched: true), logger: logger)
+        consumerBox.withLock { $0 = consumer }
+        logger.info("dead-letter keeper running", metadata: ["queue": "\(queue)", "broker": "\(configuration.redactedURL)"])
+        await withGracefulShutdownHandler {
+            for await batch in consumer.batches {
+                do {
+                    let now = Timestamp()
+                    let new = try await store.database.write { db in
+                        try batch.reduce(0) { n, d in n + (try DeadLetterArchive.keep(d, now: now, in: db) ? 1 : 0) }
+                    }
+                    keptCount.withLock { $0 += new }
+                    for d in batch { d.ack() }
+                } catch {
+                    logger.error("dead letters could not be stored; they stay on the queue", metadata: ["error": "\(error)"])
+                    for d in batch { d.nack(requeue: true) }
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+        } onGracefulShutdown: {
+            Task { await consumer.stopReceiving() }
+        }
+        await consumer.close()
+        logger.info("dead-letter keeper stopped", metadata: ["kept": "\(kept)"])
+    }
+
+    /// Stops receiving (for tests and embedding).
+    public func stop() async {
+        if let c = consumerBox.withLock({ $0 }) { await c.stopReceiving() }
+    }
+}
