@@ -46,9 +46,7 @@ public struct ReferCommand: ParsableCommand {
     public func run() throws {
         try guarded {
             let subject = try parseURC(urc)
-            guard let recipient = PartyID(rawValue: to), PartyID.services.contains(recipient) else {
-                throw LotError.badInput("'\(to)' is not a service on the gateway (\(PartyID.services.map(\.rawValue).joined(separator: ", ")))")
-            }
+            let recipient = try parseService(to)
             guard recipient != worker.party else { throw LotError.badInput("a service does not refer to itself") }
             guard let priority = Referral.Priority(rawValue: priority) else { throw LotError.badInput("priority is standard, high or emergency") }
             let needs = try need.map { n -> Referral.Need in
@@ -73,7 +71,7 @@ public struct ReferCommand: ParsableCommand {
                 let held = try ctx.person(subject)
                 guard let person = held.person else { throw LotError.badInput("\(subject.canonical) is a child: refer the adult, with the children in the household") }
                 let role = Referral.SubjectRole(rawValue: held.role) ?? .victim
-                let children = try ctx.linked(to: subject).filter { $0.role == "child" }.compactMap(\.child)
+                let children = try ctx.linked(to: subject).compactMap(\.child)
                 let purpose = ctx.settings.purpose(ofReferralTo: recipient)
                 let r = Referral(referralId: UUID().uuidString.lowercased(), referredAt: ctx.now,
                                  referrer: Referrer(service: ctx.party, staff: staff),
@@ -114,15 +112,12 @@ public struct ConsentCommand: ParsableCommand {
             }
             guard let urc else { throw LotError.badInput("give the person's URC, or --withdraw CONSENT-ID") }
             let subject = try parseURC(urc)
-            let recipients = try to.map { t -> PartyID in
-                guard let p = PartyID(rawValue: t), PartyID.services.contains(p) else { throw LotError.badInput("'\(t)' is not a service on the gateway") }
-                return p
-            }
+            let recipients = try to.map(parseService)
             let days = self.days
             let id = try engine.perform("consent") { ctx in
                 _ = try ctx.person(subject)
-                let purposes = Array(Set(recipients.map { ctx.settings.purpose(ofReferralTo: $0) })).sorted { $0.rawValue < $1.rawValue }
-                return try ctx.recordConsent(subject: subject, recipients: recipients, purposes: purposes, days: days, recordedBy: staff)
+                return try ctx.recordConsent(subject: subject, recipients: recipients, purposes: ctx.settings.purposes(ofReferralsTo: recipients),
+                                             days: days, recordedBy: staff)
             }
             print("consent \(id) recorded")
         }
@@ -179,15 +174,9 @@ public struct ActionUpdateCommand: ParsableCommand {
             let engine = try worker.engine()
             let caseID = self.caseID, actionID = self.actionID, note = self.note, staff = self.staff.staff
             try engine.perform("action-update") { ctx in
-                // The action id, or its first 8 characters as lists show it.
-                let rows = try Row.fetchAll(ctx.db, sql: """
-                    SELECT action_id, subject FROM assigned_action WHERE case_id = ? AND (action_id = ? OR (length(?) >= 8 AND action_id LIKE ? || '%')) LIMIT 2
-                    """, arguments: [caseID, actionID, actionID, actionID.lowercased()])
-                guard rows.count == 1 else {
-                    throw LotError.notFound(rows.isEmpty ? "\(ctx.party) owns no action \(actionID) in MARAC case \(caseID): `actions` lists them"
-                                                         : "more than one action starts with \(actionID): type more of it")
-                }
-                let subject: String = rows[0]["subject"], actionID: String = rows[0]["action_id"]
+                let row = try ctx.uniqueRow(in: "assigned_action", idColumn: "action_id", id: actionID, where: "case_id = ?", arguments: [caseID],
+                                            what: "action", notFound: "\(ctx.party) owns no action \(actionID) in MARAC case \(caseID): `actions` lists them")
+                let subject: String = row["subject"], actionID: String = row["action_id"]
                 try ctx.db.execute(sql: "UPDATE assigned_action SET status = ?, updated_at = ? WHERE case_id = ? AND action_id = ?",
                                    arguments: [s.rawValue, ctx.now.millisecondsSince1970, caseID, actionID])
                 try ctx.send(MaracActionUpdate(caseId: caseID, actionId: actionID, status: s, note: note, updatedAt: ctx.now,

@@ -25,9 +25,6 @@ public struct RunCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "refgw.\(worker.party)")
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do { try await group.run() } catch let e as LotError {
-            FileHandle.standardError.write(Data("\(worker.party)-worker: \(e)\n".utf8))
-            throw ExitCode.failure
-        }
+        do { try await group.run() } catch let e as LotError { throw report(e) }
     }
 }

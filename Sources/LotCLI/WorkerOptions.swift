@@ -74,10 +74,13 @@ public struct WorkerOptions: ParsableArguments {
 
 /// Runs a command body, turning an error a person can meet into one line on stderr and exit status 1.
 public func guarded<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let e as LotError {
-        FileHandle.standardError.write(Data("\(CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "worker"): \(e)\n".utf8))
-        throw ExitCode.failure
-    }
+    do { return try body() } catch let e as LotError { throw report(e) }
+}
+
+/// Writes `error` as one line, prefixed with the executable's name, and gives the failing exit code.
+func report(_ error: LotError) -> ExitCode {
+    FileHandle.standardError.write(Data("\(CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "worker"): \(error)\n".utf8))
+    return ExitCode.failure
 }
 
 /// A URC typed by a person: a wrong one is refused with the reason, before anything changes.
@@ -85,6 +88,20 @@ public func parseURC(_ text: String) throws -> URC {
     do { return try URC(parsing: text) } catch {
         throw LotError.badInput("'\(text)' is not a valid URC: \(error)")
     }
+}
+
+/// A date typed by a person (YYYY-MM-DD).
+public func parseDate(_ text: String) throws -> CalendarDate {
+    guard let d = CalendarDate(text) else { throw LotError.badInput("'\(text)' is not a date (YYYY-MM-DD)") }
+    return d
+}
+
+/// A service on the gateway named by a person.
+public func parseService(_ text: String) throws -> PartyID {
+    guard let p = PartyID(rawValue: text), PartyID.services.contains(p) else {
+        throw LotError.badInput("'\(text)' is not a service on the gateway (\(PartyID.services.map(\.rawValue).joined(separator: ", ")))")
+    }
+    return p
 }
 
 /// Staff named on the command line.

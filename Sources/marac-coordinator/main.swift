@@ -37,11 +37,8 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "owner|YYYY-MM-DD|description (repeatable; owner is a service id or another agency).") var action: [String] = []
     func run() throws {
         try guarded {
-            guard let meetingDate = CalendarDate(meeting) else { throw LotError.badInput("'\(meeting)' is not a date (YYYY-MM-DD)") }
-            let nextDate = try next.map { t -> CalendarDate in
-                guard let d = CalendarDate(t) else { throw LotError.badInput("'\(t)' is not a date (YYYY-MM-DD)") }
-                return d
-            }
+            let meetingDate = try parseDate(meeting)
+            let nextDate = try next.map(parseDate)
             let actions = try action.map(MaracLot.PlannedAction.init(parsing:))
             let caseID = self.caseID
             let plan = try worker.engine().perform("plan") { ctx in
@@ -76,11 +73,7 @@ struct OverdueCommand: ParsableCommand {
     @Option(help: "As on this date (default today).") var on: String?
     func run() throws {
         try guarded {
-            var day = CalendarDate(Timestamp())
-            if let on {
-                guard let d = CalendarDate(on) else { throw LotError.badInput("'\(on)' is not a date (YYYY-MM-DD)") }
-                day = d
-            }
+            let day = try on.map(parseDate) ?? CalendarDate(Timestamp())
             let rows = try worker.engine().read { db in try MaracLot().overdue(on: day, in: db) }
             if rows.isEmpty { print("no overdue actions on \(day)"); return }
             for a in rows { print("\(a.caseID) \(a.actionID)  \(a.owner)  due \(a.due)  \(a.status)  \(a.description)") }

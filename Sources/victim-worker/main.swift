@@ -47,11 +47,7 @@ struct IncidentCommand: ParsableCommand {
     func run() throws {
         try guarded {
             let victim = try parseURC(urc)
-            var day = CalendarDate(Timestamp())
-            if let date {
-                guard let d = CalendarDate(date) else { throw LotError.badInput("'\(date)' is not a date (YYYY-MM-DD)") }
-                day = d
-            }
+            let day = try date.map(parseDate) ?? CalendarDate(Timestamp())
             let engine = try worker.engine()
             try engine.perform("incident") { ctx in try VictimLot().recordIncident(victim: victim, on: day, in: ctx) }
             print("incident of \(day) recorded for \(victim.canonical)")

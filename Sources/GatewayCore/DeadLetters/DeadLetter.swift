@@ -62,7 +62,7 @@ public struct DeadLetter: Sendable, Equatable, Codable {
         let propertiesJSON = String(decoding: (try? JSONSerialization.data(withJSONObject: properties, options: [.sortedKeys])) ?? Data("{}".utf8), as: UTF8.self)
         var input = Data(propertiesJSON.utf8)
         input.append(d.body)
-        return (letter, SHA256.hash(data: input).map { String(format: "%02x", $0) }.joined(), propertiesJSON)
+        return (letter, SHA256.hash(data: input).hex, propertiesJSON)
     }
 }
 

@@ -54,6 +54,11 @@ public struct LotSettings: Sendable, Equatable {
         referralPurposes[recipient] ?? .safeguardingSupport
     }
 
+    /// The purposes that cover referrals to `recipients` (what a consent to share with them is given for).
+    public func purposes(ofReferralsTo recipients: [PartyID]) -> [Purpose] {
+        Set(recipients.map(purpose(ofReferralTo:))).sorted { $0.rawValue < $1.rawValue }
+    }
+
     private struct File: Decodable {
         var version: Int
         var referralPurposes: [String: Purpose]

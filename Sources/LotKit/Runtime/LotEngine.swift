@@ -96,7 +96,7 @@ public struct LotEngine: Sendable {
             let known = try Bool.fetchOne(ctx.db, sql: "SELECT 1 FROM referral WHERE referral_id = ? AND direction = 'out' AND counterpart = ?",
                                           arguments: [o.referralId, env.sender.rawValue]) ?? false
             guard known else { throw LotError.unprocessable("an outcome for referral \(o.referralId), which \(ctx.party) did not send to \(env.sender)") }
-            var detail = o.declineReason.map { [$0.code.rawValue, $0.text].compactMap { $0 }.joined(separator: ": ") } ?? o.note
+            var detail = o.declineReason?.summary ?? o.note
             if let works = o.works { detail = "works completed, total £\(String(format: "%.2f", Double(works.totalCostPence) / 100))" }
             try ctx.updateReferral(o.referralId, status: o.outcome.rawValue, detail: detail)
             summary += ": referral \(o.referralId) \(o.outcome.rawValue)"

@@ -185,14 +185,21 @@ public final class LotContext {
 
     /// A referral this service received, or a "not found" error naming it.
     public func receivedReferral(_ id: String) throws -> ReceivedReferral {
-        // Staff may type the first 8 characters of the id, as lists show it.
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM referral WHERE direction = 'in' AND (referral_id = ? OR (length(?) >= 8 AND referral_id LIKE ? || '%')) LIMIT 2",
-                                    arguments: [id, id, id.lowercased()])
+        ReceivedReferral(row: try uniqueRow(in: "referral", idColumn: "referral_id", id: id, where: "direction = 'in'",
+                                            what: "referral", notFound: "\(party) has received no referral \(id): `inbox` lists the referrals received"))
+    }
+
+    /// The one row of `table` whose `idColumn` is `id`, or starts with it (staff may type the first 8 characters,
+    /// as lists show them); a clear error when there is none, or more than one.
+    public func uniqueRow(in table: String, idColumn: String, id: String, where condition: String = "1",
+                          arguments: StatementArguments = [], what: String, notFound: String) throws -> Row {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT * FROM \(table) WHERE \(condition) AND (\(idColumn) = ? OR (length(?) >= 8 AND \(idColumn) LIKE ? || '%')) LIMIT 2
+            """, arguments: arguments + [id, id, id.lowercased()])
         guard rows.count == 1 else {
-            throw LotError.notFound(rows.isEmpty ? "\(party) has received no referral \(id): `inbox` lists the referrals received"
-                                                 : "more than one referral starts with \(id): type more of it")
+            throw LotError.notFound(rows.isEmpty ? notFound : "more than one \(what) starts with \(id): type more of it")
         }
-        return ReceivedReferral(row: rows[0])
+        return rows[0]
     }
 
     /// Records a referral received and the people in it (keeping the URCs given).
@@ -218,7 +225,7 @@ public final class LotContext {
                                    contactAttempts: contactAttempts, works: works, note: note)
         try send(body, to: referral.counterpart, about: referral.subject)
         try updateReferral(referral.referralId, status: outcome.rawValue,
-                           detail: declineReason.map { [$0.code.rawValue, $0.text].compactMap { $0 }.joined(separator: ": ") } ?? note)
+                           detail: declineReason?.summary ?? note)
     }
 
     // MARK: Alerts
@@ -298,4 +305,9 @@ public struct ReceivedReferral: Sendable {
 
     /// The referral as received.
     public var referral: Referral? { try? ContractJSON.decode(Referral.self, from: body) }
+}
+
+extension ReferralOutcome.DeclineReason {
+    /// "code: text", as referral histories show it.
+    var summary: String { [code.rawValue, text].compactMap { $0 }.joined(separator: ": ") }
 }

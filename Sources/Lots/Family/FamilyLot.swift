@@ -26,39 +26,19 @@ public struct FamilyLot: Lot {
             throw LotError.badInput("a family intake lists at least one child under `children`")
         }
         ctx.cause = "child-urcs"
-        let adultURC = try form.victim.urc ?? ctx.allocateURC()
-        let adult = Person(urc: adultURC, name: form.victim.name, dateOfBirth: form.victim.dateOfBirth, gender: form.victim.gender,
-                           language: form.victim.language, interpreterNeeded: form.victim.interpreterNeeded,
-                           address: form.victim.address, addressIsSafe: form.victim.addressIsSafe, safeContact: form.victim.safeContact)
-        try ctx.hold(adult, role: .victim, allocatedHere: form.victim.urc == nil)
-        var children: [Child] = []
-        for c in form.children ?? [] {
-            let child = Child(urc: try c.urc ?? ctx.allocateURC(), name: c.name, dateOfBirth: c.dateOfBirth, school: c.school)
-            try ctx.hold(child, linkedTo: adultURC, allocatedHere: c.urc == nil)
-            children.append(child)
-        }
+        let (adult, children, perpetrator) = try form.holdPeople(in: ctx)
+        let adultURC = adult.urc
         ctx.log("child-urcs", subject: adultURC, "\(children.count) child(ren) each with a URC linked to the adult's")
-        if let consent = form.consent, !consent.recipients.isEmpty {
-            ctx.cause = "record-consent"
-            let purposes = Array(Set(consent.recipients.map { ctx.settings.purpose(ofReferralTo: $0) })).sorted { $0.rawValue < $1.rawValue }
-            try ctx.recordConsent(subject: adultURC, recipients: consent.recipients, purposes: purposes, days: consent.days,
-                                  method: consent.method ?? .verbal, recordedBy: form.caseworker)
-        }
-        var perpetratorDetails: MaracReferral.PerpetratorDetails?
-        if let p = form.perpetrator {
-            let person = Person(urc: try p.urc ?? ctx.allocateURC(), name: p.name, dateOfBirth: p.dateOfBirth)
-            try ctx.hold(person, role: .perpetrator, linkedTo: adultURC, allocatedHere: p.urc == nil)
-            perpetratorDetails = .init(urc: person.urc, name: p.name, dateOfBirth: p.dateOfBirth)
-        }
+        ctx.cause = "record-consent"
+        try form.recordConsent(for: adultURC, in: ctx)
+        let perpetratorDetails = perpetrator.map { MaracReferral.PerpetratorDetails(urc: $0.urc, name: $0.name, dateOfBirth: $0.dateOfBirth) }
         if let dash, dash.score >= ctx.settings.family.maracThreshold || dash.professionalJudgement == true {
             ctx.cause = "marac-referral"
             var criteria: [MaracReferral.Criterion] = []
             if dash.score >= ctx.settings.family.maracThreshold { criteria.append(.visibleHighRisk) }
             if dash.professionalJudgement == true { criteria.append(.professionalJudgement) }
-            let consent = try ctx.consent(of: adultURC, for: .marac, purpose: .marac)
-            let sharing = consent.map { Sharing(purpose: .marac, consentId: $0) } ?? Sharing(purpose: .marac, lawfulBasis: LawfulBasis(
-                code: .maracHighRisk, justification: "High risk (DASH \(dash.score)): MARAC sharing at high risk does not need consent.",
-                decidedBy: form.caseworker, decidedAt: ctx.now))
+            let sharing = try ctx.maracSharing(of: adultURC, why: "DASH \(dash.score)", decidedBy: form.caseworker)
+            let consent = sharing.consentId
             let referral = MaracReferral(
                 maracReferralId: newReferralID(), referredAt: ctx.now, referrer: Referrer(service: ctx.party, staff: form.caseworker),
                 sharing: sharing, victim: adult, perpetrator: perpetratorDetails, children: children, criteria: criteria, dash: dash,

@@ -106,6 +106,38 @@ public struct IntakeForm: Decodable, Sendable {
                                      incidents: policeIncidents?.count, at: now)
     }
 
+    /// The people on the form, held by this service: the adult, each child linked to the adult, and the
+    /// perpetrator linked to the adult; a URC is allocated for whoever came without one.
+    public func holdPeople(in ctx: LotContext) throws -> (adult: Person, children: [Child], perpetrator: Person?) {
+        let v = victim
+        let adult = Person(urc: try v.urc ?? ctx.allocateURC(), name: v.name, dateOfBirth: v.dateOfBirth, gender: v.gender,
+                           language: v.language, interpreterNeeded: v.interpreterNeeded, disabilities: v.disabilities,
+                           address: v.address, addressIsSafe: v.addressIsSafe, safeContact: v.safeContact)
+        try ctx.hold(adult, role: .victim, allocatedHere: v.urc == nil)
+        var children: [Child] = []
+        for c in self.children ?? [] {
+            let child = Child(urc: try c.urc ?? ctx.allocateURC(), name: c.name, dateOfBirth: c.dateOfBirth, school: c.school)
+            try ctx.hold(child, linkedTo: adult.urc, allocatedHere: c.urc == nil)
+            children.append(child)
+        }
+        var held: Person?
+        if let p = perpetrator {
+            let person = Person(urc: try p.urc ?? ctx.allocateURC(), name: p.name, dateOfBirth: p.dateOfBirth)
+            try ctx.hold(person, role: .perpetrator, linkedTo: adult.urc, allocatedHere: p.urc == nil)
+            held = person
+        }
+        return (adult, children, held)
+    }
+
+    /// Records the consent on the form (if any) for `subject`, for the purposes of referrals to its recipients.
+    @discardableResult
+    public func recordConsent(for subject: URC, in ctx: LotContext) throws -> String? {
+        guard let consent, !consent.recipients.isEmpty else { return nil }
+        return try ctx.recordConsent(subject: subject, recipients: consent.recipients,
+                                     purposes: ctx.settings.purposes(ofReferralsTo: consent.recipients), days: consent.days,
+                                     method: consent.method ?? .verbal, recordedBy: caseworker)
+    }
+
     /// The lawful basis staff gave for sharing with `recipient`, with who decided and when.
     public func lawfulBasis(for recipient: PartyID, at now: Timestamp) -> LawfulBasis? {
         lawfulBases?.first { $0.to == recipient }.map {
@@ -133,5 +165,16 @@ public enum DashScoring {
         let sorted = answers.sorted { $0.question < $1.question }
         return DashAssessment(completedAt: now, answers: sorted, score: sorted.filter { $0.answer == .yes }.count,
                               professionalJudgement: professionalJudgement, policeIncidentsLast12Months: incidents)
+    }
+}
+
+extension LotContext {
+    /// How a MARAC referral about `subject` is shared: the person's consent if this service recorded one, else the
+    /// MARAC lawful basis (sharing at high risk needs no consent), with `why` in its justification.
+    func maracSharing(of subject: URC, why: String, decidedBy: Staff) throws -> Sharing {
+        if let id = try consent(of: subject, for: .marac, purpose: .marac) { return Sharing(purpose: .marac, consentId: id) }
+        return Sharing(purpose: .marac, lawfulBasis: LawfulBasis(
+            code: .maracHighRisk, justification: "High risk (\(why)): MARAC sharing at high risk does not need consent.",
+            decidedBy: decidedBy, decidedAt: now))
     }
 }

@@ -88,24 +88,8 @@ public struct VictimLot: Lot {
         }
 
         ctx.cause = "allocate-urcs"
-        let victimURC = try form.victim.urc ?? ctx.allocateURC()
-        let victim = Person(urc: victimURC, name: form.victim.name, dateOfBirth: form.victim.dateOfBirth, gender: form.victim.gender,
-                            language: form.victim.language, interpreterNeeded: form.victim.interpreterNeeded,
-                            disabilities: form.victim.disabilities, address: form.victim.address,
-                            addressIsSafe: form.victim.addressIsSafe, safeContact: form.victim.safeContact)
-        try ctx.hold(victim, role: .victim, allocatedHere: form.victim.urc == nil)
-        var children: [Child] = []
-        for c in form.children ?? [] {
-            let child = Child(urc: try c.urc ?? ctx.allocateURC(), name: c.name, dateOfBirth: c.dateOfBirth, school: c.school)
-            try ctx.hold(child, linkedTo: victimURC, allocatedHere: c.urc == nil)
-            children.append(child)
-        }
-        var perpetrator: Person?
-        if let p = form.perpetrator {
-            let person = Person(urc: try p.urc ?? ctx.allocateURC(), name: p.name, dateOfBirth: p.dateOfBirth)
-            try ctx.hold(person, role: .perpetrator, linkedTo: victimURC, allocatedHere: p.urc == nil)
-            perpetrator = person
-        }
+        let (victim, children, perpetrator) = try form.holdPeople(in: ctx)
+        let victimURC = victim.urc
         ctx.log("allocate-urcs", subject: victimURC, "victim, \(children.count) child(ren)\(perpetrator == nil ? "" : ", perpetrator") held")
         let notes = CaseNotes(victimAware: form.victimAware ?? true, noConsentReason: form.noConsentReason,
                               victimFears: form.victimFears, riskSummary: form.riskSummary,
@@ -119,12 +103,9 @@ public struct VictimLot: Lot {
                                arguments: [victimURC.canonical, date.description, ctx.now.millisecondsSince1970])
         }
 
-        if let consent = form.consent, !consent.recipients.isEmpty {
-            ctx.cause = "record-consent"
-            let purposes = Array(Set(consent.recipients.map { ctx.settings.purpose(ofReferralTo: $0) })).sorted { $0.rawValue < $1.rawValue }
-            let id = try ctx.recordConsent(subject: victimURC, recipients: consent.recipients, purposes: purposes,
-                                           days: consent.days, method: consent.method ?? .verbal, recordedBy: form.caseworker)
-            ctx.log("record-consent", subject: victimURC, "consent \(id) to \(consent.recipients.map(\.rawValue).joined(separator: ", "))")
+        ctx.cause = "record-consent"
+        if let id = try form.recordConsent(for: victimURC, in: ctx) {
+            ctx.log("record-consent", subject: victimURC, "consent \(id) to \(form.consent!.recipients.map(\.rawValue).joined(separator: ", "))")
         }
         if let dash {
             ctx.cause = "score-dash"
@@ -303,19 +284,16 @@ public struct VictimLot: Lot {
         let caseworker = try JSONDecoder().decode(Staff.self, from: Data((row["caseworker"] as String).utf8))
         let notes = try JSONDecoder().decode(CaseNotes.self, from: Data((row["intake"] as String).utf8))
         guard let victim = try ctx.person(victimURC).person else { throw LotError.unprocessable("the victim's record does not read") }
-        let children = try ctx.linked(to: victimURC).filter { $0.role == "child" }.compactMap(\.child)
+        let children = try ctx.linked(to: victimURC).compactMap(\.child)
         let perpetratorDetails = try perpetrator.map { urc -> MaracReferral.PerpetratorDetails in
             let p = try ctx.person(urc).person
             return MaracReferral.PerpetratorDetails(urc: urc, name: p?.name, dateOfBirth: p?.dateOfBirth)
         }
         let dashUsed = dash ?? DashAssessment(completedAt: ctx.now, answers: [], score: 0, professionalJudgement: nil,
                                               policeIncidentsLast12Months: incidents)
-        let consent = try ctx.consent(of: victimURC, for: .marac, purpose: .marac)
         let why = criteria.map(\.rawValue).joined(separator: ", ")
-        let sharing = consent.map { Sharing(purpose: .marac, consentId: $0) }
-            ?? Sharing(purpose: .marac, lawfulBasis: LawfulBasis(
-                code: .maracHighRisk, justification: "High risk (\(why); DASH \(dashUsed.score)): MARAC sharing at high risk does not need consent.",
-                decidedBy: caseworker, decidedAt: ctx.now))
+        let sharing = try ctx.maracSharing(of: victimURC, why: "\(why); DASH \(dashUsed.score)", decidedBy: caseworker)
+        let consent = sharing.consentId
         let previous = try String.fetchAll(ctx.db, sql: "SELECT referred_on FROM marac_history WHERE victim = ? ORDER BY referred_on",
                                            arguments: [victimURC.canonical]).compactMap(CalendarDate.init).map { MaracReferral.PreviousMarac(date: $0) }
         let referral = MaracReferral(
