@@ -13,6 +13,9 @@ public final class GatewayStore: Sendable {
     /// Opens (creating and migrating) the store at `path`.
     public init(path: String) throws {
         var config = Configuration()
+        // The dead-letter keeper and the admin commands open this file beside the gateway: wait for a lock
+        // rather than fail (the first opening, which migrates, can hold it for a moment).
+        config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             // FULL: a commit survives power loss, not just a killed process; batching keeps it affordable.
             try db.execute(sql: "PRAGMA synchronous = FULL")
