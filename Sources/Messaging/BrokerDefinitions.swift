@@ -9,7 +9,8 @@ import Foundation
 ///
 /// Least privilege: a service's user may write only to `refgw.submit`, read only its own inbox, and configure
 /// nothing; the gateway's user reads `gateway.in` and writes `refgw.deliver` (and `refgw.dlx`, where it puts
-/// what it refuses); the dead-letter administrator reads `dead-letters`. There is no `guest`.
+/// what it refuses); the dead-letter administrator reads `dead-letters` and writes replay requests to `refgw.submit`.
+/// There is no `guest`.
 public struct BrokerDefinitions: Sendable {
     /// A broker user and the password it logs in with (only its salted hash goes into the file).
     public struct Account: Sendable {
@@ -46,8 +47,9 @@ public struct BrokerDefinitions: Sendable {
         var accounts: [Account] = [
             Account(name: Self.operatorUser, password: try password(Self.operatorUser), tags: ["administrator"],
                     configure: ".*", write: ".*", read: ".*"),
+            // Writes to refgw.submit only to ask the gateway for replays: the gateway decides and delivers them.
             Account(name: Self.deadLetterAdmin, password: try password(Self.deadLetterAdmin), tags: [],
-                    configure: nothing, write: nothing, read: exact(topology.deadLetterQueue)),
+                    configure: nothing, write: exact(topology.submitExchange), read: exact(topology.deadLetterQueue)),
         ]
         for (id, entry) in parties.entries.sorted(by: { $0.key < $1.key }) {
             let account: Account

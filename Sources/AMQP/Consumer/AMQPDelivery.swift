@@ -15,6 +15,19 @@ public struct AMQPDelivery: Sendable {
     let generation: Int
     let settler: ConsumerCore?
 
+    init(exchange: String, routingKey: String, redelivered: Bool, properties: AMQPProperties, body: Data,
+         deliveryTag: UInt64, generation: Int, settler: ConsumerCore?) {
+        self.exchange = exchange; self.routingKey = routingKey; self.redelivered = redelivered
+        self.properties = properties; self.body = body; self.deliveryTag = deliveryTag
+        self.generation = generation; self.settler = settler
+    }
+
+    /// A message read back from storage (a kept dead letter) rather than from the broker: settling it does nothing.
+    public init(storedFrom exchange: String, routingKey: String, properties: AMQPProperties, body: Data) {
+        self.init(exchange: exchange, routingKey: routingKey, redelivered: false, properties: properties, body: body,
+                  deliveryTag: 0, generation: 0, settler: nil)
+    }
+
     /// Tells the broker the message was handled and may be forgotten. Call only after its effect is stored.
     public func ack() { settler?.settle(Settlement(generation: generation, tag: deliveryTag, kind: .ack)) }
 

@@ -22,7 +22,15 @@ public struct DeadLetter: Sendable, Equatable, Codable {
     public var type: String?
     public var subject: String?
     public var keptAt: Timestamp
+    /// `kept`, `replayed` or `discarded`.
     public var status: String
+    /// Replays the gateway decided, and the last one's outcome (`delivered`, or the reason it was refused again).
+    public var replayCount: Int = 0
+    public var lastReplayOutcome: String?
+    /// Who replayed or discarded it, when and why.
+    public var resolvedAt: Timestamp?
+    public var resolvedBy: String?
+    public var resolutionReason: String?
 
     /// Reads a delivery from the dead-letter queue: RabbitMQ's `x-death`, or the gateway's refusal headers.
     public static func reading(_ d: AMQPDelivery, now: Timestamp) -> (DeadLetter, fingerprint: String, properties: String) {
@@ -74,6 +82,9 @@ extension DeadLetter {
         firstDeathAt = Timestamp(millisecondsSince1970: row["first_death_at"]); lastDeathAt = Timestamp(millisecondsSince1970: row["last_death_at"])
         sender = row["sender"]; recipient = row["recipient"]; type = row["type"]; subject = row["subject"]
         keptAt = Timestamp(millisecondsSince1970: row["kept_at"]); status = row["status"]
+        replayCount = row["replay_count"]; lastReplayOutcome = row["last_replay_outcome"]
+        resolvedAt = (row["resolved_at"] as Int64?).map(Timestamp.init(millisecondsSince1970:))
+        resolvedBy = row["resolved_by"]; resolutionReason = row["resolution_reason"]
     }
 }
 

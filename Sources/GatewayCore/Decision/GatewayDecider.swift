@@ -13,25 +13,30 @@ public struct GatewayDecider: Sendable {
     public let parties: PartyDirectory
     public let signer: MessageSigner
     public let topology: ReferralGatewayTopology
-    private let redactor: Redactor
+    /// The broker user whose messages on `gateway.in` are replay requests (the dead-letter administrator).
+    public let replayUser: String
+    let redactor: Redactor
     private let partyByBrokerUser: [String: PartyID]
 
     public init(policy: SharingPolicy, schemas: ContractSchemas, trust: TrustStore, parties: PartyDirectory,
-                signer: MessageSigner, topology: ReferralGatewayTopology = .standard) {
+                signer: MessageSigner, topology: ReferralGatewayTopology = .standard,
+                replayUser: String = BrokerDefinitions.deadLetterAdmin) {
         self.policy = policy
         self.schemas = schemas
         self.trust = trust
         self.parties = parties
         self.signer = signer
         self.topology = topology
+        self.replayUser = replayUser
         redactor = Redactor(sensitiveTerms: policy.sensitiveTerms)
         var byUser: [String: PartyID] = [:]
         for (id, e) in parties.entries { byUser[e.brokerUser] = id }
         partyByBrokerUser = byUser
     }
 
-    /// Assesses one delivery from `gateway.in` at `now`.
-    public func assess(_ delivery: AMQPDelivery, now: Timestamp = Timestamp()) -> Assessment {
+    /// Assesses one delivery from `gateway.in` at `now`. `replaying` is set for a kept dead letter decided again:
+    /// its sent-at is as old as the dead letter, so the clock check gives way to the replay's audit entry.
+    public func assess(_ delivery: AMQPDelivery, now: Timestamp = Timestamp(), replaying: Bool = false) -> Assessment {
         // The content, not the signature: a sender that re-signs on a retry (fresh sent-at after a crash) is
         // still sending the same message, and must not be refused as a reused id.
         var fingerprintInput = Data()
@@ -46,16 +51,21 @@ public struct GatewayDecider: Sendable {
         let brokerSender = delivery.properties.userID.flatMap { partyByBrokerUser[$0] }
         var a = Assessment(delivery: delivery, envelope: nil, brokerSender: brokerSender, fingerprint: fingerprint,
                            verdict: .refuse(Refusal(.invalidEnvelope)))
+        // Only the dead-letter administrator's broker user can ask for a replay (the broker vouches for user_id).
+        if delivery.properties.userID == replayUser, let request = ReplayRequest(delivery) {
+            a.verdict = .replay(request)
+            return a
+        }
         do throws(Refusal) {
             a.envelope = try readEnvelope(delivery)
-            a.verdict = try decide(a.envelope!, delivery: delivery, brokerSender: brokerSender, now: now)
+            a.verdict = try decide(a.envelope!, delivery: delivery, brokerSender: brokerSender, now: now, checkClock: !replaying)
         } catch {
             a.verdict = .refuse(error)
         }
         return a
     }
 
-    private func readEnvelope(_ delivery: AMQPDelivery) throws(Refusal) -> Envelope {
+    func readEnvelope(_ delivery: AMQPDelivery) throws(Refusal) -> Envelope {
         do {
             return try SignedMessage(delivery: delivery).envelope
         } catch {
@@ -64,7 +74,7 @@ public struct GatewayDecider: Sendable {
     }
 
     private func decide(_ env: Envelope, delivery: AMQPDelivery, brokerSender: PartyID?,
-                        now: Timestamp) throws(Refusal) -> Assessment.Verdict {
+                        now: Timestamp, checkClock: Bool) throws(Refusal) -> Assessment.Verdict {
         let body = delivery.body
         guard body.count <= policy.maxMessageBytes else {
             throw Refusal(.oversized, "the body is \(body.count) bytes; the gateway accepts at most \(policy.maxMessageBytes)")
@@ -79,7 +89,7 @@ public struct GatewayDecider: Sendable {
             throw Refusal(error.reasonCode, error.description)
         }
         let skew = abs(Double(now.millisecondsSince1970 - env.sentAt.millisecondsSince1970) / 1000)
-        guard skew <= policy.acceptedClockSkew else {
+        guard skew <= policy.acceptedClockSkew || !checkClock else {
             throw Refusal(.expiredTimestamp, "sent-at is \(Int(skew)) s from the gateway's clock; at most \(Int(policy.acceptedClockSkew)) s is accepted")
         }
         let json: JSONValue
@@ -128,6 +138,13 @@ public struct GatewayDecider: Sendable {
             lawfulBasis = basis
         }
 
+        let (outgoing, removedFields) = redactAndSign(json, envelope: env, rule: rule, now: now)
+        return .deliver(PreparedDelivery(rule: rule, purpose: purpose, lawfulBasis: lawfulBasis,
+                                         removedFields: removedFields, outgoing: outgoing))
+    }
+
+    /// The recipient's view of a body under `rule`, signed as the gateway at `now`, with the names of what was removed.
+    func redactAndSign(_ json: JSONValue, envelope env: Envelope, rule: SharingPolicy.Rule, now: Timestamp) -> (SignedMessage, [String]) {
         var filtered = json
         if let own = rule.ownItemsOnly { filtered = Self.keepOwnItems(filtered, list: own.list, field: own.field, owner: env.recipient) }
         let redaction = redactor.redact(filtered, allowed: rule.fields,
@@ -136,9 +153,7 @@ public struct GatewayDecider: Sendable {
         outEnvelope.sentAt = now
         let outBody = Data(JSONWriter.bytes(redaction.body))
         signer.sign(&outEnvelope, body: outBody)
-        return .deliver(PreparedDelivery(rule: rule, purpose: purpose, lawfulBasis: lawfulBasis,
-                                         removedFields: redaction.removedFields,
-                                         outgoing: SignedMessage(envelope: outEnvelope, body: outBody)))
+        return (SignedMessage(envelope: outEnvelope, body: outBody), redaction.removedFields)
     }
 
     /// Keeps only the items of `list` whose `field` is the recipient (an agency sees its own MARAC actions).

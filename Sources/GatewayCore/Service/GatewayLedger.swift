@@ -15,6 +15,8 @@ public struct GatewayLedger: Sendable {
         case consentRecorded
         /// The same message again (a redelivery, or a sender's retry): nothing is applied twice.
         case alreadyProcessed
+        /// A kept dead letter decided again at an administrator's request.
+        case replayed(ReplayOutcome)
     }
 
     /// "No subject could be read": the subject of non-delivery reports for messages without a readable URC.
@@ -59,30 +61,52 @@ public struct GatewayLedger: Sendable {
             return (.consentRecorded, [])
         case .deliver(let p):
             let env = a.envelope!
-            var basis: AuditEntry.Basis
-            var reference: String
-            var justification: String?
-            if let lawful = p.lawfulBasis {
-                basis = .lawfulBasis; reference = lawful.code.rawValue; justification = lawful.justification
-            } else if case .notRequired(let reason) = p.rule.consent {
-                basis = .policy; reference = reason
-            } else {
-                switch try ConsentRegistry.find(subject: env.subject, recipient: env.recipient, purpose: p.purpose, at: now, in: db) {
-                case .covered(let consentID):
-                    basis = .consent; reference = consentID
-                case .withdrawn(let consentID):
-                    return try refuse(a, Refusal(.consentWithdrawn, "consent \(consentID) covering \(env.recipient) for \(p.purpose.rawValue) was withdrawn"), in: db, now: now, tail: &tail)
-                case .none:
-                    return try refuse(a, Refusal(.noConsent, "no current consent covers \(env.recipient) for \(p.purpose.rawValue), and no lawful basis the policy allows was given"), in: db, now: now, tail: &tail)
-                }
+            switch try sharingBasis(for: p, envelope: env, now: now, in: db) {
+            case .failure(let refusal):
+                return try refuse(a, refusal, in: db, now: now, tail: &tail)
+            case .success(let basis):
+                let entry = try deliver(p.outgoing, basis: basis, removedFields: p.removedFields, in: db, now: now, tail: &tail)
+                return (.delivered(recipient: env.recipient), [entry])
             }
-            try AuditLog.append(AuditEntry(at: now, event: .delivered, messageID: env.messageID, type: env.type.rawValue,
-                                           sender: env.sender.rawValue, recipient: env.recipient.rawValue,
-                                           subject: env.subject.canonical, basis: basis, basisReference: reference,
-                                           justification: justification, removedFields: p.removedFields), after: &tail, in: db)
-            let out = p.outgoing.outgoing(exchange: decider.topology.deliverExchange, routingKey: env.recipient.rawValue, brokerUser: nil)
-            return (.delivered(recipient: env.recipient), [Outbox.Entry(id: try Outbox.add(out, in: db, now: now.millisecondsSince1970), message: out)])
+        case .replay(let request):
+            return try replay(request, in: db, now: now, tail: &tail)
         }
+    }
+
+    /// What a delivery relies on, as the audit log records it.
+    struct SharingBasis {
+        var basis: AuditEntry.Basis
+        var reference: String
+        var justification: String?
+    }
+
+    /// The lawful basis the message invokes, the policy's reason consent is not needed, or a current consent.
+    func sharingBasis(for p: PreparedDelivery, envelope env: Envelope, now: Timestamp, in db: Database) throws -> Result<SharingBasis, Refusal> {
+        if let lawful = p.lawfulBasis {
+            return .success(SharingBasis(basis: .lawfulBasis, reference: lawful.code.rawValue, justification: lawful.justification))
+        }
+        if case .notRequired(let reason) = p.rule.consent { return .success(SharingBasis(basis: .policy, reference: reason)) }
+        switch try ConsentRegistry.find(subject: env.subject, recipient: env.recipient, purpose: p.purpose, at: now, in: db) {
+        case .covered(let consentID):
+            return .success(SharingBasis(basis: .consent, reference: consentID))
+        case .withdrawn(let consentID):
+            return .failure(Refusal(.consentWithdrawn, "consent \(consentID) covering \(env.recipient) for \(p.purpose.rawValue) was withdrawn"))
+        case .none:
+            return .failure(Refusal(.noConsent, "no current consent covers \(env.recipient) for \(p.purpose.rawValue), and no lawful basis the policy allows was given"))
+        }
+    }
+
+    /// Audits a delivery and queues it for its recipient's inbox (with `headers` added, e.g. a replay's link).
+    func deliver(_ message: SignedMessage, basis: SharingBasis, removedFields: [String], headers: [String: String] = [:],
+                 in db: Database, now: Timestamp, tail: inout AuditLog.Tail) throws -> Outbox.Entry {
+        let env = message.envelope
+        try AuditLog.append(AuditEntry(at: now, event: .delivered, messageID: env.messageID, type: env.type.rawValue,
+                                       sender: env.sender.rawValue, recipient: env.recipient.rawValue,
+                                       subject: env.subject.canonical, basis: basis.basis, basisReference: basis.reference,
+                                       justification: basis.justification, removedFields: removedFields), after: &tail, in: db)
+        var out = message.outgoing(exchange: decider.topology.deliverExchange, routingKey: env.recipient.rawValue, brokerUser: nil)
+        for (k, v) in headers { out.properties.headers[k] = .string(v) }
+        return Outbox.Entry(id: try Outbox.add(out, in: db, now: now.millisecondsSince1970), message: out)
     }
 
     /// Audits a refusal, and queues a non-delivery report to the sender and the original to the dead letters.

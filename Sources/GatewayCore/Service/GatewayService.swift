@@ -16,8 +16,8 @@ import Synchronization
 public final class GatewayService: Service, Sendable {
     /// Counts since start, for logs and benchmarks (no personal data).
     public struct Counters: Sendable, Equatable {
-        public var delivered = 0, refused = 0, consentRecords = 0, duplicates = 0
-        public var processed: Int { delivered + refused + consentRecords + duplicates }
+        public var delivered = 0, refused = 0, consentRecords = 0, duplicates = 0, replays = 0
+        public var processed: Int { delivered + refused + consentRecords + duplicates + replays }
         /// Time spent per phase, in seconds: checks and redaction, the database transaction, publishing.
         public var assessSeconds = 0.0, storeSeconds = 0.0, publishSeconds = 0.0
         public var batches = 0
@@ -174,6 +174,7 @@ public final class GatewayService: Service, Sendable {
                 case .refused: c.refused += 1
                 case .consentRecorded: c.consentRecords += 1
                 case .alreadyProcessed: c.duplicates += 1
+                case .replayed: c.replays += 1
                 }
             }
         }

@@ -53,4 +53,18 @@ public enum ConsentRegistry {
         }
         return withdrawn.map { .withdrawn(consentID: $0) } ?? .none
     }
+
+    /// What became of one consent by `time`.
+    public enum State: String, Sendable, Equatable {
+        case current, withdrawn, expired, unknown
+    }
+
+    /// The state of the consent `consentID` of `subject` at `time` (for re-checking an earlier delivery).
+    public static func state(of consentID: String, subject: URC, at time: Timestamp, in db: Database) throws -> State {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM consent WHERE consent_id = ? AND subject = ?",
+                                         arguments: [consentID, subject.canonical]) else { return .unknown }
+        if (row["withdrawn_at"] as Int64?) != nil { return .withdrawn }
+        let given: Int64 = row["given_at"], expires: Int64 = row["expires_at"]
+        return given <= time.millisecondsSince1970 && time.millisecondsSince1970 < expires ? .current : .expired
+    }
 }

@@ -117,6 +117,24 @@ public final class GatewayStore: Sendable {
                 CREATE INDEX dead_letter_kept ON dead_letter(status, kept_at);
                 """)
         }
+        m.registerMigration("v3-replay") { db in
+            try db.execute(sql: """
+                ALTER TABLE dead_letter ADD COLUMN replay_count INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE dead_letter ADD COLUMN last_replay_outcome TEXT; -- delivered, already-delivered, or the reason code it was refused again with
+                -- Each replay an administrator asked for: the gateway decides it and writes the outcome here.
+                CREATE TABLE replay_request (
+                    request_id TEXT PRIMARY KEY,
+                    dead_letter_id INTEGER NOT NULL REFERENCES dead_letter(id),
+                    attempt INTEGER NOT NULL,
+                    requested_at INTEGER NOT NULL,
+                    requested_by TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    outcome TEXT,                 -- NULL until the gateway decided
+                    decided_at INTEGER
+                );
+                CREATE INDEX replay_request_by_letter ON replay_request(dead_letter_id);
+                """)
+        }
         return m
     }
 }

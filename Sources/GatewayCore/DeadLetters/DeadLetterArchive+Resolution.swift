@@ -1,0 +1,109 @@
+import Contracts
+import Foundation
+import GRDB
+
+extension DeadLetterArchive {
+    /// A group of kept dead letters as `refgw dlq groups` names it: `reason`, `reason/type` or `reason/type/recipient`.
+    public struct GroupKey: Sendable, Equatable {
+        public var reason: String, type: String?, recipient: String?
+
+        /// Reads `no-consent/referral/safehome` (later parts optional).
+        public init?(_ text: String) {
+            let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard (1...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else { return nil }
+            reason = parts[0]
+            type = parts.count > 1 ? parts[1] : nil
+            recipient = parts.count > 2 ? parts[2] : nil
+        }
+    }
+
+    /// The key that selects exactly one group.
+    public static func key(of g: Group) -> String { "\(g.reason)/\(g.type)/\(g.recipient)" }
+
+    /// Ids of kept dead letters in a group, oldest first (the order they are replayed in).
+    public static func ids(in group: GroupKey, in db: Database) throws -> [Int64] {
+        var sql = "SELECT id FROM dead_letter WHERE status = 'kept' AND reason = ?"
+        var args: [any DatabaseValueConvertible] = [group.reason]
+        // groups() shows a missing type or recipient as "-".
+        if let t = group.type { sql += t == "-" ? " AND type IS NULL" : " AND type = ?"; if t != "-" { args.append(t) } }
+        if let r = group.recipient { sql += r == "-" ? " AND recipient IS NULL" : " AND recipient = ?"; if r != "-" { args.append(r) } }
+        return try Int64.fetchAll(db, sql: sql + " ORDER BY id", arguments: StatementArguments(args))
+    }
+
+    /// Ids of every kept dead letter, oldest first.
+    public static func keptIDs(in db: Database) throws -> [Int64] {
+        try Int64.fetchAll(db, sql: "SELECT id FROM dead_letter WHERE status = 'kept' ORDER BY id")
+    }
+
+    /// Why a dead letter cannot be replayed or discarded as asked.
+    public struct ResolutionError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Stores a replay request for each dead letter (who, why, which attempt) and returns them to publish.
+    /// A dead letter that already waits for the gateway keeps its request (it is published again: the gateway decides
+    /// each request once). Throws, changing nothing, when an id is unknown, replayed or discarded.
+    public static func requestReplays(of ids: [Int64], by: String, reason: String, now: Timestamp = Timestamp(),
+                                      in db: Database) throws -> [ReplayRequest] {
+        var requests: [ReplayRequest] = []
+        for id in ids {
+            guard let row = try Row.fetchOne(db, sql: "SELECT status, replay_count, resolved_at FROM dead_letter WHERE id = ?", arguments: [id]) else {
+                throw ResolutionError(description: "there is no dead letter \(id): `refgw dlq list` shows their ids")
+            }
+            let status: String = row["status"]
+            guard status == "kept" else {
+                let when = (row["resolved_at"] as Int64?).map { " on \(Timestamp(millisecondsSince1970: $0))" } ?? ""
+                throw ResolutionError(description: "dead letter \(id) was already \(status)\(when); nothing was replayed (`refgw dlq list --all` shows it)")
+            }
+            if let pending = try String.fetchOne(db, sql: "SELECT request_id FROM replay_request WHERE dead_letter_id = ? AND outcome IS NULL",
+                                                 arguments: [id]) {
+                requests.append(ReplayRequest(requestID: pending, deadLetterID: id))
+                continue
+            }
+            let request = ReplayRequest(deadLetterID: id)
+            let earlier = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM replay_request WHERE dead_letter_id = ?", arguments: [id]) ?? 0
+            try db.execute(sql: """
+                INSERT INTO replay_request (request_id, dead_letter_id, attempt, requested_at, requested_by, reason)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [request.requestID, id, earlier + 1, now.millisecondsSince1970, by, reason])
+            requests.append(request)
+        }
+        return requests
+    }
+
+    /// The outcome the gateway stored for each decided request, by request id.
+    public static func replayOutcomes(of requestIDs: [String], in db: Database) throws -> [String: String] {
+        var out: [String: String] = [:]
+        // In slices: SQLite limits the number of parameters of one statement.
+        for start in stride(from: 0, to: requestIDs.count, by: 500) {
+            let slice = Array(requestIDs[start..<min(start + 500, requestIDs.count)])
+            let rows = try Row.fetchAll(db, sql: "SELECT request_id, outcome FROM replay_request WHERE outcome IS NOT NULL AND request_id IN ("
+                                            + slice.map { _ in "?" }.joined(separator: ",") + ")", arguments: StatementArguments(slice))
+            for r in rows { out[r["request_id"]] = r["outcome"] }
+        }
+        return out
+    }
+
+    /// Discards kept dead letters: the body and properties are erased (nothing personal stays), a tombstone with
+    /// the identifiers, the reason it died, who discarded it and why stays, and each discard goes to the audit log.
+    /// Throws, changing nothing, when an id is unknown or not kept.
+    public static func discard(_ ids: [Int64], by: String, reason: String, now: Timestamp = Timestamp(), in db: Database) throws {
+        var tail = try AuditLog.tail(db)
+        for id in ids {
+            guard let (l, _, _) = try find(id, in: db) else {
+                throw ResolutionError(description: "there is no dead letter \(id): `refgw dlq list` shows their ids")
+            }
+            guard l.status == "kept" else {
+                throw ResolutionError(description: "dead letter \(id) was already \(l.status); nothing was discarded")
+            }
+            try db.execute(sql: """
+                UPDATE dead_letter SET status = 'discarded', body = X'', properties = '{}',
+                    resolved_at = ?, resolved_by = ?, resolution_reason = ? WHERE id = ?
+                """, arguments: [now.millisecondsSince1970, by, reason, id])
+            try AuditLog.append(AuditEntry(at: now, event: .discarded, messageID: l.messageID ?? "(none)", type: l.type ?? "(none)",
+                                           sender: l.sender ?? "(unknown)", recipient: l.recipient ?? "(unknown)",
+                                           subject: l.subject ?? "0000-0000-0000", reasonCode: l.reason,
+                                           basisReference: "dead letter \(id)", justification: reason, actor: by), after: &tail, in: db)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import AMQP
+import Contracts
+import Foundation
+import Logging
+import Messaging
+
+/// The administrator's side of a replay: store who asks and why, publish one request per dead letter to the
+/// gateway (as the dead-letter user), then wait for the gateway's decisions and count them.
+///
+/// Nothing is lost if this stops half-way: a request that was stored but not published is published again by the
+/// next replay of that dead letter, and the gateway decides every request once.
+public struct DeadLetterReplayer: Sendable {
+    public let store: GatewayStore
+    /// The dead-letter user's connection: the gateway takes replay requests from that broker user only.
+    public let configuration: AMQPConnectionConfiguration
+    public let topology: ReferralGatewayTopology
+
+    public init(store: GatewayStore, configuration: AMQPConnectionConfiguration, topology: ReferralGatewayTopology = .standard) {
+        self.store = store
+        self.configuration = configuration
+        self.topology = topology
+    }
+
+    /// Where a bulk replay is: requests published, then decisions made, out of `total`.
+    public struct Progress: Sendable {
+        public enum Phase: String, Sendable { case publishing, deciding }
+        public var phase: Phase
+        public var done: Int
+        public var total: Int
+    }
+
+    /// What became of a replay run.
+    public struct Report: Sendable {
+        public var requested = 0
+        /// Seconds spent publishing the requests (with confirms), and until the last decision arrived.
+        public var publishSeconds = 0.0, totalSeconds = 0.0
+        /// How many dead letters ended each way: `delivered`, `already-delivered`, `not-replayable`, or a reason code.
+        public var outcomes: [String: Int] = [:]
+        /// Requests the gateway had not decided when the wait ended (they stay queued and are decided when it runs).
+        public var undecided = 0
+        /// Dead letters decided per second, end to end.
+        public var rate: Double { totalSeconds > 0 ? Double(requested - undecided) / totalSeconds : 0 }
+    }
+
+    /// Replays the dead letters `ids`; waits up to `timeout` for the gateway's decisions.
+    public func replay(_ ids: [Int64], by: String, reason: String, timeout: Duration = .seconds(120),
+                       progress: @Sendable (Progress) -> Void = { _ in }) async throws -> Report {
+        let start = ContinuousClock.now
+        let requests = try await store.database.write { db in try DeadLetterArchive.requestReplays(of: ids, by: by, reason: reason, in: db) }
+        var report = Report(requested: requests.count)
+        guard !requests.isEmpty else { return report }
+
+        let publisher = try await AMQPPublisher(configuration: configuration, logger: Logger(label: "refgw.dlq"))
+        var published = 0
+        for start in stride(from: 0, to: requests.count, by: 1000) {
+            let chunk = requests[start..<min(start + 1000, requests.count)]
+            let results = await publisher.publish(chunk.map { $0.outgoing(topology: topology, brokerUser: configuration.user) })
+            for r in results {
+                if case .failure(let error) = r {
+                    await publisher.close()
+                    throw DeadLetterArchive.ResolutionError(description: """
+                        the broker did not accept replay request \(published + 1) of \(requests.count) (\(error)); \
+                        the first \(published) were sent. Run the same replay again when the broker is back: \
+                        the rest are sent then, and none is decided twice
+                        """)
+                }
+                published += 1
+            }
+            progress(Progress(phase: .publishing, done: published, total: requests.count))
+        }
+        await publisher.close()
+        report.publishSeconds = (ContinuousClock.now - start).seconds
+
+        let requestIDs = requests.map(\.requestID)
+        let deadline = ContinuousClock.now + timeout
+        var decided: [String: String] = [:]
+        while true {
+            decided = try await store.database.read { db in try DeadLetterArchive.replayOutcomes(of: requestIDs, in: db) }
+            progress(Progress(phase: .deciding, done: decided.count, total: requests.count))
+            if decided.count == requests.count || ContinuousClock.now >= deadline { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        report.totalSeconds = (ContinuousClock.now - start).seconds
+        report.undecided = requests.count - decided.count
+        for outcome in decided.values { report.outcomes[outcome, default: 0] += 1 }
+        return report
+    }
+}
