@@ -75,7 +75,8 @@ struct SystemTests {
         // The dead-letter keeper kept both refusals; the administrator's commands filter, group, mask and audit.
         func refgw(_ args: String...) throws -> (Int32, String) {
             let out = h.path("refgw-\(UUID().uuidString.prefix(4)).out")
-            let status = try spawn([h.bin + "/refgw"] + args + ["--database", h.path("gateway/gateway.sqlite")], environment: [:], output: out)
+            let status = try spawn([h.bin + "/refgw"] + args + ["--database", h.path("gateway/gateway.sqlite")],
+                                   environment: ["REFGW_NAMESPACE": h.namespace], output: out)
             return (status, try String(contentsOf: URL(fileURLWithPath: out), encoding: .utf8))
         }
         let listed = try refgw("dlq", "list", "--json")
@@ -93,10 +94,32 @@ struct SystemTests {
         let revealed = try refgw("dlq", "show", "\(noConsent.id!)", "--reveal", "--reason", "Checking the referral before replay", "--by", "Admin A")
         #expect(revealed.0 == 0 && revealed.1.contains("Jane"))
 
+        // Replay and discard, as an administrator does them: a reason and a name are required; the tampered message is
+        // refused again by the running gateway and stays kept; the superseded refusal (she was referred again after
+        // consenting) is discarded, leaving a tombstone.
+        let tampered = try #require(letters.first { $0.reason == "bad-signature" })
+        let unexplained = try refgw("dlq", "replay", "\(tampered.id!)", "--by", "Admin A")
+        #expect(unexplained.0 == 1 && unexplained.1.contains("--reason"))
+        let replay = try refgw("dlq", "replay", "\(tampered.id!)", "--reason", "Checking it was not a transient fault", "--by", "Admin A")
+        #expect(replay.0 == 1 && replay.1.contains("1 × refused again: bad-signature"), "\(replay.1)")
+        #expect(try refgw("dlq", "replay", "--group", "bad-signature", "--reason", "r", "--by", "Admin A").1.contains("refused again: bad-signature"))
+        let discard = try refgw("dlq", "discard", "\(noConsent.id!)", "--reason", "Superseded: referred again after she consented", "--by", "Admin B")
+        #expect(discard.0 == 0 && discard.1.contains("discarded 1 dead letter"))
+        #expect(try refgw("dlq", "replay", "\(noConsent.id!)", "--reason", "r", "--by", "Admin B").1.contains("already discarded"))
+        let after = try JSONDecoder().decode([DeadLetter].self, from: Data(try refgw("dlq", "list", "--all", "--json").1.utf8))
+        #expect(after.first { $0.id == noConsent.id }?.status == "discarded")
+        let stillKept = try #require(after.first { $0.id == tampered.id })
+        #expect(stillKept.status == "kept" && stillKept.replayCount == 2 && stillKept.lastReplayOutcome == "bad-signature")
+        #expect(try refgw("dlq", "groups").1.contains("1 × bad-signature safety-alert to sanctuary   (--group bad-signature/safety-alert/sanctuary)"))
+        let tombstone = try refgw("dlq", "show", "\(noConsent.id!)")
+        #expect(tombstone.1.contains("erased when it was discarded") && tombstone.1.contains("Admin B") && !tombstone.1.contains("Jane"))
+
         let gateway = try GatewayStore(path: h.path("gateway/gateway.sqlite"))
         try await gateway.database.read { (db: Database) throws -> Void in
             #expect(try AuditLog.verify(db).isIntact)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'dead-letter-revealed' AND actor = 'Admin A'") == 1)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'replayed' AND actor = 'Admin A' AND reason_code = 'bad-signature'") == 2)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'discarded' AND actor = 'Admin B'") == 1)
             let trail = try AuditLog.trail(subject: victim, in: db)
             let delivered = Set(trail.filter { $0.event == .delivered && $0.type == "referral" }.map(\.recipient))
             #expect(delivered == ["family", "safehome", "sanctuary"])
