@@ -20,6 +20,7 @@ struct GatewayBench: AsyncParsableCommand {
     @Option(help: "Repository root (for config/ and contracts/).") var root = "."
     @Option(help: "The gateway's prefetch (messages handed over at once).") var prefetch: UInt16 = 500
     @Flag(help: "Print what each step of checking one referral costs, then stop.") var steps = false
+    @Option(help: "Instead: time a bulk replay of this many dead letters (refused for no consent, then consent given).") var replay: Int?
 
     func run() async throws {
         guard let text = url ?? ProcessInfo.processInfo.environment["REFGW_AMQP_URL"] else { throw ValidationError("set --url or REFGW_AMQP_URL") }
@@ -40,7 +41,7 @@ struct GatewayBench: AsyncParsableCommand {
         let parties = try PartyDirectory(entries: entries)
         let decider = GatewayDecider(policy: try SharingPolicy(contentsOf: rootURL.appendingPathComponent("config/sharing-policy.yaml")),
                                      schemas: try ContractSchemas(directory: rootURL.appendingPathComponent("contracts/schemas")),
-                                     trust: trust, parties: parties, signer: gatewayKey, topology: names)
+                                     trust: trust, parties: parties, signer: gatewayKey, topology: names, replayUser: amqp.user)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gwbench-\(UUID().uuidString.prefix(6))")
         let store = try GatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -48,6 +49,13 @@ struct GatewayBench: AsyncParsableCommand {
         if steps {
             try printStepCosts(decider: decider, make: Factory(signer: victim, names: names, user: amqp.user), trust: trust)
             for q in names.queueNames() { try? await admin.deleteQueue(q) }
+            return
+        }
+        if let replay {
+            try await ReplayBench(count: replay, decider: decider, store: store, amqp: amqp, names: names,
+                                  make: Factory(signer: victim, names: names, user: amqp.user)).run()
+            for q in names.queueNames() { try? await admin.deleteQueue(q) }
+            await admin.close()
             return
         }
         print("gateway-bench: 2 KiB referrals victim → safehome with consent; backlog \(messages), latency run \(latencyMessages)")
