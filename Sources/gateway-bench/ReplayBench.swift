@@ -68,6 +68,10 @@ struct ReplayBench {
         print("inbox: \(Set(delivered).count) distinct of \(count) expected, \(duplicates) duplicates, "
               + "\(messageIDs.subtracting(delivered).count) missing; dead letters resolved: \(resolved)")
 
+        let st = gateway.statistics
+        print(String(format: "gateway time per message over the run: checks %.0f µs, database %.0f µs, publish %.0f µs; %.0f per batch",
+                     st.assessSeconds / Double(st.processed) * 1e6, st.storeSeconds / Double(st.processed) * 1e6,
+                     st.publishSeconds / Double(st.processed) * 1e6, Double(st.processed) / Double(max(st.batches, 1))))
         await gateway.stop()
         await keeper.stop()
         for t in running { _ = try? await t.value }

@@ -98,7 +98,7 @@ import Testing
         let requestA = try #require(try await h.store.database.read { db in
             try String.fetchOne(db, sql: "SELECT request_id FROM replay_request WHERE dead_letter_id = ?", arguments: [idA]) })
         let p = try await AMQPPublisher(configuration: Self.deadLetterUser)
-        try await p.publish(ReplayRequest(requestID: requestA, deadLetterID: idA).outgoing(topology: h.names, brokerUser: "refgw-deadletters"))
+        try await p.publish(ReplayRequest.message([ReplayRequest(requestID: requestA, deadLetterID: idA)], topology: h.names, brokerUser: "refgw-deadletters"))
         await p.close()
         try await h.submit([a])
         try await h.waitUntilProcessed(10)
@@ -134,7 +134,7 @@ import Testing
     func replayRequestFromAServiceIsRefused() async throws {
         let s = try await Setup()
         let h = s.h
-        let forged = ReplayRequest(deadLetterID: 1).outgoing(topology: h.names, brokerUser: "victim")
+        let forged = ReplayRequest.message([ReplayRequest(deadLetterID: 1)], topology: h.names, brokerUser: "victim")
         try await h.submitRaw([forged], as: .victim)
         let report = try #require(try await h.take(1, from: h.names.inbox(.victim)).first)
         #expect(try h.verified(report).1["reasonCode"]?.stringValue == "invalid-envelope")

@@ -88,7 +88,7 @@ struct PoisonedWorkerReplayTests {
         }
         let dl = try await AMQPPublisher(configuration: user("REFGW_DEADLETTERS"))
         for id in [requestID!, "forced"] {
-            try await dl.publish(ReplayRequest(requestID: id, deadLetterID: letter.id!).outgoing(topology: names, brokerUser: "refgw-deadletters"))
+            try await dl.publish(ReplayRequest.message([ReplayRequest(requestID: id, deadLetterID: letter.id!)], topology: names, brokerUser: "refgw-deadletters"))
         }
         await dl.close()
         let decided = ContinuousClock.now + .seconds(30)

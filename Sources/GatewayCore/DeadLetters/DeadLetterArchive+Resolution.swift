@@ -47,7 +47,7 @@ extension DeadLetterArchive {
                                       in db: Database) throws -> [ReplayRequest] {
         var requests: [ReplayRequest] = []
         for id in ids {
-            guard let row = try Row.fetchOne(db, sql: "SELECT status, replay_count, resolved_at FROM dead_letter WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT status, resolved_at FROM dead_letter WHERE id = ?"), arguments: [id]) else {
                 throw ResolutionError(description: "there is no dead letter \(id): `refgw dlq list` shows their ids")
             }
             let status: String = row["status"]
@@ -55,17 +55,17 @@ extension DeadLetterArchive {
                 let when = (row["resolved_at"] as Int64?).map { " on \(Timestamp(millisecondsSince1970: $0))" } ?? ""
                 throw ResolutionError(description: "dead letter \(id) was already \(status)\(when); nothing was replayed (`refgw dlq list --all` shows it)")
             }
-            if let pending = try String.fetchOne(db, sql: "SELECT request_id FROM replay_request WHERE dead_letter_id = ? AND outcome IS NULL",
+            if let pending = try String.fetchOne(db.cachedStatement(sql: "SELECT request_id FROM replay_request WHERE dead_letter_id = ? AND outcome IS NULL"),
                                                  arguments: [id]) {
                 requests.append(ReplayRequest(requestID: pending, deadLetterID: id))
                 continue
             }
             let request = ReplayRequest(deadLetterID: id)
-            let earlier = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM replay_request WHERE dead_letter_id = ?", arguments: [id]) ?? 0
-            try db.execute(sql: """
+            let earlier = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM replay_request WHERE dead_letter_id = ?"), arguments: [id]) ?? 0
+            try db.cachedStatement(sql: """
                 INSERT INTO replay_request (request_id, dead_letter_id, attempt, requested_at, requested_by, reason)
                 VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [request.requestID, id, earlier + 1, now.millisecondsSince1970, by, reason])
+                """).execute(arguments: [request.requestID, id, earlier + 1, now.millisecondsSince1970, by, reason])
             requests.append(request)
         }
         return requests

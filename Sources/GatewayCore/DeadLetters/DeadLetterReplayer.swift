@@ -52,10 +52,13 @@ public struct DeadLetterReplayer: Sendable {
 
         let publisher = try await AMQPPublisher(configuration: configuration, logger: Logger(label: "refgw.dlq"))
         var published = 0
-        for start in stride(from: 0, to: requests.count, by: 1000) {
-            let chunk = requests[start..<min(start + 1000, requests.count)]
-            let results = await publisher.publish(chunk.map { $0.outgoing(topology: topology, brokerUser: configuration.user) })
-            for r in results {
+        let step = ReplayRequest.perMessage
+        for start in stride(from: 0, to: requests.count, by: step * 10) {
+            let chunks = stride(from: start, to: min(start + step * 10, requests.count), by: step).map {
+                Array(requests[$0..<min($0 + step, requests.count)])
+            }
+            let results = await publisher.publish(chunks.map { ReplayRequest.message($0, topology: topology, brokerUser: configuration.user) })
+            for (chunk, r) in zip(chunks, results) {
                 if case .failure(let error) = r {
                     await publisher.close()
                     throw DeadLetterArchive.ResolutionError(description: """
@@ -64,7 +67,7 @@ public struct DeadLetterReplayer: Sendable {
                         the rest are sent then, and none is decided twice
                         """)
                 }
-                published += 1
+                published += chunk.count
             }
             progress(Progress(phase: .publishing, done: published, total: requests.count))
         }

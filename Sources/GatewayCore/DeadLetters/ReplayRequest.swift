@@ -5,13 +5,16 @@ import Messaging
 
 /// An administrator's request that the gateway decide a kept dead letter again.
 ///
-/// The request travels to the gateway through `gateway.in` like every other message, so the gateway alone decides,
-/// signs and delivers (the administrator's tool never holds the gateway's key), and the replay is ordered with the
-/// consents and withdrawals around it. The request carries only references: the gateway reads the dead letter,
-/// who asked and why from its own store, where `refgw dlq replay` wrote them before publishing.
+/// Requests travel to the gateway through `gateway.in` like every other message, so the gateway alone decides,
+/// signs and delivers (the administrator's tool never holds the gateway's key), and a replay is ordered with the
+/// consents and withdrawals around it. They carry only references: the gateway reads the dead letter, who asked and
+/// why from its own store, where `refgw dlq replay` wrote them before publishing. Up to `perMessage` requests share
+/// one AMQP message, so a bulk replay costs the broker a handful of messages, not one per dead letter.
 public struct ReplayRequest: Sendable, Equatable, Codable {
-    /// The AMQP `type` of a replay request.
+    /// The AMQP `type` of a message carrying replay requests.
     public static let messageType = "refgw.replay-request"
+    /// Requests carried by one message at most.
+    public static let perMessage = 500
 
     public var requestID: String
     public var deadLetterID: Int64
@@ -21,23 +24,23 @@ public struct ReplayRequest: Sendable, Equatable, Codable {
         self.deadLetterID = deadLetterID
     }
 
-    /// The message the dead-letter user publishes to the gateway's input.
-    public func outgoing(topology: ReferralGatewayTopology, brokerUser: String) -> OutgoingMessage {
-        var headers = AMQPFieldTable()
-        headers[Self.replayOfHeader] = .string(String(deadLetterID))
-        let properties = AMQPProperties(contentType: "application/json", persistent: true, messageID: requestID,
+    private struct Body: Codable { var requests: [ReplayRequest] }
+
+    /// One message the dead-letter user publishes to the gateway's input, carrying `requests` (at most `perMessage`).
+    public static func message(_ requests: [ReplayRequest], topology: ReferralGatewayTopology, brokerUser: String) -> OutgoingMessage {
+        let properties = AMQPProperties(contentType: "application/json", persistent: true, messageID: UUID().uuidString.lowercased(),
                                         timestamp: UInt64(Date().timeIntervalSince1970), type: Self.messageType,
-                                        userID: brokerUser, appID: "refgw-dlq", headers: headers)
-        let body = (try? JSONEncoder().encode(self)) ?? Data()
+                                        userID: brokerUser, appID: "refgw-dlq")
+        let body = (try? JSONEncoder().encode(Body(requests: requests))) ?? Data()
         return OutgoingMessage(exchange: topology.submitExchange, routingKey: "gateway", properties: properties, body: body)
     }
 
-    /// Reads a request from a delivery, or nil when it is not one.
-    public init?(_ delivery: AMQPDelivery) {
+    /// The requests a delivery carries, or nil when it is not a replay request message.
+    public static func read(_ delivery: AMQPDelivery) -> [ReplayRequest]? {
         guard delivery.properties.type == Self.messageType,
-              let r = try? JSONDecoder().decode(ReplayRequest.self, from: delivery.body),
-              r.requestID == delivery.properties.messageID else { return nil }
-        self = r
+              let body = try? JSONDecoder().decode(Body.self, from: delivery.body), !body.requests.isEmpty,
+              body.requests.count <= Self.perMessage else { return nil }
+        return body.requests
     }
 
     /// Header on a replayed delivery: the kept dead letter it replays (the link to the original).

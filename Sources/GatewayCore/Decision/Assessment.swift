@@ -13,8 +13,8 @@ public struct Assessment: Sendable {
         case recordConsent(ConsentRecord)
         /// Deliverable if the consent check (done in the transaction) allows it.
         case deliver(PreparedDelivery)
-        /// An administrator's request to decide a kept dead letter again (done in the transaction).
-        case replay(ReplayRequest)
+        /// An administrator's requests to decide kept dead letters again (done in the transaction).
+        case replay([ReplayRequest])
     }
 
     public var delivery: AMQPDelivery

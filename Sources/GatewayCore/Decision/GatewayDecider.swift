@@ -52,8 +52,8 @@ public struct GatewayDecider: Sendable {
         var a = Assessment(delivery: delivery, envelope: nil, brokerSender: brokerSender, fingerprint: fingerprint,
                            verdict: .refuse(Refusal(.invalidEnvelope)))
         // Only the dead-letter administrator's broker user can ask for a replay (the broker vouches for user_id).
-        if delivery.properties.userID == replayUser, let request = ReplayRequest(delivery) {
-            a.verdict = .replay(request)
+        if delivery.properties.userID == replayUser, let requests = ReplayRequest.read(delivery) {
+            a.verdict = .replay(requests)
             return a
         }
         do throws(Refusal) {

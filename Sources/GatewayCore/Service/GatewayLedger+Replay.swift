@@ -12,49 +12,66 @@ extension GatewayLedger {
     /// goes to that recipient again if the basis it was shared on still holds (a withdrawn consent keeps it dead).
     /// A message already delivered is not delivered again. No non-delivery report is sent for a replay refused
     /// again: the sender had one, and the dead letter stays kept with the new outcome beside it.
-    func replay(_ request: ReplayRequest, in db: Database, now: Timestamp, tail: inout AuditLog.Tail) throws -> (Outcome, [Outbox.Entry]) {
-        guard let asked = try Row.fetchOne(db, sql: "SELECT * FROM replay_request WHERE request_id = ?", arguments: [request.requestID]),
+    func replay(_ requests: [ReplayRequest], prepared: [String: PreparedReplay], in db: Database, now: Timestamp,
+                tail: inout AuditLog.Tail) throws -> (Outcome, [Outbox.Entry]) {
+        var outcomes: [ReplayOutcome] = []
+        var entries: [Outbox.Entry] = []
+        for request in requests {
+            guard let outcome = try replay(request, prepared: prepared[request.requestID], in: db, now: now, tail: &tail, entries: &entries) else { continue }
+            outcomes.append(outcome)
+        }
+        // Every request decided before: the message came again after a crash, so its outbox may still be waiting.
+        return (outcomes.isEmpty ? .alreadyProcessed : .replayed(outcomes), entries)
+    }
+
+    /// Decides one request; nil when it was decided before.
+    private func replay(_ request: ReplayRequest, prepared: PreparedReplay?, in db: Database, now: Timestamp,
+                        tail: inout AuditLog.Tail, entries: inout [Outbox.Entry]) throws -> ReplayOutcome? {
+        guard let asked = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM replay_request WHERE request_id = ?"), arguments: [request.requestID]),
               (asked["dead_letter_id"] as Int64) == request.deadLetterID else {
             // `refgw dlq replay` stores who asked and why before it publishes: without that there is nothing to audit.
-            return (.replayed(.notReplayable("no replay request \(request.requestID) is stored for dead letter \(request.deadLetterID)")), [])
+            return .notReplayable("no replay request \(request.requestID) is stored for dead letter \(request.deadLetterID)")
         }
-        if (asked["outcome"] as String?) != nil { return (.alreadyProcessed, []) }
+        if (asked["outcome"] as String?) != nil { return nil }
         let attempt: Int = asked["attempt"], by: String = asked["requested_by"], why: String = asked["reason"]
-        func decided(_ outcome: ReplayOutcome, _ entries: [Outbox.Entry] = []) throws -> (Outcome, [Outbox.Entry]) {
-            try db.execute(sql: "UPDATE replay_request SET outcome = ?, decided_at = ? WHERE request_id = ?",
-                           arguments: [outcome.code, now.millisecondsSince1970, request.requestID])
-            return (.replayed(outcome), entries)
+        func decided(_ outcome: ReplayOutcome) throws -> ReplayOutcome {
+            try db.cachedStatement(sql: "UPDATE replay_request SET outcome = ?, decided_at = ? WHERE request_id = ?")
+                .execute(arguments: [outcome.code, now.millisecondsSince1970, request.requestID])
+            return outcome
         }
-        guard let letter = try Row.fetchOne(db, sql: "SELECT * FROM dead_letter WHERE id = ?", arguments: [request.deadLetterID]) else {
+        // Only the status can have changed since the replay was prepared: a letter's content is never rewritten.
+        guard let status = try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM dead_letter WHERE id = ?"),
+                                               arguments: [request.deadLetterID]) else {
             return try decided(.notReplayable("there is no dead letter \(request.deadLetterID)"))
         }
-        switch letter["status"] as String {
+        switch status {
         case "discarded": return try decided(.notReplayable("dead letter \(request.deadLetterID) was discarded"))
         case "replayed": return try decided(.alreadyDelivered)
         default: break
         }
-        let stored = Self.storedDelivery(letter)
-        let queue: String = letter["queue"]
-        let topology = decider.topology
-        let recipientInbox = decider.parties.entries.keys.first { topology.inbox($0) == queue }
-
+        let ready: PreparedReplay
+        if let prepared { ready = prepared } else {
+            guard let letter = try StoredLetter.load([request.deadLetterID], in: db).first else {
+                return try decided(.notReplayable("there is no dead letter \(request.deadLetterID)"))
+            }
+            ready = prepare(letter, now: now)
+        }
+        let letter = ready.letter
         var outcome: ReplayOutcome
         var effect: Effect?
-        if queue == topology.gatewayQueue {
-            (outcome, effect) = try resubmission(stored, in: db, now: now)
-        } else if let recipient = recipientInbox {
-            (outcome, effect) = try redelivery(stored, to: recipient, in: db, now: now)
-        } else {
-            outcome = .notReplayable("it died in queue '\(queue)', which holds nothing the gateway delivers")
+        switch ready.check {
+        case .resubmission(let a): (outcome, effect) = try resubmission(a, in: db, now: now)
+        case .redelivery(let r, let recipient): (outcome, effect) = try redelivery(r, to: recipient, in: db, now: now)
+        case .notReplayable(let why): outcome = .notReplayable(why)
         }
 
         // Who asked, when and why, then the decision itself, in the hash chain.
-        let env = try? SignedMessage(delivery: stored).envelope
-        try AuditLog.append(AuditEntry(at: now, event: .replayed, messageID: env?.messageID ?? letter["message_id"] ?? "(none)",
-                                       type: env?.type.rawValue ?? letter["type"] ?? "(none)",
-                                       sender: env?.sender.rawValue ?? letter["sender"] ?? "(unknown)",
-                                       recipient: env?.recipient.rawValue ?? letter["recipient"] ?? "(unknown)",
-                                       subject: env?.subject.canonical ?? letter["subject"] ?? Self.noSubject.canonical,
+        let env = ready.envelope
+        try AuditLog.append(AuditEntry(at: now, event: .replayed, messageID: env?.messageID ?? letter.messageID ?? "(none)",
+                                       type: env?.type.rawValue ?? letter.type ?? "(none)",
+                                       sender: env?.sender.rawValue ?? letter.sender ?? "(unknown)",
+                                       recipient: env?.recipient.rawValue ?? letter.recipient ?? "(unknown)",
+                                       subject: env?.subject.canonical ?? letter.subject ?? Self.noSubject.canonical,
                                        reasonCode: outcome.resolves && outcome != .alreadyDelivered ? nil : outcome.code,
                                        basisReference: "dead letter \(request.deadLetterID), replay \(attempt)",
                                        justification: why, actor: by), after: &tail, in: db)
@@ -65,7 +82,6 @@ extension GatewayLedger {
                                            subject: env?.subject.canonical ?? Self.noSubject.canonical, reasonCode: code.rawValue,
                                            justification: String(detail.prefix(500)), actor: by), after: &tail, in: db)
         }
-        var entries: [Outbox.Entry] = []
         switch effect {
         case .deliver(let message, let basis, let removed):
             let headers = [ReplayRequest.replayOfHeader: String(request.deadLetterID), ReplayRequest.replayCountHeader: String(attempt)]
@@ -80,17 +96,17 @@ extension GatewayLedger {
             break
         }
         if case .notReplayable = outcome {} else {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE dead_letter SET replay_count = replay_count + 1, last_replay_outcome = ?,
                     status = CASE WHEN ? THEN 'replayed' ELSE status END,
                     resolved_at = CASE WHEN ? THEN ? ELSE resolved_at END,
                     resolved_by = CASE WHEN ? THEN ? ELSE resolved_by END,
                     resolution_reason = CASE WHEN ? THEN ? ELSE resolution_reason END
                 WHERE id = ?
-                """, arguments: [outcome.code, outcome.resolves, outcome.resolves, now.millisecondsSince1970, outcome.resolves, by,
+                """).execute(arguments: [outcome.code, outcome.resolves, outcome.resolves, now.millisecondsSince1970, outcome.resolves, by,
                                  outcome.resolves, why, request.deadLetterID])
         }
-        return try decided(outcome, entries)
+        return try decided(outcome)
     }
 
     /// What a replay that is allowed does, once its audit entry is written.
@@ -100,19 +116,18 @@ extension GatewayLedger {
     }
 
     /// A message that was submitted to the gateway: assessed again as it arrived, except for its age.
-    private func resubmission(_ stored: AMQPDelivery, in db: Database, now: Timestamp) throws -> (ReplayOutcome, Effect?) {
-        let a = decider.assess(stored, now: now, replaying: true)
+    private func resubmission(_ a: Assessment, in db: Database, now: Timestamp) throws -> (ReplayOutcome, Effect?) {
         guard let env = a.envelope else {
             if case .refuse(let r) = a.verdict { return (.refused(r.code, r.detail), nil) }
             return (.notReplayable("its envelope cannot be read"), nil)
         }
-        if try Self.wasDelivered(env.messageID, to: nil, in: db) { return (.alreadyDelivered, nil) }
-        if let seen = try String.fetchOne(db, sql: "SELECT fingerprint FROM seen_message WHERE message_id = ?", arguments: [env.messageID]),
+        if try Self.wasDelivered(env.messageID, in: db) { return (.alreadyDelivered, nil) }
+        if let seen = try String.fetchOne(db.cachedStatement(sql: "SELECT fingerprint FROM seen_message WHERE message_id = ?"), arguments: [env.messageID]),
            seen != a.fingerprint {
             return (.refused(.duplicateMessage, "message id \(env.messageID) was already used for another message"), nil)
         }
-        try db.execute(sql: "INSERT OR IGNORE INTO seen_message (message_id, sender, fingerprint, processed_at) VALUES (?, ?, ?, ?)",
-                       arguments: [env.messageID, env.sender.rawValue, a.fingerprint, now.millisecondsSince1970])
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO seen_message (message_id, sender, fingerprint, processed_at) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [env.messageID, env.sender.rawValue, a.fingerprint, now.millisecondsSince1970])
         switch a.verdict {
         case .refuse(let r):
             return (.refused(r.code, r.detail), nil)
@@ -129,16 +144,20 @@ extension GatewayLedger {
     }
 
     /// A delivery that died in `recipient`'s inbox: delivered again if the basis it was shared on still holds.
-    private func redelivery(_ stored: AMQPDelivery, to recipient: PartyID, in db: Database, now: Timestamp) throws -> (ReplayOutcome, Effect?) {
+    private func redelivery(_ prepared: Result<GatewayDecider.Redelivery, Refusal>, to recipient: PartyID, in db: Database,
+                            now: Timestamp) throws -> (ReplayOutcome, Effect?) {
         let r: GatewayDecider.Redelivery
-        do { r = try decider.prepareRedelivery(stored, to: recipient, now: now) } catch { return (.refused(error.code, error.detail), nil) }
+        switch prepared {
+        case .success(let ready): r = ready
+        case .failure(let refusal): return (.refused(refusal.code, refusal.detail), nil)
+        }
         let env = r.envelope
         var basis = SharingBasis(basis: .policy, reference: "the gateway's own non-delivery report")
         if let rule = r.rule {
-            guard let earlier = try Row.fetchOne(db, sql: """
+            guard let earlier = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT basis, basis_reference, justification FROM audit
                 WHERE message_id = ? AND event = 'delivered' AND recipient = ? ORDER BY seq DESC LIMIT 1
-                """, arguments: [env.messageID, recipient.rawValue]) else {
+                """), arguments: [env.messageID, recipient.rawValue]) else {
                 return (.refused(.noPolicy, "the audit log holds no delivery of message \(env.messageID) to \(recipient) whose basis could be checked again"), nil)
             }
             let reference: String = earlier["basis_reference"] ?? ""
@@ -164,16 +183,89 @@ extension GatewayLedger {
         return (.delivered, .deliver(r.outgoing, basis, removedFields: r.removedFields))
     }
 
-    /// Whether the audit log records a delivery of `messageID` (to `recipient`, or to anyone).
-    static func wasDelivered(_ messageID: String, to recipient: PartyID?, in db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM audit WHERE message_id = ? AND event = 'delivered'"
-                            + (recipient == nil ? ")" : " AND recipient = ?)"),
-                          arguments: StatementArguments([messageID] + (recipient.map { [$0.rawValue] } ?? []))) ?? false
+    /// Whether the audit log records a delivery of `messageID`.
+    static func wasDelivered(_ messageID: String, in db: Database) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM audit WHERE message_id = ? AND event = 'delivered')"),
+                          arguments: [messageID]) ?? false
     }
 
-    /// The dead letter as it was first published: the gateway's refusal headers and RabbitMQ's death records removed,
-    /// and `user_id` the broker user that published it (the gateway records it when it dead-letters a refusal itself).
-    static func storedDelivery(_ letter: Row) -> AMQPDelivery {
+    /// A replay's checks that need no database (signature, schema, policy, redaction, signing), done before the
+    /// transaction and in parallel, as the gateway does for new messages.
+    public struct PreparedReplay: Sendable {
+        public enum Check: Sendable {
+            /// Submitted to the gateway: assessed as if it had just arrived, except for its age.
+            case resubmission(Assessment)
+            /// Died in `to`'s inbox after the gateway delivered it.
+            case redelivery(Result<GatewayDecider.Redelivery, Refusal>, to: PartyID)
+            case notReplayable(String)
+        }
+        public var letter: StoredLetter
+        /// The envelope as stored, when its headers read (for the audit entry).
+        public var envelope: Envelope?
+        public var check: Check
+    }
+
+    /// Prepares the replay of one stored dead letter.
+    func prepare(_ letter: StoredLetter, now: Timestamp) -> PreparedReplay {
+        let topology = decider.topology
+        let envelope = try? SignedMessage(delivery: letter.delivery).envelope
+        if letter.queue == topology.gatewayQueue {
+            return PreparedReplay(letter: letter, envelope: envelope, check: .resubmission(decider.assess(letter.delivery, now: now, replaying: true)))
+        }
+        if let recipient = decider.parties.entries.keys.first(where: { topology.inbox($0) == letter.queue }) {
+            let r = Result { () throws(Refusal) in try decider.prepareRedelivery(letter.delivery, to: recipient, now: now) }
+            return PreparedReplay(letter: letter, envelope: envelope, check: .redelivery(r, to: recipient))
+        }
+        return PreparedReplay(letter: letter, envelope: envelope,
+                              check: .notReplayable("it died in queue '\(letter.queue)', which holds nothing the gateway delivers"))
+    }
+
+    /// Prepares the replays a batch asks for, by request id: the dead letters read in one go, checked in parallel.
+    public func prepareReplays(_ requests: [ReplayRequest], from store: GatewayStore, now: Timestamp) async throws -> [String: PreparedReplay] {
+        let letters = try await store.database.read { db in try StoredLetter.load(requests.map(\.deadLetterID), in: db) }
+        let byID = Dictionary(letters.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let work = requests.compactMap { r in byID[r.deadLetterID].map { (r.requestID, $0) } }
+        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, work.count / 32))
+        let size = (work.count + chunks - 1) / max(chunks, 1)
+        return await withTaskGroup(of: [(String, PreparedReplay)].self) { group in
+            for start in stride(from: 0, to: work.count, by: max(size, 1)) {
+                let slice = work[start..<min(start + size, work.count)]
+                group.addTask { slice.map { ($0.0, self.prepare($0.1, now: now)) } }
+            }
+            var out: [String: PreparedReplay] = [:]
+            for await part in group { for (k, v) in part { out[k] = v } }
+            return out
+        }
+    }
+}
+
+/// A kept dead letter read back for a replay: its status, where it died, and the message as first published
+/// (the gateway's refusal headers and RabbitMQ's death records removed, `user_id` the broker user that published it).
+public struct StoredLetter: Sendable {
+    public var id: Int64
+    public var status: String
+    public var queue: String
+    public var messageID: String?, type: String?, sender: String?, recipient: String?, subject: String?
+    public var delivery: AMQPDelivery
+    /// Headers the gateway adds when it dead-letters or replays, which are not part of the message.
+    static let addedHeaders: Set<String> = ["refgw-reason", "refgw-reason-detail", "refgw-refused-at", "refgw-published-by",
+                                           ReplayRequest.replayOfHeader, ReplayRequest.replayCountHeader]
+
+    /// The dead letters `ids` (those that exist), in one query per 500.
+    static func load(_ ids: [Int64], in db: Database) throws -> [StoredLetter] {
+        var out: [StoredLetter] = []
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let slice = Array(ids[start..<min(start + 500, ids.count)])
+            let sql = "SELECT * FROM dead_letter WHERE id IN (" + slice.map { _ in "?" }.joined(separator: ",") + ")"
+            out += try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(slice)).map(StoredLetter.init(row:))
+        }
+        return out
+    }
+
+    init(row letter: Row) {
+        id = letter["id"]; status = letter["status"]; queue = letter["queue"]
+        messageID = letter["message_id"]; type = letter["type"]; sender = letter["sender"]; recipient = letter["recipient"]
+        subject = letter["subject"]
         let properties = (try? JSONDecoder().decode([String: String].self, from: Data((letter["properties"] as String).utf8))) ?? [:]
         var headers = AMQPFieldTable()
         for (k, v) in properties where !k.hasPrefix("x-") && !Self.addedHeaders.contains(k) && !["message_id", "type", "user_id"].contains(k) {
@@ -182,11 +274,7 @@ extension GatewayLedger {
         let props = AMQPProperties(contentType: "application/json", persistent: true, messageID: properties["message_id"],
                                    type: properties["type"], userID: properties["refgw-published-by"] ?? properties["user_id"],
                                    headers: headers)
-        return AMQPDelivery(storedFrom: letter["original_exchange"], routingKey: letter["original_routing_key"], properties: props,
-                            body: letter["body"])
+        delivery = AMQPDelivery(storedFrom: letter["original_exchange"], routingKey: letter["original_routing_key"], properties: props,
+                                body: letter["body"])
     }
-
-    /// Headers the gateway adds when it dead-letters or replays, which are not part of the message.
-    static let addedHeaders: Set<String> = ["refgw-reason", "refgw-reason-detail", "refgw-refused-at", "refgw-published-by",
-                                           ReplayRequest.replayOfHeader, ReplayRequest.replayCountHeader]
 }

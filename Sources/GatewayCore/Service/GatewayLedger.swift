@@ -15,8 +15,8 @@ public struct GatewayLedger: Sendable {
         case consentRecorded
         /// The same message again (a redelivery, or a sender's retry): nothing is applied twice.
         case alreadyProcessed
-        /// A kept dead letter decided again at an administrator's request.
-        case replayed(ReplayOutcome)
+        /// Kept dead letters decided again at an administrator's request (one message carries several requests).
+        case replayed([ReplayOutcome])
     }
 
     /// "No subject could be read": the subject of non-delivery reports for messages without a readable URC.
@@ -27,19 +27,22 @@ public struct GatewayLedger: Sendable {
     public init(decider: GatewayDecider) { self.decider = decider }
 
     /// Applies a batch; returns each message's outcome and the outbox entries to publish.
-    public func apply(_ batch: [Assessment], in db: Database, now: Timestamp) throws -> (outcomes: [Outcome], outbox: [Outbox.Entry]) {
+    /// `replays` holds what `prepareReplays` checked outside the transaction, by request id.
+    public func apply(_ batch: [Assessment], replays: [String: PreparedReplay] = [:], in db: Database,
+                      now: Timestamp) throws -> (outcomes: [Outcome], outbox: [Outbox.Entry]) {
         var outcomes: [Outcome] = []
         var outbox: [Outbox.Entry] = []
         var tail = try AuditLog.tail(db)
         for a in batch {
-            let (outcome, entries) = try apply(a, in: db, now: now, tail: &tail)
+            let (outcome, entries) = try apply(a, replays: replays, in: db, now: now, tail: &tail)
             outcomes.append(outcome)
             outbox += entries
         }
         return (outcomes, outbox)
     }
 
-    private func apply(_ a: Assessment, in db: Database, now: Timestamp, tail: inout AuditLog.Tail) throws -> (Outcome, [Outbox.Entry]) {
+    private func apply(_ a: Assessment, replays: [String: PreparedReplay], in db: Database, now: Timestamp,
+                       tail: inout AuditLog.Tail) throws -> (Outcome, [Outbox.Entry]) {
         if let id = a.envelope?.messageID {
             if let fingerprint = try String.fetchOne(db.cachedStatement(sql: "SELECT fingerprint FROM seen_message WHERE message_id = ?"), arguments: [id]) {
                 if fingerprint == a.fingerprint { return (.alreadyProcessed, []) }
@@ -68,8 +71,8 @@ public struct GatewayLedger: Sendable {
                 let entry = try deliver(p.outgoing, basis: basis, removedFields: p.removedFields, in: db, now: now, tail: &tail)
                 return (.delivered(recipient: env.recipient), [entry])
             }
-        case .replay(let request):
-            return try replay(request, in: db, now: now, tail: &tail)
+        case .replay(let requests):
+            return try replay(requests, prepared: replays, in: db, now: now, tail: &tail)
         }
     }
 

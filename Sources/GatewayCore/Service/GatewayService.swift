@@ -119,13 +119,15 @@ public final class GatewayService: Service, Sendable {
         let now = Timestamp()
         let t0 = ContinuousClock.now
         let assessments = await assess(batch, now: now)
-        let t1 = ContinuousClock.now
         let ledger = self.ledger
+        let requests = assessments.flatMap { a -> [ReplayRequest] in if case .replay(let r) = a.verdict { return r } else { return [] } }
+        let replays = requests.isEmpty ? [:] : try await ledger.prepareReplays(requests, from: store, now: now)
+        let t1 = ContinuousClock.now
         let confirmed = confirmedOutbox.withLock { ids in defer { ids.removeAll() }; return ids }
         let user = configuration.user
         let (outcomes, entries) = try await store.database.write { db in
             try Outbox.remove(confirmed, in: db)
-            var (outcomes, entries) = try ledger.apply(assessments, in: db, now: now)
+            var (outcomes, entries) = try ledger.apply(assessments, replays: replays, in: db, now: now)
             // A redelivered message may have outbox entries a crash left behind: send everything pending then.
             if outcomes.contains(.alreadyProcessed) { entries = try Outbox.pending(in: db, userID: user) }
             return (outcomes, entries)
@@ -174,7 +176,7 @@ public final class GatewayService: Service, Sendable {
                 case .refused: c.refused += 1
                 case .consentRecorded: c.consentRecords += 1
                 case .alreadyProcessed: c.duplicates += 1
-                case .replayed: c.replays += 1
+                case .replayed(let outcomes): c.replays += outcomes.count
                 }
             }
         }
