@@ -67,7 +67,8 @@ public struct DeadLetter: Sendable, Equatable, Codable {
         properties["message_id"] = d.properties.messageID
         properties["type"] = d.properties.type
         properties["user_id"] = d.properties.userID
-        let propertiesJSON = String(decoding: (try? JSONSerialization.data(withJSONObject: properties, options: [.sortedKeys])) ?? Data("{}".utf8), as: UTF8.self)
+        // Sorted keys, so the same dead letter always gives the same fingerprint (JSONWriter: Foundation's sorted writer is slow).
+        let propertiesJSON = String(decoding: JSONWriter.bytes(.object(properties.sorted { $0.key < $1.key }.map { .init($0.key, .string($0.value)) })), as: UTF8.self)
         var input = Data(propertiesJSON.utf8)
         input.append(d.body)
         return (letter, SHA256.hash(data: input).hex, propertiesJSON)
