@@ -266,7 +266,10 @@ public struct StoredLetter: Sendable {
         id = letter["id"]; status = letter["status"]; queue = letter["queue"]
         messageID = letter["message_id"]; type = letter["type"]; sender = letter["sender"]; recipient = letter["recipient"]
         subject = letter["subject"]
-        let properties = (try? JSONDecoder().decode([String: String].self, from: Data((letter["properties"] as String).utf8))) ?? [:]
+        var properties: [String: String] = [:]
+        if case .object(let members)? = try? JSONParser.parse(Data((letter["properties"] as String).utf8)) {
+            for m in members { if let v = m.value.stringValue { properties[m.key] = v } }
+        }
         var headers = AMQPFieldTable()
         for (k, v) in properties where !k.hasPrefix("x-") && !Self.addedHeaders.contains(k) && !["message_id", "type", "user_id"].contains(k) {
             headers[k] = .string(v)
