@@ -3,7 +3,7 @@
 # a victim with two children calls the helpline; DASH 16; consent to share with the family service and the
 # sanctuary scheme but not safe home; automatic MARAC, family, sanctuary and perpetrator referrals; a refused
 # safe-home referral until consent is given; an action plan and the agencies' updates; sanctuary works with
-# costs; a poisoned message dead-lettered. Prints what each service received.
+# costs; a poisoned message dead-lettered, and replayed by an administrator (refused again). Prints what each service received.
 set -euo pipefail
 dir=${1:?usage: scenario.sh DIR}
 cd "$(dirname "$0")/.."
@@ -82,6 +82,9 @@ echo "-- what the administrator sees (refgw dlq groups, list, show: personal det
 "$bin/refgw" dlq groups --database "$dir/gateway/gateway.sqlite"
 "$bin/refgw" dlq list --database "$dir/gateway/gateway.sqlite"
 "$bin/refgw" dlq show "$("$bin/refgw" dlq list --database "$dir/gateway/gateway.sqlite" --reason no-consent | awk 'NR==2 {print $1}')" --database "$dir/gateway/gateway.sqlite" | head -24
+echo "-- the administrator replays the tampered message through the gateway: refused again, it stays kept"
+"$bin/refgw" dlq replay --group bad-signature --reason "Checking it was not a transient fault" --by "Duty admin" \
+    --url "$REFGW_AMQPS_URL_REFGW_DEADLETTERS" --database "$dir/gateway/gateway.sqlite" || true
 
 step "8. What each service received"
 for party in victim family safehome perpetrator sanctuary marac; do

@@ -109,7 +109,8 @@ struct SystemTests {
         let after = try JSONDecoder().decode([DeadLetter].self, from: Data(try refgw("dlq", "list", "--all", "--json").1.utf8))
         #expect(after.first { $0.id == noConsent.id }?.status == "discarded")
         let stillKept = try #require(after.first { $0.id == tampered.id })
-        #expect(stillKept.status == "kept" && stillKept.replayCount == 2 && stillKept.lastReplayOutcome == "bad-signature")
+        // Three replays: the scenario's administrator, then the two above.
+        #expect(stillKept.status == "kept" && stillKept.replayCount == 3 && stillKept.lastReplayOutcome == "bad-signature")
         #expect(try refgw("dlq", "groups").1.contains("1 × bad-signature safety-alert to sanctuary   (--group bad-signature/safety-alert/sanctuary)"))
         let tombstone = try refgw("dlq", "show", "\(noConsent.id!)")
         #expect(tombstone.1.contains("erased when it was discarded") && tombstone.1.contains("Admin B") && !tombstone.1.contains("Jane"))
@@ -119,6 +120,7 @@ struct SystemTests {
             #expect(try AuditLog.verify(db).isIntact)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'dead-letter-revealed' AND actor = 'Admin A'") == 1)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'replayed' AND actor = 'Admin A' AND reason_code = 'bad-signature'") == 2)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'replayed' AND actor = 'Duty admin' AND reason_code = 'bad-signature'") == 1)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'discarded' AND actor = 'Admin B'") == 1)
             let trail = try AuditLog.trail(subject: victim, in: db)
             let delivered = Set(trail.filter { $0.event == .delivered && $0.type == "referral" }.map(\.recipient))
