@@ -57,6 +57,10 @@ struct AuditCommand: AsyncParsableCommand {
                 switch e.event {
                 case .delivered: what = "\(e.type) from \(e.sender) delivered to \(e.recipient) on \(e.basis?.rawValue ?? "?"): \(e.basisReference ?? "")"
                 case .refused: what = "\(e.type) from \(e.sender) to \(e.recipient) refused: \(e.reasonCode ?? "?")"
+                case .replayed, .discarded, .deadLetterRevealed:
+                    // An administrator's action: who, why, and (for a replay refused again) the outcome.
+                    what = "\(e.type) from \(e.sender) to \(e.recipient): \(e.event.rawValue) by \(e.actor ?? "?") (\(e.basisReference ?? "dead letter"))"
+                        + (e.event == .replayed && e.reasonCode != nil ? " → \(e.reasonCode!)" : "") + ": \(e.justification ?? "")"
                 default: what = "\(e.event.rawValue) by \(e.sender) (\(e.basisReference ?? ""))"
                 }
                 print("\(e.at)  \(what)")
