@@ -48,8 +48,11 @@ struct SanctuaryRuleTests {
         let e = try engine(lot)
         var hs = eligible
         hs.emergencyLockChange = true
-        let r = referral(to: .sanctuary, homeSecurity: hs)
-        let received = r.referredAt
+        var r = referral(to: .sanctuary, homeSecurity: hs)
+        // Made and received at noon, so that "an hour later" is the same day whenever the tests run (they failed
+        // between 23:00 and midnight).
+        let received = Timestamp(millisecondsSince1970: Int64(CalendarDate(r.referredAt).dayNumber) * 86_400_000 + 12 * 3_600_000)
+        r.referredAt = received
         try e.apply(try inbound(r, from: .victim, to: .sanctuary, about: r.subject.urc), at: received)
         #expect(try e.fireDueTimers(at: received.adding(seconds: 3600)) == 0)
         // Past midnight: the emergency lock change was not done the same day.

@@ -38,7 +38,7 @@ public enum ConsentRegistry {
     public static func find(subject: URC, recipient: PartyID, purpose: Purpose, at time: Timestamp,
                             in db: Database) throws -> Finding {
         var withdrawn: String?
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM consent WHERE subject = ?", arguments: [subject.canonical])
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM consent WHERE subject = ?"), arguments: [subject.canonical])
         for row in rows {
             let recipients = (row["recipients"] as String).split(separator: " ")
             let purposes = (row["purposes"] as String).split(separator: " ")
