@@ -87,11 +87,7 @@ extension GatewayLedger {
             let headers = [ReplayRequest.replayOfHeader: String(request.deadLetterID), ReplayRequest.replayCountHeader: String(attempt)]
             entries.append(try deliver(message, basis: basis, removedFields: removed, headers: headers, in: db, now: now, tail: &tail))
         case .recordConsent(let record, let env):
-            try ConsentRegistry.record(record, subject: env.subject, recordedBy: env.sender, in: db)
-            try AuditLog.append(AuditEntry(at: now, event: record.status == .given ? .consentGiven : .consentWithdrawn,
-                                           messageID: env.messageID, type: env.type.rawValue, sender: env.sender.rawValue,
-                                           recipient: PartyID.gateway.rawValue, subject: env.subject.canonical,
-                                           basisReference: record.consentId), after: &tail, in: db)
+            try recordConsent(record, envelope: env, in: db, now: now, tail: &tail)
         case nil:
             break
         }

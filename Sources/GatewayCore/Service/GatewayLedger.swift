@@ -55,12 +55,7 @@ public struct GatewayLedger: Sendable {
         case .refuse(let r):
             return try refuse(a, r, in: db, now: now, tail: &tail)
         case .recordConsent(let record):
-            let env = a.envelope!
-            try ConsentRegistry.record(record, subject: env.subject, recordedBy: env.sender, in: db)
-            try AuditLog.append(AuditEntry(at: now, event: record.status == .given ? .consentGiven : .consentWithdrawn,
-                                           messageID: env.messageID, type: env.type.rawValue, sender: env.sender.rawValue,
-                                           recipient: PartyID.gateway.rawValue, subject: env.subject.canonical,
-                                           basisReference: record.consentId), after: &tail, in: db)
+            try recordConsent(record, envelope: a.envelope!, in: db, now: now, tail: &tail)
             return (.consentRecorded, [])
         case .deliver(let p):
             let env = a.envelope!
@@ -74,6 +69,15 @@ public struct GatewayLedger: Sendable {
         case .replay(let requests):
             return try replay(requests, prepared: replays, in: db, now: now, tail: &tail)
         }
+    }
+
+    /// Records a consent message in the registry and the audit log.
+    func recordConsent(_ record: ConsentRecord, envelope env: Envelope, in db: Database, now: Timestamp, tail: inout AuditLog.Tail) throws {
+        try ConsentRegistry.record(record, subject: env.subject, recordedBy: env.sender, in: db)
+        try AuditLog.append(AuditEntry(at: now, event: record.status == .given ? .consentGiven : .consentWithdrawn,
+                                       messageID: env.messageID, type: env.type.rawValue, sender: env.sender.rawValue,
+                                       recipient: PartyID.gateway.rawValue, subject: env.subject.canonical,
+                                       basisReference: record.consentId), after: &tail, in: db)
     }
 
     /// What a delivery relies on, as the audit log records it.
