@@ -67,20 +67,18 @@ extension GatewayLedger {
 
         // Who asked, when and why, then the decision itself, in the hash chain.
         let env = ready.envelope
-        try AuditLog.append(AuditEntry(at: now, event: .replayed, messageID: env?.messageID ?? letter.messageID ?? "(none)",
-                                       type: env?.type.rawValue ?? letter.type ?? "(none)",
-                                       sender: env?.sender.rawValue ?? letter.sender ?? "(unknown)",
-                                       recipient: env?.recipient.rawValue ?? letter.recipient ?? "(unknown)",
-                                       subject: env?.subject.canonical ?? letter.subject ?? Self.noSubject.canonical,
-                                       reasonCode: outcome.resolves && outcome != .alreadyDelivered ? nil : outcome.code,
+        let messageID = env?.messageID ?? letter.messageID ?? "(none)", type = env?.type.rawValue ?? letter.type ?? "(none)"
+        let sender = env?.sender.rawValue ?? letter.sender ?? "(unknown)", recipient = env?.recipient.rawValue ?? letter.recipient ?? "(unknown)"
+        let subject = env?.subject.canonical ?? letter.subject ?? Self.noSubject.canonical
+        try AuditLog.append(AuditEntry(at: now, event: .replayed, messageID: messageID, type: type, sender: sender, recipient: recipient,
+                                       subject: subject, reasonCode: outcome == .delivered ? nil : outcome.code,
                                        basisReference: "dead letter \(request.deadLetterID), replay \(attempt)",
                                        justification: why, actor: by), after: &tail, in: db)
         // A refusal's detail goes into the audit log; the dead letter itself stays as it was, still kept.
         if case .refused(let code, let detail) = outcome {
-            try AuditLog.append(AuditEntry(at: now, event: .refused, messageID: env?.messageID ?? "(none)", type: env?.type.rawValue ?? "(none)",
-                                           sender: env?.sender.rawValue ?? "(unknown)", recipient: env?.recipient.rawValue ?? "(unknown)",
-                                           subject: env?.subject.canonical ?? Self.noSubject.canonical, reasonCode: code.rawValue,
-                                           justification: String(detail.prefix(500)), actor: by), after: &tail, in: db)
+            try AuditLog.append(AuditEntry(at: now, event: .refused, messageID: messageID, type: type, sender: sender, recipient: recipient,
+                                           subject: subject, reasonCode: code.rawValue, justification: String(detail.prefix(500)),
+                                           actor: by), after: &tail, in: db)
         }
         switch effect {
         case .deliver(let message, let basis, let removed):
@@ -91,17 +89,16 @@ extension GatewayLedger {
         case nil:
             break
         }
-        if case .notReplayable = outcome {} else {
-            try db.cachedStatement(sql: """
-                UPDATE dead_letter SET replay_count = replay_count + 1, last_replay_outcome = ?,
-                    status = CASE WHEN ? THEN 'replayed' ELSE status END,
-                    resolved_at = CASE WHEN ? THEN ? ELSE resolved_at END,
-                    resolved_by = CASE WHEN ? THEN ? ELSE resolved_by END,
-                    resolution_reason = CASE WHEN ? THEN ? ELSE resolution_reason END
-                WHERE id = ?
-                """).execute(arguments: [outcome.code, outcome.resolves, outcome.resolves, now.millisecondsSince1970, outcome.resolves, by,
-                                 outcome.resolves, why, request.deadLetterID])
-        }
+        // The letter remembers every answer; delivered (now or before) resolves it.
+        try db.cachedStatement(sql: """
+            UPDATE dead_letter SET replay_count = replay_count + 1, last_replay_outcome = ?,
+                status = CASE WHEN ? THEN 'replayed' ELSE status END,
+                resolved_at = CASE WHEN ? THEN ? ELSE resolved_at END,
+                resolved_by = CASE WHEN ? THEN ? ELSE resolved_by END,
+                resolution_reason = CASE WHEN ? THEN ? ELSE resolution_reason END
+            WHERE id = ?
+            """).execute(arguments: [outcome.code, outcome.resolves, outcome.resolves, now.millisecondsSince1970, outcome.resolves, by,
+                             outcome.resolves, why, request.deadLetterID])
         return try decided(outcome)
     }
 
