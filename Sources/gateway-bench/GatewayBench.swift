@@ -48,6 +48,7 @@ struct GatewayBench: AsyncParsableCommand {
 
         if steps {
             try printStepCosts(decider: decider, make: Factory(signer: victim, names: names, user: amqp.user), trust: trust)
+            try await printLedgerCost(decider: decider, make: Factory(signer: victim, names: names, user: amqp.user), store: store)
             for q in names.queueNames() { try? await admin.deleteQueue(q) }
             return
         }
@@ -115,6 +116,37 @@ struct GatewayBench: AsyncParsableCommand {
         time("write JSON") { _ = JSONWriter.bytes(json) }
         try time("verify the sender's signature") { try trust.verify(message.envelope, body: body, signedBy: .victim) }
         time("sign as the gateway") { decider.signer.sign(&envelope, body: body) }
+    }
+
+    /// The database's share: assessed referrals applied in batches of 50, 250 and 1,000, one transaction each
+    /// (duplicate check, consent lookup, audit entry, outbox row, and a commit that waits for the disk), then the
+    /// outbox emptied as confirms would. The difference between batch sizes is mostly the commit's fsync.
+    func printLedgerCost(decider: GatewayDecider, make: Factory, store: GatewayStore) async throws {
+        let n = 10_000
+        try await make.consents(for: n, into: store)
+        let now = Timestamp()
+        let assessed = try (0..<n).map { i in
+            let m = try make.referral(i).submission(brokerUser: make.user, topology: make.names)
+            return decider.assess(AMQPDelivery(storedFrom: m.exchange, routingKey: m.routingKey, properties: m.properties, body: m.body), now: now)
+        }
+        let ledger = GatewayLedger(decider: decider)
+        var offset = 0
+        for size in [50, 250, 1000] {
+            let part = Array(assessed[offset..<offset + n / 4])
+            offset += n / 4
+            var applySeconds = 0.0, removeSeconds = 0.0
+            for start in stride(from: 0, to: part.count, by: size) {
+                let batch = Array(part[start..<min(start + size, part.count)])
+                let t0 = ContinuousClock.now
+                let entries = try await store.database.write { db in try ledger.apply(batch, in: db, now: now).outbox }
+                let t1 = ContinuousClock.now
+                try await store.database.write { db in try Outbox.remove(entries.map(\.id), in: db) }
+                applySeconds += (t1 - t0).seconds
+                removeSeconds += (ContinuousClock.now - t1).seconds
+            }
+            print(String(format: "database, per referral, batches of %4d: %6.1f µs to apply and commit, %5.1f µs to remove the outbox row",
+                         size, applySeconds / Double(part.count) * 1e6, removeSeconds / Double(part.count) * 1e6))
+        }
     }
 
     /// Loads `count` messages into the input queue, starts the system, and times until all reach the inbox.
