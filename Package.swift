@@ -140,10 +140,12 @@ let package = Package(
         .executableTarget(name: "perpetrator-worker", dependencies: workerDependencies),
         .executableTarget(name: "sanctuary-worker", dependencies: workerDependencies),
         .executableTarget(name: "marac-coordinator", dependencies: workerDependencies),
-        .testTarget(name: "AMQPTests", dependencies: ["AMQP", "Contracts", "Messaging"]),
-        .testTarget(name: "ContractsTests", dependencies: ["Contracts"]),
-        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "Contracts", "Messaging", "AMQP"]),
-        .testTarget(name: "LotTests", dependencies: ["LotKit", "Lots", "GatewayCore", "Contracts", "Messaging", "AMQP",
+        // What the test targets share: running programs, and the private broker the test command starts.
+        .target(name: "TestSupport", dependencies: ["AMQP", "Messaging"], path: "Tests/TestSupport"),
+        .testTarget(name: "AMQPTests", dependencies: ["AMQP", "Contracts", "Messaging", "TestSupport"]),
+        .testTarget(name: "ContractsTests", dependencies: ["Contracts", "TestSupport"]),
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "Contracts", "Messaging", "AMQP", "TestSupport"]),
+        .testTarget(name: "LotTests", dependencies: ["LotKit", "Lots", "GatewayCore", "Contracts", "Messaging", "AMQP", "TestSupport",
                                                      .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

@@ -3,12 +3,12 @@ import Contracts
 import Foundation
 import Messaging
 import Testing
+import TestSupport
 
 /// The broker's users and permissions come from `refgw broker definitions` (scripts/broker.sh loads them at
 /// start): each service reads only its inbox, writes only to refgw.submit, configures nothing.
 @Suite struct LeastPrivilegeTests {
-    static func url(_ user: String) -> String { TestBroker.env("REFGW_AMQP_URL_\(user.uppercased().replacingOccurrences(of: "-", with: "_"))") }
-    static func configuration(_ user: String) throws -> AMQPConnectionConfiguration { try AMQPConnectionConfiguration(url: url(user)) }
+    static func configuration(_ user: String) throws -> AMQPConnectionConfiguration { TestBrokerEnvironment.user(user) }
 
     /// A namespace of the project's topology, declared by the operator (the definitions allow a test prefix).
     static func namespace() async throws -> ReferralGatewayTopology {

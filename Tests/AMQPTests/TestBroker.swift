@@ -3,16 +3,12 @@ import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// The private broker that `scripts/test.sh` starts; its address comes from the environment it exports.
 enum TestBroker {
-    static func env(_ name: String) -> String {
-        guard let v = ProcessInfo.processInfo.environment[name], !v.isEmpty else {
-            fatalError("\(name) is not set: run the tests with scripts/test.sh, which starts a private RabbitMQ node")
-        }
-        return v
-    }
+    static func env(_ name: String) -> String { TestBrokerEnvironment.env(name) }
 
     static var url: String { env("REFGW_AMQP_URL") }
     static var configuration: AMQPConnectionConfiguration { try! AMQPConnectionConfiguration(url: url) }
@@ -46,17 +42,9 @@ enum TestBroker {
         return (dir, url)
     }
 
-    /// Runs a bash script to completion (posix_spawn and waitpid: Foundation's `Process.waitUntilExit` can
-    /// hang when called from a test's concurrency thread on Linux).
+    /// Runs a bash script to completion; its output goes to the test's log.
     static func run(_ arguments: String...) throws {
-        let argv = (["/bin/bash"] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, "/bin/bash", nil, nil, argv, environ) == 0 else {
-            throw AMQPError.library("cannot start \(arguments.joined(separator: " "))")
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let status = try Subprocess.run(["/bin/bash"] + arguments, output: "/dev/stderr")
         if status != 0 { throw AMQPError.library("\(arguments.joined(separator: " ")) failed (status \(status))") }
     }
 }

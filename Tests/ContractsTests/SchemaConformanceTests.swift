@@ -3,6 +3,7 @@ import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// Every body the Swift code emits validates against its schema with an independent validator (Python's
@@ -67,17 +68,7 @@ import Glibc
     private func run(_ arguments: String...) throws -> (Int32, String) {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID()).txt")
         defer { try? FileManager.default.removeItem(at: out) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, out.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ) == 0 else { return (-1, "cannot start \(arguments[0])") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let status = try Subprocess.run(["/usr/bin/env"] + arguments, output: out.path)
         return (status, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
     }
 }

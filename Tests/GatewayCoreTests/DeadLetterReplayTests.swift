@@ -5,11 +5,12 @@ import GatewayCore
 import GRDB
 import Messaging
 import Testing
+import TestSupport
 
 /// Dead letters kept, listed, grouped, replayed through the real gateway and broker, and discarded.
 @Suite struct DeadLetterReplayTests {
     static let urcs = try! URCAllocator(issuer: "11")
-    static var deadLetterUser: AMQPConnectionConfiguration { try! AMQPConnectionConfiguration(url: GatewayHarness.env("REFGW_AMQP_URL_REFGW_DEADLETTERS")) }
+    static var deadLetterUser: AMQPConnectionConfiguration { TestBrokerEnvironment.user(BrokerDefinitions.deadLetterAdmin) }
 
     /// The gateway with a dead-letter keeper beside it, sharing its store as in production.
     final class Setup: Sendable {

@@ -4,6 +4,7 @@ import Foundation
 import GatewayCore
 import Messaging
 import Testing
+import TestSupport
 
 /// A real gateway on the test broker, in its own namespace of queues, with development keys for every party.
 final class GatewayHarness: Sendable {
@@ -17,16 +18,8 @@ final class GatewayHarness: Sendable {
     let decider: GatewayDecider
     private let running: Task<Void, any Error>
 
-    static func env(_ name: String) -> String {
-        guard let v = ProcessInfo.processInfo.environment[name], !v.isEmpty else {
-            fatalError("\(name) is not set: run the tests with scripts/test.sh")
-        }
-        return v
-    }
-
-    static func url(for party: PartyID) -> String { env("REFGW_AMQP_URL_\(party.rawValue.uppercased())") }
-    static func configuration(for party: PartyID) -> AMQPConnectionConfiguration { try! AMQPConnectionConfiguration(url: url(for: party)) }
-    static var admin: AMQPConnectionConfiguration { try! AMQPConnectionConfiguration(url: env("REFGW_AMQP_URL")) }
+    static func configuration(for party: PartyID) -> AMQPConnectionConfiguration { TestBrokerEnvironment.user(party.rawValue) }
+    static var admin: AMQPConnectionConfiguration { TestBrokerEnvironment.admin }
 
     init(policy: SharingPolicy = Repo.policy) async throws {
         names = ReferralGatewayTopology(namespace: "t\(UUID().uuidString.prefix(6).lowercased()).")
@@ -47,9 +40,7 @@ final class GatewayHarness: Sendable {
                                      signer: gatewaySigner, topology: names)
         self.decider = decider
         service = GatewayService(decider: decider, store: store, configuration: Self.configuration(for: .gateway))
-        let admin = try await AMQPAdminClient(configuration: Self.admin)
-        try await admin.declare(names.topology())
-        await admin.close()
+        try await TestBrokerEnvironment.declare(names)
         let service = self.service
         running = Task { try await service.run() }
     }
@@ -64,11 +55,7 @@ final class GatewayHarness: Sendable {
     func shutDown() async {
         await service.stop()
         _ = try? await running.value
-        if let admin = try? await AMQPAdminClient(configuration: Self.admin) {
-            for q in names.queueNames() { try? await admin.deleteQueue(q) }
-            for x in [names.submitExchange, names.deliverExchange, names.deadLetterExchange] { try? await admin.deleteExchange(x) }
-            await admin.close()
-        }
+        await TestBrokerEnvironment.remove(names)
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -96,14 +83,7 @@ final class GatewayHarness: Sendable {
 
     /// Takes messages from a queue until `count` arrived or `timeout` passed.
     func take(_ count: Int, from queue: String, timeout: Double = 30) async throws -> [AMQPDelivery] {
-        let admin = try await AMQPAdminClient(configuration: Self.admin)
-        var got: [AMQPDelivery] = []
-        let deadline = ContinuousClock.now + .seconds(timeout)
-        while got.count < count && ContinuousClock.now < deadline {
-            if let d = try await admin.take(from: queue) { got.append(d) } else { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        await admin.close()
-        return got
+        try await TestBrokerEnvironment.take(count, from: queue, timeout: timeout)
     }
 
     /// Consumes `count` messages from a party's inbox with a real consumer (fast, for large runs).

@@ -8,6 +8,7 @@ import Lots
 import Messaging
 import Synchronization
 import Testing
+import TestSupport
 
 /// A service whose handling of referrals is broken until the test fixes it (a bug, a missing setting).
 final class BreakableLot: Lot {
@@ -29,12 +30,9 @@ final class BreakableLot: Lot {
 struct PoisonedWorkerReplayTests {
     @Test("a worker that throws: the referral is dead-lettered after the delivery limit, the cause fixed, replayed through the gateway, and applied exactly once")
     func poisonedThenReplayed() async throws {
-        let env = { (n: String) in ProcessInfo.processInfo.environment[n] ?? "" }
-        let user = { (n: String) in try! AMQPConnectionConfiguration(url: env("REFGW_AMQP_URL_\(n)")) }
+        let user = TestBrokerEnvironment.user
         let names = ReferralGatewayTopology(namespace: "p\(UUID().uuidString.prefix(6).lowercased()).")
-        let admin = try await AMQPAdminClient(configuration: try AMQPConnectionConfiguration(url: env("REFGW_AMQP_URL")))
-        try await admin.declare(names.topology(deliveryLimit: 2))
-        await admin.close()
+        try await TestBrokerEnvironment.declare(names, deliveryLimit: 2)
 
         let victimSigner = MessageSigner.generate(keyID: "victim-test", party: .victim)
         let sanctuarySigner = MessageSigner.generate(keyID: "sanctuary-test", party: .sanctuary)
@@ -45,10 +43,10 @@ struct PoisonedWorkerReplayTests {
         let decider = GatewayDecider(policy: try SharingPolicy(contentsOf: Repo.root.appendingPathComponent("config/sharing-policy.yaml")),
                                      schemas: try ContractSchemas(directory: Repo.root.appendingPathComponent("contracts/schemas")),
                                      trust: trust, parties: Repo.parties, signer: gatewaySigner, topology: names)
-        let gateway = GatewayService(decider: decider, store: store, configuration: user("GATEWAY"))
-        let keeper = DeadLetterKeeper(store: store, configuration: user("REFGW_DEADLETTERS"), topology: names)
+        let gateway = GatewayService(decider: decider, store: store, configuration: user("gateway"))
+        let keeper = DeadLetterKeeper(store: store, configuration: user(BrokerDefinitions.deadLetterAdmin), topology: names)
         let lot = BreakableLot(SanctuaryLot())
-        let worker = LotWorker(engine: try engine(lot), signer: sanctuarySigner, trust: trust, configuration: user("SANCTUARY"),
+        let worker = LotWorker(engine: try engine(lot), signer: sanctuarySigner, trust: trust, configuration: user("sanctuary"),
                                options: .init(topology: names))
         let tasks = [Task { try await gateway.run() }, Task { try await keeper.run() }, Task { try await worker.run() }]
 
@@ -59,7 +57,7 @@ struct PoisonedWorkerReplayTests {
                                           expiresAt: Timestamp().adding(seconds: 86_400), method: .verbal, recordedBy: Referrer(service: .victim, staff: staff))
         let messages = [try SignedMessage.make(consent, to: .gateway, about: r.subject.urc, signer: victimSigner),
                         try SignedMessage.make(r, to: .sanctuary, about: r.subject.urc, signer: victimSigner)]
-        let victim = try await AMQPPublisher(configuration: user("VICTIM"))
+        let victim = try await AMQPPublisher(configuration: user("victim"))
         for m in messages { try await victim.publish(m.submission(brokerUser: "victim", topology: names)) }
         await victim.close()
 
@@ -73,7 +71,7 @@ struct PoisonedWorkerReplayTests {
 
         // Fixed; replayed by an administrator: the gateway checks the consent it was delivered on, signs it afresh, delivers.
         lot.broken.withLock { $0 = false }
-        let replayer = DeadLetterReplayer(store: store, configuration: user("REFGW_DEADLETTERS"), topology: names)
+        let replayer = DeadLetterReplayer(store: store, configuration: user(BrokerDefinitions.deadLetterAdmin), topology: names)
         let report = try await replayer.replay([letter.id!], by: "Admin A", reason: "Installer list fixed (ticket 42)")
         #expect(report.outcomes == ["delivered": 1])
         let applied = ContinuousClock.now + .seconds(30)
@@ -86,7 +84,7 @@ struct PoisonedWorkerReplayTests {
             try db.execute(sql: "INSERT INTO replay_request (request_id, dead_letter_id, attempt, requested_at, requested_by, reason) VALUES ('forced', ?, 2, 0, 'Admin A', 'again')",
                            arguments: [letter.id!])
         }
-        let dl = try await AMQPPublisher(configuration: user("REFGW_DEADLETTERS"))
+        let dl = try await AMQPPublisher(configuration: user(BrokerDefinitions.deadLetterAdmin))
         for id in [requestID!, "forced"] {
             try await dl.publish(ReplayRequest.message([ReplayRequest(requestID: id, deadLetterID: letter.id!)], topology: names, brokerUser: "refgw-deadletters"))
         }
@@ -108,9 +106,6 @@ struct PoisonedWorkerReplayTests {
 
         await worker.stop(); await keeper.stop(); await gateway.stop()
         for t in tasks { _ = try? await t.value }
-        if let a = try? await AMQPAdminClient(configuration: try AMQPConnectionConfiguration(url: env("REFGW_AMQP_URL"))) {
-            for q in names.queueNames() { try? await a.deleteQueue(q) }
-            await a.close()
-        }
+        await TestBrokerEnvironment.remove(names)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// The whole system as separate processes (scripts/system.sh) in a namespace of its own on the test broker.
@@ -68,23 +69,9 @@ struct HarnessError: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
-/// posix_spawn and waitpid (Foundation's Process.waitUntilExit can hang in a test's concurrency thread on Linux).
+/// Runs a program to completion, its output into `output`; its exit status.
 func spawn(_ argv: [String], environment extra: [String: String], output: String) throws -> Int32 {
-    var env = ProcessInfo.processInfo.environment
-    for (k, v) in extra { env[k] = v }
-    let cArgs = argv.map { strdup($0) } + [nil]
-    let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer { cArgs.forEach { free($0) }; cEnv.forEach { free($0) } }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    posix_spawn_file_actions_adddup2(&actions, 1, 2)
-    var pid: pid_t = 0
-    guard posix_spawn(&pid, argv[0], &actions, nil, cArgs, cEnv) == 0 else { throw HarnessError("cannot start \(argv[0])") }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    try Subprocess.run(argv, environment: extra, output: output)
 }
 
 /// Polls `condition` until it holds or `timeout` seconds pass; records an issue on timeout.

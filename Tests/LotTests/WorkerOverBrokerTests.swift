@@ -6,13 +6,12 @@ import Lots
 import Messaging
 import Synchronization
 import Testing
+import TestSupport
 
 /// One worker over the real broker, in a namespace of its own, with a clock the test moves.
 @Suite("A worker over the broker")
 struct WorkerOverBrokerTests {
-    static func env(_ name: String) -> String { ProcessInfo.processInfo.environment[name] ?? "" }
-    static var admin: AMQPConnectionConfiguration { try! AMQPConnectionConfiguration(url: env("REFGW_AMQP_URL")) }
-    static func user(_ p: PartyID) -> AMQPConnectionConfiguration { try! AMQPConnectionConfiguration(url: env("REFGW_AMQP_URL_\(p.rawValue.uppercased())")) }
+    static func user(_ p: PartyID) -> AMQPConnectionConfiguration { TestBrokerEnvironment.user(p.rawValue) }
 
     final class Setup: Sendable {
         let names = ReferralGatewayTopology(namespace: "w\(UUID().uuidString.prefix(6).lowercased()).")
@@ -25,9 +24,7 @@ struct WorkerOverBrokerTests {
         init() async throws {
             let trust = try TrustStore(keys: [.init(keyID: gatewaySigner.keyID, party: .gateway, publicKey: gatewaySigner.publicKey),
                                               .init(keyID: sanctuarySigner.keyID, party: .sanctuary, publicKey: sanctuarySigner.publicKey)])
-            let a = try await AMQPAdminClient(configuration: WorkerOverBrokerTests.admin)
-            try await a.declare(names.topology(deliveryLimit: 2))
-            await a.close()
+            try await TestBrokerEnvironment.declare(names, deliveryLimit: 2)
             let e = try engine(SanctuaryLot())
             let clock = self.clock
             worker = LotWorker(engine: e, signer: sanctuarySigner, trust: trust, configuration: WorkerOverBrokerTests.user(.sanctuary),
@@ -56,23 +53,13 @@ struct WorkerOverBrokerTests {
         }
 
         func take(_ count: Int, from queue: String, timeout: Double = 30) async throws -> [AMQPDelivery] {
-            let a = try await AMQPAdminClient(configuration: WorkerOverBrokerTests.admin)
-            var got: [AMQPDelivery] = []
-            let deadline = ContinuousClock.now + .seconds(timeout)
-            while got.count < count && ContinuousClock.now < deadline {
-                if let d = try await a.take(from: queue) { got.append(d) } else { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            await a.close()
-            return got
+            try await TestBrokerEnvironment.take(count, from: queue, timeout: timeout)
         }
 
         func finish() async {
             await worker.stop()
             _ = try? await running.value
-            if let a = try? await AMQPAdminClient(configuration: WorkerOverBrokerTests.admin) {
-                for q in names.queueNames() { try? await a.deleteQueue(q) }
-                await a.close()
-            }
+            await TestBrokerEnvironment.remove(names)
         }
     }
 
