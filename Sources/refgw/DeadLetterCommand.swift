@@ -219,6 +219,10 @@ extension DeadLetterCommand {
             case "delivered": return "delivered"
             case "already-delivered": return "already delivered before (not delivered again)"
             case "not-replayable": return "not replayable (`refgw dlq show ID` says where it died)"
+            case ReasonCode.duplicateMessage.rawValue:
+                return "refused again: duplicate-message (still kept; another message used this id, so it can never go: discard it and ask the sender to send it again)"
+            case ReasonCode.consentWithdrawn.rawValue:
+                return "refused again: consent-withdrawn (still kept; the person withdrew consent: discard it unless a lawful basis applies, which the sender must give in a new message)"
             default: return "refused again: \(outcome) (still kept; \(ReasonCode(rawValue: outcome)?.explanation ?? ""))"
             }
         }
