@@ -32,11 +32,8 @@ public struct FamilyLot: Lot {
         ctx.cause = "record-consent"
         try form.recordConsent(for: adultURC, in: ctx)
         let perpetratorDetails = perpetrator.map { MaracReferral.PerpetratorDetails(urc: $0.urc, name: $0.name, dateOfBirth: $0.dateOfBirth) }
-        if let dash, dash.score >= ctx.settings.family.maracThreshold || dash.professionalJudgement == true {
+        if let dash, case let criteria = dash.maracCriteria(threshold: ctx.settings.family.maracThreshold), !criteria.isEmpty {
             ctx.cause = "marac-referral"
-            var criteria: [MaracReferral.Criterion] = []
-            if dash.score >= ctx.settings.family.maracThreshold { criteria.append(.visibleHighRisk) }
-            if dash.professionalJudgement == true { criteria.append(.professionalJudgement) }
             let sharing = try ctx.maracSharing(of: adultURC, why: "DASH \(dash.score)", decidedBy: form.caseworker)
             let consent = sharing.consentId
             let referral = MaracReferral(

@@ -168,6 +168,14 @@ public enum DashScoring {
     }
 }
 
+extension DashAssessment {
+    /// The MARAC criteria the DASH itself meets: visible high risk at `threshold` or more, and professional
+    /// judgement (an extra criterion, never a replacement for a high score).
+    public func maracCriteria(threshold: Int) -> [MaracReferral.Criterion] {
+        (score >= threshold ? [.visibleHighRisk] : []) + (professionalJudgement == true ? [.professionalJudgement] : [])
+    }
+}
+
 extension LotContext {
     /// How a MARAC referral about `subject` is shared: the person's consent if this service recorded one, else the
     /// MARAC lawful basis (sharing at high risk needs no consent), with `why` in its justification.

@@ -238,10 +238,8 @@ public struct VictimLot: Lot {
         let perpetrator = (row["perpetrator"] as String?).flatMap { try? URC(parsing: $0) }
         let dash = try latestDash(victim, in: ctx)
         let incidents = try incidentsInWindow(victim, in: ctx)
-        var criteria: [MaracReferral.Criterion] = []
         // Professional judgement can refer below 14; it is an extra criterion, never a replacement for a 14+.
-        if let dash, dash.score >= s.maracThreshold { criteria.append(.visibleHighRisk) }
-        if dash?.professionalJudgement == true { criteria.append(.professionalJudgement) }
+        var criteria = dash?.maracCriteria(threshold: s.maracThreshold) ?? []
         if incidents >= s.escalationIncidents { criteria.append(.potentialEscalation) }
 
         let last = try Row.fetchOne(ctx.db, sql: "SELECT * FROM marac_history WHERE victim = ? ORDER BY referred_on DESC LIMIT 1",
