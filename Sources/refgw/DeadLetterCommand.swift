@@ -102,17 +102,12 @@ struct DeadLetterCommand: AsyncParsableCommand {
         @OptionGroup var store: Store
         @Argument var id: Int64
         @Flag(help: "Show the body as it is (needs --reason and --by; recorded in the audit log).") var reveal = false
-        @Option(help: "Why the body must be seen.") var reason: String?
-        @Option(help: "Who is looking.") var by: String?
+        @OptionGroup var who: Accountability
 
         func run() throws {
-            if reveal {
-                guard let reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty, let by, !by.isEmpty else {
-                    throw fail("--reveal shows personal data: give --reason (why it must be seen) and --by (who you are); it is audited")
-                }
-            }
+            let viewer = reveal ? try who.required(for: "--reveal (it shows personal data)") : nil
             let gateway = try store.open()
-            let id = self.id, reveal = self.reveal, reason = self.reason, by = self.by
+            let id = self.id, reveal = self.reveal, reason = viewer?.reason, by = viewer?.by
             guard let (l, properties, body) = try gateway.database.write({ db -> (DeadLetter, String, Data)? in
                 guard let found = try DeadLetterArchive.find(id, in: db) else { return nil }
                 if reveal {
