@@ -250,7 +250,8 @@ public struct StoredLetter: Sendable {
         for start in stride(from: 0, to: ids.count, by: 500) {
             let slice = Array(ids[start..<min(start + 500, ids.count)])
             let sql = "SELECT * FROM dead_letter WHERE id IN (" + slice.map { _ in "?" }.joined(separator: ",") + ")"
-            out += try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(slice)).map(StoredLetter.init(row:))
+            // Not cached: the statement's text changes with the slice's length.
+            out += try Row.fetchAll(db, sql: sql, arguments: StatementArguments(slice)).map(StoredLetter.init(row:))
         }
         return out
     }
