@@ -115,12 +115,8 @@ extension GatewayLedger {
             return (.notReplayable("its envelope cannot be read"), nil)
         }
         if try Self.wasDelivered(env.messageID, in: db) { return (.alreadyDelivered, nil) }
-        if let seen = try String.fetchOne(db.cachedStatement(sql: "SELECT fingerprint FROM seen_message WHERE message_id = ?"), arguments: [env.messageID]),
-           seen != a.fingerprint {
-            return (.refused(.duplicateMessage, "message id \(env.messageID) was already used for another message"), nil)
-        }
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO seen_message (message_id, sender, fingerprint, processed_at) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [env.messageID, env.sender.rawValue, a.fingerprint, now.millisecondsSince1970])
+        // Seen before with the same content is what a replay expects; another message under this id never goes.
+        if case .reused(let r) = try Self.see(a, envelope: env, now: now, in: db) { return (.refused(r.code, r.detail), nil) }
         switch a.verdict {
         case .refuse(let r):
             return (.refused(r.code, r.detail), nil)

@@ -43,13 +43,12 @@ public struct GatewayLedger: Sendable {
 
     private func apply(_ a: Assessment, replays: [String: PreparedReplay], in db: Database, now: Timestamp,
                        tail: inout AuditLog.Tail) throws -> (Outcome, [Outbox.Entry]) {
-        if let id = a.envelope?.messageID {
-            if let fingerprint = try String.fetchOne(db.cachedStatement(sql: "SELECT fingerprint FROM seen_message WHERE message_id = ?"), arguments: [id]) {
-                if fingerprint == a.fingerprint { return (.alreadyProcessed, []) }
-                return try refuse(a, Refusal(.duplicateMessage, "message id \(id) was already used for another message"), in: db, now: now, tail: &tail)
+        if let env = a.envelope {
+            switch try Self.see(a, envelope: env, now: now, in: db) {
+            case .new: break
+            case .same: return (.alreadyProcessed, [])
+            case .reused(let refusal): return try refuse(a, refusal, in: db, now: now, tail: &tail)
             }
-            try db.cachedStatement(sql: "INSERT INTO seen_message (message_id, sender, fingerprint, processed_at) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [id, a.envelope!.sender.rawValue, a.fingerprint, now.millisecondsSince1970])
         }
         switch a.verdict {
         case .refuse(let r):
@@ -69,6 +68,28 @@ public struct GatewayLedger: Sendable {
         case .replay(let requests):
             return try replay(requests, prepared: replays, in: db, now: now, tail: &tail)
         }
+    }
+
+    /// What the seen-message ledger knows of a message id.
+    enum Seen {
+        /// Not seen before; now remembered with this message's fingerprint.
+        case new
+        /// The same message again (a redelivery, a sender's retry, a replay).
+        case same
+        /// The id was used before for a different message.
+        case reused(Refusal)
+    }
+
+    /// Looks a message id up in the seen-message ledger, remembering it when it is new.
+    static func see(_ a: Assessment, envelope env: Envelope, now: Timestamp, in db: Database) throws -> Seen {
+        if let fingerprint = try String.fetchOne(db.cachedStatement(sql: "SELECT fingerprint FROM seen_message WHERE message_id = ?"),
+                                                 arguments: [env.messageID]) {
+            return fingerprint == a.fingerprint ? .same
+                : .reused(Refusal(.duplicateMessage, "message id \(env.messageID) was already used for another message"))
+        }
+        try db.cachedStatement(sql: "INSERT INTO seen_message (message_id, sender, fingerprint, processed_at) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [env.messageID, env.sender.rawValue, a.fingerprint, now.millisecondsSince1970])
+        return .new
     }
 
     /// Records a consent message in the registry and the audit log.
