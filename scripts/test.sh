@@ -22,4 +22,13 @@ bash scripts/broker.sh start "$work/broker"
 # shellcheck disable=SC1091
 source "$work/broker/env"
 # Swift Testing only: there are no XCTest cases, and its empty summary would only confuse the reader.
-swift test --skip-build --disable-xctest
+if ! swift test --skip-build --disable-xctest 2>&1 | tee "$work/swift-test.log"; then
+    # Tests run in parallel, so a failure scrolls past among the other tests' logs; a CI page keeping only the
+    # end of the output would lose it. Repeat each failure, with its details, last.
+    echo
+    echo "== failed tests and what they recorded (repeated from above) =="
+    awk '/^✘/ { shown = 1; print; next }
+         /^(◇|✔|[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T)/ { shown = 0 }
+         shown { print }' "$work/swift-test.log"
+    exit 1
+fi
