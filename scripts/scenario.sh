@@ -77,7 +77,12 @@ echo "-- overdue a fortnight from now:"; as marac overdue --on "$(after 15)"
 step "7. A poisoned message (changed after signing) is refused and dead-lettered"
 "$bin/refgw" drill tampered --key "$dir/keys/victim-dev.key" --url "$REFGW_AMQPS_URL_VICTIM" --subject "$victim"
 await victim "refused (bad-signature)"
-for _ in $(seq 1 100); do "$bin/refgw" dlq list --database "$dir/gateway/gateway.sqlite" --reason bad-signature | grep -q bad-signature && break; sleep 0.1; done
+kept=
+for _ in $(seq 1 300); do
+    if "$bin/refgw" dlq list --database "$dir/gateway/gateway.sqlite" --reason bad-signature | grep -q bad-signature; then kept=1; break; fi
+    sleep 0.1
+done
+[ -n "$kept" ] || { echo "scenario: the dead-letter keeper never kept the tampered message" >&2; exit 1; }
 echo "-- what the administrator sees (refgw dlq groups, list, show: personal details masked):"
 "$bin/refgw" dlq groups --database "$dir/gateway/gateway.sqlite"
 "$bin/refgw" dlq list --database "$dir/gateway/gateway.sqlite"
