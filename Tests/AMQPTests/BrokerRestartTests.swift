@@ -6,8 +6,8 @@ import Testing
 /// again and sends what was not confirmed; every confirmed message is still there afterwards.
 @Suite(.serialized) struct BrokerRestartTests {
     @Test func publisherSurvivesABrokerRestart() async throws {
-        let node = try TestBroker.startPrivateNode()
-        defer { try? TestBroker.run(TestBroker.env("REFGW_BROKER_SCRIPT"), "stop", node.directory.path) }
+        let node = try await TestBroker.startPrivateNode()
+        defer { TestBroker.stopInBackground(node.directory) }
         let configuration = try AMQPConnectionConfiguration(url: node.url)
         let t = TestBroker.queueWithDeadLetters("restart")
         let publisher = try await AMQPPublisher(
@@ -26,7 +26,7 @@ import Testing
             }
             if batchStart == 1_000 {
                 restart = Task.detached {
-                    try TestBroker.run(TestBroker.env("REFGW_BROKER_SCRIPT"), "restart", node.directory.path)
+                    try await TestBroker.run(TestBroker.env("REFGW_BROKER_SCRIPT"), "restart", node.directory.path)
                 }
                 // Keep publishing while the node goes down and comes back.
             }
@@ -56,8 +56,8 @@ import Testing
     }
 
     @Test func consumerSurvivesABrokerRestart() async throws {
-        let node = try TestBroker.startPrivateNode()
-        defer { try? TestBroker.run(TestBroker.env("REFGW_BROKER_SCRIPT"), "stop", node.directory.path) }
+        let node = try await TestBroker.startPrivateNode()
+        defer { TestBroker.stopInBackground(node.directory) }
         let configuration = try AMQPConnectionConfiguration(url: node.url)
         let t = TestBroker.queueWithDeadLetters("consumer-restart")
         let fast = AMQPReconnectPolicy(initialDelay: 0.1, maximumDelay: 1)
@@ -75,7 +75,7 @@ import Testing
         let publisher = try await AMQPPublisher(configuration: configuration, topology: t.topology,
                                                 options: .init(confirmTimeout: 90, reconnect: fast))
         _ = await publisher.publish((0..<100).map { message("before-\($0)", to: t.exchange, key: t.queue) })
-        try TestBroker.run(TestBroker.env("REFGW_BROKER_SCRIPT"), "restart", node.directory.path)
+        try await TestBroker.run(TestBroker.env("REFGW_BROKER_SCRIPT"), "restart", node.directory.path)
         // Published after the restart: only a consumer that reconnected and subscribed again can see these.
         let after = await publisher.publish((0..<100).map { message("after-\($0)", to: t.exchange, key: t.queue) })
         #expect(after.allSatisfy { (try? $0.get()) != nil })

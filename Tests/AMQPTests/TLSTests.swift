@@ -99,8 +99,8 @@ import TestSupport
 
     @Test func aBrokerListenerWithAnExpiredCertificateIsRefused() async throws {
         // A second private node whose TLS listener presents a certificate from the right CA that expired.
-        let node = try TestBroker.startPrivateNode(expiredCertificate: true)
-        defer { try? TestBroker.run(TestBroker.env("REFGW_BROKER_SCRIPT"), "stop", node.directory.path); try? FileManager.default.removeItem(at: node.directory) }
+        let node = try await TestBroker.startPrivateNode(expiredCertificate: true)
+        defer { TestBroker.stopInBackground(node.directory, thenRemove: true) }
         let envText = try String(contentsOf: node.directory.appendingPathComponent("env"), encoding: .utf8)
         let line = try #require(envText.split(separator: "\n").first { $0.hasPrefix("export REFGW_AMQPS_URL_VICTIM=") })
         let url = line.split(separator: "=", maxSplits: 1)[1].trimmingCharacters(in: CharacterSet(charactersIn: "'"))

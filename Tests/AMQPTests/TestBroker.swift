@@ -29,12 +29,12 @@ enum TestBroker {
     }
 
     /// Starts a second private node for a test that restarts or stops its broker.
-    static func startPrivateNode(expiredCertificate: Bool = false) throws -> (directory: URL, url: String) {
+    static func startPrivateNode(expiredCertificate: Bool = false) async throws -> (directory: URL, url: String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("refgw-node-\(UUID().uuidString.prefix(6))")
         if expiredCertificate {
-            try run(env("REFGW_BROKER_SCRIPT"), "start", dir.path, "expired-certificate")
+            try await run(env("REFGW_BROKER_SCRIPT"), "start", dir.path, "expired-certificate")
         } else {
-            try run(env("REFGW_BROKER_SCRIPT"), "start", dir.path)
+            try await run(env("REFGW_BROKER_SCRIPT"), "start", dir.path)
         }
         let envText = try String(contentsOf: dir.appendingPathComponent("env"), encoding: .utf8)
         let line = envText.split(separator: "\n").first { $0.hasPrefix("export REFGW_AMQP_URL=") }!
@@ -43,9 +43,16 @@ enum TestBroker {
     }
 
     /// Runs a bash script to completion; its output goes to the test's log.
-    static func run(_ arguments: String...) throws {
-        let status = try Subprocess.run(["/bin/bash"] + arguments, output: "/dev/stderr")
+    static func run(_ arguments: String...) async throws {
+        let status = try await Subprocess.run(["/bin/bash"] + arguments, output: "/dev/stderr")
         if status != 0 { throw AMQPError.library("\(arguments.joined(separator: " ")) failed (status \(status))") }
+    }
+
+    /// Stops a private node without waiting (for `defer`), and removes its folder afterwards when asked;
+    /// scripts/test.sh stops any node still running at the end.
+    static func stopInBackground(_ node: URL, thenRemove: Bool = false) {
+        let script = "bash \"$1\" stop \"$2\" > /dev/null 2>&1" + (thenRemove ? "; rm -rf \"$2\"" : "")
+        try? Subprocess.runInBackground(["/bin/bash", "-c", script, "stop-node", env("REFGW_BROKER_SCRIPT"), node.path])
     }
 }
 

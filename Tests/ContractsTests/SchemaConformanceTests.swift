@@ -35,7 +35,7 @@ import TestSupport
         (.safetyAlert, "bad-severity", { $0["severity"] = "whenever" }),
     ]
 
-    @Test func swiftBodiesValidateAndBrokenOnesAreRefused() throws {
+    @Test func swiftBodiesValidateAndBrokenOnesAreRefused() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("refgw-schemas-\(UUID().uuidString.prefix(8))")
         let valid = root.appendingPathComponent("valid"), invalid = root.appendingPathComponent("invalid")
         try FileManager.default.createDirectory(at: valid, withIntermediateDirectories: true)
@@ -57,7 +57,7 @@ import TestSupport
             try JSONSerialization.data(withJSONObject: json).write(to: invalid.appendingPathComponent("\(type.rawValue).\(name).json"))
         }
 
-        let (status, output) = try run("python3", Repository.root.appendingPathComponent("contracts/tools/validate.py").path,
+        let (status, output) = try await run("python3", Repository.root.appendingPathComponent("contracts/tools/validate.py").path,
                                        "--schemas", Repository.root.appendingPathComponent("contracts/schemas").path,
                                        "--valid", valid.path, "--invalid", invalid.path)
         #expect(status == 0, "\(output)")
@@ -65,10 +65,10 @@ import TestSupport
     }
 
     /// Runs a program with posix_spawn and returns its exit status and combined output.
-    private func run(_ arguments: String...) throws -> (Int32, String) {
+    private func run(_ arguments: String...) async throws -> (Int32, String) {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID()).txt")
         defer { try? FileManager.default.removeItem(at: out) }
-        let status = try Subprocess.run(["/usr/bin/env"] + arguments, output: out.path)
+        let status = try await Subprocess.run(["/usr/bin/env"] + arguments, output: out.path)
         return (status, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
     }
 }

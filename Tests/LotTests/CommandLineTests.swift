@@ -9,10 +9,10 @@ struct CommandLineTests {
     struct Run { var status: Int32; var output: String }
 
     /// Runs a worker executable against a fresh home folder.
-    func run(_ executable: String, _ arguments: [String], home: URL) throws -> Run {
+    func run(_ executable: String, _ arguments: [String], home: URL) async throws -> Run {
         let bin = try SystemHarness.binFolder()
         let out = home.appendingPathComponent("out-\(UUID().uuidString.prefix(4)).txt")
-        let status = try spawn(["\(bin)/\(executable)"] + arguments + ["--home", home.path, "--config", Repo.root.appendingPathComponent("config").path],
+        let status = try await spawn(["\(bin)/\(executable)"] + arguments + ["--home", home.path, "--config", Repo.root.appendingPathComponent("config").path],
                                environment: [:], output: out.path)
         return Run(status: status, output: try String(contentsOf: out, encoding: .utf8))
     }
@@ -57,11 +57,11 @@ struct CommandLineTests {
         ("an outcome for a referral never received", "family-worker", "unknown-referral", "has received no referral"),
         ("an action plan with a malformed action", "marac-coordinator", "bad-action", "an action is `owner|YYYY-MM-DD|description`"),
     ])
-    func badInput(_ name: String, _ executable: String, _ kind: String, _ expected: String) throws {
+    func badInput(_ name: String, _ executable: String, _ kind: String, _ expected: String) async throws {
         let dir = try home()
         let party = executable == "marac-coordinator" ? "marac" : String(executable.dropLast("-worker".count))
         // A store with one intake in it, so "changes nothing" is about a store with content.
-        let good = try run("victim-worker", ["intake", Repo.scenarioIntake], home: dir)
+        let good = try await run("victim-worker", ["intake", Repo.scenarioIntake], home: dir)
         #expect(good.status == 0, "\(good.output)")
         let held = good.output.split(separator: "\n").first { $0.hasPrefix("intake recorded: ") }.map { String($0.dropFirst("intake recorded: ".count)) } ?? ""
         let before = try snapshot(dir, party)
@@ -82,7 +82,7 @@ struct CommandLineTests {
         case "bad-action": args = ["plan", "MC-00000000", "--meeting", "2026-12-01", "--action", "police tomorrow"]
         default: fatalError(kind)
         }
-        let r = try run(executable, args, home: dir)
+        let r = try await run(executable, args, home: dir)
         #expect(r.status == 1, "\(name): exit status \(r.status)")
         #expect(r.output.contains(expected), "\(name): \(r.output)")
         #expect(r.output.split(separator: "\n").count == 1, "\(name): one line, got: \(r.output)")

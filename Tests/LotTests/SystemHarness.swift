@@ -11,11 +11,11 @@ final class SystemHarness: Sendable {
     let namespace: String
     let bin: String
 
-    init() throws {
+    init() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("refgw-system-\(UUID().uuidString.prefix(6))")
         namespace = "s\(UUID().uuidString.prefix(6).lowercased())."
         bin = try Self.binFolder()
-        try script("system.sh", "start", directory.path)
+        try await script("system.sh", "start", directory.path)
     }
 
     /// The build folder: the test binary sits there with the products `swift build --build-tests` made.
@@ -30,10 +30,10 @@ final class SystemHarness: Sendable {
 
     /// Runs a script of `scripts/` with the namespace and build folder; output goes to a log in the directory.
     @discardableResult
-    func script(_ name: String, _ arguments: String...) throws -> String {
+    func script(_ name: String, _ arguments: String...) async throws -> String {
         let log = directory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(4)).out")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let status = try spawn(["/bin/bash", Repo.root.appendingPathComponent("scripts/\(name)").path] + arguments,
+        let status = try await spawn(["/bin/bash", Repo.root.appendingPathComponent("scripts/\(name)").path] + arguments,
                                environment: ["REFGW_NAMESPACE": namespace, "BIN": bin, "REFGW_HOME": directory.path], output: log.path)
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         guard status == 0 else { throw HarnessError("\(name) \(arguments.joined(separator: " ")) failed (status \(status)):\n\(text.suffix(3000))") }
@@ -47,20 +47,22 @@ final class SystemHarness: Sendable {
     }
 
     /// kill -9, then a restart as system.sh starts it.
-    func crashAndRestart(_ name: String) throws {
+    func crashAndRestart(_ name: String) async throws {
         let p = try pid(name)
         kill(p, SIGKILL)
         var status: Int32 = 0
         // Not our child (system.sh's background job): wait until it is gone.
-        for _ in 0..<100 where kill(p, 0) == 0 { usleep(20_000) }
+        for _ in 0..<100 where kill(p, 0) == 0 { try await Task.sleep(for: .milliseconds(20)) }
         _ = waitpid(p, &status, WNOHANG)
-        try script("system.sh", "start-one", directory.path, name)
+        try await script("system.sh", "start-one", directory.path, name)
     }
 
     func path(_ relative: String) -> String { directory.appendingPathComponent(relative).path }
 
+    /// Stops the system without waiting (for `defer`).
     func stop() {
-        _ = try? script("system.sh", "stop", directory.path)
+        try? Subprocess.runInBackground(["/bin/bash", Repo.root.appendingPathComponent("scripts/system.sh").path, "stop", directory.path],
+                                        environment: ["REFGW_NAMESPACE": namespace, "BIN": bin, "REFGW_HOME": directory.path])
     }
 }
 
@@ -70,8 +72,8 @@ struct HarnessError: Error, CustomStringConvertible {
 }
 
 /// Runs a program to completion, its output into `output`; its exit status.
-func spawn(_ argv: [String], environment extra: [String: String], output: String) throws -> Int32 {
-    try Subprocess.run(argv, environment: extra, output: output)
+func spawn(_ argv: [String], environment extra: [String: String], output: String) async throws -> Int32 {
+    try await Subprocess.run(argv, environment: extra, output: output)
 }
 
 /// Polls `condition` until it holds or `timeout` seconds pass; records an issue on timeout.

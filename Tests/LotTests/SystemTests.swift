@@ -18,9 +18,9 @@ struct SystemTests {
 
     @Test("the README scenario: every worker's store and the gateway's audit trail")
     func scenario() async throws {
-        let h = try SystemHarness()
+        let h = try await SystemHarness()
         defer { h.stop() }
-        let output = try h.script("scenario.sh", h.directory.path)
+        let output = try await h.script("scenario.sh", h.directory.path)
         let victim = try String(contentsOf: URL(fileURLWithPath: h.path("scenario-victim-urc")), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(output.contains("audit log intact"))
@@ -73,46 +73,46 @@ struct SystemTests {
             #expect(text.contains("Mark"))
         }
         // The dead-letter keeper kept both refusals; the administrator's commands filter, group, mask and audit.
-        func refgw(_ args: String...) throws -> (Int32, String) {
+        func refgw(_ args: String...) async throws -> (Int32, String) {
             let out = h.path("refgw-\(UUID().uuidString.prefix(4)).out")
-            let status = try spawn([h.bin + "/refgw"] + args + ["--database", h.path("gateway/gateway.sqlite")],
+            let status = try await spawn([h.bin + "/refgw"] + args + ["--database", h.path("gateway/gateway.sqlite")],
                                    environment: ["REFGW_NAMESPACE": h.namespace], output: out)
             return (status, try String(contentsOf: URL(fileURLWithPath: out), encoding: .utf8))
         }
-        let listed = try refgw("dlq", "list", "--json")
+        let listed = try await refgw("dlq", "list", "--json")
         let letters = try JSONDecoder().decode([DeadLetter].self, from: Data(listed.1.utf8))
         #expect(Set(letters.map(\.reason)) == ["no-consent", "bad-signature"])
         #expect(letters.allSatisfy { $0.sender == "victim" && $0.subject == victim })
         let noConsent = try #require(letters.first { $0.reason == "no-consent" })
         #expect(noConsent.recipient == "safehome" && noConsent.originalExchange == "refgw.submit" && noConsent.type == "referral")
-        #expect(try refgw("dlq", "list", "--reason", "bad-signature").1.split(separator: "\n").count == 2)   // header and one row
-        #expect(try refgw("dlq", "groups").1.contains("1 × no-consent referral to safehome"))
-        let masked = try refgw("dlq", "show", "\(noConsent.id!)")
+        #expect(try await refgw("dlq", "list", "--reason", "bad-signature").1.split(separator: "\n").count == 2)   // header and one row
+        #expect(try await refgw("dlq", "groups").1.contains("1 × no-consent referral to safehome"))
+        let masked = try await refgw("dlq", "show", "\(noConsent.id!)")
         #expect(masked.0 == 0 && !masked.1.contains("Jane") && !masked.1.contains("M14") && masked.1.contains(victim))
-        let refused = try refgw("dlq", "show", "\(noConsent.id!)", "--reveal")
+        let refused = try await refgw("dlq", "show", "\(noConsent.id!)", "--reveal")
         #expect(refused.0 == 1 && refused.1.contains("--reason"))
-        let revealed = try refgw("dlq", "show", "\(noConsent.id!)", "--reveal", "--reason", "Checking the referral before replay", "--by", "Admin A")
+        let revealed = try await refgw("dlq", "show", "\(noConsent.id!)", "--reveal", "--reason", "Checking the referral before replay", "--by", "Admin A")
         #expect(revealed.0 == 0 && revealed.1.contains("Jane"))
 
         // Replay and discard, as an administrator does them: a reason and a name are required; the tampered message is
         // refused again by the running gateway and stays kept; the superseded refusal (she was referred again after
         // consenting) is discarded, leaving a tombstone.
         let tampered = try #require(letters.first { $0.reason == "bad-signature" })
-        let unexplained = try refgw("dlq", "replay", "\(tampered.id!)", "--by", "Admin A")
+        let unexplained = try await refgw("dlq", "replay", "\(tampered.id!)", "--by", "Admin A")
         #expect(unexplained.0 == 1 && unexplained.1.contains("--reason"))
-        let replay = try refgw("dlq", "replay", "\(tampered.id!)", "--reason", "Checking it was not a transient fault", "--by", "Admin A")
+        let replay = try await refgw("dlq", "replay", "\(tampered.id!)", "--reason", "Checking it was not a transient fault", "--by", "Admin A")
         #expect(replay.0 == 1 && replay.1.contains("1 × refused again: bad-signature"), "\(replay.1)")
-        #expect(try refgw("dlq", "replay", "--group", "bad-signature", "--reason", "r", "--by", "Admin A").1.contains("refused again: bad-signature"))
-        let discard = try refgw("dlq", "discard", "\(noConsent.id!)", "--reason", "Superseded: referred again after she consented", "--by", "Admin B")
+        #expect(try await refgw("dlq", "replay", "--group", "bad-signature", "--reason", "r", "--by", "Admin A").1.contains("refused again: bad-signature"))
+        let discard = try await refgw("dlq", "discard", "\(noConsent.id!)", "--reason", "Superseded: referred again after she consented", "--by", "Admin B")
         #expect(discard.0 == 0 && discard.1.contains("discarded 1 dead letter"))
-        #expect(try refgw("dlq", "replay", "\(noConsent.id!)", "--reason", "r", "--by", "Admin B").1.contains("already discarded"))
-        let after = try JSONDecoder().decode([DeadLetter].self, from: Data(try refgw("dlq", "list", "--all", "--json").1.utf8))
+        #expect(try await refgw("dlq", "replay", "\(noConsent.id!)", "--reason", "r", "--by", "Admin B").1.contains("already discarded"))
+        let after = try JSONDecoder().decode([DeadLetter].self, from: Data(try await refgw("dlq", "list", "--all", "--json").1.utf8))
         #expect(after.first { $0.id == noConsent.id }?.status == "discarded")
         let stillKept = try #require(after.first { $0.id == tampered.id })
         // Three replays: the scenario's administrator, then the two above.
         #expect(stillKept.status == "kept" && stillKept.replayCount == 3 && stillKept.lastReplayOutcome == "bad-signature")
-        #expect(try refgw("dlq", "groups").1.contains("1 × bad-signature safety-alert to sanctuary   (--group bad-signature/safety-alert/sanctuary)"))
-        let tombstone = try refgw("dlq", "show", "\(noConsent.id!)")
+        #expect(try await refgw("dlq", "groups").1.contains("1 × bad-signature safety-alert to sanctuary   (--group bad-signature/safety-alert/sanctuary)"))
+        let tombstone = try await refgw("dlq", "show", "\(noConsent.id!)")
         #expect(tombstone.1.contains("erased when it was discarded") && tombstone.1.contains("Admin B") && !tombstone.1.contains("Jane"))
 
         let gateway = try GatewayStore(path: h.path("gateway/gateway.sqlite"))
@@ -133,7 +133,7 @@ struct SystemTests {
 
     @Test("kill -9 of the gateway, the receiving worker and the sending worker in the middle of 1,000 referrals: each applied exactly once")
     func killNineDuringThousandReferrals() async throws {
-        let h = try SystemHarness()
+        let h = try await SystemHarness()
         defer { h.stop() }
         let count = 1000
         // Staff of the victim service record 1,000 referrals in its store (as its commands do); the running
@@ -155,11 +155,11 @@ struct SystemTests {
         func victimAccepted() throws -> Int { try victimEngine.count("SELECT COUNT(*) FROM referral WHERE status = 'accepted'") }
 
         try await eventually("the family service received 150 referrals", timeout: 120) { try familyReceived() >= 150 }
-        try h.crashAndRestart("gateway")
+        try await h.crashAndRestart("gateway")
         try await eventually("the family service received 450 referrals", timeout: 120) { try familyReceived() >= 450 }
-        try h.crashAndRestart("family")
+        try await h.crashAndRestart("family")
         try await eventually("the victim service saw 600 acceptances", timeout: 120) { try victimAccepted() >= 600 }
-        try h.crashAndRestart("victim")
+        try await h.crashAndRestart("victim")
         try await eventually("every referral was received and accepted", timeout: 240) {
             try familyReceived() == count && victimAccepted() == count
         }

@@ -8,8 +8,24 @@ import Glibc
 public enum Subprocess {
     /// Runs `argv` (its first element an absolute path) to completion, standard output and error into `output`;
     /// returns the exit status (128 + the signal when it was killed).
-    public static func run(_ argv: [String], environment extra: [String: String] = [:], output: String = "/dev/null") throws -> Int32 {
+    ///
+    /// The wait is on a thread of its own: the concurrency pool has one thread per core (two here), and a test that
+    /// blocked one for a broker start or a 20-second scenario stalled every other test in the process.
+    public static func run(_ argv: [String], environment extra: [String: String] = [:], output: String = "/dev/null") async throws -> Int32 {
         let pid = try spawn(argv, environment: extra, output: output)
+        return await withCheckedContinuation { done in
+            Thread.detachNewThread { done.resume(returning: exitStatus(of: pid)) }
+        }
+    }
+
+    /// Starts `argv` and returns at once; a thread of its own reaps it. For clean-up in `defer`, which cannot wait.
+    public static func runInBackground(_ argv: [String], environment extra: [String: String] = [:], output: String = "/dev/null") throws {
+        let pid = try spawn(argv, environment: extra, output: output)
+        Thread.detachNewThread { _ = exitStatus(of: pid) }
+    }
+
+    /// Waits for `pid` to end: its exit status, or 128 + the signal that killed it.
+    static func exitStatus(of pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
