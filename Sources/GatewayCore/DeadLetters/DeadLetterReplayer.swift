@@ -74,11 +74,14 @@ public struct DeadLetterReplayer: Sendable {
         await publisher.close()
         report.publishSeconds = (ContinuousClock.now - start).seconds
 
-        let requestIDs = requests.map(\.requestID)
         let deadline = ContinuousClock.now + timeout
         var decided: [String: String] = [:]
+        // Only what is still undecided is looked up again: a bulk replay's polls would otherwise read every request.
+        var undecided = requests.map(\.requestID)
         while true {
-            decided = try await store.database.read { db in try DeadLetterArchive.replayOutcomes(of: requestIDs, in: db) }
+            let found = try await store.database.read { [undecided] db in try DeadLetterArchive.replayOutcomes(of: undecided, in: db) }
+            decided.merge(found) { first, _ in first }
+            undecided.removeAll { found[$0] != nil }
             progress(Progress(phase: .deciding, done: decided.count, total: requests.count))
             if decided.count == requests.count || ContinuousClock.now >= deadline { break }
             try await Task.sleep(for: .milliseconds(50))

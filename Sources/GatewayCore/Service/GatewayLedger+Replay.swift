@@ -197,10 +197,11 @@ extension GatewayLedger {
     /// Prepares the replay of one stored dead letter.
     func prepare(_ letter: StoredLetter, now: Timestamp) -> PreparedReplay {
         let topology = decider.topology
-        let envelope = try? SignedMessage(delivery: letter.delivery).envelope
         if letter.queue == topology.gatewayQueue {
-            return PreparedReplay(letter: letter, envelope: envelope, check: .resubmission(decider.assess(letter.delivery, now: now, replaying: true)))
+            let a = decider.assess(letter.delivery, now: now, replaying: true)
+            return PreparedReplay(letter: letter, envelope: a.envelope, check: .resubmission(a))
         }
+        let envelope = try? decider.readEnvelope(letter.delivery)
         if let recipient = decider.parties.entries.keys.first(where: { topology.inbox($0) == letter.queue }) {
             let r = Result { () throws(Refusal) in try decider.prepareRedelivery(letter.delivery, to: recipient, now: now) }
             return PreparedReplay(letter: letter, envelope: envelope, check: .redelivery(r, to: recipient))

@@ -11,8 +11,9 @@ import Synchronization
 ///
 /// For each batch the broker hands over: assess every message (in parallel: signatures, schema, policy,
 /// redaction), apply the batch in one database transaction (dedupe, consent, audit, outbox), publish the
-/// outbox with confirms, and only then acknowledge the inputs. On graceful shutdown (SIGTERM) it stops
-/// receiving, finishes the batches already handed over, and acknowledges nothing unfinished.
+/// outbox with confirms, and only then acknowledge the inputs. The three steps overlap across batches: while
+/// batch N is published, N+1 is in its transaction and N+2 is being checked. On graceful shutdown (SIGTERM) it
+/// stops receiving, finishes the batches already handed over, and acknowledges nothing unfinished.
 public final class GatewayService: Service, Sendable {
     /// Counts since start, for logs and benchmarks (no personal data).
     public struct Counters: Sendable, Equatable {
@@ -68,8 +69,7 @@ public final class GatewayService: Service, Sendable {
         try await publishPendingOutbox(with: publisher)
         logger.info("gateway running", metadata: ["queue": "\(decider.topology.gatewayQueue)", "broker": "\(configuration.redactedURL)"])
         await withGracefulShutdownHandler {
-            // Two stages overlap: while batch N waits for the broker's confirms, batch N+1 is checked and stored.
-            var publishing: Task<Void, Never>?
+            var pipeline = Pipeline()
             for await first in consumer.batches {
                 var batch = first
                 if batch.count < Self.smallBatch {
@@ -77,18 +77,24 @@ public final class GatewayService: Service, Sendable {
                     try? await Task.sleep(for: Self.batchWindow)
                     batch += consumer.takeBuffered()
                 }
-                do {
-                    let staged = try await stage(batch)
-                    await publishing?.value
-                    publishing = Task { await self.finish(staged, with: publisher) }
-                } catch {
-                    // Nothing was acknowledged: the broker delivers these again; the store dedupes what was applied.
-                    logger.error("a batch failed and will be delivered again", metadata: ["error": "\(error)", "messages": "\(batch.count)"])
-                    for d in batch { d.nack(requeue: true) }
-                    try? await Task.sleep(for: .milliseconds(500))
+                // Checked while earlier parts are in their transactions or being published.
+                let now = Timestamp(), t0 = ContinuousClock.now
+                let assessments = await assess(batch, now: now)
+                let assessSeconds = (ContinuousClock.now - t0).seconds
+                for part in Self.parts(of: assessments) {
+                    do {
+                        let t1 = ContinuousClock.now
+                        let replays = try await prepareReplays(in: part, now: now)
+                        let seconds = assessSeconds * Double(part.count) / Double(batch.count) + (ContinuousClock.now - t1).seconds
+                        let checked = CheckedBatch(assessments: part, replays: replays, now: now, assessSeconds: seconds)
+                        pipeline.add(checked, service: self, publisher: publisher)
+                    } catch {
+                        logger.error("a batch failed and will be delivered again", metadata: ["error": "\(error)", "messages": "\(part.count)"])
+                        for a in part { a.delivery.nack(requeue: true) }
+                    }
                 }
             }
-            await publishing?.value
+            await pipeline.drain()
         } onGracefulShutdown: {
             Task { await consumer.stopReceiving() }
         }
@@ -104,9 +110,33 @@ public final class GatewayService: Service, Sendable {
         if let c = consumerBox.withLock({ $0 }) { await c.stopReceiving() }
     }
 
-    /// A batch whose decisions are committed and whose outgoing messages wait to be published.
+    /// Replay requests in one transaction at most: a bulk replay is decided in parts whose steps overlap.
+    static let replaysPerPart = 1000
+
+    /// Splits an assessed batch so that no part carries more than `replaysPerPart` replay requests (a message
+    /// carrying requests is never split).
+    static func parts(of assessments: [Assessment]) -> [[Assessment]] {
+        var parts: [[Assessment]] = [], current: [Assessment] = [], replays = 0
+        for a in assessments {
+            let n = if case .replay(let r) = a.verdict { r.count } else { 0 }
+            if replays > 0, replays + n > replaysPerPart { parts.append(current); current = []; replays = 0 }
+            current.append(a)
+            replays += n
+        }
+        if !current.isEmpty { parts.append(current) }
+        return parts
+    }
+
+    /// A part checked and ready for its transaction.
+    struct CheckedBatch: Sendable {
+        var assessments: [Assessment]
+        var replays: [String: GatewayLedger.PreparedReplay]
+        var now: Timestamp
+        var assessSeconds: Double
+    }
+
+    /// A part whose decisions are committed and whose outgoing messages wait to be published.
     struct StagedBatch: Sendable {
-        var deliveries: [AMQPDelivery]
         var assessments: [Assessment]
         var outcomes: [GatewayLedger.Outcome]
         var outbox: [Outbox.Entry]
@@ -114,29 +144,65 @@ public final class GatewayService: Service, Sendable {
         var storeSeconds: Double
     }
 
-    /// Checks and redacts a batch, then commits its effects (and deletes what earlier batches got confirmed).
-    private func stage(_ batch: [AMQPDelivery]) async throws -> StagedBatch {
-        let now = Timestamp()
-        let t0 = ContinuousClock.now
-        let assessments = await assess(batch, now: now)
-        let ledger = self.ledger
-        let requests = assessments.flatMap { a -> [ReplayRequest] in if case .replay(let r) = a.verdict { return r } else { return [] } }
-        let replays = requests.isEmpty ? [:] : try await ledger.prepareReplays(requests, from: store, now: now)
-        let t1 = ContinuousClock.now
-        let confirmed = confirmedOutbox.withLock { ids in defer { ids.removeAll() }; return ids }
-        let user = configuration.user
-        let (outcomes, entries) = try await store.database.write { db in
-            try Outbox.remove(confirmed, in: db)
-            var (outcomes, entries) = try ledger.apply(assessments, replays: replays, in: db, now: now)
-            // A redelivered message may have outbox entries a crash left behind: send everything pending then.
-            if outcomes.contains(.alreadyProcessed) { entries = try Outbox.pending(in: db, userID: user) }
-            return (outcomes, entries)
+    /// The parts in their transactions and being published: each part's transaction starts after the one before
+    /// it commits, and its publishing after the one before it is confirmed, so order is kept while steps overlap.
+    /// The consumer's prefetch bounds how many parts are in flight.
+    struct Pipeline {
+        private var storing: Task<StagedBatch?, Never>?
+        private var publishing: Task<Void, Never>?
+
+        /// Queues a checked part for its transaction, then for publishing.
+        mutating func add(_ checked: CheckedBatch, service: GatewayService, publisher: AMQPPublisher) {
+            let storedBefore = storing, publishedBefore = publishing
+            let stored = Task { () -> StagedBatch? in
+                _ = await storedBefore?.value
+                return await service.store(checked)
+            }
+            storing = stored
+            publishing = Task {
+                let staged = await stored.value
+                await publishedBefore?.value
+                if let staged { await service.finish(staged, with: publisher) }
+            }
         }
-        return StagedBatch(deliveries: batch, assessments: assessments, outcomes: outcomes, outbox: entries,
-                           assessSeconds: (t1 - t0).seconds, storeSeconds: (ContinuousClock.now - t1).seconds)
+
+        /// Waits until every part queued is committed and published (or given back).
+        func drain() async { await publishing?.value }
     }
 
-    /// Publishes a staged batch's messages with confirms, then acknowledges its deliveries.
+    /// Reads and checks the dead letters a part's replay requests name (outside the transaction).
+    private func prepareReplays(in part: [Assessment], now: Timestamp) async throws -> [String: GatewayLedger.PreparedReplay] {
+        let requests = part.flatMap { a -> [ReplayRequest] in if case .replay(let r) = a.verdict { return r } else { return [] } }
+        return requests.isEmpty ? [:] : try await ledger.prepareReplays(requests, from: store, now: now)
+    }
+
+    /// Commits a checked part's effects (and deletes what earlier parts got confirmed); nil, with the part given
+    /// back to the broker, when the transaction fails.
+    private func store(_ checked: CheckedBatch) async -> StagedBatch? {
+        let t0 = ContinuousClock.now
+        let confirmed = confirmedOutbox.withLock { ids in defer { ids.removeAll() }; return ids }
+        let user = configuration.user, ledger = self.ledger
+        do {
+            let (outcomes, entries) = try await store.database.write { db in
+                try Outbox.remove(confirmed, in: db)
+                var (outcomes, entries) = try ledger.apply(checked.assessments, replays: checked.replays, in: db, now: checked.now)
+                // A redelivered message may have outbox entries a crash left behind: send everything pending then.
+                if outcomes.contains(.alreadyProcessed) { entries = try Outbox.pending(in: db, userID: user) }
+                return (outcomes, entries)
+            }
+            return StagedBatch(assessments: checked.assessments, outcomes: outcomes, outbox: entries,
+                               assessSeconds: checked.assessSeconds, storeSeconds: (ContinuousClock.now - t0).seconds)
+        } catch {
+            // Nothing was acknowledged: the broker delivers these again; the store dedupes what was applied.
+            confirmedOutbox.withLock { $0 += confirmed }
+            logger.error("a batch failed and will be delivered again", metadata: ["error": "\(error)", "messages": "\(checked.assessments.count)"])
+            for a in checked.assessments { a.delivery.nack(requeue: true) }
+            try? await Task.sleep(for: .milliseconds(500))
+            return nil
+        }
+    }
+
+    /// Publishes a staged part's messages with confirms, then acknowledges its deliveries.
     private func finish(_ staged: StagedBatch, with publisher: AMQPPublisher) async {
         let t0 = ContinuousClock.now
         let user = configuration.user
@@ -158,10 +224,10 @@ public final class GatewayService: Service, Sendable {
         // Deleted in the next transaction: a crash before then only sends them again (receivers dedupe).
         confirmedOutbox.withLock { $0 += done }
         if done.count == staged.outbox.count {
-            for d in staged.deliveries { d.ack() }
+            for a in staged.assessments { a.delivery.ack() }
         } else {
             // Given back: when they come again they are recognised, and the outbox is sent again.
-            for d in staged.deliveries { d.nack(requeue: true) }
+            for a in staged.assessments { a.delivery.nack(requeue: true) }
             return
         }
         let publishSeconds = (ContinuousClock.now - t0).seconds
