@@ -115,6 +115,9 @@ import Testing
         let text = #"{"s":"Zoë – \"quoted\"\n\u0001","n":-1.5e3,"t":true,"z":null,"a":[]}"#
         let v = try JSONParser.parse(Data(text.utf8))
         #expect(try JSONParser.parse(JSONWriter.bytes(v)) == v)
+        // Escapes at the start, in the middle and at the end of a string; everything else is copied as it is.
+        #expect(String(decoding: JSONWriter.bytes(.string("\"a\\b\nc\td\r\u{1}é\"")), as: UTF8.self) == #""\"a\\b\nc\td\r\u0001é\"""#)
+        #expect(String(decoding: JSONWriter.bytes(.array([.string(""), .string("plain")])), as: UTF8.self) == #"["","plain"]"#)
         #expect(throws: JSONParser.Error.self) { try JSONParser.parse(Data(#"{"a":1,"a":2}"#.utf8)) }
         #expect(throws: JSONParser.Error.self) { try JSONParser.parse(Data(#"{"a":01}"#.utf8)) }
         #expect(throws: JSONParser.Error.self) { try JSONParser.parse(Data("[1,]".utf8)) }
