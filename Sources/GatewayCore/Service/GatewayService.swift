@@ -89,7 +89,8 @@ public final class GatewayService: Service, Sendable {
                         let checked = CheckedBatch(assessments: part, replays: replays, now: now, assessSeconds: seconds)
                         pipeline.add(checked, service: self, publisher: publisher)
                     } catch {
-                        logger.error("a batch failed and will be delivered again", metadata: ["error": "\(error)", "messages": "\(part.count)"])
+                        logger.error("the dead letters that replay requests name could not be read; the requests will be delivered again",
+                                     metadata: ["error": "\(error)", "messages": "\(part.count)"])
                         for a in part { a.delivery.nack(requeue: true) }
                     }
                 }
