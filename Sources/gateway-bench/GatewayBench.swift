@@ -11,7 +11,7 @@ import Synchronization
 /// the gateway (signature, schema, policy, consent, redaction, signing, audit, outbox) on 2 KiB referrals.
 /// Throughput is taken on a pre-loaded backlog, relay and gateway alternately for a few rounds (the broker's own
 /// background work after a run weighs on whichever comes next), the best round of each reported; latency
-/// (sender's publish to arrival in the inbox) at a steady rate of 60% of the best throughput. Prints figures;
+/// (sender's publish to arrival in the inbox) at a steady rate of 60% (`--latency-load`) of the best throughput. Prints figures;
 /// asserts nothing.
 @main
 struct GatewayBench: AsyncParsableCommand {
@@ -20,6 +20,7 @@ struct GatewayBench: AsyncParsableCommand {
     @Option(help: "Messages in the throughput backlog.") var messages = 20_000
     @Option(help: "Messages in the latency run.") var latencyMessages = 5_000
     @Option(help: "Throughput rounds (a relay run and a gateway run each).") var rounds = 2
+    @Option(help: "The latency runs' steady rate, as a fraction of the best throughput.") var latencyLoad = 0.6
     @Option(help: "Repository root (for config/ and contracts/).") var root = "."
     @Option(help: "The gateway's prefetch (messages handed over at once).") var prefetch: UInt16 = 500
     @Flag(help: "Print what each step of checking one referral costs, then stop.") var steps = false
@@ -83,10 +84,10 @@ struct GatewayBench: AsyncParsableCommand {
                                                      stop: { await service.stop(); _ = try? await task?.value }))
         }
         let relayRate = relayRates.max()!, gwRate = gatewayRates.max()!
-        let relayLatency = try await latency(count: latencyMessages, rate: relayRate * 0.6, offset: messages, make: make, names: names, amqp: amqp,
+        let relayLatency = try await latency(count: latencyMessages, rate: relayRate * latencyLoad, offset: messages, make: make, names: names, amqp: amqp,
                                              start: { try await relay.start() }, stop: { await relay.stop() })
         let service2 = GatewayService(decider: decider, store: store, configuration: amqp, prefetch: prefetch)
-        let gwLatency = try await latency(count: latencyMessages, rate: gwRate * 0.6, offset: messages * 2, make: make, names: names, amqp: amqp,
+        let gwLatency = try await latency(count: latencyMessages, rate: gwRate * latencyLoad, offset: messages * 2, make: make, names: names, amqp: amqp,
                                           start: { task = Task { try await service2.run() }; try await Task.sleep(for: .milliseconds(300)) },
                                           stop: { await service2.stop(); _ = try? await task?.value })
         let refused = services.reduce(service2.statistics.refused) { $0 + $1.statistics.refused }
