@@ -11,15 +11,18 @@ bin=${BIN:-$(swift build --show-bin-path)}
 export REFGW_HOME=$dir
 as() { local party=$1; shift; if [ "$party" = marac ]; then "$bin/marac-coordinator" "$@"; else "$bin/$party-worker" "$@"; fi; }
 staff=(--by "Amira Khan" --role IDVA)
-# Waits until a service's inbox shows a line matching a pattern.
-await() {
-    local party=$1 pattern=$2
+# Retries a check for about 30 s; stops the scenario, saying what never happened, if it never passes.
+wait_for() {
+    local never=$1; shift
     for _ in $(seq 1 300); do
-        as "$party" inbox --limit 200 | grep -q -- "$pattern" && return 0
+        "$@" && return 0
         sleep 0.1
     done
-    echo "scenario: $party never received '$pattern'" >&2; exit 1
+    echo "scenario: $never" >&2; exit 1
 }
+inbox_shows() { as "$1" inbox --limit 200 | grep -q -- "$2"; }
+# Waits until a service's inbox shows a line matching a pattern.
+await() { wait_for "$1 never received '$2'" inbox_shows "$1" "$2"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 today=$(date -u +%F)
 after() { date -u -d "+$1 days" +%F; }
@@ -77,12 +80,8 @@ echo "-- overdue a fortnight from now:"; as marac overdue --on "$(after 15)"
 step "7. A poisoned message (changed after signing) is refused and dead-lettered"
 "$bin/refgw" drill tampered --key "$dir/keys/victim-dev.key" --url "$REFGW_AMQPS_URL_VICTIM" --subject "$victim"
 await victim "refused (bad-signature)"
-kept=
-for _ in $(seq 1 300); do
-    if "$bin/refgw" dlq list --database "$dir/gateway/gateway.sqlite" --reason bad-signature | grep -q bad-signature; then kept=1; break; fi
-    sleep 0.1
-done
-[ -n "$kept" ] || { echo "scenario: the dead-letter keeper never kept the tampered message" >&2; exit 1; }
+tampered_kept() { "$bin/refgw" dlq list --database "$dir/gateway/gateway.sqlite" --reason bad-signature | grep -q bad-signature; }
+wait_for "the dead-letter keeper never kept the tampered message" tampered_kept
 echo "-- what the administrator sees (refgw dlq groups, list, show: personal details masked):"
 "$bin/refgw" dlq groups --database "$dir/gateway/gateway.sqlite"
 "$bin/refgw" dlq list --database "$dir/gateway/gateway.sqlite"
