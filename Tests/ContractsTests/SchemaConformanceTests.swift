@@ -64,11 +64,8 @@ import TestSupport
         #expect(output.contains("\(samples.count + Self.breakages.count) passed, 0 failed"), "\(output)")
     }
 
-    /// Runs a program with posix_spawn and returns its exit status and combined output.
+    /// Runs a program found on the PATH; its exit status and combined output.
     private func run(_ arguments: String...) async throws -> (Int32, String) {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID()).txt")
-        defer { try? FileManager.default.removeItem(at: out) }
-        let status = try await Subprocess.run(["/usr/bin/env"] + arguments, output: out.path)
-        return (status, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
+        try await Subprocess.output(of: ["/usr/bin/env"] + arguments)
     }
 }

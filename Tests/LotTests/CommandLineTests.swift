@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 
 /// Staff commands as people type them: a mistake gets one clear line and changes nothing.
 @Suite("Worker commands refuse bad input")
@@ -11,10 +12,8 @@ struct CommandLineTests {
     /// Runs a worker executable against a fresh home folder.
     func run(_ executable: String, _ arguments: [String], home: URL) async throws -> Run {
         let bin = try SystemHarness.binFolder()
-        let out = home.appendingPathComponent("out-\(UUID().uuidString.prefix(4)).txt")
-        let status = try await spawn(["\(bin)/\(executable)"] + arguments + ["--home", home.path, "--config", Repo.root.appendingPathComponent("config").path],
-                               environment: [:], output: out.path)
-        return Run(status: status, output: try String(contentsOf: out, encoding: .utf8))
+        let r = try await Subprocess.output(of: ["\(bin)/\(executable)"] + arguments + ["--home", home.path, "--config", Repo.root.appendingPathComponent("config").path])
+        return Run(status: r.status, output: r.text)
     }
 
     func snapshot(_ home: URL, _ party: String) throws -> [String] {

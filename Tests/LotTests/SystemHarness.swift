@@ -33,8 +33,8 @@ final class SystemHarness: Sendable {
     func script(_ name: String, _ arguments: String...) async throws -> String {
         let log = directory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(4)).out")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let status = try await spawn(["/bin/bash", Repo.root.appendingPathComponent("scripts/\(name)").path] + arguments,
-                               environment: ["REFGW_NAMESPACE": namespace, "BIN": bin, "REFGW_HOME": directory.path], output: log.path)
+        let status = try await Subprocess.run(["/bin/bash", Repo.root.appendingPathComponent("scripts/\(name)").path] + arguments,
+                                              environment: ["REFGW_NAMESPACE": namespace, "BIN": bin, "REFGW_HOME": directory.path], output: log.path)
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         guard status == 0 else { throw HarnessError("\(name) \(arguments.joined(separator: " ")) failed (status \(status)):\n\(text.suffix(3000))") }
         return text
@@ -69,11 +69,6 @@ final class SystemHarness: Sendable {
 struct HarnessError: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
-}
-
-/// Runs a program to completion, its output into `output`; its exit status.
-func spawn(_ argv: [String], environment extra: [String: String], output: String) async throws -> Int32 {
-    try await Subprocess.run(argv, environment: extra, output: output)
 }
 
 /// Polls `condition` until it holds or `timeout` seconds pass; records an issue on timeout.

@@ -5,6 +5,7 @@ import GRDB
 import LotKit
 import Lots
 import Testing
+import TestSupport
 
 /// The whole system over the real broker: the gateway and six workers as separate processes.
 @Suite("The system end to end", .serialized)
@@ -74,10 +75,8 @@ struct SystemTests {
         }
         // The dead-letter keeper kept both refusals; the administrator's commands filter, group, mask and audit.
         func refgw(_ args: String...) async throws -> (Int32, String) {
-            let out = h.path("refgw-\(UUID().uuidString.prefix(4)).out")
-            let status = try await spawn([h.bin + "/refgw"] + args + ["--database", h.path("gateway/gateway.sqlite")],
-                                   environment: ["REFGW_NAMESPACE": h.namespace], output: out)
-            return (status, try String(contentsOf: URL(fileURLWithPath: out), encoding: .utf8))
+            try await Subprocess.output(of: [h.bin + "/refgw"] + args + ["--database", h.path("gateway/gateway.sqlite")],
+                                        environment: ["REFGW_NAMESPACE": h.namespace])
         }
         let listed = try await refgw("dlq", "list", "--json")
         let letters = try JSONDecoder().decode([DeadLetter].self, from: Data(listed.1.utf8))

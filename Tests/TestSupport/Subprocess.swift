@@ -18,6 +18,14 @@ public enum Subprocess {
         }
     }
 
+    /// Runs `argv` to completion; its exit status and what it wrote to standard output and error.
+    public static func output(of argv: [String], environment extra: [String: String] = [:]) async throws -> (status: Int32, text: String) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("refgw-output-\(UUID().uuidString).txt")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let status = try await run(argv, environment: extra, output: file.path)
+        return (status, (try? String(contentsOf: file, encoding: .utf8)) ?? "")
+    }
+
     /// Starts `argv` and returns at once; a thread of its own reaps it. For clean-up in `defer`, which cannot wait.
     public static func runInBackground(_ argv: [String], environment extra: [String: String] = [:], output: String = "/dev/null") throws {
         let pid = try spawn(argv, environment: extra, output: output)
