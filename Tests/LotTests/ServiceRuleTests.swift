@@ -41,6 +41,8 @@ struct ServiceRuleTests {
         #expect(outcomes.map(\.outcome) == [.accepted, .declined])
         #expect(outcomes[1].declineReason?.code == .notEligible)
         #expect(try e.count("SELECT COUNT(*) FROM person WHERE urc = ? AND allocated_here = 0", [ok.subject.urc.canonical]) == 1)
+        #expect(try e.strings("SELECT detail FROM rule_log WHERE rule = 'accept-referral'") == ["referral \(ok.referralId) from family accepted"])
+        #expect(try e.strings("SELECT cause FROM outbox ORDER BY seq") == ["accept-referral", "decline-referral"])
     }
 
     @Test("the perpetrator service never stores an address or safe contact, whatever arrives; partner support goes to the victim service")

@@ -217,6 +217,14 @@ public final class LotContext {
                            body: try ContractJSON.encode(stored))
     }
 
+    /// Records a referral received and answers the referrer that it is accepted (the `accept-referral` rule).
+    public func acceptReferral(_ referral: Referral, from sender: PartyID, messageID: String, note: String? = nil) throws {
+        cause = "accept-referral"
+        try recordReceived(referral, from: sender, messageID: messageID, status: "received")
+        try sendOutcome(for: try receivedReferral(referral.referralId), .accepted, note: note)
+        log("accept-referral", subject: referral.subject.urc, "referral \(referral.referralId) from \(sender) accepted")
+    }
+
     /// Tells the referrer where its referral stands, and records the new status here.
     public func sendOutcome(for referral: ReceivedReferral, _ outcome: ReferralOutcome.Outcome,
                             declineReason: ReferralOutcome.DeclineReason? = nil, contactAttempts: Int? = nil,

@@ -64,12 +64,9 @@ public struct FamilyLot: Lot {
         switch message.envelope.type {
         case .referral:
             let r = try message.decode(Referral.self)
-            ctx.cause = "accept-referral"
-            // recordReceived keeps each child's URC as given and links it to the adult's.
-            try ctx.recordReceived(r, from: message.envelope.sender, messageID: message.envelope.messageID, status: "received")
-            try ctx.sendOutcome(for: try ctx.receivedReferral(r.referralId), .accepted)
+            // Each child's URC is kept as given and linked to the adult's.
+            try ctx.acceptReferral(r, from: message.envelope.sender, messageID: message.envelope.messageID)
             ctx.log("child-urcs", subject: r.subject.urc, "\(r.household?.children?.count ?? 0) child(ren) held with the URCs given, linked to the adult's")
-            ctx.log("accept-referral", subject: r.subject.urc, "referral \(r.referralId) from \(message.envelope.sender) accepted")
         case .safetyAlert:
             break
         default:

@@ -25,10 +25,7 @@ public struct PerpetratorLot: Lot {
             guard r.subjectRole == .perpetrator else {
                 throw LotError.unprocessable("the perpetrator service takes referrals about perpetrators only")
             }
-            ctx.cause = "accept-referral"
-            try ctx.recordReceived(r, from: message.envelope.sender, messageID: message.envelope.messageID, status: "received")
-            try ctx.sendOutcome(for: try ctx.receivedReferral(r.referralId), .accepted)
-            ctx.log("accept-referral", subject: r.subject.urc, "referral \(r.referralId) from \(message.envelope.sender) accepted")
+            try ctx.acceptReferral(r, from: message.envelope.sender, messageID: message.envelope.messageID)
         default:
             throw LotError.unprocessable("the perpetrator service does not take \(message.envelope.type.rawValue) messages")
         }

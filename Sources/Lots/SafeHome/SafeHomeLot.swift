@@ -21,10 +21,7 @@ public struct SafeHomeLot: Lot {
             let r = try message.decode(Referral.self)
             let sender = message.envelope.sender
             if ctx.settings.safehome.acceptsReferralsFrom.contains(sender) {
-                ctx.cause = "accept-referral"
-                try ctx.recordReceived(r, from: sender, messageID: message.envelope.messageID, status: "received")
-                try ctx.sendOutcome(for: try ctx.receivedReferral(r.referralId), .accepted)
-                ctx.log("accept-referral", subject: r.subject.urc, "referral \(r.referralId) from \(sender) accepted; URC kept as given")
+                try ctx.acceptReferral(r, from: sender, messageID: message.envelope.messageID)
             } else {
                 ctx.cause = "decline-referral"
                 try ctx.recordReceived(r, from: sender, messageID: message.envelope.messageID, status: "received")

@@ -315,11 +315,8 @@ public struct VictimLot: Lot {
         switch message.envelope.type {
         case .referral:
             let r = try message.decode(Referral.self)
-            ctx.cause = "accept-referral"
-            try ctx.recordReceived(r, from: message.envelope.sender, messageID: message.envelope.messageID, status: "received")
-            try ctx.sendOutcome(for: try ctx.receivedReferral(r.referralId), .accepted,
-                                note: r.needs?.contains(.partnerSupport) == true ? "Partner support offered" : nil)
-            ctx.log("accept-referral", subject: r.subject.urc, "referral \(r.referralId) from \(message.envelope.sender) accepted")
+            try ctx.acceptReferral(r, from: message.envelope.sender, messageID: message.envelope.messageID,
+                                   note: r.needs?.contains(.partnerSupport) == true ? "Partner support offered" : nil)
         case .safetyAlert:
             break   // stored by LotKit; staff see it in `case` and `inbox`
         default:
