@@ -58,11 +58,13 @@ let package = Package(
         ),
         // The project's transport: its broker topology, and contract messages as AMQP messages.
         .target(name: "Messaging", dependencies: ["AMQP", "Contracts", .product(name: "Crypto", package: "swift-crypto")]),
+        // The SQLite stores of the gateway and the services: durable commits, migrations safe between processes.
+        .target(name: "DurableStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // The gateway's decisions: schema validation, sharing policy, consent, redaction, audit, and its service loop.
         .target(
             name: "GatewayCore",
             dependencies: [
-                "AMQP", "Contracts", "Messaging",
+                "AMQP", "Contracts", "Messaging", "DurableStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -114,7 +116,7 @@ let package = Package(
         .target(
             name: "LotKit",
             dependencies: [
-                "AMQP", "Contracts", "Messaging",
+                "AMQP", "Contracts", "Messaging", "DurableStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

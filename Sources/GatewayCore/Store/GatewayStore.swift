@@ -1,3 +1,4 @@
+import DurableStore
 import Foundation
 import GRDB
 
@@ -12,22 +13,12 @@ public final class GatewayStore: Sendable {
 
     /// Opens (creating and migrating) the store at `path`.
     public init(path: String) throws {
-        var config = Configuration()
-        // The dead-letter keeper and the admin commands open this file beside the gateway: wait for a lock
-        // rather than fail (the first opening, which migrates, can hold it for a moment).
-        config.busyMode = .timeout(10)
-        config.prepareDatabase { db in
-            // FULL: a commit survives power loss, not just a killed process; batching keeps it affordable.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        // The dead-letter keeper and the admin commands open this file beside the gateway.
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            database = try DatabasePool(path: path, configuration: config)
+            database = try DurableDatabase.open(path: path, migrator: Self.migrator)
         } catch {
-            throw GatewayStoreError("cannot open the gateway database \(path): \(error.localizedDescription)")
+            throw GatewayStoreError("cannot open the gateway database \(path): \(error)")
         }
-        try Self.migrator.migrate(database)
     }
 
     static var migrator: DatabaseMigrator {

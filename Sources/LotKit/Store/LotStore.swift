@@ -1,4 +1,5 @@
 import Contracts
+import DurableStore
 import Foundation
 import GRDB
 
@@ -14,19 +15,10 @@ public final class LotStore: Sendable {
     /// Opens (creating and migrating) the store at `path`; `migrations` are the service's own tables.
     public init(path: String, party: PartyID, migrations: [(String, @Sendable (Database) throws -> Void)] = []) throws(LotError) {
         self.party = party
-        var config = Configuration()
-        config.busyMode = .timeout(10)
-        config.prepareDatabase { db in
-            // FULL: a committed referral survives power loss, not only a killed process.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
+        var migrator = Self.coreMigrator
+        for (name, body) in migrations { migrator.registerMigration("\(party.rawValue)-\(name)", migrate: body) }
         do {
-            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
-                                                    withIntermediateDirectories: true)
-            database = try DatabasePool(path: path, configuration: config)
-            var migrator = Self.coreMigrator
-            for (name, body) in migrations { migrator.registerMigration("\(party.rawValue)-\(name)", migrate: body) }
-            try migrator.migrate(database)
+            database = try DurableDatabase.open(path: path, migrator: migrator)
         } catch {
             throw .configuration("cannot open the \(party) store \(path): \(error)")
         }
