@@ -53,6 +53,21 @@ import Testing
         }
     }
 
+    /// The schema's length shortcut (UTF-8 length instead of counting scalars) never passes a wrong length.
+    @Test func lengthShortcutAgreesWithCountingScalars() {
+        var rng = SplitMix64(state: 7)
+        let alphabet = Array("ab é€😀")
+        for _ in 0..<20_000 {
+            let s = String((0..<Int.random(in: 0...12, using: &rng)).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
+            let min: Int? = Bool.random(using: &rng) ? Int.random(in: 0...8, using: &rng) : nil
+            let max: Int? = Bool.random(using: &rng) ? Int.random(in: 0...30, using: &rng) : nil
+            let n = s.unicodeScalars.count
+            if SchemaNode.lengthSurelyWithin(utf8Count: s.utf8.count, min, max) {
+                #expect(n >= (min ?? 0) && n <= (max ?? .max), "'\(s)' min \(String(describing: min)) max \(String(describing: max))")
+            }
+        }
+    }
+
     @Test func unsupportedSyntaxFallsBack() throws {
         #expect(try Pattern("^(a|b)$").isSimple == false)
         #expect(try Pattern("^a.b$").isSimple == false)

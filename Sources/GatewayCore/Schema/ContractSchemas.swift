@@ -38,7 +38,7 @@ public final class ContractSchemas: Sendable {
     /// Checks a parsed body against its type's schema; the error names a path and a rule, never a value.
     public func validate(_ body: JSONValue, as type: MessageType) throws(SchemaViolation) {
         guard let root = roots[type] else { throw SchemaViolation(path: "", rule: "no schema for \(type.rawValue)") }
-        try root.validate(body, path: "")
+        try root.validate(body)
     }
 }
 

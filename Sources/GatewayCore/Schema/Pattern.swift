@@ -39,9 +39,10 @@ struct SimplePattern: Sendable {
         /// `\s` was in the class: non-ASCII white space belongs to it.
         var whitespace = false
 
-        func contains(_ u: Unicode.Scalar) -> Bool {
+        /// Whether the scalar with this value is in the set.
+        func contains(_ value: UInt32) -> Bool {
             let inSet: Bool
-            if u.value < 128 { inSet = ascii[Int(u.value)] } else { inSet = whitespace && u.properties.isWhitespace }
+            if value < 128 { inSet = ascii[Int(value)] } else { inSet = whitespace && (Unicode.Scalar(value)?.properties.isWhitespace ?? false) }
             return inSet != negated
         }
     }
@@ -160,36 +161,43 @@ struct SimplePattern: Sendable {
     }
 
     func matches(_ s: String) -> Bool {
-        let u = Array(s.unicodeScalars)
-        return Self.match(items, 0, u, 0, anchoredEnd: true) != nil
+        // Most values are ASCII: match their UTF-8 bytes in place rather than copying out their scalars.
+        let ascii = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool? in
+            bytes.contains { $0 >= 0x80 } ? nil : Self.match(items, 0, bytes, 0, anchoredEnd: true) != nil
+        }
+        if let matched = ascii ?? nil { return matched }
+        return Self.match(items, 0, s.unicodeScalars.map(\.value), 0, anchoredEnd: true) != nil
     }
 
     /// The end position of a match of `items[k...]` from `pos`, trying longer repeats first.
-    private static func match(_ items: [Item], _ k: Int, _ u: [Unicode.Scalar], _ pos: Int, anchoredEnd: Bool) -> Int? {
+    private static func match<C: RandomAccessCollection>(_ items: [Item], _ k: Int, _ u: C, _ pos: Int, anchoredEnd: Bool) -> Int?
+    where C.Index == Int, C.Element: FixedWidthInteger {
         guard k < items.count else { return !anchoredEnd || pos == u.count ? pos : nil }
         let item = items[k]
-        var ends = [pos]
-        var p = pos
-        while ends.count - 1 < item.max {
-            guard let next = step(item.atom, u, p) else { break }
-            if next == p { break }
-            p = next
-            ends.append(p)
-        }
-        var n = ends.count - 1
-        while n >= item.min {
-            if let end = match(items, k + 1, u, ends[n], anchoredEnd: anchoredEnd) { return end }
-            n -= 1
-        }
-        return nil
-    }
-
-    private static func step(_ atom: Atom, _ u: [Unicode.Scalar], _ p: Int) -> Int? {
-        switch atom {
+        switch item.atom {
         case .set(let set):
-            return p < u.count && set.contains(u[p]) ? p + 1 : nil
+            // One character a repeat: the candidate ends are consecutive, nothing to remember.
+            var n = 0
+            while n < item.max, pos + n < u.count, set.contains(UInt32(u[pos + n])) { n += 1 }
+            while n >= item.min {
+                if let end = match(items, k + 1, u, pos + n, anchoredEnd: anchoredEnd) { return end }
+                n -= 1
+            }
+            return nil
         case .group(let inner):
-            return match(inner, 0, u, p, anchoredEnd: false)
+            var ends = [pos]
+            var p = pos
+            while ends.count - 1 < item.max {
+                guard let next = match(inner, 0, u, p, anchoredEnd: false), next != p else { break }
+                p = next
+                ends.append(p)
+            }
+            var n = ends.count - 1
+            while n >= item.min {
+                if let end = match(items, k + 1, u, ends[n], anchoredEnd: anchoredEnd) { return end }
+                n -= 1
+            }
+            return nil
         }
     }
 }

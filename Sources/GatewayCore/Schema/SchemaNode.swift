@@ -1,8 +1,9 @@
 import Contracts
 
 /// Where the validator is in a document: a stack of keys and indexes, rendered only for an error message
-/// (building a path string for every field visited cost more than the checks).
-final class ValidationTrail {
+/// (building a path string for every field visited cost more than the checks). A value passed `inout`: as a
+/// class, every push and pop paid a run-time exclusivity check and reference counting.
+struct ValidationTrail {
     enum Step { case key(String), index(Int) }
     var steps: [Step] = []
     var rendered: String {
@@ -68,11 +69,12 @@ final class SchemaNode: @unchecked Sendable {
     var conditionals: [(condition: SchemaNode, then: SchemaNode)] = []
     var format: String?
 
-    func validate(_ v: JSONValue, path: String) throws(SchemaViolation) {
-        try validate(v, trail: ValidationTrail())
+    func validate(_ v: JSONValue) throws(SchemaViolation) {
+        var trail = ValidationTrail()
+        try validate(v, trail: &trail)
     }
 
-    func validate(_ v: JSONValue, trail: ValidationTrail) throws(SchemaViolation) {
+    func validate(_ v: JSONValue, trail: inout ValidationTrail) throws(SchemaViolation) {
         func fail(_ rule: String) -> SchemaViolation { SchemaViolation(path: trail.rendered, rule: rule) }
         if let typeMask, typeMask.isDisjoint(with: JSONTypes.of(v)) {
             throw fail("must be \((types ?? []).sorted().joined(separator: " or "))")
@@ -81,7 +83,8 @@ final class SchemaNode: @unchecked Sendable {
         if let constValue, constValue != v { throw fail("not the required value") }
         switch v {
         case .string(let s):
-            if minLength != nil || maxLength != nil {
+            // Counting scalars walks the string; its UTF-8 length (1 to 4 bytes a scalar) usually settles it.
+            if minLength != nil || maxLength != nil, !Self.lengthSurelyWithin(utf8Count: s.utf8.count, minLength, maxLength) {
                 let n = s.unicodeScalars.count
                 if let minLength, n < minLength { throw fail("shorter than \(minLength) characters") }
                 if let maxLength, n > maxLength { throw fail("longer than \(maxLength) characters") }
@@ -109,7 +112,7 @@ final class SchemaNode: @unchecked Sendable {
             if let items {
                 for (i, item) in a.enumerated() {
                     trail.steps.append(.index(i))
-                    try items.validate(item, trail: trail)
+                    try items.validate(item, trail: &trail)
                     trail.steps.removeLast()
                 }
             }
@@ -120,7 +123,7 @@ final class SchemaNode: @unchecked Sendable {
             for m in members {
                 if let p = properties[m.key] {
                     trail.steps.append(.key(m.key))
-                    try p.validate(m.value, trail: trail)
+                    try p.validate(m.value, trail: &trail)
                     trail.steps.removeLast()
                 } else if !additionalProperties {
                     // Property names of a broken message could themselves be personal data: name only plain ones.
@@ -130,10 +133,15 @@ final class SchemaNode: @unchecked Sendable {
             }
         default: break
         }
-        for s in allOf { try s.validate(v, trail: trail) }
+        for s in allOf { try s.validate(v, trail: &trail) }
         for c in conditionals {
-            if (try? c.condition.validate(v, trail: ValidationTrail())) != nil { try c.then.validate(v, trail: trail) }
+            if (try? c.condition.validate(v)) != nil { try c.then.validate(v, trail: &trail) }
         }
+    }
+
+    /// Whether a string of `utf8Count` bytes has between `min` and `max` scalars whatever its characters.
+    static func lengthSurelyWithin(utf8Count n: Int, _ min: Int?, _ max: Int?) -> Bool {
+        (max.map { n <= $0 } ?? true) && (min.map { (n + 3) / 4 >= $0 } ?? true)
     }
 
     /// Whether strings here are constrained (pattern, enum, const or format) rather than free text.
