@@ -59,14 +59,17 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws(Error) -> JSONValue {
         i += 1
         var members: [JSONValue.Member] = []
-        var keys = Set<String>()
+        // Most objects have a few keys: comparing with each is cheaper than hashing, until there are many.
+        var keys: Set<String>?
         skipWhitespace()
         if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
         while true {
             skipWhitespace()
             guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
             let key = try parseString()
-            guard keys.insert(key).inserted else { throw fail("duplicate key") }
+            if keys == nil, members.count >= 16 { keys = Set(members.map(\.key)) }
+            let duplicate = if keys != nil { !keys!.insert(key).inserted } else { members.contains { $0.key == key } }
+            guard !duplicate else { throw fail("duplicate key") }
             skipWhitespace()
             guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             i += 1
@@ -100,13 +103,16 @@ public struct JSONParser {
         i += 1
         let start = i
         // Fast path: no escapes.
+        var bits: UInt8 = 0
         while i < b.count, b[i] != UInt8(ascii: "\""), b[i] != UInt8(ascii: "\\") {
             guard b[i] >= 0x20 else { throw fail("control character in a string") }
+            bits |= b[i]
             i += 1
         }
         guard i < b.count else { throw fail("unterminated string") }
         if b[i] == UInt8(ascii: "\"") {
-            let s = try utf8(start..<i)
+            // ASCII is valid UTF-8 as it stands: only other text needs validating.
+            let s = bits < 0x80 ? String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self) : try utf8(start..<i)
             i += 1
             return s
         }
