@@ -46,12 +46,13 @@ struct ReplayBench {
             return ids
         }
         let ids = try await store.database.read { db in try DeadLetterArchive.keptIDs(in: db) }
-        let before = gateway.statistics
+        let before = gateway.statistics, cpu0 = CPUTime.now()
         let replayer = DeadLetterReplayer(store: store, configuration: amqp, topology: names)
         let report = try await replayer.replay(ids, by: "gateway-bench", reason: "benchmark: consent recorded after the refusals", timeout: .seconds(300))
         let watchdog = Task { try await Task.sleep(for: .seconds(60)); await inbox.stopReceiving() }
         let delivered = await arrivals.value
         let inboxSeconds = report.totalSeconds
+        let cpu = CPUTime.perMessage(since: cpu0, messages: count)
         watchdog.cancel()
         // One more look for anything delivered twice.
         let extra = Task { () -> Int in var n = 0; for await d in inbox { d.ack(); n += 1 }; return n }
@@ -65,6 +66,8 @@ struct ReplayBench {
                      Double(report.requested) / max(report.publishSeconds, 1e-9)))
         print(String(format: "replayed end to end:      %d decided in %.2f s (%.0f dead letters per second; target 5,000)",
                      report.requested - report.undecided, inboxSeconds, report.rate))
+        print(String(format: "CPU per replay: %.0f µs in this process (gateway, replayer, inbox), ", cpu.process)
+              + (cpu.broker.map { String(format: "%.0f µs in the broker", $0) } ?? "broker not measured (set REFGW_BROKER_DIR)"))
         print("outcomes: \(report.outcomes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))")
         print("inbox: \(Set(delivered).count) distinct of \(count) expected, \(duplicates) duplicates, "
               + "\(messageIDs.subtracting(delivered).count) missing; dead letters resolved: \(resolved)")
