@@ -183,12 +183,12 @@ struct GatewayBench: AsyncParsableCommand {
             for r in await publisher.publish(batch) { try r.get() }
         }
         await publisher.close()
-        let inbox = try await AMQPConsumer(configuration: amqp, queue: names.inbox(.safehome), options: .init(prefetch: 1000))
+        let inbox = try await AMQPConsumer(configuration: amqp, queue: names.inbox(.safehome), options: .init(prefetch: 1000, batched: true))
         let t0 = ContinuousClock.now, cpu0 = CPUTime.now()
         try await start()
         var n = 0
         let watchdog = Task { try await Task.sleep(for: .seconds(300)); await inbox.stopReceiving() }
-        for await d in inbox { d.ack(); n += 1; if n == count { break } }
+        for await batch in inbox.batches { batch.ack(); n += batch.count; if n >= count { break } }
         watchdog.cancel()
         if n < count { print("warning: only \(n) of \(count) messages arrived in the throughput run") }
         let seconds = (ContinuousClock.now - t0).seconds
@@ -316,7 +316,7 @@ final class Relay: @unchecked Sendable {
                     OutgoingMessage(exchange: to, routingKey: "safehome", properties: d.properties, body: d.body)
                 }
                 _ = await publisher.publish(out)
-                for d in batch { d.ack() }
+                batch.ack()
             }
             await publisher.close()
         }

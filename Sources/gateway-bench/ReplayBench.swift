@@ -39,10 +39,14 @@ struct ReplayBench {
         print(String(format: "refused and kept: %d in %.2f s", try await kept(), (ContinuousClock.now - t0).seconds))
 
         try await make.consents(for: count, into: store)
-        let inbox = try await AMQPConsumer(configuration: amqp, queue: names.inbox(.safehome), options: .init(prefetch: 1000))
+        let inbox = try await AMQPConsumer(configuration: amqp, queue: names.inbox(.safehome), options: .init(prefetch: 1000, batched: true))
         let arrivals = Task { () -> [String] in
             var ids: [String] = []
-            for await d in inbox { d.ack(); ids.append(d.properties.messageID ?? ""); if ids.count == count { break } }
+            for await batch in inbox.batches {
+                batch.ack()
+                ids += batch.map { $0.properties.messageID ?? "" }
+                if ids.count >= count { break }
+            }
             return ids
         }
         let ids = try await store.database.read { db in try DeadLetterArchive.keptIDs(in: db) }
@@ -55,7 +59,7 @@ struct ReplayBench {
         let cpu = CPUTime.perMessage(since: cpu0, messages: count)
         watchdog.cancel()
         // One more look for anything delivered twice.
-        let extra = Task { () -> Int in var n = 0; for await d in inbox { d.ack(); n += 1 }; return n }
+        let extra = Task { () -> Int in var n = 0; for await batch in inbox.batches { batch.ack(); n += batch.count }; return n }
         try await Task.sleep(for: .seconds(1))
         await inbox.stopReceiving()
         let duplicates = await extra.value + (delivered.count - Set(delivered).count)

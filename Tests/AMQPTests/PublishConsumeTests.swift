@@ -43,6 +43,45 @@ import Testing
         await admin.close()
     }
 
+    @Test func aBatchSettledAtOnceReachesTheBroker() async throws {
+        let t = TestBroker.queueWithDeadLetters("batch-settle")
+        let publisher = try await AMQPPublisher(configuration: TestBroker.configuration, topology: t.topology)
+        let count = 300
+        let results = await publisher.publish((0..<count).map { message("b-\($0)", to: t.exchange, key: t.queue, body: "{}") })
+        #expect(results.allSatisfy { (try? $0.get()) != nil })
+        await publisher.close()
+
+        let consumer = try await AMQPConsumer(configuration: TestBroker.configuration, queue: t.queue, topology: t.topology,
+                                              options: .init(prefetch: 100, batched: true))
+        var acked = Set<String>(), givenBack = Set<String>(), cameBack = Set<String>()
+        // Acks that never reach the broker would stall the consumer at its prefetch: fail rather than hang.
+        let watchdog = Task { try await Task.sleep(for: .seconds(30)); await consumer.stopReceiving() }
+        for await batch in consumer.batches {
+            if givenBack.isEmpty {
+                // The first batch goes back to the queue as a whole, and must come again.
+                givenBack = Set(batch.map { $0.properties.messageID ?? "" })
+                batch.nack(requeue: true)
+                continue
+            }
+            for d in batch where d.redelivered { cameBack.insert(d.properties.messageID ?? "") }
+            acked.formUnion(batch.map { $0.properties.messageID ?? "" })
+            batch.ack()
+            if acked.count == count { break }
+        }
+        watchdog.cancel()
+        await consumer.stopReceiving()
+        await consumer.close()
+        #expect(acked.count == count, "every message delivered and acknowledged")
+        #expect(!givenBack.isEmpty && givenBack.isSubset(of: cameBack), "the batch given back came again")
+
+        let admin = try await AMQPAdminClient(configuration: TestBroker.configuration)
+        #expect(try await admin.messageCount(t.queue) == 0, "every ack of every batch reached the broker")
+        #expect(try await admin.messageCount(t.deadLetters) == 0, "a nack with requeue keeps the message on its queue")
+        try await admin.deleteQueue(t.queue)
+        try await admin.deleteQueue(t.deadLetters)
+        await admin.close()
+    }
+
     @Test func propertiesAndHeadersSurviveTheRoundTrip() async throws {
         let t = TestBroker.queueWithDeadLetters("props")
         let admin = try await AMQPAdminClient(configuration: TestBroker.configuration)

@@ -157,9 +157,12 @@ final class ConsumerCore: Sendable {
         }
     }
 
-    func settle(_ s: Settlement) {
+    func settle(_ s: Settlement) { settle(contentsOf: [s]) }
+
+    func settle(contentsOf s: [Settlement]) {
+        guard !s.isEmpty else { return }
         let wake = shared.withLock { state -> Bool in
-            state.settlements.append(s)
+            state.settlements.append(contentsOf: s)
             let w = state.sleeping
             state.sleeping = false
             return w

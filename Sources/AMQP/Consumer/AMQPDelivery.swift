@@ -47,6 +47,26 @@ public struct AMQPDelivery: Sendable {
     }
 }
 
+extension Collection where Element == AMQPDelivery {
+    /// Acknowledges every delivery, handing the acks to each consumer's thread at once: settling one by one
+    /// in a loop wakes that thread again for each ack arriving after it took the previous ones.
+    public func ack() { settleAll(.ack) }
+
+    /// Gives every delivery back at once (see `AMQPDelivery.nack(requeue:)`).
+    public func nack(requeue: Bool = false) { settleAll(.nack(requeue: requeue)) }
+
+    private func settleAll(_ kind: Settlement.Kind) {
+        // Usually one consumer; stored deliveries (no consumer) settle nothing.
+        var byConsumer: [ObjectIdentifier: (consumer: ConsumerCore, settlements: [Settlement])] = [:]
+        for d in self {
+            guard let settler = d.settler else { continue }
+            byConsumer[ObjectIdentifier(settler), default: (settler, [])].settlements
+                .append(Settlement(generation: d.generation, tag: d.deliveryTag, kind: kind))
+        }
+        for (consumer, settlements) in byConsumer.values { consumer.settle(contentsOf: settlements) }
+    }
+}
+
 /// One entry of RabbitMQ's `x-death` header: why, where from and how often a message was dead-lettered.
 public struct AMQPDeath: Sendable, Equatable {
     /// `rejected`, `expired`, `maxlen` or `delivery_limit`.

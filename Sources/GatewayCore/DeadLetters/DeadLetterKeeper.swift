@@ -40,10 +40,10 @@ public final class DeadLetterKeeper: Service, Sendable {
                         try batch.reduce(0) { n, d in n + (try DeadLetterArchive.keep(d, now: now, in: db) ? 1 : 0) }
                     }
                     keptCount.withLock { $0 += new }
-                    for d in batch { d.ack() }
+                    batch.ack()
                 } catch {
                     logger.error("dead letters could not be stored; they stay on the queue", metadata: ["error": "\(error)"])
-                    for d in batch { d.nack(requeue: true) }
+                    batch.nack(requeue: true)
                     try? await Task.sleep(for: .seconds(1))
                 }
             }

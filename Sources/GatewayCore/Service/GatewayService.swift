@@ -91,7 +91,7 @@ public final class GatewayService: Service, Sendable {
                     } catch {
                         logger.error("the dead letters that replay requests name could not be read; the requests will be delivered again",
                                      metadata: ["error": "\(error)", "messages": "\(part.count)"])
-                        for a in part { a.delivery.nack(requeue: true) }
+                        part.map(\.delivery).nack(requeue: true)
                     }
                 }
             }
@@ -197,7 +197,7 @@ public final class GatewayService: Service, Sendable {
             // Nothing was acknowledged: the broker delivers these again; the store dedupes what was applied.
             confirmedOutbox.withLock { $0 += confirmed }
             logger.error("a batch failed and will be delivered again", metadata: ["error": "\(error)", "messages": "\(checked.assessments.count)"])
-            for a in checked.assessments { a.delivery.nack(requeue: true) }
+            checked.assessments.map(\.delivery).nack(requeue: true)
             try? await Task.sleep(for: .milliseconds(500))
             return nil
         }
@@ -225,10 +225,10 @@ public final class GatewayService: Service, Sendable {
         // Deleted in the next transaction: a crash before then only sends them again (receivers dedupe).
         confirmedOutbox.withLock { $0 += done }
         if done.count == staged.outbox.count {
-            for a in staged.assessments { a.delivery.ack() }
+            staged.assessments.map(\.delivery).ack()
         } else {
             // Given back: when they come again they are recognised, and the outbox is sent again.
-            for a in staged.assessments { a.delivery.nack(requeue: true) }
+            staged.assessments.map(\.delivery).nack(requeue: true)
             return
         }
         let publishSeconds = (ContinuousClock.now - t0).seconds
