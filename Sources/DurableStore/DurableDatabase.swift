@@ -7,14 +7,32 @@ import Glibc
 /// Opens the SQLite stores of the gateway and the services the same way: durable commits, a wait for locks, and
 /// opening and migrating one process at a time, so that several processes can open a new store at once.
 public enum DurableDatabase {
+    /// How a store's writing connection uses memory and the write-ahead log.
+    public struct Tuning: Sendable {
+        /// The writing connection's page cache in MiB (SQLite's default is 2).
+        public var writerCacheMiB: Int
+        /// Write-ahead log pages after which a commit copies them back into the database (SQLite's default, 1,000).
+        public var checkpointPages: Int
+
+        public init(writerCacheMiB: Int = 2, checkpointPages: Int = 1000) {
+            self.writerCacheMiB = writerCacheMiB
+            self.checkpointPages = checkpointPages
+        }
+    }
+
     /// Opens (creating its folder and migrating) the database at `path`.
-    public static func open(path: String, migrator: DatabaseMigrator) throws -> DatabasePool {
+    public static func open(path: String, migrator: DatabaseMigrator, tuning: Tuning = Tuning()) throws -> DatabasePool {
         var config = Configuration()
         // Admin commands and helpers open a store beside its process: wait for a lock rather than fail.
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             // FULL: a commit survives power loss, not only a killed process; batching keeps it affordable.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Per connection: the tuning is for the one connection that writes (readers do not checkpoint).
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA cache_size = -\(tuning.writerCacheMiB * 1024)")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(tuning.checkpointPages)")
+            }
         }
         try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
                                                 withIntermediateDirectories: true)
