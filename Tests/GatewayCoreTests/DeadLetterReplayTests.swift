@@ -131,6 +131,37 @@ import TestSupport
         await s.finish()
     }
 
+    @Test("a message the gateway delivered that also died in gateway.in (acknowledgement lost until the delivery limit) is not delivered again by a replay")
+    func replayOfADeliveredMessageDeliversNothing() async throws {
+        let s = try await Setup()
+        let h = s.h
+        let subject = Self.urcs.allocate()
+        try await h.giveConsent(from: .victim, subject: subject, recipients: [.safehome], purposes: [.housing])
+        let m = try await refer(s, subject: subject)
+        #expect(try await h.take(1, from: h.names.inbox(.safehome)).count == 1)
+
+        // As the broker would dead-letter it from gateway.in after too many deliveries without an acknowledgement.
+        let submitted = try m.submission(brokerUser: "victim", topology: h.names)
+        var properties = submitted.properties
+        properties.headers["x-death"] = .array([.table([
+            "reason": "delivery_limit", "queue": .string(h.names.gatewayQueue), "exchange": .string(submitted.exchange),
+            "routing-keys": .array([.string(submitted.routingKey)]), "count": .int(1), "time": .timestamp(UInt64(Date().timeIntervalSince1970)),
+        ])])
+        let died = AMQPDelivery(storedFrom: submitted.exchange, routingKey: submitted.routingKey, properties: properties, body: submitted.body)
+        try await h.store.database.write { db in _ = try DeadLetterArchive.keep(died, now: Timestamp(), in: db) }
+        let letter = try #require(try await s.letters(.init(reason: "delivery_limit")).first)
+        #expect(letter.queue == h.names.gatewayQueue && letter.messageID == m.envelope.messageID)
+
+        let report = try await s.replayer.replay([letter.id!], by: "Admin A", reason: "Gateway crash loop fixed")
+        #expect(report.outcomes == ["already-delivered": 1])
+        #expect(try await h.take(1, from: h.names.inbox(.safehome), timeout: 1).isEmpty, "a delivered message was delivered again")
+        try await h.store.database.read { (db: Database) throws -> Void in
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND message_id = ?", arguments: [m.envelope.messageID]) == 1)
+            #expect(try AuditLog.verify(db).isIntact)
+        }
+        await s.finish()
+    }
+
     @Test("a replay request from a service's broker user is refused like any message that is not from its sender")
     func replayRequestFromAServiceIsRefused() async throws {
         let s = try await Setup()

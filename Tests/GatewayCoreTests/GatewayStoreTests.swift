@@ -1,5 +1,5 @@
 import Foundation
-import GatewayCore
+@testable import GatewayCore
 import GRDB
 import Synchronization
 import Testing
@@ -29,6 +29,37 @@ import Testing
             let store = try GatewayStore(path: path)
             let applied = try await store.database.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
             #expect(applied.count == Set(applied).count && !applied.isEmpty)
+        }
+    }
+
+    @Test("a store from before v4: each seen message learns the audit entry of its latest delivery, and the audit log loses its index of message ids")
+    func deliveriesMoveIntoTheSeenMessageLedger() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("gateway.sqlite").path
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let old = try DatabaseQueue(path: path)
+        try GatewayStore.migrator.migrate(old, upTo: "v3-replay")
+        try await old.write { db in
+            for (id, events) in [("m-delivered-twice", ["delivered", "replayed", "delivered"]), ("m-refused", ["refused"])] {
+                try db.execute(sql: "INSERT INTO seen_message (message_id, sender, fingerprint, processed_at) VALUES (?, 'victim', 'f', 0)", arguments: [id])
+                for event in events {
+                    try AuditLog.append(AuditEntry(event: AuditEntry.Event(rawValue: event)!, messageID: id, type: "referral", sender: "victim",
+                                                   recipient: "safehome", subject: "1000-0000-0000"), in: db)
+                }
+            }
+        }
+        try old.close()
+
+        let store = try GatewayStore(path: path)
+        try await store.database.read { (db: Database) throws -> Void in
+            #expect(try Int64.fetchOne(db, sql: "SELECT delivered_seq FROM seen_message WHERE message_id = 'm-delivered-twice'") == 3)
+            #expect(try Int64.fetchOne(db, sql: "SELECT delivered_seq FROM seen_message WHERE message_id = 'm-refused'") == nil)
+            #expect(try GatewayLedger.wasDelivered("m-delivered-twice", in: db))
+            #expect(try !GatewayLedger.wasDelivered("m-refused", in: db))
+            #expect(try !GatewayLedger.wasDelivered("m-never-seen", in: db))
+            #expect(try String.fetchOne(db, sql: "SELECT name FROM sqlite_master WHERE name = 'audit_by_message'") == nil)
+            #expect(try AuditLog.verify(db).isIntact)
         }
     }
 }

@@ -147,14 +147,14 @@ extension GatewayLedger {
         var basis = SharingBasis(basis: .policy, reference: "the gateway's own non-delivery report")
         if let rule = r.rule {
             guard let earlier = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT basis, basis_reference, justification FROM audit
-                WHERE message_id = ? AND event = 'delivered' AND recipient = ? ORDER BY seq DESC LIMIT 1
+                SELECT a.basis, a.basis_reference, a.justification FROM seen_message s JOIN audit a ON a.seq = s.delivered_seq
+                WHERE s.message_id = ? AND a.recipient = ?
                 """), arguments: [env.messageID, recipient.rawValue]) else {
                 return (.refused(.noPolicy, "the audit log holds no delivery of message \(env.messageID) to \(recipient) whose basis could be checked again"), nil)
             }
-            let reference: String = earlier["basis_reference"] ?? ""
-            basis = SharingBasis(basis: AuditEntry.Basis(rawValue: earlier["basis"] ?? "") ?? .policy, reference: reference,
-                                 justification: earlier["justification"])
+            let reference: String = earlier[1] ?? ""
+            basis = SharingBasis(basis: AuditEntry.Basis(rawValue: earlier[0] ?? "") ?? .policy, reference: reference,
+                                 justification: earlier[2])
             switch basis.basis {
             case .consent:
                 switch try ConsentRegistry.state(of: reference, subject: env.subject, at: now, in: db) {
@@ -175,9 +175,9 @@ extension GatewayLedger {
         return (.delivered, .deliver(r.outgoing, basis, removedFields: r.removedFields))
     }
 
-    /// Whether the audit log records a delivery of `messageID`.
+    /// Whether `messageID` was delivered (the seen-message ledger points at the delivery's audit entry).
     static func wasDelivered(_ messageID: String, in db: Database) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM audit WHERE message_id = ? AND event = 'delivered')"),
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT delivered_seq IS NOT NULL FROM seen_message WHERE message_id = ?"),
                           arguments: [messageID]) ?? false
     }
 

@@ -133,6 +133,17 @@ public final class GatewayStore: Sendable {
                 CREATE INDEX replay_request_by_letter ON replay_request(dead_letter_id);
                 """)
         }
+        m.registerMigration("v4-delivered-in-seen-messages") { db in
+            // Replays ask whether, and on what basis, a message was delivered. The seen-message ledger answers by
+            // pointing at the audit entry, so the audit log needs no index of message ids: one entry fewer at a
+            // random place in an index for every message (see `tuning`). The ledger is therefore never pruned.
+            try db.execute(sql: """
+                ALTER TABLE seen_message ADD COLUMN delivered_seq INTEGER; -- the audit entry of its latest delivery
+                UPDATE seen_message SET delivered_seq = (SELECT MAX(seq) FROM audit
+                    WHERE audit.message_id = seen_message.message_id AND audit.event = 'delivered');
+                DROP INDEX audit_by_message;
+                """)
+        }
         return m
     }
 }
