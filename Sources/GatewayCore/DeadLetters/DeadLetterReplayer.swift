@@ -76,14 +76,28 @@ public struct DeadLetterReplayer: Sendable {
 
         let deadline = ContinuousClock.now + timeout
         var decided: [String: String] = [:]
-        // Only what is still undecided is looked up again: a bulk replay's polls would otherwise read every request.
+        // Still undecided, in the order published. The gateway decides requests in that order, so each poll looks
+        // up the oldest only, a slice at a time, and stops at the first slice not wholly decided: looking up every
+        // undecided request every 50 ms cost a bulk replay ~7 % of its CPU. The last look covers them all, so a
+        // request decided out of order (after a redelivery) is still counted.
         var undecided = requests.map(\.requestID)
+        let slice = 500
         while true {
-            let found = try await store.database.read { [undecided] db in try DeadLetterArchive.replayOutcomes(of: undecided, in: db) }
+            let last = ContinuousClock.now >= deadline
+            let found = try await store.database.read { [undecided] db in
+                var found: [String: String] = [:]
+                for start in stride(from: 0, to: undecided.count, by: slice) {
+                    let part = Array(undecided[start..<min(start + slice, undecided.count)])
+                    let outcomes = try DeadLetterArchive.replayOutcomes(of: part, in: db)
+                    found.merge(outcomes) { first, _ in first }
+                    if outcomes.count < part.count && !last { break }
+                }
+                return found
+            }
             decided.merge(found) { first, _ in first }
             undecided.removeAll { found[$0] != nil }
             progress(Progress(phase: .deciding, done: decided.count, total: requests.count))
-            if decided.count == requests.count || ContinuousClock.now >= deadline { break }
+            if undecided.isEmpty || last { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         report.totalSeconds = (ContinuousClock.now - start).seconds
