@@ -82,6 +82,26 @@ import Testing
         await admin.close()
     }
 
+    @Test func connectionThreadsCarryTheirNames() async throws {
+        // An administrator reading `top -H` or a profile at 3 a.m. should see which thread is the broker's.
+        func names() -> [String] {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            return tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+                .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        }
+        let t = TestBroker.queueWithDeadLetters("names")
+        let publisher = try await AMQPPublisher(configuration: TestBroker.configuration, topology: t.topology)
+        let consumer = try await AMQPConsumer(configuration: TestBroker.configuration, queue: t.queue, topology: t.topology)
+        #expect(names().contains("amqp-publisher"))
+        #expect(names().contains("amqp-consumer"))
+        await publisher.close()
+        await consumer.close()
+        let admin = try await AMQPAdminClient(configuration: TestBroker.configuration)
+        try await admin.deleteQueue(t.queue)
+        try await admin.deleteQueue(t.deadLetters)
+        await admin.close()
+    }
+
     @Test func propertiesAndHeadersSurviveTheRoundTrip() async throws {
         let t = TestBroker.queueWithDeadLetters("props")
         let admin = try await AMQPAdminClient(configuration: TestBroker.configuration)
