@@ -129,9 +129,10 @@ public struct GatewayLedger: Sendable {
                  in db: Database, now: Timestamp, tail: inout AuditLog.Tail) throws -> Outbox.Entry {
         let env = message.envelope
         let audited = try AuditLog.append(AuditEntry(at: now, event: .delivered, messageID: env.messageID, type: env.type.rawValue,
-                                       sender: env.sender.rawValue, recipient: env.recipient.rawValue,
-                                       subject: env.subject.canonical, basis: basis.basis, basisReference: basis.reference,
-                                       justification: basis.justification, removedFields: removedFields), after: &tail, in: db)
+                                                     sender: env.sender.rawValue, recipient: env.recipient.rawValue,
+                                                     subject: env.subject.canonical, basis: basis.basis, basisReference: basis.reference,
+                                                     justification: basis.justification, removedFields: removedFields),
+                                          after: &tail, in: db)
         // What replays ask later: was it delivered, and on what basis (the audit log has no index of message ids).
         try db.cachedStatement(sql: "UPDATE seen_message SET delivered_seq = ? WHERE message_id = ?").execute(arguments: [audited.seq, env.messageID])
         var out = message.outgoing(exchange: decider.topology.deliverExchange, routingKey: env.recipient.rawValue, brokerUser: nil)

@@ -24,8 +24,8 @@ public final class GatewayStore: Sendable {
     /// Every message adds entries at random places in the seen-message and audit indexes. Once those outgrow
     /// SQLite's 2 MiB cache each entry reads its page from the file, and a checkpoint every 1,000 log pages writes
     /// each page back again and again: on a store holding 200,000 decisions a referral's database work cost 2 – 3
-    /// times as much as on a new store (`gateway-bench --steps`). 64 MiB keeps the indexes' upper levels and recent pages in memory; a
-    /// 40 MB log lets a page take many changes before it is written back once.
+    /// times as much as on a new store (`gateway-bench --steps`). 64 MiB keeps the indexes' upper levels and
+    /// recent pages in memory; a 40 MB log lets a page take many changes before it is written back once.
     static let tuning = DurableDatabase.Tuning(writerCacheMiB: 64, checkpointPages: 10_000)
 
     static var migrator: DatabaseMigrator {
