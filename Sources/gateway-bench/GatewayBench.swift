@@ -24,7 +24,8 @@ struct GatewayBench: AsyncParsableCommand {
     @Option(help: "Repository root (for config/ and contracts/).") var root = "."
     @Option(help: "The gateway's prefetch (messages handed over at once).") var prefetch: UInt16 = 500
     @Flag(help: "Print what each step of checking one referral costs, then stop.") var steps = false
-    @Option(help: "With --steps: decisions the store holds before the database is timed.") var storeDecisions = 200_000
+    @Option(help: "Decisions the store holds before timing starts (a gateway in service); default 200,000 with --steps, none for the throughput rounds.")
+    var storeDecisions: Int?
     @Option(help: "Instead: time a bulk replay of this many dead letters (refused for no consent, then consent given).") var replay: Int?
 
     func run() async throws {
@@ -67,6 +68,11 @@ struct GatewayBench: AsyncParsableCommand {
         print("gateway-bench: 2 KiB referrals victim → safehome with consent; backlog \(messages), latency run \(latencyMessages)")
         let make = Factory(signer: victim, names: names, user: amqp.user)
         try await make.consents(for: 2 * messages + latencyMessages, into: store)
+        if let storeDecisions, storeDecisions > 0 {
+            let t0 = ContinuousClock.now
+            try await fill(store, with: storeDecisions, of: try assessedReferrals(10_000, decider: decider, make: make), decider: decider)
+            print(String(format: "store filled with %d decisions in %.1f s", storeDecisions, (ContinuousClock.now - t0).seconds))
+        }
         let sample = try make.referral(0)
         print("referral body: \(sample.body.count) bytes")
 
@@ -151,30 +157,12 @@ struct GatewayBench: AsyncParsableCommand {
     func printLedgerCost(decider: GatewayDecider, make: Factory, store: GatewayStore) async throws {
         let n = 10_000
         try await make.consents(for: n, into: store)
-        let now = Timestamp()
-        let assessed = try (0..<n).map { i in
-            let m = try make.referral(i).submission(brokerUser: make.user, topology: make.names)
-            return decider.assess(AMQPDelivery(storedFrom: m.exchange, routingKey: m.routingKey, properties: m.properties, body: m.body), now: now)
-        }
-        let ledger = GatewayLedger(decider: decider)
-        func apply(_ batch: [Assessment]) async throws -> (apply: Double, remove: Double) {
-            let t0 = ContinuousClock.now
-            let entries = try await store.database.write { db in try ledger.apply(batch, in: db, now: now).outbox }
-            let t1 = ContinuousClock.now
-            try await store.database.write { db in try Outbox.remove(entries.map(\.id), in: db) }
-            return ((t1 - t0).seconds, (ContinuousClock.now - t1).seconds)
-        }
-        // The same referrals under new message ids fill the store (signatures are not checked again here).
+        let assessed = try assessedReferrals(n, decider: decider, make: make)
+        let decisions = storeDecisions ?? 200_000
         let t0 = ContinuousClock.now
-        for start in stride(from: 0, to: storeDecisions, by: 1000) {
-            _ = try await apply((start..<min(start + 1000, storeDecisions)).map { i in
-                var a = assessed[i % n]
-                a.envelope?.messageID = UUID().uuidString.lowercased()
-                return a
-            })
-        }
-        if storeDecisions > 0 {
-            print(String(format: "database: store filled with %d decisions in %.1f s", storeDecisions, (ContinuousClock.now - t0).seconds))
+        try await fill(store, with: decisions, of: assessed, decider: decider)
+        if decisions > 0 {
+            print(String(format: "database: store filled with %d decisions in %.1f s", decisions, (ContinuousClock.now - t0).seconds))
         }
         var offset = 0
         for size in [100, 1000] {
@@ -183,13 +171,44 @@ struct GatewayBench: AsyncParsableCommand {
             var applySeconds = 0.0, removeSeconds = 0.0
             let cpu0 = CPUTime.now()
             for start in stride(from: 0, to: part.count, by: size) {
-                let (a, r) = try await apply(Array(part[start..<min(start + size, part.count)]))
+                let (a, r) = try await applyAndConfirm(Array(part[start..<min(start + size, part.count)]), decider: decider, store: store)
                 applySeconds += a
                 removeSeconds += r
             }
             let cpu = CPUTime.perMessage(since: cpu0, messages: part.count).process
             print(String(format: "database, per referral, batches of %4d: %6.1f µs to apply and commit, %5.1f µs to remove the outbox row; CPU %5.1f µs for both",
                          size, applySeconds / Double(part.count) * 1e6, removeSeconds / Double(part.count) * 1e6, cpu))
+        }
+    }
+
+    /// `n` referrals (each about its own person) assessed as the gateway would, to be applied to a store directly.
+    func assessedReferrals(_ n: Int, decider: GatewayDecider, make: Factory) throws -> [Assessment] {
+        let now = Timestamp()
+        return try (0..<n).map { i in
+            let m = try make.referral(i).submission(brokerUser: make.user, topology: make.names)
+            return decider.assess(AMQPDelivery(storedFrom: m.exchange, routingKey: m.routingKey, properties: m.properties, body: m.body), now: now)
+        }
+    }
+
+    /// Applies a batch in one transaction, then empties the outbox as confirms would; the wall time of each.
+    func applyAndConfirm(_ batch: [Assessment], decider: GatewayDecider, store: GatewayStore) async throws -> (apply: Double, remove: Double) {
+        let ledger = GatewayLedger(decider: decider), now = Timestamp()
+        let t0 = ContinuousClock.now
+        let entries = try await store.database.write { db in try ledger.apply(batch, in: db, now: now).outbox }
+        let t1 = ContinuousClock.now
+        try await store.database.write { db in try Outbox.remove(entries.map(\.id), in: db) }
+        return ((t1 - t0).seconds, (ContinuousClock.now - t1).seconds)
+    }
+
+    /// Fills the store with `decisions` decisions: `assessed` again and again under new message ids (signatures
+    /// are not checked again here).
+    func fill(_ store: GatewayStore, with decisions: Int, of assessed: [Assessment], decider: GatewayDecider) async throws {
+        for start in stride(from: 0, to: decisions, by: 1000) {
+            _ = try await applyAndConfirm((start..<min(start + 1000, decisions)).map { i in
+                var a = assessed[i % assessed.count]
+                a.envelope?.messageID = UUID().uuidString.lowercased()
+                return a
+            }, decider: decider, store: store)
         }
     }
 
