@@ -96,6 +96,65 @@ import Testing
         #expect(scrubber.scrub("Case heard at MARAC last week").1 == [.sensitiveTerm])
     }
 
+    /// The patterns as first written, run on every text and sentence by sentence: the faster scrubber (possessive
+    /// patterns, prefilters, one search for the terms) must remove exactly what they removed.
+    @Test func removesWhatTheFirstPatternsRemoved() {
+        let at = #"(?:@|\s*[\(\[\{<]\s*at\s*[\)\]\}>]\s*|\s+at\s+)"#, dot = #"(?:\.|\s*[\(\[\{<]\s*dot\s*[\)\]\}>]\s*|\s+dot\s+)"#
+        let first: [(ContactDetailScrubber.Kind, String)] = [
+            (.email, #"[\p{L}\p{N}._%+-]+"# + at + #"[\p{L}\p{N}-]+(?:"# + dot + #"[\p{L}\p{N}-]+)+"#),
+            (.postcode, #"\b(?:[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9][A-Za-z]{2}|GIR\s*0AA)\b"#),
+            (.phone, #"(?:\+|\b00)?\(?\d(?:[\s().-]*\d){8,}\b"#),
+        ]
+        let regexes = first.map { ($0.0, try! NSRegularExpression(pattern: $0.1, options: [.caseInsensitive])) }
+        let terms = Repo.policy.sensitiveTerms
+        let termRegex = try! NSRegularExpression(pattern: #"\b(?:"# + terms.map {
+            NSRegularExpression.escapedPattern(for: $0).replacingOccurrences(of: " ", with: #"\s+"#) }.joined(separator: "|") + #")\b"#,
+            options: [.caseInsensitive])
+        func sentencesRemoved(_ text: String) -> String? {
+            var out = "", sentence = "", changed = false
+            func flush(_ terminator: Character?) {
+                if termRegex.firstMatch(in: sentence, range: NSRange(sentence.startIndex..., in: sentence)) != nil {
+                    out += ContactDetailScrubber.replacement
+                    if terminator == "\n" { out.append("\n") }
+                    changed = true
+                } else {
+                    out += sentence
+                    if let terminator { out.append(terminator) }
+                }
+                sentence = ""
+            }
+            for ch in text {
+                if ch == "." || ch == "!" || ch == "?" { sentence.append(ch); flush(nil) } else if ch == "\n" { flush("\n") } else { sentence.append(ch) }
+            }
+            if !sentence.isEmpty { flush(nil) }
+            return changed ? out : nil
+        }
+
+        var g = MessageGenerator(seed: 20261122)
+        var texts = (0..<3000).map { i -> String in
+            var t = g.freeText()
+            if i % 3 == 0 { t += g.pick([". She went to the refuge on Monday", "\nSchool run at 3", ". Heard at MARAC. Fine", "! New address soon?"]) }
+            return t
+        }
+        texts += ["x@y.z%w@v.u", "jo\u{00A0}at example dot org", "jo\u{2003}(at)\u{2003}example (dot) org", "at@x.org first",
+                  "mail: ünïcode.nåme@exämple.org now", "Call ٠٧٧٠٠٩٠٠١٢٣ today", "sam.k12@mail-box.com.sam.k13@mail-box.com",
+                  "reach j.smith99 at provider dot co dot uk or 07700 900123, LE2 3AB", "what that late", "(at)home", "AT EXAMPLE DOT COM",
+                  "Sam AT home dot now", "x [at] y [dot] z", "jo at\nexample dot org", "", "Seen at 10:30 at the office"]
+        for text in texts {
+            var expected = text, kinds: [ContactDetailScrubber.Kind] = []
+            for (kind, regex) in regexes {
+                let range = NSRange(expected.startIndex..., in: expected)
+                guard regex.firstMatch(in: expected, range: range) != nil else { continue }
+                expected = regex.stringByReplacingMatches(in: expected, range: range, withTemplate: ContactDetailScrubber.replacement)
+                kinds.append(kind)
+            }
+            if let cleaned = sentencesRemoved(expected) { expected = cleaned; kinds.append(.sensitiveTerm) }
+            let (got, gotKinds) = scrubber.scrub(text)
+            #expect(got == expected && gotKinds == kinds, "\(text)")
+        }
+        #expect(g.planted.count > 1000)
+    }
+
     @Test func leavesOrdinaryTextAlone() {
         for text in ["Prefers afternoon calls", "Has 2 children aged 4 and 7", "Seen on 21/11/2026 at 10:30", "Referral 3 of 12"] {
             #expect(scrubber.scrub(text).1.isEmpty, "\(text)")
