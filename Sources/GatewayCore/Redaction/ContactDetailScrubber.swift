@@ -29,26 +29,25 @@ public struct ContactDetailScrubber: Sendable {
     public init(sensitiveTerms: [String] = []) {
         let at = #"(?:@|\s*[\(\[\{<]\s*at\s*[\)\]\}>]\s*|\s+at\s+)"#
         let dot = #"(?:\.|\s*[\(\[\{<]\s*dot\s*[\)\]\}>]\s*|\s+dot\s+)"#
-        let patterns: [(Kind, String)] = [
+        let isASCIIDigit: @Sendable (UInt8) -> Bool = { $0 >= 0x30 && $0 <= 0x39 }
+        // Each pattern with what every one of its matches needs: the text is searched only when it has that.
+        let patterns: [(Kind, String, @Sendable (String.UTF8View) -> Bool)] = [
             // Emails first, so their digits are not taken for a phone number: x@y.z, x (at) y (dot) z, x at y dot z.
             // A local part is only tried from the start of a run of its characters (or where the last match ended):
             // tried from every character, each word cost the square of its length (300 µs for 1 KB of notes).
             // The matches are the same: a local part found inside a run also matches from the run's start.
             // Local part and labels are possessive: the character after each (@, a dot, a space, a bracket) is never
             // one of theirs, so giving characters back could not help a match and only cost time.
-            (.email, #"(?:\G|(?<![\p{L}\p{N}._%+-]))[\p{L}\p{N}._%+-]++"# + at + #"[\p{L}\p{N}-]++(?:"# + dot + #"[\p{L}\p{N}-]++)+"#),
+            (.email, #"(?:\G|(?<![\p{L}\p{N}._%+-]))[\p{L}\p{N}._%+-]++"# + at + #"[\p{L}\p{N}-]++(?:"# + dot + #"[\p{L}\p{N}-]++)+"#,
+             Self.mayHoldEmail),
             // UK postcodes, any case, with or without the space: SW1A 1AA, le2 3ab, M1 1AE, GIR 0AA.
-            (.postcode, #"\b(?:[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9][A-Za-z]{2}|GIR\s*0AA)\b"#),
+            (.postcode, #"\b(?:[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9][A-Za-z]{2}|GIR\s*0AA)\b"#, { $0.contains(where: isASCIIDigit) }),
             // Phone numbers: 9 or more digits, with spaces, dots, dashes or brackets, optionally +44 or 0044.
-            (.phone, #"(?:\+|\b00)?\(?\d(?:[\s().-]*\d){8,}\b"#),
-        ]
-        let needs: [Kind: @Sendable (String.UTF8View) -> Bool] = [
-            .email: Self.mayHoldEmail, .postcode: { $0.contains { $0 >= 0x30 && $0 <= 0x39 } },
             // `\d` is any script's digit: a non-ASCII byte may be one.
-            .phone: { $0.contains { ($0 >= 0x30 && $0 <= 0x39) || $0 >= 0x80 } },
+            (.phone, #"(?:\+|\b00)?\(?\d(?:[\s().-]*\d){8,}\b"#, { $0.contains { isASCIIDigit($0) || $0 >= 0x80 } }),
         ]
-        rules = patterns.map { kind, pattern in
-            Rule(kind: kind, regex: try! NSRegularExpression(pattern: pattern, options: [.caseInsensitive]), mayMatch: needs[kind]!)
+        rules = patterns.map { kind, pattern, needs in
+            Rule(kind: kind, regex: try! NSRegularExpression(pattern: pattern, options: [.caseInsensitive]), mayMatch: needs)
         }
         if sensitiveTerms.isEmpty {
             terms = nil
