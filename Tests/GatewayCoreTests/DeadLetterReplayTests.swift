@@ -48,7 +48,7 @@ import TestSupport
 
     /// A referral from the victim service to safe home that needs consent for housing.
     func refer(_ s: Setup, subject: URC) async throws -> SignedMessage {
-        let m = try s.h.message(GatewayRefusalTests.referral(s.h, subject: subject), from: .victim, to: .safehome, about: subject)
+        let m = try s.h.message(GatewayRefusalTests.referral(subject: subject), from: .victim, to: .safehome, about: subject)
         try await s.h.submit([m])
         return m
     }
@@ -160,6 +160,89 @@ import TestSupport
             #expect(try AuditLog.verify(db).isIntact)
         }
         await s.finish()
+    }
+
+    @Test("a refused message whose signature was checked is kept with the gateway's seal; a replay relies on that seal for exactly that content only: a letter altered in the store, and one whose sender wrote a seal itself, are refused for their signatures")
+    func signatureSealOnKeptLetters() async throws {
+        let s = try await Setup()
+        let h = s.h
+        let (s1, s2) = (Self.urcs.allocate(), Self.urcs.allocate())
+        let a = try await refer(s, subject: s1), b = try await refer(s, subject: s2)
+        // Signed with another message's signature, and carrying a seal that is right for its content: only the gateway
+        // puts seals on dead letters, so this one must neither be believed nor kept.
+        var forged = try h.message(GatewayRefusalTests.referral(subject: s1), from: .victim, to: .safehome, about: s1)
+        forged.envelope.signature = a.envelope.signature
+        var raw = forged.submission(brokerUser: "victim", topology: h.names)
+        raw.properties.headers[SignatureSeal.header] = .string(h.decider.signatureSeal.seal(forged.envelope, body: forged.body))
+        try await h.submitRaw([raw], as: .victim)
+        _ = try await h.take(3, from: h.names.inbox(.victim))      // the non-delivery reports
+        try await s.waitUntilKept(3)
+
+        let byMessage = Dictionary(uniqueKeysWithValues: try await s.letters().map { ($0.messageID!, $0) })
+        let (letterA, letterB, letterF) = (byMessage[a.envelope.messageID]!, byMessage[b.envelope.messageID]!, byMessage[forged.envelope.messageID]!)
+        #expect(letterA.reason == "no-consent" && letterF.reason == "bad-signature")
+        func keptSeal(_ letter: DeadLetter) async throws -> String? {
+            let properties = try await h.store.database.read { db in
+                try String.fetchOne(db, sql: "SELECT properties FROM dead_letter WHERE id = ?", arguments: [letter.id!]) ?? ""
+            }
+            return try JSONParser.parse(Data(properties.utf8))[SignatureSeal.header]?.stringValue
+        }
+        #expect(try await keptSeal(letterA) == h.decider.signatureSeal.seal(a.envelope, body: a.body))
+        #expect(try await keptSeal(letterF) == nil, "a seal the sender wrote was kept")
+
+        // B's sent-at is changed in the store: a signed field the seal covers (a changed body is refused before the
+        // signature, as another message under a used id).
+        try await h.store.database.write { db in
+            let properties = try String.fetchOne(db, sql: "SELECT properties FROM dead_letter WHERE id = ?", arguments: [letterB.id!]) ?? ""
+            let altered = properties.replacingOccurrences(of: b.envelope.sentAt.rfc3339, with: b.envelope.sentAt.adding(seconds: -1).rfc3339)
+            #expect(altered != properties)
+            try db.execute(sql: "UPDATE dead_letter SET properties = ? WHERE id = ?", arguments: [altered, letterB.id!])
+        }
+        try await h.giveConsent(from: .victim, subject: s1, recipients: [.safehome], purposes: [.housing])
+        try await h.giveConsent(from: .victim, subject: s2, recipients: [.safehome], purposes: [.housing])
+        try await h.waitUntilProcessed(5)
+
+        let report = try await s.replayer.replay([letterA.id!, letterB.id!, letterF.id!], by: "Admin A", reason: "Consent recorded since")
+        #expect(report.outcomes == ["delivered": 1, "bad-signature": 2])
+        let delivered = try await h.take(2, from: h.names.inbox(.safehome), timeout: 5)
+        #expect(try delivered.map { try h.verified($0).0.messageID } == [a.envelope.messageID])
+        await s.finish()
+    }
+
+    @Test("a seal stands in for the signature's arithmetic only when this gateway made it for this very content and the sender's key is still good")
+    func sealStandsInForTheSignatureCheck() throws {
+        let victim = MessageSigner.generate(keyID: "victim-seal", party: .victim)
+        let gateway = MessageSigner.generate(keyID: "gateway-seal", party: .gateway), other = MessageSigner.generate(keyID: "gateway-other", party: .gateway)
+        func decider(trusting keys: [MessageSigner], expiring: Timestamp? = nil) throws -> GatewayDecider {
+            let trust = try TrustStore(keys: keys.map { .init(keyID: $0.keyID, party: $0.party, publicKey: $0.publicKey,
+                                                              notAfter: $0.party == .victim ? expiring : nil, development: true) })
+            return GatewayDecider(policy: Repo.policy, schemas: Repo.schemas, trust: trust, parties: Repo.parties, signer: gateway)
+        }
+        let d = try decider(trusting: [victim, gateway])
+        let subject = Self.urcs.allocate()
+        var m = try SignedMessage.make(GatewayRefusalTests.referral(subject: subject), to: .safehome, about: subject, signer: victim)
+        let seal = d.signatureSeal.seal(m.envelope, body: m.body)
+        // The signature spoilt: only the seal can make it pass.
+        m.envelope.signature = Data(repeating: 7, count: 64).base64EncodedString()
+        let submitted = m.submission(brokerUser: "victim")
+        let delivery = AMQPDelivery(storedFrom: submitted.exchange, routingKey: submitted.routingKey, properties: submitted.properties, body: submitted.body)
+        func verdict(_ d: GatewayDecider, seal: String?, body: Data? = nil) -> String {
+            var del = delivery
+            if let body { del = AMQPDelivery(storedFrom: del.exchange, routingKey: del.routingKey, properties: del.properties, body: body) }
+            switch d.assess(del, replaying: true, seal: seal).verdict {
+            case .deliver: return "deliver"
+            case .refuse(let r): return r.code.rawValue
+            default: return "other"
+            }
+        }
+        #expect(verdict(d, seal: seal) == "deliver")
+        #expect(verdict(d, seal: nil) == "bad-signature")
+        #expect(verdict(d, seal: SignatureSeal(signer: other).seal(m.envelope, body: m.body)) == "bad-signature")
+        #expect(verdict(d, seal: seal, body: m.body + Data(" ".utf8)) == "bad-signature")
+        #expect(verdict(d, seal: "not a seal") == "bad-signature")
+        // The key's own checks still run: an expired or unknown key is refused whatever the seal says.
+        #expect(verdict(try decider(trusting: [victim, gateway], expiring: Timestamp().adding(seconds: -1)), seal: seal) == "unknown-key")
+        #expect(verdict(try decider(trusting: [gateway]), seal: seal) == "unknown-key")
     }
 
     @Test("a replay request from a service's broker user is refused like any message that is not from its sender")

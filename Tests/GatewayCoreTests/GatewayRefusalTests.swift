@@ -10,7 +10,7 @@ import Testing
 @Suite struct GatewayRefusalTests {
     static let urcs = try! URCAllocator(issuer: "10")
 
-    static func referral(_ h: GatewayHarness, subject: URC, purpose: Purpose = .housing, reason: String = "Needs a move") -> Referral {
+    static func referral(subject: URC, purpose: Purpose = .housing, reason: String = "Needs a move") -> Referral {
         Referral(referralId: UUID().uuidString.lowercased(), referredAt: Timestamp(),
                  referrer: Referrer(service: .victim, staff: Staff(name: "Sam Idva", role: "IDVA")),
                  sharing: Sharing(purpose: purpose), priority: .high, reason: reason,
@@ -37,7 +37,7 @@ import Testing
         // Still running: a proper referral with consent is delivered.
         let subject = Self.urcs.allocate()
         try await h.giveConsent(from: .victim, subject: subject, recipients: [.safehome], purposes: [.housing])
-        try await h.submit([try h.message(Self.referral(h, subject: subject), from: .victim, to: .safehome, about: subject)])
+        try await h.submit([try h.message(Self.referral(subject: subject), from: .victim, to: .safehome, about: subject)])
         let delivered = try #require(try await h.take(1, from: h.names.inbox(.safehome)).first, "the gateway stopped delivering after \(code.rawValue)")
         #expect(try h.verified(delivered).0.subject == subject)
     }
@@ -46,7 +46,7 @@ import Testing
         let h = try await GatewayHarness()
         try await expectRefusal(.badSignature, harness: h) {
             let s = Self.urcs.allocate()
-            var m = try h.message(Self.referral(h, subject: s), from: .victim, to: .safehome, about: s)
+            var m = try h.message(Self.referral(subject: s), from: .victim, to: .safehome, about: s)
             m.body = Data(String(decoding: m.body, as: UTF8.self).replacingOccurrences(of: "Needs a move", with: "Needs a MOVE").utf8)
             try await h.submit([m])
             return m.envelope.messageID
@@ -59,7 +59,7 @@ import Testing
         try await expectRefusal(.unknownKey, harness: h) {
             let s = Self.urcs.allocate()
             let rogue = MessageSigner.generate(keyID: "victim-not-in-trust-file", party: .victim)
-            let m = try SignedMessage.make(Self.referral(h, subject: s), to: .safehome, about: s, signer: rogue)
+            let m = try SignedMessage.make(Self.referral(subject: s), to: .safehome, about: s, signer: rogue)
             try await h.submit([m])
             return m.envelope.messageID
         }
@@ -71,7 +71,7 @@ import Testing
         // Signed by victim's key but published by the family service's broker user: the report goes to family.
         try await expectRefusal(.senderMismatch, reportTo: .family, harness: h) {
             let s = Self.urcs.allocate()
-            let m = try h.message(Self.referral(h, subject: s), from: .victim, to: .safehome, about: s)
+            let m = try h.message(Self.referral(subject: s), from: .victim, to: .safehome, about: s)
             try await h.submit([m], as: .family)
             return m.envelope.messageID
         }
@@ -82,7 +82,7 @@ import Testing
         let h = try await GatewayHarness()
         try await expectRefusal(.invalidSchema, harness: h) {
             let s = Self.urcs.allocate()
-            var json = try JSONSerialization.jsonObject(with: try ContractJSON.encode(Self.referral(h, subject: s))) as! [String: Any]
+            var json = try JSONSerialization.jsonObject(with: try ContractJSON.encode(Self.referral(subject: s))) as! [String: Any]
             json["reason"] = nil
             json["favouriteColour"] = "blue"
             let body = try JSONSerialization.data(withJSONObject: json)
@@ -98,7 +98,7 @@ import Testing
         let h = try await GatewayHarness()
         try await expectRefusal(.noConsent, harness: h) {
             let s = Self.urcs.allocate()
-            let m = try h.message(Self.referral(h, subject: s), from: .victim, to: .safehome, about: s)
+            let m = try h.message(Self.referral(subject: s), from: .victim, to: .safehome, about: s)
             try await h.submit([m])
             return m.envelope.messageID
         }
@@ -110,11 +110,11 @@ import Testing
         try await expectRefusal(.consentWithdrawn, harness: h) {
             let s = Self.urcs.allocate()
             let consent = try await h.giveConsent(from: .victim, subject: s, recipients: [.safehome], purposes: [.housing])
-            let first = try h.message(Self.referral(h, subject: s), from: .victim, to: .safehome, about: s)
+            let first = try h.message(Self.referral(subject: s), from: .victim, to: .safehome, about: s)
             try await h.submit([first])
             #expect(try await h.take(1, from: h.names.inbox(.safehome)).count == 1, "delivered while consent stood")
             try await h.withdrawConsent(consent, from: .victim, subject: s)
-            let second = try h.message(Self.referral(h, subject: s), from: .victim, to: .safehome, about: s)
+            let second = try h.message(Self.referral(subject: s), from: .victim, to: .safehome, about: s)
             try await h.submit([second])
             return second.envelope.messageID
         }
@@ -125,7 +125,7 @@ import Testing
         let h = try await GatewayHarness()
         try await expectRefusal(.expiredTimestamp, harness: h) {
             let s = Self.urcs.allocate()
-            let m = try h.message(Self.referral(h, subject: s), from: .victim, to: .safehome, about: s, sentAt: Timestamp().adding(seconds: -3600))
+            let m = try h.message(Self.referral(subject: s), from: .victim, to: .safehome, about: s, sentAt: Timestamp().adding(seconds: -3600))
             try await h.submit([m])
             return m.envelope.messageID
         }
@@ -137,13 +137,13 @@ import Testing
         try await expectRefusal(.duplicateMessage, harness: h) {
             let s = Self.urcs.allocate()
             try await h.giveConsent(from: .victim, subject: s, recipients: [.safehome], purposes: [.housing])
-            let first = try h.message(Self.referral(h, subject: s), from: .victim, to: .safehome, about: s)
+            let first = try h.message(Self.referral(subject: s), from: .victim, to: .safehome, about: s)
             try await h.submit([first])
             #expect(try await h.take(1, from: h.names.inbox(.safehome)).count == 1)
             // The very same message again (a sender's retry) is absorbed silently...
             try await h.submit([first])
             // ...a different message under the same id is refused.
-            let other = try h.message(Self.referral(h, subject: s, reason: "Something else"), from: .victim, to: .safehome, about: s,
+            let other = try h.message(Self.referral(subject: s, reason: "Something else"), from: .victim, to: .safehome, about: s,
                                       sentAt: Timestamp())
             var reused = other
             reused.envelope.messageID = first.envelope.messageID
@@ -159,7 +159,7 @@ import Testing
         let h = try await GatewayHarness()
         try await expectRefusal(.unknownRecipient, harness: h) {
             let s = Self.urcs.allocate()
-            let m = try h.message(Self.referral(h, subject: s), from: .victim, to: PartyID(rawValue: "police")!, about: s)
+            let m = try h.message(Self.referral(subject: s), from: .victim, to: PartyID(rawValue: "police")!, about: s)
             try await h.submit([m])
             return m.envelope.messageID
         }
@@ -170,7 +170,7 @@ import Testing
         let h = try await GatewayHarness()
         try await expectRefusal(.oversized, harness: h) {
             let s = Self.urcs.allocate()
-            var r = Self.referral(h, subject: s)
+            var r = Self.referral(subject: s)
             r.notes = String(repeating: "x", count: 300_000)
             let m = try h.message(r, from: .victim, to: .safehome, about: s)
             try await h.submit([m])

@@ -25,6 +25,8 @@ public struct Assessment: Sendable {
     /// SHA-256 of sender, recipient, subject, type and body: tells the same message sent again from a reused id.
     public var fingerprint: String
     public var verdict: Verdict
+    /// Whether the sender's signature was found good (the message may still be refused for what it says).
+    public var signatureChecked = false
 }
 
 /// A redacted, gateway-signed message waiting for the consent check.

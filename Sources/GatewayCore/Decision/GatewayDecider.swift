@@ -15,6 +15,8 @@ public struct GatewayDecider: Sendable {
     public let topology: ReferralGatewayTopology
     /// The broker user whose messages on `gateway.in` are replay requests (the dead-letter administrator).
     public let replayUser: String
+    /// Marks refused messages whose sender's signature was checked, so a replay need not check it again.
+    public let signatureSeal: SignatureSeal
     let redactor: Redactor
     private let partyByBrokerUser: [String: PartyID]
 
@@ -28,6 +30,7 @@ public struct GatewayDecider: Sendable {
         self.signer = signer
         self.topology = topology
         self.replayUser = replayUser
+        signatureSeal = SignatureSeal(signer: signer)
         redactor = Redactor(sensitiveTerms: policy.sensitiveTerms)
         var byUser: [String: PartyID] = [:]
         for (id, e) in parties.entries { byUser[e.brokerUser] = id }
@@ -35,8 +38,9 @@ public struct GatewayDecider: Sendable {
     }
 
     /// Assesses one delivery from `gateway.in` at `now`. `replaying` is set for a kept dead letter decided again:
-    /// its sent-at is as old as the dead letter, so the clock check gives way to the replay's audit entry.
-    public func assess(_ delivery: AMQPDelivery, now: Timestamp = Timestamp(), replaying: Bool = false) -> Assessment {
+    /// its sent-at is as old as the dead letter, so the clock check gives way to the replay's audit entry; `seal`
+    /// is the `SignatureSeal` the gateway put on that dead letter when it refused it, if any.
+    public func assess(_ delivery: AMQPDelivery, now: Timestamp = Timestamp(), replaying: Bool = false, seal: String? = nil) -> Assessment {
         // The content, not the signature: a sender that re-signs on a retry (fresh sent-at after a crash) is
         // still sending the same message, and must not be refused as a reused id.
         var fingerprintInput = Data()
@@ -57,8 +61,11 @@ public struct GatewayDecider: Sendable {
             return a
         }
         do throws(Refusal) {
-            a.envelope = try readEnvelope(delivery)
-            a.verdict = try decide(a.envelope!, delivery: delivery, brokerSender: brokerSender, now: now, checkClock: !replaying)
+            let env = try readEnvelope(delivery)
+            a.envelope = env
+            try authenticate(env, delivery: delivery, brokerSender: brokerSender, now: now, seal: seal)
+            a.signatureChecked = true
+            a.verdict = try decide(env, delivery: delivery, now: now, checkClock: !replaying)
         } catch {
             a.verdict = .refuse(error)
         }
@@ -73,8 +80,9 @@ public struct GatewayDecider: Sendable {
         }
     }
 
-    private func decide(_ env: Envelope, delivery: AMQPDelivery, brokerSender: PartyID?,
-                        now: Timestamp, checkClock: Bool) throws(Refusal) -> Assessment.Verdict {
+    /// Who sent it: a body within bounds, published by the party the envelope names, signed with that party's key.
+    private func authenticate(_ env: Envelope, delivery: AMQPDelivery, brokerSender: PartyID?, now: Timestamp,
+                              seal: String?) throws(Refusal) {
         let body = delivery.body
         guard body.count <= policy.maxMessageBytes else {
             throw Refusal(.oversized, "the body is \(body.count) bytes; the gateway accepts at most \(policy.maxMessageBytes)")
@@ -83,11 +91,17 @@ public struct GatewayDecider: Sendable {
         guard let brokerSender, brokerSender == env.sender else {
             throw Refusal(.senderMismatch, "the message says it is from \(env.sender) but was published by broker user '\(delivery.properties.userID ?? "(none)")'")
         }
+        let sealed = seal.map { seal in { [signatureSeal] (input: Data) in signatureSeal.vouches(seal, forSigningInput: input) } }
         do {
-            try trust.verify(env, body: body, signedBy: env.sender, at: now)
+            try trust.verify(env, body: body, signedBy: env.sender, at: now, checkedBefore: sealed)
         } catch {
             throw Refusal(error.reasonCode, error.description)
         }
+    }
+
+    /// What may go where: clock, schema, policy and lawful basis, then the recipient's redacted, re-signed view.
+    private func decide(_ env: Envelope, delivery: AMQPDelivery, now: Timestamp, checkClock: Bool) throws(Refusal) -> Assessment.Verdict {
+        let body = delivery.body
         let skew = abs(Double(now.millisecondsSince1970 - env.sentAt.millisecondsSince1970) / 1000)
         guard skew <= policy.acceptedClockSkew || !checkClock else {
             throw Refusal(.expiredTimestamp, "sent-at is \(Int(skew)) s from the gateway's clock; at most \(Int(policy.acceptedClockSkew)) s is accepted")

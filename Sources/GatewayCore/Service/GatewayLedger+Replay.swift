@@ -201,7 +201,7 @@ extension GatewayLedger {
     func prepare(_ letter: StoredLetter, now: Timestamp) -> PreparedReplay {
         let topology = decider.topology
         if letter.queue == topology.gatewayQueue {
-            let a = decider.assess(letter.delivery, now: now, replaying: true)
+            let a = decider.assess(letter.delivery, now: now, replaying: true, seal: letter.signatureSeal)
             return PreparedReplay(letter: letter, envelope: a.envelope, check: .resubmission(a))
         }
         let envelope = try? decider.readEnvelope(letter.delivery)
@@ -240,9 +240,11 @@ public struct StoredLetter: Sendable {
     public var queue: String
     public var messageID: String?, type: String?, sender: String?, recipient: String?, subject: String?
     public var delivery: AMQPDelivery
+    /// The gateway's note that it checked the sender's signature when it refused the message (`SignatureSeal`).
+    public var signatureSeal: String?
     /// Headers the gateway adds when it dead-letters or replays, which are not part of the message.
     static let addedHeaders: Set<String> = ["refgw-reason", "refgw-reason-detail", "refgw-refused-at", "refgw-published-by",
-                                           ReplayRequest.replayOfHeader, ReplayRequest.replayCountHeader]
+                                           SignatureSeal.header, ReplayRequest.replayOfHeader, ReplayRequest.replayCountHeader]
 
     /// The dead letters `ids` (those that exist), in one query per 500.
     static func load(_ ids: [Int64], in db: Database) throws -> [StoredLetter] {
@@ -275,5 +277,6 @@ public struct StoredLetter: Sendable {
                                    type: properties["type"], userID: properties["refgw-published-by"] ?? properties["user_id"],
                                    headers: headers)
         delivery = AMQPDelivery(storedFrom: letter[9], routingKey: letter[10], properties: props, body: letter[11])
+        signatureSeal = properties[SignatureSeal.header]
     }
 }

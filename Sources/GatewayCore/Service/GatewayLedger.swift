@@ -168,6 +168,8 @@ public struct GatewayLedger: Sendable {
         headers["refgw-reason-detail"] = .string(String(r.detail.prefix(500)))
         headers["refgw-refused-at"] = .string(now.rfc3339)
         headers["refgw-published-by"] = .string(d.properties.userID ?? "")
+        // Only the gateway's own seal: a header of that name from the sender is dropped.
+        headers[SignatureSeal.header] = a.signatureChecked ? env.map { .string(decider.signatureSeal.seal($0, body: d.body)) } : nil
         var props = d.properties
         props.headers = headers
         let dead = OutgoingMessage(exchange: decider.topology.deadLetterExchange, routingKey: decider.topology.gatewayQueue,
