@@ -10,7 +10,7 @@ import Messaging
 /// consents and withdrawals around it. They carry only references: the gateway reads the dead letter, who asked and
 /// why from its own store, where `refgw dlq replay` wrote them before publishing. Up to `perMessage` requests share
 /// one AMQP message, so a bulk replay costs the broker a handful of messages, not one per dead letter.
-public struct ReplayRequest: Sendable, Equatable, Codable {
+public struct ReplayRequest: Sendable, Equatable {
     /// The AMQP `type` of a message carrying replay requests.
     public static let messageType = "refgw.replay-request"
     /// Requests carried by one message at most.
@@ -19,28 +19,34 @@ public struct ReplayRequest: Sendable, Equatable, Codable {
     public var requestID: String
     public var deadLetterID: Int64
 
-    public init(requestID: String = UUID().uuidString.lowercased(), deadLetterID: Int64) {
+    public init(requestID: String = UUID.randomLowercased(), deadLetterID: Int64) {
         self.requestID = requestID
         self.deadLetterID = deadLetterID
     }
 
-    private struct Body: Codable { var requests: [ReplayRequest] }
-
-    /// One message the dead-letter user publishes to the gateway's input, carrying `requests` (at most `perMessage`).
+    /// One message the dead-letter user publishes to the gateway's input, carrying `requests` (at most `perMessage`):
+    /// `{"requests": [{"requestID": "…", "deadLetterID": 12}, …]}`.
     public static func message(_ requests: [ReplayRequest], topology: ReferralGatewayTopology, brokerUser: String) -> OutgoingMessage {
-        let properties = AMQPProperties(contentType: "application/json", persistent: true, messageID: UUID().uuidString.lowercased(),
+        let properties = AMQPProperties(contentType: "application/json", persistent: true, messageID: UUID.randomLowercased(),
                                         timestamp: UInt64(Date().timeIntervalSince1970), type: Self.messageType,
                                         userID: brokerUser, appID: "refgw-dlq")
-        let body = (try? JSONEncoder().encode(Body(requests: requests))) ?? Data()
-        return OutgoingMessage(exchange: topology.submitExchange, routingKey: "gateway", properties: properties, body: body)
+        // JSONWriter, not JSONEncoder: Foundation's encoder was a third of sending a bulk replay's requests.
+        let body = JSONValue.object([.init("requests", .array(requests.map {
+            .object([.init("requestID", .string($0.requestID)), .init("deadLetterID", .number(String($0.deadLetterID)))])
+        }))])
+        return OutgoingMessage(exchange: topology.submitExchange, routingKey: "gateway", properties: properties, body: Data(JSONWriter.bytes(body)))
     }
 
     /// The requests a delivery carries, or nil when it is not a replay request message.
     public static func read(_ delivery: AMQPDelivery) -> [ReplayRequest]? {
-        guard delivery.properties.type == Self.messageType,
-              let body = try? JSONDecoder().decode(Body.self, from: delivery.body), !body.requests.isEmpty,
-              body.requests.count <= Self.perMessage else { return nil }
-        return body.requests
+        guard delivery.properties.type == Self.messageType, let body = try? JSONParser.parse(delivery.body),
+              let items = body["requests"]?.arrayValue, (1...Self.perMessage).contains(items.count) else { return nil }
+        var requests: [ReplayRequest] = []
+        for item in items {
+            guard let id = item["requestID"]?.stringValue, case .number(let n)? = item["deadLetterID"], let letter = Int64(n) else { return nil }
+            requests.append(ReplayRequest(requestID: id, deadLetterID: letter))
+        }
+        return requests
     }
 
     /// Header on a replayed delivery: the kept dead letter it replays (the link to the original).
