@@ -55,9 +55,6 @@ import Testing
         try await store.database.read { (db: Database) throws -> Void in
             #expect(try Int64.fetchOne(db, sql: "SELECT delivered_seq FROM seen_message WHERE message_id = 'm-delivered-twice'") == 3)
             #expect(try Int64.fetchOne(db, sql: "SELECT delivered_seq FROM seen_message WHERE message_id = 'm-refused'") == nil)
-            #expect(try GatewayLedger.wasDelivered("m-delivered-twice", in: db))
-            #expect(try !GatewayLedger.wasDelivered("m-refused", in: db))
-            #expect(try !GatewayLedger.wasDelivered("m-never-seen", in: db))
             #expect(try String.fetchOne(db, sql: "SELECT name FROM sqlite_master WHERE name = 'audit_by_message'") == nil)
             #expect(try AuditLog.verify(db).isIntact)
         }

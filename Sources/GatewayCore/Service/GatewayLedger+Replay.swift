@@ -117,9 +117,13 @@ extension GatewayLedger {
             if case .refuse(let r) = a.verdict { return (.refused(r.code, r.detail), nil) }
             return (.notReplayable("its envelope cannot be read"), nil)
         }
-        if try Self.wasDelivered(env.messageID, in: db) { return (.alreadyDelivered, nil) }
-        // Seen before with the same content is what a replay expects; another message under this id never goes.
-        if case .reused(let r) = try Self.see(a, envelope: env, now: now, in: db) { return (.refused(r.code, r.detail), nil) }
+        // Delivered under this id is final; seen before with the same content is what a replay expects; another
+        // message under this id never goes.
+        switch try Self.see(a, envelope: env, now: now, in: db) {
+        case .same(delivered: true), .reused(_, delivered: true): return (.alreadyDelivered, nil)
+        case .reused(let r, delivered: false): return (.refused(r.code, r.detail), nil)
+        case .new, .same(delivered: false): break
+        }
         switch a.verdict {
         case .refuse(let r):
             return (.refused(r.code, r.detail), nil)
@@ -175,15 +179,10 @@ extension GatewayLedger {
         return (.delivered, .deliver(r.outgoing, basis, removedFields: r.removedFields))
     }
 
-    /// Whether `messageID` was delivered (the seen-message ledger points at the delivery's audit entry).
-    static func wasDelivered(_ messageID: String, in db: Database) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT delivered_seq IS NOT NULL FROM seen_message WHERE message_id = ?"),
-                          arguments: [messageID]) ?? false
-    }
-
     /// A replay's checks that need no database (signature, schema, policy, redaction, signing), done before the
-    /// transaction and in parallel, as the gateway does for new messages.
-    public struct PreparedReplay: Sendable {
+    /// transaction and in parallel, as the gateway does for new messages. A class: handed from the checks to the
+    /// transaction by reference, not copied field by field for each of thousands.
+    public final class PreparedReplay: Sendable {
         public enum Check: Sendable {
             /// Submitted to the gateway: assessed as if it had just arrived, except for its age.
             case resubmission(Assessment)
@@ -191,10 +190,16 @@ extension GatewayLedger {
             case redelivery(Result<GatewayDecider.Redelivery, Refusal>, to: PartyID)
             case notReplayable(String)
         }
-        public var letter: StoredLetter
+        public let letter: StoredLetter
         /// The envelope as stored, when its headers read (for the audit entry).
-        public var envelope: Envelope?
-        public var check: Check
+        public let envelope: Envelope?
+        public let check: Check
+
+        init(letter: StoredLetter, envelope: Envelope?, check: Check) {
+            self.letter = letter
+            self.envelope = envelope
+            self.check = check
+        }
     }
 
     /// Prepares the replay of one stored dead letter.

@@ -47,7 +47,7 @@ public struct GatewayLedger: Sendable {
             switch try Self.see(a, envelope: env, now: now, in: db) {
             case .new: break
             case .same: return (.alreadyProcessed, [])
-            case .reused(let refusal): return try refuse(a, refusal, in: db, now: now, tail: &tail)
+            case .reused(let refusal, _): return try refuse(a, refusal, in: db, now: now, tail: &tail)
             }
         }
         switch a.verdict {
@@ -74,18 +74,19 @@ public struct GatewayLedger: Sendable {
     enum Seen {
         /// Not seen before; now remembered with this message's fingerprint.
         case new
-        /// The same message again (a redelivery, a sender's retry, a replay).
-        case same
-        /// The id was used before for a different message.
-        case reused(Refusal)
+        /// The same message again (a redelivery, a sender's retry, a replay); `delivered` if it went to its recipient.
+        case same(delivered: Bool)
+        /// The id was used before for a different message; `delivered` if that one went to its recipient.
+        case reused(Refusal, delivered: Bool)
     }
 
     /// Looks a message id up in the seen-message ledger, remembering it when it is new.
     static func see(_ a: Assessment, envelope env: Envelope, now: Timestamp, in db: Database) throws -> Seen {
-        if let fingerprint = try String.fetchOne(db.cachedStatement(sql: "SELECT fingerprint FROM seen_message WHERE message_id = ?"),
-                                                 arguments: [env.messageID]) {
-            return fingerprint == a.fingerprint ? .same
-                : .reused(Refusal(.duplicateMessage, "message id \(env.messageID) was already used for another message"))
+        if let seen = try Row.fetchOne(db.cachedStatement(sql: "SELECT fingerprint, delivered_seq IS NOT NULL FROM seen_message WHERE message_id = ?"),
+                                       arguments: [env.messageID]) {
+            let fingerprint: String = seen[0], delivered: Bool = seen[1]
+            return fingerprint == a.fingerprint ? .same(delivered: delivered)
+                : .reused(Refusal(.duplicateMessage, "message id \(env.messageID) was already used for another message"), delivered: delivered)
         }
         try db.cachedStatement(sql: "INSERT INTO seen_message (message_id, sender, fingerprint, processed_at) VALUES (?, ?, ?, ?)")
             .execute(arguments: [env.messageID, env.sender.rawValue, a.fingerprint, now.millisecondsSince1970])
