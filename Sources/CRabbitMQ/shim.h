@@ -11,8 +11,17 @@
 #include <amqp_tcp_socket.h>
 #include <amqp_ssl_socket.h>
 #endif
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+// TCP_CORK on or off: while on, the kernel holds partial segments back, so frames written one after another leave
+// together. Returns 0, or -1 with errno set.
+static inline int refgw_set_cork(int fd, int on) {
+    return setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+}
 
 // amqp_login is variadic, which Swift cannot call: this fixes the PLAIN mechanism's arguments.
 static inline amqp_rpc_reply_t refgw_amqp_login_plain(amqp_connection_state_t state, const char *vhost,

@@ -39,20 +39,26 @@ final class PublisherLoop: ConnectionLoop {
             core.putBack(batch)
             return reconnect()
         }
-        for (i, request) in batch.enumerated() {
-            if request.deadline <= .now {
-                request.complete(.failure(.timedOut("no confirm from the broker within \(core.options.confirmTimeout) s")))
-                continue
+        do throws(AMQPError) {
+            try conn.corked(if: batch.count > 1) { () throws(AMQPError) in
+                for (i, request) in batch.enumerated() {
+                    if request.deadline <= .now {
+                        request.complete(.failure(.timedOut("no confirm from the broker within \(core.options.confirmTimeout) s")))
+                        continue
+                    }
+                    do throws(AMQPError) {
+                        try conn.publish(request.message)
+                    } catch {
+                        core.putBack(Array(batch[i...]))
+                        throw error
+                    }
+                    inFlight[nextTag] = InFlight(request: request)
+                    nextTag += 1
+                }
             }
-            do {
-                try conn.publish(request.message)
-                inFlight[nextTag] = InFlight(request: request)
-                nextTag += 1
-            } catch {
-                core.putBack(Array(batch[i...]))
-                connectionLost(error)
-                return true
-            }
+        } catch {
+            connectionLost(error)
+            return true
         }
         if shuttingDown && inFlight.isEmpty && !moreQueued {
             return false

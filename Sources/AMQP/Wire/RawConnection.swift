@@ -219,6 +219,17 @@ final class RawConnection {
         }
     }
 
+    /// Runs `body`, which writes several messages, with the socket corked: rabbitmq-c sends each message's frames
+    /// itself and pushes them out at once, so without this every message is its own TCP segment and wakes the
+    /// broker's reader once. Corked, they leave in full segments when the batch is written.
+    func corked(if many: Bool, _ body: () throws(AMQPError) -> Void) throws(AMQPError) {
+        let fd = socketFD
+        // A socket that cannot be corked (not TCP) is written as before; one message needs no corking.
+        let isCorked = many && fd >= 0 && refgw_set_cork(fd, 1) == 0
+        defer { if isCorked { _ = refgw_set_cork(fd, 0) } }
+        try body()
+    }
+
     // MARK: Consuming
 
     func setPrefetch(_ count: UInt16) throws(AMQPError) {
