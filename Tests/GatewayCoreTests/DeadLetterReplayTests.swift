@@ -4,6 +4,7 @@ import Foundation
 import GatewayCore
 import GRDB
 import Messaging
+import Synchronization
 import Testing
 import TestSupport
 
@@ -131,6 +132,49 @@ import TestSupport
         await s.finish()
     }
 
+    /// `m` as the broker would dead-letter it from gateway.in after too many deliveries without an acknowledgement.
+    static func diedInGatewayQueue(_ m: SignedMessage, _ h: GatewayHarness) -> AMQPDelivery {
+        let submitted = m.submission(brokerUser: "victim", topology: h.names)
+        var properties = submitted.properties
+        properties.headers["x-death"] = .array([.table([
+            "reason": "delivery_limit", "queue": .string(h.names.gatewayQueue), "exchange": .string(submitted.exchange),
+            "routing-keys": .array([.string(submitted.routingKey)]), "count": .int(1), "time": .timestamp(UInt64(Date().timeIntervalSince1970)),
+        ])])
+        return AMQPDelivery(storedFrom: submitted.exchange, routingKey: submitted.routingKey, properties: properties, body: submitted.body)
+    }
+
+    @Test("a bulk replay of 2,500 dead letters, stored and sent a part at a time while the gateway decides the first: each delivered exactly once, the progress reaching every one")
+    func bulkReplayInParts() async throws {
+        let s = try await Setup()
+        let h = s.h
+        let count = 2_500
+        let messages = try (0..<count).map { _ in
+            let subject = Self.urcs.allocate()
+            return try h.message(GatewayRefusalTests.referral(subject: subject), from: .victim, to: .safehome, about: subject)
+        }
+        let ids = try await h.store.database.write { db in
+            for m in messages {
+                try DeadLetterArchive.keep(Self.diedInGatewayQueue(m, h), now: Timestamp(), in: db)
+                try ConsentRegistry.record(.given(consentId: UUID.randomLowercased(), recipients: [.safehome], purposes: [.housing],
+                                                  givenAt: Timestamp().adding(seconds: -60), expiresAt: Timestamp().adding(seconds: 3600),
+                                                  method: .written, recordedBy: Referrer(service: .victim, staff: Staff(name: "W", role: "IDVA"))),
+                                           subject: m.envelope.subject, recordedBy: .victim, in: db)
+            }
+            return try DeadLetterArchive.keptIDs(in: db)
+        }
+        #expect(ids.count == count)
+        let published = Mutex<[Int]>([])
+        let report = try await s.replayer.replay(ids, by: "Admin A", reason: "Gateway crash loop fixed", timeout: .seconds(120)) { p in
+            if p.phase == .publishing { published.withLock { $0.append(p.done) } }
+        }
+        #expect(report.outcomes == ["delivered": count] && report.undecided == 0)
+        #expect(published.withLock { $0 } == [1_000, 2_000, 2_500])
+        let delivered = try await h.drain(count, from: .safehome).map { $0.properties.messageID ?? "" }
+        #expect(delivered.count == count && Set(delivered) == Set(messages.map(\.envelope.messageID)))
+        #expect(try await h.take(1, from: h.names.inbox(.safehome), timeout: 1).isEmpty, "a replay was delivered twice")
+        await s.finish()
+    }
+
     @Test("a message the gateway delivered that also died in gateway.in (acknowledgement lost until the delivery limit) is not delivered again by a replay")
     func replayOfADeliveredMessageDeliversNothing() async throws {
         let s = try await Setup()
@@ -140,15 +184,7 @@ import TestSupport
         let m = try await refer(s, subject: subject)
         #expect(try await h.take(1, from: h.names.inbox(.safehome)).count == 1)
 
-        // As the broker would dead-letter it from gateway.in after too many deliveries without an acknowledgement.
-        let submitted = try m.submission(brokerUser: "victim", topology: h.names)
-        var properties = submitted.properties
-        properties.headers["x-death"] = .array([.table([
-            "reason": "delivery_limit", "queue": .string(h.names.gatewayQueue), "exchange": .string(submitted.exchange),
-            "routing-keys": .array([.string(submitted.routingKey)]), "count": .int(1), "time": .timestamp(UInt64(Date().timeIntervalSince1970)),
-        ])])
-        let died = AMQPDelivery(storedFrom: submitted.exchange, routingKey: submitted.routingKey, properties: properties, body: submitted.body)
-        try await h.store.database.write { db in _ = try DeadLetterArchive.keep(died, now: Timestamp(), in: db) }
+        try await h.store.database.write { db in _ = try DeadLetterArchive.keep(Self.diedInGatewayQueue(m, h), now: Timestamp(), in: db) }
         let letter = try #require(try await s.letters(.init(reason: "delivery_limit")).first)
         #expect(letter.queue == h.names.gatewayQueue && letter.messageID == m.envelope.messageID)
 

@@ -50,6 +50,11 @@ import Testing
                 throws: { "\($0)".contains(says) }
         }
         #expect(try await store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM replay_request") } == before)
+        // The command checks every letter before it stores or sends anything (no broker is needed to refuse).
+        let replayer = DeadLetterReplayer(store: store, configuration: try AMQPConnectionConfiguration(url: "amqp://nobody:x@127.0.0.1:1/%2f"))
+        await #expect { _ = try await replayer.replay([ids[2], ids[1]], by: "A", reason: "r") }
+            throws: { "\($0)".contains("was already replayed") && "\($0)".contains("nothing was replayed") }
+        #expect(try await store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM replay_request") } == before)
     }
 
     @Test("requests travel 500 to a message as {\"requests\": [{\"requestID\", \"deadLetterID\"}]}, read back exactly; anything else is not a replay request")

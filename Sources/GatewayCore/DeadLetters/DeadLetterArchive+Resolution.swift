@@ -40,14 +40,18 @@ extension DeadLetterArchive {
         public let description: String
     }
 
-    /// Stores a replay request for each dead letter (who, why, which attempt) and returns them to publish.
-    /// A dead letter that already waits for the gateway keeps its request (it is published again: the gateway decides
-    /// each request once). Throws, changing nothing, when an id is unknown, replayed or discarded.
-    public static func requestReplays(of ids: [Int64], by: String, reason: String, now: Timestamp = Timestamp(),
-                                      in db: Database) throws -> [ReplayRequest] {
-        // Each letter's status, a request still waiting and the requests so far, read 500 letters to a query (a bulk
-        // replay names thousands): three lookups per letter were most of this command's own time.
-        var letters: [Int64: (status: String, resolvedAt: Int64?, pending: String?, attempts: Int)] = [:]
+    /// What a replay needs to know of a dead letter now.
+    private struct ReplayState {
+        var status: String
+        var resolvedAt: Int64?
+        /// A request stored earlier that the gateway has not decided yet.
+        var pending: String?
+        var attempts: Int
+    }
+
+    /// The dead letters `ids` that exist, read 500 to a query (a bulk replay names thousands).
+    private static func replayStates(of ids: [Int64], in db: Database) throws -> [Int64: ReplayState] {
+        var states: [Int64: ReplayState] = [:]
         for start in stride(from: 0, to: ids.count, by: 500) {
             let slice = Array(ids[start..<min(start + 500, ids.count)])
             let rows = try Row.fetchAll(db, sql: """
@@ -56,18 +60,39 @@ extension DeadLetterArchive {
                     (SELECT COUNT(*) FROM replay_request WHERE dead_letter_id = d.id)
                 FROM dead_letter d WHERE d.id IN (\(slice.map { _ in "?" }.joined(separator: ",")))
                 """, arguments: StatementArguments(slice))
-            for row in rows { letters[row[0]] = (row[1], row[2], row[3], row[4]) }
+            for row in rows { states[row[0]] = ReplayState(status: row[1], resolvedAt: row[2], pending: row[3], attempts: row[4]) }
         }
-        var requests: [ReplayRequest] = []
+        return states
+    }
+
+    /// Throws for the first id that is unknown, replayed or discarded.
+    private static func checkReplayable(_ ids: [Int64], states: [Int64: ReplayState]) throws {
         for id in ids {
-            guard let letter = letters[id] else {
+            guard let letter = states[id] else {
                 throw ResolutionError(description: "there is no dead letter \(id): `refgw dlq list` shows their ids")
             }
             guard letter.status == "kept" else {
                 let when = letter.resolvedAt.map { " on \(Timestamp(millisecondsSince1970: $0))" } ?? ""
-                throw ResolutionError(description: "dead letter \(id) was already \(letter.status)\(when); nothing was replayed (`refgw dlq list --all` shows it)")
+                throw ResolutionError(description: "dead letter \(id) was already \(letter.status)\(when), so it cannot be replayed (`refgw dlq list --all` shows it)")
             }
-            if let pending = letter.pending {
+        }
+    }
+
+    /// Throws, as `requestReplays` would, when an id is unknown, replayed or discarded; stores nothing.
+    public static func checkReplayable(_ ids: [Int64], in db: Database) throws {
+        try checkReplayable(ids, states: replayStates(of: ids, in: db))
+    }
+
+    /// Stores a replay request for each dead letter (who, why, which attempt) and returns them to publish.
+    /// A dead letter that already waits for the gateway keeps its request (it is published again: the gateway decides
+    /// each request once). Throws, changing nothing, when an id is unknown, replayed or discarded.
+    public static func requestReplays(of ids: [Int64], by: String, reason: String, now: Timestamp = Timestamp(),
+                                      in db: Database) throws -> [ReplayRequest] {
+        var states = try replayStates(of: ids, in: db)
+        try checkReplayable(ids, states: states)
+        var requests: [ReplayRequest] = []
+        for id in ids {
+            if let pending = states[id]?.pending {
                 requests.append(ReplayRequest(requestID: pending, deadLetterID: id))
                 continue
             }
@@ -75,9 +100,9 @@ extension DeadLetterArchive {
             try db.cachedStatement(sql: """
                 INSERT INTO replay_request (request_id, dead_letter_id, attempt, requested_at, requested_by, reason)
                 VALUES (?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [request.requestID, id, letter.attempts + 1, now.millisecondsSince1970, by, reason])
+                """).execute(arguments: [request.requestID, id, (states[id]?.attempts ?? 0) + 1, now.millisecondsSince1970, by, reason])
             // The same id named twice shares this request.
-            letters[id]?.pending = request.requestID
+            states[id]?.pending = request.requestID
             requests.append(request)
         }
         return requests

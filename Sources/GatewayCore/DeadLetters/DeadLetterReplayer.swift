@@ -42,35 +42,66 @@ public struct DeadLetterReplayer: Sendable {
         public var rate: Double { totalSeconds > 0 ? Double(requested - undecided) / totalSeconds : 0 }
     }
 
+    /// Requests stored in one transaction and sent before the next are stored: the gateway starts deciding the first
+    /// while the rest are written (storing 10,000 at once kept it idle for a twentieth of a bulk replay).
+    static let storedPerPart = 1000
+
     /// Replays the dead letters `ids`; waits up to `timeout` for the gateway's decisions.
     public func replay(_ ids: [Int64], by: String, reason: String, timeout: Duration = .seconds(120),
                        progress: @Sendable (Progress) -> Void = { _ in }) async throws -> Report {
         let start = ContinuousClock.now
-        let requests = try await store.database.write { db in try DeadLetterArchive.requestReplays(of: ids, by: by, reason: reason, in: db) }
-        var report = Report(requested: requests.count)
-        guard !requests.isEmpty else { return report }
+        // All checked before any is stored: an unknown or resolved id changes nothing.
+        do {
+            try await store.database.read { db in try DeadLetterArchive.checkReplayable(ids, in: db) }
+        } catch let error as DeadLetterArchive.ResolutionError {
+            throw DeadLetterArchive.ResolutionError(description: error.description + "; nothing was replayed")
+        }
+        var report = Report(requested: ids.count)
+        guard !ids.isEmpty else { return report }
 
         let publisher = try await AMQPPublisher(configuration: configuration, logger: Logger(label: "refgw.dlq"))
+        var requests: [ReplayRequest] = []
+        var sending: [(count: Int, confirms: Task<[Result<Void, AMQPError>], Never>)] = []
         var published = 0
-        let step = ReplayRequest.perMessage
-        for start in stride(from: 0, to: requests.count, by: step * 10) {
-            let chunks = stride(from: start, to: min(start + step * 10, requests.count), by: step).map {
-                Array(requests[$0..<min($0 + step, requests.count)])
-            }
-            let results = await publisher.publish(chunks.map { ReplayRequest.message($0, topology: topology, brokerUser: configuration.user) })
-            for (chunk, r) in zip(chunks, results) {
+        /// Waits for the confirms of what was sent first; throws, saying how far it got, if the broker refused one.
+        func confirmed(_ sent: (count: Int, confirms: Task<[Result<Void, AMQPError>], Never>)) async throws {
+            for r in await sent.confirms.value {
                 if case .failure(let error) = r {
                     await publisher.close()
                     throw DeadLetterArchive.ResolutionError(description: """
-                        the broker did not accept replay request \(published + 1) of \(requests.count) (\(error)); \
+                        the broker did not accept replay request \(published + 1) of \(ids.count) (\(error)); \
                         the first \(published) were sent. Run the same replay again when the broker is back: \
                         the rest are sent then, and none is decided twice
                         """)
                 }
-                published += chunk.count
             }
-            progress(Progress(phase: .publishing, done: published, total: requests.count))
+            published += sent.count
+            progress(Progress(phase: .publishing, done: published, total: ids.count))
         }
+        for first in stride(from: 0, to: ids.count, by: Self.storedPerPart) {
+            let part = Array(ids[first..<min(first + Self.storedPerPart, ids.count)])
+            let stored: [ReplayRequest]
+            do {
+                stored = try await store.database.write { db in try DeadLetterArchive.requestReplays(of: part, by: by, reason: reason, in: db) }
+            } catch {
+                // What was sent stays sent and is decided (a letter resolved by someone else since the check, or
+                // the store failing, stops the rest).
+                for sent in sending { try await confirmed(sent) }
+                await publisher.close()
+                guard let resolution = error as? DeadLetterArchive.ResolutionError else { throw error }
+                throw DeadLetterArchive.ResolutionError(description: resolution.description + (requests.isEmpty ? "; nothing was replayed"
+                    : "; the \(requests.count) replays sent before it will be decided, the rest were not sent"))
+            }
+            requests += stored
+            let messages = stride(from: 0, to: stored.count, by: ReplayRequest.perMessage).map {
+                ReplayRequest.message(Array(stored[$0..<min($0 + ReplayRequest.perMessage, stored.count)]), topology: topology,
+                                      brokerUser: configuration.user)
+            }
+            sending.append((stored.count, Task { await publisher.publish(messages) }))
+            // One part's confirms outstanding at most while the next is stored.
+            if sending.count > 1 { try await confirmed(sending.removeFirst()) }
+        }
+        for sent in sending { try await confirmed(sent) }
         await publisher.close()
         report.publishSeconds = (ContinuousClock.now - start).seconds
 
@@ -101,7 +132,8 @@ public struct DeadLetterReplayer: Sendable {
             undecided.removeAll { found[$0] != nil }
             progress(Progress(phase: .deciding, done: decided.count, total: requests.count))
             if undecided.isEmpty || last { break }
-            try await Task.sleep(for: .milliseconds(50))
+            // A poll that finds nothing new costs one lookup, so polling often only makes the end seen sooner.
+            try await Task.sleep(for: .milliseconds(20))
         }
         report.totalSeconds = (ContinuousClock.now - start).seconds
         report.undecided = requests.count - decided.count
