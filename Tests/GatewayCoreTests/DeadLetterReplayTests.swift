@@ -219,7 +219,7 @@ import TestSupport
         #expect(letterA.reason == "no-consent" && letterF.reason == "bad-signature")
         func keptSeal(_ letter: DeadLetter) async throws -> String? {
             let properties = try await h.store.database.read { db in
-                try String.fetchOne(db, sql: "SELECT properties FROM dead_letter WHERE id = ?", arguments: [letter.id!]) ?? ""
+                try String.fetchOne(db, sql: "SELECT properties FROM dead_letter_content WHERE id = ?", arguments: [letter.id!]) ?? ""
             }
             return try JSONParser.parse(Data(properties.utf8))[SignatureSeal.header]?.stringValue
         }
@@ -229,10 +229,10 @@ import TestSupport
         // B's sent-at is changed in the store: a signed field the seal covers (a changed body is refused before the
         // signature, as another message under a used id).
         try await h.store.database.write { db in
-            let properties = try String.fetchOne(db, sql: "SELECT properties FROM dead_letter WHERE id = ?", arguments: [letterB.id!]) ?? ""
+            let properties = try String.fetchOne(db, sql: "SELECT properties FROM dead_letter_content WHERE id = ?", arguments: [letterB.id!]) ?? ""
             let altered = properties.replacingOccurrences(of: b.envelope.sentAt.rfc3339, with: b.envelope.sentAt.adding(seconds: -1).rfc3339)
             #expect(altered != properties)
-            try db.execute(sql: "UPDATE dead_letter SET properties = ? WHERE id = ?", arguments: [altered, letterB.id!])
+            try db.execute(sql: "UPDATE dead_letter_content SET properties = ? WHERE id = ?", arguments: [altered, letterB.id!])
         }
         try await h.giveConsent(from: .victim, subject: s1, recipients: [.safehome], purposes: [.housing])
         try await h.giveConsent(from: .victim, subject: s2, recipients: [.safehome], purposes: [.housing])

@@ -59,4 +59,40 @@ import Testing
             #expect(try AuditLog.verify(db).isIntact)
         }
     }
+
+    @Test("a store from before v5: each dead letter's properties and body move to their own table, the letter reads as before, and a discard still erases them")
+    func deadLetterContentMovesApart() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("gateway.sqlite").path
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let old = try DatabaseQueue(path: path)
+        try GatewayStore.migrator.migrate(old, upTo: "v4-delivered-in-seen-messages")
+        try await old.write { db in
+            for (i, body) in ["{\"n\":1}", "{\"n\":2}"].enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO dead_letter (fingerprint, message_id, original_exchange, original_routing_key, queue, reason, death_count,
+                        first_death_at, last_death_at, properties, body, kept_at)
+                    VALUES (?, ?, 'refgw.submit', 'safehome', 'gateway.in', 'no-consent', 1, 0, 0, ?, ?, 0)
+                    """, arguments: ["f\(i)", "m\(i)", "{\"refgw-sender\":\"victim\",\"type\":\"referral\"}", Data(body.utf8)])
+            }
+        }
+        try old.close()
+
+        let store = try GatewayStore(path: path)
+        let ids = try await store.database.read { db in try DeadLetterArchive.keptIDs(in: db) }
+        try await store.database.read { (db: Database) throws -> Void in
+            let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(dead_letter)").map { $0["name"] as String }
+            #expect(!columns.contains("body") && !columns.contains("properties") && columns.contains("status"))
+            let (letter, properties, body) = try #require(try DeadLetterArchive.find(ids[1], in: db))
+            #expect(letter.messageID == "m1" && properties.contains("refgw-sender") && body == Data("{\"n\":2}".utf8))
+            #expect(try StoredLetter.load(ids, in: db).map(\.delivery.body) == [Data("{\"n\":1}".utf8), Data("{\"n\":2}".utf8)])
+        }
+        try await store.database.write { db in try DeadLetterArchive.discard([ids[0]], by: "Admin A", reason: "test letter", in: db) }
+        try await store.database.read { (db: Database) throws -> Void in
+            let (letter, properties, body) = try #require(try DeadLetterArchive.find(ids[0], in: db))
+            #expect(letter.status == "discarded" && properties == "{}" && body.isEmpty)
+            #expect(try DeadLetterArchive.find(ids[1], in: db)?.body == Data("{\"n\":2}".utf8))
+        }
+    }
 }

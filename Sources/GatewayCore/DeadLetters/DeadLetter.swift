@@ -97,12 +97,15 @@ public enum DeadLetterArchive {
         let (l, fingerprint, properties) = DeadLetter.reading(d, now: now)
         try db.execute(sql: """
             INSERT OR IGNORE INTO dead_letter (fingerprint, message_id, original_exchange, original_routing_key, queue, reason,
-                reason_detail, death_count, first_death_at, last_death_at, sender, recipient, type, subject, properties, body, kept_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                reason_detail, death_count, first_death_at, last_death_at, sender, recipient, type, subject, kept_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [fingerprint, l.messageID, l.originalExchange, l.originalRoutingKey, l.queue, l.reason, l.reasonDetail,
                              l.deathCount, l.firstDeathAt.millisecondsSince1970, l.lastDeathAt.millisecondsSince1970, l.sender,
-                             l.recipient, l.type, l.subject, properties, d.body, now.millisecondsSince1970])
-        return db.changesCount > 0
+                             l.recipient, l.type, l.subject, now.millisecondsSince1970])
+        guard db.changesCount > 0 else { return false }
+        try db.execute(sql: "INSERT INTO dead_letter_content (id, properties, body) VALUES (?, ?, ?)",
+                       arguments: [db.lastInsertedRowID, properties, d.body])
+        return true
     }
 
     /// Filters for `list`.
@@ -146,6 +149,9 @@ public enum DeadLetterArchive {
 
     /// One dead letter with its properties and body.
     public static func find(_ id: Int64, in db: Database) throws -> (DeadLetter, properties: String, body: Data)? {
-        try Row.fetchOne(db, sql: "SELECT * FROM dead_letter WHERE id = ?", arguments: [id]).map { (DeadLetter(row: $0), $0["properties"], $0["body"]) }
+        try Row.fetchOne(db, sql: """
+            SELECT d.*, COALESCE(c.properties, '{}') AS properties, COALESCE(c.body, X'') AS body
+            FROM dead_letter d LEFT JOIN dead_letter_content c ON c.id = d.id WHERE d.id = ?
+            """, arguments: [id]).map { (DeadLetter(row: $0), $0["properties"], $0["body"]) }
     }
 }

@@ -134,9 +134,9 @@ extension DeadLetterArchive {
                 throw ResolutionError(description: "dead letter \(id) was already \(l.status); nothing was discarded")
             }
             try db.execute(sql: """
-                UPDATE dead_letter SET status = 'discarded', body = X'', properties = '{}',
-                    resolved_at = ?, resolved_by = ?, resolution_reason = ? WHERE id = ?
-                """, arguments: [now.millisecondsSince1970, by, reason, id])
+                UPDATE dead_letter SET status = 'discarded', resolved_at = ?, resolved_by = ?, resolution_reason = ? WHERE id = ?;
+                UPDATE dead_letter_content SET body = X'', properties = '{}' WHERE id = ?
+                """, arguments: [now.millisecondsSince1970, by, reason, id, id])
             try AuditLog.append(AuditEntry(at: now, event: .discarded, messageID: l.messageID ?? "(none)", type: l.type ?? "(none)",
                                            sender: l.sender ?? "(unknown)", recipient: l.recipient ?? "(unknown)",
                                            subject: l.subject ?? "0000-0000-0000", reasonCode: l.reason,

@@ -256,7 +256,8 @@ public struct StoredLetter: Sendable {
         var out: [StoredLetter] = []
         for start in stride(from: 0, to: ids.count, by: 500) {
             let slice = Array(ids[start..<min(start + 500, ids.count)])
-            let sql = "SELECT \(columns) FROM dead_letter WHERE id IN (" + slice.map { _ in "?" }.joined(separator: ",") + ")"
+            let sql = "SELECT \(columns) FROM dead_letter d JOIN dead_letter_content c ON c.id = d.id WHERE d.id IN ("
+                + slice.map { _ in "?" }.joined(separator: ",") + ")"
             // Not cached: the statement's text changes with the slice's length. Read from the cursor's row as it
             // goes: copying each row first (2 KiB bodies) was a fifth of loading.
             let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(slice))
@@ -267,7 +268,10 @@ public struct StoredLetter: Sendable {
 
     /// The columns `init(row:)` reads, in its order: by position, as looking each up by name cost more than the
     /// rest of reading the row (a bulk replay reads thousands).
-    static let columns = "id, status, queue, message_id, type, sender, recipient, subject, properties, original_exchange, original_routing_key, body"
+    static let columns = """
+        d.id, d.status, d.queue, d.message_id, d.type, d.sender, d.recipient, d.subject, c.properties, d.original_exchange, \
+        d.original_routing_key, c.body
+        """
 
     init(row letter: Row) {
         id = letter[0]; status = letter[1]; queue = letter[2]

@@ -144,6 +144,21 @@ public final class GatewayStore: Sendable {
                 DROP INDEX audit_by_message;
                 """)
         }
+        m.registerMigration("v5-dead-letter-content") { db in
+            // A replay changes a letter's status, count and outcome: with the body and properties in the same row,
+            // each replay rewrote a whole page of the file for a few bytes (a bulk replay's largest write). Apart,
+            // a status row is ~300 bytes and a thousand replays touch a hundred pages; listing no longer reads bodies.
+            try db.execute(sql: """
+                CREATE TABLE dead_letter_content (
+                    id INTEGER PRIMARY KEY,         -- the dead letter's id
+                    properties TEXT NOT NULL,       -- JSON: the AMQP properties and headers, to replay it as it was
+                    body BLOB NOT NULL
+                );
+                INSERT INTO dead_letter_content (id, properties, body) SELECT id, properties, body FROM dead_letter;
+                ALTER TABLE dead_letter DROP COLUMN properties;
+                ALTER TABLE dead_letter DROP COLUMN body;
+                """)
+        }
         return m
     }
 }
