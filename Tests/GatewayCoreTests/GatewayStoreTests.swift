@@ -32,15 +32,22 @@ import Testing
         }
     }
 
+    /// A store as an older gateway left it: migrated up to `migration` only, then filled by `fill`; returns its path
+    /// and its folder (for the caller to remove).
+    func olderStore(upTo migration: String, fill: (Database) throws -> Void) throws -> (path: String, folder: URL) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("gateway.sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try GatewayStore.migrator.migrate(old, upTo: migration)
+        try old.write(fill)
+        try old.close()
+        return (path, dir)
+    }
+
     @Test("a store from before v4: each seen message learns the audit entry of its latest delivery, and the audit log loses its index of message ids")
     func deliveriesMoveIntoTheSeenMessageLedger() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString.prefix(8))")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("gateway.sqlite").path
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let old = try DatabaseQueue(path: path)
-        try GatewayStore.migrator.migrate(old, upTo: "v3-replay")
-        try await old.write { db in
+        let (path, dir) = try olderStore(upTo: "v3-replay") { db in
             for (id, events) in [("m-delivered-twice", ["delivered", "replayed", "delivered"]), ("m-refused", ["refused"])] {
                 try db.execute(sql: "INSERT INTO seen_message (message_id, sender, fingerprint, processed_at) VALUES (?, 'victim', 'f', 0)", arguments: [id])
                 for event in events {
@@ -49,7 +56,7 @@ import Testing
                 }
             }
         }
-        try old.close()
+        defer { try? FileManager.default.removeItem(at: dir) }
 
         let store = try GatewayStore(path: path)
         try await store.database.read { (db: Database) throws -> Void in
@@ -62,13 +69,7 @@ import Testing
 
     @Test("a store from before v5: each dead letter's properties and body move to their own table, the letter reads as before, and a discard still erases them")
     func deadLetterContentMovesApart() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString.prefix(8))")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("gateway.sqlite").path
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let old = try DatabaseQueue(path: path)
-        try GatewayStore.migrator.migrate(old, upTo: "v4-delivered-in-seen-messages")
-        try await old.write { db in
+        let (path, dir) = try olderStore(upTo: "v4-delivered-in-seen-messages") { db in
             for (i, body) in ["{\"n\":1}", "{\"n\":2}"].enumerated() {
                 try db.execute(sql: """
                     INSERT INTO dead_letter (fingerprint, message_id, original_exchange, original_routing_key, queue, reason, death_count,
@@ -77,7 +78,7 @@ import Testing
                     """, arguments: ["f\(i)", "m\(i)", "{\"refgw-sender\":\"victim\",\"type\":\"referral\"}", Data(body.utf8)])
             }
         }
-        try old.close()
+        defer { try? FileManager.default.removeItem(at: dir) }
 
         let store = try GatewayStore(path: path)
         let ids = try await store.database.read { db in try DeadLetterArchive.keptIDs(in: db) }
