@@ -49,17 +49,16 @@ extension DeadLetterArchive {
         var attempts: Int
     }
 
-    /// The dead letters `ids` that exist, read 500 to a query (a bulk replay names thousands).
+    /// The dead letters `ids` that exist, `idsPerQuery` to a query.
     private static func replayStates(of ids: [Int64], in db: Database) throws -> [Int64: ReplayState] {
         var states: [Int64: ReplayState] = [:]
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            let slice = Array(ids[start..<min(start + 500, ids.count)])
-            let rows = try Row.fetchAll(db, sql: """
+        for slice in ids.chunks(of: idsPerQuery) {
+            let rows = try Row.fetchAll(db, SQLRequest<Row>("""
                 SELECT d.id, d.status, d.resolved_at,
                     (SELECT request_id FROM replay_request WHERE dead_letter_id = d.id AND outcome IS NULL LIMIT 1),
                     (SELECT COUNT(*) FROM replay_request WHERE dead_letter_id = d.id)
-                FROM dead_letter d WHERE d.id IN (\(slice.map { _ in "?" }.joined(separator: ",")))
-                """, arguments: StatementArguments(slice))
+                FROM dead_letter d WHERE d.id IN \(slice)
+                """))
             for row in rows { states[row[0]] = ReplayState(status: row[1], resolvedAt: row[2], pending: row[3], attempts: row[4]) }
         }
         return states
@@ -111,11 +110,9 @@ extension DeadLetterArchive {
     /// The outcome the gateway stored for each decided request, by request id.
     public static func replayOutcomes(of requestIDs: [String], in db: Database) throws -> [String: String] {
         var out: [String: String] = [:]
-        // In slices: SQLite limits the number of parameters of one statement.
-        for start in stride(from: 0, to: requestIDs.count, by: 500) {
-            let slice = Array(requestIDs[start..<min(start + 500, requestIDs.count)])
-            let rows = try Row.fetchAll(db, sql: "SELECT request_id, outcome FROM replay_request WHERE outcome IS NOT NULL AND request_id IN ("
-                                            + slice.map { _ in "?" }.joined(separator: ",") + ")", arguments: StatementArguments(slice))
+        for slice in requestIDs.chunks(of: idsPerQuery) {
+            let rows = try Row.fetchAll(db, SQLRequest<Row>(
+                "SELECT request_id, outcome FROM replay_request WHERE outcome IS NOT NULL AND request_id IN \(slice)"))
             for r in rows { out[r["request_id"]] = r["outcome"] }
         }
         return out

@@ -78,11 +78,10 @@ public struct DeadLetterReplayer: Sendable {
             published += sent.count
             progress(Progress(phase: .publishing, done: published, total: ids.count))
         }
-        for first in stride(from: 0, to: ids.count, by: Self.storedPerPart) {
-            let part = Array(ids[first..<min(first + Self.storedPerPart, ids.count)])
+        for part in ids.chunks(of: Self.storedPerPart) {
             let stored: [ReplayRequest]
             do {
-                stored = try await store.database.write { db in try DeadLetterArchive.requestReplays(of: part, by: by, reason: reason, in: db) }
+                stored = try await store.database.write { db in try DeadLetterArchive.requestReplays(of: Array(part), by: by, reason: reason, in: db) }
             } catch {
                 // What was sent stays sent and is decided (a letter resolved by someone else since the check, or
                 // the store failing, stops the rest).
@@ -93,9 +92,8 @@ public struct DeadLetterReplayer: Sendable {
                     : "; the \(requests.count) replays sent before it will be decided, the rest were not sent"))
             }
             requests += stored
-            let messages = stride(from: 0, to: stored.count, by: ReplayRequest.perMessage).map {
-                ReplayRequest.message(Array(stored[$0..<min($0 + ReplayRequest.perMessage, stored.count)]), topology: topology,
-                                      brokerUser: configuration.user)
+            let messages = stored.chunks(of: ReplayRequest.perMessage).map {
+                ReplayRequest.message(Array($0), topology: topology, brokerUser: configuration.user)
             }
             sending.append((stored.count, Task { await publisher.publish(messages) }))
             // One part's confirms outstanding at most while the next is stored.
@@ -114,13 +112,11 @@ public struct DeadLetterReplayer: Sendable {
         // decided ~4 %. The last look covers them all, so a request decided out of order (after a redelivery) is
         // still counted.
         var undecided = requests.map(\.requestID)
-        let slice = 500
         while true {
             let last = ContinuousClock.now >= deadline
             let found = try await store.database.read { [undecided] db in
                 var found: [String: String] = [:]
-                for start in stride(from: 0, to: undecided.count, by: slice) {
-                    let part = Array(undecided[start..<min(start + slice, undecided.count)])
+                for part in undecided.chunks(of: idsPerQuery).map(Array.init) {
                     if !last, try DeadLetterArchive.replayOutcomes(of: [part[part.count - 1]], in: db).isEmpty { break }
                     let outcomes = try DeadLetterArchive.replayOutcomes(of: part, in: db)
                     found.merge(outcomes) { first, _ in first }

@@ -226,8 +226,7 @@ extension GatewayLedger {
         let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, work.count / 32))
         let size = (work.count + chunks - 1) / max(chunks, 1)
         return await withTaskGroup(of: [(String, PreparedReplay)].self) { group in
-            for start in stride(from: 0, to: work.count, by: max(size, 1)) {
-                let slice = work[start..<min(start + size, work.count)]
+            for slice in work.chunks(of: max(size, 1)) {
                 group.addTask { slice.map { ($0.0, self.prepare($0.1, now: now)) } }
             }
             var out: [String: PreparedReplay] = [:]
@@ -251,16 +250,13 @@ public struct StoredLetter: Sendable {
     static let addedHeaders: Set<String> = ["refgw-reason", "refgw-reason-detail", "refgw-refused-at", "refgw-published-by",
                                            SignatureSeal.header, ReplayRequest.replayOfHeader, ReplayRequest.replayCountHeader]
 
-    /// The dead letters `ids` (those that exist), in one query per 500.
+    /// The dead letters `ids` (those that exist), `idsPerQuery` to a query.
     static func load(_ ids: [Int64], in db: Database) throws -> [StoredLetter] {
         var out: [StoredLetter] = []
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            let slice = Array(ids[start..<min(start + 500, ids.count)])
-            let sql = "SELECT \(columns) FROM dead_letter d JOIN dead_letter_content c ON c.id = d.id WHERE d.id IN ("
-                + slice.map { _ in "?" }.joined(separator: ",") + ")"
-            // Not cached: the statement's text changes with the slice's length. Read from the cursor's row as it
-            // goes: copying each row first (2 KiB bodies) was a fifth of loading.
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(slice))
+        for slice in ids.chunks(of: idsPerQuery) {
+            // Read from the cursor's row as it goes: copying each row first (2 KiB bodies) was a fifth of loading.
+            let rows = try Row.fetchCursor(db, SQLRequest<Row>(
+                "SELECT \(sql: columns) FROM dead_letter d JOIN dead_letter_content c ON c.id = d.id WHERE d.id IN \(slice)"))
             while let row = try rows.next() { out.append(StoredLetter(row: row)) }
         }
         return out

@@ -43,7 +43,6 @@ public enum Outbox {
 
     public static func remove(_ ids: [Int64], in db: Database) throws {
         guard !ids.isEmpty else { return }
-        try db.execute(sql: "DELETE FROM outbox WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
-                       arguments: StatementArguments(ids))
+        try db.execute(literal: "DELETE FROM outbox WHERE id IN \(ids)")
     }
 }
