@@ -1,7 +1,7 @@
 import Foundation
 
 extension UUID {
-    /// A random (version 4) UUID in lower case, as message ids and replay request ids are written.
+    /// A random (version 4) UUID in lower case, as message ids and the contracts' other ids are written.
     ///
     /// Foundation's `UUID()` opens, reads and closes /dev/urandom for every one on Linux: 40 % of storing a bulk
     /// replay's 10,000 requests. The standard library's system generator asks the kernel (getrandom) directly.

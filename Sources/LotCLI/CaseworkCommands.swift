@@ -73,7 +73,7 @@ public struct ReferCommand: ParsableCommand {
                 let role = Referral.SubjectRole(rawValue: held.role) ?? .victim
                 let children = try ctx.linked(to: subject).compactMap(\.child)
                 let purpose = ctx.settings.purpose(ofReferralTo: recipient)
-                let r = Referral(referralId: UUID().uuidString.lowercased(), referredAt: ctx.now,
+                let r = Referral(referralId: UUID.randomLowercased(), referredAt: ctx.now,
                                  referrer: Referrer(service: ctx.party, staff: staff),
                                  sharing: try ctx.sharing(of: subject, to: recipient, purpose: purpose,
                                                           lawfulBasis: basis.map { LawfulBasis(code: $0, justification: justification!, decidedBy: staff, decidedAt: ctx.now) }),

@@ -206,7 +206,7 @@ struct GatewayBench: AsyncParsableCommand {
         for start in stride(from: 0, to: decisions, by: 1000) {
             _ = try await applyAndConfirm((start..<min(start + 1000, decisions)).map { i in
                 var a = assessed[i % assessed.count]
-                a.envelope?.messageID = UUID().uuidString.lowercased()
+                a.envelope?.messageID = UUID.randomLowercased()
                 return a
             }, decider: decider, store: store)
         }
@@ -310,7 +310,7 @@ struct Factory: Sendable {
     func referral(_ i: Int) throws -> SignedMessage {
         let subject = Self.subjects[i % Self.subjects.count]
         let r = Referral(
-            referralId: UUID().uuidString.lowercased(), referredAt: Timestamp(),
+            referralId: UUID.randomLowercased(), referredAt: Timestamp(),
             referrer: Referrer(service: .victim, staff: Staff(name: "Sam Idva", role: "IDVA", phone: "0116 496 0000", email: "sam@victim.example")),
             sharing: Sharing(purpose: .housing), priority: .high,
             reason: "Needs a move: the perpetrator knows the address and has been seen outside twice this week.",
@@ -332,7 +332,7 @@ struct Factory: Sendable {
         let n = min(count, Self.subjects.count)
         try await store.database.write { db in
             for s in Self.subjects.prefix(n) {
-                try ConsentRegistry.record(.given(consentId: UUID().uuidString.lowercased(), recipients: [.safehome], purposes: [.housing],
+                try ConsentRegistry.record(.given(consentId: UUID.randomLowercased(), recipients: [.safehome], purposes: [.housing],
                                                   givenAt: Timestamp().adding(seconds: -60), expiresAt: Timestamp().adding(seconds: 86_400),
                                                   method: .written, recordedBy: Referrer(service: .victim, staff: Staff(name: "W", role: "IDVA"))),
                                            subject: s, recordedBy: .victim, in: db)

@@ -60,7 +60,7 @@ struct SmokeCommand: AsyncParsableCommand {
         print("2. victim service allocated URC \(victimURC) and signed a referral to safehome with key \(victimKey.keyID) (development key)")
 
         let referral = Referral(
-            referralId: UUID().uuidString.lowercased(), referredAt: Timestamp(),
+            referralId: UUID.randomLowercased(), referredAt: Timestamp(),
             referrer: Referrer(service: .victim, staff: Staff(name: "Smoke Test", role: "IDVA")),
             sharing: Sharing(purpose: .housing), priority: .high, reason: "Smoke test referral: needs a move.",
             subject: Person(urc: victimURC, name: PersonName(given: "Test", family: "Person")), subjectRole: .victim)

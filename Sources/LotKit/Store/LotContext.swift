@@ -85,7 +85,7 @@ public final class LotContext {
     /// Writes a message to the outbox; the worker signs and publishes it after this transaction commits.
     @discardableResult
     public func send<B: MessageBody>(_ body: B, to recipient: PartyID, about subject: URC,
-                                     messageID: String = UUID().uuidString.lowercased()) throws -> String {
+                                     messageID: String = UUID.randomLowercased()) throws -> String {
         try db.execute(sql: """
             INSERT INTO outbox (message_id, type, recipient, subject, body, cause, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
             """, arguments: [messageID, B.messageType.rawValue, recipient.rawValue, subject.canonical,
@@ -100,7 +100,7 @@ public final class LotContext {
     public func recordConsent(subject: URC, recipients: [PartyID], purposes: [Purpose], days: Int? = nil,
                               method: ConsentRecord.Method = .verbal, recordedBy: Staff) throws -> String {
         guard !recipients.isEmpty, !purposes.isEmpty else { throw LotError.badInput("a consent needs at least one recipient and one purpose") }
-        let id = UUID().uuidString.lowercased()
+        let id = UUID.randomLowercased()
         let expires = now.adding(seconds: Double((days ?? settings.consentDays) * 86_400))
         let record = ConsentRecord.given(consentId: id, recipients: recipients, purposes: purposes, givenAt: now,
                                          expiresAt: expires, method: method,
@@ -242,7 +242,7 @@ public final class LotContext {
     @discardableResult
     public func raiseAlert(_ kind: SafetyAlert.Kind, severity: SafetyAlert.Severity, to recipient: PartyID, about subject: URC,
                            relatesTo: SafetyAlert.RelatesTo? = nil, summary: String, actionRequired: String? = nil) throws -> String {
-        let alert = SafetyAlert(alertId: UUID().uuidString.lowercased(), kind: kind, severity: severity, raisedAt: now,
+        let alert = SafetyAlert(alertId: UUID.randomLowercased(), kind: kind, severity: severity, raisedAt: now,
                                 relatesTo: relatesTo, summary: summary, actionRequired: actionRequired)
         try send(alert, to: recipient, about: subject)
         try db.execute(sql: "INSERT INTO alert (alert_id, direction, counterpart, subject, kind, severity, at, summary, reference) VALUES (?, 'out', ?, ?, ?, ?, ?, ?, ?)",

@@ -122,7 +122,7 @@ public struct MaracLot: Lot {
         }
         guard !actions.isEmpty else { throw LotError.badInput("an action plan needs at least one --action") }
         let planned = actions.map { a in
-            MaracActionPlan.Action(actionId: UUID().uuidString.lowercased(), owner: a.owner, description: a.description, dueDate: a.due)
+            MaracActionPlan.Action(actionId: UUID.randomLowercased(), owner: a.owner, description: a.description, dueDate: a.due)
         }
         for a in planned {
             try ctx.db.execute(sql: "INSERT INTO marac_action (case_id, action_id, owner, description, due_date, status, updated_at) VALUES (?, ?, ?, ?, ?, 'open', ?)",

@@ -331,7 +331,7 @@ func json<T: Encodable>(_ value: T) throws -> String {
 
 /// A referral id as the contract has it (a lower-case UUID); staff commands accept its first 8 characters.
 func newReferralID() -> String {
-    UUID().uuidString.lowercased()
+    UUID.randomLowercased()
 }
 
 /// Age in whole years on `at`'s date.
