@@ -22,6 +22,21 @@ public enum AMQPFieldValue: Sendable, Hashable, CustomStringConvertible {
     public var tableValue: AMQPFieldTable? { if case .table(let t) = self { return t }; return nil }
     public var arrayValue: [AMQPFieldValue]? { if case .array(let a) = self { return a }; return nil }
 
+    /// The AMQP field type's name, for errors that say what was sent instead of what was expected.
+    public var kindName: String {
+        switch self {
+        case .bool: return "a boolean (t)"
+        case .int: return "an integer"
+        case .double: return "a floating-point number"
+        case .string: return "a long string (S)"
+        case .bytes: return "a byte array (x)"
+        case .timestamp: return "a timestamp (T)"
+        case .array: return "an array (A)"
+        case .table: return "a table (F)"
+        case .void: return "void (V)"
+        }
+    }
+
     public var description: String {
         switch self {
         case .bool(let b): return "\(b)"

@@ -47,6 +47,12 @@ public struct PartyDirectory: Sendable {
 
     public subscript(_ id: PartyID) -> Entry? { entries[id] }
 
+    /// The party whose issuer code `urc` carries (nil: no party allocates URCs with that code).
+    public func party(issuing urc: URC) -> PartyID? {
+        let code = urc.issuer
+        return entries.values.first { $0.issuer == code }?.id
+    }
+
     /// The URC allocator of a party that allocates URCs.
     public func allocator(for id: PartyID) throws(PartyDirectoryError) -> URCAllocator {
         guard let e = entries[id] else { throw .unknownParty(id.rawValue) }

@@ -52,7 +52,13 @@ func printCase(_ urc: URC, engine: LotEngine, brief: Bool) throws {
             print("  linked: \(p["urc"] as String)  \(p["role"] as String)  \(p["display_name"] as String)")
         }
         for c in try Row.fetchAll(db, sql: "SELECT * FROM consent WHERE subject = ? ORDER BY given_at", arguments: [urc.canonical]) {
-            let state = (c["withdrawn_at"] as Int64?) == nil ? "current" : "withdrawn"
+            var state = (c["withdrawn_at"] as Int64?) == nil ? "current" : "withdrawn"
+            switch c["gateway_status"] as String? {
+            case "registered"?: state += ", registered at the gateway"
+            case "refused"?: state = "refused by the gateway"
+            default: state += ", not yet acknowledged by the gateway"
+            }
+            if let detail = c["gateway_detail"] as String? { state += ": \(detail)" }
             print("  consent \(c["consent_id"] as String): \(c["recipients"] as String) (\(state))")
         }
         let people = [urc.canonical] + (try String.fetchAll(db, sql: "SELECT urc FROM person WHERE linked_to = ?", arguments: [urc.canonical]))

@@ -23,14 +23,31 @@ public struct SignedMessage: Sendable, Equatable {
         return SignedMessage(envelope: envelope, body: data)
     }
 
+    /// The `content_type` every message carries.
+    public static let contentType = "application/json"
+
     /// Reads a delivery's envelope; throws naming the first missing or malformed property or header.
+    ///
+    /// Strict, as contracts/envelope.md says: `content_type` is `application/json`, `delivery_mode` is 2
+    /// (persistent), and every envelope header is an AMQP long string. Headers the broker adds (`x-*`) and any
+    /// other header are ignored: they are not signed, so nothing may depend on them.
     public init(delivery: AMQPDelivery) throws(EnvelopeError) {
+        try self.init(properties: delivery.properties, body: delivery.body)
+    }
+
+    /// Reads an envelope from AMQP properties and a body (a delivery, or a kept dead letter).
+    public init(properties p: AMQPProperties, body: Data) throws(EnvelopeError) {
         var headers: [String: String] = [:]
-        for (k, v) in delivery.properties.headers where k.hasPrefix("refgw-") {
-            if let s = v.stringValue { headers[k] = s }
+        for name in Envelope.Header.all {
+            guard let v = p.headers[name] else { continue }
+            guard let s = v.stringValue else { throw .notAString(name, v.kindName) }
+            headers[name] = s
         }
-        envelope = try Envelope(messageID: delivery.properties.messageID, type: delivery.properties.type, headers: headers)
-        body = delivery.body
+        guard let contentType = p.contentType else { throw .missing("content_type") }
+        guard contentType == Self.contentType else { throw .malformed("content_type", "must be \(Self.contentType)") }
+        guard p.persistent else { throw .malformed("delivery_mode", "must be 2 (persistent): a message the broker may lose cannot carry a referral") }
+        envelope = try Envelope(messageID: p.messageID, type: p.type, headers: headers)
+        self.body = body
     }
 
     /// The AMQP message to publish: `user_id` is the publishing broker user, which RabbitMQ checks.
@@ -38,7 +55,7 @@ public struct SignedMessage: Sendable, Equatable {
         var headers = AMQPFieldTable()
         for (k, v) in envelope.headers { headers[k] = .string(v) }
         let properties = AMQPProperties(
-            contentType: "application/json", persistent: true, messageID: envelope.messageID,
+            contentType: Self.contentType, persistent: true, messageID: envelope.messageID,
             timestamp: UInt64(max(0, envelope.sentAt.millisecondsSince1970 / 1000)), type: envelope.type.rawValue,
             userID: brokerUser, appID: "refgw", headers: headers)
         return OutgoingMessage(exchange: exchange, routingKey: routingKey, properties: properties, body: body)

@@ -57,6 +57,7 @@ enum Samples {
     static let consentGiven = ConsentRecord.given(consentId: id(99), recipients: [.safehome, .sanctuary], purposes: [.housing, .homeSecurity],
                                                   givenAt: at, expiresAt: at.adding(seconds: 86_400 * 365), method: .verbal, recordedBy: referrer)
     static let consentWithdrawn = ConsentRecord.withdrawn(consentId: id(99), at: at, recordedBy: referrer)
+    static let consentAcknowledged = ConsentAcknowledgement(originalMessageId: id(4), consentId: id(99), status: .given, recordedAt: at)
     static let maracReferral = MaracReferral(
         maracReferralId: id(4), referredAt: at, referrer: referrer,
         sharing: Sharing(purpose: .marac, lawfulBasis: LawfulBasis(code: .maracHighRisk, justification: "DASH 16: visible high risk; MARAC sharing without consent.", decidedBy: idva, decidedAt: at)),
@@ -83,6 +84,7 @@ enum Samples {
             (.referral, "full", e(referral)), (.referral, "minimal", e(minimalReferral)),
             (.referralOutcome, "completed", e(outcomeCompleted)), (.referralOutcome, "declined", e(outcomeDeclined)),
             (.nonDeliveryReport, "no-consent", e(ndr)),
+            (.consentAcknowledgement, "given", e(consentAcknowledged)),
             (.consent, "given", e(consentGiven)), (.consent, "withdrawn", e(consentWithdrawn)),
             (.maracReferral, "full", e(maracReferral)),
             (.maracActionPlan, "two-actions", e(actionPlan)),

@@ -10,7 +10,7 @@ import TestSupport
 
 /// Dead letters kept, listed, grouped, replayed through the real gateway and broker, and discarded.
 @Suite struct DeadLetterReplayTests {
-    static let urcs = try! URCAllocator(issuer: "11")
+    static let urcs = try! URCAllocator(issuer: "10")   // the victim service's: it sends and records consent
     static var deadLetterUser: AMQPConnectionConfiguration { TestBrokerEnvironment.user(BrokerDefinitions.deadLetterAdmin) }
 
     /// The gateway with a dead-letter keeper beside it, sharing its store as in production.

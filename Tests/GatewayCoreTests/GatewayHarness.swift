@@ -115,13 +115,23 @@ final class GatewayHarness: Sendable {
         let record = ConsentRecord.given(consentId: id, recipients: recipients, purposes: purposes, givenAt: Timestamp().adding(seconds: -60),
                                          expiresAt: Timestamp().adding(seconds: 86_400), method: .verbal,
                                          recordedBy: Referrer(service: sender, staff: Staff(name: "Test Worker", role: "IDVA")))
-        try await submit([try message(record, from: sender, to: .gateway, about: subject)])
+        try await submitConsent(try message(record, from: sender, to: .gateway, about: subject))
         return id
     }
 
     func withdrawConsent(_ id: String, from sender: PartyID, subject: URC) async throws {
         let record = ConsentRecord.withdrawn(consentId: id, at: Timestamp(), recordedBy: Referrer(service: sender, staff: Staff(name: "Test Worker", role: "IDVA")))
-        try await submit([try message(record, from: sender, to: .gateway, about: subject)])
+        try await submitConsent(try message(record, from: sender, to: .gateway, about: subject))
+    }
+
+    /// Submits a consent record and waits for the gateway's acknowledgement in the sender's inbox, so that what
+    /// the test sends next is decided with it (and the inbox holds only what the test expects).
+    func submitConsent(_ m: SignedMessage) async throws {
+        try await submit([m])
+        let answer = try #require(try await take(1, from: names.inbox(m.envelope.sender)).first, "no answer to consent record \(m.envelope.messageID)")
+        let (env, body) = try verified(answer)
+        #expect(env.type == .consentAcknowledgement && body["originalMessageId"]?.stringValue == m.envelope.messageID,
+                "the consent record was refused: \(body["reasonCode"]?.stringValue ?? "?") \(body["reasonText"]?.stringValue ?? "")")
     }
 
     /// Waits until the gateway has processed `count` messages in total.

@@ -26,7 +26,8 @@ import Testing
         var consents: [PartyID: [SignedMessage]] = [:]
         for i in 0..<total {
             let (sender, recipient, purpose) = routes[i % routes.count]
-            let subject = g.urcs.allocate()
+            // The sender's own URC: a service records consent only for people it holds.
+            let subject = try Repo.parties.allocator(for: sender).allocate()
             // Consent for this person and recipient, recorded by the sender before the referral.
             let record = ConsentRecord.given(consentId: UUID().uuidString.lowercased(), recipients: [recipient], purposes: [purpose],
                                              givenAt: Timestamp().adding(seconds: -60), expiresAt: Timestamp().adding(seconds: 86_400),
@@ -50,9 +51,16 @@ import Testing
         try #require(refusals.isEmpty, "refused: \(refusals.joined(separator: "; "))")
 
         var checked = 0
-        for (recipient, count) in expected {
-            let received = try await h.drain(count, from: recipient, timeout: 60)
-            #expect(received.count == count, "\(recipient) received \(received.count) of \(count)")
+        for party in Set(expected.keys).union(consents.keys) {
+            let count = expected[party] ?? 0, acknowledgements = consents[party]?.count ?? 0
+            let all = try await h.drain(count + acknowledgements, from: party, timeout: 60)
+            // A sender's inbox also holds the gateway's acknowledgement of each consent record it sent.
+            let received = all.filter { $0.properties.type == MessageType.referral.rawValue }
+            #expect(all.count - received.count == acknowledgements && all.allSatisfy {
+                [MessageType.referral.rawValue, MessageType.consentAcknowledgement.rawValue].contains($0.properties.type ?? "") })
+            #expect(received.count == count, "\(party) received \(received.count) of \(count)")
+            guard count > 0 else { continue }
+            let recipient = party
             let rule = try #require(policy.rule(for: recipient, type: .referral))
             for d in received {
                 let (env, body) = try h.verified(d)

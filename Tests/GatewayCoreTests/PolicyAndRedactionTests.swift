@@ -31,11 +31,11 @@ import Testing
     }
 
     @Test(arguments: [
-        ("version: 2\nlimits: {maxMessageBytes: 1, acceptedClockSkewSeconds: 1}\nconsentRecorders: []\nrecipients: {}", "version 2"),
-        ("version: 1\nlimits: {maxMessageBytes: 1, acceptedClockSkewSeconds: 1}\nconsentRecorders: []\nrecipients: {safehome: {gossip: {senders: [victim], purposes: [housing], consent: required, fields: [x]}}}", "not a message type"),
-        ("version: 1\nlimits: {maxMessageBytes: 1, acceptedClockSkewSeconds: 1}\nconsentRecorders: []\nrecipients: {safehome: {referral: {senders: [victim], purposes: [housing], consent: not-required, fields: [x]}}}", "reason"),
-        ("version: 1\nlimits: {maxMessageBytes: 1, acceptedClockSkewSeconds: 1}\nconsentRecorders: []\nrecipients: {safehome: {referral: {senders: [victim], purposes: [parties], consent: required, fields: [x]}}}", "not a purpose"),
-        ("version: 1\nlimits: {maxMessageBytes: 1, acceptedClockSkewSeconds: 1}\nconsentRecorders: []\nrecipients: {safehome: {referral: {senders: [victim], purposes: [housing], consent: required, lawfulBases: {marac-high-risk: [family]}, fields: [x]}}}", "not among the senders"),
+        ("version: 2\nlimits: {maxMessageBytes: 1, acceptedClockSkewSeconds: 1}\nconsent: {recorders: []}\nrecipients: {}", "version 2"),
+        ("version: 1\nlimits: {maxMessageBytes: 1, acceptedClockSkewSeconds: 1}\nconsent: {recorders: []}\nrecipients: {safehome: {gossip: {senders: [victim], purposes: [housing], consent: required, fields: [x]}}}", "not a message type"),
+        ("version: 1\nlimits: {maxMessageBytes: 1, acceptedClockSkewSeconds: 1}\nconsent: {recorders: []}\nrecipients: {safehome: {referral: {senders: [victim], purposes: [housing], consent: not-required, fields: [x]}}}", "reason"),
+        ("version: 1\nlimits: {maxMessageBytes: 1, acceptedClockSkewSeconds: 1}\nconsent: {recorders: []}\nrecipients: {safehome: {referral: {senders: [victim], purposes: [parties], consent: required, fields: [x]}}}", "not a purpose"),
+        ("version: 1\nlimits: {maxMessageBytes: 1, acceptedClockSkewSeconds: 1}\nconsent: {recorders: []}\nrecipients: {safehome: {referral: {senders: [victim], purposes: [housing], consent: required, lawfulBases: {marac-high-risk: [family]}, fields: [x]}}}", "not among the senders"),
     ])
     func mistakesInAPolicyAreNamed(yaml: String, expected: String) {
         #expect(throws: PolicyError.self) { try SharingPolicy(yaml: yaml) }
@@ -71,7 +71,7 @@ import Testing
         case .maracReferral:
             let victim = Person(urc: urc, name: g.name(), dateOfBirth: CalendarDate("1990-01-01")!, gender: "f", language: "en", interpreterNeeded: false, disabilities: ["x"], address: g.address(), addressIsSafe: true, safeContact: SafeContact(phone: "07700 900000", email: "a@b.org", safeToCall: true, safeToLeaveMessage: true, safeTimes: "x", codeWord: "x"))
             return try ContractJSON.encode(MaracReferral(maracReferralId: UUID().uuidString.lowercased(), referredAt: Timestamp(), referrer: Referrer(service: .victim, staff: Staff(name: "a", role: "b", phone: "0116 000 0000", email: "a@b.org")), sharing: Sharing(purpose: .marac, consentId: UUID().uuidString.lowercased(), lawfulBasis: LawfulBasis(code: .maracHighRisk, justification: "High risk, DASH 16, MARAC.", decidedBy: Staff(name: "a", role: "b"), decidedAt: Timestamp())), victim: victim, perpetrator: .init(urc: urc, name: g.name(), dateOfBirth: CalendarDate("1990-01-01")!, address: g.address()), children: [Child(urc: urc, name: g.name(), dateOfBirth: CalendarDate("2016-01-01")!, school: School(name: "x"))], criteria: [.visibleHighRisk], dash: g.dash(), victimAware: true, victimConsented: false, noConsentReason: "x", victimFears: "x", safeContacts: [.init(name: "x", relationship: "x", phone: "07700 900000")], unsafeContacts: [.init(name: "x")], previousMaracs: [.init(date: CalendarDate("2025-01-01")!, area: "x")], repeat: true, lastMaracReferralAt: CalendarDate("2025-01-01")!, riskSummary: "x"))
-        case .nonDeliveryReport, .consent:
+        case .nonDeliveryReport, .consent, .consentAcknowledgement:
             return Data("{}".utf8)
         }
     }

@@ -58,7 +58,7 @@ func referral(to recipient: PartyID, from sender: PartyID = .victim, homeSecurit
                         address: PostalAddress(lines: ["1 High St"], postcode: "M1 1AA"),
                         safeContact: SafeContact(phone: "07700 900111", safeToCall: true, safeToLeaveMessage: false))
     return Referral(referralId: UUID().uuidString.lowercased(), referredAt: Timestamp(), referrer: Referrer(service: sender, staff: staff),
-                    sharing: Sharing(purpose: Repo.settings.purpose(ofReferralTo: recipient), consentId: UUID().uuidString.lowercased()),
+                    sharing: Sharing(purpose: Repo.settings.purpose(ofReferralTo: recipient)),
                     priority: .standard, reason: "Test", subject: person, subjectRole: role,
                     household: perpetrator.map { Referral.Household(perpetrator: .init(urc: $0, livesAtAddress: false)) },
                     needs: [.homeSecurity], homeSecurity: homeSecurity)

@@ -51,11 +51,12 @@ struct PoisonedWorkerReplayTests {
         let tasks = [Task { try await gateway.run() }, Task { try await keeper.run() }, Task { try await worker.run() }]
 
         // The victim service records consent to home security, then refers; the gateway delivers; the worker throws.
-        let r = referral(to: .sanctuary, homeSecurity: eligible)
+        let drafted = referral(to: .sanctuary, homeSecurity: eligible)
         let consent = ConsentRecord.given(consentId: UUID().uuidString.lowercased(), recipients: [.sanctuary],
                                           purposes: [Repo.settings.purpose(ofReferralTo: .sanctuary)], givenAt: Timestamp().adding(seconds: -60),
                                           expiresAt: Timestamp().adding(seconds: 86_400), method: .verbal, recordedBy: Referrer(service: .victim, staff: staff))
-        let messages = [try SignedMessage.make(consent, to: .gateway, about: r.subject.urc, signer: victimSigner),
+        let r = { var r = drafted; r.sharing.consentId = consent.consentId; return r }()
+        let messages = [try SignedMessage.make(consent, to: .gateway, about: drafted.subject.urc, signer: victimSigner),
                         try SignedMessage.make(r, to: .sanctuary, about: r.subject.urc, signer: victimSigner)]
         let victim = try await AMQPPublisher(configuration: user("victim"))
         for m in messages { try await victim.publish(m.submission(brokerUser: "victim", topology: names)) }

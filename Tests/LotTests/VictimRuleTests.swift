@@ -117,11 +117,21 @@ struct VictimRuleTests {
     @Test("a received referral is answered with an accepted outcome; a redelivered message is applied once")
     func receiveOnce() throws {
         let e = try engine(lot)
-        let r = referral(to: .victim, from: .perpetrator)
-        let m = try inbound(r, from: .perpetrator, to: .victim, about: r.subject.urc)
+        let r = referral(to: .victim, from: .safehome)
+        let m = try inbound(r, from: .safehome, to: .victim, about: r.subject.urc)
         #expect(try e.apply(m) == .applied)
         #expect(try e.apply(m) == .duplicate)
         #expect(try e.outbox().map(\.type) == ["referral-outcome"])
         #expect(try e.count("SELECT COUNT(*) FROM referral WHERE direction = 'in'") == 1)
+    }
+
+    @Test("a partner-support referral from the perpetrator service is kept and worked but never answered")
+    func partnerSupportIsNotAnswered() throws {
+        let e = try engine(lot)
+        let r = referral(to: .victim, from: .perpetrator)
+        #expect(try e.apply(try inbound(r, from: .perpetrator, to: .victim, about: r.subject.urc)) == .applied)
+        #expect(try e.outbox().isEmpty)
+        #expect(try e.count("SELECT COUNT(*) FROM referral WHERE direction = 'in'") == 1)
+        #expect(try e.strings("SELECT rule FROM rule_log").contains("partner-support-unanswered"))
     }
 }

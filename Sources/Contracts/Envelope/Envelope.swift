@@ -13,6 +13,8 @@ public struct Envelope: Sendable, Equatable {
         public static let sentAt = "refgw-sent-at"
         public static let keyID = "refgw-key-id"
         public static let signature = "refgw-signature"
+        /// Every envelope header, in the order contracts/envelope.md lists them.
+        public static let all = [contract, typeVersion, sender, recipient, subject, sentAt, keyID, signature]
     }
 
     /// The envelope and signing scheme version this code implements.
@@ -74,7 +76,9 @@ public struct Envelope: Sendable, Equatable {
         guard let t = MessageType(rawValue: type) else { throw .unknownType(type) }
         let contract = try need(Header.contract)
         guard contract == Self.contractVersion else { throw .unsupportedContract(contract) }
-        guard let version = Int(try need(Header.typeVersion)), version >= 1 else { throw .malformed(Header.typeVersion, "must be a positive number") }
+        let versionText = try need(Header.typeVersion)
+        guard let version = Int(versionText), version >= 1, String(version) == versionText else { throw .malformed(Header.typeVersion, "must be a positive number without leading zeros") }
+        guard t.supportedVersions.contains(version) else { throw .unsupportedTypeVersion(t, version) }
         guard let sender = PartyID(rawValue: try need(Header.sender)) else { throw .malformed(Header.sender, "is not a party id") }
         guard let recipient = PartyID(rawValue: try need(Header.recipient)) else { throw .malformed(Header.recipient, "is not a party id") }
         let subjectText = try need(Header.subject)
@@ -114,6 +118,9 @@ public enum EnvelopeError: Error, Sendable, Equatable, CustomStringConvertible {
     case malformed(String, String)
     case unknownType(String)
     case unsupportedContract(String)
+    case unsupportedTypeVersion(MessageType, Int)
+    /// A header was sent as another AMQP type than a long string (name, what it was).
+    case notAString(String, String)
 
     public var description: String {
         switch self {
@@ -121,6 +128,9 @@ public enum EnvelopeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .malformed(let h, let why): return "'\(h)' \(why)"
         case .unknownType(let t): return "'\(t)' is not a message type of the contract"
         case .unsupportedContract(let v): return "contract version '\(v)' is not supported (this gateway speaks \(Envelope.contractVersion))"
+        case .unsupportedTypeVersion(let t, let v):
+            return "\(Envelope.Header.typeVersion) \(v) of \(t.rawValue) is not one the contract lists (\(t.supportedVersions.sorted().map(String.init).joined(separator: ", ")))"
+        case .notAString(let h, let kind): return "header '\(h)' is \(kind); every envelope header must be an AMQP long string (S)"
         }
     }
 }

@@ -4,6 +4,7 @@ public enum MessageType: String, Sendable, Codable, CaseIterable {
     case referralOutcome = "referral-outcome"
     case nonDeliveryReport = "non-delivery-report"
     case consent
+    case consentAcknowledgement = "consent-acknowledgement"
     case maracReferral = "marac-referral"
     case maracActionPlan = "marac-action-plan"
     case maracActionUpdate = "marac-action-update"
@@ -11,4 +12,10 @@ public enum MessageType: String, Sendable, Codable, CaseIterable {
 
     /// The body schema version this code reads and writes.
     public var currentVersion: Int { 1 }
+
+    /// The `refgw-type-version`s of this type the contract lists (contracts/envelope.md); any other is refused.
+    public var supportedVersions: Set<Int> { [1] }
+
+    /// Whether only the gateway writes this type (services never submit it, and the policy has no entry for it).
+    public var isGatewayOnly: Bool { self == .nonDeliveryReport || self == .consentAcknowledgement }
 }

@@ -29,6 +29,7 @@ extension MessageType {
         case .referralOutcome: return ReferralOutcome.self
         case .nonDeliveryReport: return NonDeliveryReport.self
         case .consent: return ConsentRecord.self
+        case .consentAcknowledgement: return ConsentAcknowledgement.self
         case .maracReferral: return MaracReferral.self
         case .maracActionPlan: return MaracActionPlan.self
         case .maracActionUpdate: return MaracActionUpdate.self

@@ -100,3 +100,19 @@ public struct ConsentRecord: MessageBody {
                       expiresAt: nil, withdrawnAt: at, method: nil, recordedBy: recordedBy, notes: nil)
     }
 }
+
+/// The gateway's answer to a consent record it kept: the registry now holds it (or its withdrawal). A record
+/// the gateway refused is answered with a `NonDeliveryReport` instead.
+public struct ConsentAcknowledgement: MessageBody {
+    public static let messageType = MessageType.consentAcknowledgement
+    /// The message id of the consent record acknowledged.
+    public var originalMessageId: String
+    public var consentId: String
+    public var status: ConsentRecord.Status
+    /// When the gateway's registry took it; deliveries decided from then on use it.
+    public var recordedAt: Timestamp
+
+    public init(originalMessageId: String, consentId: String, status: ConsentRecord.Status, recordedAt: Timestamp) {
+        self.originalMessageId = originalMessageId; self.consentId = consentId; self.status = status; self.recordedAt = recordedAt
+    }
+}

@@ -67,6 +67,9 @@ public struct DeadLetter: Sendable, Equatable, Codable {
         properties["message_id"] = d.properties.messageID
         properties["type"] = d.properties.type
         properties["user_id"] = d.properties.userID
+        // As it arrived, so that a replay sees what the gateway saw (a wrong content type is refused again).
+        properties["content_type"] = d.properties.contentType ?? ""
+        properties["delivery_mode"] = d.properties.persistent ? "2" : "1"
         // Sorted keys, so the same dead letter always gives the same fingerprint (JSONWriter: Foundation's sorted writer is slow).
         let propertiesJSON = String(decoding: JSONWriter.bytes(.object(properties.sorted { $0.key < $1.key }.map { .init($0.key, .string($0.value)) })), as: UTF8.self)
         var input = Data(propertiesJSON.utf8)

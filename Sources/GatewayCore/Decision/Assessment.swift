@@ -29,12 +29,28 @@ public struct Assessment: Sendable {
     public var signatureChecked = false
 }
 
-/// A redacted, gateway-signed message waiting for the consent check.
+/// A redacted, gateway-signed message waiting for the checks that need the store (roles, references, consent).
 public struct PreparedDelivery: Sendable {
     public var rule: SharingPolicy.Rule
     public var purpose: Purpose
     /// Set when the message invokes a lawful basis the policy allows this sender toward this recipient.
     public var lawfulBasis: LawfulBasis?
+    /// The consent the message says it relies on (`sharing.consentId`): checked as exactly that consent.
+    public var consentID: String?
     public var removedFields: [String]
     public var outgoing: SignedMessage
+    /// Who the body as sent names and what it refers to (checked against the registries).
+    public var bound: BoundBody
+    /// Who the delivered body names, the subject first: whom the recipient holds once it is delivered.
+    public var deliveredPeople: [BoundBody.Named]
+    /// What the delivered body carries that later messages may refer to.
+    public var records: [DeliveredRecord]
+}
+
+/// An identifier a delivered body carries, remembered so later messages can refer to it.
+public struct DeliveredRecord: Sendable, Equatable {
+    public var kind: MessageBindings.Kind
+    public var id: String
+    /// The MARAC case of an action.
+    public var caseID: String?
 }

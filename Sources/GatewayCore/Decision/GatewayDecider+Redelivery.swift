@@ -38,7 +38,7 @@ extension GatewayDecider {
         }
         let json: JSONValue
         do { json = try JSONParser.parse(delivery.body) } catch { throw Refusal(.invalidSchema, "the stored body is not JSON: \(error.description)") }
-        let (outgoing, removed) = redactAndSign(json, envelope: env, rule: rule, now: now)
-        return Redelivery(envelope: env, rule: rule, removedFields: removed, outgoing: outgoing)
+        let view = try redactAndSign(json, envelope: env, rule: rule, now: now)
+        return Redelivery(envelope: env, rule: rule, removedFields: view.removedFields, outgoing: view.message)
     }
 }

@@ -99,7 +99,8 @@ public struct GatewayDecider: Sendable {
         }
     }
 
-    /// What may go where: clock, schema, policy and lawful basis, then the recipient's redacted, re-signed view.
+    /// What may go where: clock, schema, the body bound to the envelope, policy and lawful basis, then the
+    /// recipient's redacted, re-signed view.
     private func decide(_ env: Envelope, delivery: AMQPDelivery, now: Timestamp, checkClock: Bool) throws(Refusal) -> Assessment.Verdict {
         let body = delivery.body
         let skew = abs(Double(now.millisecondsSince1970 - env.sentAt.millisecondsSince1970) / 1000)
@@ -111,17 +112,26 @@ public struct GatewayDecider: Sendable {
         do { try schemas.validate(json, as: env.type) } catch {
             throw Refusal(.invalidSchema, "the body does not match the \(env.type.rawValue) schema at \(error.description)")
         }
+        // From here on the gateway decides on the one subject checked here, and on nothing the envelope alone says.
+        let binding = schemas.bindings.binding(for: env.type)
+        let bound = try binding.bind(json, envelope: env, parties: parties)
 
+        guard !env.type.isGatewayOnly else {
+            throw Refusal(.noPolicy, "only the gateway sends \(env.type.rawValue) messages")
+        }
         if env.type == .consent {
             guard env.recipient == .gateway else {
                 throw Refusal(.unknownRecipient, "consent records are sent to the gateway, not to \(env.recipient)")
             }
             guard policy.consentRecorders.contains(env.sender) else {
-                throw Refusal(.noPolicy, "the policy does not let \(env.sender) record consent")
+                throw Refusal(.consentNotPermitted, "the policy does not let \(env.sender) record consent")
             }
-            do { return .recordConsent(try ContractJSON.decode(ConsentRecord.self, from: body)) } catch {
+            let record: ConsentRecord
+            do { record = try ContractJSON.decode(ConsentRecord.self, from: body) } catch {
                 throw Refusal(.invalidSchema, "the consent record cannot be read")
             }
+            try checkConsent(record, envelope: env, now: now, checkClock: checkClock)
+            return .recordConsent(record)
         }
         guard policy.recipients.contains(env.recipient) || parties[env.recipient] != nil, env.recipient != .gateway else {
             throw Refusal(.unknownRecipient, "'\(env.recipient)' is not a party on this gateway")
@@ -133,7 +143,7 @@ public struct GatewayDecider: Sendable {
             throw Refusal(.noPolicy, "the policy does not let \(env.sender) send \(env.type.rawValue) to \(env.recipient)")
         }
         if let roles = rule.subjectRoles {
-            guard let role = json["subjectRole"]?.stringValue, roles.contains(role) else {
+            guard let role = bound.subject.role, roles.contains(role.rawValue) else {
                 throw Refusal(.forbiddenContent, "\(env.recipient) may only receive \(env.type.rawValue) about a \(roles.sorted().joined(separator: " or "))")
             }
         }
@@ -151,14 +161,69 @@ public struct GatewayDecider: Sendable {
             }
             lawfulBasis = basis
         }
+        let consentID = json.value(at: "sharing.consentId")?.stringValue
 
-        let (outgoing, removedFields) = redactAndSign(json, envelope: env, rule: rule, now: now)
-        return .deliver(PreparedDelivery(rule: rule, purpose: purpose, lawfulBasis: lawfulBasis,
-                                         removedFields: removedFields, outgoing: outgoing))
+        let view = try redactAndSign(json, envelope: env, rule: rule, now: now)
+        return .deliver(PreparedDelivery(rule: rule, purpose: purpose, lawfulBasis: lawfulBasis, consentID: consentID,
+                                         removedFields: view.removedFields, outgoing: view.message, bound: bound,
+                                         deliveredPeople: binding.named(in: view.body, envelope: env),
+                                         records: binding.records(in: view.body)))
+    }
+
+    /// What a consent record must say before the registry looks at it: known recipients other than the sender and
+    /// the gateway, each shared with for one of its purposes under the policy, and times that make sense now.
+    func checkConsent(_ r: ConsentRecord, envelope env: Envelope, now: Timestamp, checkClock: Bool) throws(Refusal) {
+        let skewMilliseconds = Int64(policy.acceptedClockSkew * 1000)
+        let id = r.consentId
+        switch r.status {
+        case .given:
+            let recipients = r.recipients ?? [], purposes = r.purposes ?? []
+            for p in recipients {
+                guard parties[p] != nil, p != .gateway else {
+                    throw Refusal(.invalidConsent, "consent \(id) names '\(p)', which is not a service on this gateway")
+                }
+                guard p != env.sender else {
+                    throw Refusal(.invalidConsent, "consent \(id) names \(p), the service recording it: consent is to share with other services")
+                }
+                guard purposes.contains(where: { policy.shares(for: $0, with: p) }) else {
+                    throw Refusal(.invalidConsent, "consent \(id): the policy shares nothing with \(p) for \(purposes.map(\.rawValue).joined(separator: " or "))")
+                }
+            }
+            for purpose in purposes where !recipients.contains(where: { policy.shares(for: purpose, with: $0) }) {
+                throw Refusal(.invalidConsent, "consent \(id): the policy shares nothing for \(purpose.rawValue) with \(recipients.map(\.rawValue).joined(separator: " or "))")
+            }
+            guard let given = r.givenAt, let expires = r.expiresAt else {
+                throw Refusal(.invalidSchema, "a consent given needs givenAt and expiresAt")
+            }
+            guard expires.millisecondsSince1970 > given.millisecondsSince1970 else {
+                throw Refusal(.invalidConsent, "consent \(id) expires before it was given")
+            }
+            guard checkClock else { return }
+            guard expires.millisecondsSince1970 > now.millisecondsSince1970 else {
+                throw Refusal(.invalidConsent, "consent \(id) expired at \(expires.rfc3339): record a current consent")
+            }
+            guard given.millisecondsSince1970 <= now.millisecondsSince1970 + skewMilliseconds else {
+                throw Refusal(.invalidConsent, "consent \(id) is given in the future (\(given.rfc3339)): check the sender's clock")
+            }
+        case .withdrawn:
+            guard r.recipients == nil, r.purposes == nil, r.givenAt == nil, r.expiresAt == nil else {
+                throw Refusal(.invalidConsent, "a withdrawal ends the whole consent \(id): it names no recipients, purposes or times but withdrawnAt")
+            }
+            if checkClock, let at = r.withdrawnAt, at.millisecondsSince1970 > now.millisecondsSince1970 + skewMilliseconds {
+                throw Refusal(.invalidConsent, "the withdrawal of \(id) is dated in the future (\(at.rfc3339)): check the sender's clock")
+            }
+        }
+    }
+
+    /// A recipient's view of a body: the delivered body, the signed message, and the names of what was removed.
+    struct View {
+        var body: JSONValue
+        var message: SignedMessage
+        var removedFields: [String]
     }
 
     /// The recipient's view of a body under `rule`, signed as the gateway at `now`, with the names of what was removed.
-    func redactAndSign(_ json: JSONValue, envelope env: Envelope, rule: SharingPolicy.Rule, now: Timestamp) -> (SignedMessage, [String]) {
+    func redactAndSign(_ json: JSONValue, envelope env: Envelope, rule: SharingPolicy.Rule, now: Timestamp) throws(Refusal) -> View {
         var filtered = json
         if let own = rule.ownItemsOnly { filtered = Self.keepOwnItems(filtered, list: own.list, field: own.field, owner: env.recipient) }
         let redaction = redactor.redact(filtered, allowed: rule.fields,
@@ -167,7 +232,7 @@ public struct GatewayDecider: Sendable {
         outEnvelope.sentAt = now
         let outBody = Data(JSONWriter.bytes(redaction.body))
         signer.sign(&outEnvelope, body: outBody)
-        return (SignedMessage(envelope: outEnvelope, body: outBody), redaction.removedFields)
+        return View(body: redaction.body, message: SignedMessage(envelope: outEnvelope, body: outBody), removedFields: redaction.removedFields)
     }
 
     /// Keeps only the items of `list` whose `field` is the recipient (an agency sees its own MARAC actions).

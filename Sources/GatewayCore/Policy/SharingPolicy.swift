@@ -39,8 +39,14 @@ public struct SharingPolicy: Sendable {
     public var maxMessageBytes: Int
     /// How far `refgw-sent-at` may be from the gateway's clock, in seconds.
     public var acceptedClockSkew: Double
-    /// Parties that may record consent with the gateway.
+    /// Parties that may record consent with the gateway (for people they hold).
     public var consentRecorders: Set<PartyID>
+    /// Besides the service that recorded a consent, who may withdraw it, by the role its person is known in.
+    public var consentWithdrawnAlsoBy: [PersonRole: Set<PartyID>]
+    /// Role changes a person may go through (each set: roles that may follow one another); any other is refused.
+    public var roleChanges: [Set<PersonRole>]
+    /// Recipients that may only be sent messages about, or naming, people known in these roles.
+    public var onlyKnownAs: [PartyID: Set<PersonRole>]
     /// Sentences with these words are removed from free text wherever contact details are scrubbed.
     public var sensitiveTerms: [String]
     private var rules: [PartyID: [MessageType: Rule]]
@@ -50,6 +56,16 @@ public struct SharingPolicy: Sendable {
 
     public var recipients: Set<PartyID> { Set(rules.keys) }
     public var allRules: [Rule] { rules.values.flatMap(\.values) }
+
+    /// Whether the policy shares anything with `recipient` for `purpose` (what a consent to it can cover).
+    public func shares(for purpose: Purpose, with recipient: PartyID) -> Bool {
+        rules[recipient]?.values.contains { $0.purposes.contains(purpose) } ?? false
+    }
+
+    /// Whether a person first seen as `known` may be named as `claimed`.
+    public func role(_ claimed: PersonRole, fits known: PersonRole) -> Bool {
+        claimed == known || roleChanges.contains { $0.contains(claimed) && $0.contains(known) }
+    }
 
     // MARK: Loading
 
@@ -67,9 +83,12 @@ public struct SharingPolicy: Sendable {
             var ownItemsOnly: String?
             var fields: [String]
         }
+        struct Consent: Decodable { var recorders: [String]; var withdrawnAlsoBy: [String: [String]]? }
+        struct People: Decodable { var roleChanges: [[String]]?; var onlyKnownAs: [String: [String]]? }
         var version: Int
         var limits: Limits
-        var consentRecorders: [String]
+        var consent: Consent
+        var people: People?
         var sensitiveTerms: [String]?
         var recipients: [String: [String: Entry]]
     }
@@ -95,9 +114,36 @@ public struct SharingPolicy: Sendable {
         }
         maxMessageBytes = file.limits.maxMessageBytes
         acceptedClockSkew = file.limits.acceptedClockSkewSeconds
+        func role(_ s: String, _ at: String) throws(PolicyError) -> PersonRole {
+            guard let r = PersonRole(rawValue: s) else { throw PolicyError("\(source): \(at): '\(s)' is not a role (victim, child, perpetrator, other-adult)") }
+            return r
+        }
         var recorders = Set<PartyID>()
-        for s in file.consentRecorders { recorders.insert(try party(s, "consentRecorders")) }
+        for s in file.consent.recorders { recorders.insert(try party(s, "consent.recorders")) }
         consentRecorders = recorders
+        var withdrawers: [PersonRole: Set<PartyID>] = [:]
+        for (r, who) in file.consent.withdrawnAlsoBy ?? [:] {
+            let at = "consent.withdrawnAlsoBy.\(r)"
+            var set = Set<PartyID>()
+            for w in who { set.insert(try party(w, at)) }
+            withdrawers[try role(r, at)] = set
+        }
+        consentWithdrawnAlsoBy = withdrawers
+        var changes: [Set<PersonRole>] = []
+        for group in file.people?.roleChanges ?? [] {
+            var set = Set<PersonRole>()
+            for r in group { set.insert(try role(r, "people.roleChanges")) }
+            changes.append(set)
+        }
+        roleChanges = changes
+        var known: [PartyID: Set<PersonRole>] = [:]
+        for (p, roles) in file.people?.onlyKnownAs ?? [:] {
+            let at = "people.onlyKnownAs.\(p)"
+            var set = Set<PersonRole>()
+            for r in roles { set.insert(try role(r, at)) }
+            known[try party(p, at)] = set
+        }
+        onlyKnownAs = known
         sensitiveTerms = file.sensitiveTerms ?? []
         var rules: [PartyID: [MessageType: Rule]] = [:]
         for (recipientName, entries) in file.recipients {
@@ -105,8 +151,8 @@ public struct SharingPolicy: Sendable {
             for (typeName, e) in entries {
                 let at = "recipients.\(recipientName).\(typeName)"
                 guard let type = MessageType(rawValue: typeName) else { throw PolicyError("\(source): \(at): '\(typeName)' is not a message type") }
-                guard type != .nonDeliveryReport, type != .consent else {
-                    throw PolicyError("\(source): \(at): the gateway itself sends non-delivery reports and keeps consent records")
+                guard !type.isGatewayOnly, type != .consent else {
+                    throw PolicyError("\(source): \(at): the gateway itself sends non-delivery reports and acknowledgements, and keeps consent records")
                 }
                 var senders = Set<PartyID>()
                 for s in e.senders { senders.insert(try party(s, "\(at).senders")) }

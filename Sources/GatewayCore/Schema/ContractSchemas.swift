@@ -12,8 +12,16 @@ public final class ContractSchemas: Sendable {
     /// Per message type, the paths of free-text strings (no pattern, enum or format): where contact details
     /// could hide, and what the scrubber reads.
     public let freeTextPaths: [MessageType: PathSet]
+    /// Per message type, every place its schema allows a URC (arrays transparent).
+    public let urcPaths: [MessageType: Set<[String]>]
+    /// How each type's body is bound to its envelope (`contracts/bindings.json`, beside the schemas' directory).
+    public let bindings: MessageBindings
 
-    /// Loads every `<type>.schema.json` (and the files they reference) from `directory`.
+    /// The definition every URC in a body uses.
+    static let urcDefinition = "common.schema.json#/$defs/urc"
+
+    /// Loads every `<type>.schema.json` (and the files they reference) from `directory`, and the bindings from
+    /// `bindings.json` in the directory above it.
     public init(directory: URL) throws {
         var documents: [String: JSONValue] = [:]
         for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".schema.json") {
@@ -22,6 +30,7 @@ public final class ContractSchemas: Sendable {
         var compiler = SchemaCompiler(documents: documents)
         var roots: [MessageType: SchemaNode] = [:]
         var free: [MessageType: PathSet] = [:]
+        var urcs: [MessageType: Set<[String]>] = [:]
         for type in MessageType.allCases {
             let file = "\(type.rawValue).schema.json"
             guard let doc = documents[file] else { throw SchemaLoadError("no schema \(file) in \(directory.path)") }
@@ -30,9 +39,15 @@ public final class ContractSchemas: Sendable {
             var paths = PathSet()
             node.collectFreeText(prefix: [], into: &paths)
             free[type] = paths
+            var urcPlaces = Set<[String]>()
+            node.collectPaths(prefix: [], into: &urcPlaces) { $0.isDefinition(Self.urcDefinition) }
+            urcs[type] = urcPlaces
         }
         self.roots = roots
         self.freeTextPaths = free
+        self.urcPaths = urcs
+        bindings = try MessageBindings(contentsOf: directory.deletingLastPathComponent().appendingPathComponent("bindings.json"),
+                                       urcPaths: urcs)
     }
 
     /// Checks a parsed body against its type's schema; the error names a path and a rule, never a value.
@@ -61,7 +76,7 @@ struct SchemaCompiler {
     var cache: [String: SchemaNode] = [:]
     static let known: Set<String> = ["$schema", "$id", "$defs", "$ref", "title", "description", "type", "properties",
         "required", "additionalProperties", "enum", "const", "pattern", "minLength", "maxLength", "minimum", "maximum",
-        "minItems", "maxItems", "uniqueItems", "items", "allOf", "if", "then", "format"]
+        "minItems", "maxItems", "uniqueItems", "items", "allOf", "if", "then", "format", "contentMediaType"]
 
     mutating func compile(_ schema: JSONValue, file: String) throws -> SchemaNode {
         guard case .object(let members) = schema else { throw SchemaLoadError("\(file): a schema must be an object") }
@@ -102,6 +117,10 @@ struct SchemaCompiler {
             node.conditionals.append((try compile(cond, file: file), try compile(then, file: file)))
         }
         node.format = schema["format"]?.stringValue
+        if let media = schema["contentMediaType"]?.stringValue {
+            guard media == "text/plain" else { throw SchemaLoadError("\(file): contentMediaType '\(media)' is not supported (only text/plain)") }
+            node.carriesWords = true
+        }
         return node
     }
 
@@ -119,6 +138,7 @@ struct SchemaCompiler {
             }
         }
         let node = try compile(target, file: refFile)
+        node.definition = key
         cache[key] = node
         return node
     }

@@ -68,6 +68,10 @@ final class SchemaNode: @unchecked Sendable {
     var allOf: [SchemaNode] = []
     var conditionals: [(condition: SchemaNode, then: SchemaNode)] = []
     var format: String?
+    /// `contentMediaType: text/plain`: a constrained string that still carries words (a name, a job title).
+    var carriesWords = false
+    /// The `file#/pointer` this node was compiled from through a `$ref` (e.g. `common.schema.json#/$defs/urc`).
+    var definition: String?
 
     func validate(_ v: JSONValue) throws(SchemaViolation) {
         var trail = ValidationTrail()
@@ -151,6 +155,20 @@ final class SchemaNode: @unchecked Sendable {
 
     private var acceptsStrings: Bool {
         (types?.contains("string") ?? false) || allOf.contains { $0.acceptsStrings }
+    }
+
+    /// Whether this node is, or includes through `allOf`, the definition `key`.
+    func isDefinition(_ key: String) -> Bool {
+        definition == key || allOf.contains { $0.isDefinition(key) }
+    }
+
+    /// Adds the paths (arrays transparent) of every node below this one that `matches`.
+    func collectPaths(prefix: [String], into set: inout Set<[String]>, where matches: (SchemaNode) -> Bool) {
+        if matches(self) { set.insert(prefix) }
+        for (k, p) in properties { p.collectPaths(prefix: prefix + [k], into: &set, where: matches) }
+        items?.collectPaths(prefix: prefix, into: &set, where: matches)
+        for s in allOf { s.collectPaths(prefix: prefix, into: &set, where: matches) }
+        for c in conditionals { c.then.collectPaths(prefix: prefix, into: &set, where: matches) }
     }
 
     /// Adds the paths (arrays are transparent) of free-text string fields below this node.

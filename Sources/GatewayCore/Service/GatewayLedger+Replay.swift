@@ -84,9 +84,10 @@ extension GatewayLedger {
                                            actor: by), after: &tail, in: db)
         }
         switch effect {
-        case .deliver(let message, let basis, let removed):
+        case .deliver(let message, let basis, let removed, let prepared):
             let headers = [ReplayRequest.replayOfHeader: String(request.deadLetterID), ReplayRequest.replayCountHeader: String(attempt)]
-            entries.append(try deliver(message, basis: basis, removedFields: removed, headers: headers, in: db, now: now, tail: &tail))
+            entries.append(try deliver(message, basis: basis, removedFields: removed, headers: headers, prepared: prepared,
+                                       in: db, now: now, tail: &tail))
         case .recordConsent(let record, let env):
             try recordConsent(record, envelope: env, in: db, now: now, tail: &tail)
         case nil:
@@ -107,7 +108,8 @@ extension GatewayLedger {
 
     /// What a replay that is allowed does, once its audit entry is written.
     private enum Effect {
-        case deliver(SignedMessage, SharingBasis, removedFields: [String])
+        /// `prepared`: a message decided for the first time (remembered as a first delivery is).
+        case deliver(SignedMessage, SharingBasis, removedFields: [String], prepared: PreparedDelivery?)
         case recordConsent(ConsentRecord, Envelope)
     }
 
@@ -130,11 +132,12 @@ extension GatewayLedger {
         case .replay:
             return (.notReplayable("a replay request is not itself replayed"), nil)
         case .recordConsent(let record):
+            if let r = try checkConsentAuthority(record, envelope: env, in: db) { return (.refused(r.code, r.detail), nil) }
             return (.delivered, .recordConsent(record, env))
         case .deliver(let p):
-            switch try sharingBasis(for: p, envelope: env, now: now, in: db) {
+            switch try admit(p, envelope: env, now: now, in: db) {
             case .failure(let r): return (.refused(r.code, r.detail), nil)
-            case .success(let basis): return (.delivered, .deliver(p.outgoing, basis, removedFields: p.removedFields))
+            case .success(let basis): return (.delivered, .deliver(p.outgoing, basis, removedFields: p.removedFields, prepared: p))
             }
         }
     }
@@ -176,7 +179,7 @@ extension GatewayLedger {
                 }
             }
         }
-        return (.delivered, .deliver(r.outgoing, basis, removedFields: r.removedFields))
+        return (.delivered, .deliver(r.outgoing, basis, removedFields: r.removedFields, prepared: nil))
     }
 
     /// A replay's checks that need no database (signature, schema, policy, redaction, signing), done before the
@@ -276,6 +279,8 @@ public struct StoredLetter: Sendable {
         // what the gateway or the broker added, which is set apart.
         var headers = AMQPFieldTable(minimumCapacity: 16)
         var messageID: String?, type: String?, userID: String?, publishedBy: String?, seal: String?
+        // Letters kept before content type and delivery mode were kept had arrived as JSON, persistent.
+        var contentType: String? = "application/json", persistent = true
         if case .object(let members)? = try? JSONParser.parse((letter[8] as String).utf8) {
             for m in members {
                 guard let v = m.value.stringValue else { continue }
@@ -283,6 +288,8 @@ public struct StoredLetter: Sendable {
                 case "message_id": messageID = v
                 case "type": type = v
                 case "user_id": userID = v
+                case "content_type": contentType = v.isEmpty ? nil : v
+                case "delivery_mode": persistent = v == "2"
                 case "refgw-published-by": publishedBy = v
                 case SignatureSeal.header: seal = v
                 case let k where k.hasPrefix("x-") || Self.addedHeaders.contains(k): break
@@ -290,7 +297,7 @@ public struct StoredLetter: Sendable {
                 }
             }
         }
-        let props = AMQPProperties(contentType: "application/json", persistent: true, messageID: messageID, type: type,
+        let props = AMQPProperties(contentType: contentType, persistent: persistent, messageID: messageID, type: type,
                                    userID: publishedBy ?? userID, headers: headers)
         delivery = AMQPDelivery(storedFrom: letter[9], routingKey: letter[10], properties: props, body: letter[11])
         signatureSeal = seal

@@ -54,15 +54,21 @@ public struct GatewayLedger: Sendable {
         case .refuse(let r):
             return try refuse(a, r, in: db, now: now, tail: &tail)
         case .recordConsent(let record):
-            try recordConsent(record, envelope: a.envelope!, in: db, now: now, tail: &tail)
-            return (.consentRecorded, [])
+            let env = a.envelope!
+            if let refusal = try checkConsentAuthority(record, envelope: env, in: db) {
+                return try refuse(a, refusal, in: db, now: now, tail: &tail)
+            }
+            try recordConsent(record, envelope: env, in: db, now: now, tail: &tail)
+            // The sender learns that the registry holds it: its own record of the consent can say so.
+            guard let reportTo = a.brokerSender else { return (.consentRecorded, []) }
+            return (.consentRecorded, [try acknowledge(record, envelope: env, reportTo: reportTo, now: now, in: db)])
         case .deliver(let p):
             let env = a.envelope!
-            switch try sharingBasis(for: p, envelope: env, now: now, in: db) {
+            switch try admit(p, envelope: env, now: now, in: db) {
             case .failure(let refusal):
                 return try refuse(a, refusal, in: db, now: now, tail: &tail)
             case .success(let basis):
-                let entry = try deliver(p.outgoing, basis: basis, removedFields: p.removedFields, in: db, now: now, tail: &tail)
+                let entry = try deliver(p.outgoing, basis: basis, removedFields: p.removedFields, prepared: p, in: db, now: now, tail: &tail)
                 return (.delivered(recipient: env.recipient), [entry])
             }
         case .replay(let requests):
@@ -109,8 +115,25 @@ public struct GatewayLedger: Sendable {
         var justification: String?
     }
 
-    /// The lawful basis the message invokes, the policy's reason consent is not needed, or a current consent.
+    /// The binding checks, then the sharing basis: what a delivery needs of the store before it may go.
+    func admit(_ p: PreparedDelivery, envelope env: Envelope, now: Timestamp, in db: Database) throws -> Result<SharingBasis, Refusal> {
+        if let refusal = try checkBinding(p, envelope: env, in: db) { return .failure(refusal) }
+        return try sharingBasis(for: p, envelope: env, now: now, in: db)
+    }
+
+    /// The consent the message names (exactly that one), the lawful basis it invokes, the policy's reason consent
+    /// is not needed, or a current consent of the subject's.
     func sharingBasis(for p: PreparedDelivery, envelope env: Envelope, now: Timestamp, in db: Database) throws -> Result<SharingBasis, Refusal> {
+        if let id = p.consentID {
+            switch try ConsentRegistry.check(id, subject: env.subject, recipient: env.recipient, purpose: p.purpose, at: now, in: db) {
+            case .covered:
+                return .success(SharingBasis(basis: .consent, reference: id))
+            case .withdrawn:
+                return .failure(Refusal(.consentWithdrawn, "consent \(id), which the message names, was withdrawn"))
+            case .none:
+                return .failure(Refusal(.noConsent, "consent \(id), which the message names, is not a current consent of \(env.subject.canonical) covering \(env.recipient) for \(p.purpose.rawValue)"))
+            }
+        }
         if let lawful = p.lawfulBasis {
             return .success(SharingBasis(basis: .lawfulBasis, reference: lawful.code.rawValue, justification: lawful.justification))
         }
@@ -125,14 +148,17 @@ public struct GatewayLedger: Sendable {
         }
     }
 
-    /// Audits a delivery and queues it for its recipient's inbox (with `headers` added, e.g. a replay's link).
+    /// Audits a delivery and queues it for its recipient's inbox (with `headers` added, e.g. a replay's link);
+    /// `prepared`, for a first delivery, is remembered (roles, holders, references) and names its people in the entry.
     func deliver(_ message: SignedMessage, basis: SharingBasis, removedFields: [String], headers: [String: String] = [:],
-                 in db: Database, now: Timestamp, tail: inout AuditLog.Tail) throws -> Outbox.Entry {
+                 prepared: PreparedDelivery? = nil, in db: Database, now: Timestamp, tail: inout AuditLog.Tail) throws -> Outbox.Entry {
         let env = message.envelope
+        if let prepared { try remember(prepared, envelope: env, now: now, in: db) }
+        let people = prepared?.deliveredPeople.dropFirst().map { "\($0.urc.canonical) \($0.role?.rawValue ?? "named")" } ?? []
         let audited = try AuditLog.append(AuditEntry(at: now, event: .delivered, messageID: env.messageID, type: env.type.rawValue,
                                                      sender: env.sender.rawValue, recipient: env.recipient.rawValue,
                                                      subject: env.subject.canonical, basis: basis.basis, basisReference: basis.reference,
-                                                     justification: basis.justification, removedFields: removedFields),
+                                                     justification: basis.justification, removedFields: removedFields, people: people),
                                           after: &tail, in: db)
         // What replays ask later: was it delivered, and on what basis (the audit log has no index of message ids).
         try db.cachedStatement(sql: "UPDATE seen_message SET delivered_seq = ? WHERE message_id = ?").execute(arguments: [audited.seq, env.messageID])
@@ -152,8 +178,9 @@ public struct GatewayLedger: Sendable {
                                        subject: env?.subject.canonical ?? Self.noSubject.canonical,
                                        reasonCode: r.code.rawValue, justification: r.detail), after: &tail, in: db)
         var entries: [Outbox.Entry] = []
-        // The report goes to whoever the broker says published the message.
-        if let reportTo = a.brokerSender ?? env?.sender, decider.parties[reportTo] != nil {
+        // The report goes to whoever the broker says published the message; without a user_id the broker vouched
+        // for nobody, and a report to whoever the envelope names could flood another service's inbox.
+        if let reportTo = a.brokerSender, decider.parties[reportTo] != nil, reportTo != .gateway {
             let report = NonDeliveryReport(
                 originalMessageId: env?.messageID ?? d.properties.messageID.flatMap { Envelope.isMessageID($0) ? $0 : nil } ?? "00000000-0000-0000-0000-000000000000",
                 originalType: env?.type.rawValue ?? "unknown", intendedRecipient: env?.recipient ?? .gateway,

@@ -31,17 +31,19 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var removedFields: [String]
     /// Who acted, for administrators' actions (replay, reveal, discard).
     public var actor: String?
+    /// Everyone besides the subject the decision named, as "URC role" (children, a perpetrator).
+    public var people: [String] = []
     public var previousHash: String = ""
     public var hash: String = ""
 
     public init(at: Timestamp = Timestamp(), event: Event, messageID: String, type: String, sender: String,
                 recipient: String, subject: String, reasonCode: String? = nil, basis: Basis? = nil,
                 basisReference: String? = nil, justification: String? = nil, removedFields: [String] = [],
-                actor: String? = nil) {
+                actor: String? = nil, people: [String] = []) {
         self.at = at; self.event = event; self.messageID = messageID; self.type = type; self.sender = sender
         self.recipient = recipient; self.subject = subject; self.reasonCode = reasonCode; self.basis = basis
         self.basisReference = basisReference; self.justification = justification; self.removedFields = removedFields
-        self.actor = actor
+        self.actor = actor; self.people = people
     }
 
     /// The bytes the hash commits to: every field, in a fixed order, with the previous entry's hash first.
@@ -50,8 +52,9 @@ public struct AuditEntry: Sendable, Equatable, Codable {
             previousHash, String(seq ?? 0), String(at.millisecondsSince1970), event.rawValue, messageID, type, sender,
             recipient, subject, reasonCode ?? "", basis?.rawValue ?? "", basisReference ?? "", justification ?? "",
             removedFields.joined(separator: "\u{1E}"), actor ?? "",
-        ]
+        ] + (people.isEmpty ? [] : [people.joined(separator: "\u{1E}")])
         // Unit separators cannot occur in any field (they are refused on input), so the encoding is unambiguous.
+        // An entry naming nobody but its subject hashes as entries did before `people` existed.
         return Data(fields.joined(separator: "\u{1F}").utf8)
     }
 }
@@ -84,21 +87,30 @@ public enum AuditLog {
     @discardableResult
     public static func append(_ entry: AuditEntry, after tail: inout Tail, in db: Database) throws -> AuditEntry {
         var e = entry
-        for s in [e.messageID, e.type, e.sender, e.recipient, e.subject, e.basisReference ?? "", e.justification ?? ""] + e.removedFields
+        for s in [e.messageID, e.type, e.sender, e.recipient, e.subject, e.basisReference ?? "", e.justification ?? ""] + e.removedFields + e.people
         where s.utf8.contains(where: { $0 == 0x1F || $0 == 0x1E }) {
             throw AuditError("an audit field contains a separator character")
         }
         e.seq = tail.seq + 1
         e.previousHash = tail.hash
         e.hash = SHA256.hash(data: e.chainInput(previousHash: tail.hash)).hex
-        try db.cachedStatement(sql: """
-            INSERT INTO audit (seq, at, event, message_id, type, sender, recipient, subject, reason_code, basis,
-                               basis_reference, justification, removed_fields, actor, previous_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [e.seq, e.at.millisecondsSince1970, e.event.rawValue, e.messageID, e.type, e.sender,
+        var arguments: StatementArguments = [e.seq, e.at.millisecondsSince1970, e.event.rawValue, e.messageID, e.type, e.sender,
                              e.recipient, e.subject, e.reasonCode, e.basis?.rawValue, e.basisReference,
                              e.justification, String(decoding: JSONWriter.bytes(.array(e.removedFields.map { .string($0) })), as: UTF8.self),
-                             e.actor, e.previousHash, e.hash])
+                             e.actor, e.previousHash, e.hash]
+        // Most entries name only their subject: they are written as before `people` existed.
+        let columns = "seq, at, event, message_id, type, sender, recipient, subject, reason_code, basis, basis_reference, justification, removed_fields, actor, previous_hash, hash"
+        if e.people.isEmpty {
+            try db.cachedStatement(sql: "INSERT INTO audit (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").execute(arguments: arguments)
+        } else {
+            arguments += [String(decoding: JSONWriter.bytes(.array(e.people.map { .string($0) })), as: UTF8.self)]
+            try db.cachedStatement(sql: "INSERT INTO audit (\(columns), people) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").execute(arguments: arguments)
+        }
+        for person in e.people {
+            // "URC role": the index holds the URC.
+            try db.cachedStatement(sql: "INSERT INTO audit_person (urc, seq) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                .execute(arguments: [String(person.prefix { $0 != " " }), e.seq])
+        }
         tail = Tail(seq: e.seq!, hash: e.hash)
         return e
     }
@@ -132,9 +144,12 @@ public enum AuditLog {
         return Verification(entries: n, firstBroken: nil, problem: nil)
     }
 
-    /// Every entry about a person (subject access request): who received what, and what was refused.
+    /// Every entry about a person (subject access request): who received what, and what was refused, whether the
+    /// person was the subject or named beside them (a child in a parent's referral, the perpetrator in a victim's).
     public static func trail(subject: String, in db: Database) throws -> [AuditEntry] {
-        try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE subject = ? ORDER BY seq", arguments: [subject]).map(entry)
+        try Row.fetchAll(db, sql: """
+            SELECT * FROM audit WHERE subject = ? OR seq IN (SELECT seq FROM audit_person WHERE urc = ?) ORDER BY seq
+            """, arguments: [subject, subject]).map(entry)
     }
 
     public static func entries(in db: Database, limit: Int = 1000) throws -> [AuditEntry] {
@@ -148,7 +163,8 @@ public enum AuditLog {
             subject: row["subject"], reasonCode: row["reason_code"], basis: (row["basis"] as String?).flatMap(AuditEntry.Basis.init),
             basisReference: row["basis_reference"], justification: row["justification"],
             removedFields: (try? JSONDecoder().decode([String].self, from: Data((row["removed_fields"] as String).utf8))) ?? ["<unreadable>"],
-            actor: row["actor"])
+            actor: row["actor"],
+            people: (row.hasColumn("people") ? row["people"] as String? : nil).map { (try? JSONDecoder().decode([String].self, from: Data($0.utf8))) ?? ["<unreadable>"] } ?? [])
         e.seq = row["seq"]
         e.previousHash = row["previous_hash"]
         e.hash = row["hash"]

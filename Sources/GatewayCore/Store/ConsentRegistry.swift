@@ -58,6 +58,39 @@ public enum ConsentRegistry {
         return withdrawn.map { .withdrawn(consentID: $0) } ?? .none
     }
 
+    /// A consent as the registry keeps it.
+    public struct Recorded: Sendable, Equatable {
+        public var subject: URC
+        public var recordedBy: String
+        public var recipients: [String]
+        public var purposes: [String]
+        public var givenAt: Timestamp
+        public var expiresAt: Timestamp
+        public var withdrawnAt: Timestamp?
+    }
+
+    /// The consent `consentID`, whoever it is of.
+    public static func recorded(_ consentID: String, in db: Database) throws -> Recorded? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT subject, recorded_by, recipients, purposes, given_at, expires_at, withdrawn_at FROM consent WHERE consent_id = ?
+            """), arguments: [consentID]), let subject = try? URC(parsing: row[0] as String) else { return nil }
+        return Recorded(subject: subject, recordedBy: row[1], recipients: (row[2] as String).split(separator: " ").map(String.init),
+                        purposes: (row[3] as String).split(separator: " ").map(String.init),
+                        givenAt: Timestamp(millisecondsSince1970: row[4]), expiresAt: Timestamp(millisecondsSince1970: row[5]),
+                        withdrawnAt: (row[6] as Int64?).map { Timestamp(millisecondsSince1970: $0) })
+    }
+
+    /// Whether exactly the consent `consentID` of `subject` covers `recipient` and `purpose` at `time` (a message
+    /// that names its consent is checked against that one, not any other the person gave).
+    public static func check(_ consentID: String, subject: URC, recipient: PartyID, purpose: Purpose, at time: Timestamp,
+                             in db: Database) throws -> Finding {
+        guard let c = try recorded(consentID, in: db), c.subject == subject, c.recipients.contains(recipient.rawValue),
+              c.purposes.contains(purpose.rawValue),
+              c.givenAt.millisecondsSince1970 <= time.millisecondsSince1970, time.millisecondsSince1970 < c.expiresAt.millisecondsSince1970
+        else { return .none }
+        return c.withdrawnAt == nil ? .covered(consentID: consentID) : .withdrawn(consentID: consentID)
+    }
+
     /// What became of one consent by `time`.
     public enum State: String, Sendable, Equatable {
         case current, withdrawn, expired, unknown

@@ -159,6 +159,51 @@ public final class GatewayStore: Sendable {
                 ALTER TABLE dead_letter DROP COLUMN body;
                 """)
         }
+        m.registerMigration("v6-bound-bodies") { db in
+            // The envelope bound to the body (contracts/bindings.json): who each person is, who holds them, what was
+            // delivered for later messages to refer to, and everyone an audited decision named.
+            try db.execute(sql: """
+                -- The role each person was first seen in, and where; a later message may not contradict it.
+                CREATE TABLE person_role (
+                    urc TEXT PRIMARY KEY,
+                    role TEXT NOT NULL,               -- victim, child, perpetrator, other-adult
+                    issuer TEXT NOT NULL,             -- the party whose issuer code the URC carries
+                    first_seen_by TEXT NOT NULL,      -- the party whose delivered message first named them
+                    first_message_id TEXT NOT NULL,
+                    first_seen_at INTEGER NOT NULL
+                );
+                -- Services the gateway delivered a message naming a person to (the issuer holds them too, without a row).
+                CREATE TABLE person_holder (
+                    urc TEXT NOT NULL,
+                    party TEXT NOT NULL,
+                    since INTEGER NOT NULL,
+                    PRIMARY KEY (urc, party)
+                ) WITHOUT ROWID;
+                -- Referrals, MARAC referrals and MARAC actions delivered: what answers, plans, updates and alerts refer to.
+                CREATE TABLE correspondence (
+                    kind TEXT NOT NULL,               -- referral, marac-referral, marac-action
+                    reference TEXT NOT NULL,          -- its referralId, maracReferralId or actionId
+                    sender TEXT NOT NULL,
+                    recipient TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    case_id TEXT,                     -- a MARAC action's case
+                    message_id TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    PRIMARY KEY (kind, reference, recipient)
+                ) WITHOUT ROWID;
+                -- Everyone besides the subject an audit entry names (children, a perpetrator): a subject access request
+                -- for them finds it. The entry itself carries them too, inside its hash.
+                ALTER TABLE audit ADD COLUMN people TEXT;  -- JSON array of "URC role", NULL when it names only its subject
+                CREATE TABLE audit_person (
+                    urc TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    PRIMARY KEY (urc, seq)
+                ) WITHOUT ROWID;
+                -- How a refused message arrived, so that its dead letter is replayed as it came.
+                ALTER TABLE outbox ADD COLUMN content_type TEXT;
+                ALTER TABLE outbox ADD COLUMN persistent INTEGER NOT NULL DEFAULT 1;
+                """)
+        }
         return m
     }
 }

@@ -111,7 +111,16 @@ public struct LotEngine: Sendable {
                                             arguments: [r.originalMessageId]) {
                 try ctx.updateReferral(id, status: "refused", detail: "\(r.reasonCode.rawValue): \(r.reasonText)")
             }
+            if r.originalType == MessageType.consent.rawValue {
+                // The gateway did not keep the consent record: this service must not rely on it.
+                try ctx.markConsent(sentAs: r.originalMessageId, status: "refused", detail: "\(r.reasonCode.rawValue): \(r.reasonText)")
+            }
             summary += ": \(r.originalType) to \(r.intendedRecipient) refused (\(r.reasonCode.rawValue))"
+        case .consentAcknowledgement:
+            let ack = try m.decode(ConsentAcknowledgement.self)
+            try ctx.db.execute(sql: "UPDATE consent SET gateway_status = 'registered', gateway_detail = NULL WHERE consent_id = ?",
+                               arguments: [ack.consentId])
+            summary += ": consent \(ack.consentId) \(ack.status == .given ? "registered" : "withdrawal registered")"
         case .safetyAlert:
             let a = try m.decode(SafetyAlert.self)
             try ctx.db.execute(sql: """

@@ -124,11 +124,28 @@ public final class LotContext {
                  to: .gateway, about: subject)
     }
 
-    /// A current consent this service recorded for `subject` covering `recipient` and `purpose`.
+    /// Records what the gateway made of the consent record sent as message `messageID` (a refusal, from its report).
+    func markConsent(sentAs messageID: String, status: String, detail: String?) throws {
+        guard let body = try Data.fetchOne(db, sql: "SELECT body FROM outbox WHERE message_id = ? AND type = ?",
+                                           arguments: [messageID, MessageType.consent.rawValue]),
+              let record = try? ContractJSON.decode(ConsentRecord.self, from: body) else { return }
+        if record.status == .withdrawn {
+            // The gateway still holds the consent: say so rather than pretend it ended there.
+            try db.execute(sql: "UPDATE consent SET gateway_detail = ? WHERE consent_id = ?",
+                           arguments: ["withdrawal refused: \(detail ?? status)", record.consentId])
+        } else {
+            try db.execute(sql: "UPDATE consent SET gateway_status = ?, gateway_detail = ? WHERE consent_id = ?",
+                           arguments: [status, detail, record.consentId])
+        }
+    }
+
+    /// A current consent this service recorded for `subject` covering `recipient` and `purpose` (one the gateway
+    /// refused is not current: the gateway will not share on it).
     public func consent(of subject: URC, for recipient: PartyID, purpose: Purpose) throws -> String? {
         let rows = try Row.fetchAll(db, sql: """
             SELECT consent_id, recipients, purposes FROM consent
-            WHERE subject = ? AND withdrawn_at IS NULL AND given_at <= ? AND expires_at > ? ORDER BY given_at DESC
+            WHERE subject = ? AND withdrawn_at IS NULL AND given_at <= ? AND expires_at > ?
+              AND (gateway_status IS NULL OR gateway_status <> 'refused') ORDER BY given_at DESC
             """, arguments: [subject.canonical, now.millisecondsSince1970, now.millisecondsSince1970])
         return rows.first { r in
             (r["recipients"] as String).split(separator: " ").contains(Substring(recipient.rawValue))

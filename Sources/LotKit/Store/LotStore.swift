@@ -146,6 +146,13 @@ public final class LotStore: Sendable {
                 CREATE INDEX rule_log_subject ON rule_log(subject);
                 """)
         }
+        m.registerMigration("core-v2-consent-at-the-gateway") { db in
+            // What the gateway made of each consent record: acknowledged (it now decides with it) or refused.
+            try db.execute(sql: """
+                ALTER TABLE consent ADD COLUMN gateway_status TEXT;   -- NULL: not answered yet; registered; refused
+                ALTER TABLE consent ADD COLUMN gateway_detail TEXT;   -- the reason code and text of a refusal
+                """)
+        }
         return m
     }
 }

@@ -22,7 +22,8 @@ public struct VictimLot: Lot {
             .init("refer-safehome", "Housing need (a move): referral to the safe home service."),
             .init("refer-sanctuary", "Wishes to stay at home with security: referral to the sanctuary scheme."),
             .init("refer-perpetrator", "A perpetrator seeking help: referral about him to the perpetrator service."),
-            .init("accept-referral", "Referrals received (partner support, safeguarding) are accepted and answered."),
+            .init("accept-referral", "Referrals received (safeguarding, and partner support from other services) are accepted and answered."),
+            .init("partner-support-unanswered", "A partner-support referral from the perpetrator service is kept and worked, never answered: the programme learns nothing of her."),
         ]
     }
 
@@ -315,6 +316,14 @@ public struct VictimLot: Lot {
         switch message.envelope.type {
         case .referral:
             let r = try message.decode(Referral.self)
+            if r.subjectRole != .perpetrator, message.envelope.sender == .perpetrator {
+                // The programme must never learn whether his partner took up support: such a referral is kept and
+                // worked, not answered (the gateway would refuse the answer: she is not known as a perpetrator).
+                ctx.cause = "partner-support-unanswered"
+                try ctx.recordReceived(r, from: message.envelope.sender, messageID: message.envelope.messageID, status: "received")
+                ctx.log("partner-support-unanswered", subject: r.subject.urc, "referral \(r.referralId) from perpetrator kept; no answer goes back")
+                return
+            }
             try ctx.acceptReferral(r, from: message.envelope.sender, messageID: message.envelope.messageID,
                                    note: r.needs?.contains(.partnerSupport) == true ? "Partner support offered" : nil)
         case .safetyAlert:
