@@ -45,7 +45,7 @@ struct GatewayBench: AsyncParsableCommand {
         var entries = try PartyDirectory(contentsOf: rootURL.appendingPathComponent("config/parties.json")).entries.values.map { $0 }
         for i in entries.indices { entries[i].brokerUser = entries[i].id == .victim ? amqp.user : "unused-\(entries[i].id)" }
         let parties = try PartyDirectory(entries: entries)
-        let decider = GatewayDecider(policy: try SharingPolicy(contentsOf: rootURL.appendingPathComponent("config/sharing-policy.yaml")),
+        let decider = try GatewayDecider(policy: try SharingPolicy(contentsOf: rootURL.appendingPathComponent("config/sharing-policy.yaml")),
                                      schemas: try ContractSchemas(directory: rootURL.appendingPathComponent("contracts/schemas")),
                                      trust: trust, parties: parties, signer: gatewayKey, topology: names, replayUser: amqp.user)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gwbench-\(UUID().uuidString.prefix(6))")
@@ -315,13 +315,13 @@ struct Factory: Sendable {
             sharing: Sharing(purpose: .housing), priority: .high,
             reason: "Needs a move: the perpetrator knows the address and has been seen outside twice this week.",
             subject: Person(urc: subject, name: PersonName(given: "Jo", family: "Example"), dateOfBirth: CalendarDate("1990-05-17"),
-                            gender: "female", language: "English", interpreterNeeded: false,
+                            gender: .female, language: LanguageTag("en"), interpreterNeeded: false,
                             address: PostalAddress(lines: ["12 Example Road"], town: "Leicester", postcode: "LE2 3AB"), addressIsSafe: false,
                             safeContact: SafeContact(phone: "07700 900123", safeToCall: true, safeToLeaveMessage: false, safeTimes: "weekdays 10-12")),
             subjectRole: .victim, risk: .init(level: .high),
             household: .init(children: [Child(urc: subject, name: PersonName(given: "Ada", family: "Example"), dateOfBirth: CalendarDate("2016-03-02")!,
                                                school: School(name: "Example Primary"))],
-                             perpetrator: .init(urc: subject, name: PersonName(given: "Alex", family: "Example"), relationship: "ex-partner", livesAtAddress: false)),
+                             perpetrator: .init(urc: subject, name: PersonName(given: "Alex", family: "Example"), relationship: .exPartner, livesAtAddress: false)),
             needs: [.housing, .refuge], housing: .init(tenure: .socialTenant, wantsToStayHome: false, needsMove: true),
             notes: String(repeating: "Client prefers a female worker and calls in the afternoon. ", count: 18))
         return try SignedMessage.make(r, to: .safehome, about: subject, signer: signer)

@@ -37,7 +37,7 @@ struct GatewayCommand: AsyncParsableCommand {
             let configDir = URL(fileURLWithPath: config)
             let contractSchemas = try ContractSchemas(directory: URL(fileURLWithPath: schemas))
             let policy = try SharingPolicy(contentsOf: configDir.appendingPathComponent("sharing-policy.yaml"))
-            let decider = GatewayDecider(
+            let decider = try GatewayDecider(
                 policy: policy, schemas: contractSchemas, trust: try TrustStore(contentsOf: URL(fileURLWithPath: trust)),
                 parties: try PartyDirectory(contentsOf: configDir.appendingPathComponent("parties.json")),
                 signer: try KeyFile.signer(contentsOf: URL(fileURLWithPath: key)),

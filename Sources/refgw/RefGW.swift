@@ -6,7 +6,8 @@ struct RefGW: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refgw",
         abstract: "ReferralGateway administration.",
-        subcommands: [URCCommand.self, KeysCommand.self, BrokerCommand.self, AuditCommand.self, SmokeCommand.self, DrillCommand.self, DeadLetterCommand.self])
+        subcommands: [URCCommand.self, KeysCommand.self, BrokerCommand.self, PolicyCommand.self, AuditCommand.self, SmokeCommand.self, DrillCommand.self,
+                      DeadLetterCommand.self])
 }
 
 /// Options every command that reads `config/` shares.

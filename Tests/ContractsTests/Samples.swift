@@ -16,8 +16,8 @@ enum Samples {
     static let child1 = Child(urc: allocator.allocate(), name: PersonName(given: "Ada", family: "Example"),
                               dateOfBirth: CalendarDate("2016-03-02")!, school: School(name: "Example Primary", address: PostalAddress(lines: ["1 School Lane"], town: "Leicester", postcode: "LE1 1AA")))
     static let victim = Person(urc: victimURC, name: PersonName(given: "Jo", family: "Example", preferred: "Jo"),
-                               dateOfBirth: CalendarDate("1990-05-17")!, gender: "female", language: "English",
-                               interpreterNeeded: false, disabilities: ["hearing"],
+                               dateOfBirth: CalendarDate("1990-05-17")!, gender: .female, language: LanguageTag("en"),
+                               interpreterNeeded: false, disabilities: [.hearing],
                                address: PostalAddress(lines: ["12 Example Road"], town: "Leicester", postcode: "LE2 3AB"),
                                addressIsSafe: false,
                                safeContact: SafeContact(phone: "07700 900123", email: "jo@example.org", safeToCall: true,
@@ -31,7 +31,7 @@ enum Samples {
         subject: victim, subjectRole: .victim,
         risk: .init(level: .high, dash: dash, maracReferred: true),
         household: .init(children: [child1], perpetrator: .init(urc: perpetratorURC, name: PersonName(given: "Alex", family: "Example"),
-                                                                 relationship: "ex-partner", livesAtAddress: false, visitsAddress: true,
+                                                                 relationship: .exPartner, livesAtAddress: false, visitsAddress: true,
                                                                  bailConditions: "not to enter LE2")),
         needs: [.homeSecurity, .emergencyLockChange],
         housing: .init(tenure: .socialTenant, wantsToStayHome: true, needsMove: false, landlord: .init(name: "City Homes", phone: "0116 000 0000")),
@@ -64,7 +64,7 @@ enum Samples {
         victim: victim, perpetrator: .init(urc: perpetratorURC, name: PersonName(given: "Alex", family: "Example"), dateOfBirth: CalendarDate("1988-01-01")!),
         children: [child1], criteria: [.visibleHighRisk], dash: dash, victimAware: true, victimConsented: false,
         noConsentReason: "Fears retaliation if agencies contact the perpetrator.", victimFears: "Being found at the new address",
-        safeContacts: [.init(name: "Mum", relationship: "mother", phone: "07700 900456")], unsafeContacts: [.init(name: "Alex's brother")],
+        safeContacts: [.init(name: "Mary Example", relationship: .parent, phone: "07700 900456")], unsafeContacts: [.init(name: "Sam Example")],
         previousMaracs: [.init(date: CalendarDate("2026-01-10")!, area: "Leicester")], repeat: true,
         lastMaracReferralAt: CalendarDate("2026-01-10")!, riskSummary: "Escalating stalking and threats to kill.")
     static let actionPlan = MaracActionPlan(caseId: "LEI-2026-0042", maracReferralId: id(4), meetingDate: CalendarDate("2026-11-26")!,

@@ -252,7 +252,7 @@ import TestSupport
         func decider(trusting keys: [MessageSigner], expiring: Timestamp? = nil) throws -> GatewayDecider {
             let trust = try TrustStore(keys: keys.map { .init(keyID: $0.keyID, party: $0.party, publicKey: $0.publicKey,
                                                               notAfter: $0.party == .victim ? expiring : nil, development: true) })
-            return GatewayDecider(policy: Repo.policy, schemas: Repo.schemas, trust: trust, parties: Repo.parties, signer: gateway)
+            return try GatewayDecider(policy: Repo.policy, schemas: Repo.schemas, trust: trust, parties: Repo.parties, signer: gateway)
         }
         let d = try decider(trusting: [victim, gateway])
         let subject = Self.urcs.allocate()

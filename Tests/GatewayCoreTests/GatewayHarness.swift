@@ -36,7 +36,7 @@ final class GatewayHarness: Sendable {
         trust = try TrustStore(keys: keys)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gw-\(UUID().uuidString.prefix(8))")
         store = try GatewayStore(path: directory.appendingPathComponent("gateway.sqlite").path)
-        let decider = GatewayDecider(policy: policy, schemas: Repo.schemas, trust: trust, parties: Repo.parties,
+        let decider = try GatewayDecider(policy: policy, schemas: Repo.schemas, trust: trust, parties: Repo.parties,
                                      signer: gatewaySigner, topology: names)
         self.decider = decider
         service = GatewayService(decider: decider, store: store, configuration: Self.configuration(for: .gateway))

@@ -40,7 +40,7 @@ struct PoisonedWorkerReplayTests {
         let trust = try TrustStore(keys: [victimSigner, sanctuarySigner, gatewaySigner].map { .init(keyID: $0.keyID, party: $0.party, publicKey: $0.publicKey) })
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("replay-\(UUID().uuidString.prefix(8))")
         let store = try GatewayStore(path: folder.appendingPathComponent("gateway.sqlite").path)
-        let decider = GatewayDecider(policy: try SharingPolicy(contentsOf: Repo.root.appendingPathComponent("config/sharing-policy.yaml")),
+        let decider = try GatewayDecider(policy: try SharingPolicy(contentsOf: Repo.root.appendingPathComponent("config/sharing-policy.yaml")),
                                      schemas: try ContractSchemas(directory: Repo.root.appendingPathComponent("contracts/schemas")),
                                      trust: trust, parties: Repo.parties, signer: gatewaySigner, topology: names)
         let gateway = GatewayService(decider: decider, store: store, configuration: user("gateway"))

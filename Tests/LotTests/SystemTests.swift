@@ -140,7 +140,9 @@ struct SystemTests {
         let victimEngine = try LotEngine(lot: VictimLot(), databasePath: h.path("victim/victim.sqlite"), settings: Repo.settings, parties: Repo.parties)
         try victimEngine.perform("load") { ctx in
             for i in 0..<count {
-                let person = Person(urc: try ctx.allocateURC(), name: PersonName(given: "Person", family: "N\(i)"))
+                // Names carry letters only (the contract's type): the number is spelled in letters.
+                let family = String(String(i, radix: 26).map { Character(UnicodeScalar(UInt8(($0.wholeNumberValue ?? Int($0.asciiValue! - 87)) + 97))) })
+                let person = Person(urc: try ctx.allocateURC(), name: PersonName(given: "Person", family: family.capitalized))
                 try ctx.hold(person, role: .victim, allocatedHere: true)
                 let r = Referral(referralId: UUID().uuidString.lowercased(), referredAt: ctx.now, referrer: Referrer(service: .victim, staff: staff),
                                  sharing: Sharing(purpose: .childSafeguarding, lawfulBasis: LawfulBasis(

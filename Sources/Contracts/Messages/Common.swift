@@ -41,7 +41,8 @@ public struct Staff: Codable, Sendable, Equatable {
 /// The service and professional that sent a referral or record.
 public struct Referrer: Codable, Sendable, Equatable {
     public var service: PartyID
-    public var staff: Staff
+    /// Who wrote it; always sent, absent in a view that withholds it (the perpetrator service's).
+    public var staff: Staff?
     public init(service: PartyID, staff: Staff) { self.service = service; self.staff = staff }
 }
 
@@ -104,16 +105,16 @@ public struct Person: Codable, Sendable, Equatable {
     public var urc: URC
     public var name: PersonName
     public var dateOfBirth: CalendarDate?
-    public var gender: String?
-    public var language: String?
+    public var gender: Gender?
+    public var language: LanguageTag?
     public var interpreterNeeded: Bool?
-    public var disabilities: [String]?
+    public var disabilities: [Disability]?
     public var address: PostalAddress?
     /// false when the perpetrator knows this address.
     public var addressIsSafe: Bool?
     public var safeContact: SafeContact?
-    public init(urc: URC, name: PersonName, dateOfBirth: CalendarDate? = nil, gender: String? = nil,
-                language: String? = nil, interpreterNeeded: Bool? = nil, disabilities: [String]? = nil,
+    public init(urc: URC, name: PersonName, dateOfBirth: CalendarDate? = nil, gender: Gender? = nil,
+                language: LanguageTag? = nil, interpreterNeeded: Bool? = nil, disabilities: [Disability]? = nil,
                 address: PostalAddress? = nil, addressIsSafe: Bool? = nil, safeContact: SafeContact? = nil) {
         self.urc = urc; self.name = name; self.dateOfBirth = dateOfBirth; self.gender = gender
         self.language = language; self.interpreterNeeded = interpreterNeeded; self.disabilities = disabilities
@@ -165,4 +166,43 @@ public struct DashAssessment: Codable, Sendable, Equatable {
 public enum Tenure: String, Codable, Sendable, CaseIterable {
     case owner, socialTenant = "social-tenant", privateTenant = "private-tenant", temporary, refuge
     case noFixedAbode = "no-fixed-abode", other
+}
+
+/// Gender as the person describes it, as a code (contracts: `$defs/gender`).
+public enum Gender: String, Codable, Sendable, CaseIterable {
+    case female, male, nonBinary = "non-binary", other, notKnown = "not-known", preferNotToSay = "prefer-not-to-say"
+}
+
+/// A disability or long-term condition, as a code (contracts: `$defs/disability`).
+public enum Disability: String, Codable, Sendable, CaseIterable {
+    case mobility, visual, hearing, learning, mentalHealth = "mental-health", longTermCondition = "long-term-condition"
+    case neurodivergence, other, preferNotToSay = "prefer-not-to-say"
+}
+
+/// How someone is related to the person a message is about (contracts: `$defs/relationship`).
+public enum Relationship: String, Codable, Sendable, CaseIterable {
+    case partner, exPartner = "ex-partner", spouse, exSpouse = "ex-spouse", parent, child, sibling
+    case otherFamily = "other-family", friend, neighbour, other
+}
+
+/// A preferred language as an ISO 639 code with an optional ISO 3166 region (`en`, `pl`, `pt-BR`).
+public struct LanguageTag: CanonicalStringCodable, Hashable, Sendable, CustomStringConvertible {
+    public let canonicalString: String
+
+    public init(canonicalString s: String) throws {
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        let isLanguage = (2...3).contains(parts[0].count) && parts[0].allSatisfy { $0.isASCII && $0.isLowercase }
+        let isRegion = parts.count == 1 || (parts.count == 2 && parts[1].count == 2 && parts[1].allSatisfy { $0.isASCII && $0.isUppercase })
+        guard isLanguage, isRegion else {
+            throw CanonicalStringError("a language is an ISO 639 code with an optional region, like en, pl or pt-BR")
+        }
+        canonicalString = s
+    }
+
+    /// A tag from its text, nil when it is not one.
+    public init?(_ s: String) { try? self.init(canonicalString: s) }
+
+    public init(from decoder: any Decoder) throws { try self.init(canonicalFrom: decoder) }
+    public func encode(to encoder: any Encoder) throws { try encodeCanonical(to: encoder) }
+    public var description: String { canonicalString }
 }

@@ -19,9 +19,9 @@ public struct MaracReferral: MessageBody {
 
     public struct ContactPerson: Codable, Sendable, Equatable {
         public var name: String
-        public var relationship: String?
+        public var relationship: Relationship?
         public var phone: String?
-        public init(name: String, relationship: String? = nil, phone: String? = nil) {
+        public init(name: String, relationship: Relationship? = nil, phone: String? = nil) {
             self.name = name; self.relationship = relationship; self.phone = phone
         }
     }

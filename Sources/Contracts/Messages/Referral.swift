@@ -23,11 +23,11 @@ public struct Referral: MessageBody {
     public struct HouseholdPerpetrator: Codable, Sendable, Equatable {
         public var urc: URC
         public var name: PersonName?
-        public var relationship: String?
+        public var relationship: Relationship?
         public var livesAtAddress: Bool?
         public var visitsAddress: Bool?
         public var bailConditions: String?
-        public init(urc: URC, name: PersonName? = nil, relationship: String? = nil, livesAtAddress: Bool? = nil,
+        public init(urc: URC, name: PersonName? = nil, relationship: Relationship? = nil, livesAtAddress: Bool? = nil,
                     visitsAddress: Bool? = nil, bailConditions: String? = nil) {
             self.urc = urc; self.name = name; self.relationship = relationship; self.livesAtAddress = livesAtAddress
             self.visitsAddress = visitsAddress; self.bailConditions = bailConditions
@@ -90,7 +90,8 @@ public struct Referral: MessageBody {
     public var referrer: Referrer
     public var sharing: Sharing
     public var priority: Priority
-    public var reason: String
+    /// Why the person is referred; absent in a view that withholds it (the perpetrator service's).
+    public var reason: String?
     public var subject: Person
     public var subjectRole: SubjectRole
     public var risk: Risk?
@@ -102,7 +103,7 @@ public struct Referral: MessageBody {
     public var notes: String?
 
     public init(referralId: String, referredAt: Timestamp, referrer: Referrer, sharing: Sharing, priority: Priority,
-                reason: String, subject: Person, subjectRole: SubjectRole, risk: Risk? = nil, household: Household? = nil,
+                reason: String?, subject: Person, subjectRole: SubjectRole, risk: Risk? = nil, household: Household? = nil,
                 needs: [Need]? = nil, housing: Housing? = nil, homeSecurity: HomeSecurity? = nil,
                 perpetratorProgramme: PerpetratorProgramme? = nil, notes: String? = nil) {
         self.referralId = referralId; self.referredAt = referredAt; self.referrer = referrer; self.sharing = sharing

@@ -17,12 +17,17 @@ public struct GatewayDecider: Sendable {
     public let replayUser: String
     /// Marks refused messages whose sender's signature was checked, so a replay need not check it again.
     public let signatureSeal: SignatureSeal
+    /// Each recipient's view of each type: every body is checked against it before the gateway signs it.
+    public let views: RecipientViews
     let redactor: Redactor
+    /// Per recipient and type, the free text withheld from it (`freeText` in the policy), by path.
+    private let withheld: [PartyID: [MessageType: PathSet]]
     private let partyByBrokerUser: [String: PartyID]
 
+    /// Throws when the policy and the schemas do not fit together (a view cannot be made).
     public init(policy: SharingPolicy, schemas: ContractSchemas, trust: TrustStore, parties: PartyDirectory,
                 signer: MessageSigner, topology: ReferralGatewayTopology = .standard,
-                replayUser: String = BrokerDefinitions.deadLetterAdmin) {
+                replayUser: String = BrokerDefinitions.deadLetterAdmin) throws {
         self.policy = policy
         self.schemas = schemas
         self.trust = trust
@@ -32,6 +37,14 @@ public struct GatewayDecider: Sendable {
         self.replayUser = replayUser
         signatureSeal = SignatureSeal(signer: signer)
         redactor = Redactor(sensitiveTerms: policy.sensitiveTerms)
+        views = try RecipientViews(policy: policy, schemas: schemas, parties: parties)
+        var withheld: [PartyID: [MessageType: PathSet]] = [:]
+        for rule in policy.allRules {
+            guard let only = rule.freeTextOnly else { continue }
+            let free = schemas.freeTextPaths[rule.type]?.paths ?? []
+            withheld[rule.recipient, default: [:]][rule.type] = PathSet(free.map { $0.joined(separator: ".") }.filter { !only.covers($0) })
+        }
+        self.withheld = withheld
         var byUser: [String: PartyID] = [:]
         for (id, e) in parties.entries { byUser[e.brokerUser] = id }
         partyByBrokerUser = byUser
@@ -226,8 +239,12 @@ public struct GatewayDecider: Sendable {
     func redactAndSign(_ json: JSONValue, envelope env: Envelope, rule: SharingPolicy.Rule, now: Timestamp) throws(Refusal) -> View {
         var filtered = json
         if let own = rule.ownItemsOnly { filtered = Self.keepOwnItems(filtered, list: own.list, field: own.field, owner: env.recipient) }
-        let redaction = redactor.redact(filtered, allowed: rule.fields,
+        let redaction = redactor.redact(filtered, allowed: rule.fields, withholding: withheld[env.recipient]?[env.type],
                                         scrubbing: rule.scrubContactDetails ? schemas.freeTextPaths[env.type] : nil)
+        // The gateway never signs a body that breaks its contract: what is left must be valid for the recipient.
+        do { try views.validate(redaction.body, as: env.type, for: env.recipient) } catch {
+            throw Refusal(.redactionFailed, "what \(env.recipient) may receive of this \(env.type.rawValue) would not be valid (\(error.description)); the policy needs review")
+        }
         var outEnvelope = env
         outEnvelope.sentAt = now
         let outBody = Data(JSONWriter.bytes(redaction.body))

@@ -34,6 +34,9 @@ public struct SharingPolicy: Sendable {
         public var scrubContactDetails: Bool
         /// `list.field`: keep only list items whose field is this recipient's id (e.g. `actions.owner`).
         public var ownItemsOnly: (list: String, field: String)?
+        /// When set, the only free-text fields the recipient receives (written for it): every other free-text
+        /// field of the type is withheld, whatever `fields` says.
+        public var freeTextOnly: PathSet?
     }
 
     public var maxMessageBytes: Int
@@ -81,6 +84,7 @@ public struct SharingPolicy: Sendable {
             var subjectRoles: [String]?
             var scrubContactDetails: Bool?
             var ownItemsOnly: String?
+            var freeText: [String]?
             var fields: [String]
         }
         struct Consent: Decodable { var recorders: [String]; var withdrawnAlsoBy: [String: [String]]? }
@@ -188,10 +192,15 @@ public struct SharingPolicy: Sendable {
                     guard parts.count == 2 else { throw PolicyError("\(source): \(at).ownItemsOnly: '\(o)' must be list.field") }
                     own = (parts[0], parts[1])
                 }
+                let fieldSet = PathSet(e.fields)
+                for f in e.freeText ?? [] where !fieldSet.covers(f) {
+                    throw PolicyError("\(source): \(at).freeText: '\(f)' is not among the fields; list it there too")
+                }
                 rules[recipient, default: [:]][type] = Rule(
                     recipient: recipient, type: type, senders: senders, purposes: purposes, defaultPurpose: defaultPurpose,
                     consent: consent, lawfulBases: bases, subjectRoles: e.subjectRoles.map(Set.init), fields: PathSet(e.fields),
-                    fieldList: e.fields, scrubContactDetails: e.scrubContactDetails ?? false, ownItemsOnly: own)
+                    fieldList: e.fields, scrubContactDetails: e.scrubContactDetails ?? false, ownItemsOnly: own,
+                    freeTextOnly: e.freeText.map(PathSet.init))
             }
         }
         self.rules = rules

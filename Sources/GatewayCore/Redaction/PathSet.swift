@@ -17,6 +17,13 @@ public struct PathSet: Sendable, Equatable {
         children[first, default: PathSet()].insert(Array(path.dropFirst()))
     }
 
+    /// Every path in the set, as its parts.
+    public var paths: [[String]] {
+        var out: [[String]] = terminal ? [[]] : []
+        for (k, child) in children.sorted(by: { $0.key < $1.key }) { out += child.paths.map { [k] + $0 } }
+        return out
+    }
+
     /// Whether a dotted path, or one of its ancestors, is in the set.
     public func covers(_ path: String) -> Bool {
         var node = self

@@ -14,16 +14,17 @@ public struct Redactor: Sendable {
         scrubber = ContactDetailScrubber(sensitiveTerms: sensitiveTerms)
     }
 
-    /// `allowed` is the recipient's allow-list; `freeText`, when scrubbing applies, the type's free-text paths.
-    public func redact(_ body: JSONValue, allowed: PathSet, scrubbing freeText: PathSet?) -> Result {
+    /// `allowed` is the recipient's allow-list; `withheld`, free-text fields it never receives whatever the
+    /// allow-list says; `freeText`, when scrubbing applies, the type's free-text paths.
+    public func redact(_ body: JSONValue, allowed: PathSet, withholding withheld: PathSet? = nil, scrubbing freeText: PathSet?) -> Result {
         var removed: [String] = []
         var seen = Set<String>()
-        let out = walk(body, allowed: allowed, allowAll: allowed.terminal, freeText: freeText, path: "",
+        let out = walk(body, allowed: allowed, allowAll: allowed.terminal, withheld: withheld, freeText: freeText, path: "",
                        removed: &removed, seen: &seen)
         return Result(body: out, removedFields: removed)
     }
 
-    private func walk(_ v: JSONValue, allowed: PathSet, allowAll: Bool, freeText: PathSet?, path: String,
+    private func walk(_ v: JSONValue, allowed: PathSet, allowAll: Bool, withheld: PathSet?, freeText: PathSet?, path: String,
                       removed: inout [String], seen: inout Set<String>) -> JSONValue {
         func note(_ name: String) { if seen.insert(name).inserted { removed.append(name) } }
         switch v {
@@ -35,6 +36,7 @@ public struct Redactor: Sendable {
                 let child = allowed.children[m.key]
                 let childAllowsAll = allowAll || child?.terminal == true
                 guard childAllowsAll || child != nil else { note(childPath); continue }
+                if withheld?.children[m.key]?.terminal == true { note("\(childPath) (free text withheld)"); continue }
                 if !childAllowsAll {
                     // Only parts of this field are allowed: a scalar here has no allowed parts.
                     switch m.value {
@@ -43,12 +45,12 @@ public struct Redactor: Sendable {
                     }
                 }
                 kept.append(.init(m.key, walk(m.value, allowed: child ?? PathSet(), allowAll: childAllowsAll,
-                                               freeText: freeText?.children[m.key], path: childPath,
+                                               withheld: withheld?.children[m.key], freeText: freeText?.children[m.key], path: childPath,
                                                removed: &removed, seen: &seen)))
             }
             return .object(kept)
         case .array(let items):
-            return .array(items.map { walk($0, allowed: allowed, allowAll: allowAll, freeText: freeText, path: path,
+            return .array(items.map { walk($0, allowed: allowed, allowAll: allowAll, withheld: withheld, freeText: freeText, path: path,
                                            removed: &removed, seen: &seen) })
         case .string(let s):
             guard let freeText, freeText.terminal else { return v }

@@ -9,6 +9,11 @@ import Foundation
 /// change cannot silently weaken the gateway. Python's `jsonschema` checks the same files independently in tests.
 public final class ContractSchemas: Sendable {
     private let roots: [MessageType: SchemaNode]
+    /// The schema files as read, by file name (what recipients' views are made from).
+    let documents: [String: JSONValue]
+    /// Per message type, the paths of constrained strings that still carry words (names, job titles:
+    /// `contentMediaType: text/plain`), which the perpetrator service's text checks read with the free text.
+    public let wordPaths: [MessageType: PathSet]
     /// Per message type, the paths of free-text strings (no pattern, enum or format): where contact details
     /// could hide, and what the scrubber reads.
     public let freeTextPaths: [MessageType: PathSet]
@@ -31,6 +36,7 @@ public final class ContractSchemas: Sendable {
         var roots: [MessageType: SchemaNode] = [:]
         var free: [MessageType: PathSet] = [:]
         var urcs: [MessageType: Set<[String]>] = [:]
+        var words: [MessageType: PathSet] = [:]
         for type in MessageType.allCases {
             let file = "\(type.rawValue).schema.json"
             guard let doc = documents[file] else { throw SchemaLoadError("no schema \(file) in \(directory.path)") }
@@ -42,7 +48,12 @@ public final class ContractSchemas: Sendable {
             var urcPlaces = Set<[String]>()
             node.collectPaths(prefix: [], into: &urcPlaces) { $0.isDefinition(Self.urcDefinition) }
             urcs[type] = urcPlaces
+            var wordPlaces = Set<[String]>()
+            node.collectPaths(prefix: [], into: &wordPlaces) { $0.carriesWords }
+            words[type] = PathSet(wordPlaces.map { $0.joined(separator: ".") })
         }
+        self.documents = documents
+        self.wordPaths = words
         self.roots = roots
         self.freeTextPaths = free
         self.urcPaths = urcs
@@ -76,7 +87,7 @@ struct SchemaCompiler {
     var cache: [String: SchemaNode] = [:]
     static let known: Set<String> = ["$schema", "$id", "$defs", "$ref", "title", "description", "type", "properties",
         "required", "additionalProperties", "enum", "const", "pattern", "minLength", "maxLength", "minimum", "maximum",
-        "minItems", "maxItems", "uniqueItems", "items", "allOf", "if", "then", "format", "contentMediaType"]
+        "minItems", "maxItems", "uniqueItems", "items", "allOf", "if", "then", "format", "contentMediaType", "$comment"]
 
     mutating func compile(_ schema: JSONValue, file: String) throws -> SchemaNode {
         guard case .object(let members) = schema else { throw SchemaLoadError("\(file): a schema must be an object") }

@@ -12,7 +12,11 @@ struct Pattern: @unchecked Sendable {
     private let simple: SimplePattern?
 
     init(_ pattern: String) throws {
-        regex = try NSRegularExpression(pattern: pattern)
+        // ECMA-262's `$` (what JSON Schema means) matches only at the end; ICU's also before a final line break,
+        // which would let "Jo\n" pass a name's pattern. `\z` is the end and nothing else.
+        var strict = pattern
+        if strict.hasSuffix("$"), !strict.hasSuffix("\\$") { strict = String(strict.dropLast()) + "\\z" }
+        regex = try NSRegularExpression(pattern: strict)
         simple = SimplePattern(pattern)
     }
 
@@ -32,9 +36,11 @@ struct Pattern: @unchecked Sendable {
 
 /// An anchored pattern of character classes, literals, counted repeats and groups (no alternation).
 struct SimplePattern: Sendable {
-    /// A set of characters: an ASCII bitmap, plus how to treat non-ASCII scalars.
+    /// A set of characters: an ASCII bitmap, ranges of other scalars, and how to treat non-ASCII white space.
     struct CharSet: Sendable {
         var ascii = [Bool](repeating: false, count: 128)
+        /// Non-ASCII members (a name's letters of other scripts), as written in the class.
+        var ranges: [ClosedRange<UInt32>] = []
         var negated = false
         /// `\s` was in the class: non-ASCII white space belongs to it.
         var whitespace = false
@@ -42,8 +48,19 @@ struct SimplePattern: Sendable {
         /// Whether the scalar with this value is in the set.
         func contains(_ value: UInt32) -> Bool {
             let inSet: Bool
-            if value < 128 { inSet = ascii[Int(value)] } else { inSet = whitespace && (Unicode.Scalar(value)?.properties.isWhitespace ?? false) }
+            if value < 128 {
+                inSet = ascii[Int(value)]
+            } else {
+                inSet = ranges.contains { $0.contains(value) }
+                    || (whitespace && (Unicode.Scalar(value)?.properties.isWhitespace ?? false))
+            }
             return inSet != negated
+        }
+
+        /// Adds the scalars `lo...hi`.
+        mutating func add(_ lo: UInt32, _ hi: UInt32) {
+            if lo < 128 { for k in Int(lo)...Int(min(hi, 127)) { ascii[k] = true } }
+            if hi >= 128 { ranges.append(max(lo, 128)...hi) }
         }
     }
 
@@ -146,14 +163,13 @@ struct SimplePattern: Sendable {
                 i += 2
                 continue
             }
-            guard c.value < 128 else { return nil }
-            if i + 2 < p.count, p[i + 1] == "-", p[i + 2] != "]" {
+            if i + 2 < p.count, p[i + 1] == "-", p[i + 2] != "]", p[i + 2] != "\\" {
                 let hi = p[i + 2]
-                guard hi.value < 128, hi.value >= c.value else { return nil }
-                for k in Int(c.value)...Int(hi.value) { set.ascii[k] = true }
+                guard hi.value >= c.value else { return nil }
+                set.add(c.value, hi.value)
                 i += 3
             } else {
-                set.ascii[Int(c.value)] = true
+                set.add(c.value, c.value)
                 i += 1
             }
         }

@@ -52,7 +52,7 @@ public struct PerpetratorLot: Lot {
                                                                          decidedBy: staff, decidedAt: ctx.now)),
             priority: .standard, reason: "Partner of a man on the perpetrator programme: offer of support",
             subject: partner, subjectRole: .victim,
-            household: Referral.Household(perpetrator: .init(urc: man, name: held.person?.name, relationship: "partner")),
+            household: Referral.Household(perpetrator: .init(urc: man, name: held.person?.name, relationship: .partner)),
             needs: [.partnerSupport])
         try ctx.sendReferral(referral, to: .victim)
         ctx.log("partner-support", subject: man, "partner-support referral \(referral.referralId) to the victim service")

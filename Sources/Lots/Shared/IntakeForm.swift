@@ -10,10 +10,10 @@ public struct IntakeForm: Decodable, Sendable {
         public var urc: URC?
         public var name: PersonName
         public var dateOfBirth: CalendarDate?
-        public var gender: String?
-        public var language: String?
+        public var gender: Gender?
+        public var language: LanguageTag?
         public var interpreterNeeded: Bool?
-        public var disabilities: [String]?
+        public var disabilities: [Disability]?
         public var address: PostalAddress?
         public var addressIsSafe: Bool?
         public var safeContact: SafeContact?
@@ -30,7 +30,7 @@ public struct IntakeForm: Decodable, Sendable {
         public var urc: URC?
         public var name: PersonName
         public var dateOfBirth: CalendarDate?
-        public var relationship: String?
+        public var relationship: Relationship?
         public var livesAtAddress: Bool?
         public var visitsAddress: Bool?
         public var bailConditions: String?

@@ -170,8 +170,11 @@ public struct VictimLot: Lot {
                 try ctx.recordConsent(subject: p.urc, recipients: [.perpetrator], purposes: [ctx.settings.purpose(ofReferralTo: .perpetrator)],
                                       recordedBy: form.caseworker)
             }
+            // What the programme receives of the referrer's words is what is written for it (motivation).
             try referral(to: .perpetrator, needs: [.perpetratorProgramme], reason: "Asked for help to change his behaviour",
-                         subject: p, role: .perpetrator, programme: Referral.PerpetratorProgramme(selfReferral: false), household: nil)
+                         subject: p, role: .perpetrator,
+                         programme: Referral.PerpetratorProgramme(selfReferral: false, motivation: "Asked for help to change his behaviour"),
+                         household: nil)
         }
         return victimURC
     }
