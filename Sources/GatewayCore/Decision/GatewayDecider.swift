@@ -19,7 +19,9 @@ public struct GatewayDecider: Sendable {
     public let signatureSeal: SignatureSeal
     /// Each recipient's view of each type: every body is checked against it before the gateway signs it.
     public let views: RecipientViews
-    let redactor: Redactor
+    let redactor = Redactor()
+    /// The text checks toward recipients whose policy entry has `scrubContactDetails`.
+    public let disclosureGuard: DisclosureGuard
     /// Per recipient and type, the free text withheld from it (`freeText` in the policy), by path.
     private let withheld: [PartyID: [MessageType: PathSet]]
     private let partyByBrokerUser: [String: PartyID]
@@ -36,7 +38,7 @@ public struct GatewayDecider: Sendable {
         self.topology = topology
         self.replayUser = replayUser
         signatureSeal = SignatureSeal(signer: signer)
-        redactor = Redactor(sensitiveTerms: policy.sensitiveTerms)
+        disclosureGuard = DisclosureGuard(gazetteer: policy.gazetteer, sensitiveTerms: policy.sensitiveTerms)
         views = try RecipientViews(policy: policy, schemas: schemas, parties: parties)
         var withheld: [PartyID: [MessageType: PathSet]] = [:]
         for rule in policy.allRules {
@@ -239,8 +241,14 @@ public struct GatewayDecider: Sendable {
     func redactAndSign(_ json: JSONValue, envelope env: Envelope, rule: SharingPolicy.Rule, now: Timestamp) throws(Refusal) -> View {
         var filtered = json
         if let own = rule.ownItemsOnly { filtered = Self.keepOwnItems(filtered, list: own.list, field: own.field, owner: env.recipient) }
-        let redaction = redactor.redact(filtered, allowed: rule.fields, withholding: withheld[env.recipient]?[env.type],
-                                        scrubbing: rule.scrubContactDetails ? schemas.freeTextPaths[env.type] : nil)
+        var redaction = redactor.redact(filtered, allowed: rule.fields, withholding: withheld[env.recipient]?[env.type])
+        if rule.scrubContactDetails {
+            let checked = try disclosureGuard.check(redaction.body, freeText: schemas.freeTextPaths[env.type] ?? PathSet(),
+                                                    words: schemas.wordPaths[env.type] ?? PathSet(),
+                                                    limits: schemas.lengthLimits[env.type] ?? [:], recipient: env.recipient)
+            redaction.body = checked.body
+            redaction.removedFields += checked.removed
+        }
         // The gateway never signs a body that breaks its contract: what is left must be valid for the recipient.
         do { try views.validate(redaction.body, as: env.type, for: env.recipient) } catch {
             throw Refusal(.redactionFailed, "what \(env.recipient) may receive of this \(env.type.rawValue) would not be valid (\(error.description)); the policy needs review")

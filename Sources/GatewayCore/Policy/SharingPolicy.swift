@@ -52,6 +52,8 @@ public struct SharingPolicy: Sendable {
     public var onlyKnownAs: [PartyID: Set<PersonRole>]
     /// Sentences with these words are removed from free text wherever contact details are scrubbed.
     public var sensitiveTerms: [String]
+    /// The area's places, streets and schools, removed from text wherever contact details are scrubbed.
+    public var gazetteer: Gazetteer = .empty
     private var rules: [PartyID: [MessageType: Rule]]
 
     /// The rule for a recipient and type; nil means default deny.
@@ -94,6 +96,8 @@ public struct SharingPolicy: Sendable {
         var consent: Consent
         var people: People?
         var sensitiveTerms: [String]?
+        /// The gazetteer file, beside the policy file.
+        var gazetteer: String?
         var recipients: [String: [String: Entry]]
     }
 
@@ -101,10 +105,11 @@ public struct SharingPolicy: Sendable {
     public init(contentsOf url: URL) throws(PolicyError) {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch { throw PolicyError("cannot read \(url.path): \(error.localizedDescription)") }
-        try self.init(yaml: text, source: url.lastPathComponent)
+        try self.init(yaml: text, source: url.lastPathComponent, directory: url.deletingLastPathComponent())
     }
 
-    public init(yaml: String, source: String = "policy") throws(PolicyError) {
+    /// A policy from its text; `directory` is where the files it names (the gazetteer) are.
+    public init(yaml: String, source: String = "policy", directory: URL? = nil) throws(PolicyError) {
         let file: File
         do { file = try YAMLDecoder().decode(File.self, from: yaml) } catch { throw PolicyError("\(source): \(error)") }
         guard file.version == 1 else { throw PolicyError("\(source): version \(file.version) is not supported (expected 1)") }
@@ -149,6 +154,10 @@ public struct SharingPolicy: Sendable {
         }
         onlyKnownAs = known
         sensitiveTerms = file.sensitiveTerms ?? []
+        if let name = file.gazetteer {
+            guard let directory else { throw PolicyError("\(source): gazetteer '\(name)' cannot be found without the policy file's folder") }
+            gazetteer = try Gazetteer(contentsOf: directory.appendingPathComponent(name))
+        }
         var rules: [PartyID: [MessageType: Rule]] = [:]
         for (recipientName, entries) in file.recipients {
             let recipient = try party(recipientName, "recipients")

@@ -1,6 +1,6 @@
-/// Removes from a body every field the recipient may not see (allow-list: what is not listed goes), and, for
-/// recipients that must never learn contact details, scrubs postcodes, phone numbers and email addresses from
-/// free-text fields. Works on the parsed tree in one pass, without decoding into the message types.
+/// Removes from a body every field the recipient may not see (allow-list: what is not listed goes) and the free
+/// text withheld from it. Works on the parsed tree in one pass, without decoding into the message types; what is
+/// left of the text is checked by `DisclosureGuard`.
 public struct Redactor: Sendable {
     /// What redaction did: the body to forward and the names (never the values) of what was removed.
     public struct Result: Sendable, Equatable {
@@ -8,23 +8,19 @@ public struct Redactor: Sendable {
         public var removedFields: [String]
     }
 
-    private let scrubber: ContactDetailScrubber
-
-    public init(sensitiveTerms: [String] = []) {
-        scrubber = ContactDetailScrubber(sensitiveTerms: sensitiveTerms)
-    }
+    public init() {}
 
     /// `allowed` is the recipient's allow-list; `withheld`, free-text fields it never receives whatever the
-    /// allow-list says; `freeText`, when scrubbing applies, the type's free-text paths.
-    public func redact(_ body: JSONValue, allowed: PathSet, withholding withheld: PathSet? = nil, scrubbing freeText: PathSet?) -> Result {
+    /// allow-list says.
+    public func redact(_ body: JSONValue, allowed: PathSet, withholding withheld: PathSet? = nil) -> Result {
         var removed: [String] = []
         var seen = Set<String>()
-        let out = walk(body, allowed: allowed, allowAll: allowed.terminal, withheld: withheld, freeText: freeText, path: "",
+        let out = walk(body, allowed: allowed, allowAll: allowed.terminal, withheld: withheld, path: "",
                        removed: &removed, seen: &seen)
         return Result(body: out, removedFields: removed)
     }
 
-    private func walk(_ v: JSONValue, allowed: PathSet, allowAll: Bool, withheld: PathSet?, freeText: PathSet?, path: String,
+    private func walk(_ v: JSONValue, allowed: PathSet, allowAll: Bool, withheld: PathSet?, path: String,
                       removed: inout [String], seen: inout Set<String>) -> JSONValue {
         func note(_ name: String) { if seen.insert(name).inserted { removed.append(name) } }
         switch v {
@@ -45,18 +41,13 @@ public struct Redactor: Sendable {
                     }
                 }
                 kept.append(.init(m.key, walk(m.value, allowed: child ?? PathSet(), allowAll: childAllowsAll,
-                                               withheld: withheld?.children[m.key], freeText: freeText?.children[m.key], path: childPath,
+                                               withheld: withheld?.children[m.key], path: childPath,
                                                removed: &removed, seen: &seen)))
             }
             return .object(kept)
         case .array(let items):
-            return .array(items.map { walk($0, allowed: allowed, allowAll: allowAll, withheld: withheld, freeText: freeText, path: path,
+            return .array(items.map { walk($0, allowed: allowed, allowAll: allowAll, withheld: withheld, path: path,
                                            removed: &removed, seen: &seen) })
-        case .string(let s):
-            guard let freeText, freeText.terminal else { return v }
-            let (clean, kinds) = scrubber.scrub(s)
-            for k in kinds { note("\(path) (\(k.rawValue) removed from text)") }
-            return kinds.isEmpty ? v : .string(clean)
         default:
             return v
         }

@@ -14,6 +14,8 @@ public final class ContractSchemas: Sendable {
     /// Per message type, the paths of constrained strings that still carry words (names, job titles:
     /// `contentMediaType: text/plain`), which the perpetrator service's text checks read with the free text.
     public let wordPaths: [MessageType: PathSet]
+    /// Per message type, the longest each string field may be, by dotted path (what a cleaned text must keep to).
+    public let lengthLimits: [MessageType: [String: Int]]
     /// Per message type, the paths of free-text strings (no pattern, enum or format): where contact details
     /// could hide, and what the scrubber reads.
     public let freeTextPaths: [MessageType: PathSet]
@@ -37,6 +39,7 @@ public final class ContractSchemas: Sendable {
         var free: [MessageType: PathSet] = [:]
         var urcs: [MessageType: Set<[String]>] = [:]
         var words: [MessageType: PathSet] = [:]
+        var limits: [MessageType: [String: Int]] = [:]
         for type in MessageType.allCases {
             let file = "\(type.rawValue).schema.json"
             guard let doc = documents[file] else { throw SchemaLoadError("no schema \(file) in \(directory.path)") }
@@ -51,7 +54,11 @@ public final class ContractSchemas: Sendable {
             var wordPlaces = Set<[String]>()
             node.collectPaths(prefix: [], into: &wordPlaces) { $0.carriesWords }
             words[type] = PathSet(wordPlaces.map { $0.joined(separator: ".") })
+            var typeLimits: [String: Int] = [:]
+            node.collectLengthLimits(prefix: [], into: &typeLimits)
+            limits[type] = typeLimits
         }
+        self.lengthLimits = limits
         self.documents = documents
         self.wordPaths = words
         self.roots = roots

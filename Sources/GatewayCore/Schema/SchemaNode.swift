@@ -171,6 +171,14 @@ final class SchemaNode: @unchecked Sendable {
         for c in conditionals { c.then.collectPaths(prefix: prefix, into: &set, where: matches) }
     }
 
+    /// Adds the longest length allowed of each string field below this node, by dotted path.
+    func collectLengthLimits(prefix: [String], into limits: inout [String: Int]) {
+        if acceptsStrings, let maxLength { limits[prefix.joined(separator: "."), default: maxLength] = min(limits[prefix.joined(separator: ".")] ?? maxLength, maxLength) }
+        for (k, p) in properties { p.collectLengthLimits(prefix: prefix + [k], into: &limits) }
+        items?.collectLengthLimits(prefix: prefix, into: &limits)
+        for s in allOf { s.collectLengthLimits(prefix: prefix, into: &limits) }
+    }
+
     /// Adds the paths (arrays are transparent) of free-text string fields below this node.
     func collectFreeText(prefix: [String], into set: inout PathSet) {
         if acceptsStrings && !constrainsStrings { set.insert(prefix) }

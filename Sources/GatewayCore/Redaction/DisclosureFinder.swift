@@ -1,0 +1,184 @@
+import Foundation
+
+/// What can say where someone is, or that she is supported.
+public enum DisclosureKind: String, Sendable, CaseIterable {
+    case email, postcode
+    /// A phone number, or any run of six or more digits (an account, a door code, a number split to get through).
+    case phone = "number"
+    case address, place, school
+    /// A sentence with a sensitive term (refuge, MARAC, IDVA, safe house...): the whole sentence goes.
+    case sensitiveTerm = "sensitive term"
+
+    /// Whether finding it in a name or a job title means the message is refused: names cannot hold digits, an
+    /// address or an email, so one found there was put there on purpose. Place and school names can be people's
+    /// names ("Mark Preston", "St John"), so only free text is searched for them.
+    var refusedInNames: Bool {
+        switch self {
+        case .email, .postcode, .phone, .address, .sensitiveTerm: return true
+        case .place, .school: return false
+        }
+    }
+}
+
+/// Finds, in normalised text (`NormalisedText`), what can say where someone is: email addresses however written,
+/// postcodes and postcode districts, phone numbers and long digit runs, street addresses, the area's places, streets
+/// and schools (the gazetteer), and sensitive terms with their plurals and compounds. It errs toward finding too
+/// much: a false alarm costs a word, a miss can cost a life.
+struct DisclosureFinder: @unchecked Sendable {
+    // NSRegularExpression is immutable and thread-safe for matching.
+    struct Finding: Equatable {
+        var kind: DisclosureKind
+        /// UTF-16 offsets in the normalised text.
+        var range: Range<Int>
+        /// Whether it stands as whole words (a term inside a longer word is only searched in free text).
+        var wholeWords: Bool
+    }
+
+    private struct Rule {
+        let kind: DisclosureKind
+        let regex: NSRegularExpression
+        /// Skips a match (a street "name" that is an ordinary word, an ambiguous street word in lower case).
+        var accept: ((NSTextCheckingResult, [UInt16], (Range<Int>) -> Bool) -> Bool)?
+    }
+
+    private let rules: [Rule]
+    /// Searched in free text with every space removed, so "safe house", "safehouse" and "refu ge" are found.
+    private let squashed: NSRegularExpression?
+    private let squashedEmail: NSRegularExpression
+
+    static let topLevelDomains = ["com", "org", "net", "uk", "co", "gov", "ac", "nhs", "info", "io", "me", "biz", "eu", "ie", "int", "edu", "police", "sch"]
+    /// Words before a street word that make it an ordinary phrase, not a street ("the road", "her place").
+    static let ordinaryWords: Set<String> = ["the", "a", "an", "this", "that", "these", "those", "her", "his", "their", "our",
+        "my", "your", "its", "same", "other", "next", "main", "busy", "quiet", "long", "whole", "any", "every", "each",
+        "no", "one", "on", "in", "at", "to", "by", "of", "off", "down", "up", "along", "across", "near", "from", "and",
+        "or", "but", "is", "was", "be", "out", "over", "under", "round", "around", "past", "into", "onto", "via", "some"]
+
+    init(gazetteer: Gazetteer, sensitiveTerms: [String]) {
+        func regex(_ p: String) -> NSRegularExpression { try! NSRegularExpression(pattern: p) }
+        func alternatives(_ words: [String]) -> String {
+            words.map { NormalisedText($0).string }.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+                .map { NSRegularExpression.escapedPattern(for: $0).replacingOccurrences(of: "\\-", with: " ").replacingOccurrences(of: "-", with: " ")
+                    .replacingOccurrences(of: " ", with: "[ -]?")
+                    .replacingOccurrences(of: "'", with: "['’]?").replacingOccurrences(of: "’", with: "['’]?") }
+                .joined(separator: "|")
+        }
+        var rules: [Rule] = []
+        let at = #"(?:@|\(at\)|\[at\]|\{at\}|<at>|\(@\)|\[@\])"#
+        let dot = #"(?:\.|\(dot\)|\[dot\]|\{dot\}|<dot>|\[\.\]|\(\.\)|\{\.\}|(?<= )dot(?= ))"#
+        // x@y.z, x (at) y [dot] z, x[@]y.z; then x at y dot z, only when it ends in a real domain.
+        let label = #"[a-z0-9-]++"#
+        rules.append(Rule(kind: .email, regex: regex(#"[a-z0-9._%+-]++ ?"# + at + " ?" + label + #"(?: ?"# + dot + " ?" + label + #")+"#)))
+        rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])[a-z0-9._%+-]+ at "# + label + #"(?: ?"# + dot + " ?" + label + #")*? ?"#
+                                                      + dot + #" ?(?:"# + Self.topLevelDomains.joined(separator: "|") + #")(?![a-z])"#)))
+        // Postcodes, written together, spaced out, or as the district alone ("M14", "LE5").
+        rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])[a-z]{1,2}[0-9][a-z0-9]?[ -]?[0-9] ?[a-z] ?[a-z](?![a-z0-9])"#)))
+        rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])[a-z](?: [a-z])? [0-9](?: [a-z0-9])? [0-9] [a-z] [a-z](?![a-z0-9])"#)))
+        if !gazetteer.postcodeAreas.isEmpty {
+            let areas = gazetteer.postcodeAreas.map { $0.lowercased() }.sorted { $0.count > $1.count }.joined(separator: "|")
+            rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])(?:"# + areas + #") ?[0-9][0-9a-z]?(?![a-z0-9])"#)))
+        }
+        // Six or more digits, whatever lies between them (at most two characters at a time).
+        rules.append(Rule(kind: .phone, regex: regex(#"(?:\+ ?)?[0-9](?:[^a-z0-9]{0,2}[0-9]){5,}"#)))
+        let streetWords = gazetteer.streetWords.isEmpty ? "" : alternatives(gazetteer.streetWords)
+        let ambiguous = gazetteer.ambiguousStreetWords.isEmpty ? "" : alternatives(gazetteer.ambiguousStreetWords)
+        let anyStreetWord = [streetWords, ambiguous].filter { !$0.isEmpty }.joined(separator: "|")
+        if !anyStreetWord.isEmpty {
+            // A house or flat number, up to four words, a street word: "14 Elm Road", "flat 2, 14a mill lane".
+            rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z0-9])(?:(?:flat|apartment|apt|unit|house|no|number) ?)?[0-9]{1,4}[a-z]?(?:[ ,.]+[0-9]{1,4}[a-z]?)?[ ,.]+(?:[a-z'’]+[ ,.]+){0,3}?[a-z'’]+[ ,.]+(?:"#
+                                                            + anyStreetWord + #")(?![a-z])\.?"#)))
+        }
+        if !streetWords.isEmpty {
+            // A name and a street word that is nothing else: "elm road", "Mill Lane" (not "the road").
+            rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z'’])([a-z'’]{2,}) (?:"# + streetWords + #")(?![a-z])\.?"#),
+                              accept: { m, units, _ in !Self.ordinaryWords.contains(Self.text(units, m.range(at: 1))) }))
+        }
+        if !ambiguous.isEmpty {
+            // A street word that is also an ordinary word counts when both are written with capitals: "Elm Close".
+            rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z'’])([a-z'’]{2,}) (?:"# + ambiguous + #")(?![a-z])"#),
+                              accept: { m, units, capitalised in
+                                  !Self.ordinaryWords.contains(Self.text(units, m.range(at: 1))) && capitalised(m.range.location..<NSMaxRange(m.range))
+                              }))
+        }
+        for (kind, list) in [(DisclosureKind.place, gazetteer.places), (.address, gazetteer.streets), (.school, gazetteer.schools)] where !list.isEmpty {
+            rules.append(Rule(kind: kind, regex: regex(#"(?<![a-z])(?:"# + alternatives(list) + #")(?![a-z])"#)))
+        }
+        // Saints' names are schools and churches: "St Mary's", "saint annes".
+        rules.append(Rule(kind: .school, regex: regex(#"(?<![a-z0-9])(?:st|saint)\.? [a-z]+(?:['’]?s)?(?![a-z])"#)))
+        if !sensitiveTerms.isEmpty {
+            let terms = sensitiveTerms.map { Self.termPattern(NormalisedText($0).string) }.joined(separator: "|")
+            rules.append(Rule(kind: .sensitiveTerm, regex: regex("(?:" + terms + ")")))
+            let glued = sensitiveTerms.map { NormalisedText($0).string.replacingOccurrences(of: " ", with: "") }.filter { $0.count >= 5 }
+            squashed = glued.isEmpty ? nil : regex("(?:" + glued.map { NSRegularExpression.escapedPattern(for: $0) }.joined(separator: "|") + ")")
+        } else {
+            squashed = nil
+        }
+        squashedEmail = regex(#"[a-z0-9._%+-]++"# + at + #"[a-z0-9-]++(?:"# + dot + #"[a-z0-9-]++)+"#)
+        self.rules = rules
+    }
+
+    /// A sensitive term as a pattern: words may be written together or apart ("safe house", "safehouse"), the
+    /// last with a plural ("refuges", "academies"), and a one-word term inside a longer word ("womensrefuge").
+    static func termPattern(_ term: String) -> String {
+        let words = term.split(separator: " ").map { NSRegularExpression.escapedPattern(for: String($0)) }
+        guard let last = words.last else { return "(?!)" }
+        let plural = last.hasSuffix("y") ? String(last.dropLast()) + "(?:y|ies)" : last + "(?:s|es)?"
+        if words.count == 1 {
+            // Any word it begins ("schooling", "idvas"), and for a long one any word it ends ("womensrefuge").
+            let start = last.count >= 6 ? "" : "(?<![a-z])"
+            return start + (last.hasSuffix("y") ? String(last.dropLast()) + "(?:y|ies)" : last) + "[a-z]*"
+        }
+        return "(?<![a-z])" + (words.dropLast() + [plural]).joined(separator: "[ -]?") + "(?![a-z])"
+    }
+
+    static func text(_ units: [UInt16], _ r: NSRange) -> String {
+        String(decoding: units[r.location..<NSMaxRange(r)], as: UTF16.self)
+    }
+
+    /// Everything found in `text`; `capitalised` says whether the original words of a normalised range start
+    /// with capitals (for street words that are also ordinary words). `onlyNumbers`: the text with letters read as
+    /// the digits they stand for, searched for numbers only (a postcode's "IO5" must stay letters for its own rule).
+    func find(in text: NormalisedText, onlyNumbers: Bool = false, capitalised: (Range<Int>) -> Bool) -> [Finding] {
+        let string = text.string
+        let units = text.units
+        let whole = NSRange(location: 0, length: units.count)
+        var out: [Finding] = []
+        for rule in rules where !onlyNumbers || rule.kind == .phone {
+            for m in rule.regex.matches(in: string, range: whole) {
+                if let accept = rule.accept, !accept(m, units, capitalised) { continue }
+                let r = m.range.location..<NSMaxRange(m.range)
+                out.append(Finding(kind: rule.kind, range: r, wholeWords: Self.standsAlone(r, in: units)))
+            }
+        }
+        return out
+    }
+
+    /// Sensitive terms in free text with everything but letters and digits removed (offsets in `units`).
+    func findSquashedTerms(_ units: [UInt16]) -> [Finding] {
+        guard let squashed else { return [] }
+        let string = String(decoding: units, as: UTF16.self)
+        return squashed.matches(in: string, range: NSRange(location: 0, length: units.count)).map {
+            Finding(kind: .sensitiveTerm, range: $0.range.location..<NSMaxRange($0.range), wholeWords: false)
+        }
+    }
+
+    /// Email addresses in free text with its spaces removed (offsets in `units`).
+    func findSquashedEmails(_ units: [UInt16]) -> [Finding] {
+        let string = String(decoding: units, as: UTF16.self)
+        return squashedEmail.matches(in: string, range: NSRange(location: 0, length: units.count)).map {
+            Finding(kind: .email, range: $0.range.location..<NSMaxRange($0.range), wholeWords: false)
+        }
+    }
+
+    /// Whether a UTF-16 unit can be part of an email's local part.
+    static func isLocalPartUnit(_ u: UInt16) -> Bool {
+        (u >= 0x61 && u <= 0x7A) || (u >= 0x30 && u <= 0x39) || u == 0x2E || u == 0x5F || u == 0x25 || u == 0x2B || u == 0x2D
+    }
+
+    /// Whether a range starts and ends at word boundaries.
+    static func standsAlone(_ r: Range<Int>, in units: [UInt16]) -> Bool {
+        func isWordUnit(_ u: UInt16) -> Bool { (u >= 0x61 && u <= 0x7A) || (u >= 0x30 && u <= 0x39) || u >= 0x80 }
+        let before = r.lowerBound == 0 || !isWordUnit(units[r.lowerBound - 1])
+        let after = r.upperBound >= units.count || !isWordUnit(units[r.upperBound])
+        return before && after
+    }
+}

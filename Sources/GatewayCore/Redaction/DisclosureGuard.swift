@@ -1,0 +1,246 @@
+import Contracts
+import Foundation
+
+/// The last layer of minimisation toward a recipient that must never learn where anyone is: every string of the
+/// message that can carry words (its free text, and the names and job titles the contract's types allow) is read
+/// normalised and **joined together**, so that an address, a number or a term split across two fields or lines is
+/// found as one, and every part of it is removed.
+///
+/// What is found in free text is replaced by `[removed]` (a sensitive term takes its whole sentence). What is
+/// found in a name or a job title cannot be cleaned there, and was put there on purpose (those types admit no
+/// digits or symbols): the message is refused (`forbidden-content`) rather than delivered.
+public struct DisclosureGuard: Sendable {
+    /// What replaces each removed part of a text.
+    public static let marker = "[removed]"
+
+    let finder: DisclosureFinder
+
+    /// `sensitiveTerms`: words whose sentence is removed; `gazetteer`: the area's places, streets and schools.
+    public init(gazetteer: Gazetteer = .empty, sensitiveTerms: [String] = []) {
+        finder = DisclosureFinder(gazetteer: gazetteer, sensitiveTerms: sensitiveTerms)
+    }
+
+    /// A checked body and the names (never the values) of what was removed.
+    public struct Checked: Sendable {
+        public var body: JSONValue
+        public var removed: [String]
+    }
+
+    /// One string the check reads: where it is, and whether it is free text (cleanable) or a name-like field.
+    struct Segment {
+        var path: String
+        var text: [Character]
+        var isFreeText: Bool
+        /// Where its characters start in the joined text.
+        var start: Int
+    }
+
+    /// Checks a body's strings at `freeText` (cleaned) and `words` (names, job titles: refused if they hold a
+    /// disclosure) together; `recipient` only names who the refusal protects.
+    public func check(_ body: JSONValue, freeText: PathSet, words: PathSet, limits: [String: Int] = [:],
+                      recipient: PartyID) throws(Refusal) -> Checked {
+        var segments: [Segment] = []
+        var offset = 0
+        Self.collect(body, freeText: freeText, words: words, path: "") { path, text, isFree in
+            let chars = Array(text)
+            segments.append(Segment(path: path, text: chars, isFreeText: isFree, start: offset))
+            offset += chars.count + 1   // the line break that joins it to the next
+        }
+        guard !segments.isEmpty else { return Checked(body: body, removed: []) }
+        var joined: [Character] = []
+        for s in segments { joined += s.text; joined.append("\n") }
+        let removals = try removals(in: segments, joined: joined, recipient: recipient)
+        guard !removals.isEmpty else { return Checked(body: body, removed: []) }
+
+        var notes: [String] = []
+        var cleaned: [Int: String] = [:]
+        for (index, found) in removals {
+            let segment = segments[index]
+            var text = Self.replace(found.map(\.range), in: segment.text)
+            // The marker can be longer than what it replaces: the text stays within its field's length.
+            if let limit = limits[segment.path], text.unicodeScalars.count > limit {
+                text = String(String.UnicodeScalarView(text.unicodeScalars.prefix(limit - 1))) + "…"
+            }
+            cleaned[index] = text
+            for kind in DisclosureKind.allCases where found.contains(where: { $0.kind == kind }) {
+                let note = "\(segment.path) (\(kind.rawValue) removed from text)"
+                if !notes.contains(note) { notes.append(note) }
+            }
+        }
+        var next = 0
+        let out = Self.rewrite(body, freeText: freeText, words: words) { text in
+            defer { next += 1 }
+            return cleaned[next] ?? text
+        }
+        return Checked(body: out, removed: notes)
+    }
+
+    /// One text on its own, as free text: the cleaned text and the kinds found (for tests and the masked view).
+    public func scrub(_ text: String) -> (String, [DisclosureKind]) {
+        let segment = Segment(path: "text", text: Array(text), isFreeText: true, start: 0)
+        guard let found = (try? removals(in: [segment], joined: segment.text + ["\n"], recipient: .gateway))?[0] else { return (text, []) }
+        let kinds = DisclosureKind.allCases.filter { k in found.contains { $0.kind == k } }
+        return (Self.replace(found.map(\.range), in: segment.text), kinds)
+    }
+
+    /// A part of one segment to remove.
+    struct Removal {
+        var kind: DisclosureKind
+        var range: Range<Int>
+    }
+
+    /// What to remove from each free-text segment (by index); throws when a name-like segment holds a disclosure.
+    func removals(in segments: [Segment], joined: [Character], recipient: PartyID) throws(Refusal) -> [Int: [Removal]] {
+        let normalised = NormalisedText(String(joined))
+        func capitalised(_ r: Range<Int>) -> Bool {
+            let original = normalised.originalRange(r.lowerBound, r.upperBound)
+            let words = String(joined[original.clamped(to: 0..<joined.count)]).split { !$0.isLetter }
+            return words.count >= 2 && words.allSatisfy { $0.first?.isUppercase == true }
+        }
+        var found: [(DisclosureKind, Range<Int>, Bool)] = finder.find(in: normalised, capitalised: capitalised).map {
+            ($0.kind, normalised.originalRange($0.range.lowerBound, $0.range.upperBound), $0.wholeWords)
+        }
+        // Digits written as letters ("O77OO 9OO123") are numbers too.
+        let digitsRead = NormalisedText(String(joined), digitLookalikes: true)
+        if digitsRead.units != normalised.units {
+            found += finder.find(in: digitsRead, onlyNumbers: true, capitalised: { _ in false }).map {
+                ($0.kind, digitsRead.originalRange($0.range.lowerBound, $0.range.upperBound), $0.wholeWords)
+            }
+        }
+        // Free text again with what lies between letters gone: "safe house", "refu\nge", "M.A.R.A.C." for the
+        // terms; with only its spaces gone, "jo @ exa mple . org" for emails.
+        func squash(keeping keep: (UInt16) -> Bool) -> (units: [UInt16], at: [Int]) {
+            var units: [UInt16] = [], at: [Int] = []
+            for (i, u) in normalised.units.enumerated() where keep(u) {
+                guard let s = segmentIndex(of: normalised.origin[i].lowerBound, in: segments), segments[s].isFreeText else { continue }
+                units.append(u)
+                at.append(i)
+            }
+            return (units, at)
+        }
+        let letters = squash { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 >= 0x80 }
+        for f in finder.findSquashedTerms(letters.units) where !f.range.isEmpty {
+            found.append((f.kind, normalised.originalRange(letters.at[f.range.lowerBound], letters.at[f.range.upperBound - 1] + 1), false))
+        }
+        let unspaced = squash { $0 != 0x20 }
+        for f in finder.findSquashedEmails(unspaced.units) where !f.range.isEmpty {
+            // Without spaces a local part runs back into the words before it: it starts at the last word before the @.
+            var a = unspaced.at[f.range.lowerBound]
+            let b = unspaced.at[f.range.upperBound - 1] + 1
+            if let at = (a..<b).first(where: { [0x40, 0x28, 0x5B, 0x7B, 0x3C].contains(normalised.units[$0]) }) {
+                var i = at
+                while i > a, normalised.units[i - 1] == 0x20 { i -= 1 }
+                while i > a, DisclosureFinder.isLocalPartUnit(normalised.units[i - 1]) { i -= 1 }
+                a = i
+            }
+            found.append((f.kind, normalised.originalRange(a, b), false))
+        }
+
+        var out: [Int: [Removal]] = [:]
+        for (kind, range, wholeWords) in found {
+            for (index, piece) in pieces(of: range, in: segments) {
+                let segment = segments[index]
+                if !segment.isFreeText {
+                    guard kind.refusedInNames, wholeWords else { continue }
+                    throw Refusal(.forbiddenContent, "a \(kind.rawValue) was found in \(segment.path), a field that cannot be cleaned: \(recipient) may never receive one, so the message is not delivered; write names and titles as they are")
+                }
+                let removal = kind == .sensitiveTerm ? Self.sentence(around: piece, in: segment.text) : piece
+                out[index, default: []].append(Removal(kind: kind, range: removal))
+            }
+        }
+        return out
+    }
+
+    /// The segment a joined offset lies in.
+    func segmentIndex(of offset: Int, in segments: [Segment]) -> Int? {
+        var lo = 0, hi = segments.count - 1
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            if offset < segments[mid].start { hi = mid - 1 } else if offset >= segments[mid].start + segments[mid].text.count + 1 { lo = mid + 1 } else { return mid }
+        }
+        return nil
+    }
+
+    /// A joined range cut into its parts in each segment (local offsets), the joining line breaks left out.
+    func pieces(of range: Range<Int>, in segments: [Segment]) -> [(Int, Range<Int>)] {
+        guard let first = segmentIndex(of: range.lowerBound, in: segments) else { return [] }
+        var out: [(Int, Range<Int>)] = []
+        var i = first
+        while i < segments.count, segments[i].start < range.upperBound {
+            let s = segments[i]
+            let local = max(range.lowerBound, s.start) - s.start ..< min(range.upperBound, s.start + s.text.count) - s.start
+            if !local.isEmpty { out.append((i, local)) }
+            i += 1
+        }
+        return out
+    }
+
+    /// The sentence around a part of a text: back to the last . ! ? or line break, on through the next.
+    static func sentence(around r: Range<Int>, in text: [Character]) -> Range<Int> {
+        var start = r.lowerBound
+        while start > 0, !".!?\n".contains(text[start - 1]) { start -= 1 }
+        var end = r.upperBound
+        while end < text.count, !"\n".contains(text[end]) {
+            end += 1
+            if ".!?".contains(text[end - 1]) { break }
+        }
+        return start..<end
+    }
+
+    /// The text with every range (merged where they touch) replaced by the marker.
+    static func replace(_ ranges: [Range<Int>], in text: [Character]) -> String {
+        var merged: [Range<Int>] = []
+        for r in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = merged.last, r.lowerBound <= last.upperBound {
+                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, r.upperBound)
+            } else {
+                merged.append(r)
+            }
+        }
+        var out = ""
+        var at = 0
+        for r in merged {
+            out += String(text[at..<r.lowerBound]) + marker
+            at = r.upperBound
+        }
+        return out + String(text[at...])
+    }
+
+    /// Calls `visit` with each string at `freeText` or `words`, in document order (arrays transparent).
+    static func collect(_ v: JSONValue, freeText: PathSet?, words: PathSet?, path: String,
+                        visit: (String, String, Bool) -> Void) {
+        switch v {
+        case .object(let members):
+            for m in members {
+                let f = freeText?.children[m.key], w = words?.children[m.key]
+                guard f != nil || w != nil else { continue }
+                collect(m.value, freeText: f, words: w, path: path.isEmpty ? m.key : "\(path).\(m.key)", visit: visit)
+            }
+        case .array(let items):
+            for item in items { collect(item, freeText: freeText, words: words, path: path, visit: visit) }
+        case .string(let s):
+            if freeText?.terminal == true { visit(path, s, true) } else if words?.terminal == true { visit(path, s, false) }
+        default:
+            break
+        }
+    }
+
+    /// The body with each string `collect` visits replaced by `replacement(string)`, in the same order.
+    static func rewrite(_ v: JSONValue, freeText: PathSet?, words: PathSet?, replacement: (String) -> String) -> JSONValue {
+        switch v {
+        case .object(let members):
+            return .object(members.map { m in
+                let f = freeText?.children[m.key], w = words?.children[m.key]
+                guard f != nil || w != nil else { return m }
+                return .init(m.key, rewrite(m.value, freeText: f, words: w, replacement: replacement))
+            })
+        case .array(let items):
+            return .array(items.map { rewrite($0, freeText: freeText, words: words, replacement: replacement) })
+        case .string(let s):
+            if freeText?.terminal == true || words?.terminal == true { return .string(replacement(s)) }
+            return v
+        default:
+            return v
+        }
+    }
+}

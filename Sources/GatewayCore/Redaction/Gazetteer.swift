@@ -1,0 +1,53 @@
+import Foundation
+import Yams
+
+/// The words of the area that say where someone is (`config/gazetteer.yaml`): places, streets and schools, the
+/// words that end a street's name, and the postcode areas. Data an information-governance officer keeps.
+public struct Gazetteer: Sendable, Equatable {
+    public var places: [String]
+    public var streets: [String]
+    public var schools: [String]
+    public var streetWords: [String]
+    public var ambiguousStreetWords: [String]
+    public var postcodeAreas: [String]
+
+    /// An empty gazetteer: only what needs no list (numbers, postcodes, emails, street words) is found.
+    public static let empty = Gazetteer(places: [], streets: [], schools: [], streetWords: [], ambiguousStreetWords: [], postcodeAreas: [])
+
+    public init(places: [String], streets: [String], schools: [String], streetWords: [String],
+                ambiguousStreetWords: [String], postcodeAreas: [String]) {
+        self.places = places; self.streets = streets; self.schools = schools; self.streetWords = streetWords
+        self.ambiguousStreetWords = ambiguousStreetWords; self.postcodeAreas = postcodeAreas
+    }
+
+    private struct File: Decodable {
+        var version: Int
+        var places: [String]?
+        var streets: [String]?
+        var schools: [String]?
+        var streetWords: [String]
+        var ambiguousStreetWords: [String]?
+        var postcodeAreas: [String]
+    }
+
+    /// Reads and checks a gazetteer file; a mistake is reported with where it is.
+    public init(contentsOf url: URL) throws(PolicyError) {
+        let source = url.lastPathComponent
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch { throw PolicyError("cannot read \(url.path): \(error.localizedDescription)") }
+        let file: File
+        do { file = try YAMLDecoder().decode(File.self, from: text) } catch { throw PolicyError("\(source): \(error)") }
+        guard file.version == 1 else { throw PolicyError("\(source): version \(file.version) is not supported (expected 1)") }
+        for (list, name) in [(file.places ?? [], "places"), (file.streets ?? [], "streets"), (file.schools ?? [], "schools"),
+                             (file.streetWords, "streetWords"), (file.ambiguousStreetWords ?? [], "ambiguousStreetWords")] {
+            if let bad = list.first(where: { NormalisedText($0).string.count < 2 }) {
+                throw PolicyError("\(source): \(name): '\(bad)' is too short to look for; write at least two letters")
+            }
+        }
+        for area in file.postcodeAreas where !(1...2).contains(area.count) || !area.allSatisfy({ $0.isASCII && $0.isLetter }) {
+            throw PolicyError("\(source): postcodeAreas: '\(area)' is not one or two letters")
+        }
+        self.init(places: file.places ?? [], streets: file.streets ?? [], schools: file.schools ?? [], streetWords: file.streetWords,
+                  ambiguousStreetWords: file.ambiguousStreetWords ?? [], postcodeAreas: file.postcodeAreas)
+    }
+}

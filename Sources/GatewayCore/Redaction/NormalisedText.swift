@@ -1,0 +1,230 @@
+import Foundation
+
+/// Text as the disclosure checks read it, whatever way it was written, with a map back to the original.
+///
+/// Each character is folded (Unicode NFKC, case, accents, width), look-alike letters of other scripts become the
+/// Latin letter they imitate (UTS #39 confusables for the Latin look-alikes), digits of every script become ASCII
+/// digits, format and zero-width characters vanish, and any run of separators (spaces of every kind, dashes,
+/// slashes, underscores, bars, dots between words, line breaks) becomes one space. Then spelled-out numbers
+/// ("seven seven zero", "double four", "fourteen") become digits, and a token of digits with letters that stand for
+/// digits ("O77OO", "0l16") becomes all digits. So "０７７００ ९００-１２３", "seven seven zero zero nine zero zero
+/// one two three" and "O7700_9OO_I23" all read "07700 900 123".
+struct NormalisedText {
+    /// The normalised text as UTF-16 (what NSRegularExpression reads).
+    private(set) var units: [UInt16] = []
+    /// For each unit, the original characters (offsets into `Array(original)`) it came from.
+    private(set) var origin: [Range<Int>] = []
+
+    /// The normalised text.
+    var string: String { String(decoding: units, as: UTF16.self) }
+
+    /// `digitLookalikes`: also read a token of digits and o, i or l as all digits ("O77OO" as "07700").
+    init(_ original: String, digitLookalikes: Bool = false) {
+        var chars: [(Character, Range<Int>)] = []
+        var lastWasSpace = true
+        for (i, c) in original.enumerated() {
+            for folded in Self.fold(c) {
+                if folded == " " {
+                    if !lastWasSpace { chars.append((" ", i..<(i + 1))) }
+                    lastWasSpace = true
+                } else {
+                    chars.append((folded, i..<(i + 1)))
+                    lastWasSpace = false
+                }
+            }
+        }
+        // A hyphen stays only between two letters or digits; anywhere else it separates.
+        var joinedChars: [(Character, Range<Int>)] = []
+        for (k, item) in chars.enumerated() {
+            if item.0 == "-" {
+                let before = k > 0 && (chars[k - 1].0.isLetter || chars[k - 1].0.isNumber)
+                let after = k + 1 < chars.count && (chars[k + 1].0.isLetter || chars[k + 1].0.isNumber)
+                if !(before && after) {
+                    if joinedChars.last?.0 != " " && !joinedChars.isEmpty { joinedChars.append((" ", item.1)) }
+                    continue
+                }
+            }
+            if item.0 == " ", joinedChars.last?.0 == " " { continue }
+            joinedChars.append(item)
+        }
+        chars = joinedChars
+        if chars.last?.0 == " " { chars.removeLast() }
+        for (c, from) in Self.readNumbers(chars, digitLookalikes: digitLookalikes) {
+            for u in String(c).utf16 {
+                units.append(u)
+                origin.append(from)
+            }
+        }
+    }
+
+    /// The original characters a normalised range `[a, b)` (UTF-16 offsets) came from.
+    func originalRange(_ a: Int, _ b: Int) -> Range<Int> {
+        guard a < b, a < origin.count else { return 0..<0 }
+        let end = min(b, origin.count)
+        return origin[a].lowerBound..<origin[(a..<end)].map(\.upperBound).max()!
+    }
+
+    // MARK: Characters
+
+    /// One original character as zero or more normalised ones (" " for a separator).
+    static func fold(_ c: Character) -> [Character] {
+        // Most text is ASCII: folded here without Foundation's (slower) Unicode machinery.
+        if let a = c.asciiValue {
+            switch a {
+            case 0x41...0x5A: return [Character(UnicodeScalar(a + 0x20))]
+            case 0x61...0x7A, 0x30...0x39: return [c]
+            case 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20: return [" "]
+            case 0x2D: return ["-"]   // a hyphen joins words ("mail-box"); between other characters it is a space
+            case _ where separators.contains(UInt32(a)): return [" "]
+            case 0x00..<0x20, 0x7F: return []
+            default: return [c]
+            }
+        }
+        var out: [Character] = []
+        for scalar in String(c).precomposedStringWithCompatibilityMapping.unicodeScalars {
+            let p = scalar.properties
+            if p.isWhitespace || separators.contains(scalar.value) || p.generalCategory == .dashPunctuation
+                || p.generalCategory == .lineSeparator || p.generalCategory == .paragraphSeparator {
+                out.append(" ")
+                continue
+            }
+            switch p.generalCategory {
+            case .format, .control, .privateUse, .unassigned, .surrogate, .nonspacingMark, .enclosingMark, .spacingMark:
+                continue   // invisible, or an accent: "jo\u{200B}@" is "jo@", "é" is "e"
+            default:
+                break
+            }
+            if p.numericType == .decimal, let v = p.numericValue { out.append(Character(String(Int(v)))); continue }
+            if let latin = Confusables.latin[scalar.value] { out.append(contentsOf: latin); continue }
+            // Case and accents folded: "É" is "e", "ß" is "ss".
+            let folded = String(scalar).folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil).lowercased()
+            for f in folded.unicodeScalars {
+                if let latin = Confusables.latin[f.value] { out.append(contentsOf: latin) } else if !f.properties.isWhitespace { out.append(Character(f)) }
+            }
+        }
+        return out
+    }
+
+    /// Characters that only separate what is around them (besides white space and dashes).
+    static let separators: Set<UInt32> = [
+        0x2F, 0x5C, 0x5F, 0x7C, 0x7E, 0x2A, 0x3D, 0x5E, 0x60,    // / \ _ | ~ * = ^ `
+        0xB7, 0x2022, 0x2219, 0x2044, 0x2215, 0x2027, 0x30FB,    // middle dots, bullets, fraction and division slashes
+    ]
+
+    // MARK: Numbers written in words, and digits written as letters
+
+    static let units_: [String: String] = [
+        "zero": "0", "nought": "0", "nil": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+        "six": "6", "seven": "7", "eight": "8", "nine": "9",
+    ]
+    static let teens: [String: String] = [
+        "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14", "fifteen": "15",
+        "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19",
+    ]
+    static let tens: [String: Int] = [
+        "twenty": 2, "thirty": 3, "forty": 4, "fourty": 4, "fifty": 5, "sixty": 6, "seventy": 7, "eighty": 8, "ninety": 9,
+    ]
+    static let repeats: [String: Int] = ["double": 2, "treble": 3, "triple": 3]
+
+    /// Words become digits where they spell numbers; tokens of digits and digit-like letters become digits.
+    static func readNumbers(_ chars: [(Character, Range<Int>)], digitLookalikes: Bool) -> [(Character, Range<Int>)] {
+        // Split into tokens (runs of letters and digits) and the rest, keeping where each came from.
+        var tokens: [[(Character, Range<Int>)]] = []
+        var current: [(Character, Range<Int>)] = []
+        var isWord: [Bool] = []
+        for item in chars {
+            let wordy = item.0.isLetter || item.0.isNumber
+            if let last = current.last, (last.0.isLetter || last.0.isNumber) != wordy {
+                tokens.append(current); isWord.append(last.0.isLetter || last.0.isNumber); current = []
+            }
+            current.append(item)
+        }
+        if let last = current.last { tokens.append(current); isWord.append(last.0.isLetter || last.0.isNumber) }
+
+        func text(_ t: [(Character, Range<Int>)]) -> String { String(t.map(\.0)) }
+        func span(_ t: [(Character, Range<Int>)]) -> Range<Int> { t.first!.1.lowerBound..<t.last!.1.upperBound }
+        func digits(_ s: String, from t: [(Character, Range<Int>)]) -> [(Character, Range<Int>)] { s.map { ($0, span(t)) } }
+        func isNumberWord(_ i: Int) -> Bool {
+            guard i >= 0, i < tokens.count, isWord[i] else { return false }
+            let w = text(tokens[i])
+            return units_[w] != nil || teens[w] != nil || tens[w] != nil || w.allSatisfy(\.isNumber)
+        }
+        // The word token after `i`, if only a space lies between.
+        func next(_ i: Int) -> Int? {
+            if i + 2 < tokens.count, !isWord[i + 1], [" ", "-"].contains(text(tokens[i + 1])), isWord[i + 2] { return i + 2 }
+            return nil
+        }
+        func previous(_ i: Int) -> Int? {
+            if i >= 2, !isWord[i - 1], [" ", "-"].contains(text(tokens[i - 1])), isWord[i - 2] { return i - 2 }
+            return nil
+        }
+
+        var out: [(Character, Range<Int>)] = []
+        var i = 0
+        while i < tokens.count {
+            let t = tokens[i]
+            guard isWord[i] else { out += t; i += 1; continue }
+            let w = text(t)
+            if let d = units_[w] ?? teens[w] { out += digits(d, from: t); i += 1; continue }
+            if let tensDigit = tens[w] {
+                // "twenty one" (or "twenty-one": the dash is a space by now) is 21; "twenty" alone is 20.
+                if let n = next(i), let u = units_[text(tokens[n])], u != "0" {
+                    out += digits("\(tensDigit)\(u)", from: t + tokens[i + 1] + tokens[n]); i = n + 1; continue
+                }
+                out += digits("\(tensDigit)0", from: t); i += 1; continue
+            }
+            if let times = repeats[w], let n = next(i), let u = units_[text(tokens[n])] ?? (text(tokens[n]) == "oh" ? "0" : nil) {
+                out += digits(String(repeating: u, count: times), from: t + tokens[i + 1] + tokens[n]); i = n + 1; continue
+            }
+            // "oh" is a zero only among other numbers ("oh seven seven"), never in "oh no".
+            if w == "oh" || w == "o", isNumberWord(previous(i) ?? -1) || isNumberWord(next(i) ?? -1) {
+                out += digits("0", from: t); i += 1; continue
+            }
+            out += digitLookalikes ? digitLike(t) : t
+            i += 1
+        }
+        return out
+    }
+
+    /// A token of digits and letters that stand for them ("O77OO", "0l16", "9OO1"): all digits, when at least two
+    /// of its characters are real digits and every other is one of o, i, l (for 0, 1, 1).
+    static func digitLike(_ t: [(Character, Range<Int>)]) -> [(Character, Range<Int>)] {
+        let realDigits = t.filter { $0.0.isASCII && $0.0.isNumber }.count
+        guard realDigits >= 2, realDigits < t.count, t.allSatisfy({ ($0.0.isASCII && $0.0.isNumber) || "oil".contains($0.0) }) else { return t }
+        return t.map { c in
+            switch c.0 {
+            case "o": return ("0", c.1)
+            case "i", "l": return ("1", c.1)
+            default: return c
+            }
+        }
+    }
+}
+
+/// Letters of other scripts (and Latin variants) that look like a Latin letter or a digit, by what they imitate
+/// (after case folding): the Latin part of Unicode's confusables (UTS #39) that a determined writer reaches for.
+enum Confusables {
+    static let latin: [UInt32: [Character]] = {
+        var m: [UInt32: [Character]] = [:]
+        let pairs: [(String, String)] = [
+            // Cyrillic
+            ("а", "a"), ("в", "b"), ("е", "e"), ("ё", "e"), ("з", "3"), ("б", "6"), ("к", "k"), ("м", "m"), ("н", "h"),
+            ("о", "o"), ("р", "p"), ("с", "c"), ("т", "t"), ("у", "y"), ("х", "x"), ("ч", "4"), ("ѕ", "s"), ("і", "i"),
+            ("ї", "i"), ("ј", "j"), ("ԁ", "d"), ("ԛ", "q"), ("ԝ", "w"), ("ӏ", "l"), ("һ", "h"), ("ɡ", "g"), ("ц", "u"),
+            ("п", "n"), ("г", "r"), ("ь", "b"), ("ѡ", "w"), ("ү", "y"), ("ҫ", "c"), ("ӡ", "3"),
+            // Greek
+            ("α", "a"), ("β", "b"), ("γ", "y"), ("ε", "e"), ("η", "n"), ("ι", "i"), ("κ", "k"), ("ν", "v"), ("ο", "o"),
+            ("ρ", "p"), ("τ", "t"), ("υ", "u"), ("χ", "x"), ("ω", "w"), ("ϲ", "c"), ("ϳ", "j"), ("ς", "c"), ("μ", "u"),
+            ("ϐ", "b"), ("ϑ", "9"),
+            // Latin variants and IPA that pass for plain letters
+            ("ı", "i"), ("ȷ", "j"), ("ɑ", "a"), ("ɩ", "i"), ("ɪ", "i"), ("ʟ", "l"), ("ǀ", "l"), ("ɵ", "o"), ("ø", "o"),
+            ("ð", "d"), ("đ", "d"), ("ħ", "h"), ("ł", "l"), ("ŀ", "l"), ("ɛ", "e"), ("ɔ", "c"), ("ʋ", "u"), ("ʀ", "r"),
+            ("ʙ", "b"), ("ʜ", "h"), ("ɴ", "n"), ("ᴏ", "o"), ("ᴄ", "c"), ("ᴜ", "u"), ("ᴠ", "v"), ("ᴡ", "w"), ("ᴢ", "z"),
+            ("ꜱ", "s"), ("ʒ", "3"), ("ȝ", "3"), ("ƽ", "5"), ("ȣ", "8"), ("ƨ", "2"),
+            // Signs that stand for letters in an address written to get past a filter
+            ("＠", "@"), ("﹫", "@"), ("ⓐ", "a"),
+        ]
+        for (from, to) in pairs { m[from.unicodeScalars.first!.value] = Array(to) }
+        return m
+    }()
+}
