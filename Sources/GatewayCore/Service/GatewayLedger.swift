@@ -182,7 +182,9 @@ public struct GatewayLedger: Sendable {
         // for nobody, and a report to whoever the envelope names could flood another service's inbox.
         if let reportTo = a.brokerSender, decider.parties[reportTo] != nil, reportTo != .gateway {
             let report = NonDeliveryReport(
-                originalMessageId: env?.messageID ?? d.properties.messageID.flatMap { Envelope.isMessageID($0) ? $0 : nil } ?? "00000000-0000-0000-0000-000000000000",
+                // A UUID in upper case is still the sender's id: it is reported in the contract's lower case.
+                originalMessageId: env?.messageID ?? d.properties.messageID.map { $0.lowercased() }.flatMap { Envelope.isMessageID($0) ? $0 : nil }
+                    ?? "00000000-0000-0000-0000-000000000000",
                 originalType: env?.type.rawValue ?? "unknown", intendedRecipient: env?.recipient ?? .gateway,
                 reasonCode: r.code, reasonText: String(r.detail.prefix(500)), refusedAt: now)
             let message = try SignedMessage.make(report, to: reportTo, about: env?.subject ?? Self.noSubject,
