@@ -241,14 +241,20 @@ public struct GatewayDecider: Sendable {
     func redactAndSign(_ json: JSONValue, envelope env: Envelope, rule: SharingPolicy.Rule, now: Timestamp) throws(Refusal) -> View {
         var filtered = json
         if let own = rule.ownItemsOnly { filtered = Self.keepOwnItems(filtered, list: own.list, field: own.field, owner: env.recipient) }
-        var redaction = redactor.redact(filtered, allowed: rule.fields, withholding: withheld[env.recipient]?[env.type])
+        let withheldText = withheld[env.recipient]?[env.type]
+        var cleanedNotes: [String] = []
         if rule.scrubContactDetails {
-            let checked = try disclosureGuard.check(redaction.body, freeText: schemas.freeTextPaths[env.type] ?? PathSet(),
+            // Read with everything the message says (what is withheld is context), cleaned where it is delivered.
+            let checked = try disclosureGuard.check(filtered, freeText: schemas.freeTextPaths[env.type] ?? PathSet(),
                                                     words: schemas.wordPaths[env.type] ?? PathSet(),
-                                                    limits: schemas.lengthLimits[env.type] ?? [:], recipient: env.recipient)
-            redaction.body = checked.body
-            redaction.removedFields += checked.removed
+                                                    limits: schemas.lengthLimits[env.type] ?? [:],
+                                                    delivered: { path in rule.fields.covers(path) && !(withheldText?.covers(path) ?? false) },
+                                                    recipient: env.recipient)
+            filtered = checked.body
+            cleanedNotes = checked.removed
         }
+        var redaction = redactor.redact(filtered, allowed: rule.fields, withholding: withheldText)
+        redaction.removedFields += cleanedNotes
         // The gateway never signs a body that breaks its contract: what is left must be valid for the recipient.
         do { try views.validate(redaction.body, as: env.type, for: env.recipient) } catch {
             throw Refusal(.redactionFailed, "what \(env.recipient) may receive of this \(env.type.rawValue) would not be valid (\(error.description)); the policy needs review")

@@ -4,11 +4,13 @@ import Foundation
 /// The last layer of minimisation toward a recipient that must never learn where anyone is: every string of the
 /// message that can carry words (its free text, and the names and job titles the contract's types allow) is read
 /// normalised and **joined together**, so that an address, a number or a term split across two fields or lines is
-/// found as one, and every part of it is removed.
+/// found as one, and every part of it that would be delivered is removed. Strings the recipient will not receive
+/// are read too, as context: half a phone number in a withheld field makes the other half in a delivered one a
+/// phone number.
 ///
-/// What is found in free text is replaced by `[removed]` (a sensitive term takes its whole sentence). What is
-/// found in a name or a job title cannot be cleaned there, and was put there on purpose (those types admit no
-/// digits or symbols): the message is refused (`forbidden-content`) rather than delivered.
+/// What is found in delivered free text is replaced by `[removed]` (a sensitive term takes its whole sentence).
+/// What is found in a delivered name or job title cannot be cleaned there, and was put there on purpose (those
+/// types admit no digits or symbols): the message is refused (`forbidden-content`) rather than delivered.
 public struct DisclosureGuard: Sendable {
     /// What replaces each removed part of a text.
     public static let marker = "[removed]"
@@ -26,24 +28,27 @@ public struct DisclosureGuard: Sendable {
         public var removed: [String]
     }
 
-    /// One string the check reads: where it is, and whether it is free text (cleanable) or a name-like field.
+    /// One string the check reads: where it is, whether it is free text (cleanable) or a name-like field, and
+    /// whether the recipient receives it (only context otherwise).
     struct Segment {
         var path: String
         var text: [Character]
         var isFreeText: Bool
+        var isDelivered = true
         /// Where its characters start in the joined text.
         var start: Int
     }
 
     /// Checks a body's strings at `freeText` (cleaned) and `words` (names, job titles: refused if they hold a
-    /// disclosure) together; `recipient` only names who the refusal protects.
+    /// disclosure) together. `delivered` says which paths the recipient receives (the others are context, never
+    /// changed); `recipient` names who the refusal protects.
     public func check(_ body: JSONValue, freeText: PathSet, words: PathSet, limits: [String: Int] = [:],
-                      recipient: PartyID) throws(Refusal) -> Checked {
+                      delivered: (String) -> Bool = { _ in true }, recipient: PartyID) throws(Refusal) -> Checked {
         var segments: [Segment] = []
         var offset = 0
         Self.collect(body, freeText: freeText, words: words, path: "") { path, text, isFree in
             let chars = Array(text)
-            segments.append(Segment(path: path, text: chars, isFreeText: isFree, start: offset))
+            segments.append(Segment(path: path, text: chars, isFreeText: isFree, isDelivered: delivered(path), start: offset))
             offset += chars.count + 1   // the line break that joins it to the next
         }
         guard !segments.isEmpty else { return Checked(body: body, removed: []) }
@@ -140,6 +145,7 @@ public struct DisclosureGuard: Sendable {
         for (kind, range, wholeWords) in found {
             for (index, piece) in pieces(of: range, in: segments) {
                 let segment = segments[index]
+                guard segment.isDelivered else { continue }
                 if !segment.isFreeText {
                     guard kind.refusedInNames, wholeWords else { continue }
                     throw Refusal(.forbiddenContent, "a \(kind.rawValue) was found in \(segment.path), a field that cannot be cleaned: \(recipient) may never receive one, so the message is not delivered; write names and titles as they are")
