@@ -32,6 +32,9 @@ struct DisclosureFinder: @unchecked Sendable {
         var range: Range<Int>
         /// Whether it stands as whole words (a term inside a longer word is only searched in free text).
         var wholeWords: Bool
+        /// Whether it refuses the message when found in a name (a street named without a number reads as a surname:
+        /// "Mark Lane").
+        var refusedInNames: Bool = true
     }
 
     private struct Rule {
@@ -39,26 +42,41 @@ struct DisclosureFinder: @unchecked Sendable {
         let regex: NSRegularExpression
         /// Skips a match (a street "name" that is an ordinary word, an ambiguous street word in lower case).
         var accept: ((NSTextCheckingResult, [UInt16], (Range<Int>) -> Bool) -> Bool)?
+        /// False for what names can hold honestly (see `Finding.refusedInNames`).
+        var refusedInNames = true
     }
 
     private let rules: [Rule]
     /// Searched in free text with every space removed, so "safe house", "safehouse" and "refu ge" are found.
     private let squashed: NSRegularExpression?
     private let squashedEmail: NSRegularExpression
+    private let squashedPostcode = try! NSRegularExpression(pattern: #"[a-z]{1,2}[0-9][a-z0-9]?[0-9][a-z]{2}"#)
 
     static let topLevelDomains = ["com", "org", "net", "uk", "co", "gov", "ac", "nhs", "info", "io", "me", "biz", "eu", "ie", "int", "edu", "police", "sch"]
     /// Words before a street word that make it an ordinary phrase, not a street ("the road", "her place").
-    static let ordinaryWords: Set<String> = ["the", "a", "an", "this", "that", "these", "those", "her", "his", "their", "our",
-        "my", "your", "its", "same", "other", "next", "main", "busy", "quiet", "long", "whole", "any", "every", "each",
-        "no", "one", "on", "in", "at", "to", "by", "of", "off", "down", "up", "along", "across", "near", "from", "and",
-        "or", "but", "is", "was", "be", "out", "over", "under", "round", "around", "past", "into", "onto", "via", "some"]
+    static let ordinaryWords: Set<String> = [
+        "the", "a", "an", "this", "that", "these", "those", "her", "his", "their", "our", "my", "your", "its",
+        "same", "other", "next", "main", "busy", "quiet", "long", "whole", "any", "every", "each", "no", "one", "on",
+        "in", "at", "to", "by", "of", "off", "down", "up", "along", "across", "near", "from", "and", "or", "but",
+        "is", "was", "be", "out", "over", "under", "round", "around", "past", "into", "onto", "via", "some", "are",
+        "were", "am", "been", "being", "has", "have", "had", "do", "does", "did", "not", "very", "so", "too",
+        "quite", "really", "fairly", "pretty", "more", "most", "less", "far", "stay", "stays", "stayed", "keep",
+        "keeps", "kept", "get", "gets", "got", "come", "came", "go", "goes", "went", "take", "took", "taken", "give",
+        "gave", "first", "last", "second", "safe", "new", "old", "good", "bad", "right", "wrong", "hard", "easy",
+        "half", "either", "neither", "another", "such", "what", "which", "who", "him", "he", "she", "they", "them",
+        "we", "us", "you", "i", "me", "car", "food", "point", "dead", "week", "weekend", "short", "front", "back",
+        "light", "dark", "bright", "pale", "high", "low", "better", "best", "worse", "worst", "all", "both", "end",
+        "way", "place", "mum's", "dad's", "mums", "dads", "own", "common", "public", "national", "theme", "nature",
+        "play", "walk", "dog", "long-term", "short-term", "river", "open", "close", "closer", "nearer", "ever",
+        "never", "always", "often", "sometimes", "just", "only", "also", "still", "again", "then", "than", "when",
+        "where", "while", "if", "because", "as", "with", "without", "for", "about", "after", "before"]
 
     init(gazetteer: Gazetteer, sensitiveTerms: [String]) {
         func regex(_ p: String) -> NSRegularExpression { try! NSRegularExpression(pattern: p) }
         func alternatives(_ words: [String]) -> String {
             words.map { NormalisedText($0).string }.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
                 .map { NSRegularExpression.escapedPattern(for: $0).replacingOccurrences(of: "\\-", with: " ").replacingOccurrences(of: "-", with: " ")
-                    .replacingOccurrences(of: " ", with: "[ -]?")
+                    .replacingOccurrences(of: " ", with: "[ ,-]{0,2}")
                     .replacingOccurrences(of: "'", with: "['’]?").replacingOccurrences(of: "’", with: "['’]?") }
                 .joined(separator: "|")
         }
@@ -67,18 +85,20 @@ struct DisclosureFinder: @unchecked Sendable {
         let dot = #"(?:\.|\(dot\)|\[dot\]|\{dot\}|<dot>|\[\.\]|\(\.\)|\{\.\}|(?<= )dot(?= ))"#
         // x@y.z, x (at) y [dot] z, x[@]y.z; then x at y dot z, only when it ends in a real domain.
         let label = #"[a-z0-9-]++"#
-        rules.append(Rule(kind: .email, regex: regex(#"[a-z0-9._%+-]++ ?"# + at + " ?" + label + #"(?: ?"# + dot + " ?" + label + #")+"#)))
-        rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])[a-z0-9._%+-]+ at "# + label + #"(?: ?"# + dot + " ?" + label + #")*? ?"#
-                                                      + dot + #" ?(?:"# + Self.topLevelDomains.joined(separator: "|") + #")(?![a-z])"#)))
+        // The local part may be cut off by punctuation, or left out: "@domain.org" alone still says where to write.
+        rules.append(Rule(kind: .email, regex: regex(#"(?:[a-z0-9._%+-]++[ ,;:]{0,2})?"# + at + " ?" + label + #"(?: ?"# + dot + " ?" + label + #")+"#)))
+        let spelledDot = #"(?:[ ,;]{1,3}dot[ ,;]{1,3}|"# + dot + ")"
+        rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])[a-z0-9._%+-]+[ ,;]{1,3}at[ ,;]{1,3}"# + label + #"(?:"# + spelledDot + label + #")*?"#
+                                                      + spelledDot + #"(?:"# + Self.topLevelDomains.joined(separator: "|") + #")(?![a-z])"#)))
         // Postcodes, written together, spaced out, or as the district alone ("M14", "LE5").
-        rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])[a-z]{1,2}[0-9][a-z0-9]?[ -]?[0-9] ?[a-z] ?[a-z](?![a-z0-9])"#)))
+        rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])[a-z]{1,2}[0-9][a-z0-9]?[ ,;:.-]{0,2}[0-9] ?[a-z] ?[a-z](?![a-z0-9])"#)))
         rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])[a-z](?: [a-z])? [0-9](?: [a-z0-9])? [0-9] [a-z] [a-z](?![a-z0-9])"#)))
         if !gazetteer.postcodeAreas.isEmpty {
             let areas = gazetteer.postcodeAreas.map { $0.lowercased() }.sorted { $0.count > $1.count }.joined(separator: "|")
             rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])(?:"# + areas + #") ?[0-9][0-9a-z]?(?![a-z0-9])"#)))
         }
         // Six or more digits, whatever lies between them (at most two characters at a time).
-        rules.append(Rule(kind: .phone, regex: regex(#"(?:\+ ?)?[0-9](?:[^a-z0-9]{0,2}[0-9]){5,}"#)))
+        rules.append(Rule(kind: .phone, regex: regex(#"(?:\+ ?)?[0-9](?:[^a-z0-9]{0,3}[0-9]){5,}"#)))
         let streetWords = gazetteer.streetWords.isEmpty ? "" : alternatives(gazetteer.streetWords)
         let ambiguous = gazetteer.ambiguousStreetWords.isEmpty ? "" : alternatives(gazetteer.ambiguousStreetWords)
         let anyStreetWord = [streetWords, ambiguous].filter { !$0.isEmpty }.joined(separator: "|")
@@ -89,25 +109,32 @@ struct DisclosureFinder: @unchecked Sendable {
         }
         if !streetWords.isEmpty {
             // A name and a street word that is nothing else: "elm road", "Mill Lane" (not "the road").
-            rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z'’])([a-z'’]{2,}) (?:"# + streetWords + #")(?![a-z])\.?"#),
-                              accept: { m, units, _ in !Self.ordinaryWords.contains(Self.text(units, m.range(at: 1))) }))
+            rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z'’])([a-z'’]{2,})[ ,]{1,2}(?:"# + streetWords + #")(?![a-z])\.?"#),
+                              accept: { m, units, _ in !Self.ordinaryWords.contains(Self.text(units, m.range(at: 1))) },
+                              refusedInNames: false))
         }
         if !ambiguous.isEmpty {
-            // A street word that is also an ordinary word counts when both are written with capitals: "Elm Close".
-            rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z'’])([a-z'’]{2,}) (?:"# + ambiguous + #")(?![a-z])"#),
+            // A street word that is also an ordinary word counts after any word that is not an ordinary one ("elm
+            // close", not "stay close"), and always when both are written with capitals ("The Close" aside).
+            rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z'’])([a-z'’]{2,})[ ,]{1,2}(?:"# + ambiguous + #")(?![a-z])"#),
                               accept: { m, units, capitalised in
-                                  !Self.ordinaryWords.contains(Self.text(units, m.range(at: 1))) && capitalised(m.range.location..<NSMaxRange(m.range))
-                              }))
+                                  let before = Self.text(units, m.range(at: 1))
+                                  return !Self.ordinaryWords.contains(before)
+                                      || (before != "the" && capitalised(m.range.location..<NSMaxRange(m.range)))
+                              }, refusedInNames: false))
         }
         for (kind, list) in [(DisclosureKind.place, gazetteer.places), (.address, gazetteer.streets), (.school, gazetteer.schools)] where !list.isEmpty {
-            rules.append(Rule(kind: kind, regex: regex(#"(?<![a-z])(?:"# + alternatives(list) + #")(?![a-z])"#)))
+            rules.append(Rule(kind: kind, regex: regex(#"(?<![a-z])(?:"# + alternatives(list) + #")(?![a-z])"#), refusedInNames: false))
         }
         // Saints' names are schools and churches: "St Mary's", "saint annes".
-        rules.append(Rule(kind: .school, regex: regex(#"(?<![a-z0-9])(?:st|saint)\.? [a-z]+(?:['’]?s)?(?![a-z])"#)))
+        rules.append(Rule(kind: .school, regex: regex(#"(?<![a-z0-9])(?:st|saint)\.?[ ,]{1,2}[a-z]+(?:['’]?s)?(?![a-z])"#), refusedInNames: false))
+        // A school named by what it is: "Quenby Primary", "Hill Academy", "St Mark's CE Infant School".
+        rules.append(Rule(kind: .school, regex: regex(#"(?<![a-z])[a-z'’]{2,}[ ,]{1,2}(?:(?:c of e|ce|rc|church of england|catholic|community|junior and infant|infant and junior) )?(?:primary|infants?|juniors?|academy|college|nursery|school|high school|grammar|pre[ -]?school|sixth form|secondary)(?![a-z])"#),
+                          refusedInNames: false))
         if !sensitiveTerms.isEmpty {
             let terms = sensitiveTerms.map { Self.termPattern(NormalisedText($0).string) }.joined(separator: "|")
             rules.append(Rule(kind: .sensitiveTerm, regex: regex("(?:" + terms + ")")))
-            let glued = sensitiveTerms.map { NormalisedText($0).string.replacingOccurrences(of: " ", with: "") }.filter { $0.count >= 5 }
+            let glued = sensitiveTerms.map { NormalisedText($0).string.filter { $0.isLetter || $0.isNumber } }.filter { $0.count >= 4 }
             squashed = glued.isEmpty ? nil : regex("(?:" + glued.map { NSRegularExpression.escapedPattern(for: $0) }.joined(separator: "|") + ")")
         } else {
             squashed = nil
@@ -146,7 +173,8 @@ struct DisclosureFinder: @unchecked Sendable {
             for m in rule.regex.matches(in: string, range: whole) {
                 if let accept = rule.accept, !accept(m, units, capitalised) { continue }
                 let r = m.range.location..<NSMaxRange(m.range)
-                out.append(Finding(kind: rule.kind, range: r, wholeWords: Self.standsAlone(r, in: units)))
+                out.append(Finding(kind: rule.kind, range: r, wholeWords: Self.standsAlone(r, in: units),
+                                   refusedInNames: rule.refusedInNames && rule.kind.refusedInNames))
             }
         }
         return out
@@ -158,6 +186,14 @@ struct DisclosureFinder: @unchecked Sendable {
         let string = String(decoding: units, as: UTF16.self)
         return squashed.matches(in: string, range: NSRange(location: 0, length: units.count)).map {
             Finding(kind: .sensitiveTerm, range: $0.range.location..<NSMaxRange($0.range), wholeWords: false)
+        }
+    }
+
+    /// Postcodes in free text with everything but letters and digits removed ("M 2 4, 8 A U", "BL2" / "13SL").
+    func findSquashedPostcodes(_ units: [UInt16]) -> [Finding] {
+        let string = String(decoding: units, as: UTF16.self)
+        return squashedPostcode.matches(in: string, range: NSRange(location: 0, length: units.count)).map {
+            Finding(kind: .postcode, range: $0.range.location..<NSMaxRange($0.range), wholeWords: false, refusedInNames: false)
         }
     }
 

@@ -52,9 +52,7 @@ public struct DisclosureGuard: Sendable {
             offset += chars.count + 1   // the line break that joins it to the next
         }
         guard !segments.isEmpty else { return Checked(body: body, removed: []) }
-        var joined: [Character] = []
-        for s in segments { joined += s.text; joined.append("\n") }
-        let removals = try removals(in: segments, joined: joined, recipient: recipient)
+        let removals = try removals(in: segments, recipient: recipient)
         guard !removals.isEmpty else { return Checked(body: body, removed: []) }
 
         var notes: [String] = []
@@ -83,7 +81,7 @@ public struct DisclosureGuard: Sendable {
     /// One text on its own, as free text: the cleaned text and the kinds found (for tests and the masked view).
     public func scrub(_ text: String) -> (String, [DisclosureKind]) {
         let segment = Segment(path: "text", text: Array(text), isFreeText: true, start: 0)
-        guard let found = (try? removals(in: [segment], joined: segment.text + ["\n"], recipient: .gateway))?[0] else { return (text, []) }
+        guard let found = (try? removals(in: [segment], recipient: .gateway))?[0] else { return (text, []) }
         let kinds = DisclosureKind.allCases.filter { k in found.contains { $0.kind == k } }
         return (Self.replace(found.map(\.range), in: segment.text), kinds)
     }
@@ -94,40 +92,148 @@ public struct DisclosureGuard: Sendable {
         var range: Range<Int>
     }
 
-    /// What to remove from each free-text segment (by index); throws when a name-like segment holds a disclosure.
-    func removals(in segments: [Segment], joined: [Character], recipient: PartyID) throws(Refusal) -> [Int: [Removal]] {
+    /// A finding, cut into its parts in each segment.
+    struct Found {
+        var kind: DisclosureKind
+        var pieces: [(segment: Int, range: Range<Int>)]
+        /// Refuses the message when a name holds its first or last part.
+        var refusedInNames: Bool
+        /// Found with the text's spaces and punctuation gone: it counts in a name only when it also reaches free text.
+        var squashed = false
+        /// Where the part that makes it what it is begins (an email's at-sign: a local part alone in a name is
+        /// only a name), as a segment and an offset in it.
+        var core: (segment: Int, offset: Int)? = nil
+    }
+
+    /// What to remove from each delivered free-text segment (by index); throws when a delivered name-like segment
+    /// holds a disclosure.
+    ///
+    /// The segments are read all joined in document order, and, since a writer chooses the order of the fields,
+    /// also two at a time in either order (a number begun in the family name and ended in the free text).
+    func removals(in segments: [Segment], recipient: PartyID) throws(Refusal) -> [Int: [Removal]] {
+        var readings: [[Int]] = [Array(segments.indices)]
+        if segments.count > 1, segments.count <= 12 {
+            for i in segments.indices {
+                for j in segments.indices where i != j && j != i + 1 && (segments[i].isDelivered || segments[j].isDelivered) {
+                    readings.append([i, j])
+                }
+            }
+        }
+        var found: [Found] = []
+        for reading in readings { found += read(reading, of: segments) }
+
+        var out: [Int: [Removal]] = [:]
+        for f in found {
+            let delivered = f.pieces.filter { segments[$0.segment].isDelivered }
+            let inNames = delivered.filter { !segments[$0.segment].isFreeText }
+            if !inNames.isEmpty, !f.pieces.isEmpty {
+                // A name that only holds an email's local part holds no address.
+                let coreIndex = f.core.flatMap { core in f.pieces.firstIndex { $0.segment == core.segment && $0.range.contains(core.offset) } }
+                let beforeCore = { (p: (segment: Int, range: Range<Int>)) -> Bool in
+                    guard let coreIndex, let k = f.pieces.firstIndex(where: { $0.segment == p.segment && $0.range == p.range }) else { return false }
+                    return k < coreIndex
+                }
+                // An email's local part or a label of its domain in a name is a name; the "at" or a "dot" is not.
+                let holdsItsSigns = { (p: (segment: Int, range: Range<Int>)) -> Bool in
+                    let words = NormalisedText(String(segments[p.segment].text[p.range])).string.split(separator: " ")
+                    return words.contains("at") || words.contains("dot")
+                }
+                if f.kind == .email, !inNames.contains(where: holdsItsSigns) {
+                    for (index, piece) in delivered where segments[index].isFreeText {
+                        out[index, default: []].append(Removal(kind: f.kind, range: piece))
+                    }
+                    continue
+                }
+                if f.kind == .email, coreIndex != nil, inNames.allSatisfy(beforeCore) {
+                    for (index, piece) in delivered where segments[index].isFreeText {
+                        out[index, default: []].append(Removal(kind: f.kind, range: piece))
+                    }
+                    continue
+                }
+                let first = f.pieces.first!, last = f.pieces.last!
+                let refuses = f.squashed
+                    ? f.pieces.contains { segments[$0.segment].isFreeText }
+                    : f.refusedInNames && (f.kind == .sensitiveTerm || inNames.contains { $0.segment == first.segment && $0.range == first.range }
+                                           || inNames.contains { $0.segment == last.segment && $0.range == last.range })
+                if refuses {
+                    let segment = segments[inNames[0].segment]
+                    throw Refusal(.forbiddenContent, "a \(f.kind.rawValue) was found in \(segment.path), a field that cannot be cleaned: \(recipient) may never receive one, so the message is not delivered; write names and titles as they are")
+                }
+            }
+            for (index, piece) in delivered where segments[index].isFreeText {
+                let removal = f.kind == .sensitiveTerm ? Self.sentence(around: piece, in: segments[index].text) : piece
+                out[index, default: []].append(Removal(kind: f.kind, range: removal))
+            }
+        }
+        return out
+    }
+
+    /// Everything found in the segments `order`, joined by line breaks in that order.
+    func read(_ order: [Int], of all: [Segment]) -> [Found] {
+        var joined: [Character] = []
+        var segments: [Segment] = []
+        for i in order {
+            var s = all[i]
+            s.start = joined.count
+            segments.append(s)
+            joined += s.text
+            joined.append("\n")
+        }
+        func pieces(_ r: Range<Int>) -> [(segment: Int, range: Range<Int>)] {
+            self.pieces(of: r, in: segments).map { (order[$0.0], $0.1) }
+        }
         let normalised = NormalisedText(String(joined))
         func capitalised(_ r: Range<Int>) -> Bool {
             let original = normalised.originalRange(r.lowerBound, r.upperBound)
             let words = String(joined[original.clamped(to: 0..<joined.count)]).split { !$0.isLetter }
             return words.count >= 2 && words.allSatisfy { $0.first?.isUppercase == true }
         }
-        var found: [(DisclosureKind, Range<Int>, Bool)] = finder.find(in: normalised, capitalised: capitalised).map {
-            ($0.kind, normalised.originalRange($0.range.lowerBound, $0.range.upperBound), $0.wholeWords)
+        var found: [Found] = finder.find(in: normalised, capitalised: capitalised).map { f in
+            var core: (segment: Int, offset: Int)?
+            if f.kind == .email {
+                // The at-sign, or the "at" between spaces, in the normalised text; then where it came from.
+                let units = normalised.units
+                if let at = f.range.first(where: { units[$0] == 0x40 || ([0x28, 0x5B, 0x7B, 0x3C].contains(units[$0]) && $0 + 1 < units.count && units[$0 + 1] == 0x61) })
+                    ?? f.range.first(where: { $0 > 0 && $0 + 2 < units.count && units[$0 - 1] == 0x20 && units[$0] == 0x61 && units[$0 + 1] == 0x74 && units[$0 + 2] == 0x20 }) {
+                    let original = normalised.originalRange(at, at + 1)
+                    core = pieces(original).first.map { ($0.segment, $0.range.lowerBound) }
+                }
+            }
+            return Found(kind: f.kind, pieces: pieces(normalised.originalRange(f.range.lowerBound, f.range.upperBound)),
+                         refusedInNames: f.refusedInNames && (f.wholeWords || f.kind == .sensitiveTerm), core: core)
         }
         // Digits written as letters ("O77OO 9OO123") are numbers too.
         let digitsRead = NormalisedText(String(joined), digitLookalikes: true)
         if digitsRead.units != normalised.units {
             found += finder.find(in: digitsRead, onlyNumbers: true, capitalised: { _ in false }).map {
-                ($0.kind, digitsRead.originalRange($0.range.lowerBound, $0.range.upperBound), $0.wholeWords)
+                Found(kind: $0.kind, pieces: pieces(digitsRead.originalRange($0.range.lowerBound, $0.range.upperBound)),
+                      refusedInNames: $0.refusedInNames && $0.wholeWords)
             }
         }
-        // Free text again with what lies between letters gone: "safe house", "refu\nge", "M.A.R.A.C." for the
-        // terms; with only its spaces gone, "jo @ exa mple . org" for emails.
-        func squash(keeping keep: (UInt16) -> Bool) -> (units: [UInt16], at: [Int]) {
+        // Again with what lies between letters gone: "safe house", "refu\nge", "M.A.R.A.C." for the terms (free text
+        // and delivered names); with only the spaces of free text gone, "jo @ exa mple . org" for emails.
+        func squash(names: Bool, keeping keep: (UInt16) -> Bool) -> (units: [UInt16], at: [Int]) {
             var units: [UInt16] = [], at: [Int] = []
             for (i, u) in normalised.units.enumerated() where keep(u) {
-                guard let s = segmentIndex(of: normalised.origin[i].lowerBound, in: segments), segments[s].isFreeText else { continue }
+                guard let s = segmentIndex(of: normalised.origin[i].lowerBound, in: segments),
+                      segments[s].isFreeText || (names && segments[s].isDelivered) else { continue }
                 units.append(u)
                 at.append(i)
             }
             return (units, at)
         }
-        let letters = squash { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 >= 0x80 }
+        let letters = squash(names: true) { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 >= 0x80 }
         for f in finder.findSquashedTerms(letters.units) where !f.range.isEmpty {
-            found.append((f.kind, normalised.originalRange(letters.at[f.range.lowerBound], letters.at[f.range.upperBound - 1] + 1), false))
+            found.append(Found(kind: f.kind, pieces: pieces(normalised.originalRange(letters.at[f.range.lowerBound], letters.at[f.range.upperBound - 1] + 1)),
+                               refusedInNames: true, squashed: true))
         }
-        let unspaced = squash { $0 != 0x20 }
+        let alphanumerics = squash(names: false) { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
+        for f in finder.findSquashedPostcodes(alphanumerics.units) where !f.range.isEmpty {
+            found.append(Found(kind: f.kind, pieces: pieces(normalised.originalRange(alphanumerics.at[f.range.lowerBound],
+                                                                                  alphanumerics.at[f.range.upperBound - 1] + 1)),
+                               refusedInNames: false))
+        }
+        let unspaced = squash(names: false) { $0 != 0x20 && $0 != 0x2C && $0 != 0x3B }
         for f in finder.findSquashedEmails(unspaced.units) where !f.range.isEmpty {
             // Without spaces a local part runs back into the words before it: it starts at the last word before the @.
             var a = unspaced.at[f.range.lowerBound]
@@ -138,23 +244,9 @@ public struct DisclosureGuard: Sendable {
                 while i > a, DisclosureFinder.isLocalPartUnit(normalised.units[i - 1]) { i -= 1 }
                 a = i
             }
-            found.append((f.kind, normalised.originalRange(a, b), false))
+            found.append(Found(kind: f.kind, pieces: pieces(normalised.originalRange(a, b)), refusedInNames: false))
         }
-
-        var out: [Int: [Removal]] = [:]
-        for (kind, range, wholeWords) in found {
-            for (index, piece) in pieces(of: range, in: segments) {
-                let segment = segments[index]
-                guard segment.isDelivered else { continue }
-                if !segment.isFreeText {
-                    guard kind.refusedInNames, wholeWords else { continue }
-                    throw Refusal(.forbiddenContent, "a \(kind.rawValue) was found in \(segment.path), a field that cannot be cleaned: \(recipient) may never receive one, so the message is not delivered; write names and titles as they are")
-                }
-                let removal = kind == .sensitiveTerm ? Self.sentence(around: piece, in: segment.text) : piece
-                out[index, default: []].append(Removal(kind: kind, range: removal))
-            }
-        }
-        return out
+        return found
     }
 
     /// The segment a joined offset lies in.

@@ -149,13 +149,18 @@ struct NormalisedText {
             let w = text(tokens[i])
             return units_[w] != nil || teens[w] != nil || tens[w] != nil || w.allSatisfy(\.isNumber)
         }
-        // The word token after `i`, if only a space lies between.
+        // A gap between two words of one number: a space, a hyphen, a comma or the like ("seven, seven").
+        func isGap(_ k: Int) -> Bool {
+            let t = text(tokens[k])
+            return !isWord[k] && t.count <= 3 && t.allSatisfy { " -,;.".contains($0) }
+        }
+        // The word token after `i`, if only a gap lies between.
         func next(_ i: Int) -> Int? {
-            if i + 2 < tokens.count, !isWord[i + 1], [" ", "-"].contains(text(tokens[i + 1])), isWord[i + 2] { return i + 2 }
+            if i + 2 < tokens.count, isGap(i + 1), isWord[i + 2] { return i + 2 }
             return nil
         }
         func previous(_ i: Int) -> Int? {
-            if i >= 2, !isWord[i - 1], [" ", "-"].contains(text(tokens[i - 1])), isWord[i - 2] { return i - 2 }
+            if i >= 2, isGap(i - 1), isWord[i - 2] { return i - 2 }
             return nil
         }
 
