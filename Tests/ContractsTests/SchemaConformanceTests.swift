@@ -19,6 +19,16 @@ import TestSupport
         (.referral, "dash-23-answers", { var r = $0["risk"] as! [String: Any]; var d = r["dash"] as! [String: Any]; d["answers"] = Array((d["answers"] as! [Any]).prefix(23)); r["dash"] = d; $0["risk"] = r }),
         (.referral, "dash-question-25", { var r = $0["risk"] as! [String: Any]; var d = r["dash"] as! [String: Any]; var a = d["answers"] as! [[String: Any]]; a[0]["question"] = 25; d["answers"] = a; r["dash"] = d; $0["risk"] = r }),
         (.referral, "bad-date-time", { $0["referredAt"] = "21/11/2026" }),
+        // Names, titles and codes cannot carry text.
+        (.referral, "digits-in-a-name", { var s = $0["subject"] as! [String: Any]; s["name"] = ["given": "Jo 07700", "family": "Example"]; $0["subject"] = s }),
+        (.referral, "at-sign-in-a-name", { var s = $0["subject"] as! [String: Any]; s["name"] = ["given": "jo@example", "family": "Example"]; $0["subject"] = s }),
+        (.referral, "newline-after-a-name", { var s = $0["subject"] as! [String: Any]; s["name"] = ["given": "Jo\n", "family": "Example"]; $0["subject"] = s }),
+        (.referral, "double-space-in-a-name", { var s = $0["subject"] as! [String: Any]; s["name"] = ["given": "Jo  Ann", "family": "Example"]; $0["subject"] = s }),
+        (.referral, "gender-as-text", { var s = $0["subject"] as! [String: Any]; s["gender"] = "female, at 14 Elm Road"; $0["subject"] = s }),
+        (.referral, "language-as-text", { var s = $0["subject"] as! [String: Any]; s["language"] = "English"; $0["subject"] = s }),
+        (.referral, "disability-as-text", { var s = $0["subject"] as! [String: Any]; s["disabilities"] = ["uses a wheelchair at 14 Elm Road"]; $0["subject"] = s }),
+        (.referral, "relationship-as-text", { var h = $0["household"] as! [String: Any]; var p = h["perpetrator"] as! [String: Any]; p["relationship"] = "ex, lives at 3 Mill Lane"; h["perpetrator"] = p; $0["household"] = h }),
+        (.referral, "digits-in-a-job-title", { var r = $0["referrer"] as! [String: Any]; r["staff"] = ["name": "Sam Worker", "role": "IDVA 07700 900123"]; $0["referrer"] = r }),
         (.referralOutcome, "declined-without-reason", { $0["outcome"] = "declined"; $0["declineReason"] = nil }),
         (.referralOutcome, "negative-cost", { var w = $0["works"] as! [String: Any]; w["totalCostPence"] = -1; $0["works"] = w }),
         (.nonDeliveryReport, "missing-reason-code", { $0["reasonCode"] = nil }),
@@ -33,6 +43,8 @@ import TestSupport
         (.maracActionUpdate, "bad-action-id", { $0["actionId"] = "action-5" }),
         (.safetyAlert, "bad-kind", { $0["kind"] = "weather" }),
         (.safetyAlert, "bad-severity", { $0["severity"] = "whenever" }),
+        (.consentAcknowledgement, "no-consent-id", { $0["consentId"] = nil }),
+        (.referralOutcome, "lower-case-item-code", { var w = $0["works"] as! [String: Any]; var items = w["items"] as! [[String: Any]]; items[0]["code"] = "lock at 14 elm road"; w["items"] = items; $0["works"] = w }),
     ]
 
     @Test func swiftBodiesValidateAndBrokenOnesAreRefused() async throws {

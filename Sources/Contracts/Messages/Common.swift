@@ -49,9 +49,10 @@ public struct Referrer: Codable, Sendable, Equatable {
 /// A recorded decision to share without consent, with its reason.
 public struct LawfulBasis: Codable, Sendable, Equatable {
     public var code: LawfulBasisCode
-    public var justification: String
-    public var decidedBy: Staff
-    public var decidedAt: Timestamp
+    /// Always sent; a view may carry the code alone (safe home and the sanctuary scheme receive only the code).
+    public var justification: String?
+    public var decidedBy: Staff?
+    public var decidedAt: Timestamp?
     public init(code: LawfulBasisCode, justification: String, decidedBy: Staff, decidedAt: Timestamp) {
         self.code = code; self.justification = justification; self.decidedBy = decidedBy; self.decidedAt = decidedAt
     }

@@ -240,7 +240,12 @@ public struct GatewayDecider: Sendable {
     /// The recipient's view of a body under `rule`, signed as the gateway at `now`, with the names of what was removed.
     func redactAndSign(_ json: JSONValue, envelope env: Envelope, rule: SharingPolicy.Rule, now: Timestamp) throws(Refusal) -> View {
         var filtered = json
-        if let own = rule.ownItemsOnly { filtered = Self.keepOwnItems(filtered, list: own.list, field: own.field, owner: env.recipient) }
+        if let own = rule.ownItemsOnly {
+            filtered = Self.keepOwnItems(filtered, list: own.list, field: own.field, owner: env.recipient)
+            if filtered[own.list]?.arrayValue?.isEmpty == true {
+                throw Refusal(.forbiddenContent, "none of its \(own.list) is owned by \(env.recipient), and the others' are not for it: send an agency a \(env.type.rawValue) only when it owns one")
+            }
+        }
         let withheldText = withheld[env.recipient]?[env.type]
         var cleanedNotes: [String] = []
         if rule.scrubContactDetails {

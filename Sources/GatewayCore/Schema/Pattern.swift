@@ -15,6 +15,7 @@ struct Pattern: @unchecked Sendable {
         // ECMA-262's `$` (what JSON Schema means) matches only at the end; ICU's also before a final line break,
         // which would let "Jo\n" pass a name's pattern. `\z` is the end and nothing else.
         var strict = pattern
+        if strict.hasSuffix("(?!\\n)$") { strict = String(strict.dropLast("(?!\\n)$".count)) + "$" }
         if strict.hasSuffix("$"), !strict.hasSuffix("\\$") { strict = String(strict.dropLast()) + "\\z" }
         regex = try NSRegularExpression(pattern: strict)
         simple = SimplePattern(pattern)
@@ -79,7 +80,10 @@ struct SimplePattern: Sendable {
 
     /// nil when the pattern uses anything outside the subset (then NSRegularExpression is used).
     init?(_ pattern: String) {
-        let p = Array(pattern.unicodeScalars)
+        // `(?!\n)$` is how the contract writes "the end, and no line break before it" for validators whose `$`
+        // also matches before a final line break (Python's, ICU's); this matcher's end is strict already.
+        let strictEnd = "(?!\\n)$"
+        let p = Array((pattern.hasSuffix(strictEnd) ? String(pattern.dropLast(strictEnd.count)) + "$" : pattern).unicodeScalars)
         guard p.first == "^", p.last == "$", p.count >= 2 else { return nil }
         var i = 1
         guard let items = Self.parseSequence(p, &i, end: p.count - 1), i == p.count - 1 else { return nil }
