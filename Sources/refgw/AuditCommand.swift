@@ -61,9 +61,12 @@ struct AuditCommand: AsyncParsableCommand {
                     // An administrator's action: who, why, and (for a replay refused again) the outcome.
                     what = "\(e.type) from \(e.sender) to \(e.recipient): \(e.event.rawValue) by \(e.actor ?? "?") (\(e.basisReference ?? "dead letter"))"
                         + (e.event == .replayed && e.reasonCode != nil ? " → \(e.reasonCode!)" : "") + ": \(e.justification ?? "")"
+                case .roleCorrected: what = "role corrected by \(e.actor ?? "?") (\(e.basisReference ?? "")): \(e.justification ?? "")"
                 default: what = "\(e.event.rawValue) by \(e.sender) (\(e.basisReference ?? ""))"
                 }
-                print("\(e.at)  \(what)")
+                // A person named beside the subject (a child in her referral, him in hers): say so.
+                let named = e.subject == subject.canonical ? "" : " (named as \(e.people.first { $0.hasPrefix(subject.canonical) }?.split(separator: " ").last ?? "?") in a message about \(e.subject))"
+                print("\(e.at)  \(what)\(named)")
                 if !e.removedFields.isEmpty { print("    removed: \(e.removedFields.joined(separator: ", "))") }
             }
         }

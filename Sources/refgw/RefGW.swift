@@ -6,7 +6,7 @@ struct RefGW: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refgw",
         abstract: "ReferralGateway administration.",
-        subcommands: [URCCommand.self, KeysCommand.self, BrokerCommand.self, PolicyCommand.self, AuditCommand.self, SmokeCommand.self, DrillCommand.self,
+        subcommands: [URCCommand.self, KeysCommand.self, BrokerCommand.self, PolicyCommand.self, PersonCommand.self, AuditCommand.self, SmokeCommand.self, DrillCommand.self,
                       DeadLetterCommand.self])
 }
 

@@ -100,6 +100,36 @@ import Testing
         await h.shutDown()
     }
 
+    @Test("a role first given by mistake is corrected by an administrator, audited; messages in the new role pass from then on")
+    func roleCorrection() async throws {
+        let h = try await GatewayHarness()
+        let s = Self.victimURCs.allocate(), mother = Self.victimURCs.allocate()
+        try await h.giveConsent(from: .victim, subject: mother, recipients: [.safehome], purposes: [.housing])
+        // First named as a child by mistake; she is an adult of the household referred in her own right.
+        let child = Child(urc: s, name: PersonName(given: "Ann", family: "Example"), dateOfBirth: CalendarDate("2016-06-02")!)
+        try await h.submit([try h.message(Self.referral(about: Self.person(mother), purpose: .housing, household: .init(children: [child])),
+                                          from: .victim, to: .safehome, about: mother)])
+        _ = try #require(try await h.take(1, from: h.names.inbox(.safehome)).first)
+        try await h.giveConsent(from: .victim, subject: s, recipients: [.safehome], purposes: [.housing])
+        let asVictim = { try h.message(Self.referral(about: Self.person(s, "Ann"), purpose: .housing), from: .victim, to: .safehome, about: s) }
+        let first = try asVictim()
+        try await h.submit([first])
+        try await expectReport(.subjectRoleConflict, about: first.envelope.messageID, harness: h)
+        let old = try await h.store.database.write { db in try PersonRegistry.correct(s, to: .victim, by: "Duty admin", reason: "Named as a child by mistake in the first referral", in: db) }
+        #expect(old == .child)
+        #expect(throws: PersonRegistry.CorrectionError.self) {
+            try h.store.database.write { db in _ = try PersonRegistry.correct(Self.victimURCs.allocate(), to: .victim, by: "A", reason: "never seen before", in: db) }
+        }
+        try await h.submit([try asVictim()])
+        _ = try #require(try await h.take(1, from: h.names.inbox(.safehome)).first)
+        try await h.store.database.read { (db: Database) throws -> Void in
+            let trail = try AuditLog.trail(subject: s.canonical, in: db)
+            #expect(trail.contains { $0.event == .roleCorrected && $0.actor == "Duty admin" && $0.basisReference == "child -> victim" })
+            #expect(try AuditLog.verify(db).isIntact)
+        }
+        await h.shutDown()
+    }
+
     @Test("a URC with a wrong check symbol, an unknown issuer, or the reserved code is refused invalid-urc with a report, before any worker sees it")
     func invalidURCs() async throws {
         let h = try await GatewayHarness()

@@ -9,6 +9,8 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public enum Event: String, Sendable, Codable {
         case delivered, refused, consentGiven = "consent-given", consentWithdrawn = "consent-withdrawn"
         case deadLetterRevealed = "dead-letter-revealed", replayed, discarded
+        /// An administrator corrected the role the gateway knew a person in.
+        case roleCorrected = "role-corrected"
     }
     /// What the sharing relied on.
     public enum Basis: String, Sendable, Codable {

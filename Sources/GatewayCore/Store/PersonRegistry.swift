@@ -63,11 +63,23 @@ public enum PersonRegistry {
             .map { ($0[0], Timestamp(millisecondsSince1970: $0[1])) }
     }
 
-    /// Sets a person's role anew (an administrator correcting a role first given by mistake); returns the old one.
-    /// The caller audits it in the same transaction.
-    public static func correct(_ urc: URC, to role: PersonRole, in db: Database) throws -> PersonRole? {
-        let old = try known([urc], in: db)[urc]?.role
+    /// Why a role could not be corrected.
+    public struct CorrectionError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Sets a person's role anew (an administrator correcting a role first given by mistake), audited under `by`
+    /// with `reason` in the same transaction; returns the role it replaced.
+    public static func correct(_ urc: URC, to role: PersonRole, by actor: String, reason: String, at now: Timestamp = Timestamp(),
+                               in db: Database) throws -> PersonRole {
+        guard let old = try known([urc], in: db)[urc]?.role else {
+            throw CorrectionError(description: "the gateway has never delivered a message naming \(urc.canonical): there is no role to correct")
+        }
+        guard old != role else { throw CorrectionError(description: "\(urc.canonical) is already known as a \(role.rawValue)") }
         try db.execute(sql: "UPDATE person_role SET role = ? WHERE urc = ?", arguments: [role.rawValue, urc.canonical])
+        try AuditLog.append(AuditEntry(at: now, event: .roleCorrected, messageID: "(none)", type: "person", sender: "gateway",
+                                       recipient: "gateway", subject: urc.canonical, basisReference: "\(old.rawValue) -> \(role.rawValue)",
+                                       justification: reason, actor: actor), in: db)
         return old
     }
 }
