@@ -314,6 +314,9 @@ struct Factory: Sendable {
     let user: String
     static let allocator = try! URCAllocator(issuer: "10")
     static let subjects: [URC] = (0..<60_000).map { _ in allocator.allocate() }
+    /// Her child and the perpetrator, each a person of their own (one URC, one role).
+    static let children: [URC] = (0..<60_000).map { _ in allocator.allocate() }
+    static let perpetrators: [URC] = (0..<60_000).map { _ in allocator.allocate() }
 
     func referral(_ i: Int) throws -> SignedMessage {
         let subject = Self.subjects[i % Self.subjects.count]
@@ -327,9 +330,9 @@ struct Factory: Sendable {
                             address: PostalAddress(lines: ["12 Example Road"], town: "Leicester", postcode: "LE2 3AB"), addressIsSafe: false,
                             safeContact: SafeContact(phone: "07700 900123", safeToCall: true, safeToLeaveMessage: false, safeTimes: "weekdays 10-12")),
             subjectRole: .victim, risk: .init(level: .high),
-            household: .init(children: [Child(urc: subject, name: PersonName(given: "Ada", family: "Example"), dateOfBirth: CalendarDate("2016-03-02")!,
+            household: .init(children: [Child(urc: Self.children[i % Self.children.count], name: PersonName(given: "Ada", family: "Example"), dateOfBirth: CalendarDate("2016-03-02")!,
                                                school: School(name: "Example Primary"))],
-                             perpetrator: .init(urc: subject, name: PersonName(given: "Alex", family: "Example"), relationship: .exPartner, livesAtAddress: false)),
+                             perpetrator: .init(urc: Self.perpetrators[i % Self.perpetrators.count], name: PersonName(given: "Alex", family: "Example"), relationship: .exPartner, livesAtAddress: false)),
             needs: [.housing, .refuge], housing: .init(tenure: .socialTenant, wantsToStayHome: false, needsMove: true),
             notes: String(repeating: "Client prefers a female worker and calls in the afternoon. ", count: 18))
         return try SignedMessage.make(r, to: .safehome, about: subject, signer: signer)
