@@ -147,8 +147,12 @@ struct GatewayBench: AsyncParsableCommand {
         // The perpetrator service's text check reads every text of the body, so it is timed on the whole body.
         try time("text check (joined, normalised)") {
             _ = try decider.disclosureGuard.check(json, freeText: decider.schemas.freeTextPaths[.referral]!,
-                                                  words: decider.schemas.wordPaths[.referral]!, recipient: .perpetrator)
+                                                  words: decider.schemas.wordPaths[.referral]!,
+                                                  delivered: { perpetratorRule.fields.covers($0) && !["reason", "notes"].contains($0) },
+                                                  recipient: .perpetrator)
         }
+        let binding = decider.schemas.bindings.binding(for: .referral)
+        try time("bind the body to the envelope") { _ = try binding.bind(json, envelope: message.envelope, parties: decider.parties) }
         time("write JSON") { _ = JSONWriter.bytes(json) }
         try time("verify the sender's signature") { try trust.verify(message.envelope, body: body, signedBy: .victim) }
         time("sign as the gateway") { decider.signer.sign(&envelope, body: body) }

@@ -29,7 +29,8 @@ struct PersonCommand: ParsableCommand {
                 }
                 print("\(subject.canonical)  known as a \(known.role.rawValue) since \(known.firstSeenAt) (message \(known.firstMessageID) from \(known.firstSeenBy))")
                 print("  issued by: \(parties.party(issuing: subject)?.rawValue ?? "issuer code \(subject.issuer)")")
-                for h in try PersonRegistry.holders(of: subject, in: db) { print("  held by:   \(h.party) since \(h.since)") }
+                let holders = try PersonRegistry.holders(of: subject, in: db)
+                print("  held by:   \(holders.isEmpty ? "its issuer only" : holders.joined(separator: ", "))")
             }
         }
     }

@@ -176,7 +176,7 @@ public struct BoundBody: Sendable, Equatable {
 extension MessageBindings.Binding {
     /// Checks a parsed body against its envelope and returns who it names: every URC valid and issued by a party,
     /// the body's subject the envelope's, the sender fields the sender, and nobody in two roles.
-    func bind(_ body: JSONValue, envelope env: Envelope, parties: PartyDirectory) throws(Refusal) -> BoundBody {
+    public func bind(_ body: JSONValue, envelope env: Envelope, parties: PartyDirectory) throws(Refusal) -> BoundBody {
         try Self.checkIssued(env.subject, at: Envelope.Header.subject, parties: parties)
         var subjectRole: PersonRole?
         if let s = subject {

@@ -37,19 +37,43 @@ struct DisclosureFinder: @unchecked Sendable {
         var refusedInNames: Bool = true
     }
 
-    private struct Rule {
+    struct Rule {
         let kind: DisclosureKind
         let regex: NSRegularExpression
         /// Skips a match (a street "name" that is an ordinary word, an ambiguous street word in lower case).
         var accept: ((NSTextCheckingResult, [UInt16], (Range<Int>) -> Bool) -> Bool)?
         /// False for what names can hold honestly (see `Finding.refusedInNames`).
         var refusedInNames = true
+        /// What every match needs in the text: a rule whose text lacks it is not run (running them is the cost).
+        var needs: Needs = []
     }
 
-    private let rules: [Rule]
+    /// What a text has, for skipping rules that cannot match it.
+    struct Needs: OptionSet {
+        let rawValue: UInt8
+        static let digit = Needs(rawValue: 1), at = Needs(rawValue: 2), spelledAt = Needs(rawValue: 4)
+
+        /// What `units` (normalised text) has.
+        init(of units: [UInt16]) {
+            var n: Needs = []
+            for (i, u) in units.enumerated() {
+                if u >= 0x30 && u <= 0x39 { n.insert(.digit) }
+                if u == 0x40 || (u == 0x61 && i > 0 && i + 1 < units.count && units[i + 1] == 0x74 && [0x20, 0x28, 0x5B, 0x7B, 0x3C, 0x2C, 0x3B].contains(units[i - 1])) {
+                    n.insert(u == 0x40 ? .at : (units[i - 1] == 0x20 || units[i - 1] == 0x2C || units[i - 1] == 0x3B ? .spelledAt : .at))
+                }
+            }
+            self = n
+        }
+
+        init(rawValue: UInt8) { self.rawValue = rawValue }
+    }
+
+    let rules: [Rule]
     /// Searched in free text with every space removed, so "safe house", "safehouse" and "refu ge" are found.
     private let squashed: NSRegularExpression?
     private let squashedEmail: NSRegularExpression
+    /// Each term's letters (a plural's stem): a text whose letters hold none of them has no term to look for.
+    private var termCores: [[UInt16]] = []
     private let squashedPostcode = try! NSRegularExpression(pattern: #"[a-z]{1,2}[0-9][a-z0-9]?[0-9][a-z]{2}"#)
 
     static let topLevelDomains = ["com", "org", "net", "uk", "co", "gov", "ac", "nhs", "info", "io", "me", "biz", "eu", "ie", "int", "edu", "police", "sch"]
@@ -86,26 +110,26 @@ struct DisclosureFinder: @unchecked Sendable {
         // x@y.z, x (at) y [dot] z, x[@]y.z; then x at y dot z, only when it ends in a real domain.
         let label = #"[a-z0-9-]++"#
         // The local part may be cut off by punctuation, or left out: "@domain.org" alone still says where to write.
-        rules.append(Rule(kind: .email, regex: regex(#"(?:[a-z0-9._%+-]++[ ,;:]{0,2})?"# + at + " ?" + label + #"(?: ?"# + dot + " ?" + label + #")+"#)))
+        rules.append(Rule(kind: .email, regex: regex(#"(?:[a-z0-9._%+-]++[ ,;:]{0,2})?"# + at + " ?" + label + #"(?: ?"# + dot + " ?" + label + #")+"#), needs: .at))
         let spelledDot = #"(?:[ ,;]{1,3}dot[ ,;]{1,3}|"# + dot + ")"
         rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])[a-z0-9._%+-]+[ ,;]{1,3}at[ ,;]{1,3}"# + label + #"(?:"# + spelledDot + label + #")*?"#
-                                                      + spelledDot + #"(?:"# + Self.topLevelDomains.joined(separator: "|") + #")(?![a-z])"#)))
+                                                      + spelledDot + #"(?:"# + Self.topLevelDomains.joined(separator: "|") + #")(?![a-z])"#), needs: .spelledAt))
         // Postcodes, written together, spaced out, or as the district alone ("M14", "LE5").
-        rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])[a-z]{1,2}[0-9][a-z0-9]?[ ,;:.-]{0,2}[0-9] ?[a-z] ?[a-z](?![a-z0-9])"#)))
-        rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])[a-z](?: [a-z])? [0-9](?: [a-z0-9])? [0-9] [a-z] [a-z](?![a-z0-9])"#)))
+        rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])[a-z]{1,2}[0-9][a-z0-9]?[ ,;:.-]{0,2}[0-9] ?[a-z] ?[a-z](?![a-z0-9])"#), needs: .digit))
+        rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])[a-z](?: [a-z])? [0-9](?: [a-z0-9])? [0-9] [a-z] [a-z](?![a-z0-9])"#), needs: .digit))
         if !gazetteer.postcodeAreas.isEmpty {
             let areas = gazetteer.postcodeAreas.map { $0.lowercased() }.sorted { $0.count > $1.count }.joined(separator: "|")
-            rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])(?:"# + areas + #") ?[0-9][0-9a-z]?(?![a-z0-9])"#)))
+            rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])(?:"# + areas + #") ?[0-9][0-9a-z]?(?![a-z0-9])"#), needs: .digit))
         }
         // Six or more digits, whatever lies between them (at most two characters at a time).
-        rules.append(Rule(kind: .phone, regex: regex(#"(?:\+ ?)?[0-9](?:[^a-z0-9]{0,3}[0-9]){5,}"#)))
+        rules.append(Rule(kind: .phone, regex: regex(#"(?:\+ ?)?[0-9](?:[^a-z0-9]{0,3}[0-9]){5,}"#), needs: .digit))
         let streetWords = gazetteer.streetWords.isEmpty ? "" : alternatives(gazetteer.streetWords)
         let ambiguous = gazetteer.ambiguousStreetWords.isEmpty ? "" : alternatives(gazetteer.ambiguousStreetWords)
         let anyStreetWord = [streetWords, ambiguous].filter { !$0.isEmpty }.joined(separator: "|")
         if !anyStreetWord.isEmpty {
             // A house or flat number, up to four words, a street word: "14 Elm Road", "flat 2, 14a mill lane".
             rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z0-9])(?:(?:flat|apartment|apt|unit|house|no|number) ?)?[0-9]{1,4}[a-z]?(?:[ ,.]+[0-9]{1,4}[a-z]?)?[ ,.]+(?:[a-z'’]+[ ,.]+){0,3}?[a-z'’]+[ ,.]+(?:"#
-                                                            + anyStreetWord + #")(?![a-z])\.?"#)))
+                                                            + anyStreetWord + #")(?![a-z])\.?"#), needs: .digit))
         }
         if !streetWords.isEmpty {
             // A name and a street word that is nothing else: "elm road", "Mill Lane" (not "the road").
@@ -135,11 +159,17 @@ struct DisclosureFinder: @unchecked Sendable {
             let terms = sensitiveTerms.map { Self.termPattern(NormalisedText($0).string) }.joined(separator: "|")
             rules.append(Rule(kind: .sensitiveTerm, regex: regex("(?:" + terms + ")")))
             let glued = sensitiveTerms.map { NormalisedText($0).string.filter { $0.isLetter || $0.isNumber } }.filter { $0.count >= 4 }
+            termCores = sensitiveTerms.map { t in
+                let letters = NormalisedText(t).string.filter { $0.isLetter || $0.isNumber }
+                return Array((letters.hasSuffix("y") ? String(letters.dropLast()) : letters).utf16)
+            }
             squashed = glued.isEmpty ? nil : regex("(?:" + glued.map { NSRegularExpression.escapedPattern(for: $0) }.joined(separator: "|") + ")")
         } else {
             squashed = nil
         }
-        squashedEmail = regex(#"[a-z0-9._%+-]++"# + at + #"[a-z0-9-]++(?:"# + dot + #"[a-z0-9-]++)+"#)
+        // From the at-sign on: with its spaces gone a text is one long "local part", and a pattern that begins with
+        // one is tried from every character to the end (quadratic). The local part is found by looking back.
+        squashedEmail = regex(at + #"[a-z0-9-]++(?:"# + dot + #"[a-z0-9-]++)+"#)
         self.rules = rules
     }
 
@@ -169,7 +199,11 @@ struct DisclosureFinder: @unchecked Sendable {
         let units = text.units
         let whole = NSRange(location: 0, length: units.count)
         var out: [Finding] = []
-        for rule in rules where !onlyNumbers || rule.kind == .phone {
+        let has = Needs(of: units)
+        let letters = units.filter { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
+        let mayHoldTerm = termCores.contains { core in Self.contains(letters, core) }
+        for rule in rules where (!onlyNumbers || rule.kind == .phone) && has.isSuperset(of: rule.needs) {
+            if rule.kind == .sensitiveTerm, !mayHoldTerm { continue }
             for m in rule.regex.matches(in: string, range: whole) {
                 if let accept = rule.accept, !accept(m, units, capitalised) { continue }
                 let r = m.range.location..<NSMaxRange(m.range)
@@ -200,14 +234,29 @@ struct DisclosureFinder: @unchecked Sendable {
     /// Email addresses in free text with its spaces removed (offsets in `units`).
     func findSquashedEmails(_ units: [UInt16]) -> [Finding] {
         let string = String(decoding: units, as: UTF16.self)
+        guard units.contains(0x40) || units.contains(0x28) || units.contains(0x5B) || units.contains(0x7B) || units.contains(0x3C) else { return [] }
         return squashedEmail.matches(in: string, range: NSRange(location: 0, length: units.count)).map {
-            Finding(kind: .email, range: $0.range.location..<NSMaxRange($0.range), wholeWords: false)
+            var start = $0.range.location
+            while start > 0, Self.isLocalPartUnit(units[start - 1]), $0.range.location - start < 64 { start -= 1 }
+            return Finding(kind: .email, range: start..<NSMaxRange($0.range), wholeWords: false)
         }
     }
 
     /// Whether a UTF-16 unit can be part of an email's local part.
     static func isLocalPartUnit(_ u: UInt16) -> Bool {
         (u >= 0x61 && u <= 0x7A) || (u >= 0x30 && u <= 0x39) || u == 0x2E || u == 0x5F || u == 0x25 || u == 0x2B || u == 0x2D
+    }
+
+    /// Whether `haystack` holds `needle` as a run.
+    static func contains(_ haystack: [UInt16], _ needle: [UInt16]) -> Bool {
+        guard let first = needle.first, needle.count <= haystack.count else { return false }
+        var i = 0
+        let last = haystack.count - needle.count
+        while i <= last {
+            if haystack[i] == first, haystack[i..<(i + needle.count)].elementsEqual(needle) { return true }
+            i += 1
+        }
+        return false
     }
 
     /// Whether a range starts and ends at word boundaries.

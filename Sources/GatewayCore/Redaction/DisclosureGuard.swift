@@ -111,16 +111,25 @@ public struct DisclosureGuard: Sendable {
     /// The segments are read all joined in document order, and, since a writer chooses the order of the fields,
     /// also two at a time in either order (a number begun in the family name and ended in the free text).
     func removals(in segments: [Segment], recipient: PartyID) throws(Refusal) -> [Int: [Removal]] {
-        var readings: [[Int]] = [Array(segments.indices)]
-        if segments.count > 1, segments.count <= 12 {
-            for i in segments.indices {
-                for j in segments.indices where i != j && j != i + 1 && (segments[i].isDelivered || segments[j].isDelivered) {
-                    readings.append([i, j])
-                }
+        let whole = [segments.indices.map { ($0, 0..<segments[$0].text.count) }]
+        // Two at a time, only where they meet: the end of one and the start of the other (what lies wholly in one is
+        // found by the first reading; nothing the check finds is longer than `Self.reach`). Every delivered field
+        // beside every other delivered field and every field of free text it does not follow in the document.
+        var pairs: [[(Int, Range<Int>)]] = []
+        for i in segments.indices {
+            for j in segments.indices where i != j && j != i + 1 && (segments[i].isDelivered || segments[j].isDelivered)
+                && (segments[i].isDelivered || segments[i].isFreeText) && (segments[j].isDelivered || segments[j].isFreeText) {
+                let a = segments[i].text.count, b = segments[j].text.count
+                pairs.append([(i, max(0, a - Self.reach)..<a), (j, 0..<min(b, Self.reach))])
             }
         }
-        var found: [Found] = []
-        for reading in readings { found += read(reading, of: segments) }
+        // Each field normalised once (and once more reading letters as digits, where it has digits).
+        let plain = segments.map { NormalisedText(String($0.text)) }
+        let digits = segments.indices.map { i in
+            plain[i].units.contains { $0 >= 0x30 && $0 <= 0x39 } ? NormalisedText(String(segments[i].text), digitLookalikes: true) : plain[i]
+        }
+        var found = read(whole, of: segments, plain: plain, digits: digits)
+        if !pairs.isEmpty { found += read(pairs, of: segments, plain: plain, digits: digits) }
 
         var out: [Int: [Removal]] = [:]
         for f in found {
@@ -168,21 +177,45 @@ public struct DisclosureGuard: Sendable {
         return out
     }
 
-    /// Everything found in the segments `order`, joined by line breaks in that order.
-    func read(_ order: [Int], of all: [Segment]) -> [Found] {
+    /// How far an item the check finds can reach: the part of each field two fields are read together by.
+    static let reach = 64
+    /// What keeps two groups of a reading apart: four characters no rule lets an item run through (a digit run
+    /// allows three between its digits; every other rule, spaces and a little punctuation).
+    static let hardBreak = "####\n"
+
+    /// Everything found in `groups` of parts of segments (a segment and a window of it): the parts of a group
+    /// joined by line breaks, groups apart by a break nothing the check finds can cross, all read at once (one
+    /// search for every arrangement). Pieces are given in the segments' own offsets.
+    func read(_ groups: [[(Int, Range<Int>)]], of all: [Segment], plain: [NormalisedText], digits: [NormalisedText]) -> [Found] {
         var joined: [Character] = []
         var segments: [Segment] = []
-        for i in order {
-            var s = all[i]
-            s.start = joined.count
-            segments.append(s)
-            joined += s.text
-            joined.append("\n")
+        var order: [(Int, Range<Int>)] = []
+        var group: [Int] = []
+        var parts: [(text: NormalisedText, window: Range<Int>, start: Int, hardBreak: Bool)] = []
+        var digitParts: [(text: NormalisedText, window: Range<Int>, start: Int, hardBreak: Bool)] = []
+        for (g, members) in groups.enumerated() {
+            for (k, (i, window)) in members.enumerated() {
+                var s = all[i]
+                s.text = Array(all[i].text[window])
+                s.start = joined.count
+                let last = k == members.count - 1
+                parts.append((plain[i], window, s.start, last))
+                digitParts.append((digits[i], window, s.start, last))
+                segments.append(s)
+                order.append((i, window))
+                group.append(g)
+                joined += s.text
+                joined.append("\n")
+                if last { joined += Array(Self.hardBreak) }
+            }
         }
         func pieces(_ r: Range<Int>) -> [(segment: Int, range: Range<Int>)] {
-            self.pieces(of: r, in: segments).map { (order[$0.0], $0.1) }
+            self.pieces(of: r, in: segments).map { k, local in
+                let window = order[k].1
+                return (order[k].0, (local.lowerBound + window.lowerBound)..<(local.upperBound + window.lowerBound))
+            }
         }
-        let normalised = NormalisedText(String(joined))
+        let normalised = NormalisedText(joining: parts)
         func capitalised(_ r: Range<Int>) -> Bool {
             let original = normalised.originalRange(r.lowerBound, r.upperBound)
             let words = String(joined[original.clamped(to: 0..<joined.count)]).split { !$0.isLetter }
@@ -203,7 +236,8 @@ public struct DisclosureGuard: Sendable {
                          refusedInNames: f.refusedInNames && (f.wholeWords || f.kind == .sensitiveTerm), core: core)
         }
         // Digits written as letters ("O77OO 9OO123") are numbers too.
-        let digitsRead = NormalisedText(String(joined), digitLookalikes: true)
+        // (Only where there are digits: a token is read as digits only with two real ones in it.)
+        let digitsRead = order.contains(where: { digits[$0.0] != plain[$0.0] }) ? NormalisedText(joining: digitParts) : normalised
         if digitsRead.units != normalised.units {
             found += finder.find(in: digitsRead, onlyNumbers: true, capitalised: { _ in false }).map {
                 Found(kind: $0.kind, pieces: pieces(digitsRead.originalRange($0.range.lowerBound, $0.range.upperBound)),
@@ -214,9 +248,16 @@ public struct DisclosureGuard: Sendable {
         // and delivered names); with only the spaces of free text gone, "jo @ exa mple . org" for emails.
         func squash(names: Bool, keeping keep: (UInt16) -> Bool) -> (units: [UInt16], at: [Int]) {
             var units: [UInt16] = [], at: [Int] = []
+            var lastGroup = -1
             for (i, u) in normalised.units.enumerated() where keep(u) {
                 guard let s = segmentIndex(of: normalised.origin[i].lowerBound, in: segments),
                       segments[s].isFreeText || (names && segments[s].isDelivered) else { continue }
+                if group[s] != lastGroup, lastGroup >= 0 {
+                    // Groups stay apart with their spaces gone too.
+                    units.append(0x23)
+                    at.append(i)
+                }
+                lastGroup = group[s]
                 units.append(u)
                 at.append(i)
             }

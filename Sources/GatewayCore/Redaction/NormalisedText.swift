@@ -9,7 +9,7 @@ import Foundation
 /// ("seven seven zero", "double four", "fourteen") become digits, and a token of digits with letters that stand for
 /// digits ("O77OO", "0l16") becomes all digits. So "０７７００ ९００-１２３", "seven seven zero zero nine zero zero
 /// one two three" and "O7700_9OO_I23" all read "07700 900 123".
-struct NormalisedText {
+struct NormalisedText: Equatable {
     /// The normalised text as UTF-16 (what NSRegularExpression reads).
     private(set) var units: [UInt16] = []
     /// For each unit, the original characters (offsets into `Array(original)`) it came from.
@@ -55,6 +55,38 @@ struct NormalisedText {
                 origin.append(from)
             }
         }
+    }
+
+    /// Texts normalised on their own, joined by a space as if their originals had been joined by line breaks:
+    /// each part is a text, the window of its original read (what lies outside is left out), and where that
+    /// window starts in the joined original. Reading many arrangements of the same fields normalises each once.
+    init(joining parts: [(text: NormalisedText, window: Range<Int>, start: Int, hardBreak: Bool)]) {
+        for part in parts {
+            var first = units.count
+            for (i, u) in part.text.units.enumerated() {
+                let o = part.text.origin[i]
+                guard o.lowerBound >= part.window.lowerBound, o.upperBound <= part.window.upperBound else { continue }
+                if u == 0x20, units.count == first { continue }   // no space at the start of a part
+                units.append(u)
+                origin.append((o.lowerBound - part.window.lowerBound + part.start)..<(o.upperBound - part.window.lowerBound + part.start))
+            }
+            while units.count > first, units.last == 0x20 { units.removeLast(); origin.removeLast() }
+            let joiner = part.start + part.window.count
+            if units.count > first {
+                // The line break that joins this part to the next.
+                units.append(0x20)
+                origin.append(joiner..<(joiner + 1))
+                first = units.count
+            }
+            if part.hardBreak {
+                // "####" and a line break, as in the original (`DisclosureGuard.hardBreak`).
+                for k in 0..<4 { units.append(0x23); origin.append((joiner + 1 + k)..<(joiner + 2 + k)) }
+                units.append(0x20)
+                origin.append((joiner + 5)..<(joiner + 6))
+                first = units.count
+            }
+        }
+        if units.last == 0x20 { units.removeLast(); origin.removeLast() }
     }
 
     /// The original characters a normalised range `[a, b)` (UTF-16 offsets) came from.

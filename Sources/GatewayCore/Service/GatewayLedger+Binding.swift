@@ -23,7 +23,7 @@ extension GatewayLedger {
         for r in p.records where try Correspondence.isRecorded(r, aboutAnotherThan: env.subject, in: db) {
             return Refusal(.subjectMismatch, "\(r.kind.rawValue) \(r.id) was delivered before about another person: an identifier names one thing")
         }
-        let known = try PersonRegistry.known(p.bound.people.map(\.urc), in: db)
+        let known = try people(in: db).known(p.bound.people.map(\.urc), in: db)
         for person in p.bound.people {
             guard let claimed = person.role, let k = known[person.urc], !decider.policy.role(claimed, fits: k.role) else { continue }
             return Refusal(.subjectRoleConflict, "\(person.urc.canonical) is named as a \(claimed.rawValue) but has been known as a \(k.role.rawValue) since \(k.firstSeenAt.rfc3339): a person keeps their role (an administrator can correct a wrong one with `refgw person correct`)")
@@ -43,8 +43,8 @@ extension GatewayLedger {
     /// Everything a delivery changes besides the audit entry and the outbox: the roles its sender declared, that its
     /// recipient now holds everyone it names, and what later messages may refer to.
     func remember(_ p: PreparedDelivery, envelope env: Envelope, now: Timestamp, in db: Database) throws {
-        try PersonRegistry.register(p.bound.people, seenBy: env.sender, messageID: env.messageID, parties: decider.parties, now: now, in: db)
-        try PersonRegistry.recordHolder(env.recipient, of: p.deliveredPeople.map(\.urc), now: now, in: db)
+        try people(in: db).remember(declared: p.bound.people, delivered: p.deliveredPeople.map(\.urc), recipient: env.recipient,
+                                    seenBy: env.sender, messageID: env.messageID, parties: decider.parties, now: now, in: db)
         try Correspondence.record(p.records, envelope: env, now: now, in: db)
     }
 
@@ -57,7 +57,7 @@ extension GatewayLedger {
             if existing != nil {
                 return Refusal(.invalidConsent, "consent \(record.consentId) is already recorded: a new consent needs a new id")
             }
-            guard try PersonRegistry.holds(env.sender, env.subject, parties: decider.parties, in: db) else {
+            guard try people(in: db).holds(env.sender, env.subject, parties: decider.parties, in: db) else {
                 return Refusal(.consentNotPermitted, "\(env.sender) holds no record of \(env.subject.canonical): only a service that issued the URC or received the person through the gateway may record their consent")
             }
         case .withdrawn:
@@ -69,7 +69,7 @@ extension GatewayLedger {
                 return Refusal(.invalidConsent, "consent \(record.consentId) was already withdrawn")
             }
             if existing.recordedBy != env.sender.rawValue {
-                let role = try PersonRegistry.known([env.subject], in: db)[env.subject]?.role
+                let role = try people(in: db).known([env.subject], in: db)[env.subject]?.role
                 guard let role, decider.policy.consentWithdrawnAlsoBy[role]?.contains(env.sender) == true else {
                     return Refusal(.consentNotPermitted, "consent \(record.consentId) was recorded by \(existing.recordedBy), and the policy does not let \(env.sender) withdraw it: ask the person to tell \(existing.recordedBy), or have it withdrawn there")
                 }

@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import GRDB
 import Messaging
+import Synchronization
 
 /// Applies assessed messages to the gateway's store, in order, inside one transaction: dedupe, consent
 /// registry, consent check, audit entry, and the outgoing messages (delivery, or non-delivery report and
@@ -23,6 +24,8 @@ public struct GatewayLedger: Sendable {
     public static let noSubject = try! URC(parsing: "0000-0000-0000")
 
     public let decider: GatewayDecider
+    /// The person-registry overlay of each transaction a batch is being applied in.
+    private let batches = BatchOverlays()
 
     public init(decider: GatewayDecider) { self.decider = decider }
 
@@ -33,12 +36,29 @@ public struct GatewayLedger: Sendable {
         var outcomes: [Outcome] = []
         var outbox: [Outbox.Entry] = []
         var tail = try AuditLog.tail(db)
+        // The people the batch names, read in one query; what it registers is written once, at the end.
+        let people = PersonRegistry.Overlay()
+        batches.overlays.withLock { $0[ObjectIdentifier(db)] = people }
+        defer { _ = batches.overlays.withLock { $0.removeValue(forKey: ObjectIdentifier(db)) } }
+        try people.load(batch.flatMap { a -> [URC] in
+            switch a.verdict {
+            case .deliver(let p): return p.bound.people.map(\.urc) + p.deliveredPeople.map(\.urc)
+            case .recordConsent: return a.envelope.map { [$0.subject] } ?? []
+            default: return []
+            }
+        }, in: db)
         for a in batch {
             let (outcome, entries) = try apply(a, replays: replays, in: db, now: now, tail: &tail)
             outcomes.append(outcome)
             outbox += entries
         }
+        try people.flush(in: db)
         return (outcomes, outbox)
+    }
+
+    /// The person registry as the batch in transaction `db` sees it (read directly outside a batch).
+    func people(in db: Database) -> PersonRegistry.Overlay {
+        batches.overlays.withLock { $0[ObjectIdentifier(db)] } ?? PersonRegistry.Overlay()
     }
 
     private func apply(_ a: Assessment, replays: [String: PreparedReplay], in db: Database, now: Timestamp,
@@ -159,7 +179,8 @@ public struct GatewayLedger: Sendable {
                                                      sender: env.sender.rawValue, recipient: env.recipient.rawValue,
                                                      subject: env.subject.canonical, basis: basis.basis, basisReference: basis.reference,
                                                      justification: basis.justification, removedFields: removedFields, people: people),
-                                          after: &tail, in: db)
+                                          after: &tail, indexPeople: false, in: db)
+        self.people(in: db).pendingIndex += people.map { (String($0.prefix { $0 != " " }), audited.seq!) }
         // What replays ask later: was it delivered, and on what basis (the audit log has no index of message ids).
         try db.cachedStatement(sql: "UPDATE seen_message SET delivered_seq = ? WHERE message_id = ?").execute(arguments: [audited.seq, env.messageID])
         var out = message.outgoing(exchange: decider.topology.deliverExchange, routingKey: env.recipient.rawValue, brokerUser: nil)
@@ -211,4 +232,9 @@ public struct GatewayLedger: Sendable {
     static func printable(_ s: String) -> String {
         String(s.prefix(64).map { $0.isASCII && !$0.isWhitespace && $0 != "\u{1F}" && $0 != "\u{1E}" ? $0 : "?" })
     }
+}
+
+/// The overlays of the transactions batches are applied in, by transaction (one at a time, in practice).
+final class BatchOverlays: Sendable {
+    let overlays = Mutex<[ObjectIdentifier: PersonRegistry.Overlay]>([:])
 }

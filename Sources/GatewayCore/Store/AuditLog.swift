@@ -86,8 +86,9 @@ public enum AuditLog {
     }
 
     /// Appends after a tail read earlier in the same transaction (many entries per transaction), moving it on.
+    /// `indexPeople`: index the people it names now (false: the caller indexes them with the rest of its batch).
     @discardableResult
-    public static func append(_ entry: AuditEntry, after tail: inout Tail, in db: Database) throws -> AuditEntry {
+    public static func append(_ entry: AuditEntry, after tail: inout Tail, indexPeople: Bool = true, in db: Database) throws -> AuditEntry {
         var e = entry
         for s in [e.messageID, e.type, e.sender, e.recipient, e.subject, e.basisReference ?? "", e.justification ?? ""] + e.removedFields + e.people
         where s.utf8.contains(where: { $0 == 0x1F || $0 == 0x1E }) {
@@ -108,7 +109,7 @@ public enum AuditLog {
             arguments += [String(decoding: JSONWriter.bytes(.array(e.people.map { .string($0) })), as: UTF8.self)]
             try db.cachedStatement(sql: "INSERT INTO audit (\(columns), people) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").execute(arguments: arguments)
         }
-        for person in e.people {
+        for person in indexPeople ? e.people : [] {
             // "URC role": the index holds the URC.
             try db.cachedStatement(sql: "INSERT INTO audit_person (urc, seq) VALUES (?, ?) ON CONFLICT DO NOTHING")
                 .execute(arguments: [String(person.prefix { $0 != " " }), e.seq])

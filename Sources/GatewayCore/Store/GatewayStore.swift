@@ -163,21 +163,17 @@ public final class GatewayStore: Sendable {
             // The envelope bound to the body (contracts/bindings.json): who each person is, who holds them, what was
             // delivered for later messages to refer to, and everyone an audited decision named.
             try db.execute(sql: """
-                -- The role each person was first seen in, and where; a later message may not contradict it.
+                -- Each person a delivered message named: the role they were first seen in (a later message may not
+                -- contradict it) and the services holding them. One row a person, written only when something changes:
+                -- the registry costs a delivery at most one write a person.
                 CREATE TABLE person_role (
                     urc TEXT PRIMARY KEY,
-                    role TEXT NOT NULL,               -- victim, child, perpetrator, other-adult
+                    role TEXT,                        -- victim, child, perpetrator, other-adult; NULL until a message says
                     issuer TEXT NOT NULL,             -- the party whose issuer code the URC carries
-                    first_seen_by TEXT NOT NULL,      -- the party whose delivered message first named them
+                    first_seen_by TEXT NOT NULL,      -- the party whose delivered message first named them (in their role)
                     first_message_id TEXT NOT NULL,
-                    first_seen_at INTEGER NOT NULL
-                );
-                -- Services the gateway delivered a message naming a person to (the issuer holds them too, without a row).
-                CREATE TABLE person_holder (
-                    urc TEXT NOT NULL,
-                    party TEXT NOT NULL,
-                    since INTEGER NOT NULL,
-                    PRIMARY KEY (urc, party)
+                    first_seen_at INTEGER NOT NULL,
+                    holders TEXT NOT NULL             -- ' family safehome ': services it was delivered to (the issuer holds them too)
                 ) WITHOUT ROWID;
                 -- Referrals, MARAC referrals and MARAC actions delivered: what answers, plans, updates and alerts refer to.
                 CREATE TABLE correspondence (

@@ -16,51 +16,153 @@ public enum PersonRegistry {
         public var firstSeenAt: Timestamp
     }
 
-    /// The known roles of `urcs` (those the gateway has seen).
+    /// The known roles of `urcs` (those the gateway has seen in a role).
     public static func known(_ urcs: [URC], in db: Database) throws -> [URC: Known] {
         var out: [URC: Known] = [:]
         for urc in urcs where out[urc] == nil {
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT role, first_seen_by, first_message_id, first_seen_at FROM person_role WHERE urc = ?
                 """), arguments: [urc.canonical]) else { continue }
-            guard let role = PersonRole(rawValue: row[0]) else { continue }
+            guard let role = (row[0] as String?).flatMap(PersonRole.init(rawValue:)) else { continue }
             out[urc] = Known(role: role, firstSeenBy: row[1], firstMessageID: row[2], firstSeenAt: Timestamp(millisecondsSince1970: row[3]))
         }
         return out
     }
 
-    /// Remembers the role of everyone named whose role the gateway did not know yet (the first one stays).
-    static func register(_ people: [BoundBody.Named], seenBy sender: PartyID, messageID: String, parties: PartyDirectory,
-                         now: Timestamp, in db: Database) throws {
-        for p in people {
-            guard let role = p.role else { continue }
-            try db.cachedStatement(sql: """
-                INSERT INTO person_role (urc, role, issuer, first_seen_by, first_message_id, first_seen_at) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT(urc) DO NOTHING
-                """).execute(arguments: [p.urc.canonical, role.rawValue, parties.party(issuing: p.urc)?.rawValue ?? p.urc.issuer,
-                                         sender.rawValue, messageID, now.millisecondsSince1970])
-        }
-    }
-
-    /// Records that `party` now holds everyone in `urcs` (the gateway delivered a message naming them to it).
-    static func recordHolder(_ party: PartyID, of urcs: [URC], now: Timestamp, in db: Database) throws {
-        for urc in urcs {
-            try db.cachedStatement(sql: "INSERT INTO person_holder (urc, party, since) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
-                .execute(arguments: [urc.canonical, party.rawValue, now.millisecondsSince1970])
-        }
-    }
-
     /// Whether `party` holds the person: it issued the URC, or the gateway delivered a message naming them to it.
     public static func holds(_ party: PartyID, _ urc: URC, parties: PartyDirectory, in db: Database) throws -> Bool {
         if parties.party(issuing: urc) == party { return true }
-        return try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM person_holder WHERE urc = ? AND party = ?"),
-                                 arguments: [urc.canonical, party.rawValue]) ?? false
+        let holders = try String.fetchOne(db.cachedStatement(sql: "SELECT holders FROM person_role WHERE urc = ?"), arguments: [urc.canonical])
+        return holders?.contains(" \(party.rawValue) ") ?? false
     }
 
-    /// The services that hold a person besides its issuer, in the order they came to (for `refgw person`).
-    public static func holders(of urc: URC, in db: Database) throws -> [(party: String, since: Timestamp)] {
-        try Row.fetchAll(db, sql: "SELECT party, since FROM person_holder WHERE urc = ? ORDER BY since, party", arguments: [urc.canonical])
-            .map { ($0[0], Timestamp(millisecondsSince1970: $0[1])) }
+    /// The services that hold a person besides its issuer (for `refgw person show`).
+    public static func holders(of urc: URC, in db: Database) throws -> [String] {
+        let holders = try String.fetchOne(db, sql: "SELECT holders FROM person_role WHERE urc = ?", arguments: [urc.canonical])
+        return holders?.split(separator: " ").map(String.init) ?? []
+    }
+
+    /// The registry as one batch of decisions sees it: read once for the whole batch, changed in memory as each
+    /// delivery is decided (a later message of the batch sees what an earlier one registered), written at the end
+    /// in a few statements. A delivery used to cost a lookup and up to two writes a person; the batch costs one
+    /// query, and one write a person whose row changed.
+    final class Overlay: @unchecked Sendable {   // used by the one transaction that made it, never shared
+        /// One person's row as the batch sees it; a class, changed in place.
+        final class Entry {
+            var role: PersonRole?
+            let issuer: String
+            var firstSeenBy: String
+            var firstMessageID: String
+            var firstSeenAt: Int64
+            /// ' family safehome ': services the gateway delivered a message naming the person to.
+            var holders: String
+            var changed = false
+
+            init(role: PersonRole?, issuer: String, firstSeenBy: String, firstMessageID: String, firstSeenAt: Int64, holders: String) {
+                self.role = role; self.issuer = issuer; self.firstSeenBy = firstSeenBy; self.firstMessageID = firstMessageID
+                self.firstSeenAt = firstSeenAt; self.holders = holders
+            }
+        }
+
+        /// By canonical URC: read rows, and people read and found absent (nil).
+        private var rows: [String: Entry?] = [:]
+        private var changed: [(String, Entry)] = []
+        /// Audit entries naming people beside their subject, indexed at the end: (URC, audit seq).
+        var pendingIndex: [(String, Int64)] = []
+
+        /// Reads the rows of `urcs` not read yet, in one query per 500.
+        func load(_ urcs: [URC], in db: Database) throws {
+            var missing: [String] = []
+            for urc in urcs where rows[urc.canonical] == nil {
+                rows[urc.canonical] = .some(nil)
+                missing.append(urc.canonical)
+            }
+            for slice in missing.chunks(of: 500) {
+                let found = try GRDB.Row.fetchCursor(db, SQLRequest<GRDB.Row>(
+                    "SELECT urc, role, issuer, first_seen_by, first_message_id, first_seen_at, holders FROM person_role WHERE urc IN \(slice)"))
+                while let r = try found.next() {
+                    rows[r[0]] = .some(Entry(role: (r[1] as String?).flatMap(PersonRole.init(rawValue:)), issuer: r[2], firstSeenBy: r[3],
+                                             firstMessageID: r[4], firstSeenAt: r[5], holders: r[6]))
+                }
+            }
+        }
+
+        private func entry(_ urc: URC) -> Entry? { rows[urc.canonical] ?? nil }
+
+        /// The known role of each of `urcs` (reading what is not read yet).
+        func known(_ urcs: [URC], in db: Database) throws -> [URC: Known] {
+            try load(urcs, in: db)
+            var out: [URC: Known] = [:]
+            for urc in urcs {
+                guard let e = entry(urc), let role = e.role else { continue }
+                out[urc] = Known(role: role, firstSeenBy: e.firstSeenBy, firstMessageID: e.firstMessageID,
+                                 firstSeenAt: Timestamp(millisecondsSince1970: e.firstSeenAt))
+            }
+            return out
+        }
+
+        /// Whether `party` holds the person: it issued the URC, or a delivery naming them went to it.
+        func holds(_ party: PartyID, _ urc: URC, parties: PartyDirectory, in db: Database) throws -> Bool {
+            if parties.party(issuing: urc) == party { return true }
+            try load([urc], in: db)
+            return entry(urc)?.holders.contains(" \(party.rawValue) ") ?? false
+        }
+
+        /// A delivery: the roles `declared` where none was known (the first stays), and that `recipient` holds
+        /// everyone `delivered`.
+        func remember(declared: [BoundBody.Named], delivered: [URC], recipient: PartyID, seenBy sender: PartyID, messageID: String,
+                      parties: PartyDirectory, now: Timestamp, in db: Database) throws {
+            try load(declared.map(\.urc) + delivered, in: db)
+            func entryMade(_ urc: URC) -> Entry {
+                if let e = entry(urc) { return e }
+                let e = Entry(role: nil, issuer: parties.party(issuing: urc)?.rawValue ?? urc.issuer, firstSeenBy: sender.rawValue,
+                              firstMessageID: messageID, firstSeenAt: now.millisecondsSince1970, holders: " ")
+                rows[urc.canonical] = .some(e)
+                return e
+            }
+            func touched(_ urc: URC, _ e: Entry) {
+                if !e.changed { e.changed = true; changed.append((urc.canonical, e)) }
+            }
+            for p in declared {
+                guard let role = p.role else { continue }
+                let e = entryMade(p.urc)
+                guard e.role == nil else { continue }
+                e.role = role
+                e.firstSeenBy = sender.rawValue; e.firstMessageID = messageID; e.firstSeenAt = now.millisecondsSince1970
+                touched(p.urc, e)
+            }
+            let holder = " \(recipient.rawValue) "
+            for urc in delivered {
+                let e = entryMade(urc)
+                guard !e.holders.contains(holder) else { continue }
+                e.holders += "\(recipient.rawValue) "
+                touched(urc, e)
+            }
+        }
+
+        /// Writes every changed row and the pending audit index, a hundred rows to a statement.
+        func flush(in db: Database) throws {
+            for slice in changed.chunks(of: 100) {
+                let values = slice.map { _ in "(?, ?, ?, ?, ?, ?, ?)" }.joined(separator: ", ")
+                var arguments: [(any DatabaseValueConvertible)?] = []
+                arguments.reserveCapacity(slice.count * 7)
+                for (urc, e) in slice {
+                    arguments += [urc, e.role?.rawValue, e.issuer, e.firstSeenBy, e.firstMessageID, e.firstSeenAt, e.holders]
+                    e.changed = false
+                }
+                try db.execute(sql: """
+                    INSERT INTO person_role (urc, role, issuer, first_seen_by, first_message_id, first_seen_at, holders) VALUES \(values)
+                    ON CONFLICT(urc) DO UPDATE SET role = excluded.role, first_seen_by = excluded.first_seen_by,
+                        first_message_id = excluded.first_message_id, first_seen_at = excluded.first_seen_at, holders = excluded.holders
+                    """, arguments: StatementArguments(arguments)!)
+            }
+            changed.removeAll()
+            for slice in pendingIndex.chunks(of: 400) {
+                try db.execute(sql: "INSERT INTO audit_person (urc, seq) VALUES \(slice.map { _ in "(?, ?)" }.joined(separator: ", ")) ON CONFLICT DO NOTHING",
+                               arguments: StatementArguments(slice.flatMap { [$0.0, $0.1] as [any DatabaseValueConvertible] }))
+            }
+            pendingIndex.removeAll()
+        }
     }
 
     /// Why a role could not be corrected.
