@@ -18,6 +18,8 @@ public struct PartyDirectory: Sendable {
     private struct File: Codable { var parties: [Entry] }
 
     public let entries: [PartyID: Entry]
+    /// Each issuer code's party (every URC a body names is looked up here).
+    private let byIssuer: [String: PartyID]
 
     public init(entries: [Entry]) throws(PartyDirectoryError) {
         var byID: [PartyID: Entry] = [:]
@@ -32,6 +34,7 @@ public struct PartyDirectory: Sendable {
             byID[e.id] = e
         }
         self.entries = byID
+        byIssuer = issuers
     }
 
     public init(contentsOf url: URL) throws(PartyDirectoryError) {
@@ -49,8 +52,7 @@ public struct PartyDirectory: Sendable {
 
     /// The party whose issuer code `urc` carries (nil: no party allocates URCs with that code).
     public func party(issuing urc: URC) -> PartyID? {
-        let code = urc.issuer
-        return entries.values.first { $0.issuer == code }?.id
+        byIssuer[urc.issuer]
     }
 
     /// The URC allocator of a party that allocates URCs.

@@ -140,28 +140,26 @@ public enum PersonRegistry {
             }
         }
 
-        /// Writes every changed row and the pending audit index, a hundred rows to a statement.
+        /// Writes every changed row and the pending audit index (one prepared statement each, run a row at a time:
+        /// a statement of many rows is parsed anew for each batch, which cost more than the rows).
         func flush(in db: Database) throws {
-            for slice in changed.chunks(of: 100) {
-                let values = slice.map { _ in "(?, ?, ?, ?, ?, ?, ?)" }.joined(separator: ", ")
-                var arguments: [(any DatabaseValueConvertible)?] = []
-                arguments.reserveCapacity(slice.count * 7)
-                for (urc, e) in slice {
-                    arguments += [urc, e.role?.rawValue, e.issuer, e.firstSeenBy, e.firstMessageID, e.firstSeenAt, e.holders]
-                    e.changed = false
-                }
-                try db.execute(sql: """
-                    INSERT INTO person_role (urc, role, issuer, first_seen_by, first_message_id, first_seen_at, holders) VALUES \(values)
+            if !changed.isEmpty {
+                let upsert = try db.cachedStatement(sql: """
+                    INSERT INTO person_role (urc, role, issuer, first_seen_by, first_message_id, first_seen_at, holders) VALUES (?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(urc) DO UPDATE SET role = excluded.role, first_seen_by = excluded.first_seen_by,
                         first_message_id = excluded.first_message_id, first_seen_at = excluded.first_seen_at, holders = excluded.holders
-                    """, arguments: StatementArguments(arguments)!)
+                    """)
+                for (urc, e) in changed {
+                    try upsert.execute(arguments: [urc, e.role?.rawValue, e.issuer, e.firstSeenBy, e.firstMessageID, e.firstSeenAt, e.holders])
+                    e.changed = false
+                }
+                changed.removeAll()
             }
-            changed.removeAll()
-            for slice in pendingIndex.chunks(of: 400) {
-                try db.execute(sql: "INSERT INTO audit_person (urc, seq) VALUES \(slice.map { _ in "(?, ?)" }.joined(separator: ", ")) ON CONFLICT DO NOTHING",
-                               arguments: StatementArguments(slice.flatMap { [$0.0, $0.1] as [any DatabaseValueConvertible] }))
+            if !pendingIndex.isEmpty {
+                let index = try db.cachedStatement(sql: "INSERT INTO audit_person (urc, seq) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                for (urc, seq) in pendingIndex { try index.execute(arguments: [urc, seq]) }
+                pendingIndex.removeAll()
             }
-            pendingIndex.removeAll()
         }
     }
 
