@@ -27,6 +27,8 @@ struct GatewayBench: AsyncParsableCommand {
     @Option(help: "Decisions the store holds before timing starts (a gateway in service); default 200,000 with --steps, none for the throughput rounds.")
     var storeDecisions: Int?
     @Option(help: "Instead: time a bulk replay of this many dead letters (refused for no consent, then consent given).") var replay: Int?
+    @Option(help: "The referrals are about this many households in turn (default: each about a household never seen before, the worst case for the gateway's person registry).")
+    var households: Int?
 
     func run() async throws {
         guard let text = url ?? ProcessInfo.processInfo.environment["REFGW_AMQP_URL"] else { throw ValidationError("set --url or REFGW_AMQP_URL") }
@@ -65,8 +67,9 @@ struct GatewayBench: AsyncParsableCommand {
             await admin.close()
             return
         }
-        print("gateway-bench: 2 KiB referrals victim → safehome with consent; backlog \(messages), latency run \(latencyMessages)")
-        let make = Factory(signer: victim, names: names, user: amqp.user)
+        print("gateway-bench: 2 KiB referrals victim → safehome with consent; backlog \(messages), latency run \(latencyMessages); "
+              + (households.map { "\($0) households in turn" } ?? "a new household each"))
+        let make = Factory(signer: victim, names: names, user: amqp.user, households: households)
         try await make.consents(for: 2 * messages + latencyMessages, into: store)
         if let storeDecisions, storeDecisions > 0 {
             let t0 = ContinuousClock.now
@@ -316,6 +319,8 @@ struct Factory: Sendable {
     let signer: MessageSigner
     let names: ReferralGatewayTopology
     let user: String
+    /// How many households the referrals are about, in turn (nil: a new one for each referral, up to 60,000).
+    var households: Int? = nil
     static let allocator = try! URCAllocator(issuer: "10")
     static let subjects: [URC] = (0..<60_000).map { _ in allocator.allocate() }
     /// Her child and the perpetrator, each a person of their own (one URC, one role).
@@ -323,7 +328,8 @@ struct Factory: Sendable {
     static let perpetrators: [URC] = (0..<60_000).map { _ in allocator.allocate() }
 
     func referral(_ i: Int) throws -> SignedMessage {
-        let subject = Self.subjects[i % Self.subjects.count]
+        let i = i % min(households ?? Self.subjects.count, Self.subjects.count)
+        let subject = Self.subjects[i]
         let r = Referral(
             referralId: UUID.randomLowercased(), referredAt: Timestamp(),
             referrer: Referrer(service: .victim, staff: Staff(name: "Sam Idva", role: "IDVA", phone: "0116 496 0000", email: "sam@victim.example")),
