@@ -3,11 +3,12 @@ import Contracts
 import Foundation
 import GatewayCore
 
-/// `refgw policy check|views`: the sharing policy checked against the contract, and each recipient's view of it.
+/// `refgw policy check|views|preview`: the sharing policy checked against the contract, each recipient's view of
+/// it, and what a recipient would receive of one body.
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy", abstract: "The information-sharing policy (config/sharing-policy.yaml).",
-        subcommands: [Check.self, Views.self])
+        subcommands: [Check.self, Views.self, Preview.self])
 
     struct Sources: ParsableArguments {
         @OptionGroup var config: ConfigOptions
@@ -15,12 +16,18 @@ struct PolicyCommand: ParsableCommand {
 
         /// The policy, schemas and parties as the gateway reads them, and the views made from them.
         func load() throws -> (SharingPolicy, RecipientViews) {
+            let filter = try loadFilter()
+            return (filter.policy, filter.views)
+        }
+
+        /// What the gateway applies to a body for each recipient.
+        func loadFilter() throws -> RecipientFilter {
             let dir = URL(fileURLWithPath: config.directory)
             do {
                 let policy = try SharingPolicy(contentsOf: dir.appendingPathComponent("sharing-policy.yaml"))
                 let schemas = try ContractSchemas(directory: URL(fileURLWithPath: contracts).appendingPathComponent("schemas"))
                 let parties = try PartyDirectory(contentsOf: dir.appendingPathComponent("parties.json"))
-                return (policy, try RecipientViews(policy: policy, schemas: schemas, parties: parties))
+                return try RecipientFilter(policy: policy, schemas: schemas, parties: parties)
             } catch {
                 throw fail("\(error)")
             }
@@ -81,6 +88,55 @@ struct PolicyCommand: ParsableCommand {
                 print("\(views.all.count) views in \(output) match the policy")
             } else {
                 print("wrote \(views.all.count) views to \(output)")
+            }
+        }
+    }
+
+    struct Preview: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print what a recipient would receive of a body under the policy (its view, text checked), or why it would be refused.",
+            discussion: """
+                For an information-governance officer asking "what would the perpetrator service see of this?": the body is read \
+                as the gateway reads it (strict JSON, the type's schema) and filtered as the gateway filters it. Signature, \
+                consent and the person registry are not checked here: a real message also needs those. Reads personal data \
+                from the file and prints it: run it only where the data may be.
+                """)
+        @OptionGroup var sources: Sources
+        @Option(help: "The message type (referral, referral-outcome, ...).") var type: String
+        @Option(name: .customLong("to"), help: "The recipient (family, safehome, victim, perpetrator, sanctuary, marac).") var recipient: String
+        @Option(name: .customLong("from"), help: "The sender, if the policy's list of senders should be checked too.") var sender: String?
+        @Argument(help: "The body's JSON file, or - for standard input.") var file: String
+
+        func run() throws {
+            guard let messageType = MessageType(rawValue: type) else {
+                throw fail("'\(type)' is not a message type: use one of \(MessageType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard let to = PartyID(rawValue: recipient) else { throw fail("'\(recipient)' is not a party id: use e.g. perpetrator") }
+            let filter = try sources.loadFilter()
+            guard let rule = filter.policy.rule(for: to, type: messageType) else {
+                throw fail("no-policy: the policy has no entry for \(messageType.rawValue) to \(recipient)")
+            }
+            if let sender, !(PartyID(rawValue: sender).map(rule.senders.contains) ?? false) {
+                throw fail("no-policy: the policy does not let \(sender) send \(messageType.rawValue) to \(recipient)")
+            }
+            let bytes: Data
+            do {
+                bytes = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
+            } catch {
+                throw fail("cannot read \(file): \(error.localizedDescription)")
+            }
+            let json: JSONValue
+            do { json = try JSONParser.parse(bytes) } catch { throw fail("invalid-schema: the body is not JSON: \(error.description)") }
+            do { try filter.schemas.validate(json, as: messageType) } catch {
+                throw fail("invalid-schema: the body does not match the \(messageType.rawValue) schema at \(error.description)")
+            }
+            do throws(Refusal) {
+                let view = try filter.view(of: json, type: messageType, for: to, under: rule)
+                print(JSONWriter.pretty(view.body))
+                var stderr = StandardError()
+                for removed in view.removedFields { print("removed: \(removed)", to: &stderr) }
+            } catch {
+                throw fail(error.description)
             }
         }
     }

@@ -17,13 +17,12 @@ public struct GatewayDecider: Sendable {
     public let replayUser: String
     /// Marks refused messages whose sender's signature was checked, so a replay need not check it again.
     public let signatureSeal: SignatureSeal
+    /// What each recipient may have of a body: the part of the decision that needs neither keys nor store.
+    public let filter: RecipientFilter
     /// Each recipient's view of each type: every body is checked against it before the gateway signs it.
-    public let views: RecipientViews
-    let redactor = Redactor()
+    public var views: RecipientViews { filter.views }
     /// The text checks toward recipients whose policy entry has `scrubContactDetails`.
-    public let disclosureGuard: DisclosureGuard
-    /// Per recipient and type, the free text withheld from it (`freeText` in the policy), by path.
-    private let withheld: [PartyID: [MessageType: PathSet]]
+    public var disclosureGuard: DisclosureGuard { filter.disclosureGuard }
     private let partyByBrokerUser: [String: PartyID]
 
     /// Throws when the policy and the schemas do not fit together (a view cannot be made).
@@ -38,15 +37,7 @@ public struct GatewayDecider: Sendable {
         self.topology = topology
         self.replayUser = replayUser
         signatureSeal = SignatureSeal(signer: signer)
-        disclosureGuard = DisclosureGuard(gazetteer: policy.gazetteer, sensitiveTerms: policy.sensitiveTerms)
-        views = try RecipientViews(policy: policy, schemas: schemas, parties: parties)
-        var withheld: [PartyID: [MessageType: PathSet]] = [:]
-        for rule in policy.allRules {
-            guard let only = rule.freeTextOnly else { continue }
-            let free = schemas.freeTextPaths[rule.type]?.paths ?? []
-            withheld[rule.recipient, default: [:]][rule.type] = PathSet(free.map { $0.joined(separator: ".") }.filter { !only.covers($0) })
-        }
-        self.withheld = withheld
+        filter = try RecipientFilter(policy: policy, schemas: schemas, parties: parties)
         var byUser: [String: PartyID] = [:]
         for (id, e) in parties.entries { byUser[e.brokerUser] = id }
         partyByBrokerUser = byUser
@@ -239,48 +230,11 @@ public struct GatewayDecider: Sendable {
 
     /// The recipient's view of a body under `rule`, signed as the gateway at `now`, with the names of what was removed.
     func redactAndSign(_ json: JSONValue, envelope env: Envelope, rule: SharingPolicy.Rule, now: Timestamp) throws(Refusal) -> View {
-        var filtered = json
-        if let own = rule.ownItemsOnly {
-            filtered = Self.keepOwnItems(filtered, list: own.list, field: own.field, owner: env.recipient)
-            if filtered[own.list]?.arrayValue?.isEmpty == true {
-                throw Refusal(.forbiddenContent, "none of its \(own.list) is owned by \(env.recipient), and the others' are not for it: send an agency a \(env.type.rawValue) only when it owns one")
-            }
-        }
-        let withheldText = withheld[env.recipient]?[env.type]
-        var cleanedNotes: [String] = []
-        if rule.scrubContactDetails {
-            // Read with everything the message says (what is withheld is context), cleaned where it is delivered.
-            let checked = try disclosureGuard.check(filtered, freeText: schemas.freeTextPaths[env.type] ?? PathSet(),
-                                                    words: schemas.wordPaths[env.type] ?? PathSet(),
-                                                    limits: schemas.lengthLimits[env.type] ?? [:],
-                                                    delivered: { path in rule.fields.covers(path) && !(withheldText?.covers(path) ?? false) },
-                                                    recipient: env.recipient)
-            filtered = checked.body
-            cleanedNotes = checked.removed
-        }
-        var redaction = redactor.redact(filtered, allowed: rule.fields, withholding: withheldText)
-        redaction.removedFields += cleanedNotes
-        // The gateway never signs a body that breaks its contract: what is left must be valid for the recipient.
-        // The view is made from the same allow-list the redactor applies, so what only the allow-list changed is
-        // valid by construction (RecipientViewPropertyTests proves it over every pair); a body whose text was
-        // cleaned, or whose list was cut to the recipient's own items, is checked here.
-        if rule.scrubContactDetails || rule.ownItemsOnly != nil {
-            do { try views.validate(redaction.body, as: env.type, for: env.recipient) } catch {
-            throw Refusal(.redactionFailed, "what \(env.recipient) may receive of this \(env.type.rawValue) would not be valid (\(error.description)); the policy needs review")
-            }
-        }
+        let redaction = try filter.view(of: json, type: env.type, for: env.recipient, under: rule)
         var outEnvelope = env
         outEnvelope.sentAt = now
         let outBody = Data(JSONWriter.bytes(redaction.body))
         signer.sign(&outEnvelope, body: outBody)
         return View(body: redaction.body, message: SignedMessage(envelope: outEnvelope, body: outBody), removedFields: redaction.removedFields)
-    }
-
-    /// Keeps only the items of `list` whose `field` is the recipient (an agency sees its own MARAC actions).
-    static func keepOwnItems(_ v: JSONValue, list: String, field: String, owner: PartyID) -> JSONValue {
-        guard case .object(var members) = v, let i = members.firstIndex(where: { $0.key == list }),
-              case .array(let items) = members[i].value else { return v }
-        members[i].value = .array(items.filter { $0[field]?.stringValue == owner.rawValue })
-        return .object(members)
     }
 }

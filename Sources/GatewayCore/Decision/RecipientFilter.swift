@@ -1,0 +1,76 @@
+import Contracts
+
+/// What one recipient may have of a valid body under the policy: its own items only where the policy says so,
+/// free text checked and withheld, the allow-list applied, and the result checked against the recipient's view.
+/// No keys and no database: the gateway signs what this returns, and `refgw policy preview` prints it.
+public struct RecipientFilter: Sendable {
+    public let policy: SharingPolicy
+    public let schemas: ContractSchemas
+    /// Each recipient's view of each type: every body is checked against it before the gateway signs it.
+    public let views: RecipientViews
+    /// The text checks toward recipients whose policy entry has `scrubContactDetails`.
+    public let disclosureGuard: DisclosureGuard
+    let redactor = Redactor()
+    /// Per recipient and type, the free text withheld from it (`freeText` in the policy), by path.
+    private let withheld: [PartyID: [MessageType: PathSet]]
+
+    /// Throws when the policy and the schemas do not fit together (a view cannot be made).
+    public init(policy: SharingPolicy, schemas: ContractSchemas, parties: PartyDirectory) throws {
+        self.policy = policy
+        self.schemas = schemas
+        disclosureGuard = DisclosureGuard(gazetteer: policy.gazetteer, sensitiveTerms: policy.sensitiveTerms)
+        views = try RecipientViews(policy: policy, schemas: schemas, parties: parties)
+        var withheld: [PartyID: [MessageType: PathSet]] = [:]
+        for rule in policy.allRules {
+            guard let only = rule.freeTextOnly else { continue }
+            let free = schemas.freeTextPaths[rule.type]?.paths ?? []
+            withheld[rule.recipient, default: [:]][rule.type] = PathSet(free.map { $0.joined(separator: ".") }.filter { !only.covers($0) })
+        }
+        self.withheld = withheld
+    }
+
+    /// What `recipient` receives of `json`, a valid `type` body, under `rule`, and the names (never the values) of
+    /// what was removed; refused where it cannot be made safe or valid.
+    public func view(of json: JSONValue, type: MessageType, for recipient: PartyID,
+                     under rule: SharingPolicy.Rule) throws(Refusal) -> Redactor.Result {
+        var filtered = json
+        if let own = rule.ownItemsOnly {
+            filtered = Self.keepOwnItems(filtered, list: own.list, field: own.field, owner: recipient)
+            if filtered[own.list]?.arrayValue?.isEmpty == true {
+                throw Refusal(.forbiddenContent, "none of its \(own.list) is owned by \(recipient), and the others' are not for it: send an agency a \(type.rawValue) only when it owns one")
+            }
+        }
+        let withheldText = withheld[recipient]?[type]
+        var cleanedNotes: [String] = []
+        if rule.scrubContactDetails {
+            // Read with everything the message says (what is withheld is context), cleaned where it is delivered.
+            let checked = try disclosureGuard.check(filtered, freeText: schemas.freeTextPaths[type] ?? PathSet(),
+                                                    words: schemas.wordPaths[type] ?? PathSet(),
+                                                    limits: schemas.lengthLimits[type] ?? [:],
+                                                    delivered: { path in rule.fields.covers(path) && !(withheldText?.covers(path) ?? false) },
+                                                    recipient: recipient)
+            filtered = checked.body
+            cleanedNotes = checked.removed
+        }
+        var redaction = redactor.redact(filtered, allowed: rule.fields, withholding: withheldText)
+        redaction.removedFields += cleanedNotes
+        // The gateway never signs a body that breaks its contract: what is left must be valid for the recipient.
+        // The view is made from the same allow-list the redactor applies, so what only the allow-list changed is
+        // valid by construction (RecipientViewPropertyTests proves it over every pair); a body whose text was
+        // cleaned, or whose list was cut to the recipient's own items, is checked here.
+        if rule.scrubContactDetails || rule.ownItemsOnly != nil {
+            do { try views.validate(redaction.body, as: type, for: recipient) } catch {
+                throw Refusal(.redactionFailed, "what \(recipient) may receive of this \(type.rawValue) would not be valid (\(error.description)); the policy needs review")
+            }
+        }
+        return redaction
+    }
+
+    /// Keeps only the items of `list` whose `field` is the recipient (an agency sees its own MARAC actions).
+    static func keepOwnItems(_ v: JSONValue, list: String, field: String, owner: PartyID) -> JSONValue {
+        guard case .object(var members) = v, let i = members.firstIndex(where: { $0.key == list }),
+              case .array(let items) = members[i].value else { return v }
+        members[i].value = .array(items.filter { $0[field]?.stringValue == owner.rawValue })
+        return .object(members)
+    }
+}
