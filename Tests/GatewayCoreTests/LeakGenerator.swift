@@ -172,15 +172,57 @@ struct LeakGenerator {
     }
 
     mutating func item() -> Item {
+        let item: Item
         switch Int.random(in: 0..<7, using: &rng) {
-        case 0: return phone()
-        case 1: return email()
-        case 2: return postcode()
-        case 3: return address()
-        case 4: return school()
-        case 5: return place()
-        default: return term()
+        case 0: item = phone()
+        case 1: item = email()
+        case 2: item = postcode()
+        case 3: item = address()
+        case 4: item = school()
+        case 5: item = place()
+        default: item = term()
         }
+        return chance(0.3) ? disguised(item) : item
+    }
+
+    static let smallCapitals: [Character: Character] = [
+        "a": "ᴀ", "b": "ʙ", "c": "ᴄ", "d": "ᴅ", "e": "ᴇ", "f": "ꜰ", "g": "ɢ", "h": "ʜ", "i": "ɪ", "j": "ᴊ", "k": "ᴋ", "l": "ʟ", "m": "ᴍ",
+        "n": "ɴ", "o": "ᴏ", "p": "ᴘ", "r": "ʀ", "s": "ꜱ", "t": "ᴛ", "u": "ᴜ", "v": "ᴠ", "w": "ᴡ", "y": "ʏ", "z": "ᴢ",
+    ]
+    static let lisu: [Character: Character] = [
+        "a": "ꓮ", "b": "ꓐ", "c": "ꓚ", "d": "ꓓ", "e": "ꓰ", "f": "ꓝ", "g": "ꓖ", "h": "ꓧ", "i": "ꓲ", "j": "ꓙ", "k": "ꓗ", "l": "ꓡ", "m": "ꓟ",
+        "n": "ꓠ", "o": "ꓳ", "p": "ꓑ", "r": "ꓣ", "s": "ꓢ", "t": "ꓔ", "u": "ꓴ", "v": "ꓦ", "w": "ꓪ", "x": "ꓫ", "y": "ꓬ", "z": "ꓜ",
+    ]
+    static let leet: [Character: Character] = ["a": "4", "e": "3", "o": "0", "i": "1", "s": "5", "t": "7"]
+
+    /// An item written once more to get past a filter, each way one character at a time (so that its fragments,
+    /// written the same way, are what must not be seen): letters spaced or dotted apart, blank fillers between
+    /// them, small capitals, Lisu look-alikes, regional-indicator letters, digits for some letters (not in numbers),
+    /// or words run together in camel case.
+    mutating func disguised(_ item: Item) -> Item {
+        let way = Int.random(in: 0..<8, using: &rng)
+        func write(_ s: String) -> String {
+            switch way {
+            case 0: return s.map(String.init).joined(separator: " ")
+            case 1: return s.map(String.init).joined(separator: ".")
+            case 2: return s.map(String.init).joined(separator: "\u{3164}")
+            case 3: return String(s.lowercased().map { Self.smallCapitals[$0] ?? $0 })
+            case 4: return String(s.lowercased().map { Self.lisu[$0] ?? $0 })
+            case 5: return String(String.UnicodeScalarView(s.lowercased().unicodeScalars.map { $0.value >= 0x61 && $0.value <= 0x7A ? Unicode.Scalar($0.value - 0x61 + 0x1F1E6)! : $0 }))
+            case 6:
+                // Digits for letters only in words that stay mostly letters ("Qu3nby"), never in a number.
+                return s.split(separator: " ", omittingEmptySubsequences: false).map { word in
+                    word.contains(where: \.isNumber) ? String(word) : String(word.lowercased().enumerated().map { k, c in k % 3 == 1 ? (Self.leet[c] ?? c) : c })
+                }.joined(separator: " ")
+            default: return s.split(separator: " ").map { $0.prefix(1).uppercased() + $0.dropFirst().lowercased() }.joined()
+            }
+        }
+        var out = item
+        out.parts = item.parts.map(write)
+        // Camel case glues the words: each fragment is still a run of the text; the others are written alike.
+        out.fragments = way == 7 ? item.fragments : item.fragments.map(write)
+        out.fitsAName = item.fitsAName && [0, 3, 4].contains(way)
+        return out
     }
 
     static let filler = ["He wants to change how he behaves", "Attends the group on Tuesdays", "Has started the course",

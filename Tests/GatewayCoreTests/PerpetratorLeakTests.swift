@@ -145,10 +145,13 @@ import Testing
                         body.value(at: "subject.name.family"), body.value(at: "subject.name.preferred")]
                 .compactMap { $0?.stringValue }.joined(separator: "\n")
             // Joined without separators too: "ID" as his family name and "VA" opening the text read "idva".
-            let lowered = text.lowercased(), glued = String(lowered.filter { $0.isLetter || $0.isNumber })
+            func glue(_ s: String) -> String { String(s.filter { !$0.isWhitespace && !$0.isPunctuation }) }
+            let lowered = text.lowercased(), glued = glue(lowered)
             // An email's local part left in a name field ("Sam", the rest in the text) is delivered as a name.
             let fragments = placement == .nameAndMotivation && item.kind == "email" ? Array(item.fragments.prefix(1)) : item.fragments
-            for fragment in fragments where lowered.contains(fragment.lowercased()) || (item.kind == "term" && glued.contains(fragment.lowercased())) {
+            // (Scalar by scalar: regional-indicator letters pair into flags differently once cut out of a word.)
+            for fragment in fragments where lowered.unicodeScalars.elementsContain(fragment.lowercased().unicodeScalars)
+                || (item.kind == "term" && glued.unicodeScalars.elementsContain(glue(fragment.lowercased()).unicodeScalars)) {
                 leaks.append("\(placement) \(item.kind) '\(item.written)' → '\(fragment)' in \(text)")
             }
             if let number = item.digits {
@@ -163,7 +166,7 @@ import Testing
         // Not vacuous: most were delivered, cleaned, and every placement happened.
         #expect(delivered.count > total / 2, "\(byPlacement)")
         #expect(byPlacement.keys.count == Placement.allCases.count, "\(byPlacement)")
-        #expect((byPlacement["name"]?["forbidden-content"] ?? 0) > 100 && (byPlacement["nameAndMotivation"]?["forbidden-content"] ?? 0) > 50,
+        #expect((byPlacement["name"]?["forbidden-content"] ?? 0) > 60 && (byPlacement["nameAndMotivation"]?["forbidden-content"] ?? 0) > 60,
                 "\(byPlacement)")
         await h.shutDown()
     }

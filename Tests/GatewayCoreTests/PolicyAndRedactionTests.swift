@@ -110,7 +110,7 @@ import Testing
         #expect(!clean.contains(sentence), "\(clean)")
     }
 
-    @Test(arguments: ["Prefers afternoon calls", "Has 2 children aged 4 and 7", "Seen on 21/11 at 10:30", "Referral 3 of 12",
+    @Test(arguments: ["Prefers afternoon calls", "Has 2 children aged 4 and 7", "Seen on 21/11", "Referral 3 of 12",
                       "He wants to change and is close to his brother", "No way to reach him by letter", "Motivated; attends sessions weekly",
                       "Works in a warehouse on nights", "He drove down the road in a blue van",
                       "Wants to stay close to his children", "Took the first step on his own; a long way to go"])

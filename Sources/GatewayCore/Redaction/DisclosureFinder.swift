@@ -8,13 +8,15 @@ public enum DisclosureKind: String, Sendable, CaseIterable {
     case address, place, school
     /// A sentence with a sensitive term (refuge, MARAC, IDVA, safe house...): the whole sentence goes.
     case sensitiveTerm = "sensitive term"
+    /// Text shown in another order than it is written (right-to-left overrides): what it says cannot be checked.
+    case concealed = "concealed text"
 
     /// Whether finding it in a name or a job title means the message is refused: names cannot hold digits, an
     /// address or an email, so one found there was put there on purpose. Place and school names can be people's
     /// names ("Mark Preston", "St John"), so only free text is searched for them.
     var refusedInNames: Bool {
         switch self {
-        case .email, .postcode, .phone, .address, .sensitiveTerm: return true
+        case .email, .postcode, .phone, .address, .sensitiveTerm, .concealed: return true
         case .place, .school: return false
         }
     }
@@ -58,17 +60,26 @@ struct DisclosureFinder: @unchecked Sendable {
             var n: Needs = []
             for (i, u) in units.enumerated() {
                 if u >= 0x30 && u <= 0x39 { n.insert(.digit) }
-                if u == 0x40 || (u == 0x61 && i > 0 && i + 1 < units.count && units[i + 1] == 0x74 && [0x20, 0x28, 0x5B, 0x7B, 0x3C, 0x2C, 0x3B].contains(units[i - 1])) {
-                    n.insert(u == 0x40 ? .at : (units[i - 1] == 0x20 || units[i - 1] == 0x2C || units[i - 1] == 0x3B ? .spelledAt : .at))
+                if u == 0x40 { n.insert(.at) }
+                // "at" or "a" after an opening bracket ("(at)", "{a}"); "at" or "arroba" after a space ("jo at").
+                if u == 0x61, i > 0, i + 1 < units.count {
+                    if Self.opening.contains(units[i - 1]) { n.insert(.at) }
+                    if units[i + 1] == 0x74 || units[i + 1] == 0x72, [0x20, 0x2C, 0x3B].contains(units[i - 1]) { n.insert(.spelledAt) }
                 }
             }
             self = n
         }
 
         init(rawValue: UInt8) { self.rawValue = rawValue }
+
+        /// What can open a bracketed at-sign: ( [ { < « ‹.
+        static let opening: Set<UInt16> = [0x28, 0x5B, 0x7B, 0x3C, 0xAB, 0x2039]
     }
 
     let rules: [Rule]
+    /// The gazetteer's places found misspelt too (normalised, one word of seven letters or more: a shorter one is a
+    /// letter away from too many ordinary words, "Lester" from "letter").
+    private var misspellable: [[UInt16]] = []
     /// Searched in free text with every space removed, so "safe house", "safehouse" and "refu ge" are found.
     private let squashed: NSRegularExpression?
     private let squashedEmail: NSRegularExpression
@@ -76,7 +87,9 @@ struct DisclosureFinder: @unchecked Sendable {
     private var termCores: [[UInt16]] = []
     private let squashedPostcode = try! NSRegularExpression(pattern: #"[a-z]{1,2}[0-9][a-z0-9]?[0-9][a-z]{2}"#)
 
-    static let topLevelDomains = ["com", "org", "net", "uk", "co", "gov", "ac", "nhs", "info", "io", "me", "biz", "eu", "ie", "int", "edu", "police", "sch"]
+    static let topLevelDomains = ["com", "org", "net", "uk", "co", "gov", "ac", "nhs", "info", "io", "me", "biz", "eu", "ie", "int", "edu", "police", "sch",
+                                  "online", "xyz", "site", "app", "dev", "email", "mail", "live", "shop", "tech", "scot", "wales", "cymru", "london",
+                                  "us", "de", "fr", "es", "it", "pl", "ro", "in", "pk", "ng", "au", "ca", "nz", "tv", "cc", "ly", "ai", "name", "pro", "world"]
     /// Words before a street word that make it an ordinary phrase, not a street ("the road", "her place").
     static let ordinaryWords: Set<String> = [
         "the", "a", "an", "this", "that", "these", "those", "her", "his", "their", "our", "my", "your", "its",
@@ -105,15 +118,30 @@ struct DisclosureFinder: @unchecked Sendable {
                 .joined(separator: "|")
         }
         var rules: [Rule] = []
-        let at = #"(?:@|\(at\)|\[at\]|\{at\}|<at>|\(@\)|\[@\])"#
-        let dot = #"(?:\.|\(dot\)|\[dot\]|\{dot\}|<dot>|\[\.\]|\(\.\)|\{\.\}|(?<= )dot(?= ))"#
-        // x@y.z, x (at) y [dot] z, x[@]y.z; then x at y dot z, only when it ends in a real domain.
+        // The at-sign however written: "@", "(at)", "[@]", "{a}", "«at»", "at sign", "arroba".
+        let open = #"[(\[{<«‹]"#, close = #"[)\]}>»›]"#
+        let at = "(?:@|" + open + " ?(?:at|@|a) ?" + close + ")"
+        let spelledAtWord = #"(?:at ?sign|at ?symbol|arroba)"#
+        // A dot however written: ".", "(dot)", "[.]", " dot ", and in a spelled address " full stop ", " point ".
+        let dot = "(?:\\.|" + open + " ?(?:dot|\\.|d) ?" + close + #"|(?<= )dot(?= ))"#
         let label = #"[a-z0-9-]++"#
-        // The local part may be cut off by punctuation, or left out: "@domain.org" alone still says where to write.
-        rules.append(Rule(kind: .email, regex: regex(#"(?:[a-z0-9._%+-]++[ ,;:]{0,2})?"# + at + " ?" + label + #"(?: ?"# + dot + " ?" + label + #")+"#), needs: .at))
+        // x@y.z, x (at) y [dot] z, x[@]y.z, and a handle alone ("@jo_smith"): the local part may be cut off by
+        // punctuation, or left out, and the domain may stop at its name ("jo@gmail").
+        rules.append(Rule(kind: .email, regex: regex(#"(?:[a-z0-9._%+-]++[ ,;:]{0,2})?"# + at + " ?" + label + #"(?: ?"# + dot + " ?" + label + #")*"#), needs: .at))
+        rules.append(Rule(kind: .email, regex: regex(#"(?:[a-z0-9._%+-]++[ ,;:]{0,3})?"# + spelledAtWord + "[ ,;:]{0,3}" + label + #"(?: ?"# + dot + " ?" + label + #")*"#), needs: .spelledAt))
+        // Spelled out, x at y dot z: any last label after "dot" or "."; after "full stop", "point" or "period" only
+        // a real domain; and "at" a mail provider of the gazetteer with no domain at all ("jo at gmail").
         let spelledDot = #"(?:[ ,;]{1,3}dot[ ,;]{1,3}|"# + dot + ")"
-        rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])[a-z0-9._%+-]+[ ,;]{1,3}at[ ,;]{1,3}"# + label + #"(?:"# + spelledDot + label + #")*?"#
-                                                      + spelledDot + #"(?:"# + Self.topLevelDomains.joined(separator: "|") + #")(?![a-z])"#), needs: .spelledAt))
+        let spelledStop = #"[ ,;]{1,3}(?:dot|full stop|point|period)[ ,;]{1,3}"#
+        let local = #"(?<![a-z0-9])[a-z0-9._%+-]+[ ,;.]{1,3}at[ ,;]{1,3}"#
+        // (The local part may be left out, or cut off: ". at example dot org".)
+        rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])(?:[a-z0-9._%+-]+[ ,;.]{1,3})?at[ ,;]{1,3}"# + label + #"(?:"# + spelledDot + label + #")+"#), needs: .spelledAt))
+        rules.append(Rule(kind: .email, regex: regex(local + label + #"(?:"# + spelledStop + label + #")*?"#
+                                                      + spelledStop + #"(?:"# + Self.topLevelDomains.joined(separator: "|") + #")(?![a-z])"#), needs: .spelledAt))
+        if !gazetteer.mailProviders.isEmpty {
+            rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])(?:[a-z0-9._%+-]+[ ,;]{1,3})?(?:at|"# + spelledAtWord + #")[ ,;]{1,3}(?:"#
+                                                          + alternatives(gazetteer.mailProviders) + #")(?![a-z])"#), needs: .spelledAt))
+        }
         // Postcodes, written together, spaced out, or as the district alone ("M14", "LE5").
         rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])[a-z]{1,2}[0-9][a-z0-9]?[ ,;:.-]{0,2}[0-9] ?[a-z] ?[a-z](?![a-z0-9])"#), needs: .digit))
         rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])[a-z](?: [a-z])? [0-9](?: [a-z0-9])? [0-9] [a-z] [a-z](?![a-z0-9])"#), needs: .digit))
@@ -148,13 +176,18 @@ struct DisclosureFinder: @unchecked Sendable {
                               }, refusedInNames: false))
         }
         for (kind, list) in [(DisclosureKind.place, gazetteer.places), (.address, gazetteer.streets), (.school, gazetteer.schools)] where !list.isEmpty {
-            rules.append(Rule(kind: kind, regex: regex(#"(?<![a-z])(?:"# + alternatives(list) + #")(?![a-z])"#), refusedInNames: false))
+            // With a plural or a possessive too: "the Salfords", "Oldham's".
+            rules.append(Rule(kind: kind, regex: regex(#"(?<![a-z])(?:"# + alternatives(list) + #")(?:['’]?s)?(?![a-z])"#), refusedInNames: false))
         }
+        // Long one-word places (seven letters or more) misspelt by a letter (two, for ten letters or more): "Leicestr", "Manchestre".
+        misspellable = gazetteer.places.map { NormalisedText($0).string }.filter { $0.count >= 7 && !$0.contains(" ") }.map { Array($0.utf16) }
         // Saints' names are schools and churches: "St Mary's", "saint annes".
-        rules.append(Rule(kind: .school, regex: regex(#"(?<![a-z0-9])(?:st|saint)\.?[ ,]{1,2}[a-z]+(?:['’]?s)?(?![a-z])"#), refusedInNames: false))
+        rules.append(Rule(kind: .school, regex: regex(#"(?<![a-z0-9])(?:st|saint)[ ,.]{1,3}[a-z]+(?:['’]?s)?(?![a-z])"#), refusedInNames: false))
         // A school named by what it is: "Quenby Primary", "Hill Academy", "St Mark's CE Infant School".
-        rules.append(Rule(kind: .school, regex: regex(#"(?<![a-z])[a-z'’]{2,}[ ,]{1,2}(?:(?:c of e|ce|rc|church of england|catholic|community|junior and infant|infant and junior) )?(?:primary|infants?|juniors?|academy|college|nursery|school|high school|grammar|pre[ -]?school|sixth form|secondary)(?![a-z])"#),
-                          refusedInNames: false))
+        rules.append(Rule(kind: .school, regex: regex(#"(?<![a-z])([a-z'’]{2,})[ ,]{1,2}(?:(?:c of e|ce|rc|church of england|catholic|community|junior and infant|infant and junior|methodist|free|prep|preparatory) )?(?:primary|infants?|juniors?|academy|college|university|nursery|school|high school|high|grammar|pre[ -]?school|sixth form|secondary|kindergarten|playgroup|play group|montessori|creche|crèche|prep|preschool|children'?s centre)(?![a-z])"#),
+                          accept: { m, units, capitalised in
+                              !Self.ordinaryWords.contains(Self.text(units, m.range(at: 1))) || capitalised(m.range.location..<NSMaxRange(m.range))
+                          }, refusedInNames: false))
         if !sensitiveTerms.isEmpty {
             let terms = sensitiveTerms.map { Self.termPattern(NormalisedText($0).string) }.joined(separator: "|")
             rules.append(Rule(kind: .sensitiveTerm, regex: regex("(?:" + terms + ")")))
@@ -202,16 +235,79 @@ struct DisclosureFinder: @unchecked Sendable {
         let has = Needs(of: units)
         let letters = units.filter { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
         let mayHoldTerm = termCores.contains { core in Self.contains(letters, core) }
+        if !onlyNumbers, !misspellable.isEmpty { out += misspelt(in: units) }
         for rule in rules where (!onlyNumbers || rule.kind == .phone) && has.isSuperset(of: rule.needs) {
             if rule.kind == .sensitiveTerm, !mayHoldTerm { continue }
-            for m in rule.regex.matches(in: string, range: whole) {
-                if let accept = rule.accept, !accept(m, units, capitalised) { continue }
+            func add(_ m: NSTextCheckingResult) {
                 let r = m.range.location..<NSMaxRange(m.range)
                 out.append(Finding(kind: rule.kind, range: r, wholeWords: Self.standsAlone(r, in: units),
                                    refusedInNames: rule.refusedInNames && rule.kind.refusedInNames))
             }
+            guard let accept = rule.accept else {
+                for m in rule.regex.matches(in: string, range: whole) { add(m) }
+                continue
+            }
+            // A match turned down ("at Mill") must not hide the one that overlaps it ("Mill Way"): the search goes
+            // on from the word after the first of the one turned down.
+            var from = 0
+            while from < units.count,
+                  let m = rule.regex.firstMatch(in: string, options: .withTransparentBounds, range: NSRange(location: from, length: units.count - from)) {
+                if accept(m, units, capitalised) {
+                    add(m)
+                    from = NSMaxRange(m.range)
+                } else {
+                    from = max(NSMaxRange(m.range(at: 1)), m.range.location + 1)
+                }
+            }
         }
         return out
+    }
+
+    /// The gazetteer's long places written with a letter wrong, missing, extra or swapped (two for ten letters or
+    /// more): each word of the text near enough in length is measured against each place.
+    func misspelt(in units: [UInt16]) -> [Finding] {
+        var out: [Finding] = []
+        var k = 0
+        while k < units.count {
+            guard units[k] >= 0x61 && units[k] <= 0x7A else { k += 1; continue }
+            var end = k
+            while end < units.count, units[end] >= 0x61 && units[end] <= 0x7A { end += 1 }
+            let word = Array(units[k..<end])
+            if word.count >= 6 {
+                for place in misspellable where abs(place.count - word.count) <= 2 {
+                    let allowed = place.count >= 10 ? 2 : 1
+                    if word != place, Self.editDistance(word, place, atMost: allowed) <= allowed {
+                        out.append(Finding(kind: .place, range: k..<end, wholeWords: true, refusedInNames: false))
+                        break
+                    }
+                }
+            }
+            k = end
+        }
+        return out
+    }
+
+    /// The optimal-string-alignment distance between two words (a swap of neighbours counts one), or more than
+    /// `limit` once it is sure to be.
+    static func editDistance(_ a: [UInt16], _ b: [UInt16], atMost limit: Int) -> Int {
+        if abs(a.count - b.count) > limit { return limit + 1 }
+        var previous2 = [Int](repeating: 0, count: b.count + 1)
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            var rowMin = i
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                var d = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d = min(d, previous2[j - 2] + 1) }
+                current[j] = d
+                rowMin = min(rowMin, d)
+            }
+            if rowMin > limit { return limit + 1 }
+            (previous2, previous, current) = (previous, current, previous2)
+        }
+        return previous[b.count]
     }
 
     /// Sensitive terms in free text with everything but letters and digits removed (offsets in `units`).
@@ -234,7 +330,7 @@ struct DisclosureFinder: @unchecked Sendable {
     /// Email addresses in free text with its spaces removed (offsets in `units`).
     func findSquashedEmails(_ units: [UInt16]) -> [Finding] {
         let string = String(decoding: units, as: UTF16.self)
-        guard units.contains(0x40) || units.contains(0x28) || units.contains(0x5B) || units.contains(0x7B) || units.contains(0x3C) else { return [] }
+        guard units.contains(where: { $0 == 0x40 || Needs.opening.contains($0) }) else { return [] }
         return squashedEmail.matches(in: string, range: NSRange(location: 0, length: units.count)).map {
             var start = $0.range.location
             while start > 0, Self.isLocalPartUnit(units[start - 1]), $0.range.location - start < 64 { start -= 1 }

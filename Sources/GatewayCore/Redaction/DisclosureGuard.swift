@@ -126,12 +126,21 @@ public struct DisclosureGuard: Sendable {
         // Each field normalised once (and once more reading letters as digits, where it has digits).
         let plain = segments.map { NormalisedText(String($0.text)) }
         let digits = segments.indices.map { i in
-            plain[i].units.contains { $0 >= 0x30 && $0 <= 0x39 } ? NormalisedText(String(segments[i].text), digitLookalikes: true) : plain[i]
+            plain[i].units.contains { $0 >= 0x30 && $0 <= 0x39 } ? NormalisedText(String(segments[i].text), reading: .digitLookalikes) : plain[i]
         }
-        var found = read(whole, of: segments, plain: plain, digits: digits)
-        if !pairs.isEmpty { found += read(pairs, of: segments, plain: plain, digits: digits) }
+        let disguised = segments.map { NormalisedText(String($0.text), reading: .disguised) }
+        let leet = segments.indices.map { i in
+            disguised[i].units.contains { $0 >= 0x30 && $0 <= 0x39 } ? NormalisedText(String(segments[i].text), reading: .leet) : disguised[i]
+        }
+        var found = read(whole, of: segments, plain: plain, digits: digits, disguised: [disguised, leet])
+        if !pairs.isEmpty { found += read(pairs, of: segments, plain: plain, digits: digits, disguised: [disguised, leet]) }
+        found += concealed(in: segments)
+        found += numbersOverBudget(in: segments, readings: [digits, disguised, leet])
 
         var out: [Int: [Removal]] = [:]
+        // What names may hold honestly on its own ("Mark Lane", "Preston"): together, a street and a place or a
+        // second street in the names of one message is an address written where it cannot be cleaned.
+        var inNamesAlone: [(kind: DisclosureKind, pieces: [(segment: Int, range: Range<Int>)])] = []
         for f in found {
             let delivered = f.pieces.filter { segments[$0.segment].isDelivered }
             let inNames = delivered.filter { !segments[$0.segment].isFreeText }
@@ -161,17 +170,28 @@ public struct DisclosureGuard: Sendable {
                 }
                 let first = f.pieces.first!, last = f.pieces.last!
                 let refuses = f.squashed
-                    ? f.pieces.contains { segments[$0.segment].isFreeText }
+                    ? f.pieces.contains { segments[$0.segment].isFreeText && segments[$0.segment].isDelivered }
                     : f.refusedInNames && (f.kind == .sensitiveTerm || inNames.contains { $0.segment == first.segment && $0.range == first.range }
                                            || inNames.contains { $0.segment == last.segment && $0.range == last.range })
                 if refuses {
                     let segment = segments[inNames[0].segment]
                     throw Refusal(.forbiddenContent, "a \(f.kind.rawValue) was found in \(segment.path), a field that cannot be cleaned: \(recipient) may never receive one, so the message is not delivered; write names and titles as they are")
                 }
+                if [DisclosureKind.address, .place, .school].contains(f.kind), inNames.count == f.pieces.count { inNamesAlone.append((f.kind, inNames)) }
             }
             for (index, piece) in delivered where segments[index].isFreeText {
                 let removal = f.kind == .sensitiveTerm ? Self.sentence(around: piece, in: segments[index].text) : piece
                 out[index, default: []].append(Removal(kind: f.kind, range: removal))
+            }
+        }
+        let streets = inNamesAlone.filter { $0.kind == .address }
+        for street in streets {
+            let apart = inNamesAlone.contains { other in
+                !other.pieces.contains { p in street.pieces.contains { $0.segment == p.segment && $0.range.overlaps(p.range) } }
+            }
+            if apart {
+                let segment = segments[street.pieces[0].segment]
+                throw Refusal(.forbiddenContent, "a street and a place were found in names (\(segment.path)), fields that cannot be cleaned: \(recipient) may never receive an address, so the message is not delivered; write names and titles as they are")
             }
         }
         return out
@@ -186,13 +206,15 @@ public struct DisclosureGuard: Sendable {
     /// Everything found in `groups` of parts of segments (a segment and a window of it): the parts of a group
     /// joined by line breaks, groups apart by a break nothing the check finds can cross, all read at once (one
     /// search for every arrangement). Pieces are given in the segments' own offsets.
-    func read(_ groups: [[(Int, Range<Int>)]], of all: [Segment], plain: [NormalisedText], digits: [NormalisedText]) -> [Found] {
+    func read(_ groups: [[(Int, Range<Int>)]], of all: [Segment], plain: [NormalisedText], digits: [NormalisedText],
+              disguised readings: [[NormalisedText]]) -> [Found] {
         var joined: [Character] = []
         var segments: [Segment] = []
         var order: [(Int, Range<Int>)] = []
         var group: [Int] = []
         var parts: [(text: NormalisedText, window: Range<Int>, start: Int, hardBreak: Bool)] = []
         var digitParts: [(text: NormalisedText, window: Range<Int>, start: Int, hardBreak: Bool)] = []
+        var disguisedParts: [[(text: NormalisedText, window: Range<Int>, start: Int, hardBreak: Bool)]] = readings.map { _ in [] }
         for (g, members) in groups.enumerated() {
             for (k, (i, window)) in members.enumerated() {
                 var s = all[i]
@@ -201,6 +223,7 @@ public struct DisclosureGuard: Sendable {
                 let last = k == members.count - 1
                 parts.append((plain[i], window, s.start, last))
                 digitParts.append((digits[i], window, s.start, last))
+                for r in readings.indices { disguisedParts[r].append((readings[r][i], window, s.start, last)) }
                 segments.append(s)
                 order.append((i, window))
                 group.append(g)
@@ -216,17 +239,17 @@ public struct DisclosureGuard: Sendable {
             }
         }
         let normalised = NormalisedText(joining: parts)
-        func capitalised(_ r: Range<Int>) -> Bool {
-            let original = normalised.originalRange(r.lowerBound, r.upperBound)
+        func capitalised(_ r: Range<Int>, in text: NormalisedText) -> Bool {
+            let original = text.originalRange(r.lowerBound, r.upperBound)
             let words = String(joined[original.clamped(to: 0..<joined.count)]).split { !$0.isLetter }
             return words.count >= 2 && words.allSatisfy { $0.first?.isUppercase == true }
         }
-        var found: [Found] = finder.find(in: normalised, capitalised: capitalised).map { f in
+        var found: [Found] = finder.find(in: normalised, capitalised: { capitalised($0, in: normalised) }).map { f in
             var core: (segment: Int, offset: Int)?
             if f.kind == .email {
                 // The at-sign, or the "at" between spaces, in the normalised text; then where it came from.
                 let units = normalised.units
-                if let at = f.range.first(where: { units[$0] == 0x40 || ([0x28, 0x5B, 0x7B, 0x3C].contains(units[$0]) && $0 + 1 < units.count && units[$0 + 1] == 0x61) })
+                if let at = f.range.first(where: { units[$0] == 0x40 || (DisclosureFinder.Needs.opening.contains(units[$0]) && $0 + 1 < units.count && units[$0 + 1] == 0x61) })
                     ?? f.range.first(where: { $0 > 0 && $0 + 2 < units.count && units[$0 - 1] == 0x20 && units[$0] == 0x61 && units[$0 + 1] == 0x74 && units[$0 + 2] == 0x20 }) {
                     let original = normalised.originalRange(at, at + 1)
                     core = pieces(original).first.map { ($0.segment, $0.range.lowerBound) }
@@ -242,6 +265,16 @@ public struct DisclosureGuard: Sendable {
             found += finder.find(in: digitsRead, onlyNumbers: true, capitalised: { _ in false }).map {
                 Found(kind: $0.kind, pieces: pieces(digitsRead.originalRange($0.range.lowerBound, $0.range.upperBound)),
                       refusedInNames: $0.refusedInNames && $0.wholeWords)
+            }
+        }
+        // Disguised writing read for what it spells: "L e i c e s t e r", "r3fuge", "ElmRoad", "Манчестер".
+        for (r, disguised) in readings.enumerated() where order.contains(where: { disguised[$0.0] != plain[$0.0] }) {
+            let disguisedRead = NormalisedText(joining: disguisedParts[r])
+            if disguisedRead.units != normalised.units {
+                found += finder.find(in: disguisedRead, capitalised: { capitalised($0, in: disguisedRead) }).map {
+                    Found(kind: $0.kind, pieces: pieces(disguisedRead.originalRange($0.range.lowerBound, $0.range.upperBound)),
+                          refusedInNames: $0.refusedInNames && ($0.wholeWords || $0.kind == .sensitiveTerm))
+                }
             }
         }
         // Again with what lies between letters gone: "safe house", "refu\nge", "M.A.R.A.C." for the terms (free text
@@ -269,7 +302,12 @@ public struct DisclosureGuard: Sendable {
                                refusedInNames: true, squashed: true))
         }
         let alphanumerics = squash(names: false) { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
-        for f in finder.findSquashedPostcodes(alphanumerics.units) where !f.range.isEmpty {
+        func isWordUnit(_ i: Int) -> Bool {
+            i >= 0 && i < normalised.units.count && ((normalised.units[i] >= 0x61 && normalised.units[i] <= 0x7A) || (normalised.units[i] >= 0x30 && normalised.units[i] <= 0x39))
+        }
+        // Whole words only: "M 2 4, 8 A U" is a postcode, "of 20 sessions" holds none.
+        for f in finder.findSquashedPostcodes(alphanumerics.units) where !f.range.isEmpty
+            && !isWordUnit(alphanumerics.at[f.range.lowerBound] - 1) && !isWordUnit(alphanumerics.at[f.range.upperBound - 1] + 1) {
             found.append(Found(kind: f.kind, pieces: pieces(normalised.originalRange(alphanumerics.at[f.range.lowerBound],
                                                                                   alphanumerics.at[f.range.upperBound - 1] + 1)),
                                refusedInNames: false))
@@ -279,7 +317,7 @@ public struct DisclosureGuard: Sendable {
             // Without spaces a local part runs back into the words before it: it starts at the last word before the @.
             var a = unspaced.at[f.range.lowerBound]
             let b = unspaced.at[f.range.upperBound - 1] + 1
-            if let at = (a..<b).first(where: { [0x40, 0x28, 0x5B, 0x7B, 0x3C].contains(normalised.units[$0]) }) {
+            if let at = (a..<b).first(where: { normalised.units[$0] == 0x40 || DisclosureFinder.Needs.opening.contains(normalised.units[$0]) }) {
                 var i = at
                 while i > a, normalised.units[i - 1] == 0x20 { i -= 1 }
                 while i > a, DisclosureFinder.isLocalPartUnit(normalised.units[i - 1]) { i -= 1 }
@@ -289,6 +327,59 @@ public struct DisclosureGuard: Sendable {
         }
         return found
     }
+
+    /// Text whose order on screen is not its order in the message (a right-to-left override or isolate turns
+    /// "daoR mlE 41" into "14 Elm Road" as it is shown): from each such control to the end of its run, or of the
+    /// field. Nothing the check reads is as the reader will see it, so none of it is delivered.
+    func concealed(in segments: [Segment]) -> [Found] {
+        var out: [Found] = []
+        for (index, segment) in segments.enumerated() where segment.isDelivered {
+            var k = 0
+            while k < segment.text.count {
+                guard segment.text[k].unicodeScalars.contains(where: { Self.reordering.contains($0.value) }) else { k += 1; continue }
+                var end = k + 1
+                while end < segment.text.count, !segment.text[end].unicodeScalars.contains(where: { $0.value == 0x202C || $0.value == 0x2069 }),
+                      segment.text[end] != "\n" { end += 1 }
+                end = min(end + 1, segment.text.count)
+                out.append(Found(kind: .concealed, pieces: [(index, k..<end)], refusedInNames: true))
+                k = end
+            }
+        }
+        return out
+    }
+
+    /// The controls that change the order text is shown in (embeddings, overrides, isolates).
+    static let reordering: Set<UInt32> = [0x202A, 0x202B, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068]
+
+    /// Numbers toward this recipient are kept only while they are too few to spell anything: when the delivered
+    /// free text of the message holds `digitBudget` digits or more in all (however they are written or spread: "07700
+    /// and 90012 and 3", one per line, in words with pauses), every number in it is removed; and a number of
+    /// three digits or more is removed wherever it stands (part of a phone number, a house on a long road, a code).
+    func numbersOverBudget(in segments: [Segment], readings: [[NormalisedText]]) -> [Found] {
+        var numbers: [(segment: Int, range: Range<Int>, count: Int)] = []
+        for (index, segment) in segments.enumerated() where segment.isFreeText && segment.isDelivered {
+            for reading in readings.map({ $0[index] }) {
+                let units = reading.units
+                var k = 0
+                while k < units.count {
+                    guard units[k] >= 0x30 && units[k] <= 0x39 else { k += 1; continue }
+                    var end = k
+                    while end < units.count, units[end] >= 0x30 && units[end] <= 0x39 { end += 1 }
+                    let original = reading.originalRange(k, end).clamped(to: 0..<segment.text.count)
+                    if !numbers.contains(where: { $0.segment == index && $0.range.overlaps(original) }) {
+                        numbers.append((index, original, end - k))
+                    }
+                    k = end
+                }
+            }
+        }
+        let total = numbers.reduce(0) { $0 + $1.count }
+        return numbers.filter { total >= Self.digitBudget || $0.count >= 3 }
+            .map { Found(kind: .phone, pieces: [($0.segment, $0.range)], refusedInNames: false) }
+    }
+
+    /// How many digits the delivered free text of one message may hold in all before every number in it goes.
+    static let digitBudget = 5
 
     /// The segment a joined offset lies in.
     func segmentIndex(of offset: Int, in segments: [Segment]) -> Int? {

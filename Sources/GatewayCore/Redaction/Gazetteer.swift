@@ -10,14 +10,16 @@ public struct Gazetteer: Sendable, Equatable {
     public var streetWords: [String]
     public var ambiguousStreetWords: [String]
     public var postcodeAreas: [String]
+    /// Mail providers, whose name after "at" is an email address even without its domain ("jo at gmail").
+    public var mailProviders: [String]
 
     /// An empty gazetteer: only what needs no list (numbers, postcodes, emails, street words) is found.
-    public static let empty = Gazetteer(places: [], streets: [], schools: [], streetWords: [], ambiguousStreetWords: [], postcodeAreas: [])
+    public static let empty = Gazetteer(places: [], streets: [], schools: [], streetWords: [], ambiguousStreetWords: [], postcodeAreas: [], mailProviders: [])
 
     public init(places: [String], streets: [String], schools: [String], streetWords: [String],
-                ambiguousStreetWords: [String], postcodeAreas: [String]) {
+                ambiguousStreetWords: [String], postcodeAreas: [String], mailProviders: [String] = []) {
         self.places = places; self.streets = streets; self.schools = schools; self.streetWords = streetWords
-        self.ambiguousStreetWords = ambiguousStreetWords; self.postcodeAreas = postcodeAreas
+        self.ambiguousStreetWords = ambiguousStreetWords; self.postcodeAreas = postcodeAreas; self.mailProviders = mailProviders
     }
 
     private struct File: Decodable {
@@ -28,6 +30,7 @@ public struct Gazetteer: Sendable, Equatable {
         var streetWords: [String]
         var ambiguousStreetWords: [String]?
         var postcodeAreas: [String]
+        var mailProviders: [String]?
     }
 
     /// Reads and checks a gazetteer file; a mistake is reported with where it is.
@@ -39,7 +42,8 @@ public struct Gazetteer: Sendable, Equatable {
         do { file = try YAMLDecoder().decode(File.self, from: text) } catch { throw PolicyError("\(source): \(error)") }
         guard file.version == 1 else { throw PolicyError("\(source): version \(file.version) is not supported (expected 1)") }
         for (list, name) in [(file.places ?? [], "places"), (file.streets ?? [], "streets"), (file.schools ?? [], "schools"),
-                             (file.streetWords, "streetWords"), (file.ambiguousStreetWords ?? [], "ambiguousStreetWords")] {
+                             (file.streetWords, "streetWords"), (file.ambiguousStreetWords ?? [], "ambiguousStreetWords"),
+                             (file.mailProviders ?? [], "mailProviders")] {
             if let bad = list.first(where: { NormalisedText($0).string.count < 2 }) {
                 throw PolicyError("\(source): \(name): '\(bad)' is too short to look for; write at least two letters")
             }
@@ -48,6 +52,7 @@ public struct Gazetteer: Sendable, Equatable {
             throw PolicyError("\(source): postcodeAreas: '\(area)' is not one or two letters")
         }
         self.init(places: file.places ?? [], streets: file.streets ?? [], schools: file.schools ?? [], streetWords: file.streetWords,
-                  ambiguousStreetWords: file.ambiguousStreetWords ?? [], postcodeAreas: file.postcodeAreas)
+                  ambiguousStreetWords: file.ambiguousStreetWords ?? [], postcodeAreas: file.postcodeAreas,
+                  mailProviders: file.mailProviders ?? [])
     }
 }

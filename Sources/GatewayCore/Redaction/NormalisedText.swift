@@ -18,12 +18,42 @@ struct NormalisedText: Equatable {
     /// The normalised text.
     var string: String { String(decoding: units, as: UTF16.self) }
 
-    /// `digitLookalikes`: also read a token of digits and o, i or l as all digits ("O77OO" as "07700").
-    init(_ original: String, digitLookalikes: Bool = false) {
+    /// A way of reading besides the plain one, for what a writer disguised.
+    enum Reading {
+        /// The text as written, folded.
+        case plain
+        /// A token of digits and o, i or l read as all digits ("O77OO" as "07700").
+        case digitLookalikes
+        /// Letters of other scripts transliterated ("Манчестер" as "manchester"), letters written one at a time
+        /// joined ("L e i c e s t e r", "R.o.a.d", "L.E.2 7.A.B"), and words run together split where a capital
+        /// follows a small letter ("ElmRoad", "#LeicesterRoad").
+        case disguised
+        /// The disguised reading with digits in a word of letters read as the letters they stand for ("r3fuge",
+        /// "Pr1mary", "s7 anne's"); apart from it, since a postcode district ("sk8") has the same shape.
+        case leet
+    }
+
+    init(_ original: String, reading: Reading = .plain) {
         var chars: [(Character, Range<Int>)] = []
         var lastWasSpace = true
+        var lastWasLower = false
+        // Each original character as read (nothing for an invisible one), and in the disguised reading the
+        // spacing of letters written one at a time taken out.
+        var cells: [(Int, Character, [Character])] = []
         for (i, c) in original.enumerated() {
-            for folded in Self.fold(c) {
+            let read = reading == .disguised || reading == .leet ? Self.transliterate(c) : Self.fold(c)
+            if !read.isEmpty { cells.append((i, c, read)) }   // invisible: "Elm\u{200B}Road" is still "ElmRoad"
+        }
+        if reading == .disguised || reading == .leet { cells = Self.unspaced(cells) }
+        for (i, c, read) in cells {
+            // A capital after a small letter starts a word: "ElmRoad", "#LeicesterRoad" are "elm road".
+            // (Only in the disguised reading: in the plain one "JoSmith@example.org" stays one local part.)
+            if reading == .disguised || reading == .leet, c.isUppercase, lastWasLower, !lastWasSpace {
+                chars.append((" ", i..<(i + 1)))
+                lastWasSpace = true
+            }
+            lastWasLower = c.isLowercase
+            for folded in read {
                 if folded == " " {
                     if !lastWasSpace { chars.append((" ", i..<(i + 1))) }
                     lastWasSpace = true
@@ -49,7 +79,9 @@ struct NormalisedText: Equatable {
         }
         chars = joinedChars
         if chars.last?.0 == " " { chars.removeLast() }
-        for (c, from) in Self.readNumbers(chars, digitLookalikes: digitLookalikes) {
+        // (Digits for letters first, so that "f1ve" is read as the number it spells.)
+        let read = Self.readNumbers(reading == .leet ? Self.readLeet(chars) : chars, digitLookalikes: reading == .digitLookalikes)
+        for (c, from) in read {
             for u in String(c).utf16 {
                 units.append(u)
                 origin.append(from)
@@ -115,6 +147,9 @@ struct NormalisedText: Equatable {
         var out: [Character] = []
         for scalar in String(c).precomposedStringWithCompatibilityMapping.unicodeScalars {
             let p = scalar.properties
+            // Fillers that look like nothing (U+3164, U+115F, U+FFA0...) vanish like zero-width characters.
+            if p.isDefaultIgnorableCodePoint { continue }
+            if let stop = Confusables.stops[scalar.value] { out.append(stop); continue }
             if p.isWhitespace || separators.contains(scalar.value) || p.generalCategory == .dashPunctuation
                 || p.generalCategory == .lineSeparator || p.generalCategory == .paragraphSeparator {
                 out.append(" ")
@@ -126,7 +161,11 @@ struct NormalisedText: Equatable {
             default:
                 break
             }
-            if p.numericType == .decimal, let v = p.numericValue { out.append(Character(String(Int(v)))); continue }
+            // Any character that is a whole number up to twenty is that number: "٣", "❶", "➀", "〇", "二".
+            if p.numericType != nil, let v = p.numericValue, v >= 0, v <= 20, v == v.rounded(), !p.isAlphabetic || !Self.isLatinLetter(scalar) {
+                out.append(contentsOf: String(Int(v)))
+                continue
+            }
             if let latin = Confusables.latin[scalar.value] { out.append(contentsOf: latin); continue }
             // Case and accents folded: "É" is "e", "ß" is "ss".
             let folded = String(scalar).folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil).lowercased()
@@ -141,7 +180,21 @@ struct NormalisedText: Equatable {
     static let separators: Set<UInt32> = [
         0x2F, 0x5C, 0x5F, 0x7C, 0x7E, 0x2A, 0x3D, 0x5E, 0x60,    // / \ _ | ~ * = ^ `
         0xB7, 0x2022, 0x2219, 0x2044, 0x2215, 0x2027, 0x30FB,    // middle dots, bullets, fraction and division slashes
+        0x2800, 0x2423,                                          // the blank braille pattern, the visible space
     ]
+
+    /// Whether a scalar is one of the letters of the Latin alphabet (Roman numerals such as "Ⅻ" are letters too).
+    static func isLatinLetter(_ s: Unicode.Scalar) -> Bool {
+        (0x41...0x5A).contains(s.value) || (0x61...0x7A).contains(s.value) || (0x2160...0x2188).contains(s.value)
+    }
+
+    /// One original character for the disguised reading: a letter of another script transliterated into Latin
+    /// ("м" as "m", not the "m"-like letter it resembles), anything else folded as usual.
+    static func transliterate(_ c: Character) -> [Character] {
+        if c.unicodeScalars.count == 1, let other = Confusables.alternate[c.unicodeScalars.first!.value] { return [other] }
+        guard !c.isASCII, c.isLetter, let latin = String(c).applyingTransform(.toLatin, reverse: false), latin != String(c) else { return fold(c) }
+        return latin.flatMap { fold($0) }
+    }
 
     // MARK: Numbers written in words, and digits written as letters
 
@@ -217,8 +270,92 @@ struct NormalisedText: Equatable {
             if w == "oh" || w == "o", isNumberWord(previous(i) ?? -1) || isNumberWord(next(i) ?? -1) {
                 out += digits("0", from: t); i += 1; continue
             }
+            if w.count >= 5, let d = runTogether(w) { out += digits(d, from: t); i += 1; continue }
             out += digitLookalikes ? digitLike(t) : t
             i += 1
+        }
+        return out
+    }
+
+    /// A word that is two or more number words run together ("seventwo", "ohonenine"), as its digits.
+    static func runTogether(_ w: String) -> String? {
+        let chars = Array(w)
+        // best[k]: the digits of chars[..<k] read as number words, if it can be.
+        var best: [String?] = Array(repeating: nil, count: chars.count + 1)
+        var count = Array(repeating: 0, count: chars.count + 1)
+        best[0] = ""
+        for k in 0..<chars.count where best[k] != nil {
+            for length in 2...min(9, chars.count - k) {
+                let part = String(chars[k..<(k + length)])
+                guard let d = units_[part] ?? teens[part] ?? (part == "oh" ? "0" : tens[part].map { "\($0)0" }) else { continue }
+                if best[k + length] == nil { best[k + length] = best[k]! + d; count[k + length] = count[k] + 1 }
+            }
+        }
+        guard let digits = best[chars.count], count[chars.count] >= 2 else { return nil }
+        return digits
+    }
+
+    /// Tokens of letters with a few digits in them ("r3fuge", "Pr1mary", "h0stel", "s4fe") with the digits read as
+    /// the letters they stand for: a token of at least two characters with as many letters as digits or more ("s7").
+    static func readLeet(_ chars: [(Character, Range<Int>)]) -> [(Character, Range<Int>)] {
+        let letterFor: [Character: Character] = ["0": "o", "1": "i", "2": "z", "3": "e", "4": "a", "5": "s", "6": "b", "7": "t", "8": "b", "9": "g"]
+        var out = chars
+        var start = 0
+        func finish(_ end: Int) {
+            let token = chars[start..<end]
+            let digits = token.filter { $0.0.isASCII && $0.0.isNumber }.count
+            let letters = token.filter { $0.0.isLetter }.count
+            guard token.count >= 2, digits > 0, letters >= 1, letters >= digits else { return }
+            for k in start..<end { if let l = letterFor[chars[k].0] { out[k].0 = l } }
+        }
+        for (k, item) in chars.enumerated() where !(item.0.isLetter || item.0.isNumber) {
+            finish(k)
+            start = k + 1
+        }
+        finish(chars.count)
+        return out
+    }
+
+    /// Letters and digits written one at a time ("L e i c e s t e r", "R.o.a.d", "S.K.8", "0 7 7", "j.o.@.e.x"):
+    /// the single separator between two characters standing alone is taken out, so they read as the word they
+    /// spell. Where the words were kept apart, they stay apart: by a wider gap ("M.u.m. .A.t" is "mum at",
+    /// "l...c.o.m" is "l.com"), by another separator than the letters' own ("O.S.S.O.R.Y C.O.U.R.T"), or by a
+    /// line break.
+    static func unspaced(_ cells: [(Int, Character, [Character])]) -> [(Int, Character, [Character])] {
+        func isAlnum(_ k: Int) -> Bool {
+            k >= 0 && k < cells.count && cells[k].2.allSatisfy { $0.isLetter || $0.isNumber }
+        }
+        func isSeparator(_ k: Int) -> Bool {
+            k >= 0 && k < cells.count && cells[k].2.count == 1 && " -.,'’/".contains(cells[k].2[0]) && !cells[k].1.isNewline
+        }
+        // A character standing alone between separators, or a sign ("@", "[", ")").
+        func standsAlone(_ k: Int) -> Bool {
+            guard k >= 0, k < cells.count, cells[k].2.count == 1, !isSeparator(k), !cells[k].1.isNewline else { return false }
+            return !isAlnum(k) || (!isAlnum(k - 1) && !isAlnum(k + 1))
+        }
+        // Whether the separator at `k` (one character between two standing alone) is the spacing of one word.
+        func isSpacing(_ k: Int) -> Bool {
+            guard isSeparator(k), standsAlone(k - 1), standsAlone(k + 1) else { return false }
+            let beside = [k - 2, k + 2].filter { isSeparator($0) && standsAlone($0 - 1) && standsAlone($0 + 1) }
+            return beside.isEmpty || beside.contains { cells[$0].2 == cells[k].2 }
+        }
+        var out: [(Int, Character, [Character])] = []
+        var k = 0
+        while k < cells.count {
+            guard isSeparator(k) else { out.append(cells[k]); k += 1; continue }
+            if isSpacing(k) { k += 1; continue }   // "L e i", "R.o.a": the spacing goes
+            var end = k
+            while end < cells.count, isSeparator(end) { end += 1 }
+            let run = cells[k..<end]
+            if run.count > 1, standsAlone(k - 1), standsAlone(end) {
+                // A wide gap: a dot between two spacings ("l . c", "l...c") is a dot, anything else a space.
+                let middle = run[run.startIndex + run.count / 2]
+                let isDot = run.count == 3 && middle.2 == ["."]
+                out.append((middle.0, middle.1, [isDot ? "." : " "]))
+            } else {
+                out += run
+            }
+            k = end
         }
         return out
     }
@@ -261,7 +398,29 @@ enum Confusables {
             // Signs that stand for letters in an address written to get past a filter
             ("＠", "@"), ("﹫", "@"), ("ⓐ", "a"),
         ]
+        for entry in generated.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            let parts = entry.split(separator: ":")
+            if parts.count == 2, let scalar = UInt32(parts[0], radix: 16), let first = parts[1].first { m[scalar] = [first] }
+        }
         for (from, to) in pairs { m[from.unicodeScalars.first!.value] = Array(to) }
         return m
     }()
+
+    /// The other letter a character passes for, where it passes for both "l" and "I" ("ꓲ" in "ꓢꓲꓓꓰ"): read so in
+    /// the disguised reading.
+    static let alternate: [UInt32: Character] = {
+        var m: [UInt32: Character] = [:]
+        for entry in generated.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            let parts = entry.split(separator: ":")
+            if parts.count == 2, parts[1].count == 2, let scalar = UInt32(parts[0], radix: 16) { m[scalar] = parts[1].last! }
+        }
+        return m
+    }()
+
+    /// Full stops of other scripts and sizes, which an address can be written with: "example。org".
+    static let stops: [UInt32: Character] = [
+        0x3002: ".", 0xFF61: ".", 0xFE12: ".", 0xFE52: ".", 0x06D4: ".", 0x0701: ".", 0x0702: ".", 0x2024: ".",
+        0xA60E: ".", 0xA4F8: ".", 0x10A50: ".", 0x1D16D: ".", 0x2E3C: ".", 0x0589: ".", 0x1362: ".", 0x166E: ".",
+        0x1803: ".", 0xA4FF: ".", 0xA6F3: ".", 0x2E33: ".", 0x05C3: ".",
+    ]
 }

@@ -1,0 +1,136 @@
+import Contracts
+import Foundation
+import Testing
+
+@testable import GatewayCore
+
+/// What a red team wrote to get a number, an address or a term past the check toward the perpetrator service, one
+/// argument per way of writing: each root cause it found is a group here, so a regression names its principle.
+@Suite struct DisguisedWritingTests {
+    let guard_ = DisclosureGuard(gazetteer: Repo.policy.gazetteer, sensitiveTerms: Repo.policy.sensitiveTerms)
+
+    /// Free text with `detail` in it: something is removed, and no distinctive piece of the detail is left.
+    func expectRemoved(_ detail: String, leaving pieces: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+        let (clean, kinds) = guard_.scrub("He is engaging well. Write to \(detail) after work.")
+        #expect(!kinds.isEmpty, "missed \(detail)", sourceLocation: sourceLocation)
+        for piece in pieces {
+            #expect(!clean.lowercased().unicodeScalars.elementsContain(piece.lowercased().unicodeScalars), "'\(piece)' of \(detail) left in \(clean)",
+                    sourceLocation: sourceLocation)
+        }
+        #expect(clean.contains("engaging well"), "\(clean)", sourceLocation: sourceLocation)
+    }
+
+    // Numbers: the digits of one phone number spread with words, punctuation or pauses are over the budget.
+    @Test(arguments: ["07700 and 90012 and 3", "0...7...7...0...0 9 0 0 1 2 3", "07700####900123", "((((07700))))900123",
+                      "seven, um, seven, er, zero zero, nine, zero zero, one two three", "seven. seven. zero. zero. nine. zero. zero",
+                      "077 then 009 then 001 then 23", "0 7 7 0 0 - 9 0 0 1 2 3"])
+    func numbersSpreadOut(detail: String) {
+        let (clean, kinds) = guard_.scrub("He is engaging well. Ring \(detail) after work.")
+        #expect(kinds.contains(.phone), "missed \(detail)")
+        let digits = clean.unicodeScalars.filter { $0.properties.numericType != nil }.count
+        #expect(digits < DisclosureGuard.digitBudget, "\(clean)")
+    }
+
+    @Test func aFewSmallNumbersStay() {
+        #expect(guard_.scrub("Has 2 children aged 4 and 7").1.isEmpty)
+        #expect(guard_.scrub("Attended 12 of 20 sessions").1.isEmpty)
+        let (clean, _) = guard_.scrub("Attended 12 of 20 sessions, then 3 more, and 4 after that")
+        #expect(!clean.contains("12") && !clean.contains("20"), "over the budget every number goes: \(clean)")
+        #expect(guard_.scrub("Seen in 2024").0 == "Seen in [removed]", "three digits or more always go")
+    }
+
+    // Characters that look like nothing, or like a space.
+    @Test(arguments: ["07700\u{3164}900123", "14 Elm\u{3164}Road", "Leic\u{115F}ester", "Salf\u{1160}ord", "jo\u{FFA0}@example.org",
+                      "14\u{2800}Elm\u{2800}Road", "Hinck\u{180E}ley"])
+    func blanksThatAreNotSpaces(detail: String) {
+        expectRemoved(detail, leaving: [])
+    }
+
+    // Emails: the at and the dot in every spelling, providers without a domain, stops of other scripts.
+    @Test(arguments: ["jo at gmail", "jo.smith at hotmail", "jo@example.xyz", "jo at example full stop org", "jo at example point com",
+                      "jo@example.c0m", "jo a t example dot org", "jo at sign example.org", "jo(a)example.org", "jo«at»example.org",
+                      "jo{@}example.org", "jo@example\u{3002}org", "jo@example\u{FF61}org", "jo@example\u{06D4}org", "jo at example dot scot",
+                      "@jo_smith99", "j o @ e x a m p l e . o r g", "jo at example dot online"])
+    func emailsHoweverSpelled(detail: String) {
+        expectRemoved(detail, leaving: ["example", "gmail", "hotmail", "jo_smith"].filter { detail.contains($0) })
+    }
+
+    // Digits of every kind: circled, negative circled, ideographic.
+    @Test(arguments: ["❼❼⓿⓿ ➈⓿⓿➀➁➂", "〇七七〇〇九〇〇一二三", "⑦⑦⓪⓪ ⑨⓪⓪①②③"])
+    func digitsOfEveryKind(detail: String) {
+        expectRemoved(detail, leaving: [])
+    }
+
+    // Street words of every kind, and buildings.
+    @Test(arguments: ["14 Elm Av", "3 Park Tce", "7 Marine Pde", "12 Elm Mount", "4 Castle Heights", "2 Foundry Yard", "9 Kings Quay",
+                      "Flat 3, Elm House", "the flat in Quenby Mansions"])
+    func streetWordsOfEveryKind(detail: String) {
+        expectRemoved(detail, leaving: ["Elm", "Park", "Marine", "Castle", "Foundry", "Kings", "Quenby"].filter { detail.contains($0) })
+    }
+
+    // Letters written one at a time, glued words, hashtags, plurals, short names and misspellings of places.
+    @Test(arguments: ["L e i c e s t e r", "14 Elm R.o.a.d", "L.E.2 7.A.B", "S.K.8", "#LeicesterRoad", "14 ElmRoad", "the Salfords",
+                      "Mcr", "Leics", "Leicestr", "Manchestre", "Stokport", "S a l f o r d"])
+    func lettersOneAtATimeAndPlacesMisspelt(detail: String) {
+        expectRemoved(detail, leaving: ["Leicester", "Elm", "Salford", "Leicestr", "Manchestre", "Stokport"].filter { detail.contains($0) })
+    }
+
+    // Text shown in another order than it is written.
+    @Test(arguments: ["\u{202E}daoR mlE 41\u{202C}", "\u{2067}daoR mlE 41\u{2069}", "\u{202E}321009 00770"])
+    func reorderedText(detail: String) {
+        let (clean, kinds) = guard_.scrub("He is engaging well. \(detail) after work.")
+        #expect(kinds.contains(.concealed), "\(clean)")
+        #expect(!clean.contains("mlE") && !clean.contains("00770"), "\(clean)")
+    }
+
+    // Look-alike letters: small capitals, hooked letters, other scripts' look-alikes, regional indicators.
+    @Test(arguments: ["ʟᴇɪᴄᴇꜱᴛᴇʀ", "ꓡꓰꓲꓚꓰꓢꓔꓰꓣ", "🇱🇪🇮🇨🇪🇸🇹🇪🇷", "ꜱᴀʟꜰᴏʀᴅ", "Ꮪalford", "ɦinckley", "Ｓａｌｆｏｒｄ"])
+    func lookAlikeLetters(detail: String) {
+        expectRemoved(detail, leaving: [])
+    }
+
+    // Schools by every name, and words with digits for letters.
+    @Test(arguments: ["Didsbury High", "Quenby Kindergarten", "Quenby Pr1mary", "the r3fuge", "a h0stel", "the s4fe house",
+                      "Quenby Montessori", "Quenby Playgroup"])
+    func schoolsAndDigitsForLetters(detail: String) {
+        expectRemoved(detail, leaving: ["Quenby", "Didsbury", "r3fuge", "h0stel", "s4fe"].filter { detail.contains($0) })
+    }
+
+    // Terms by other names.
+    @Test(arguments: ["She is with Women's Aid now", "in emergency accommodation", "at a confidential address", "her I D V A called",
+                      "seen by the R E F U G E", "now rehoused"])
+    func termsByOtherNames(sentence: String) {
+        let (clean, kinds) = guard_.scrub("He is engaging well. \(sentence). Next review in May.")
+        #expect(kinds.contains(.sensitiveTerm), "\(clean)")
+        #expect(clean.contains("engaging well") && clean.contains("Next review"), "\(clean)")
+    }
+
+    // Other scripts written out: transliterated, then matched (a letter or two out) against the gazetteer.
+    @Test(arguments: ["Манчестер", "Лестер", "Солфорд"])
+    func placesInOtherScripts(detail: String) {
+        expectRemoved(detail, leaving: [detail])
+    }
+
+    // A street and a place in the names of one message: an address where nothing can be cleaned.
+    @Test func aStreetAndAPlaceInNamesAreRefused() throws {
+        let schemas = Repo.schemas
+        let body = try JSONParser.parse(Data(#"{"subject":{"name":{"given":"Wilmslow Road","family":"Didsbury"}},"perpetratorProgramme":{"motivation":"wants to change"}}"#.utf8))
+        #expect(throws: Refusal.self) {
+            try guard_.check(body, freeText: schemas.freeTextPaths[.referral]!, words: schemas.wordPaths[.referral]!, recipient: .perpetrator)
+        }
+        // One alone is a name.
+        let alone = try JSONParser.parse(Data(#"{"subject":{"name":{"given":"Mark","family":"Lane"}},"perpetratorProgramme":{"motivation":"wants to change"}}"#.utf8))
+        #expect(throws: Never.self) {
+            try guard_.check(alone, freeText: schemas.freeTextPaths[.referral]!, words: schemas.wordPaths[.referral]!, recipient: .perpetrator)
+        }
+    }
+}
+
+extension String.UnicodeScalarView {
+    /// Whether the scalars hold `other` as a run (flags of regional indicators compared scalar by scalar).
+    func elementsContain(_ other: String.UnicodeScalarView) -> Bool {
+        let a = Array(self), b = Array(other)
+        guard !b.isEmpty, b.count <= a.count else { return false }
+        return (0...(a.count - b.count)).contains { a[$0..<($0 + b.count)].elementsEqual(b) }
+    }
+}
