@@ -43,7 +43,9 @@ struct DisclosureFinder: @unchecked Sendable {
         let kind: DisclosureKind
         let regex: NSRegularExpression
         /// Skips a match (a street "name" that is an ordinary word, an ambiguous street word in lower case).
-        var accept: ((NSTextCheckingResult, [UInt16], (Range<Int>) -> Bool) -> Bool)?
+        /// (A rule with one is searched for overlapping matches: its pattern is read inside a look-ahead, whose
+        /// first group is the match and second the pattern's own first group, the word before the street word.)
+        var accept: ((_ whole: NSRange, _ first: NSRange, [UInt16], (Range<Int>) -> Bool) -> Bool)?
         /// False for what names can hold honestly (see `Finding.refusedInNames`).
         var refusedInNames = true
         /// What every match needs in the text: a rule whose text lacks it is not run (running them is the cost).
@@ -80,11 +82,18 @@ struct DisclosureFinder: @unchecked Sendable {
     /// The gazetteer's places found misspelt too (normalised, one word of seven letters or more: a shorter one is a
     /// letter away from too many ordinary words, "Lester" from "letter").
     private var misspellable: [[UInt16]] = []
+    /// How many of each letter each of them has.
+    private var misspellableLetters: [[Int8]] = []
     /// Searched in free text with every space removed, so "safe house", "safehouse" and "refu ge" are found.
-    private let squashed: NSRegularExpression?
     private let squashedEmail: NSRegularExpression
-    /// Each term's letters (a plural's stem): a text whose letters hold none of them has no term to look for.
-    private var termCores: [[UInt16]] = []
+    /// A sensitive term: its letters (a plural's stem), its pattern, and its letters as one word (searched in text
+    /// with every space removed, so "safe house", "safehouse" and "refu ge" are found).
+    struct Term {
+        var core: [UInt16]
+        var pattern: NSRegularExpression
+        var glued: NSRegularExpression?
+    }
+    private var terms: [Term] = []
     private let squashedPostcode = try! NSRegularExpression(pattern: #"[a-z]{1,2}[0-9][a-z0-9]?[0-9][a-z]{2}"#)
 
     static let topLevelDomains = ["com", "org", "net", "uk", "co", "gov", "ac", "nhs", "info", "io", "me", "biz", "eu", "ie", "int", "edu", "police", "sch",
@@ -106,10 +115,14 @@ struct DisclosureFinder: @unchecked Sendable {
         "way", "place", "mum's", "dad's", "mums", "dads", "own", "common", "public", "national", "theme", "nature",
         "play", "walk", "dog", "long-term", "short-term", "river", "open", "close", "closer", "nearer", "ever",
         "never", "always", "often", "sometimes", "just", "only", "also", "still", "again", "then", "than", "when",
-        "where", "while", "if", "because", "as", "with", "without", "for", "about", "after", "before"]
+        "where", "while", "if", "because", "as", "with", "without", "for", "about", "after", "before", "will",
+        "would", "can", "could", "should", "shall", "may", "might", "must", "won't", "can't", "cannot", "let",
+        "lets", "let's", "i'll", "he'll", "she'll", "we'll", "they'll", "you'll", "to", "not", "nor", "yet"]
 
     init(gazetteer: Gazetteer, sensitiveTerms: [String]) {
         func regex(_ p: String) -> NSRegularExpression { try! NSRegularExpression(pattern: p) }
+        // Every match, overlapping ones too ("at Mill" turned down must not hide "Mill Way"): see `Rule.accept`.
+        func overlapping(_ p: String) -> NSRegularExpression { regex("(?=(" + p + "))") }
         func alternatives(_ words: [String]) -> String {
             words.map { NormalisedText($0).string }.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
                 .map { NSRegularExpression.escapedPattern(for: $0).replacingOccurrences(of: "\\-", with: " ").replacingOccurrences(of: "-", with: " ")
@@ -161,18 +174,20 @@ struct DisclosureFinder: @unchecked Sendable {
         }
         if !streetWords.isEmpty {
             // A name and a street word that is nothing else: "elm road", "Mill Lane" (not "the road").
-            rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z'’])([a-z'’]{2,})[ ,]{1,2}(?:"# + streetWords + #")(?![a-z])\.?"#),
-                              accept: { m, units, _ in !Self.ordinaryWords.contains(Self.text(units, m.range(at: 1))) },
-                              refusedInNames: false))
+            // With capitals, after an ordinary word too: "High Street", "Back Lane", "Main Road".
+            rules.append(Rule(kind: .address, regex: overlapping(#"(?<![a-z'’])([a-z'’]{2,})[ ,]{1,2}(?:"# + streetWords + #")(?![a-z])\.?"#),
+                              accept: { whole, first, units, capitalised in
+                                  let before = Self.text(units, first)
+                                  return !Self.ordinaryWords.contains(before) || (before != "the" && capitalised(whole.location..<NSMaxRange(whole)))
+                              }, refusedInNames: false))
         }
         if !ambiguous.isEmpty {
             // A street word that is also an ordinary word counts after any word that is not an ordinary one ("elm
             // close", not "stay close"), and always when both are written with capitals ("The Close" aside).
-            rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z'’])([a-z'’]{2,})[ ,]{1,2}(?:"# + ambiguous + #")(?![a-z])"#),
-                              accept: { m, units, capitalised in
-                                  let before = Self.text(units, m.range(at: 1))
-                                  return !Self.ordinaryWords.contains(before)
-                                      || (before != "the" && capitalised(m.range.location..<NSMaxRange(m.range)))
+            rules.append(Rule(kind: .address, regex: overlapping(#"(?<![a-z'’])([a-z'’]{2,})[ ,]{1,2}(?:"# + ambiguous + #")(?![a-z])"#),
+                              accept: { whole, first, units, capitalised in
+                                  let before = Self.text(units, first)
+                                  return !Self.ordinaryWords.contains(before) || (before != "the" && capitalised(whole.location..<NSMaxRange(whole)))
                               }, refusedInNames: false))
         }
         for (kind, list) in [(DisclosureKind.place, gazetteer.places), (.address, gazetteer.streets), (.school, gazetteer.schools)] where !list.isEmpty {
@@ -180,25 +195,27 @@ struct DisclosureFinder: @unchecked Sendable {
             rules.append(Rule(kind: kind, regex: regex(#"(?<![a-z])(?:"# + alternatives(list) + #")(?:['’]?s)?(?![a-z])"#), refusedInNames: false))
         }
         // Long one-word places (seven letters or more) misspelt by a letter (two, for ten letters or more): "Leicestr", "Manchestre".
-        misspellable = gazetteer.places.map { NormalisedText($0).string }.filter { $0.count >= 7 && !$0.contains(" ") }.map { Array($0.utf16) }
+        misspellable = gazetteer.places.map { NormalisedText($0).string }.filter { $0.count >= 7 && $0.allSatisfy({ $0 >= "a" && $0 <= "z" }) }.map { Array($0.utf16) }
+        misspellableLetters = misspellable.map { place in
+            var letters = [Int8](repeating: 0, count: 26)
+            for u in place { letters[Int(u) - 0x61] &+= 1 }
+            return letters
+        }
         // Saints' names are schools and churches: "St Mary's", "saint annes".
         rules.append(Rule(kind: .school, regex: regex(#"(?<![a-z0-9])(?:st|saint)[ ,.]{1,3}[a-z]+(?:['’]?s)?(?![a-z])"#), refusedInNames: false))
         // A school named by what it is: "Quenby Primary", "Hill Academy", "St Mark's CE Infant School".
-        rules.append(Rule(kind: .school, regex: regex(#"(?<![a-z])([a-z'’]{2,})[ ,]{1,2}(?:(?:c of e|ce|rc|church of england|catholic|community|junior and infant|infant and junior|methodist|free|prep|preparatory) )?(?:primary|infants?|juniors?|academy|college|university|nursery|school|high school|high|grammar|pre[ -]?school|sixth form|secondary|kindergarten|playgroup|play group|montessori|creche|crèche|prep|preschool|children'?s centre)(?![a-z])"#),
-                          accept: { m, units, capitalised in
-                              !Self.ordinaryWords.contains(Self.text(units, m.range(at: 1))) || capitalised(m.range.location..<NSMaxRange(m.range))
+        rules.append(Rule(kind: .school, regex: overlapping(#"(?<![a-z])([a-z'’]{2,})[ ,]{1,2}(?:(?:c of e|ce|rc|church of england|catholic|community|junior and infant|infant and junior|methodist|free|prep|preparatory) )?(?:primary|infants?|juniors?|academy|college|university|nursery|school|high school|high|grammar|pre[ -]?school|sixth form|secondary|kindergarten|playgroup|play group|montessori|creche|crèche|prep|preschool|children'?s centre)(?![a-z])"#),
+                          accept: { whole, first, units, capitalised in
+                              !Self.ordinaryWords.contains(Self.text(units, first)) || capitalised(whole.location..<NSMaxRange(whole))
                           }, refusedInNames: false))
-        if !sensitiveTerms.isEmpty {
-            let terms = sensitiveTerms.map { Self.termPattern(NormalisedText($0).string) }.joined(separator: "|")
-            rules.append(Rule(kind: .sensitiveTerm, regex: regex("(?:" + terms + ")")))
-            let glued = sensitiveTerms.map { NormalisedText($0).string.filter { $0.isLetter || $0.isNumber } }.filter { $0.count >= 4 }
-            termCores = sensitiveTerms.map { t in
-                let letters = NormalisedText(t).string.filter { $0.isLetter || $0.isNumber }
-                return Array((letters.hasSuffix("y") ? String(letters.dropLast()) : letters).utf16)
-            }
-            squashed = glued.isEmpty ? nil : regex("(?:" + glued.map { NSRegularExpression.escapedPattern(for: $0) }.joined(separator: "|") + ")")
-        } else {
-            squashed = nil
+        // Each term searched on its own, and only in a text whose letters hold its letters (one alternation of every
+        // term, tried at every character, was most of the check's time).
+        terms = sensitiveTerms.map { t in
+            let normalised = NormalisedText(t).string
+            let letters = normalised.filter { $0.isLetter || $0.isNumber }
+            let core = Array((letters.hasSuffix("y") ? String(letters.dropLast()) : letters).utf16)
+            return Term(core: core, pattern: regex(Self.termPattern(normalised)),
+                        glued: letters.count >= 4 ? regex(NSRegularExpression.escapedPattern(for: letters)) : nil)
         }
         // From the at-sign on: with its spaces gone a text is one long "local part", and a pattern that begins with
         // one is tried from every character to the end (quadratic). The local part is found by looking back.
@@ -233,31 +250,29 @@ struct DisclosureFinder: @unchecked Sendable {
         let whole = NSRange(location: 0, length: units.count)
         var out: [Finding] = []
         let has = Needs(of: units)
-        let letters = units.filter { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
-        let mayHoldTerm = termCores.contains { core in Self.contains(letters, core) }
         if !onlyNumbers, !misspellable.isEmpty { out += misspelt(in: units) }
+        if !onlyNumbers, !terms.isEmpty {
+            let letters = units.filter { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
+            let present = Trigrams(letters)
+            for term in terms where present.mayContain(term.core) && Self.contains(letters, term.core) {
+                for m in term.pattern.matches(in: string, range: whole) {
+                    let r = m.range.location..<NSMaxRange(m.range)
+                    out.append(Finding(kind: .sensitiveTerm, range: r, wholeWords: Self.standsAlone(r, in: units)))
+                }
+            }
+        }
         for rule in rules where (!onlyNumbers || rule.kind == .phone) && has.isSuperset(of: rule.needs) {
-            if rule.kind == .sensitiveTerm, !mayHoldTerm { continue }
-            func add(_ m: NSTextCheckingResult) {
-                let r = m.range.location..<NSMaxRange(m.range)
+            func add(_ m: NSRange) {
+                let r = m.location..<NSMaxRange(m)
                 out.append(Finding(kind: rule.kind, range: r, wholeWords: Self.standsAlone(r, in: units),
                                    refusedInNames: rule.refusedInNames && rule.kind.refusedInNames))
             }
             guard let accept = rule.accept else {
-                for m in rule.regex.matches(in: string, range: whole) { add(m) }
+                for m in rule.regex.matches(in: string, range: whole) { add(m.range) }
                 continue
             }
-            // A match turned down ("at Mill") must not hide the one that overlaps it ("Mill Way"): the search goes
-            // on from the word after the first of the one turned down.
-            var from = 0
-            while from < units.count,
-                  let m = rule.regex.firstMatch(in: string, options: .withTransparentBounds, range: NSRange(location: from, length: units.count - from)) {
-                if accept(m, units, capitalised) {
-                    add(m)
-                    from = NSMaxRange(m.range)
-                } else {
-                    from = max(NSMaxRange(m.range(at: 1)), m.range.location + 1)
-                }
+            for m in rule.regex.matches(in: string, range: whole) where accept(m.range(at: 1), m.range(at: 2), units, capitalised) {
+                add(m.range(at: 1))
             }
         }
         return out
@@ -274,8 +289,18 @@ struct DisclosureFinder: @unchecked Sendable {
             while end < units.count, units[end] >= 0x61 && units[end] <= 0x7A { end += 1 }
             let word = Array(units[k..<end])
             if word.count >= 6 {
-                for place in misspellable where abs(place.count - word.count) <= 2 {
+                var letters = [Int8](repeating: 0, count: 26)
+                for u in word { letters[Int(u) - 0x61] &+= 1 }
+                for (place, placeLetters) in zip(misspellable, misspellableLetters) where abs(place.count - word.count) <= 2 {
                     let allowed = place.count >= 10 ? 2 : 1
+                    // The letters one has and the other lacks bound the distance from below (cheap, and most words
+                    // are turned down by it).
+                    var more = 0, fewer = 0
+                    for i in 0..<26 {
+                        let d = Int(letters[i]) - Int(placeLetters[i])
+                        if d > 0 { more += d } else { fewer -= d }
+                    }
+                    if max(more, fewer) > allowed { continue }
                     if word != place, Self.editDistance(word, place, atMost: allowed) <= allowed {
                         out.append(Finding(kind: .place, range: k..<end, wholeWords: true, refusedInNames: false))
                         break
@@ -312,10 +337,33 @@ struct DisclosureFinder: @unchecked Sendable {
 
     /// Sensitive terms in free text with everything but letters and digits removed (offsets in `units`).
     func findSquashedTerms(_ units: [UInt16]) -> [Finding] {
-        guard let squashed else { return [] }
-        let string = String(decoding: units, as: UTF16.self)
-        return squashed.matches(in: string, range: NSRange(location: 0, length: units.count)).map {
-            Finding(kind: .sensitiveTerm, range: $0.range.location..<NSMaxRange($0.range), wholeWords: false)
+        let present = Trigrams(units)
+        var string: String?
+        var out: [Finding] = []
+        for term in terms where term.glued != nil && present.mayContain(term.core) && Self.contains(units, term.core) {
+            let s = string ?? String(decoding: units, as: UTF16.self)
+            string = s
+            for m in term.glued!.matches(in: s, range: NSRange(location: 0, length: units.count)) {
+                out.append(Finding(kind: .sensitiveTerm, range: m.range.location..<NSMaxRange(m.range), wholeWords: false))
+            }
+        }
+        return out
+    }
+
+    /// The runs of three characters a text has, for turning down at once the terms it cannot hold.
+    struct Trigrams {
+        private var seen: Set<UInt64> = []
+        init(_ units: [UInt16]) {
+            guard units.count >= 3 else { return }
+            seen.reserveCapacity(units.count)
+            for i in 0...(units.count - 3) { seen.insert(Self.key(units, i)) }
+        }
+        static func key(_ u: [UInt16], _ i: Int) -> UInt64 { UInt64(u[i]) << 32 | UInt64(u[i + 1]) << 16 | UInt64(u[i + 2]) }
+        /// False when `needle` certainly does not occur; true when it may.
+        func mayContain(_ needle: [UInt16]) -> Bool {
+            guard needle.count >= 3 else { return true }
+            for i in 0...(needle.count - 3) where !seen.contains(Self.key(needle, i)) { return false }
+            return true
         }
     }
 

@@ -210,6 +210,8 @@ struct NormalisedText: Equatable {
         "twenty": 2, "thirty": 3, "forty": 4, "fourty": 4, "fifty": 5, "sixty": 6, "seventy": 7, "eighty": 8, "ninety": 9,
     ]
     static let repeats: [String: Int] = ["double": 2, "treble": 3, "triple": 3]
+    /// The first two letters of every number word (for turning words down at once).
+    static let numberWordStarts: Set<String> = Set((Array(units_.keys) + Array(teens.keys) + Array(tens.keys) + ["oh"]).map { String($0.prefix(2)) })
 
     /// Words become digits where they spell numbers; tokens of digits and digit-like letters become digits.
     static func readNumbers(_ chars: [(Character, Range<Int>)], digitLookalikes: Bool) -> [(Character, Range<Int>)] {
@@ -280,11 +282,13 @@ struct NormalisedText: Equatable {
     /// A word that is two or more number words run together ("seventwo", "ohonenine"), as its digits.
     static func runTogether(_ w: String) -> String? {
         let chars = Array(w)
+        // Most words begin no number word: turned down on their first two letters.
+        guard chars.count >= 4, numberWordStarts.contains(String(chars[0..<2])) else { return nil }
         // best[k]: the digits of chars[..<k] read as number words, if it can be.
         var best: [String?] = Array(repeating: nil, count: chars.count + 1)
         var count = Array(repeating: 0, count: chars.count + 1)
         best[0] = ""
-        for k in 0..<chars.count where best[k] != nil {
+        for k in 0..<chars.count where best[k] != nil && chars.count - k >= 2 {
             for length in 2...min(9, chars.count - k) {
                 let part = String(chars[k..<(k + length)])
                 guard let d = units_[part] ?? teens[part] ?? (part == "oh" ? "0" : tens[part].map { "\($0)0" }) else { continue }
