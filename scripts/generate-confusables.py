@@ -6,7 +6,8 @@ Two sources, both Unicode's own data:
     it in confusables.json): each character confusable with a single ASCII letter is read as that letter;
   - the Unicode character names: a Latin letter with a hook, stroke, small capital or the like ("LATIN LETTER SMALL
     CAPITAL R", "LATIN SMALL LETTER G WITH HOOK"), which NFKC does not fold, is read as its base letter, as are
-    the negative squared and circled letters and the regional indicators.
+    the negative squared and circled letters, the regional indicators and the combining Latin letters (which show
+    as small letters, not accents: "Bͦlton").
 Characters NFKC already folds, and decimal digits (read as the digit they are), are left out.
 
 Run:  pip download confusable_homoglyphs --no-deps -d /tmp/c && (cd /tmp/c && unzip -o -q *.whl)
@@ -35,13 +36,13 @@ for key, entries in data.items():
     for e in entries:
         consider(e["c"], key.lower(), priority)
 
-name_pattern = re.compile(r"^(?:LATIN (?:SMALL |CAPITAL )?LETTER (?:SMALL CAPITAL |REVERSED |TURNED |INVERTED |SCRIPT |CLOSED |OPEN |SIDEWAYS )?"
+name_pattern = re.compile(r"^(?:COMBINING LATIN SMALL LETTER |LATIN (?:SMALL |CAPITAL )?LETTER (?:SMALL CAPITAL |REVERSED |TURNED |INVERTED |SCRIPT |CLOSED |OPEN |SIDEWAYS )?"
                           r"|NEGATIVE (?:SQUARED|CIRCLED) LATIN CAPITAL LETTER |REGIONAL INDICATOR SYMBOL LETTER )([A-Z])(?: .*)?$")
-for cp in list(range(0x80, 0x3400)) + list(range(0xA700, 0xAB70)) + list(range(0x1D00, 0x1DC0)) + list(range(0x1F100, 0x1F200)) + list(range(0x1DF00, 0x1E000)):
+for cp in list(range(0x80, 0x3400)) + list(range(0xA700, 0xAB70)) + list(range(0x1D00, 0x1E00)) + list(range(0x1F100, 0x1F200)) + list(range(0x1DF00, 0x1E000)):
     ch = chr(cp)
     name = unicodedata.name(ch, "")
     m = name_pattern.match(name)
-    if m and unicodedata.category(ch) in ("Ll", "Lu", "Lt", "Lo", "Lm", "So"):
+    if m and unicodedata.category(ch) in ("Ll", "Lu", "Lt", "Lo", "Lm", "So", "Mn"):
         consider(ch, m.group(1).lower(), 3)
 
 entries = []

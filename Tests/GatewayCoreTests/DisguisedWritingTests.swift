@@ -134,3 +134,70 @@ extension String.UnicodeScalarView {
         return (0...(a.count - b.count)).contains { a[$0..<($0 + b.count)].elementsEqual(b) }
     }
 }
+
+/// The second red team's root causes: what the first round's fixes did not yet reach.
+@Suite struct DisguisedWritingSecondRoundTests {
+    let guard_ = DisclosureGuard(gazetteer: Repo.policy.gazetteer, sensitiveTerms: Repo.policy.sensitiveTerms)
+
+    func expectRemoved(_ detail: String, leaving pieces: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+        let (clean, kinds) = guard_.scrub("He is engaging well. Write to \(detail) after work.")
+        #expect(!kinds.isEmpty, "missed \(detail)", sourceLocation: sourceLocation)
+        for piece in pieces {
+            #expect(!clean.lowercased().unicodeScalars.elementsContain(piece.lowercased().unicodeScalars), "'\(piece)' of \(detail) left in \(clean)",
+                    sourceLocation: sourceLocation)
+        }
+    }
+
+    // Letters drawn like Latin ones ("faux Cyrillic"), symbols for letters, compatibility forms with brackets,
+    // combining letters.
+    @Test(arguments: ["MΛNCHΣSTΣR", "ΘLDHΛM", "14 Elm RΦAD", "a $afe hou$e", "Bo|ton", "14 Elm $treet", "⒨⒜⒩⒞⒣⒠⒮⒯⒠⒭",
+                      "🄢🄐🄛🄕🄞🄡🄓", "Bͦlton"])
+    func lettersDrawnLikeOthers(detail: String) {
+        expectRemoved(detail, leaving: [])
+    }
+
+    @Test func aFauxCyrillicTermInANameRefuses() throws {
+        let schemas = Repo.schemas
+        let body = try JSONParser.parse(Data(#"{"subject":{"name":{"given":"Mark","family":"ЯEFUGE"}},"perpetratorProgramme":{"motivation":"wants to change"}}"#.utf8))
+        #expect(throws: Refusal.self) {
+            try guard_.check(body, freeText: schemas.freeTextPaths[.referral]!, words: schemas.wordPaths[.referral]!, recipient: .perpetrator)
+        }
+    }
+
+    // Any sign can space letters out; places written in pieces.
+    @Test(arguments: ["M+a+n+c+h+e+s+t+e+r", "M:a:n:c:h:e:s:t:e:r", "M❤a❤n❤c❤h❤e❤s❤t❤e❤r", "Stock port", "Old ham", "Manch ester", "Stock-port"])
+    func spacedAndSplitPlaces(detail: String) {
+        expectRemoved(detail, leaving: ["Stock port", "Old ham", "Manch ester", "Stock-port"].filter { $0 == detail })
+    }
+
+    // Numbers with multipliers, ordinals, other languages; letters in the spelling alphabet.
+    @Test(arguments: ["seven thousand four hundred and twelve", "sieben sieben null null neun null null eins", "first, seventh, seventh, zeroth, ninth",
+                      "Mike two zero, four Alpha Bravo", "sept sept zero zero neuf"])
+    func numbersAndLettersSpelledOtherwise(detail: String) {
+        let (clean, kinds) = guard_.scrub("He is engaging well. Ring \(detail) after work.")
+        #expect(!kinds.isEmpty, "\(clean)")
+        #expect(!clean.contains("seven") && !clean.contains("sieben") && !clean.contains("Alpha") && !clean.contains("sept"), "\(clean)")
+    }
+
+    // Emails without an at-sign, encoded at-signs, web addresses and profiles, places as codes.
+    @Test(arguments: ["jane.smith%40gmail.com", "jane.smith&#64;hotmail.com", "jane.smith 'at' gmail", "jane.smith gmail.com",
+                      "instagram.com/janesmith_x", "fb.me/jane.smith", "wa.me/447700900123", "https://example.org/jane",
+                      "///filled.count.soap", "plus code 9C5VC4X7+XX", "53.4808, -2.2426"])
+    func addressesWithoutTheUsualSigns(detail: String) {
+        expectRemoved(detail, leaving: ["jane.smith", "janesmith", "filled.count.soap", "9C5VC4X7", "53.4808"].filter { detail.contains($0) })
+    }
+
+    @Test func streetsWithoutAnOrdinaryNameAndNewTerms() {
+        for detail in ["off Princess Parkway", "in Timperley now"] { expectRemoved(detail, leaving: ["Parkway", "Timperley"].filter { detail.contains($0) }) }
+        for sentence in ["She is in DV accommodation", "she has a non-molestation order", "the kids go to the Sure Start centre"] {
+            #expect(guard_.scrub("He is engaging well. \(sentence). Next review in May.").1.contains(.sensitiveTerm), "\(sentence)")
+        }
+    }
+
+    @Test func timestampsLoseTheirFractionTowardHim() {
+        #expect(RecipientFilter.wholeSeconds(.string("2026-12-03T09:07:43.770090012Z")) == .string("2026-12-03T09:07:43Z"))
+        #expect(RecipientFilter.wholeSeconds(.string("2026-12-03T09:07:43.5+01:00")) == .string("2026-12-03T09:07:43+01:00"))
+        #expect(RecipientFilter.wholeSeconds(.string("2026-12-03T09:07:43Z")) == .string("2026-12-03T09:07:43Z"))
+        #expect(RecipientFilter.wholeSeconds(.string("Seen 2026-12-03T09:07:43.5Z")) == .string("Seen 2026-12-03T09:07:43.5Z"))
+    }
+}

@@ -49,7 +49,7 @@ public struct RecipientFilter: Sendable {
                                                     limits: schemas.lengthLimits[type] ?? [:],
                                                     delivered: { path in rule.fields.covers(path) && !(withheldText?.covers(path) ?? false) },
                                                     recipient: recipient)
-            filtered = checked.body
+            filtered = Self.wholeSeconds(checked.body)
             cleanedNotes = checked.removed
         }
         var redaction = redactor.redact(filtered, allowed: rule.fields, withholding: withheldText)
@@ -64,6 +64,25 @@ public struct RecipientFilter: Sendable {
             }
         }
         return redaction
+    }
+
+    /// The body with every timestamp's fraction of a second dropped ("09:07:43.770090012Z" is "09:07:43Z"): the
+    /// writer chooses those digits, and toward a recipient that must never learn a number they could carry one.
+    static func wholeSeconds(_ v: JSONValue) -> JSONValue {
+        switch v {
+        case .object(let members): return .object(members.map { .init($0.key, wholeSeconds($0.value)) })
+        case .array(let items): return .array(items.map(wholeSeconds))
+        case .string(let s):
+            // yyyy-mm-ddThh:mm:ss.fraction then Z or an offset: the RFC 3339 form the contract's date-times take.
+            let u = Array(s.utf8)
+            guard u.count > 20, u[10] == UInt8(ascii: "T") || u[10] == UInt8(ascii: "t"), u[19] == UInt8(ascii: "."), u[13] == UInt8(ascii: ":"),
+                  u[16] == UInt8(ascii: ":"), u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-") else { return v }
+            var end = 20
+            while end < u.count, u[end] >= 0x30, u[end] <= 0x39 { end += 1 }
+            guard end > 20, end < u.count else { return v }
+            return .string(String(decoding: u[0..<19] + u[end...], as: UTF8.self))
+        default: return v
+        }
     }
 
     /// Keeps only the items of `list` whose `field` is the recipient (an agency sees its own MARAC actions).

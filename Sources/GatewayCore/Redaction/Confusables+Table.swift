@@ -2,7 +2,7 @@
 
 extension Confusables {
     /// Each entry is a scalar in hex, a colon and the ASCII letter or digit it passes for, then the other letter it
-    /// passes for where it is both "l" and "I" (1409 entries).
+    /// passes for where it is both "l" and "I" (1442 entries).
     static let generated = """
         c0:a c1:a c2:a c3:a c4:a c5:a c7:c c8:e c9:e ca:e cb:e cc:i cd:i ce:i cf:i d1:n d2:o d3:o d4:o d5:o d6:o d7:x
         d8:o d9:u da:u db:u dc:u dd:y e0:a e1:a e2:a e3:a e4:a e5:a e7:c e8:e e9:e ea:e eb:e ec:i ed:i ee:i ef:i f1:n
@@ -25,20 +25,22 @@ extension Confusables {
         24c:r 24d:r 24e:y 24f:y 250:a 251:a 253:b 254:o 255:c 256:d 257:d 258:e 25b:e 260:g 261:g 262:g 263:y 265:h
         266:h 268:i 269:i 26a:i 26b:li 26c:li 26d:li 26f:w 270:m 271:m 272:n 273:n 274:n 279:r 27a:r 27b:r 27c:r 27d:r
         27e:r 27f:r 280:r 282:s 287:t 288:t 289:u 28b:u 28c:v 28d:w 28e:y 28f:y 290:z 291:z 299:b 29b:g 29c:h 29d:j
-        29e:k 29f:li 2a0:q 2ae:h 2af:h 2db:i 37a:i 37f:j 391:a 392:b 395:e 396:z 397:h 399:li 39a:k 39c:m 39d:n 39f:o
-        3a1:p 3a4:t 3a5:y 3a7:x 3b1:a 3b3:y 3b9:i 3bd:v 3bf:o 3c1:p 3c3:o 3c5:u 3d2:y 3dc:f 3e8:2 3f1:p 3f2:c 3f3:j
-        3f9:c 3fa:m 405:s 406:li 408:j 410:a 412:b 415:e 417:3 41a:k 41c:m 41d:h 41e:o 420:p 421:c 422:t 423:y 425:x
-        42c:b 430:a 431:6 433:r 435:e 43e:o 440:p 441:c 443:y 445:x 455:s 456:i 458:j 461:w 474:v 475:v 4ae:y 4af:y
-        4bb:h 4bd:e 4c0:li 4cf:i 4e0:3 501:d 50c:g 51b:q 51c:w 51d:w 54d:u 54f:s 555:o 561:w 563:q 566:q 570:h 578:n
-        57c:n 57d:u 581:g 584:f 585:o 5c0:li 5d5:li 5d8:v 5df:li 5e1:o 627:li 647:o 6be:o 6c1:o 6d5:o 7ca:li b03:8
-        b20:o c02:o c82:o d02:o d20:o d82:o 101d:o 10e7:y 10ff:o 1200:u 12d0:o 13a0:d 13a1:r 13a2:t 13a5:i 13a9:y
-        13aa:a 13ab:j 13ac:e 13b3:w 13b7:m 13bb:h 13bd:y 13c0:g 13c2:h 13c3:z 13ce:4 13cf:b 13d2:r 13d4:w 13d5:s
-        13d9:v 13da:s 13de:li 13df:c 13e2:p 13e6:k 13e7:d 13ee:6 13f3:g 13f4:b 142f:v 144c:u 146d:p 146f:d 1472:b
-        148d:j 14aa:li 14bf:2 1541:x 157c:h 157d:x 1587:r 15af:b 15b4:f 15c5:a 15de:d 15ea:d 15f0:m 15f7:b 166d:x
-        166e:x 16b7:x 16c1:li 16d5:k 16d6:m 1d00:a 1d04:c 1d05:d 1d07:e 1d09:i 1d0a:j 1d0b:k 1d0c:li 1d0d:m 1d0f:o
-        1d11:o 1d13:o 1d18:p 1d1b:t 1d1c:u 1d1d:u 1d20:v 1d21:w 1d22:z 1d26:r 1d6c:b 1d6d:d 1d6e:f 1d6f:m 1d70:n
-        1d71:p 1d72:r 1d73:r 1d74:s 1d75:t 1d76:z 1d77:g 1d7d:p 1d80:b 1d81:d 1d82:f 1d83:g 1d84:k 1d85:li 1d86:m
-        1d87:n 1d88:p 1d89:r 1d8a:s 1d8c:y 1d8d:x 1d8e:z 1d8f:a 1d91:d 1d92:e 1d93:e 1d96:i 1d97:o 1d99:u 1e00:a
+        29e:k 29f:li 2a0:q 2ae:h 2af:h 2db:i 363:a 364:e 365:i 366:o 367:u 368:c 369:d 36a:h 36b:m 36c:r 36d:t 36e:v
+        36f:x 37a:i 37f:j 391:a 392:b 395:e 396:z 397:h 399:li 39a:k 39c:m 39d:n 39f:o 3a1:p 3a4:t 3a5:y 3a7:x 3b1:a
+        3b3:y 3b9:i 3bd:v 3bf:o 3c1:p 3c3:o 3c5:u 3d2:y 3dc:f 3e8:2 3f1:p 3f2:c 3f3:j 3f9:c 3fa:m 405:s 406:li 408:j
+        410:a 412:b 415:e 417:3 41a:k 41c:m 41d:h 41e:o 420:p 421:c 422:t 423:y 425:x 42c:b 430:a 431:6 433:r 435:e
+        43e:o 440:p 441:c 443:y 445:x 455:s 456:i 458:j 461:w 474:v 475:v 4ae:y 4af:y 4bb:h 4bd:e 4c0:li 4cf:i 4e0:3
+        501:d 50c:g 51b:q 51c:w 51d:w 54d:u 54f:s 555:o 561:w 563:q 566:q 570:h 578:n 57c:n 57d:u 581:g 584:f 585:o
+        5c0:li 5d5:li 5d8:v 5df:li 5e1:o 627:li 647:o 6be:o 6c1:o 6d5:o 7ca:li b03:8 b20:o c02:o c82:o d02:o d20:o
+        d82:o 101d:o 10e7:y 10ff:o 1200:u 12d0:o 13a0:d 13a1:r 13a2:t 13a5:i 13a9:y 13aa:a 13ab:j 13ac:e 13b3:w 13b7:m
+        13bb:h 13bd:y 13c0:g 13c2:h 13c3:z 13ce:4 13cf:b 13d2:r 13d4:w 13d5:s 13d9:v 13da:s 13de:li 13df:c 13e2:p
+        13e6:k 13e7:d 13ee:6 13f3:g 13f4:b 142f:v 144c:u 146d:p 146f:d 1472:b 148d:j 14aa:li 14bf:2 1541:x 157c:h
+        157d:x 1587:r 15af:b 15b4:f 15c5:a 15de:d 15ea:d 15f0:m 15f7:b 166d:x 166e:x 16b7:x 16c1:li 16d5:k 16d6:m
+        1abf:w 1d00:a 1d04:c 1d05:d 1d07:e 1d09:i 1d0a:j 1d0b:k 1d0c:li 1d0d:m 1d0f:o 1d11:o 1d13:o 1d18:p 1d1b:t
+        1d1c:u 1d1d:u 1d20:v 1d21:w 1d22:z 1d26:r 1d6c:b 1d6d:d 1d6e:f 1d6f:m 1d70:n 1d71:p 1d72:r 1d73:r 1d74:s
+        1d75:t 1d76:z 1d77:g 1d7d:p 1d80:b 1d81:d 1d82:f 1d83:g 1d84:k 1d85:li 1d86:m 1d87:n 1d88:p 1d89:r 1d8a:s
+        1d8c:y 1d8d:x 1d8e:z 1d8f:a 1d91:d 1d92:e 1d93:e 1d96:i 1d97:o 1d99:u 1dca:r 1dd7:c 1dda:g 1ddc:k 1ddd:li
+        1de0:n 1de3:r 1de4:s 1de6:z 1de8:b 1deb:f 1dec:li 1ded:o 1dee:p 1df0:u 1df1:w 1df2:a 1df3:o 1df4:u 1e00:a
         1e01:a 1e02:b 1e03:b 1e04:b 1e05:b 1e06:b 1e07:b 1e08:c 1e09:c 1e0a:d 1e0b:d 1e0c:d 1e0d:d 1e0e:d 1e0f:d
         1e10:d 1e11:d 1e12:d 1e13:d 1e14:e 1e15:e 1e16:e 1e17:e 1e18:e 1e19:e 1e1a:e 1e1b:e 1e1c:e 1e1d:e 1e1e:f
         1e1f:f 1e20:g 1e21:g 1e22:h 1e23:h 1e24:h 1e25:h 1e26:h 1e27:h 1e28:h 1e29:h 1e2a:h 1e2b:h 1e2c:i 1e2d:i

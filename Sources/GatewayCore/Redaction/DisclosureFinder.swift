@@ -63,6 +63,9 @@ struct DisclosureFinder: @unchecked Sendable {
             for (i, u) in units.enumerated() {
                 if u >= 0x30 && u <= 0x39 { n.insert(.digit) }
                 if u == 0x40 { n.insert(.at) }
+                // "%40", "&#64;", "&commat;", and a quoted "'at'".
+                if (u == 0x25 || u == 0x26) && i + 2 < units.count { n.insert(.at) }
+                if Self.quotes.contains(u), i + 2 < units.count, units[i + 1] == 0x61, units[i + 2] == 0x74 { n.insert(.at) }
                 // "at" or "a" after an opening bracket ("(at)", "{a}"); "at" or "arroba" after a space ("jo at").
                 if u == 0x61, i > 0, i + 1 < units.count {
                     if Self.opening.contains(units[i - 1]) { n.insert(.at) }
@@ -74,6 +77,9 @@ struct DisclosureFinder: @unchecked Sendable {
 
         init(rawValue: UInt8) { self.rawValue = rawValue }
 
+        /// Quotation marks, which can hold an "at" too.
+        static let quotes: Set<UInt16> = [0x22, 0x27, 0x2018, 0x2019, 0x201C, 0x201D]
+
         /// What can open a bracketed at-sign: ( [ { < « ‹.
         static let opening: Set<UInt16> = [0x28, 0x5B, 0x7B, 0x3C, 0xAB, 0x2039]
     }
@@ -84,6 +90,9 @@ struct DisclosureFinder: @unchecked Sendable {
     private var misspellable: [[UInt16]] = []
     /// How many of each letter each of them has.
     private var misspellableLetters: [[Int8]] = []
+    /// The gazetteer's places and streets of six letters or more, as their letters alone: found when written in
+    /// two or three pieces ("Stock port", "Old ham", "Manch ester", "Stock-port").
+    private(set) var gluedPlaces: Set<String> = []
     /// Searched in free text with every space removed, so "safe house", "safehouse" and "refu ge" are found.
     private let squashedEmail: NSRegularExpression
     /// A sensitive term: its letters (a plural's stem), its pattern, and its letters as one word (searched in text
@@ -133,7 +142,8 @@ struct DisclosureFinder: @unchecked Sendable {
         var rules: [Rule] = []
         // The at-sign however written: "@", "(at)", "[@]", "{a}", "«at»", "at sign", "arroba".
         let open = #"[(\[{<«‹]"#, close = #"[)\]}>»›]"#
-        let at = "(?:@|" + open + " ?(?:at|@|a) ?" + close + ")"
+        // (Also the at-sign as the web writes it: "%40", "&#64;", "&commat;"; and "at" in quotes.)
+        let at = "(?:@|" + open + " ?(?:at|@|a) ?" + close + #"|%40|&#0*64;?|&#x0*40;?|&commat;?|['"‘’“”]at['"‘’“”])"#
         let spelledAtWord = #"(?:at ?sign|at ?symbol|arroba)"#
         // A dot however written: ".", "(dot)", "[.]", " dot ", and in a spelled address " full stop ", " point ".
         let dot = "(?:\\.|" + open + " ?(?:dot|\\.|d) ?" + close + #"|(?<= )dot(?= ))"#
@@ -151,13 +161,24 @@ struct DisclosureFinder: @unchecked Sendable {
         rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])(?:[a-z0-9._%+-]+[ ,;.]{1,3})?at[ ,;]{1,3}"# + label + #"(?:"# + spelledDot + label + #")+"#), needs: .spelledAt))
         rules.append(Rule(kind: .email, regex: regex(local + label + #"(?:"# + spelledStop + label + #")*?"#
                                                       + spelledStop + #"(?:"# + Self.topLevelDomains.joined(separator: "|") + #")(?![a-z])"#), needs: .spelledAt))
+        // A web address, with what follows its domain (a profile: "instagram.com/jane", "wa.me/4477…"): the slash
+        // is a space by now, so the word after it goes too.
+        rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9@.-])(?:(?:https?|ftp) ?: ?)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:"#
+                                                      + Self.topLevelDomains.joined(separator: "|") + #")(?![a-z0-9])(?: [a-z0-9][a-z0-9.]*)?"#)))
+        // Places written as codes: what3words ("///filled.count.soap"), plus codes ("9C5VC4X7+XX"), coordinates.
+        rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z0-9.])[a-z]{2,}\.[a-z]{2,}\.[a-z]{2,}(?![a-z0-9.])"#)))
+        rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z0-9])[2-9cfghjmpqrvwx]{4,8}\+[2-9cfghjmpqrvwx]{0,3}(?![a-z0-9])"#), needs: .digit))
+        rules.append(Rule(kind: .address, regex: regex(#"(?<![0-9])-?[0-9]{1,3}\.[0-9]+ ?(?:°|deg(?:rees)?)? ?[nsew]?(?:[ ,;]+-?[0-9]{1,3}\.[0-9]+ ?(?:°|deg(?:rees)?)? ?[nsew]?)?(?![a-z0-9])"#), needs: .digit))
         if !gazetteer.mailProviders.isEmpty {
+            // A local part and a provider's domain without any at ("jane.smith gmail.com"), or the domain alone.
+            rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])(?:[a-z0-9._%+-]*[._%+0-9][a-z0-9._%+-]*[ ,;:]{1,3})?(?:"#
+                                                          + alternatives(gazetteer.mailProviders) + #") ?(?:\.|dot) ?[a-z]{2,}(?: ?(?:\.|dot) ?[a-z]{2,})*(?![a-z])"#)))
             rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])(?:[a-z0-9._%+-]+[ ,;]{1,3})?(?:at|"# + spelledAtWord + #")[ ,;]{1,3}(?:"#
                                                           + alternatives(gazetteer.mailProviders) + #")(?![a-z])"#), needs: .spelledAt))
         }
         // Postcodes, written together, spaced out, or as the district alone ("M14", "LE5").
         rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])[a-z]{1,2}[0-9][a-z0-9]?[ ,;:.-]{0,2}[0-9] ?[a-z] ?[a-z](?![a-z0-9])"#), needs: .digit))
-        rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])[a-z](?: [a-z])? [0-9](?: [a-z0-9])? [0-9] [a-z] [a-z](?![a-z0-9])"#), needs: .digit))
+        rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])[a-z](?:[ ,]{1,2}[a-z])?[ ,]{1,2}[0-9](?:[ ,]{1,2}[a-z0-9])?[ ,]{1,2}[0-9][ ,]{1,2}[a-z][ ,]{1,2}[a-z](?![a-z0-9])"#), needs: .digit))
         if !gazetteer.postcodeAreas.isEmpty {
             let areas = gazetteer.postcodeAreas.map { $0.lowercased() }.sorted { $0.count > $1.count }.joined(separator: "|")
             rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])(?:"# + areas + #") ?[0-9][0-9a-z]?(?![a-z0-9])"#), needs: .digit))
@@ -196,6 +217,7 @@ struct DisclosureFinder: @unchecked Sendable {
         }
         // Long one-word places (seven letters or more) misspelt by a letter (two, for ten letters or more): "Leicestr", "Manchestre".
         misspellable = gazetteer.places.map { NormalisedText($0).string }.filter { $0.count >= 7 && $0.allSatisfy({ $0 >= "a" && $0 <= "z" }) }.map { Array($0.utf16) }
+        gluedPlaces = Set((gazetteer.places + gazetteer.streets).map { NormalisedText($0).string.filter { $0 >= "a" && $0 <= "z" } }.filter { $0.count >= 6 })
         misspellableLetters = misspellable.map { place in
             var letters = [Int8](repeating: 0, count: 26)
             for u in place { letters[Int(u) - 0x61] &+= 1 }
@@ -365,6 +387,37 @@ struct DisclosureFinder: @unchecked Sendable {
             for i in 0...(needle.count - 3) where !seen.contains(Self.key(needle, i)) { return false }
             return true
         }
+    }
+
+    /// The gazetteer's places written in pieces: a run of two or three words, starting and ending at word
+    /// boundaries, whose letters together are a place ("stock port"). Offsets in `units` (normalised text).
+    func findPlacesInPieces(_ units: [UInt16]) -> [Finding] {
+        guard !gluedPlaces.isEmpty else { return [] }
+        func isLetter(_ u: UInt16) -> Bool { u >= 0x61 && u <= 0x7A }
+        var starts: [Int] = []
+        var k = 0
+        while k < units.count {
+            if isLetter(units[k]), k == 0 || !isLetter(units[k - 1]) { starts.append(k) }
+            k += 1
+        }
+        var out: [Finding] = []
+        for start in starts {
+            var letters: [UInt16] = []
+            var words = 0
+            var i = start
+            while i < units.count, words < 3, letters.count <= 24 {
+                // One word, then what separates it from the next (a space, a hyphen, a line break: one or two).
+                while i < units.count, isLetter(units[i]) { letters.append(units[i]); i += 1 }
+                words += 1
+                if words >= 2, letters.count >= 6, gluedPlaces.contains(String(decoding: letters, as: UTF16.self)) {
+                    out.append(Finding(kind: .place, range: start..<i, wholeWords: true, refusedInNames: false))
+                }
+                var gap = 0
+                while i < units.count, gap < 2, units[i] == 0x20 || units[i] == 0x2D { i += 1; gap += 1 }
+                if gap == 0 || i >= units.count || !isLetter(units[i]) { break }
+            }
+        }
+        return out
     }
 
     /// Postcodes in free text with everything but letters and digits removed ("M 2 4, 8 A U", "BL2" / "13SL").

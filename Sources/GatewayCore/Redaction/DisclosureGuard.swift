@@ -129,8 +129,10 @@ public struct DisclosureGuard: Sendable {
             plain[i].units.contains { $0 >= 0x30 && $0 <= 0x39 } ? NormalisedText(String(segments[i].text), reading: .digitLookalikes) : plain[i]
         }
         let disguised = segments.map { NormalisedText(String($0.text), reading: .disguised) }
+        // (Only where digits or symbols could stand for letters.)
         let leet = segments.indices.map { i in
-            disguised[i].units.contains { $0 >= 0x30 && $0 <= 0x39 } ? NormalisedText(String(segments[i].text), reading: .leet) : disguised[i]
+            disguised[i].units.contains { $0 >= 0x30 && $0 <= 0x39 } || segments[i].text.contains { NormalisedText.symbolLetters[$0] != nil }
+                ? NormalisedText(String(segments[i].text), reading: .leet) : disguised[i]
         }
         var found = read(whole, of: segments, plain: plain, digits: digits, disguised: [disguised, leet])
         if !pairs.isEmpty { found += read(pairs, of: segments, plain: plain, digits: digits, disguised: [disguised, leet]) }
@@ -267,11 +269,15 @@ public struct DisclosureGuard: Sendable {
                       refusedInNames: $0.refusedInNames && $0.wholeWords)
             }
         }
+        // Places written in pieces ("Stock port", "Old ham"), in the plain reading and the disguised ones.
+        for f in finder.findPlacesInPieces(normalised.units) {
+            found.append(Found(kind: f.kind, pieces: pieces(normalised.originalRange(f.range.lowerBound, f.range.upperBound)), refusedInNames: false))
+        }
         // Disguised writing read for what it spells: "L e i c e s t e r", "r3fuge", "ElmRoad", "Манчестер".
         for (r, disguised) in readings.enumerated() where order.contains(where: { disguised[$0.0] != plain[$0.0] }) {
             let disguisedRead = NormalisedText(joining: disguisedParts[r])
             if disguisedRead.units != normalised.units {
-                found += finder.find(in: disguisedRead, capitalised: { capitalised($0, in: disguisedRead) }).map {
+                found += (finder.find(in: disguisedRead, capitalised: { capitalised($0, in: disguisedRead) }) + finder.findPlacesInPieces(disguisedRead.units)).map {
                     Found(kind: $0.kind, pieces: pieces(disguisedRead.originalRange($0.range.lowerBound, $0.range.upperBound)),
                           refusedInNames: $0.refusedInNames && ($0.wholeWords || $0.kind == .sensitiveTerm))
                 }

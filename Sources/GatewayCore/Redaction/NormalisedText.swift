@@ -41,6 +41,8 @@ struct NormalisedText: Equatable {
         // spacing of letters written one at a time taken out.
         var cells: [(Int, Character, [Character])] = []
         for (i, c) in original.enumerated() {
+            // Symbols written for letters ("$afe hou$e", "Bo|ton", "€ccles") are letters in the leet reading.
+            if reading == .leet, let letter = Self.symbolLetters[c] { cells.append((i, c, [letter])); continue }
             let read = reading == .disguised || reading == .leet ? Self.transliterate(c) : Self.fold(c)
             if !read.isEmpty { cells.append((i, c, read)) }   // invisible: "Elm\u{200B}Road" is still "ElmRoad"
         }
@@ -80,7 +82,8 @@ struct NormalisedText: Equatable {
         chars = joinedChars
         if chars.last?.0 == " " { chars.removeLast() }
         // (Digits for letters first, so that "f1ve" is read as the number it spells.)
-        let read = Self.readNumbers(reading == .leet ? Self.readLeet(chars) : chars, digitLookalikes: reading == .digitLookalikes)
+        let read = Self.readNumbers(reading == .leet ? Self.readLeet(chars) : chars, digitLookalikes: reading == .digitLookalikes,
+                                    spelledLetters: reading == .disguised)
         for (c, from) in read {
             for u in String(c).utf16 {
                 units.append(u)
@@ -145,8 +148,16 @@ struct NormalisedText: Equatable {
             }
         }
         var out: [Character] = []
-        for scalar in String(c).precomposedStringWithCompatibilityMapping.unicodeScalars {
+        var mapped = Array(String(c).precomposedStringWithCompatibilityMapping.unicodeScalars)
+        // One character whose compatibility form adds punctuation to a letter or a digit ("⒨" is "(m)", "🄢" is
+        // "(S)", "⒈" is "1.", "ŀ" is "l·"): only the letter or digit is what it says.
+        if c.unicodeScalars.count == 1, mapped.count > 1, mapped.contains(where: { $0.properties.isAlphabetic || $0.properties.numericType != nil }) {
+            mapped = mapped.filter { $0.properties.isAlphabetic || $0.properties.numericType != nil }
+        }
+        for scalar in mapped {
             let p = scalar.properties
+            // Combining letters are letters, not accents: "Bͦlton" is "bolton".
+            if p.generalCategory == .nonspacingMark, let latin = Confusables.latin[scalar.value] { out.append(contentsOf: latin); continue }
             // Fillers that look like nothing (U+3164, U+115F, U+FFA0...) vanish like zero-width characters.
             if p.isDefaultIgnorableCodePoint { continue }
             if let stop = Confusables.stops[scalar.value] { out.append(stop); continue }
@@ -188,6 +199,12 @@ struct NormalisedText: Equatable {
         (0x41...0x5A).contains(s.value) || (0x61...0x7A).contains(s.value) || (0x2160...0x2188).contains(s.value)
     }
 
+    /// Symbols that leetspeak writes for letters.
+    static let symbolLetters: [Character: Character] = [
+        "$": "s", "§": "s", "|": "l", "!": "i", "¡": "i", "€": "e", "£": "e", "©": "c", "¢": "c", "ß": "b", "฿": "b",
+        "†": "t", "+": "t", "¥": "y", "∀": "a", "@": "a", "&": "e", "%": "x", "®": "r", "√": "v",
+    ]
+
     /// One original character for the disguised reading: a letter of another script transliterated into Latin
     /// ("м" as "m", not the "m"-like letter it resembles), anything else folded as usual.
     static func transliterate(_ c: Character) -> [Character] {
@@ -210,11 +227,42 @@ struct NormalisedText: Equatable {
         "twenty": 2, "thirty": 3, "forty": 4, "fourty": 4, "fifty": 5, "sixty": 6, "seventy": 7, "eighty": 8, "ninety": 9,
     ]
     static let repeats: [String: Int] = ["double": 2, "treble": 3, "triple": 3]
+    /// Words that are digits only among other numbers: multipliers, ordinals, and the number words of the languages
+    /// most spoken in the area besides English (German, French, Spanish, Italian, Portuguese, Polish, Welsh).
+    static let amongNumbers: [String: String] = {
+        var m: [String: String] = ["hundred": "00", "thousand": "000", "million": "000000", "dozen": "12", "zeroth": "0",
+                                   "first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6",
+                                   "seventh": "7", "eighth": "8", "ninth": "9", "tenth": "10", "nil": "0"]
+        let languages = [
+            "null eins zwei drei vier funf fuenf sechs sieben acht neun", "zero un deux trois quatre cinq six sept huit neuf",
+            "cero uno dos tres cuatro cinco seis siete ocho nueve", "zero uno due tre quattro cinque sei sette otto nove",
+            "zero um dois tres quatro cinco seis sete oito nove", "zero jeden dwa trzy cztery piec szesc siedem osiem dziewiec",
+            "dim un dau tri pedwar pump chwech saith wyth naw",
+        ]
+        for words in languages {
+            let list = words.split(separator: " ").map(String.init)
+            // "funf" and "fuenf" are both five.
+            var digit = 0
+            for w in list {
+                if w == "fuenf" { m[w] = "5"; continue }
+                if m[w] == nil, units_[w] == nil { m[w] = String(digit) }
+                digit += 1
+            }
+        }
+        return m
+    }()
+    /// The spelling alphabet, letters spelled out among numbers and each other ("Mike two zero, four Alpha Bravo").
+    static let phoneticLetters: [String: String] = [
+        "alpha": "a", "alfa": "a", "bravo": "b", "charlie": "c", "delta": "d", "echo": "e", "foxtrot": "f", "golf": "g",
+        "hotel": "h", "india": "i", "juliet": "j", "juliett": "j", "kilo": "k", "lima": "l", "mike": "m", "november": "n",
+        "oscar": "o", "papa": "p", "quebec": "q", "romeo": "r", "sierra": "s", "tango": "t", "uniform": "u", "victor": "v",
+        "whiskey": "w", "whisky": "w", "xray": "x", "yankee": "y", "zulu": "z",
+    ]
     /// The first two letters of every number word (for turning words down at once).
     static let numberWordStarts: Set<String> = Set((Array(units_.keys) + Array(teens.keys) + Array(tens.keys) + ["oh"]).map { String($0.prefix(2)) })
 
     /// Words become digits where they spell numbers; tokens of digits and digit-like letters become digits.
-    static func readNumbers(_ chars: [(Character, Range<Int>)], digitLookalikes: Bool) -> [(Character, Range<Int>)] {
+    static func readNumbers(_ chars: [(Character, Range<Int>)], digitLookalikes: Bool, spelledLetters: Bool = false) -> [(Character, Range<Int>)] {
         // Split into tokens (runs of letters and digits) and the rest, keeping where each came from.
         var tokens: [[(Character, Range<Int>)]] = []
         var current: [(Character, Range<Int>)] = []
@@ -234,8 +282,10 @@ struct NormalisedText: Equatable {
         func isNumberWord(_ i: Int) -> Bool {
             guard i >= 0, i < tokens.count, isWord[i] else { return false }
             let w = text(tokens[i])
-            return units_[w] != nil || teens[w] != nil || tens[w] != nil || w.allSatisfy(\.isNumber)
+            return units_[w] != nil || teens[w] != nil || tens[w] != nil || w.allSatisfy(\.isNumber) || amongNumbers[w] != nil
+                || (spelledLetters && phoneticLetters[w] != nil)
         }
+        func isAmongNumbers(_ i: Int) -> Bool { isNumberWord(previous(i) ?? -1) || isNumberWord(next(i) ?? -1) }
         // A gap between two words of one number: a space, a hyphen, a comma or the like ("seven, seven").
         func isGap(_ k: Int) -> Bool {
             let t = text(tokens[k])
@@ -273,6 +323,10 @@ struct NormalisedText: Equatable {
                 out += digits("0", from: t); i += 1; continue
             }
             if w.count >= 5, let d = runTogether(w) { out += digits(d, from: t); i += 1; continue }
+            // Words that are numbers only beside other numbers: "seven thousand four hundred", "first, seventh",
+            // "sieben sieben null"; and, in the disguised reading, letters spelled "Mike two zero, four Alpha Bravo".
+            if let d = amongNumbers[w], isAmongNumbers(i) { out += digits(d, from: t); i += 1; continue }
+            if spelledLetters, let l = phoneticLetters[w], isAmongNumbers(i) { out += digits(l, from: t); i += 1; continue }
             out += digitLookalikes ? digitLike(t) : t
             i += 1
         }
@@ -329,13 +383,14 @@ struct NormalisedText: Equatable {
         func isAlnum(_ k: Int) -> Bool {
             k >= 0 && k < cells.count && cells[k].2.allSatisfy { $0.isLetter || $0.isNumber }
         }
+        // Anything that is not a letter or a digit can space letters out ("M+a+n", "M❤a❤n", "L.E.2").
         func isSeparator(_ k: Int) -> Bool {
-            k >= 0 && k < cells.count && cells[k].2.count == 1 && " -.,'’/".contains(cells[k].2[0]) && !cells[k].1.isNewline
+            k >= 0 && k < cells.count && cells[k].2.count == 1 && !isAlnum(k) && !cells[k].1.isNewline
         }
-        // A character standing alone between separators, or a sign ("@", "[", ")").
+        // A letter or digit standing alone between separators.
         func standsAlone(_ k: Int) -> Bool {
-            guard k >= 0, k < cells.count, cells[k].2.count == 1, !isSeparator(k), !cells[k].1.isNewline else { return false }
-            return !isAlnum(k) || (!isAlnum(k - 1) && !isAlnum(k + 1))
+            guard k >= 0, k < cells.count, cells[k].2.count == 1, isAlnum(k) else { return false }
+            return !isAlnum(k - 1) && !isAlnum(k + 1)
         }
         // Whether the separator at `k` (one character between two standing alone) is the spacing of one word.
         func isSpacing(_ k: Int) -> Bool {
@@ -352,10 +407,12 @@ struct NormalisedText: Equatable {
             while end < cells.count, isSeparator(end) { end += 1 }
             let run = cells[k..<end]
             if run.count > 1, standsAlone(k - 1), standsAlone(end) {
-                // A wide gap: a dot between two spacings ("l . c", "l...c") is a dot, anything else a space.
+                // A wide gap: a sign between two spacings is kept ("j.o.@.e.x", "s.a.m.[.a.t.]", "l...c" a dot), a
+                // space or the spacing itself is where a word ended.
                 let middle = run[run.startIndex + run.count / 2]
-                let isDot = run.count == 3 && middle.2 == ["."]
-                out.append((middle.0, middle.1, [isDot ? "." : " "]))
+                let spacing = run[run.startIndex].2
+                let kept = run.count == 3 && (middle.2 != spacing || middle.2 == ["."]) && middle.2 != [" "]
+                out.append((middle.0, middle.1, kept ? middle.2 : [" "]))
             } else {
                 out += run
             }
@@ -401,6 +458,17 @@ enum Confusables {
             ("ꜱ", "s"), ("ʒ", "3"), ("ȝ", "3"), ("ƽ", "5"), ("ȣ", "8"), ("ƨ", "2"),
             // Signs that stand for letters in an address written to get past a filter
             ("＠", "@"), ("﹫", "@"), ("ⓐ", "a"),
+            // "Faux Cyrillic": letters of other scripts written for the Latin letter they are drawn like, not the
+            // one they are (UTS #39 lists look-alikes for spoofing, not styling): "MΛNCHΣSTΣR", "ЯEFUGE", "RΦAD".
+            ("И", "n"), ("и", "n"), ("Й", "n"), ("й", "n"), ("П", "n"), ("Π", "n"), ("π", "n"), ("Я", "r"), ("я", "r"),
+            ("ᴙ", "r"), ("Λ", "a"), ("λ", "a"), ("Д", "a"), ("д", "a"), ("Ѧ", "a"), ("∀", "a"), ("Ʌ", "a"), ("Δ", "a"),
+            ("Ш", "w"), ("ш", "w"), ("Щ", "w"), ("щ", "w"), ("Ɯ", "w"), ("Σ", "e"), ("Ξ", "e"), ("ξ", "e"), ("Є", "e"),
+            ("є", "e"), ("Э", "e"), ("э", "e"), ("∑", "e"), ("∃", "e"), ("Ф", "o"), ("ф", "o"), ("Θ", "o"), ("θ", "o"),
+            ("Φ", "o"), ("φ", "o"), ("○", "o"), ("◯", "o"), ("●", "o"), ("⊙", "o"), ("Џ", "u"), ("џ", "u"), ("Ч", "y"),
+            ("Ұ", "y"), ("Ψ", "y"), ("ψ", "y"), ("Ъ", "b"), ("ъ", "b"), ("฿", "b"), ("Ђ", "h"), ("ђ", "h"), ("Ћ", "h"),
+            ("ћ", "h"), ("Ҭ", "t"), ("ҭ", "t"), ("Қ", "k"), ("қ", "k"), ("Ϲ", "c"), ("Ж", "x"), ("ж", "x"), ("Ц", "u"),
+            ("Ѵ", "v"), ("ѵ", "v"), ("Ѻ", "o"), ("ѻ", "o"), ("Ѳ", "o"), ("ѳ", "o"), ("Ɛ", "e"), ("Ǝ", "e"), ("ǝ", "e"),
+            ("Ɔ", "c"), ("ℓ", "l"), ("Ł", "l"), ("Ø", "o"), ("ø", "o"), ("Ð", "d"), ("Ħ", "h"),
         ]
         for entry in generated.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
             let parts = entry.split(separator: ":")
