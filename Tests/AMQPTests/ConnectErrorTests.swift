@@ -47,18 +47,16 @@ import Glibc
         #expect(reason.lowercased().contains("refused") || reason.lowercased().contains("socket"), "\(reason)")
     }
 
-    @Test func aPortThatNeverSpeaksAMQPTimesOut() async throws {
+    // The reason shows the handshake timeout fired; the time limit only tells "bounded" from "hang" (a bound in
+    // seconds failed once on a 2-core machine busy booting the Erlang nodes of parallel tests: a test may not
+    // depend on the machine's speed).
+    @Test(.timeLimit(.minutes(2))) func aPortThatNeverSpeaksAMQPTimesOut() async throws {
         // A listening socket that never accepts: TCP connects, the AMQP handshake never comes.
         let (fd, silentPort) = try Self.silentListener()
         defer { close(fd) }
-        let start = ContinuousClock.now
         let e = await connectError("amqp://u:p@127.0.0.1:\(silentPort)/?connection_timeout=1500")
-        let elapsed = ContinuousClock.now - start
         guard case .unreachable(_, _, let reason)? = e else { Issue.record("got \(String(describing: e))"); return }
         #expect(reason.contains("handshake") || reason.contains("no answer"), "\(reason)")
-        // The reason shows the handshake timeout fired; the bound only tells "bounded" from "hang", with room
-        // for a 2-core machine busy booting the Erlang nodes of parallel tests.
-        #expect(elapsed < .seconds(20), "took \(elapsed)")
     }
 
     @Test func unknownHost() async {

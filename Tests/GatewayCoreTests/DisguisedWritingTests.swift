@@ -201,3 +201,63 @@ extension String.UnicodeScalarView {
         #expect(RecipientFilter.wholeSeconds(.string("Seen 2026-12-03T09:07:43.5Z")) == .string("Seen 2026-12-03T09:07:43.5Z"))
     }
 }
+
+/// The third red team's root causes.
+@Suite struct DisguisedWritingThirdRoundTests {
+    let guard_ = DisclosureGuard(gazetteer: Repo.policy.gazetteer, sensitiveTerms: Repo.policy.sensitiveTerms)
+    let schemas = Repo.schemas
+
+    func check(given: String, family: String, preferred: String? = nil, motivation: String = "wants to change") throws(Refusal) -> DisclosureGuard.Checked {
+        var name: [String: String] = ["given": given, "family": family]
+        if let preferred { name["preferred"] = preferred }
+        let body = JSONValue.object([
+            .init("subject", .object([.init("name", .object(name.sorted { $0.key < $1.key }.map { .init($0.key, .string($0.value)) }))])),
+            .init("perpetratorProgramme", .object([.init("motivation", .string(motivation))])),
+        ])
+        return try guard_.check(body, freeText: schemas.freeTextPaths[.referral]!, words: schemas.wordPaths[.referral]!, recipient: .perpetrator)
+    }
+
+    // A domain or a profile in names; a number spelled in a name; a term in three name fields in another order.
+    @Test(arguments: [("Jane.Smith", "Gmail.com", nil), ("Instagram.com", "Jane.Smith.X", nil), ("Fb.me", "Jane", nil),
+                      ("Jane Smith Arroba Gmail", "Example", nil), ("Oh Seven Seven Zero Zero Jo Nine", "Zero Zero Jo One Two Three", nil),
+                      ("Re", "Fu", "Ge")] as [(String, String, String?)])
+    func namesThatAreNotNames(given: String, family: String, preferred: String?) {
+        #expect(throws: Refusal.self, "\(given) \(family) \(preferred ?? "")") { try check(given: given, family: family, preferred: preferred) }
+    }
+
+    @Test func ordinaryNamesStillPass() throws {
+        for (given, family) in [("Jane", "Smith"), ("Mary-Jane", "O'Neil"), ("J.", "Smith"), ("Mark", "Lane"), ("Tom", "Street")] {
+            _ = try check(given: given, family: family)
+        }
+    }
+
+    // Signs inside a place's name, both letters a digit can stand for, joiners after symbols, capitals inside
+    // letters written one at a time, letters spelled by name, South Asian number words.
+    @Test(arguments: ["Bol'ton", "Stock.port", "Manch:ester", "Old+ham", "at 14 Elm Ro'ad", "hoste1", "Bo1ton", "Wi6an",
+                      "$\u{200D}afe hou$\u{200D}e", "⒨\u{200D}⒜\u{200D}⒩\u{200D}⒞\u{200D}⒣\u{200D}⒠\u{200D}⒮\u{200D}⒯\u{200D}⒠\u{200D}⒭",
+                      "b O l T o N", "em fourteen, four pee ar", "shunya saat saat shunya shunya nau shunya shunya ek do teen"])
+    func writingThatUndidAReading(detail: String) {
+        let (clean, kinds) = guard_.scrub("He is engaging well. Write to \(detail) after work.")
+        #expect(!kinds.isEmpty, "missed \(detail): \(clean)")
+        #expect(!clean.contains(detail), "\(clean)")
+    }
+
+    @Test func someonesHouseIsNotAStreet() {
+        #expect(guard_.scrub("He goes to his brother's house and to a friend's place").1.isEmpty, "\(guard_.scrub("He goes to his brother's house and to a friend's place"))")
+    }
+
+    // Text that once took the check minutes (a pattern that gave back what it matched): the time limit tells a
+    // bounded check from one that hangs, with room for any machine.
+    @Test(.timeLimit(.minutes(1))) func longTextOfPunctuatedDigitsIsCheckedInBoundedTime() throws {
+        let body = JSONValue.object([
+            .init("reason", .string(String(repeating: ".1", count: 2000))),
+            .init("notes", .string(String(repeating: "a.", count: 1900) + "%40" + String(repeating: "a%", count: 100))),
+            .init("subject", .object([.init("name", .object([.init("given", .string("Mark")), .init("family", .string("Example"))]))])),
+            .init("perpetratorProgramme", .object([.init("motivation", .string(String(repeating: ".1", count: 500)))])),
+        ])
+        let checked = try guard_.check(body, freeText: schemas.freeTextPaths[.referral]!, words: schemas.wordPaths[.referral]!,
+                                       delivered: { !["reason", "notes"].contains($0) }, recipient: .perpetrator)
+        let motivation = checked.body.value(at: "perpetratorProgramme.motivation")?.stringValue ?? ""
+        #expect(!motivation.contains("1.1"), "\(motivation)")
+    }
+}

@@ -148,32 +148,36 @@ struct DisclosureFinder: @unchecked Sendable {
         // A dot however written: ".", "(dot)", "[.]", " dot ", and in a spelled address " full stop ", " point ".
         let dot = "(?:\\.|" + open + " ?(?:dot|\\.|d) ?" + close + #"|(?<= )dot(?= ))"#
         let label = #"[a-z0-9-]++"#
+        // A local part, at most 64 characters (RFC 5321) and never given back: every pattern stays linear in the
+        // text's length ("a.a.a.a…" thousands long once took the check minutes).
+        // ("%" is left out: "jane.smith%40gmail.com" has its at-sign written as "%40".)
+        let local64 = #"[a-z0-9._+-]{1,64}+"#
         // x@y.z, x (at) y [dot] z, x[@]y.z, and a handle alone ("@jo_smith"): the local part may be cut off by
         // punctuation, or left out, and the domain may stop at its name ("jo@gmail").
-        rules.append(Rule(kind: .email, regex: regex(#"(?:[a-z0-9._%+-]++[ ,;:]{0,2})?"# + at + " ?" + label + #"(?: ?"# + dot + " ?" + label + #")*"#), needs: .at))
-        rules.append(Rule(kind: .email, regex: regex(#"(?:[a-z0-9._%+-]++[ ,;:]{0,3})?"# + spelledAtWord + "[ ,;:]{0,3}" + label + #"(?: ?"# + dot + " ?" + label + #")*"#), needs: .spelledAt))
+        rules.append(Rule(kind: .email, regex: regex(#"(?:"# + local64 + #"[ ,;:]{0,2})?"# + at + " ?" + label + #"(?: ?"# + dot + " ?" + label + #")*"#), needs: .at))
+        rules.append(Rule(kind: .email, regex: regex(#"(?:"# + local64 + #"[ ,;:]{0,3})?"# + spelledAtWord + "[ ,;:]{0,3}" + label + #"(?: ?"# + dot + " ?" + label + #")*"#), needs: .spelledAt))
         // Spelled out, x at y dot z: any last label after "dot" or "."; after "full stop", "point" or "period" only
         // a real domain; and "at" a mail provider of the gazetteer with no domain at all ("jo at gmail").
         let spelledDot = #"(?:[ ,;]{1,3}dot[ ,;]{1,3}|"# + dot + ")"
         let spelledStop = #"[ ,;]{1,3}(?:dot|full stop|point|period)[ ,;]{1,3}"#
         let local = #"(?<![a-z0-9])[a-z0-9._%+-]+[ ,;.]{1,3}at[ ,;]{1,3}"#
         // (The local part may be left out, or cut off: ". at example dot org".)
-        rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])(?:[a-z0-9._%+-]+[ ,;.]{1,3})?at[ ,;]{1,3}"# + label + #"(?:"# + spelledDot + label + #")+"#), needs: .spelledAt))
+        rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])(?:"# + local64 + #"[ ,;.]{1,3})?at[ ,;]{1,3}"# + label + #"(?:"# + spelledDot + label + #")+"#), needs: .spelledAt))
         rules.append(Rule(kind: .email, regex: regex(local + label + #"(?:"# + spelledStop + label + #")*?"#
                                                       + spelledStop + #"(?:"# + Self.topLevelDomains.joined(separator: "|") + #")(?![a-z])"#), needs: .spelledAt))
         // A web address, with what follows its domain (a profile: "instagram.com/jane", "wa.me/4477…"): the slash
         // is a space by now, so the word after it goes too.
-        rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9@.-])(?:(?:https?|ftp) ?: ?)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:"#
+        rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9@.-])(?:(?:https?|ftp) ?: ?)?(?:www\.)?[a-z0-9-]{1,63}+(?:\.[a-z0-9-]{1,63}+){0,8}\.(?:"#
                                                       + Self.topLevelDomains.joined(separator: "|") + #")(?![a-z0-9])(?: [a-z0-9][a-z0-9.]*)?"#)))
         // Places written as codes: what3words ("///filled.count.soap"), plus codes ("9C5VC4X7+XX"), coordinates.
-        rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z0-9.])[a-z]{2,}\.[a-z]{2,}\.[a-z]{2,}(?![a-z0-9.])"#)))
+        rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z0-9.])[a-z]{2,24}+\.[a-z]{2,24}+\.[a-z]{2,24}+(?![a-z0-9.])"#)))
         rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z0-9])[2-9cfghjmpqrvwx]{4,8}\+[2-9cfghjmpqrvwx]{0,3}(?![a-z0-9])"#), needs: .digit))
         rules.append(Rule(kind: .address, regex: regex(#"(?<![0-9])-?[0-9]{1,3}\.[0-9]+ ?(?:°|deg(?:rees)?)? ?[nsew]?(?:[ ,;]+-?[0-9]{1,3}\.[0-9]+ ?(?:°|deg(?:rees)?)? ?[nsew]?)?(?![a-z0-9])"#), needs: .digit))
         if !gazetteer.mailProviders.isEmpty {
             // A local part and a provider's domain without any at ("jane.smith gmail.com"), or the domain alone.
-            rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])(?:[a-z0-9._%+-]*[._%+0-9][a-z0-9._%+-]*[ ,;:]{1,3})?(?:"#
+            rules.append(Rule(kind: .email, regex: regex(#"(?<![^ ,;:])(?:"# + local64 + #"[ ,;:]{1,3})?(?:"#
                                                           + alternatives(gazetteer.mailProviders) + #") ?(?:\.|dot) ?[a-z]{2,}(?: ?(?:\.|dot) ?[a-z]{2,})*(?![a-z])"#)))
-            rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])(?:[a-z0-9._%+-]+[ ,;]{1,3})?(?:at|"# + spelledAtWord + #")[ ,;]{1,3}(?:"#
+            rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])(?:"# + local64 + #"[ ,;]{1,3})?(?:at|"# + spelledAtWord + #")[ ,;]{1,3}(?:"#
                                                           + alternatives(gazetteer.mailProviders) + #")(?![a-z])"#), needs: .spelledAt))
         }
         // Postcodes, written together, spaced out, or as the district alone ("M14", "LE5").
@@ -205,10 +209,12 @@ struct DisclosureFinder: @unchecked Sendable {
         if !ambiguous.isEmpty {
             // A street word that is also an ordinary word counts after any word that is not an ordinary one ("elm
             // close", not "stay close"), and always when both are written with capitals ("The Close" aside).
+            // (Someone's house or place is not a street: "his brother's house", "a friend's place".)
             rules.append(Rule(kind: .address, regex: overlapping(#"(?<![a-z'’])([a-z'’]{2,})[ ,]{1,2}(?:"# + ambiguous + #")(?![a-z])"#),
                               accept: { whole, first, units, capitalised in
                                   let before = Self.text(units, first)
-                                  return !Self.ordinaryWords.contains(before) || (before != "the" && capitalised(whole.location..<NSMaxRange(whole)))
+                                  let ordinary = Self.ordinaryWords.contains(before) || before.hasSuffix("'s") || before.hasSuffix("’s") || before.hasSuffix("s'")
+                                  return !ordinary || (before != "the" && capitalised(whole.location..<NSMaxRange(whole)))
                               }, refusedInNames: false))
         }
         for (kind, list) in [(DisclosureKind.place, gazetteer.places), (.address, gazetteer.streets), (.school, gazetteer.schools)] where !list.isEmpty {

@@ -130,14 +130,30 @@ public struct DisclosureGuard: Sendable {
         }
         let disguised = segments.map { NormalisedText(String($0.text), reading: .disguised) }
         // (Only where digits or symbols could stand for letters.)
-        let leet = segments.indices.map { i in
-            disguised[i].units.contains { $0 >= 0x30 && $0 <= 0x39 } || segments[i].text.contains { NormalisedText.symbolLetters[$0] != nil }
-                ? NormalisedText(String(segments[i].text), reading: .leet) : disguised[i]
+        let mayBeLeet = segments.indices.map { i in
+            disguised[i].units.contains { $0 >= 0x30 && $0 <= 0x39 }
+                || segments[i].text.contains { c in c.unicodeScalars.contains { NormalisedText.symbolLetters[Character($0)] != nil } }
         }
-        var found = read(whole, of: segments, plain: plain, digits: digits, disguised: [disguised, leet])
-        if !pairs.isEmpty { found += read(pairs, of: segments, plain: plain, digits: digits, disguised: [disguised, leet]) }
+        let leet = segments.indices.map { mayBeLeet[$0] ? NormalisedText(String(segments[$0].text), reading: .leet) : disguised[$0] }
+        let leetOther = segments.indices.map { mayBeLeet[$0] ? NormalisedText(String(segments[$0].text), reading: .leetOther) : disguised[$0] }
+        // The name fields of one person in every order (as a recipient may show them: "Re" "Fu" "Ge").
+        for group in Self.nameGroups(segments) {
+            for order in Self.permutations(group) where order != group {
+                pairs.append(order.map { ($0, 0..<segments[$0].text.count) })
+            }
+        }
+        var found = read(whole, of: segments, plain: plain, digits: digits, disguised: [disguised, leet, leetOther])
+        if !pairs.isEmpty { found += read(pairs, of: segments, plain: plain, digits: digits, disguised: [disguised, leet, leetOther]) }
         found += concealed(in: segments)
-        found += numbersOverBudget(in: segments, readings: [digits, disguised, leet])
+        found += numbersOverBudget(in: segments, readings: [digits, disguised, leet, leetOther])
+        // Names hold no numbers: three digits in the delivered names of one message, however written ("Oh Seven
+        // Seven", "Jo Nine"), are a number put there on purpose.
+        let digitsInNames = segments.indices.filter { segments[$0].isDelivered && !segments[$0].isFreeText }
+            .reduce(0) { sum, i in sum + [digits[i], disguised[i]].map { $0.units.filter { $0 >= 0x30 && $0 <= 0x39 }.count }.max()! }
+        if digitsInNames >= 3, let first = segments.first(where: { $0.isDelivered && !$0.isFreeText && NormalisedText(String($0.text)).units.contains { $0 >= 0x30 && $0 <= 0x39 } })
+            ?? segments.first(where: { $0.isDelivered && !$0.isFreeText }) {
+            throw Refusal(.forbiddenContent, "numbers were found in names (\(first.path)), fields that cannot be cleaned: \(recipient) may never receive one, so the message is not delivered; write names and titles as they are")
+        }
 
         var out: [Int: [Removal]] = [:]
         // What names may hold honestly on its own ("Mark Lane", "Preston"): together, a street and a place or a
@@ -154,9 +170,15 @@ public struct DisclosureGuard: Sendable {
                     return k < coreIndex
                 }
                 // An email's local part or a label of its domain in a name is a name; the "at" or a "dot" is not.
+                // So is a domain ("Gmail.com", "Fb.me"): no one's name ends in a top-level domain.
                 let holdsItsSigns = { (p: (segment: Int, range: Range<Int>)) -> Bool in
-                    let words = NormalisedText(String(segments[p.segment].text[p.range])).string.split(separator: " ")
-                    return words.contains("at") || words.contains("dot")
+                    let text = NormalisedText(String(segments[p.segment].text[p.range])).string
+                    let words = text.split(separator: " ")
+                    if words.contains("at") || words.contains("dot") || words.contains("arroba") || text.contains("@") { return true }
+                    return words.contains { word in
+                        guard let dot = word.lastIndex(of: "."), dot != word.startIndex else { return false }
+                        return DisclosureFinder.topLevelDomains.contains(String(word[word.index(after: dot)...]))
+                    }
                 }
                 if f.kind == .email, !inNames.contains(where: holdsItsSigns) {
                     for (index, piece) in delivered where segments[index].isFreeText {
@@ -171,8 +193,16 @@ public struct DisclosureGuard: Sendable {
                     continue
                 }
                 let first = f.pieces.first!, last = f.pieces.last!
+                // A term squashed out of names alone refuses only when it is long and made of whole fields ("Re"
+                // "Fu" "Ge"): names run together hold short terms by chance ("Ida Vance").
+                let wholeFields = f.pieces.allSatisfy { p in
+                    let text = segments[p.segment].text
+                    return text[..<p.range.lowerBound].allSatisfy { !$0.isLetter } && text[p.range.upperBound...].allSatisfy { !$0.isLetter }
+                }
+                let termLetters = f.pieces.reduce(0) { $0 + segments[$1.segment].text[$1.range].filter(\.isLetter).count }
                 let refuses = f.squashed
                     ? f.pieces.contains { segments[$0.segment].isFreeText && segments[$0.segment].isDelivered }
+                        || (f.kind == .sensitiveTerm && inNames.count == f.pieces.count && f.pieces.count >= 2 && wholeFields && termLetters >= 6)
                     : f.refusedInNames && (f.kind == .sensitiveTerm || inNames.contains { $0.segment == first.segment && $0.range == first.range }
                                            || inNames.contains { $0.segment == last.segment && $0.range == last.range })
                 if refuses {
@@ -364,6 +394,8 @@ public struct DisclosureGuard: Sendable {
     func numbersOverBudget(in segments: [Segment], readings: [[NormalisedText]]) -> [Found] {
         var numbers: [(segment: Int, range: Range<Int>, count: Int)] = []
         for (index, segment) in segments.enumerated() where segment.isFreeText && segment.isDelivered {
+            // What a number of an earlier reading covers: the same number in another reading counts once.
+            var covered = [Bool](repeating: false, count: segment.text.count + 1)
             for reading in readings.map({ $0[index] }) {
                 let units = reading.units
                 var k = 0
@@ -372,8 +404,9 @@ public struct DisclosureGuard: Sendable {
                     var end = k
                     while end < units.count, units[end] >= 0x30 && units[end] <= 0x39 { end += 1 }
                     let original = reading.originalRange(k, end).clamped(to: 0..<segment.text.count)
-                    if !numbers.contains(where: { $0.segment == index && $0.range.overlaps(original) }) {
+                    if !original.contains(where: { covered[$0] }) {
                         numbers.append((index, original, end - k))
+                        for o in original { covered[o] = true }
                     }
                     k = end
                 }
@@ -382,6 +415,26 @@ public struct DisclosureGuard: Sendable {
         let total = numbers.reduce(0) { $0 + $1.count }
         return numbers.filter { total >= Self.digitBudget || $0.count >= 3 }
             .map { Found(kind: .phone, pieces: [($0.segment, $0.range)], refusedInNames: false) }
+    }
+
+    /// The delivered name-like fields of each person (siblings under one parent path), three or four of them.
+    static func nameGroups(_ segments: [Segment]) -> [[Int]] {
+        var byParent: [String: [Int]] = [:]
+        for (i, s) in segments.enumerated() where s.isDelivered && !s.isFreeText {
+            let parent = s.path.split(separator: ".").dropLast().joined(separator: ".")
+            byParent[parent, default: []].append(i)
+        }
+        return byParent.values.filter { (3...4).contains($0.count) }.map { $0.sorted() }
+    }
+
+    /// Every order of a few items.
+    static func permutations(_ items: [Int]) -> [[Int]] {
+        guard items.count > 1 else { return [items] }
+        return items.indices.flatMap { i -> [[Int]] in
+            var rest = items
+            let first = rest.remove(at: i)
+            return permutations(rest).map { [first] + $0 }
+        }
     }
 
     /// How many digits the delivered free text of one message may hold in all before every number in it goes.

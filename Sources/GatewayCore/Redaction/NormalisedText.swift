@@ -31,6 +31,11 @@ struct NormalisedText: Equatable {
         /// The disguised reading with digits in a word of letters read as the letters they stand for ("r3fuge",
         /// "Pr1mary", "s7 anne's"); apart from it, since a postcode district ("sk8") has the same shape.
         case leet
+        /// The same, with the digits' other letters ("hoste1", "Wi6an": 1 as l, 6 as g).
+        case leetOther
+
+        var isDisguised: Bool { self == .disguised || self == .leet || self == .leetOther }
+        var isLeet: Bool { self == .leet || self == .leetOther }
     }
 
     init(_ original: String, reading: Reading = .plain) {
@@ -40,17 +45,25 @@ struct NormalisedText: Equatable {
         // Each original character as read (nothing for an invisible one), and in the disguised reading the
         // spacing of letters written one at a time taken out.
         var cells: [(Int, Character, [Character])] = []
-        for (i, c) in original.enumerated() {
+        for (i, written) in original.enumerated() {
+            // A joiner or a variation selector makes one character of a symbol or a letter and itself ("$\u{200D}"):
+            // it is read as the character it follows.
+            var c = written
+            if c.unicodeScalars.count > 1, c.unicodeScalars.contains(where: { $0.properties.isDefaultIgnorableCodePoint }) {
+                let kept = String(String.UnicodeScalarView(c.unicodeScalars.filter { !$0.properties.isDefaultIgnorableCodePoint }))
+                guard let first = kept.first else { continue }
+                if kept.count == 1 { c = first }
+            }
             // Symbols written for letters ("$afe hou$e", "Bo|ton", "€ccles") are letters in the leet reading.
-            if reading == .leet, let letter = Self.symbolLetters[c] { cells.append((i, c, [letter])); continue }
-            let read = reading == .disguised || reading == .leet ? Self.transliterate(c) : Self.fold(c)
+            if reading.isLeet, let letter = Self.symbolLetters[c] { cells.append((i, c, [letter])); continue }
+            let read = reading.isDisguised ? Self.transliterate(c) : Self.fold(c)
             if !read.isEmpty { cells.append((i, c, read)) }   // invisible: "Elm\u{200B}Road" is still "ElmRoad"
         }
-        if reading == .disguised || reading == .leet { cells = Self.unspaced(cells) }
+        if reading.isDisguised { cells = Self.unspaced(cells) }
         for (i, c, read) in cells {
             // A capital after a small letter starts a word: "ElmRoad", "#LeicesterRoad" are "elm road".
             // (Only in the disguised reading: in the plain one "JoSmith@example.org" stays one local part.)
-            if reading == .disguised || reading == .leet, c.isUppercase, lastWasLower, !lastWasSpace {
+            if reading.isDisguised, c.isUppercase, lastWasLower, !lastWasSpace {
                 chars.append((" ", i..<(i + 1)))
                 lastWasSpace = true
             }
@@ -82,8 +95,8 @@ struct NormalisedText: Equatable {
         chars = joinedChars
         if chars.last?.0 == " " { chars.removeLast() }
         // (Digits for letters first, so that "f1ve" is read as the number it spells.)
-        let read = Self.readNumbers(reading == .leet ? Self.readLeet(chars) : chars, digitLookalikes: reading == .digitLookalikes,
-                                    spelledLetters: reading == .disguised)
+        let read = Self.readNumbers(reading.isLeet ? Self.readLeet(chars, other: reading == .leetOther) : chars,
+                                    digitLookalikes: reading == .digitLookalikes, spelledLetters: reading == .disguised)
         for (c, from) in read {
             for u in String(c).utf16 {
                 units.append(u)
@@ -238,6 +251,9 @@ struct NormalisedText: Equatable {
             "cero uno dos tres cuatro cinco seis siete ocho nueve", "zero uno due tre quattro cinque sei sette otto nove",
             "zero um dois tres quatro cinco seis sete oito nove", "zero jeden dwa trzy cztery piec szesc siedem osiem dziewiec",
             "dim un dau tri pedwar pump chwech saith wyth naw",
+            // romanised as the area's South Asian communities write them (Hindi/Urdu/Punjabi, Gujarati, Bengali)
+            "shunya ek do teen char panch chhe saat aath nau", "sifar ik do tin chaar paanch chhah sat ath no",
+            "shoonya ekk be tran chaar paanch chha saath aath nav", "shunno ek dui tin char pach chhoy shat aat noy",
         ]
         for words in languages {
             let list = words.split(separator: " ").map(String.init)
@@ -257,6 +273,10 @@ struct NormalisedText: Equatable {
         "hotel": "h", "india": "i", "juliet": "j", "juliett": "j", "kilo": "k", "lima": "l", "mike": "m", "november": "n",
         "oscar": "o", "papa": "p", "quebec": "q", "romeo": "r", "sierra": "s", "tango": "t", "uniform": "u", "victor": "v",
         "whiskey": "w", "whisky": "w", "xray": "x", "yankee": "y", "zulu": "z",
+        // and the letters' own names ("em fourteen, four pee ar")
+        "ay": "a", "bee": "b", "cee": "c", "see": "c", "dee": "d", "ee": "e", "ef": "f", "eff": "f", "gee": "g", "aitch": "h",
+        "haitch": "h", "eye": "i", "jay": "j", "kay": "k", "el": "l", "ell": "l", "em": "m", "en": "n", "pee": "p", "cue": "q",
+        "queue": "q", "ar": "r", "ess": "s", "tee": "t", "you": "u", "vee": "v", "ex": "x", "why": "y", "zed": "z", "zee": "z",
     ]
     /// The first two letters of every number word (for turning words down at once).
     static let numberWordStarts: Set<String> = Set((Array(units_.keys) + Array(teens.keys) + Array(tens.keys) + ["oh"]).map { String($0.prefix(2)) })
@@ -355,8 +375,10 @@ struct NormalisedText: Equatable {
 
     /// Tokens of letters with a few digits in them ("r3fuge", "Pr1mary", "h0stel", "s4fe") with the digits read as
     /// the letters they stand for: a token of at least two characters with as many letters as digits or more ("s7").
-    static func readLeet(_ chars: [(Character, Range<Int>)]) -> [(Character, Range<Int>)] {
-        let letterFor: [Character: Character] = ["0": "o", "1": "i", "2": "z", "3": "e", "4": "a", "5": "s", "6": "b", "7": "t", "8": "b", "9": "g"]
+    static func readLeet(_ chars: [(Character, Range<Int>)], other: Bool = false) -> [(Character, Range<Int>)] {
+        let letterFor: [Character: Character] = other
+            ? ["0": "o", "1": "l", "2": "z", "3": "e", "4": "a", "5": "s", "6": "g", "7": "t", "8": "b", "9": "g"]
+            : ["0": "o", "1": "i", "2": "z", "3": "e", "4": "a", "5": "s", "6": "b", "7": "t", "8": "b", "9": "g"]
         var out = chars
         var start = 0
         func finish(_ end: Int) {
@@ -379,7 +401,8 @@ struct NormalisedText: Equatable {
     /// spell. Where the words were kept apart, they stay apart: by a wider gap ("M.u.m. .A.t" is "mum at",
     /// "l...c.o.m" is "l.com"), by another separator than the letters' own ("O.S.S.O.R.Y C.O.U.R.T"), or by a
     /// line break.
-    static func unspaced(_ cells: [(Int, Character, [Character])]) -> [(Int, Character, [Character])] {
+    static func unspaced(_ input: [(Int, Character, [Character])]) -> [(Int, Character, [Character])] {
+        var cells = input
         func isAlnum(_ k: Int) -> Bool {
             k >= 0 && k < cells.count && cells[k].2.allSatisfy { $0.isLetter || $0.isNumber }
         }
@@ -398,11 +421,30 @@ struct NormalisedText: Equatable {
             let beside = [k - 2, k + 2].filter { isSeparator($0) && standsAlone($0 - 1) && standsAlone($0 + 1) }
             return beside.isEmpty || beside.contains { cells[$0].2 == cells[k].2 }
         }
+        // Each run of letters written one at a time: with more than a third of them capitals ("b O l T o N") its
+        // capitals say nothing of where words begin (they do in "B r a n d l i n g C r e s c e n t").
+        let spacing = Set(cells.indices.filter(isSpacing))
+        var start = 0
+        while start < cells.count {
+            guard standsAlone(start), spacing.contains(start + 1) else { start += 1; continue }
+            var run = [start]
+            while let last = run.last, spacing.contains(last + 1) { run.append(last + 2) }
+            let letters = run.filter { cells[$0].1.isLetter }
+            if letters.filter({ cells[$0].1.isUppercase }).count * 3 > letters.count {
+                for i in run { cells[i].1 = Character(cells[i].1.lowercased()) }
+            }
+            start = run.last! + 1
+        }
         var out: [(Int, Character, [Character])] = []
         var k = 0
         while k < cells.count {
             guard isSeparator(k) else { out.append(cells[k]); k += 1; continue }
-            if isSpacing(k) { k += 1; continue }   // "L e i", "R.o.a": the spacing goes
+            if spacing.contains(k) { k += 1; continue }   // "L e i", "R.o.a": the spacing goes
+            // One sign inside a word ("Bol'ton", "Stock.port", "Manch:ester", "Old+ham") is read as not there.
+            if isAlnum(k - 1), isAlnum(k + 1), !standsAlone(k - 1), !standsAlone(k + 1), cells[k].2 != [" "], cells[k].2 != ["-"] {
+                k += 1
+                continue
+            }
             var end = k
             while end < cells.count, isSeparator(end) { end += 1 }
             let run = cells[k..<end]

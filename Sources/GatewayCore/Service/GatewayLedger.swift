@@ -63,13 +63,25 @@ public struct GatewayLedger: Sendable {
 
     private func apply(_ a: Assessment, replays: [String: PreparedReplay], in db: Database, now: Timestamp,
                        tail: inout AuditLog.Tail) throws -> (Outcome, [Outbox.Entry]) {
-        if let env = a.envelope {
-            switch try Self.see(a, envelope: env, now: now, in: db) {
-            case .new: break
-            case .same: return (.alreadyProcessed, [])
-            case .reused(let refusal, _): return try refuse(a, refusal, in: db, now: now, tail: &tail)
-            }
+        guard let env = a.envelope else { return try decide(a, replays: replays, in: db, now: now, tail: &tail) }
+        switch try Self.see(a, envelope: env, now: now, remember: false, in: db) {
+        case .new: break
+        case .same: return (.alreadyProcessed, [])
+        case .reused(let refusal, _): return try refuse(a, refusal, in: db, now: now, tail: &tail)
         }
+        let decided = try decide(a, replays: replays, in: db, now: now, tail: &tail)
+        // Remembered once decided, with the delivery's audit entry when it went (one write, not an insert and
+        // an update): the entry a delivery appends is the tail it leaves.
+        var delivered: Int64?
+        if case .delivered = decided.0 { delivered = tail.seq }
+        try db.cachedStatement(sql: "INSERT INTO seen_message (message_id, sender, fingerprint, processed_at, delivered_seq) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [env.messageID, env.sender.rawValue, a.fingerprint, now.millisecondsSince1970, delivered])
+        return decided
+    }
+
+    /// What becomes of a message not seen before (or without an envelope).
+    private func decide(_ a: Assessment, replays: [String: PreparedReplay], in db: Database, now: Timestamp,
+                        tail: inout AuditLog.Tail) throws -> (Outcome, [Outbox.Entry]) {
         switch a.verdict {
         case .refuse(let r):
             return try refuse(a, r, in: db, now: now, tail: &tail)
@@ -88,7 +100,8 @@ public struct GatewayLedger: Sendable {
             case .failure(let refusal):
                 return try refuse(a, refusal, in: db, now: now, tail: &tail)
             case .success(let basis):
-                let entry = try deliver(p.outgoing, basis: basis, removedFields: p.removedFields, prepared: p, in: db, now: now, tail: &tail)
+                let entry = try deliver(p.outgoing, basis: basis, removedFields: p.removedFields, prepared: p, markSeen: false,
+                                        in: db, now: now, tail: &tail)
                 return (.delivered(recipient: env.recipient), [entry])
             }
         case .replay(let requests):
@@ -106,16 +119,19 @@ public struct GatewayLedger: Sendable {
         case reused(Refusal, delivered: Bool)
     }
 
-    /// Looks a message id up in the seen-message ledger, remembering it when it is new.
-    static func see(_ a: Assessment, envelope env: Envelope, now: Timestamp, in db: Database) throws -> Seen {
+    /// Looks a message id up in the seen-message ledger, remembering it when it is new (unless the caller
+    /// remembers it itself once decided: `remember` false).
+    static func see(_ a: Assessment, envelope env: Envelope, now: Timestamp, remember: Bool = true, in db: Database) throws -> Seen {
         if let seen = try Row.fetchOne(db.cachedStatement(sql: "SELECT fingerprint, delivered_seq IS NOT NULL FROM seen_message WHERE message_id = ?"),
                                        arguments: [env.messageID]) {
             let fingerprint: String = seen[0], delivered: Bool = seen[1]
             return fingerprint == a.fingerprint ? .same(delivered: delivered)
                 : .reused(Refusal(.duplicateMessage, "message id \(env.messageID) was already used for another message"), delivered: delivered)
         }
-        try db.cachedStatement(sql: "INSERT INTO seen_message (message_id, sender, fingerprint, processed_at) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [env.messageID, env.sender.rawValue, a.fingerprint, now.millisecondsSince1970])
+        if remember {
+            try db.cachedStatement(sql: "INSERT INTO seen_message (message_id, sender, fingerprint, processed_at) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [env.messageID, env.sender.rawValue, a.fingerprint, now.millisecondsSince1970])
+        }
         return .new
     }
 
@@ -170,8 +186,10 @@ public struct GatewayLedger: Sendable {
 
     /// Audits a delivery and queues it for its recipient's inbox (with `headers` added, e.g. a replay's link);
     /// `prepared`, for a first delivery, is remembered (roles, holders, references) and names its people in the entry.
+    /// `markSeen` false: the caller remembers the message as delivered itself.
     func deliver(_ message: SignedMessage, basis: SharingBasis, removedFields: [String], headers: [String: String] = [:],
-                 prepared: PreparedDelivery? = nil, in db: Database, now: Timestamp, tail: inout AuditLog.Tail) throws -> Outbox.Entry {
+                 prepared: PreparedDelivery? = nil, markSeen: Bool = true, in db: Database, now: Timestamp,
+                 tail: inout AuditLog.Tail) throws -> Outbox.Entry {
         let env = message.envelope
         if let prepared { try remember(prepared, envelope: env, now: now, in: db) }
         let people = prepared?.deliveredPeople.dropFirst().map { "\($0.urc.canonical) \($0.role?.rawValue ?? "named")" } ?? []
@@ -182,7 +200,9 @@ public struct GatewayLedger: Sendable {
                                           after: &tail, indexPeople: false, in: db)
         self.people(in: db).pendingIndex += people.map { (String($0.prefix { $0 != " " }), audited.seq!) }
         // What replays ask later: was it delivered, and on what basis (the audit log has no index of message ids).
-        try db.cachedStatement(sql: "UPDATE seen_message SET delivered_seq = ? WHERE message_id = ?").execute(arguments: [audited.seq, env.messageID])
+        if markSeen {
+            try db.cachedStatement(sql: "UPDATE seen_message SET delivered_seq = ? WHERE message_id = ?").execute(arguments: [audited.seq, env.messageID])
+        }
         var out = message.outgoing(exchange: decider.topology.deliverExchange, routingKey: env.recipient.rawValue, brokerUser: nil)
         for (k, v) in headers { out.properties.headers[k] = .string(v) }
         return Outbox.Entry(id: try Outbox.add(out, in: db, now: now.millisecondsSince1970), message: out)

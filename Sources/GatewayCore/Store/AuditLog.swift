@@ -72,6 +72,11 @@ public enum AuditLog {
         public var hash: String
     }
 
+    // The statements, made once (a statement is looked up by its text for every entry).
+    static let columns = "seq, at, event, message_id, type, sender, recipient, subject, reason_code, basis, basis_reference, justification, removed_fields, actor, previous_hash, hash"
+    static let insert = "INSERT INTO audit (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    static let insertWithPeople = "INSERT INTO audit (\(columns), people) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
     /// Reads the tail within the caller's transaction.
     public static func tail(_ db: Database) throws -> Tail {
         let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
@@ -102,12 +107,11 @@ public enum AuditLog {
                              e.justification, String(decoding: JSONWriter.bytes(.array(e.removedFields.map { .string($0) })), as: UTF8.self),
                              e.actor, e.previousHash, e.hash]
         // Most entries name only their subject: they are written as before `people` existed.
-        let columns = "seq, at, event, message_id, type, sender, recipient, subject, reason_code, basis, basis_reference, justification, removed_fields, actor, previous_hash, hash"
         if e.people.isEmpty {
-            try db.cachedStatement(sql: "INSERT INTO audit (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").execute(arguments: arguments)
+            try db.cachedStatement(sql: Self.insert).execute(arguments: arguments)
         } else {
             arguments += [String(decoding: JSONWriter.bytes(.array(e.people.map { .string($0) })), as: UTF8.self)]
-            try db.cachedStatement(sql: "INSERT INTO audit (\(columns), people) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").execute(arguments: arguments)
+            try db.cachedStatement(sql: Self.insertWithPeople).execute(arguments: arguments)
         }
         for person in indexPeople ? e.people : [] {
             // "URC role": the index holds the URC.
