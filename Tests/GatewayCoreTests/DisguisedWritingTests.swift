@@ -9,15 +9,8 @@ import Testing
 @Suite struct DisguisedWritingTests {
     let guard_ = DisclosureGuard(gazetteer: Repo.policy.gazetteer, sensitiveTerms: Repo.policy.sensitiveTerms)
 
-    /// Free text with `detail` in it: something is removed, and no distinctive piece of the detail is left.
     func expectRemoved(_ detail: String, leaving pieces: [String], sourceLocation: SourceLocation = #_sourceLocation) {
-        let (clean, kinds) = guard_.scrub("He is engaging well. Write to \(detail) after work.")
-        #expect(!kinds.isEmpty, "missed \(detail)", sourceLocation: sourceLocation)
-        for piece in pieces {
-            #expect(!clean.lowercased().unicodeScalars.elementsContain(piece.lowercased().unicodeScalars), "'\(piece)' of \(detail) left in \(clean)",
-                    sourceLocation: sourceLocation)
-        }
-        #expect(clean.contains("engaging well"), "\(clean)", sourceLocation: sourceLocation)
+        guard_.expectRemoved(detail, leaving: pieces, sourceLocation: sourceLocation)
     }
 
     // Numbers: the digits of one phone number spread with words, punctuation or pauses are over the budget.
@@ -126,6 +119,20 @@ import Testing
     }
 }
 
+extension DisclosureGuard {
+    /// Free text with `detail` in it: something is removed, no distinctive piece of the detail is left, and the
+    /// sentence before it stays.
+    func expectRemoved(_ detail: String, leaving pieces: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+        let (clean, kinds) = scrub("He is engaging well. Write to \(detail) after work.")
+        #expect(!kinds.isEmpty, "missed \(detail)", sourceLocation: sourceLocation)
+        for piece in pieces {
+            #expect(!clean.lowercased().unicodeScalars.elementsContain(piece.lowercased().unicodeScalars), "'\(piece)' of \(detail) left in \(clean)",
+                    sourceLocation: sourceLocation)
+        }
+        #expect(clean.contains("engaging well"), "\(clean)", sourceLocation: sourceLocation)
+    }
+}
+
 extension String.UnicodeScalarView {
     /// Whether the scalars hold `other` as a run (flags of regional indicators compared scalar by scalar).
     func elementsContain(_ other: String.UnicodeScalarView) -> Bool {
@@ -140,12 +147,7 @@ extension String.UnicodeScalarView {
     let guard_ = DisclosureGuard(gazetteer: Repo.policy.gazetteer, sensitiveTerms: Repo.policy.sensitiveTerms)
 
     func expectRemoved(_ detail: String, leaving pieces: [String], sourceLocation: SourceLocation = #_sourceLocation) {
-        let (clean, kinds) = guard_.scrub("He is engaging well. Write to \(detail) after work.")
-        #expect(!kinds.isEmpty, "missed \(detail)", sourceLocation: sourceLocation)
-        for piece in pieces {
-            #expect(!clean.lowercased().unicodeScalars.elementsContain(piece.lowercased().unicodeScalars), "'\(piece)' of \(detail) left in \(clean)",
-                    sourceLocation: sourceLocation)
-        }
+        guard_.expectRemoved(detail, leaving: pieces, sourceLocation: sourceLocation)
     }
 
     // Letters drawn like Latin ones ("faux Cyrillic"), symbols for letters, compatibility forms with brackets,
