@@ -43,7 +43,7 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
         case .expiredTimestamp: return "The message's sent-at time is outside the accepted window (clock skew, or a replayed old message)."
         case .duplicateMessage: return "A message with this id was already processed; it is not applied twice."
         case .unknownRecipient: return "The recipient is not a party on this gateway."
-        case .oversized: return "The message is larger than the gateway accepts."
+        case .oversized: return "The message is larger than the gateway accepts: its body, or, toward a recipient whose text the gateway checks (the perpetrator service), the text it would have to read."
         case .forbiddenContent: return "The message contains information that may never reach this recipient."
         case .invalidURC: return "A URC in the envelope or the body is not valid: wrong form, wrong check symbol, the reserved 0000-0000-0000, or an issuer code that is no party's."
         case .subjectMismatch: return "The body is about someone other than the envelope's refgw-subject: the gateway decides on, audits and delivers only the one checked subject."

@@ -62,3 +62,37 @@ import Testing
         #expect(cleaned > 100 && refused > 30, "cleaned \(cleaned), refused \(refused)")
     }
 }
+
+@Suite struct DisclosureGuardLimitTests {
+    /// A referral naming a thousand children (the contract bounds no list of them) is refused before it is read,
+    /// with a reason the sender can act on; one under the limit is read as usual.
+    @Test func moreTextThanTheCheckMayReadIsRefused() throws {
+        let schemas = Repo.schemas
+        let guard_ = DisclosureGuard(gazetteer: Repo.policy.gazetteer, sensitiveTerms: Repo.policy.sensitiveTerms,
+                                     readLimit: Repo.policy.maxCheckedTextCharacters)
+        func body(children: Int) -> JSONValue {
+            .object([
+                .init("subject", .object([.init("name", .object([.init("given", .string("Mark")), .init("family", .string("Example"))]))])),
+                .init("household", .object([.init("children", .array((0..<children).map { _ in
+                    .object([.init("name", .object([.init("given", .string("Amelia")), .init("family", .string("Example"))]))])
+                }))])),
+                .init("perpetratorProgramme", .object([.init("motivation", .string("wants to change"))])),
+            ])
+        }
+        do {
+            _ = try guard_.check(body(children: 1_340), freeText: schemas.freeTextPaths[.referral]!, words: schemas.wordPaths[.referral]!,
+                                 recipient: .perpetrator)
+            Issue.record("a thousand children were read")
+        } catch {
+            #expect(error.code == .oversized && error.detail.contains("at most \(Repo.policy.maxCheckedTextCharacters)"), "\(error)")
+        }
+        _ = try guard_.check(body(children: 5), freeText: schemas.freeTextPaths[.referral]!, words: schemas.wordPaths[.referral]!,
+                             recipient: .perpetrator)
+    }
+
+    @Test func thePolicyRefusesALimitTooSmallToReadAReferral() {
+        let yaml = (try? String(contentsOf: Repo.root.appendingPathComponent("config/sharing-policy.yaml"), encoding: .utf8)) ?? ""
+        let small = yaml.replacingOccurrences(of: "maxCheckedTextCharacters: 16384", with: "maxCheckedTextCharacters: 10")
+        #expect(throws: PolicyError.self) { try SharingPolicy(yaml: small, directory: Repo.root.appendingPathComponent("config")) }
+    }
+}

@@ -18,7 +18,8 @@ public struct RecipientFilter: Sendable {
     public init(policy: SharingPolicy, schemas: ContractSchemas, parties: PartyDirectory) throws {
         self.policy = policy
         self.schemas = schemas
-        disclosureGuard = DisclosureGuard(gazetteer: policy.gazetteer, sensitiveTerms: policy.sensitiveTerms)
+        disclosureGuard = DisclosureGuard(gazetteer: policy.gazetteer, sensitiveTerms: policy.sensitiveTerms,
+                                          readLimit: policy.maxCheckedTextCharacters)
         views = try RecipientViews(policy: policy, schemas: schemas, parties: parties)
         var withheld: [PartyID: [MessageType: PathSet]] = [:]
         for rule in policy.allRules {

@@ -40,6 +40,10 @@ public struct SharingPolicy: Sendable {
     }
 
     public var maxMessageBytes: Int
+    /// The most characters of text the check toward a recipient that must never learn where anyone is reads in
+    /// one message (every string, delivered or context): more is refused (`oversized`), so that no message can
+    /// hold the gateway up.
+    public var maxCheckedTextCharacters: Int = 16_384
     /// How far `refgw-sent-at` may be from the gateway's clock, in seconds.
     public var acceptedClockSkew: Double
     /// Parties that may record consent with the gateway (for people they hold).
@@ -75,7 +79,7 @@ public struct SharingPolicy: Sendable {
     // MARK: Loading
 
     private struct File: Decodable {
-        struct Limits: Decodable { var maxMessageBytes: Int; var acceptedClockSkewSeconds: Double }
+        struct Limits: Decodable { var maxMessageBytes: Int; var acceptedClockSkewSeconds: Double; var maxCheckedTextCharacters: Int? }
         struct Entry: Decodable {
             var senders: [String]
             var purposes: [String]
@@ -122,6 +126,10 @@ public struct SharingPolicy: Sendable {
             return p
         }
         maxMessageBytes = file.limits.maxMessageBytes
+        if let n = file.limits.maxCheckedTextCharacters {
+            guard n >= 1_000 else { throw PolicyError("\(source): limits.maxCheckedTextCharacters is \(n); the check needs at least 1000 to read one referral") }
+            maxCheckedTextCharacters = n
+        }
         acceptedClockSkew = file.limits.acceptedClockSkewSeconds
         func role(_ s: String, _ at: String) throws(PolicyError) -> PersonRole {
             guard let r = PersonRole(rawValue: s) else { throw PolicyError("\(source): \(at): '\(s)' is not a role (victim, child, perpetrator, other-adult)") }

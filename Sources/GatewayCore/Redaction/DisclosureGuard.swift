@@ -16,10 +16,14 @@ public struct DisclosureGuard: Sendable {
     public static let marker = "[removed]"
 
     let finder: DisclosureFinder
+    /// The most characters it reads in one message (`SharingPolicy.maxCheckedTextCharacters`).
+    let readLimit: Int
 
-    /// `sensitiveTerms`: words whose sentence is removed; `gazetteer`: the area's places, streets and schools.
-    public init(gazetteer: Gazetteer = .empty, sensitiveTerms: [String] = []) {
+    /// `sensitiveTerms`: words whose sentence is removed; `gazetteer`: the area's places, streets and schools;
+    /// `readLimit`: the most characters of text one message may hold for it.
+    public init(gazetteer: Gazetteer = .empty, sensitiveTerms: [String] = [], readLimit: Int = 16_384) {
         finder = DisclosureFinder(gazetteer: gazetteer, sensitiveTerms: sensitiveTerms)
+        self.readLimit = readLimit
     }
 
     /// A checked body and the names (never the values) of what was removed.
@@ -52,6 +56,13 @@ public struct DisclosureGuard: Sendable {
             offset += chars.count + 1   // the line break that joins it to the next
         }
         guard !segments.isEmpty else { return Checked(body: body, removed: []) }
+        // Reading costs more than the text's length (each string in several readings, beside the others): a
+        // message holding more than the check may read is refused before it is read (a referral naming thousands
+        // of children once held the check up for seconds).
+        let characters = segments.reduce(0) { $0 + $1.text.count }
+        guard characters <= readLimit else {
+            throw Refusal(.oversized, "its text is \(characters) characters; toward \(recipient) the gateway reads at most \(readLimit) in one message: send the referral with less text (long notes, fewer people)")
+        }
         let removals = try removals(in: segments, recipient: recipient)
         guard !removals.isEmpty else { return Checked(body: body, removed: []) }
 
