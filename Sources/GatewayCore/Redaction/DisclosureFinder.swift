@@ -160,7 +160,7 @@ struct DisclosureFinder: @unchecked Sendable {
         // a real domain; and "at" a mail provider of the gazetteer with no domain at all ("jo at gmail").
         let spelledDot = #"(?:[ ,;]{1,3}dot[ ,;]{1,3}|"# + dot + ")"
         let spelledStop = #"[ ,;]{1,3}(?:dot|full stop|point|period)[ ,;]{1,3}"#
-        let local = #"(?<![a-z0-9])[a-z0-9._%+-]+[ ,;.]{1,3}at[ ,;]{1,3}"#
+        let local = #"(?<![a-z0-9])"# + local64 + #"[ ,;.]{1,3}at[ ,;]{1,3}"#
         // (The local part may be left out, or cut off: ". at example dot org".)
         rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])(?:"# + local64 + #"[ ,;.]{1,3})?at[ ,;]{1,3}"# + label + #"(?:"# + spelledDot + label + #")+"#), needs: .spelledAt))
         rules.append(Rule(kind: .email, regex: regex(local + label + #"(?:"# + spelledStop + label + #")*?"#

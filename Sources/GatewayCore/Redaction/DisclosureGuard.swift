@@ -63,6 +63,10 @@ public struct DisclosureGuard: Sendable {
         guard characters <= readLimit else {
             throw Refusal(.oversized, "its text is \(characters) characters; toward \(recipient) the gateway reads at most \(readLimit) in one message: send the referral with less text (long notes, fewer people)")
         }
+        // Each string is also read beside each delivered one: their number is bounded too.
+        guard segments.count <= readLimit / 16 else {
+            throw Refusal(.oversized, "it holds \(segments.count) strings; toward \(recipient) the gateway reads at most \(readLimit / 16) in one message: send the referral with fewer people or items")
+        }
         let removals = try removals(in: segments, recipient: recipient)
         guard !removals.isEmpty else { return Checked(body: body, removed: []) }
 
@@ -136,6 +140,11 @@ public struct DisclosureGuard: Sendable {
         }
         // Each field normalised once (and once more reading letters as digits, where it has digits).
         let plain = segments.map { NormalisedText(String($0.text)) }
+        // Some characters read as many ("ﷺ" is eighteen letters, "…" three dots): the bound holds for what is read.
+        let readLength = plain.reduce(0) { $0 + $1.units.count }
+        guard readLength <= 2 * readLimit else {
+            throw Refusal(.oversized, "its text reads as \(readLength) characters; toward \(recipient) the gateway reads at most \(2 * readLimit) in one message: send the referral with less text")
+        }
         let digits = segments.indices.map { i in
             plain[i].units.contains { $0 >= 0x30 && $0 <= 0x39 } ? NormalisedText(String(segments[i].text), reading: .digitLookalikes) : plain[i]
         }

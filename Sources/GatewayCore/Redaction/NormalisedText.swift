@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Text as the disclosure checks read it, whatever way it was written, with a map back to the original.
 ///
@@ -222,9 +223,20 @@ struct NormalisedText: Equatable {
     /// ("м" as "m", not the "m"-like letter it resembles), anything else folded as usual.
     static func transliterate(_ c: Character) -> [Character] {
         if c.unicodeScalars.count == 1, let other = Confusables.alternate[c.unicodeScalars.first!.value] { return [other] }
-        guard !c.isASCII, c.isLetter, let latin = String(c).applyingTransform(.toLatin, reverse: false), latin != String(c) else { return fold(c) }
-        return latin.flatMap { fold($0) }
+        guard !c.isASCII, c.isLetter else { return fold(c) }
+        if let known = transliterated.withLock({ $0[c] }) { return known }
+        // (ICU makes a transliterator for every call: one a letter, remembered, not one a letter each time.)
+        let read: [Character]
+        if let latin = String(c).applyingTransform(.toLatin, reverse: false), latin != String(c) { read = latin.flatMap { fold($0) } } else { read = fold(c) }
+        transliterated.withLock { cache in
+            if cache.count >= 8_192 { cache.removeAll(keepingCapacity: true) }
+            cache[c] = read
+        }
+        return read
     }
+
+    /// Letters of other scripts as `transliterate` read them.
+    static let transliterated = Mutex<[Character: [Character]]>([:])
 
     // MARK: Numbers written in words, and digits written as letters
 
