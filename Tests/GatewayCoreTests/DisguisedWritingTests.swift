@@ -263,3 +263,18 @@ extension String.UnicodeScalarView {
         #expect(!motivation.contains("1.1"), "\(motivation)")
     }
 }
+
+/// The fourth red team's root causes.
+@Suite struct DisguisedWritingFourthRoundTests {
+    let guard_ = DisclosureGuard(gazetteer: Repo.policy.gazetteer, sensitiveTerms: Repo.policy.sensitiveTerms)
+
+    // Number words in the area's own scripts; web addresses with a spelled, bracketed or spaced dot; domains of
+    // any country; handles named by their platform; at-signs and dots in other languages; places in many pieces.
+    @Test(arguments: ["शून्य सात सात शून्य शून्य नौ शून्य शून्य एक दो तीन", "instagram dot com slash janesmithx", "instagram[.]com/janesmithx",
+                      "instagram . com / janesmithx", "janesmith dot co dot uk", "linktr.ee/janesmith", "janesmith.page",
+                      "on Instagram as jane.smith.x", "Her snapchat is janesmith_x", "Insta: jane_smith_x", "janesmith at example (dot) org",
+                      "jane.smith arobase gmail point com", "jane chiocciola example punto it", "Ma nch es ter", "Fal low fi eld"])
+    func detailsTheFourthRoundGotThrough(detail: String) {
+        guard_.expectRemoved(detail, leaving: ["सात", "janesmith", "jane.smith", "jane_smith", "Ma nch", "Fal low"].filter { detail.contains($0) })
+    }
+}

@@ -106,6 +106,8 @@ struct DisclosureFinder: @unchecked Sendable {
     private let squashedPostcode = try! NSRegularExpression(pattern: #"[a-z]{1,2}[0-9][a-z0-9]?[0-9][a-z]{2}"#)
 
     static let topLevelDomains = ["com", "org", "net", "uk", "co", "gov", "ac", "nhs", "info", "io", "me", "biz", "eu", "ie", "int", "edu", "police", "sch",
+                                  "page", "art", "blog", "studio", "store", "link", "life", "club", "social", "space", "website", "today",
+                                  "news", "media", "video", "photo", "photos", "music", "love", "family", "help", "ee", "ly", "gg", "to",
                                   "online", "xyz", "site", "app", "dev", "email", "mail", "live", "shop", "tech", "scot", "wales", "cymru", "london",
                                   "us", "de", "fr", "es", "it", "pl", "ro", "in", "pk", "ng", "au", "ca", "nz", "tv", "cc", "ly", "ai", "name", "pro", "world"]
     /// Words before a street word that make it an ordinary phrase, not a street ("the road", "her place").
@@ -144,7 +146,8 @@ struct DisclosureFinder: @unchecked Sendable {
         let open = #"[(\[{<«‹]"#, close = #"[)\]}>»›]"#
         // (Also the at-sign as the web writes it: "%40", "&#64;", "&commat;"; and "at" in quotes.)
         let at = "(?:@|" + open + " ?(?:at|@|a) ?" + close + #"|%40|&#0*64;?|&#x0*40;?|&commat;?|['"‘’“”]at['"‘’“”])"#
-        let spelledAtWord = #"(?:at ?sign|at ?symbol|arroba)"#
+        // (and in the languages of the area's families: arobase, arroba, chiocciola, Klammeraffe, małpa)
+        let spelledAtWord = #"(?:at ?sign|at ?symbol|arroba|arobase|chiocciola|klammeraffe|malpa)"#
         // A dot however written: ".", "(dot)", "[.]", " dot ", and in a spelled address " full stop ", " point ".
         let dot = "(?:\\.|" + open + " ?(?:dot|\\.|d) ?" + close + #"|(?<= )dot(?= ))"#
         let label = #"[a-z0-9-]++"#
@@ -155,11 +158,14 @@ struct DisclosureFinder: @unchecked Sendable {
         // x@y.z, x (at) y [dot] z, x[@]y.z, and a handle alone ("@jo_smith"): the local part may be cut off by
         // punctuation, or left out, and the domain may stop at its name ("jo@gmail").
         rules.append(Rule(kind: .email, regex: regex(#"(?:"# + local64 + #"[ ,;:]{0,2})?"# + at + " ?" + label + #"(?: ?"# + dot + " ?" + label + #")*"#), needs: .at))
-        rules.append(Rule(kind: .email, regex: regex(#"(?:"# + local64 + #"[ ,;:]{0,3})?"# + spelledAtWord + "[ ,;:]{0,3}" + label + #"(?: ?"# + dot + " ?" + label + #")*"#), needs: .spelledAt))
+        rules.append(Rule(kind: .email, regex: regex(#"(?:"# + local64 + #"[ ,;:]{0,3})?"# + spelledAtWord + "[ ,;:]{0,3}" + label + #"(?: ?"# + dot + " ?" + label + #")*"#)))
         // Spelled out, x at y dot z: any last label after "dot" or "."; after "full stop", "point" or "period" only
         // a real domain; and "at" a mail provider of the gazetteer with no domain at all ("jo at gmail").
-        let spelledDot = #"(?:[ ,;]{1,3}dot[ ,;]{1,3}|"# + dot + ")"
-        let spelledStop = #"[ ,;]{1,3}(?:dot|full stop|point|period)[ ,;]{1,3}"#
+        let dotWords = "(?:dot|punto|punkt|ponto|kropka)"
+        // (Spaces around a bracketed dot, never around a bare full stop: "at home. Then" is a sentence.)
+        let bracketedDot = open + " ?(?:dot|\\.|d) ?" + close
+        let spelledDot = #"(?:[ ,;]{1,3}"# + dotWords + #"[ ,;]{1,3}|[ ,;]{0,3}"# + bracketedDot + #"[ ,;]{0,3}|\.)"#
+        let spelledStop = #"[ ,;]{1,3}(?:dot|full stop|point|period|punto|punkt|ponto|kropka)[ ,;]{1,3}"#
         let local = #"(?<![a-z0-9])"# + local64 + #"[ ,;.]{1,3}at[ ,;]{1,3}"#
         // (The local part may be left out, or cut off: ". at example dot org".)
         rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])(?:"# + local64 + #"[ ,;.]{1,3})?at[ ,;]{1,3}"# + label + #"(?:"# + spelledDot + label + #")+"#), needs: .spelledAt))
@@ -167,12 +173,23 @@ struct DisclosureFinder: @unchecked Sendable {
                                                       + spelledStop + #"(?:"# + Self.topLevelDomains.joined(separator: "|") + #")(?![a-z])"#), needs: .spelledAt))
         // A web address, with what follows its domain (a profile: "instagram.com/jane", "wa.me/4477…"): the slash
         // is a space by now, so the word after it goes too.
+        // (Any two letters end a domain: every country has one.)
         rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9@.-])(?:(?:https?|ftp) ?: ?)?(?:www\.)?[a-z0-9-]{1,63}+(?:\.[a-z0-9-]{1,63}+){0,8}\.(?:"#
-                                                      + Self.topLevelDomains.joined(separator: "|") + #")(?![a-z0-9])(?: [a-z0-9][a-z0-9.]*)?"#)))
+                                                      + Self.topLevelDomains.joined(separator: "|") + #"|[a-z]{2})(?![a-z0-9])(?: [a-z0-9][a-z0-9.]*)?"#)))
+        // The same with its dot spelled, bracketed or spaced ("instagram dot com slash jane", "x[.]com / jane").
+        let webDot = #"(?: ?"# + bracketedDot + #" ?| \. |[ ,;]{1,3}"# + dotWords + #"[ ,;]{1,3})"#
+        rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9@.-])[a-z0-9-]{1,63}+(?:"# + webDot + #"[a-z0-9-]{1,63}+){0,8}"# + webDot + "(?:"
+                                                      + Self.topLevelDomains.joined(separator: "|") + #")(?![a-z0-9])(?:(?: slash)? [a-z0-9][a-z0-9.]{0,63})?"#)))
         // Places written as codes: what3words ("///filled.count.soap"), plus codes ("9C5VC4X7+XX"), coordinates.
         rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z0-9.])[a-z]{2,24}+\.[a-z]{2,24}+\.[a-z]{2,24}+(?![a-z0-9.])"#)))
         rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z0-9])[2-9cfghjmpqrvwx]{4,8}\+[2-9cfghjmpqrvwx]{0,3}(?![a-z0-9])"#), needs: .digit))
         rules.append(Rule(kind: .address, regex: regex(#"(?<![0-9])-?[0-9]{1,3}\.[0-9]+ ?(?:°|deg(?:rees)?)? ?[nsew]?(?:[ ,;]+-?[0-9]{1,3}\.[0-9]+ ?(?:°|deg(?:rees)?)? ?[nsew]?)?(?![a-z0-9])"#), needs: .digit))
+        if !gazetteer.socialPlatforms.isEmpty {
+            // A handle named by its platform ("on Instagram as jane.smith.x", "snapchat: jane_x"): the platform and
+            // the words after it that can be a handle go.
+            rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z])(?:"# + alternatives(gazetteer.socialPlatforms)
+                                                          + #")(?![a-z])(?:[ ,:;]{1,3}(?:as|is|at|name|handle|username|user|account|called|id|on)){0,2}[ ,:;@]{1,3}[a-z0-9._-]{2,40}+"#)))
+        }
         if !gazetteer.mailProviders.isEmpty {
             // A local part and a provider's domain without any at ("jane.smith gmail.com"), or the domain alone.
             rules.append(Rule(kind: .email, regex: regex(#"(?<![^ ,;:])(?:"# + local64 + #"[ ,;:]{1,3})?(?:"#
@@ -395,7 +412,7 @@ struct DisclosureFinder: @unchecked Sendable {
         }
     }
 
-    /// The gazetteer's places written in pieces: a run of two or three words, starting and ending at word
+    /// The gazetteer's places written in pieces: a run of two to five words, starting and ending at word
     /// boundaries, whose letters together are a place ("stock port"). Offsets in `units` (normalised text).
     func findPlacesInPieces(_ units: [UInt16]) -> [Finding] {
         guard !gluedPlaces.isEmpty else { return [] }
@@ -411,7 +428,7 @@ struct DisclosureFinder: @unchecked Sendable {
             var letters: [UInt16] = []
             var words = 0
             var i = start
-            while i < units.count, words < 3, letters.count <= 24 {
+            while i < units.count, words < 5, letters.count <= 24 {
                 // One word, then what separates it from the next (a space, a hyphen, a line break: one or two).
                 while i < units.count, isLetter(units[i]) { letters.append(units[i]); i += 1 }
                 words += 1

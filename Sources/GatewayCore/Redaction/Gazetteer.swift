@@ -12,6 +12,8 @@ public struct Gazetteer: Sendable, Equatable {
     public var postcodeAreas: [String]
     /// Mail providers, whose name after "at" is an email address even without its domain ("jo at gmail").
     public var mailProviders: [String]
+    /// Social platforms, whose name before a handle says it is one ("on Instagram as jane.smith.x").
+    public var socialPlatforms: [String] = []
 
     /// An empty gazetteer: only what needs no list (numbers, postcodes, emails, street words) is found.
     public static let empty = Gazetteer(places: [], streets: [], schools: [], streetWords: [], ambiguousStreetWords: [], postcodeAreas: [], mailProviders: [])
@@ -31,6 +33,7 @@ public struct Gazetteer: Sendable, Equatable {
         var ambiguousStreetWords: [String]?
         var postcodeAreas: [String]
         var mailProviders: [String]?
+        var socialPlatforms: [String]?
     }
 
     /// Reads and checks a gazetteer file; a mistake is reported with where it is.
@@ -43,7 +46,7 @@ public struct Gazetteer: Sendable, Equatable {
         guard file.version == 1 else { throw PolicyError("\(source): version \(file.version) is not supported (expected 1)") }
         for (list, name) in [(file.places ?? [], "places"), (file.streets ?? [], "streets"), (file.schools ?? [], "schools"),
                              (file.streetWords, "streetWords"), (file.ambiguousStreetWords ?? [], "ambiguousStreetWords"),
-                             (file.mailProviders ?? [], "mailProviders")] {
+                             (file.mailProviders ?? [], "mailProviders"), (file.socialPlatforms ?? [], "socialPlatforms")] {
             if let bad = list.first(where: { NormalisedText($0).string.count < 2 }) {
                 throw PolicyError("\(source): \(name): '\(bad)' is too short to look for; write at least two letters")
             }
@@ -54,5 +57,6 @@ public struct Gazetteer: Sendable, Equatable {
         self.init(places: file.places ?? [], streets: file.streets ?? [], schools: file.schools ?? [], streetWords: file.streetWords,
                   ambiguousStreetWords: file.ambiguousStreetWords ?? [], postcodeAreas: file.postcodeAreas,
                   mailProviders: file.mailProviders ?? [])
+        socialPlatforms = file.socialPlatforms ?? []
     }
 }

@@ -241,7 +241,7 @@ struct NormalisedText: Equatable {
     // MARK: Numbers written in words, and digits written as letters
 
     static let units_: [String: String] = [
-        "zero": "0", "nought": "0", "nil": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+        "zero": "0", "nought": "0", "naught": "0", "nil": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
         "six": "6", "seven": "7", "eight": "8", "nine": "9",
     ]
     static let teens: [String: String] = [
@@ -267,6 +267,18 @@ struct NormalisedText: Equatable {
             "shunya ek do teen char panch chhe saat aath nau", "sifar ik do tin chaar paanch chhah sat ath no",
             "shoonya ekk be tran chaar paanch chha saath aath nav", "shunno ek dui tin char pach chhoy shat aat noy",
         ]
+        // The same languages' number words in their own scripts, as the disguised reading transliterates them
+        // letter by letter (Devanagari, Gujarati, Gurmukhi, Bengali, Urdu, Korean).
+        let scripts = [
+            "शून्य एक दो तीन चार पाँच छह सात आठ नौ", "શૂન્ય એક બે ત્રણ ચાર પાંચ છ સાત આઠ નવ", "ਸਿਫ਼ਰ ਇੱਕ ਦੋ ਤਿੰਨ ਚਾਰ ਪੰਜ ਛੇ ਸੱਤ ਅੱਠ ਨੌਂ",
+            "শূন্য এক দুই তিন চার পাঁচ ছয় সাত আট নয়", "صفر ایک دو تین چار پانچ چھ سات آٹھ نو", "영 일 이 삼 사 오 육 칠 팔 구",
+        ]
+        for words in scripts {
+            for (digit, word) in words.split(separator: " ").enumerated() {
+                let read = String(word.flatMap { transliterate($0) }.filter { $0.isLetter })
+                if read.count >= 2, m[read] == nil, units_[read] == nil { m[read] = String(digit) }
+            }
+        }
         for words in languages {
             let list = words.split(separator: " ").map(String.init)
             // "funf" and "fuenf" are both five.
