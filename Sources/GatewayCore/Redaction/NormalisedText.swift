@@ -10,6 +10,9 @@ import Synchronization
 /// ("seven seven zero", "double four", "fourteen") become digits, and a token of digits with letters that stand for
 /// digits ("O77OO", "0l16") becomes all digits. So "０７７００ ९００-１２３", "seven seven zero zero nine zero zero
 /// one two three" and "O7700_9OO_I23" all read "07700 900 123".
+/// Besides this plain reading, a text can be read as a writer disguised it (`Reading`): transliterated, its
+/// spaced-out letters joined, its digits and symbols read as the letters they stand for. The look-alikes are
+/// generated from Unicode's data (`Confusables+Table.swift`, `scripts/generate-confusables.py`).
 struct NormalisedText: Equatable {
     /// The normalised text as UTF-16 (what NSRegularExpression reads).
     private(set) var units: [UInt16] = []
