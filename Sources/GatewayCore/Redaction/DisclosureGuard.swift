@@ -146,12 +146,12 @@ public struct DisclosureGuard: Sendable {
             throw Refusal(.oversized, "its text reads as \(readLength) characters; toward \(recipient) the gateway reads at most \(2 * readLimit) in one message: send the referral with less text")
         }
         let digits = segments.indices.map { i in
-            plain[i].units.contains { $0 >= 0x30 && $0 <= 0x39 } ? NormalisedText(String(segments[i].text), reading: .digitLookalikes) : plain[i]
+            plain[i].units.contains(where: Self.isDigit) ? NormalisedText(String(segments[i].text), reading: .digitLookalikes) : plain[i]
         }
         let disguised = segments.map { NormalisedText(String($0.text), reading: .disguised) }
         // (Only where digits or symbols could stand for letters.)
         let mayBeLeet = segments.indices.map { i in
-            disguised[i].units.contains { $0 >= 0x30 && $0 <= 0x39 }
+            disguised[i].units.contains(where: Self.isDigit)
                 || segments[i].text.contains { c in c.unicodeScalars.contains { NormalisedText.symbolLetters[Character($0)] != nil } }
         }
         let leet = segments.indices.map { mayBeLeet[$0] ? NormalisedText(String(segments[$0].text), reading: .leet) : disguised[$0] }
@@ -169,8 +169,9 @@ public struct DisclosureGuard: Sendable {
         // Names hold no numbers: three digits in the delivered names of one message, however written ("Oh Seven
         // Seven", "Jo Nine"), are a number put there on purpose.
         let digitsInNames = segments.indices.filter { segments[$0].isDelivered && !segments[$0].isFreeText }
-            .reduce(0) { sum, i in sum + [digits[i], disguised[i]].map { $0.units.filter { $0 >= 0x30 && $0 <= 0x39 }.count }.max()! }
-        if digitsInNames >= 3, let first = segments.first(where: { $0.isDelivered && !$0.isFreeText && NormalisedText(String($0.text)).units.contains { $0 >= 0x30 && $0 <= 0x39 } })
+            .reduce(0) { sum, i in sum + [digits[i], disguised[i]].map { $0.units.filter(Self.isDigit).count }.max()! }
+        // (The field named is the first whose plain reading holds a digit, already read above.)
+        if digitsInNames >= 3, let first = segments.indices.first(where: { segments[$0].isDelivered && !segments[$0].isFreeText && plain[$0].units.contains(where: Self.isDigit) }).map({ segments[$0] })
             ?? segments.first(where: { $0.isDelivered && !$0.isFreeText }) {
             throw Refusal(.forbiddenContent, "numbers were found in names (\(first.path)), fields that cannot be cleaned: \(recipient) may never receive one, so the message is not delivered; write names and titles as they are")
         }
@@ -420,9 +421,9 @@ public struct DisclosureGuard: Sendable {
                 let units = reading.units
                 var k = 0
                 while k < units.count {
-                    guard units[k] >= 0x30 && units[k] <= 0x39 else { k += 1; continue }
+                    guard Self.isDigit(units[k]) else { k += 1; continue }
                     var end = k
-                    while end < units.count, units[end] >= 0x30 && units[end] <= 0x39 { end += 1 }
+                    while end < units.count, Self.isDigit(units[end]) { end += 1 }
                     let original = reading.originalRange(k, end).clamped(to: 0..<segment.text.count)
                     if !original.contains(where: { covered[$0] }) {
                         numbers.append((index, original, end - k))
@@ -456,6 +457,9 @@ public struct DisclosureGuard: Sendable {
             return permutations(rest).map { [first] + $0 }
         }
     }
+
+    /// Whether a unit of normalised text is a digit (every script's digits are ASCII ones by then).
+    static func isDigit(_ u: UInt16) -> Bool { u >= 0x30 && u <= 0x39 }
 
     /// How many digits the delivered free text of one message may hold in all before every number in it goes.
     static let digitBudget = 5
