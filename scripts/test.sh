@@ -14,6 +14,9 @@ cleanup() {
     exit $status
 }
 trap cleanup EXIT INT TERM
+# The official JSON Schema Test Suite, which the gateway's validator is run against (SchemaTestSuiteTests).
+REFGW_JSON_SCHEMA_SUITE=$(bash scripts/json-schema-suite.sh)
+export REFGW_JSON_SCHEMA_SUITE
 swift build --build-tests
 REFGW_BIN=$(swift build --show-bin-path)
 export REFGW_BIN

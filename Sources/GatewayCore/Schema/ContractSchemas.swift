@@ -3,10 +3,12 @@ import Foundation
 
 /// The contract's JSON Schemas, compiled for validating message bodies in the gateway.
 ///
-/// Implements the keywords `contracts/schemas` use (type, properties, required, additionalProperties,
-/// enum, const, pattern, minLength, maxLength, minimum, maximum, minItems, maxItems, uniqueItems, items, $ref,
-/// allOf, if/then, format date-time/date/email). An unknown keyword fails loudly at load time, so a schema
-/// change cannot silently weaken the gateway. Python's `jsonschema` checks the same files independently in tests.
+/// Implements the JSON Schema 2020-12 keywords `contracts/schemas` use (type, properties, required,
+/// additionalProperties, enum, const, pattern, minLength, maxLength, minimum, maximum, minItems, maxItems,
+/// uniqueItems, items, $ref, $defs, allOf, if/then/else, format date-time and date asserted) and passes the official
+/// JSON Schema Test Suite's tests of them (`SchemaTestSuiteTests`, docs/schema-engine.md). An unknown keyword fails
+/// loudly at load time, so a schema change cannot silently weaken the gateway. Python's `jsonschema` checks the same
+/// files independently in tests.
 public final class ContractSchemas: Sendable {
     private let roots: [MessageType: SchemaNode]
     /// The schema files as read, by file name (what recipients' views are made from).
@@ -44,6 +46,7 @@ public final class ContractSchemas: Sendable {
             let file = "\(type.rawValue).schema.json"
             guard let doc = documents[file] else { throw SchemaLoadError("no schema \(file) in \(directory.path)") }
             let node = try compiler.compile(doc, file: file)
+            try Self.checkShape(node, file: file)
             roots[type] = node
             var paths = PathSet()
             node.collectFreeText(prefix: [], into: &paths)
@@ -68,6 +71,25 @@ public final class ContractSchemas: Sendable {
                                        urcPaths: urcs)
     }
 
+    /// What the gateway's field-by-field reading of bodies needs of a contract, beyond valid JSON Schema: every
+    /// object lists its properties and allows no others (a property name the schema does not list could carry
+    /// anything, and redaction and the text checks work by path), and no schema refers back to itself (the paths
+    /// of a recursive schema have no end).
+    static func checkShape(_ root: SchemaNode, file: String) throws {
+        var path: Set<ObjectIdentifier> = []
+        func walk(_ node: SchemaNode) throws {
+            guard path.insert(ObjectIdentifier(node)).inserted else {
+                throw SchemaLoadError("\(file): a schema refers back to itself (\(node.definition ?? "a $ref")): contracts cannot be recursive")
+            }
+            defer { path.remove(ObjectIdentifier(node)) }
+            if node.additionalSchema != nil || (node.types?.contains("object") == true && node.additionalProperties) {
+                throw SchemaLoadError("\(file): an object schema allows properties it does not list: contracts need \"additionalProperties\": false")
+            }
+            for child in node.children { try walk(child) }
+        }
+        try walk(root)
+    }
+
     /// Checks a parsed body against its type's schema; the error names a path and a rule, never a value.
     public func validate(_ body: JSONValue, as type: MessageType) throws(SchemaViolation) {
         guard let root = roots[type] else { throw SchemaViolation(path: "", rule: "no schema for \(type.rawValue)") }
@@ -88,77 +110,152 @@ public struct SchemaViolation: Error, Equatable, CustomStringConvertible {
     public var description: String { "\(path.isEmpty ? "/" : path): \(rule)" }
 }
 
-/// Resolves `$ref`s and turns schema documents into `SchemaNode`s.
+/// Resolves `$ref`s and turns schema documents into `SchemaNode`s (JSON Schema 2020-12, the keywords listed in
+/// `known`; `SchemaTestSuiteTests` runs the official test suite over it).
 struct SchemaCompiler {
     let documents: [String: JSONValue]
     var cache: [String: SchemaNode] = [:]
-    static let known: Set<String> = ["$schema", "$id", "$defs", "$ref", "title", "description", "type", "properties",
+    /// Keywords that only annotate: read and ignored, as the specification says.
+    static let annotations: Set<String> = ["$schema", "$comment", "title", "description", "default", "examples",
+                                           "deprecated", "readOnly", "writeOnly"]
+    static let known: Set<String> = annotations.union(["$id", "$defs", "$ref", "type", "properties",
         "required", "additionalProperties", "enum", "const", "pattern", "minLength", "maxLength", "minimum", "maximum",
-        "minItems", "maxItems", "uniqueItems", "items", "allOf", "if", "then", "format", "contentMediaType", "$comment"]
+        "minItems", "maxItems", "uniqueItems", "items", "allOf", "if", "then", "else", "format", "contentMediaType"])
 
     mutating func compile(_ schema: JSONValue, file: String) throws -> SchemaNode {
-        guard case .object(let members) = schema else { throw SchemaLoadError("\(file): a schema must be an object") }
-        for m in members where !Self.known.contains(m.key) {
-            throw SchemaLoadError("\(file): keyword '\(m.key)' is not supported by the gateway's validator")
-        }
         let node = SchemaNode()
-        if let ref = schema["$ref"]?.stringValue {
+        try compile(schema, file: file, into: node, isRoot: true)
+        return node
+    }
+
+    /// Compiles `schema` into `node` (made beforehand, so that a `$ref` back to a schema being compiled finds it).
+    mutating func compile(_ schema: JSONValue, file: String, into node: SchemaNode, isRoot: Bool = false) throws {
+        func fail(_ what: String) -> SchemaLoadError { SchemaLoadError("\(file): \(what)") }
+        func sub(_ v: JSONValue) throws -> SchemaNode {
+            let n = SchemaNode()
+            try compile(v, file: file, into: n)
+            return n
+        }
+        /// A keyword's value that must be a non-negative whole number.
+        func count(_ key: String) throws -> Int? {
+            guard let v = schema[key] else { return nil }
+            guard case .number(let text) = v, JSONNumber.isInteger(text), let d = Double(text), d >= 0 else {
+                throw fail("'\(key)' must be a non-negative integer")
+            }
+            return d > Double(Int.max / 2) ? Int.max / 2 : Int(d)
+        }
+        func number(_ key: String) throws -> Double? {
+            guard let v = schema[key] else { return nil }
+            guard let d = v.doubleValue else { throw fail("'\(key)' must be a number") }
+            return d
+        }
+        switch schema {
+        case .bool(true): return
+        case .bool(false): node.rejectsEverything = true; return
+        case .object: break
+        default: throw fail("a schema must be an object or a boolean")
+        }
+        guard case .object(let members) = schema else { return }
+        for m in members where !Self.known.contains(m.key) {
+            throw fail("keyword '\(m.key)' is not supported by the gateway's validator")
+        }
+        // A base URI below the root would change what `#...` means inside it; contracts refer by file name.
+        if !isRoot, schema["$id"] != nil { throw fail("keyword '$id' is only supported at a document's root") }
+        if let ref = schema["$ref"] {
+            guard let ref = ref.stringValue else { throw fail("'$ref' must be a string") }
             node.allOf.append(try resolve(ref, from: file))
         }
         if let t = schema["type"] {
-            node.types = Set((t.arrayValue ?? [t]).compactMap(\.stringValue))
-        }
-        if case .object(let props)? = schema["properties"] {
-            for p in props { node.properties[p.key] = try compile(p.value, file: file) }
-        }
-        node.required = schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        if schema["additionalProperties"] == .bool(false) { node.additionalProperties = false }
-        node.enumValues = schema["enum"]?.arrayValue
-        node.constValue = schema["const"]
-        if let p = schema["pattern"]?.stringValue { node.pattern = try Pattern(p) }
-        node.minLength = schema["minLength"]?.doubleValue.map { Int($0) }
-        node.maxLength = schema["maxLength"]?.doubleValue.map { Int($0) }
-        node.minimum = schema["minimum"]?.doubleValue
-        node.maximum = schema["maximum"]?.doubleValue
-        node.minItems = schema["minItems"]?.doubleValue.map { Int($0) }
-        node.maxItems = schema["maxItems"]?.doubleValue.map { Int($0) }
-        node.uniqueItems = schema["uniqueItems"] == .bool(true)
-        if let items = schema["items"] { node.items = try compile(items, file: file) }
-        for sub in schema["allOf"]?.arrayValue ?? [] {
-            if let cond = sub["if"], let then = sub["then"] {
-                node.conditionals.append((try compile(cond, file: file), try compile(then, file: file)))
-            } else {
-                node.allOf.append(try compile(sub, file: file))
+            let names = t.arrayValue ?? [t]
+            var types = Set<String>()
+            for name in names {
+                guard let n = name.stringValue, JSONTypes(name: n) != nil else { throw fail("'type' names no JSON type") }
+                types.insert(n)
             }
+            node.types = types
         }
-        if let cond = schema["if"], let then = schema["then"] {
-            node.conditionals.append((try compile(cond, file: file), try compile(then, file: file)))
+        if let props = schema["properties"] {
+            guard case .object(let props) = props else { throw fail("'properties' must be an object") }
+            for p in props { node.properties[p.key] = try sub(p.value) }
         }
-        node.format = schema["format"]?.stringValue
+        if let required = schema["required"] {
+            guard let names = required.arrayValue?.compactMap(\.stringValue), names.count == required.arrayValue?.count else {
+                throw fail("'required' must be an array of strings")
+            }
+            node.required = names
+        }
+        switch schema["additionalProperties"] {
+        case nil, .bool(true)?: break
+        case .bool(false)?: node.additionalProperties = false
+        case let extra?: node.additionalSchema = try sub(extra)
+        }
+        if let values = schema["enum"] {
+            guard let list = values.arrayValue else { throw fail("'enum' must be an array") }
+            node.enumValues = list
+        }
+        node.constValue = schema["const"]
+        if let p = schema["pattern"] {
+            guard let p = p.stringValue else { throw fail("'pattern' must be a string") }
+            do { node.pattern = try Pattern(p) } catch { throw fail("pattern '\(p)' is not a regular expression the validator can run") }
+        }
+        node.minLength = try count("minLength")
+        node.maxLength = try count("maxLength")
+        node.minimum = try number("minimum")
+        node.maximum = try number("maximum")
+        node.minItems = try count("minItems")
+        node.maxItems = try count("maxItems")
+        if let unique = schema["uniqueItems"] {
+            guard let b = unique.boolValue else { throw fail("'uniqueItems' must be a boolean") }
+            node.uniqueItems = b
+        }
+        if let items = schema["items"] {
+            // 2020-12: `items` is one schema; the list form of earlier drafts is `prefixItems` now.
+            if items.arrayValue != nil { throw fail("keyword 'items' as a list (draft 2019) is not supported: use one schema") }
+            node.items = try sub(items)
+        }
+        if let all = schema["allOf"] {
+            guard let list = all.arrayValue, !list.isEmpty else { throw fail("'allOf' must be a non-empty array") }
+            for s in list { node.allOf.append(try sub(s)) }
+        }
+        if let cond = schema["if"] {
+            node.conditionals.append((try sub(cond), try schema["then"].map(sub), try schema["else"].map(sub)))
+        }
+        if let f = schema["format"] {
+            guard let f = f.stringValue else { throw fail("'format' must be a string") }
+            node.format = f
+        }
         if let media = schema["contentMediaType"]?.stringValue {
-            guard media == "text/plain" else { throw SchemaLoadError("\(file): contentMediaType '\(media)' is not supported (only text/plain)") }
+            guard media == "text/plain" else { throw fail("contentMediaType '\(media)' is not supported (only text/plain)") }
             node.carriesWords = true
         }
-        return node
     }
 
-    /// `common.schema.json#/$defs/urc` or `#/$defs/x` to a compiled node.
+    /// `common.schema.json#/$defs/urc`, `#/$defs/x` or `#` to a compiled node. The pointer is a JSON Pointer
+    /// (RFC 6901: `~1` is `/`, `~0` is `~`) inside a URI fragment (percent-encoded).
     mutating func resolve(_ ref: String, from file: String) throws -> SchemaNode {
         let parts = ref.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
         let refFile = parts[0].isEmpty ? file : String(parts[0])
-        let key = "\(refFile)#\(parts.count > 1 ? parts[1] : "")"
+        let pointer = parts.count > 1 ? String(parts[1]) : ""
+        let key = "\(refFile)#\(pointer)"
         if let cached = cache[key] { return cached }
-        guard var target = documents[refFile] else { throw SchemaLoadError("\(file): $ref to unknown file '\(refFile)'") }
-        if parts.count > 1 {
-            for step in parts[1].split(separator: "/") {
-                guard let next = target[String(step)] else { throw SchemaLoadError("\(file): $ref '\(ref)' does not resolve") }
+        guard var target = documents[refFile] else {
+            throw SchemaLoadError("\(file): $ref to '\(refFile)', which is not one of the schema files")
+        }
+        guard let decoded = pointer.removingPercentEncoding else { throw SchemaLoadError("\(file): $ref '\(ref)' is not a valid URI fragment") }
+        if !decoded.isEmpty {
+            guard decoded.hasPrefix("/") else { throw SchemaLoadError("\(file): $ref '\(ref)' is not a JSON Pointer (anchors are not supported)") }
+            for raw in decoded.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
+                let step = raw.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+                let next: JSONValue?
+                if let list = target.arrayValue { next = Int(step).flatMap { list.indices.contains($0) ? list[$0] : nil } } else { next = target[step] }
+                guard let next else { throw SchemaLoadError("\(file): $ref '\(ref)' does not resolve") }
                 target = next
             }
         }
-        let node = try compile(target, file: refFile)
+        let node = SchemaNode()
         node.definition = key
         cache[key] = node
+        try compile(target, file: refFile, into: node, isRoot: decoded.isEmpty)
         return node
     }
 }
-

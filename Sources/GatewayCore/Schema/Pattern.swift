@@ -17,8 +17,29 @@ struct Pattern: @unchecked Sendable {
         var strict = pattern
         if strict.hasSuffix("(?!\\n)$") { strict = String(strict.dropLast("(?!\\n)$".count)) + "$" }
         if strict.hasSuffix("$"), !strict.hasSuffix("\\$") { strict = String(strict.dropLast()) + "\\z" }
-        regex = try NSRegularExpression(pattern: strict)
+        regex = try NSRegularExpression(pattern: Self.ecmaClasses(strict))
         simple = SimplePattern(pattern)
+    }
+
+    /// ECMA-262's white space and line terminators: what `\s` means in a JSON Schema pattern.
+    static let ecmaWhitespace: [ClosedRange<UInt32>] = [0x09...0x0D, 0x20...0x20, 0xA0...0xA0, 0x1680...0x1680,
+        0x2000...0x200A, 0x2028...0x2029, 0x202F...0x202F, 0x205F...0x205F, 0x3000...0x3000, 0xFEFF...0xFEFF]
+
+    /// The pattern with `\d`, `\w`, `\s` and their negations spelt out as ECMA-262 means them (ASCII digits, ASCII
+    /// word characters, ECMA's white space): ICU's match any script's digits and letters, so `^\d{4}$` would
+    /// pass "٢٠٢٦" where every other validator of the contract refuses it. A set inside a set is ICU's union.
+    static func ecmaClasses(_ pattern: String) -> String {
+        let space = ecmaWhitespace.map { r in r.lowerBound == r.upperBound ? String(format: "\\x{%X}", r.lowerBound)
+            : String(format: "\\x{%X}-\\x{%X}", r.lowerBound, r.upperBound) }.joined()
+        let spelt: [Character: String] = ["d": "[0-9]", "D": "[^0-9]", "w": "[A-Za-z0-9_]", "W": "[^A-Za-z0-9_]",
+                                          "s": "[\(space)]", "S": "[^\(space)]"]
+        var out = ""
+        var chars = pattern.makeIterator()
+        while let c = chars.next() {
+            guard c == "\\", let next = chars.next() else { out.append(c); continue }
+            if let class_ = spelt[next] { out += class_ } else { out.append(c); out.append(next) }
+        }
+        return out
     }
 
     /// Whether the pattern runs on the fast matcher.
@@ -43,7 +64,7 @@ struct SimplePattern: Sendable {
         /// Non-ASCII members (a name's letters of other scripts), as written in the class.
         var ranges: [ClosedRange<UInt32>] = []
         var negated = false
-        /// `\s` was in the class: non-ASCII white space belongs to it.
+        /// `\s` was in the class: ECMA-262's non-ASCII white space belongs to it.
         var whitespace = false
 
         /// Whether the scalar with this value is in the set.
@@ -53,7 +74,7 @@ struct SimplePattern: Sendable {
                 inSet = ascii[Int(value)]
             } else {
                 inSet = ranges.contains { $0.contains(value) }
-                    || (whitespace && (Unicode.Scalar(value)?.properties.isWhitespace ?? false))
+                    || (whitespace && Pattern.ecmaWhitespace.contains { $0.contains(value) })
             }
             return inSet != negated
         }

@@ -42,7 +42,8 @@ struct JSONTypes: OptionSet, Sendable {
         switch v {
         case .null: return .null
         case .bool: return .boolean
-        case .number(let n): return n.utf8.contains { $0 == 46 || $0 == 69 || $0 == 101 } ? .number : [.number, .integer]
+        // A whole number is an integer however it is written (`1.0`, `1e2`), as JSON Schema says.
+        case .number(let n): return JSONNumber.isInteger(n) ? [.number, .integer] : .number
         case .string: return .string
         case .array: return .array
         case .object: return .object
@@ -56,7 +57,12 @@ final class SchemaNode: @unchecked Sendable {
     private var typeMask: JSONTypes?
     var properties: [String: SchemaNode] = [:]
     var required: [String] = []
+    /// False: no property beyond `properties` (`additionalProperties: false`).
     var additionalProperties = true
+    /// `additionalProperties` as a schema: what every property beyond `properties` must satisfy.
+    var additionalSchema: SchemaNode?
+    /// The `false` schema: nothing is valid.
+    var rejectsEverything = false
     var enumValues: [JSONValue]?
     var constValue: JSONValue?
     var pattern: Pattern?
@@ -66,7 +72,8 @@ final class SchemaNode: @unchecked Sendable {
     var uniqueItems = false
     var items: SchemaNode?
     var allOf: [SchemaNode] = []
-    var conditionals: [(condition: SchemaNode, then: SchemaNode)] = []
+    /// `if` with its `then` and `else` (either may be absent).
+    var conditionals: [(condition: SchemaNode, then: SchemaNode?, else: SchemaNode?)] = []
     var format: String?
     /// `contentMediaType: text/plain`: a constrained string that still carries words (a name, a job title).
     var carriesWords = false
@@ -80,11 +87,12 @@ final class SchemaNode: @unchecked Sendable {
 
     func validate(_ v: JSONValue, trail: inout ValidationTrail) throws(SchemaViolation) {
         func fail(_ rule: String) -> SchemaViolation { SchemaViolation(path: trail.rendered, rule: rule) }
+        if rejectsEverything { throw fail("not allowed here") }
         if let typeMask, typeMask.isDisjoint(with: JSONTypes.of(v)) {
             throw fail("must be \((types ?? []).sorted().joined(separator: " or "))")
         }
-        if let enumValues, !enumValues.contains(v) { throw fail("not one of the allowed values") }
-        if let constValue, constValue != v { throw fail("not the required value") }
+        if let enumValues, !enumValues.contains(where: { $0 == v || $0.isSameJSON(as: v) }) { throw fail("not one of the allowed values") }
+        if let constValue, constValue != v, !constValue.isSameJSON(as: v) { throw fail("not the required value") }
         switch v {
         case .string(let s):
             // Counting scalars walks the string; its UTF-8 length (1 to 4 bytes a scalar) usually settles it.
@@ -94,13 +102,7 @@ final class SchemaNode: @unchecked Sendable {
                 if let maxLength, n > maxLength { throw fail("longer than \(maxLength) characters") }
             }
             if let pattern, !pattern.matches(s) { throw fail("does not have the required form") }
-            if let format {
-                switch format {
-                case "date-time": if Timestamp(rfc3339: s) == nil { throw fail("not an RFC 3339 time") }
-                case "date": if CalendarDate(s) == nil { throw fail("not a calendar date") }
-                default: break // email: the pattern already checks the form
-                }
-            }
+            if let format, !SchemaFormat.accepts(s, format: format) { throw fail("not a valid \(format)") }
         case .number(let text):
             if minimum != nil || maximum != nil {
                 guard let d = Double(text) else { throw fail("not a number") }
@@ -111,7 +113,7 @@ final class SchemaNode: @unchecked Sendable {
             if let minItems, a.count < minItems { throw fail("fewer than \(minItems) items") }
             if let maxItems, a.count > maxItems { throw fail("more than \(maxItems) items") }
             if uniqueItems {
-                for i in a.indices { for j in a.indices where j > i && a[i] == a[j] { throw fail("items are not unique") } }
+                for i in a.indices { for j in a.indices where j > i && a[i].isSameJSON(as: a[j]) { throw fail("items are not unique") } }
             }
             if let items {
                 for (i, item) in a.enumerated() {
@@ -129,6 +131,10 @@ final class SchemaNode: @unchecked Sendable {
                     trail.steps.append(.key(m.key))
                     try p.validate(m.value, trail: &trail)
                     trail.steps.removeLast()
+                } else if let additionalSchema {
+                    trail.steps.append(.key(m.key))
+                    try additionalSchema.validate(m.value, trail: &trail)
+                    trail.steps.removeLast()
                 } else if !additionalProperties {
                     // Property names of a broken message could themselves be personal data: name only plain ones.
                     let plain = m.key.utf8.count <= 40 && m.key.allSatisfy { $0.isASCII && $0.isLetter }
@@ -139,7 +145,7 @@ final class SchemaNode: @unchecked Sendable {
         }
         for s in allOf { try s.validate(v, trail: &trail) }
         for c in conditionals {
-            if (try? c.condition.validate(v)) != nil { try c.then.validate(v, trail: &trail) }
+            if (try? c.condition.validate(v)) != nil { try c.then?.validate(v, trail: &trail) } else { try c.else?.validate(v, trail: &trail) }
         }
     }
 
@@ -153,8 +159,16 @@ final class SchemaNode: @unchecked Sendable {
         pattern != nil || enumValues != nil || constValue != nil || format != nil || allOf.contains { $0.constrainsStrings }
     }
 
+    /// Whether a string can be valid here: no type, or a type that includes string, here and in everything `allOf`
+    /// adds (a schema without a type accepts any string, so its strings are free text).
     private var acceptsStrings: Bool {
-        (types?.contains("string") ?? false) || allOf.contains { $0.acceptsStrings }
+        !rejectsEverything && (types?.contains("string") ?? true) && allOf.allSatisfy { $0.acceptsStrings }
+    }
+
+    /// The schemas inside this one (properties, items, `allOf`, conditionals), for walking the compiled tree.
+    var children: [SchemaNode] {
+        Array(properties.values) + [items, additionalSchema].compactMap { $0 } + allOf
+            + conditionals.flatMap { [$0.condition, $0.then, $0.else].compactMap { $0 } }
     }
 
     /// Whether this node is, or includes through `allOf`, the definition `key`.
@@ -168,7 +182,10 @@ final class SchemaNode: @unchecked Sendable {
         for (k, p) in properties { p.collectPaths(prefix: prefix + [k], into: &set, where: matches) }
         items?.collectPaths(prefix: prefix, into: &set, where: matches)
         for s in allOf { s.collectPaths(prefix: prefix, into: &set, where: matches) }
-        for c in conditionals { c.then.collectPaths(prefix: prefix, into: &set, where: matches) }
+        for c in conditionals {
+            c.then?.collectPaths(prefix: prefix, into: &set, where: matches)
+            c.else?.collectPaths(prefix: prefix, into: &set, where: matches)
+        }
     }
 
     /// Adds the longest length allowed of each string field below this node, by dotted path.
