@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func tenThousandMixedEnvelopesAndBodiesNoneDeliveredBeyondItsDecision() async throws {
-        let h = try await GatewayHarness()
+        let h = try await GatewayHarness(policy: Repo.backlogPolicy)
         var rng = SplitMix64(state: 0xB1D)
         let victims = try Repo.parties.allocator(for: .victim)
         let staff = Staff(name: "Sam Worker", role: "IDVA")
@@ -69,9 +69,9 @@ import Testing
             households.append(Household(victim: v, child: c, perpetrator: p, safehomeConsent: safehome, familyConsent: family))
         }
         try await h.submit(setup)
-        try await h.waitUntilProcessed(setup.count, timeout: 120)
-        _ = try await h.drain(900, from: .victim, timeout: 60)       // the consents' acknowledgements
-        _ = try await h.drain(300, from: .family, timeout: 60)
+        try await h.waitUntilProcessed(setup.count)
+        _ = try await h.drain(900, from: .victim)       // the consents' acknowledgements
+        _ = try await h.drain(300, from: .family)
 
         let total = Int(ProcessInfo.processInfo.environment["REFGW_PROPERTY_COUNT"] ?? "") ?? 10_000
         var expected: [String: ReasonCode?] = [:]
@@ -114,7 +114,7 @@ import Testing
             messages.append(m)
         }
         try await h.submit(messages)
-        try await h.waitUntilProcessed(setup.count + total, timeout: 300)
+        try await h.waitUntilProcessed(setup.count + total)
 
         // Every decision as the oracle says.
         let decided = try await h.store.database.read { db in
@@ -132,7 +132,7 @@ import Testing
         // Every delivered body names only people its decision covered: the audited subject (the envelope's, with
         // a basis for it) and the people its audit entry names, each in the role the gateway knows them in.
         for (recipient, count) in expectedDelivered {
-            let received = try await h.drain(count, from: recipient, timeout: 120).filter { $0.properties.type == MessageType.referral.rawValue }
+            let received = try await h.drain(count, from: recipient).filter { $0.properties.type == MessageType.referral.rawValue }
             #expect(received.count == count, "\(recipient) received \(received.count) of \(count)")
             try await h.store.database.read { (db: Database) throws -> Void in
                 for d in received {

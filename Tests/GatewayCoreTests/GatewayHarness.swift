@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import GatewayCore
 import Messaging
+import Synchronization
 import Testing
 import TestSupport
 
@@ -87,14 +88,26 @@ final class GatewayHarness: Sendable {
     }
 
     /// Consumes `count` messages from a party's inbox with a real consumer (fast, for large runs).
-    func drain(_ count: Int, from party: PartyID, timeout: Double = 120) async throws -> [AMQPDelivery] {
+    func drain(_ count: Int, from party: PartyID, stall: Double = 60) async throws -> [AMQPDelivery] {
         let consumer = try await AMQPConsumer(configuration: Self.admin, queue: names.inbox(party), options: .init(prefetch: 500))
+        let received = LastArrival()
         let collected = Task { () -> [AMQPDelivery] in
             var got: [AMQPDelivery] = []
-            for await d in consumer { d.ack(); got.append(d); if got.count == count { break } }
+            for await d in consumer {
+                d.ack(); got.append(d)
+                received.time.withLock { $0 = .now }
+                if got.count == count { break }
+            }
             return got
         }
-        let stop = Task { try await Task.sleep(for: .seconds(timeout)); await consumer.stopReceiving() }
+        // Stops when nothing has arrived for `stall` seconds (however long the whole drain takes).
+        let stop = Task {
+            while true {
+                try await Task.sleep(for: .milliseconds(100))
+                if received.time.withLock({ ContinuousClock.now - $0 >= .seconds(stall) }) { break }
+            }
+            await consumer.stopReceiving()
+        }
         let got = await collected.value
         stop.cancel()
         await consumer.close()
@@ -135,14 +148,24 @@ final class GatewayHarness: Sendable {
     }
 
     /// Waits until the gateway has processed `count` messages in total.
-    func waitUntilProcessed(_ count: Int, timeout: Double = 60) async throws {
-        let deadline = ContinuousClock.now + .seconds(timeout)
-        while service.statistics.processed < count {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("the gateway processed \(service.statistics.processed) of \(count) messages in \(timeout) s")
+    func waitUntilProcessed(_ count: Int, stall: Double = 60) async throws {
+        // A bound on going without progress, not on the whole wait: a backlog of 10,000 takes a slow machine, or
+        // one running other suites beside this one, several times as long, and is still working.
+        var seen = service.statistics.processed
+        var lastProgress = ContinuousClock.now
+        while seen < count {
+            try await Task.sleep(for: .milliseconds(20))
+            let now = service.statistics.processed
+            if now > seen { seen = now; lastProgress = .now; continue }
+            guard ContinuousClock.now - lastProgress < .seconds(stall) else {
+                Issue.record("the gateway processed \(seen) of \(count) messages, then nothing for \(stall) s")
                 return
             }
-            try await Task.sleep(for: .milliseconds(20))
         }
     }
+}
+
+/// When a drain last received a message.
+final class LastArrival: Sendable {
+    let time = Mutex(ContinuousClock.now)
 }

@@ -11,7 +11,7 @@ import Testing
 /// MARAC detail, not even inside free text.
 @Suite struct GatewayPropertyTests {
     @Test func tenThousandGeneratedReferralsAreRedactedForTheirRecipients() async throws {
-        let h = try await GatewayHarness()
+        let h = try await GatewayHarness(policy: Repo.backlogPolicy)
         let policy = Repo.policy
         var g = MessageGenerator(seed: 0xC0FFEE)
         let routes: [(PartyID, PartyID, Purpose)] = [
@@ -41,9 +41,9 @@ import Testing
             expected[recipient, default: 0] += 1
         }
         for (sender, records) in consents { try await h.submit(records, as: sender) }
-        try await h.waitUntilProcessed(total, timeout: 120)
+        try await h.waitUntilProcessed(total)
         for (sender, messages) in bySender { try await h.submit(messages, as: sender) }
-        try await h.waitUntilProcessed(2 * total, timeout: 300)
+        try await h.waitUntilProcessed(2 * total)
         let refusals = try await h.store.database.read { db in
             try Row.fetchAll(db, sql: "SELECT reason_code, justification, COUNT(*) AS n FROM audit WHERE event = 'refused' GROUP BY 1, 2")
                 .map { "\($0["n"] as Int) × \($0["reason_code"] as String): \($0["justification"] as String)" }
@@ -53,7 +53,7 @@ import Testing
         var checked = 0
         for party in Set(expected.keys).union(consents.keys) {
             let count = expected[party] ?? 0, acknowledgements = consents[party]?.count ?? 0
-            let all = try await h.drain(count + acknowledgements, from: party, timeout: 60)
+            let all = try await h.drain(count + acknowledgements, from: party)
             // A sender's inbox also holds the gateway's acknowledgement of each consent record it sent.
             let received = all.filter { $0.properties.type == MessageType.referral.rawValue }
             #expect(all.count - received.count == acknowledgements && all.allSatisfy {

@@ -36,7 +36,7 @@ import Testing
         // A new gateway on the same store and queues finishes the rest.
         let successor = GatewayService(decider: h.decider, store: h.store, configuration: GatewayHarness.configuration(for: .gateway))
         let running = Task { try await successor.run() }
-        let received = try await h.drain(total, from: .safehome, timeout: 120)
+        let received = try await h.drain(total, from: .safehome)
         await successor.stop()
         _ = try? await running.value
 

@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func fiveThousandDisguisedDetailsNoneDelivered() async throws {
-        let h = try await GatewayHarness()
+        let h = try await GatewayHarness(policy: Repo.backlogPolicy)
         // Another seed each run would make failures unrepeatable; REFGW_LEAK_SEED tries others on purpose.
         var g = LeakGenerator(seed: UInt64(ProcessInfo.processInfo.environment["REFGW_LEAK_SEED"] ?? "") ?? 0x1EA4)
         let victims = try Repo.parties.allocator(for: .victim)
@@ -106,7 +106,7 @@ import Testing
             planted[envelope.messageID] = (item, placement)
         }
         try await h.submit(messages)
-        try await h.waitUntilProcessed(50 + total, timeout: 300)
+        try await h.waitUntilProcessed(50 + total)
 
         // What became of each: delivered clean, or refused for a reason its placement calls for.
         let decided = try await h.store.database.read { db in
@@ -135,7 +135,7 @@ import Testing
         #expect(wrong.isEmpty, "\(wrong.count) not decided as their placement calls for: \(wrong.prefix(8).joined(separator: "; "))")
 
         // Not one fragment in anything delivered.
-        let delivered = try await h.drain(byPlacement.values.reduce(0) { $0 + ($1["delivered"] ?? 0) }, from: .perpetrator, timeout: 120)
+        let delivered = try await h.drain(byPlacement.values.reduce(0) { $0 + ($1["delivered"] ?? 0) }, from: .perpetrator)
         var leaks: [String] = []
         for d in delivered {
             let (env, body) = try h.verified(d)
@@ -209,11 +209,11 @@ import Testing
             messages.append(m)
         }
         try await h.submit(messages)
-        for d in try await h.drain(300, from: .safehome, timeout: 60) {
+        for d in try await h.drain(300, from: .safehome) {
             let (env, body) = try h.verified(d)
             #expect(body["reason"]?.stringValue == sent[env.messageID]?["reason"] && body["notes"]?.stringValue == sent[env.messageID]?["notes"])
         }
-        let received = try await h.drain(100, from: .perpetrator, timeout: 60)
+        let received = try await h.drain(100, from: .perpetrator)
         #expect(received.count == 100)
         for d in received {
             let (env, body) = try h.verified(d)
