@@ -1,10 +1,11 @@
 import AMQP
 import Foundation
 import Testing
+import TestSupport
 
 /// The broker restarted in the middle of a publishing run: the publisher reconnects, declares its topology
 /// again and sends what was not confirmed; every confirmed message is still there afterwards.
-@Suite(.serialized) struct BrokerRestartTests {
+@Suite(.needsBroker, .serialized) struct BrokerRestartTests {
     @Test func publisherSurvivesABrokerRestart() async throws {
         let node = try await TestBroker.startPrivateNode()
         defer { TestBroker.stopInBackground(node.directory) }

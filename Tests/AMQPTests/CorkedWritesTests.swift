@@ -1,12 +1,13 @@
 @testable import AMQP
 import Foundation
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A batch of publishes leaves the client in full TCP segments, not one small segment per message.
-@Suite struct CorkedWritesTests {
+@Suite(.needsBroker) struct CorkedWritesTests {
     func corkIsOn(_ fd: Int32) -> Bool {
         var value: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)

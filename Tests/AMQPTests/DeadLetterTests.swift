@@ -1,8 +1,9 @@
 import AMQP
 import Foundation
 import Testing
+import TestSupport
 
-@Suite struct DeadLetterTests {
+@Suite(.needsBroker) struct DeadLetterTests {
     @Test func aRejectedMessageIsDeadLetteredWithItsReason() async throws {
         let t = TestBroker.queueWithDeadLetters("reject")
         let publisher = try await AMQPPublisher(configuration: TestBroker.configuration, topology: t.topology)

@@ -7,7 +7,7 @@ import TestSupport
 
 /// The broker's users and permissions come from `refgw broker definitions` (scripts/broker.sh loads them at
 /// start): each service reads only its inbox, writes only to refgw.submit, configures nothing.
-@Suite struct LeastPrivilegeTests {
+@Suite(.needsBroker) struct LeastPrivilegeTests {
     static func configuration(_ user: String) throws -> AMQPConnectionConfiguration { TestBrokerEnvironment.user(user) }
 
     /// A namespace of the project's topology, declared by the operator (the definitions allow a test prefix).

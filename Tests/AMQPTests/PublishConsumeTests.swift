@@ -1,8 +1,9 @@
 import AMQP
 import Foundation
 import Testing
+import TestSupport
 
-@Suite struct PublishConsumeTests {
+@Suite(.needsBroker) struct PublishConsumeTests {
     @Test func tenThousandPersistentMessagesNoneLostNoneDuplicated() async throws {
         let t = TestBroker.queueWithDeadLetters("bulk")
         let publisher = try await AMQPPublisher(configuration: TestBroker.configuration, topology: t.topology)

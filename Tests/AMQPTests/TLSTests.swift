@@ -7,7 +7,7 @@ import TestSupport
 #endif
 
 /// amqps through rabbitmq-c's OpenSSL socket, against the broker's TLS listener and a CA made at set-up.
-@Suite struct TLSTests {
+@Suite(.needsBroker) struct TLSTests {
     private var base: String { TestBroker.env("REFGW_AMQPS_URL") }
 
     @Test func connectsWithTheRightCAAndCarriesMessages() async throws {

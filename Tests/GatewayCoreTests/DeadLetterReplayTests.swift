@@ -9,7 +9,7 @@ import Testing
 import TestSupport
 
 /// Dead letters kept, listed, grouped, replayed through the real gateway and broker, and discarded.
-@Suite struct DeadLetterReplayTests {
+@Suite(.needsBroker) struct DeadLetterReplayTests {
     static let urcs = try! URCAllocator(issuer: "10")   // the victim service's: it sends and records consent
     static var deadLetterUser: AMQPConnectionConfiguration { TestBrokerEnvironment.user(BrokerDefinitions.deadLetterAdmin) }
 
@@ -28,11 +28,10 @@ import TestSupport
 
         var replayer: DeadLetterReplayer { DeadLetterReplayer(store: h.store, configuration: DeadLetterReplayTests.deadLetterUser, topology: h.names) }
 
-        func waitUntilKept(_ n: Int, timeout: Double = 30) async throws {
-            let deadline = ContinuousClock.now + .seconds(timeout)
-            while try await h.store.database.read({ db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dead_letter") ?? 0 }) < n {
-                guard ContinuousClock.now < deadline else { Issue.record("fewer than \(n) dead letters kept in \(timeout) s"); return }
-                try await Task.sleep(for: .milliseconds(20))
+        func waitUntilKept(_ n: Int) async throws {
+            let store = h.store
+            try await eventually("\(n) dead letters are kept", timeout: 60) {
+                try await store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dead_letter") ?? 0 } >= n
             }
         }
 

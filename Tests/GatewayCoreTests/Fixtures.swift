@@ -1,16 +1,10 @@
 import Contracts
 import Foundation
 import GatewayCore
+import TestSupport
 
 enum Repo {
-    static let root: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-        }
-        fatalError("no repository root above \(#filePath)")
-    }()
+    static let root = RepositoryRoot.url
     static let schemas = try! ContractSchemas(directory: root.appendingPathComponent("contracts/schemas"))
     static let policy = try! SharingPolicy(contentsOf: root.appendingPathComponent("config/sharing-policy.yaml"))
     /// The policy accepting a day's clock skew, for tests that sign a backlog of thousands before submitting it: how

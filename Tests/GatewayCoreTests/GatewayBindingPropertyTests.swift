@@ -5,12 +5,13 @@ import GatewayCore
 import GRDB
 import Messaging
 import Testing
+import TestSupport
 
 /// 10,000 generated messages through the real gateway and broker, valid ones mixed with subtly mismatched ones
 /// (a body about someone else, a role the person was never seen in, a linked person in the wrong role, a consent
 /// id of another person or recipient, a bad URC, a referrer that is not the sender). Each is decided as an oracle
 /// written from the contract says, and no delivered body names a person the decision did not cover.
-@Suite struct GatewayBindingPropertyTests {
+@Suite(.needsBroker) struct GatewayBindingPropertyTests {
     /// A household the gateway already knows: her, a child and him, with consents recorded.
     struct Household {
         var victim: URC, child: URC, perpetrator: URC

@@ -5,11 +5,12 @@ import GatewayCore
 import GRDB
 import Messaging
 import Testing
+import TestSupport
 
 /// 10,000 generated referrals through the real gateway and broker: every recipient receives only its
 /// allow-listed fields, and the perpetrator service receives no address, phone, email, location, school or
 /// MARAC detail, not even inside free text.
-@Suite struct GatewayPropertyTests {
+@Suite(.needsBroker) struct GatewayPropertyTests {
     @Test func tenThousandGeneratedReferralsAreRedactedForTheirRecipients() async throws {
         let h = try await GatewayHarness(policy: Repo.backlogPolicy)
         let policy = Repo.policy

@@ -4,10 +4,11 @@ import Foundation
 import GatewayCore
 import Messaging
 import Testing
+import TestSupport
 
 /// Every refusal reason: the sender gets a signed non-delivery report with the reason code, the original goes
 /// to dead-letters with the reason in a header, nothing reaches the recipient, and the gateway carries on.
-@Suite struct GatewayRefusalTests {
+@Suite(.needsBroker) struct GatewayRefusalTests {
     static let urcs = try! URCAllocator(issuer: "10")
 
     static func referral(subject: URC, purpose: Purpose = .housing, reason: String = "Needs a move") -> Referral {

@@ -5,11 +5,12 @@ import GatewayCore
 import GRDB
 import Messaging
 import Testing
+import TestSupport
 
 /// Graceful shutdown (what SIGTERM triggers through the service group): the gateway stops receiving, finishes
 /// what it was handed, acknowledges nothing unfinished; a new gateway on the same store takes over, and every
 /// referral arrives exactly once.
-@Suite struct GatewayShutdownTests {
+@Suite(.needsBroker) struct GatewayShutdownTests {
     @Test func stoppingMidStreamLosesAndDuplicatesNothing() async throws {
         let h = try await GatewayHarness()
         var g = MessageGenerator(seed: 99)

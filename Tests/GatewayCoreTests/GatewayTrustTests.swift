@@ -5,11 +5,12 @@ import GatewayCore
 import GRDB
 import Messaging
 import Testing
+import TestSupport
 
 /// The holes an outside agency found, each over the real broker: the envelope bound to the body, consent
 /// authority, a strict envelope, and bodies valid for their recipients. Each refusal carries its reason code and
 /// a report to the sender, and the gateway goes on delivering.
-@Suite struct GatewayTrustTests {
+@Suite(.needsBroker) struct GatewayTrustTests {
     static let victimURCs = try! Repo.parties.allocator(for: .victim)
     static let staff = Staff(name: "Sam Worker", role: "IDVA")
 

@@ -5,6 +5,7 @@ import GatewayCore
 import GRDB
 import Messaging
 import Testing
+import TestSupport
 
 /// An adversarial leak suite toward the perpetrator service, over the real gateway and broker: at least 5,000
 /// referrals, each hiding one address, postcode, phone number, email, school, place or sensitive term, written
@@ -14,7 +15,7 @@ import Testing
 ///
 /// Beside it, the differential test: toward every other recipient, text arrives exactly as it was sent; and
 /// ordinary text toward the perpetrator service arrives unchanged too.
-@Suite struct PerpetratorLeakTests {
+@Suite(.needsBroker) struct PerpetratorLeakTests {
     /// Where an item was put, and what must become of the message.
     enum Placement: CaseIterable {
         /// In the free text written for the programme (perpetratorProgramme.motivation): delivered, cleaned.

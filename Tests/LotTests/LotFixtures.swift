@@ -3,10 +3,11 @@ import Foundation
 import GRDB
 @testable import LotKit
 import Lots
+import TestSupport
 
 /// The repository's configuration, found from this file's path.
 enum Repo {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = RepositoryRoot.url
     static let settings = try! LotSettings(contentsOf: root.appendingPathComponent("config/lots.yaml"))
     static let parties = try! PartyDirectory(contentsOf: root.appendingPathComponent("config/parties.json"))
     static var scenarioIntake: String { root.appendingPathComponent("scripts/scenario/jane-intake.json").path }

@@ -26,7 +26,7 @@ final class BreakableLot: Lot {
 }
 
 /// The gateway, the dead-letter keeper and a sanctuary worker over the real broker, in their own namespace.
-@Suite("A poisoned message replayed")
+@Suite("A poisoned message replayed", .needsBroker)
 struct PoisonedWorkerReplayTests {
     @Test("a worker that throws: the referral is dead-lettered after the delivery limit, the cause fixed, replayed through the gateway, and applied exactly once")
     func poisonedThenReplayed() async throws {

@@ -71,11 +71,3 @@ struct HarnessError: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
-/// Polls `condition` until it holds or `timeout` seconds pass; records an issue on timeout.
-func eventually(_ what: String, timeout: Double = 120, _ condition: () throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(timeout)
-    while try !condition() {
-        guard ContinuousClock.now < deadline else { Issue.record("timed out waiting until \(what)"); return }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-}

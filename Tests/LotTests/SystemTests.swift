@@ -8,7 +8,7 @@ import Testing
 import TestSupport
 
 /// The whole system over the real broker: the gateway and six workers as separate processes.
-@Suite("The system end to end", .serialized)
+@Suite("The system end to end", .needsBroker, .serialized)
 struct SystemTests {
     /// Opens a store read-only (the workers still have it open).
     func store(_ h: SystemHarness, _ party: String) throws -> DatabaseQueue {

@@ -9,7 +9,7 @@ import Testing
 import TestSupport
 
 /// One worker over the real broker, in a namespace of its own, with a clock the test moves.
-@Suite("A worker over the broker")
+@Suite("A worker over the broker", .needsBroker)
 struct WorkerOverBrokerTests {
     static func user(_ p: PartyID) -> AMQPConnectionConfiguration { TestBrokerEnvironment.user(p.rawValue) }
 

@@ -13,6 +13,13 @@ public enum TestBrokerEnvironment {
         return v
     }
 
+    /// Whether the private broker's env file was sourced. Under CI it counts as there regardless, so that a CI run
+    /// without it fails loudly (`env`) instead of skipping every broker test.
+    public static var isAvailable: Bool {
+        let env = ProcessInfo.processInfo.environment
+        return !(env["REFGW_AMQP_URL"] ?? "").isEmpty || env["CI"] != nil
+    }
+
     /// The operator (`refgw-admin`): declares, inspects, takes messages.
     public static var admin: AMQPConnectionConfiguration { try! AMQPConnectionConfiguration(url: env("REFGW_AMQP_URL")) }
 
@@ -46,5 +53,15 @@ public enum TestBrokerEnvironment {
         for q in names.queueNames() { try? await admin.deleteQueue(q) }
         for x in [names.submitExchange, names.deliverExchange, names.deadLetterExchange] { try? await admin.deleteExchange(x) }
         await admin.close()
+    }
+}
+
+import Testing
+
+extension Trait where Self == ConditionTrait {
+    /// For suites that talk to the private broker: without it (`swift test` alone) they are skipped, saying how to
+    /// run them, and the rest run.
+    public static var needsBroker: Self {
+        .enabled(if: TestBrokerEnvironment.isAvailable, "needs the private RabbitMQ node: run scripts/test.sh, or source the env file scripts/broker.sh writes")
     }
 }
