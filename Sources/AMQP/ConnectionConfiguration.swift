@@ -31,7 +31,8 @@ public struct AMQPConnectionConfiguration: Sendable, Equatable {
     public var vhost: String
     /// Heartbeat interval asked of the broker, in seconds (0 disables heartbeats).
     public var heartbeat: Int
-    /// Limit for opening the socket, the TLS handshake and the login, in seconds.
+    /// The whole connect's limit, in seconds: name lookup, TCP, the TLS handshake, the login and the channel's
+    /// opening share it. Afterwards, the limit of each call that waits for the broker's reply.
     public var connectTimeout: Double
     /// TLS settings; nil for plain TCP.
     public var tls: TLS?

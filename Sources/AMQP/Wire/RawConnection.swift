@@ -55,6 +55,10 @@ final class RawConnection {
 
     private func open() throws(AMQPError) {
         let c = configuration
+        let deadline = ConnectDeadline(limit: c.connectTimeout)
+        // Looked up within the deadline. Plain TCP connects to the address found; TLS needs the name itself (the
+        // certificate is checked against it), so rabbitmq-c looks it up again, now answered at once as a rule.
+        let address = try HostLookup.address(of: c.host, port: c.port, within: deadline.remaining(for: "name lookup", host: c.host, port: c.port))
         let socket: OpaquePointer?
         if let tls = c.tls {
             socket = amqp_ssl_socket_new(state)
@@ -75,8 +79,8 @@ final class RawConnection {
             socket = amqp_tcp_socket_new(state)
             guard socket != nil else { throw .library("cannot create a socket") }
         }
-        var timeout = timeval(seconds: c.connectTimeout)
-        let status = amqp_socket_open_noblock(socket, c.host, Int32(c.port), &timeout)
+        var timeout = timeval(seconds: try deadline.remaining(for: "the TCP connection", host: c.host, port: c.port))
+        let status = amqp_socket_open_noblock(socket, c.tls == nil ? address : c.host, Int32(c.port), &timeout)
         if status != AMQP_STATUS_OK.rawValue {
             let reason = Self.statusText(status)
             switch status {
@@ -89,6 +93,8 @@ final class RawConnection {
                 throw .unreachable(host: c.host, port: c.port, reason: reason)
             }
         }
+        // The login's frames and the channel's opening share what is left.
+        timeout = timeval(seconds: try deadline.remaining(for: "the AMQP handshake", host: c.host, port: c.port))
         _ = amqp_set_handshake_timeout(state, &timeout)
         _ = amqp_set_rpc_timeout(state, &timeout)
         let reply = refgw_amqp_login_plain(state, c.vhost, 0, 131072, Int32(c.heartbeat), c.user, c.password)
@@ -109,8 +115,12 @@ final class RawConnection {
             }
         }
         isOpen = true
-        // The RPC timeout protects every later call against a broker that stops answering.
+        timeout = timeval(seconds: try deadline.remaining(for: "the channel's opening", host: c.host, port: c.port))
+        _ = amqp_set_rpc_timeout(state, &timeout)
         try openChannel()
+        // From now on the RPC timeout protects each call against a broker that stops answering.
+        var perCall = timeval(seconds: c.connectTimeout)
+        _ = amqp_set_rpc_timeout(state, &perCall)
     }
 
     /// Opens (or reopens after the broker closed it) the connection's channel.
