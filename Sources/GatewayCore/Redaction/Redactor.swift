@@ -1,3 +1,5 @@
+import Contracts
+
 /// Removes from a body every field the recipient may not see (allow-list: what is not listed goes) and the free
 /// text withheld from it. Works on the parsed tree in one pass, without decoding into the message types; what is
 /// left of the text is checked by `DisclosureGuard`.

@@ -23,16 +23,16 @@ extension JSONValue {
 /// A JSON number's value, exactly, from its text: sign, significant digits and a power of ten. Numbers are kept
 /// as text so that nothing is rounded on its way through; comparing them must not round either (`Double` would
 /// call 9007199254740993 and 9007199254740992 equal).
-struct JSONNumber: Equatable {
+public struct JSONNumber: Equatable, Sendable {
     /// False for zero, whatever its sign.
-    let negative: Bool
+    public let negative: Bool
     /// The significant digits (ASCII), no leading or trailing zeros; empty for zero.
-    let digits: [UInt8]
+    public let digits: [UInt8]
     /// The value is `digits × 10^exponent`.
-    let exponent: Int
+    public let exponent: Int
 
     /// Reads text already checked to be a JSON number.
-    init(_ text: String) {
+    public init(_ text: String) {
         var digits: [UInt8] = []
         var exponent = 0
         var negative = false
@@ -63,13 +63,13 @@ struct JSONNumber: Equatable {
     }
 
     /// Whether the value is a whole number (JSON Schema: `1.0` is an integer).
-    var isInteger: Bool { exponent >= 0 }
+    public var isInteger: Bool { exponent >= 0 }
 
     /// Whether the number's text has no fraction or exponent: an integer, without reading it further.
-    static func isPlainInteger(_ text: String) -> Bool {
+    public static func isPlainInteger(_ text: String) -> Bool {
         !text.utf8.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
     }
 
     /// Whether `text` is a whole number.
-    static func isInteger(_ text: String) -> Bool { isPlainInteger(text) || JSONNumber(text).isInteger }
+    public static func isInteger(_ text: String) -> Bool { isPlainInteger(text) || JSONNumber(text).isInteger }
 }
