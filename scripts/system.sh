@@ -27,6 +27,7 @@ start_one() {
     else
         local url_var
         url_var="REFGW_AMQPS_URL_$(echo "$name" | tr a-z A-Z)"
+        REFGW_HOME="$dir" "$bin/$(worker "$name")" init >> "$dir/logs/$name.log" 2>&1
         REFGW_HOME="$dir" "$bin/$(worker "$name")" run --url "${!url_var}" --timer-interval "${REFGW_TIMER_INTERVAL:-30}" >> "$dir/logs/$name.log" 2>&1 &
     fi
     echo $! > "$dir/pids/$name"

@@ -41,7 +41,7 @@ public struct ReferCommand: ParsableCommand {
     @Option(help: "A lawful basis to share without consent (with --justification).") var lawfulBasis: String?
     @Option(help: "Why the lawful basis applies.") var justification: String?
 
-    struct Form: Decodable { var housing: Referral.Housing?; var homeSecurity: Referral.HomeSecurity?; var perpetratorProgramme: Referral.PerpetratorProgramme?; var notes: String? }
+    struct Form: Codable { var housing: Referral.Housing?; var homeSecurity: Referral.HomeSecurity?; var perpetratorProgramme: Referral.PerpetratorProgramme?; var notes: String? }
 
     public func run() throws {
         try guarded {
@@ -55,9 +55,7 @@ public struct ReferCommand: ParsableCommand {
             }
             var sections = Form()
             if let form {
-                do { sections = try JSONDecoder().decode(Form.self, from: Data(contentsOf: URL(fileURLWithPath: form))) } catch {
-                    throw LotError.badInput("referral form \(form): \(LotError.describe(error))")
-                }
+                sections = try StrictForm.load(Form.self, path: form, describing: "referral form")
             }
             var basis: LawfulBasisCode?
             if let lawfulBasis {

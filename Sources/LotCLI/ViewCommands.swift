@@ -110,8 +110,24 @@ public struct RulesCommand: ParsableCommand {
     }
 }
 
+/// `init`: creates the service's store (every other command needs one).
+public struct InitCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "init", abstract: "Create this service's store (nothing changes if it exists).")
+    @OptionGroup var worker: WorkerOptions
+    public init() {}
+
+    public func run() throws {
+        try guarded {
+            let existed = FileManager.default.fileExists(atPath: worker.databasePath)
+            _ = try worker.engine(creating: true)
+            print(existed ? "the \(worker.party) store at \(worker.databasePath) exists already; nothing changed"
+                          : "created the \(worker.party) store at \(worker.databasePath)")
+        }
+    }
+}
+
 /// The commands every worker executable has.
 public let commonCommands: [any ParsableCommand.Type] = [
-    RunCommand.self, IntakeCommand.self, InboxCommand.self, CaseCommand.self, ReferCommand.self, ConsentCommand.self, OutcomeCommand.self,
+    InitCommand.self, RunCommand.self, IntakeCommand.self, InboxCommand.self, CaseCommand.self, ReferCommand.self, ConsentCommand.self, OutcomeCommand.self,
     ActionsCommand.self, ActionUpdateCommand.self, RulesCommand.self,
 ]

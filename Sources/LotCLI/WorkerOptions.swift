@@ -38,8 +38,13 @@ public struct WorkerOptions: ParsableArguments {
     var trustPath: String { trust ?? "\(homeDirectory)/trust.json" }
     var topology: ReferralGatewayTopology { ReferralGatewayTopology(namespace: namespace ?? env["REFGW_NAMESPACE"] ?? "") }
 
-    /// The service's rules on its store.
-    public func engine() throws -> LotEngine {
+    /// The service's rules on its store, which must exist unless `creating` (the `init` command): a mistyped
+    /// `--home` would otherwise start an empty service beside the real one.
+    public func engine(creating: Bool = false) throws -> LotEngine {
+        if !creating, !FileManager.default.fileExists(atPath: databasePath) {
+            let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "worker").lastPathComponent
+            throw LotError.configuration("there is no \(party) store at \(databasePath): create it with `\(executable) init`, or point --home (or $REFGW_HOME) at the folder that holds it")
+        }
         let settings = try LotSettings(contentsOf: configDirectory.appendingPathComponent("lots.yaml"))
         let parties: PartyDirectory
         do { parties = try PartyDirectory(contentsOf: configDirectory.appendingPathComponent("parties.json")) } catch {

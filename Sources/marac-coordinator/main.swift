@@ -10,7 +10,7 @@ import Lots
 struct MaracCoordinator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "marac-coordinator", abstract: "MARAC coordinator: cases, repeats, action plans, updates, overdue actions.",
-        subcommands: [RunCommand.self, InboxCommand.self, CaseCommand.self, RulesCommand.self,
+        subcommands: [InitCommand.self, RunCommand.self, InboxCommand.self, CaseCommand.self, RulesCommand.self,
                       CasesCommand.self, PlanCommand.self, CaseActionsCommand.self, OverdueCommand.self])
 }
 

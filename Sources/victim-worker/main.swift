@@ -19,15 +19,13 @@ struct DashCommand: ParsableCommand {
     @Argument(help: "The victim's URC.") var urc: String
     @Argument(help: "The DASH file.") var file: String
 
-    struct File: Decodable { var answers: [DashAnswer]; var professionalJudgement: Bool? }
+    struct File: Codable { var answers: [DashAnswer]; var professionalJudgement: Bool? }
 
     func run() throws {
         try guarded {
             let victim = try parseURC(urc)
             let dash: File
-            do { dash = try JSONDecoder().decode(File.self, from: Data(contentsOf: URL(fileURLWithPath: file))) } catch {
-                throw LotError.badInput("DASH file \(file): \(LotError.describe(error))")
-            }
+            dash = try StrictForm.load(File.self, path: file, describing: "DASH file")
             let engine = try worker.engine()
             try engine.perform("dash") { ctx in
                 try VictimLot().reassess(victim: victim, answers: dash.answers, professionalJudgement: dash.professionalJudgement ?? false, in: ctx)

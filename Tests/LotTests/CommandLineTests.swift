@@ -1,8 +1,8 @@
 import Contracts
 import Foundation
 import GRDB
-import Testing
 import TestSupport
+import Testing
 
 /// Staff commands as people type them: a mistake gets one clear line and changes nothing.
 @Suite("Worker commands refuse bad input")
@@ -55,11 +55,22 @@ struct CommandLineTests {
         ("an intake at a service that takes none", "sanctuary-worker", "no-intake", "takes no intake"),
         ("an outcome for a referral never received", "family-worker", "unknown-referral", "has received no referral"),
         ("an action plan with a malformed action", "marac-coordinator", "bad-action", "an action is `owner|YYYY-MM-DD|description`"),
+        ("an intake with a misspelt consent", "victim-worker", "misspelt", "there is no field `consnet` in this form"),
+        ("an intake with a misspelt nested field", "victim-worker", "misspelt-nested", "there is no field `victim.dateOfBrith`"),
+        ("an intake with a key twice", "victim-worker", "duplicate", "duplicate key"),
+        ("an intake whose consent lasts no days", "victim-worker", "zero-days", "a consent lasts at least one day"),
+        ("a consent for minus one day", "victim-worker", "negative-days", "a consent lasts at least one day"),
+        ("a referral form with a misspelt section", "victim-worker", "misspelt-form", "there is no field `housng`"),
+        ("a command on a home without a store", "family-worker", "no-store", "create it with `family-worker init`"),
     ])
     func badInput(_ name: String, _ executable: String, _ kind: String, _ expected: String) async throws {
         let dir = try home()
         let party = executable == "marac-coordinator" ? "marac" : String(executable.dropLast("-worker".count))
         // A store with one intake in it, so "changes nothing" is about a store with content.
+        for worker in ["victim-worker", "family-worker", "sanctuary-worker", "marac-coordinator"] where kind != "no-store" || worker != executable {
+            let created = try await run(worker, ["init"], home: dir)
+            #expect(created.status == 0 && created.output.contains("created the"), "\(created.output)")
+        }
         let good = try await run("victim-worker", ["intake", Repo.scenarioIntake], home: dir)
         #expect(good.status == 0, "\(good.output)")
         let held = good.output.split(separator: "\n").first { $0.hasPrefix("intake recorded: ") }.map { String($0.dropFirst("intake recorded: ".count)) } ?? ""
@@ -79,6 +90,19 @@ struct CommandLineTests {
         case "no-intake": args = ["intake", Repo.scenarioIntake]
         case "unknown-referral": args = ["outcome", "00000000-0000-0000-0000-000000000000", "--status", "accepted"]
         case "bad-action": args = ["plan", "MC-00000000", "--meeting", "2026-12-01", "--action", "police tomorrow"]
+        case "misspelt": args = ["intake", try intakeFile(in: dir) { v in v["consnet"] = v["consent"]; v["consent"] = nil }]
+        case "misspelt-nested": args = ["intake", try intakeFile(in: dir) { v in var victim = v["victim"] as! [String: Any]; victim["dateOfBrith"] = "1990-01-01"; v["victim"] = victim }]
+        case "duplicate":
+            let text = try String(contentsOfFile: Repo.scenarioIntake, encoding: .utf8)
+            let f = dir.appendingPathComponent("twice.json")
+            try text.replacingOccurrences(of: "{", with: #"{"notes": "a", "notes": "b", "#, options: [], range: text.range(of: "{")).write(to: f, atomically: true, encoding: .utf8)
+            args = ["intake", f.path]
+        case "zero-days": args = ["intake", try intakeFile(in: dir) { v in var c = v["consent"] as! [String: Any]; c["days"] = 0; v["consent"] = c }]
+        case "negative-days": args = ["consent", held, "--to", "family", "--by", "A", "--days=-1"]
+        case "misspelt-form":
+            let f = dir.appendingPathComponent("form.json"); try Data(#"{"housng": {}}"#.utf8).write(to: f)
+            args = ["refer", held, "--to", "safehome", "--reason", "x", "--by", "A", "--form", f.path]
+        case "no-store": args = ["case", held]
         default: fatalError(kind)
         }
         let r = try await run(executable, args, home: dir)

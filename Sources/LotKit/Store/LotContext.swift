@@ -100,6 +100,7 @@ public final class LotContext {
     public func recordConsent(subject: URC, recipients: [PartyID], purposes: [Purpose], days: Int? = nil,
                               method: ConsentRecord.Method = .verbal, recordedBy: Staff) throws -> String {
         guard !recipients.isEmpty, !purposes.isEmpty else { throw LotError.badInput("a consent needs at least one recipient and one purpose") }
+        if let days, days < 1 { throw LotError.badInput("a consent lasts at least one day; \(days) days is not a consent (leave it out for the default)") }
         let id = UUID.randomLowercased()
         let expires = now.adding(seconds: Double((days ?? settings.consentDays) * 86_400))
         let record = ConsentRecord.given(consentId: id, recipients: recipients, purposes: purposes, givenAt: now,

@@ -4,8 +4,8 @@ import LotKit
 
 /// What a caseworker records when a person first contacts a service (the `intake FILE` command), as JSON.
 /// Questions of the DASH are stored by number, never their wording (SafeLives copyright).
-public struct IntakeForm: Decodable, Sendable {
-    public struct Adult: Decodable, Sendable {
+public struct IntakeForm: Codable, Sendable {
+    public struct Adult: Codable, Sendable {
         /// Given when another service already allocated one; otherwise this service allocates it.
         public var urc: URC?
         public var name: PersonName
@@ -19,14 +19,14 @@ public struct IntakeForm: Decodable, Sendable {
         public var safeContact: SafeContact?
     }
 
-    public struct ChildEntry: Decodable, Sendable {
+    public struct ChildEntry: Codable, Sendable {
         public var urc: URC?
         public var name: PersonName
         public var dateOfBirth: CalendarDate
         public var school: School?
     }
 
-    public struct PerpetratorEntry: Decodable, Sendable {
+    public struct PerpetratorEntry: Codable, Sendable {
         public var urc: URC?
         public var name: PersonName
         public var dateOfBirth: CalendarDate?
@@ -40,24 +40,24 @@ public struct IntakeForm: Decodable, Sendable {
         public var consentsToReferral: Bool?
     }
 
-    public struct Dash: Decodable, Sendable {
+    public struct Dash: Codable, Sendable {
         public var answers: [DashAnswer]
         public var professionalJudgement: Bool?
     }
 
-    public struct ConsentEntry: Decodable, Sendable {
+    public struct ConsentEntry: Codable, Sendable {
         public var recipients: [PartyID]
         public var days: Int?
         public var method: ConsentRecord.Method?
     }
 
-    public struct LawfulBasisEntry: Decodable, Sendable {
+    public struct LawfulBasisEntry: Codable, Sendable {
         public var to: PartyID
         public var code: LawfulBasisCode
         public var justification: String
     }
 
-    public struct HomeSecurityEntry: Decodable, Sendable {
+    public struct HomeSecurityEntry: Codable, Sendable {
         public var livesInArea: Bool
         public var landlordPermission: Referral.HomeSecurity.LandlordPermission
         public var inContactWithPerpetrator: Bool
@@ -90,13 +90,7 @@ public struct IntakeForm: Decodable, Sendable {
 
     /// Reads an intake file; a mistake names the file and the field, and nothing is changed.
     public static func load(_ path: String) throws -> IntakeForm {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw LotError.badInput("cannot read intake file \(path): \(error.localizedDescription)")
-        }
-        do { return try JSONDecoder().decode(IntakeForm.self, from: data) } catch {
-            throw LotError.badInput("intake file \(path): \(LotError.describe(error))")
-        }
+        try StrictForm.load(IntakeForm.self, path: path, describing: "intake file")
     }
 
     /// The DASH as scored: exactly `questions` answers, one per question number.
