@@ -149,13 +149,13 @@ struct SchemaCompiler {
             guard let d = v.doubleValue else { throw fail("'\(key)' must be a number") }
             return d
         }
+        let members: [JSONValue.Member]
         switch schema {
         case .bool(true): return
         case .bool(false): node.rejectsEverything = true; return
-        case .object: break
+        case .object(let m): members = m
         default: throw fail("a schema must be an object or a boolean")
         }
-        guard case .object(let members) = schema else { return }
         for m in members where !Self.known.contains(m.key) {
             throw fail("keyword '\(m.key)' is not supported by the gateway's validator")
         }
@@ -230,21 +230,32 @@ struct SchemaCompiler {
         }
     }
 
-    /// `common.schema.json#/$defs/urc`, `#/$defs/x` or `#` to a compiled node. The pointer is a JSON Pointer
-    /// (RFC 6901: `~1` is `/`, `~0` is `~`) inside a URI fragment (percent-encoded).
+    /// `common.schema.json#/$defs/urc`, `#/$defs/x` or `#` to a compiled node.
     mutating func resolve(_ ref: String, from file: String) throws -> SchemaNode {
-        let parts = ref.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
-        let refFile = parts[0].isEmpty ? file : String(parts[0])
-        let pointer = parts.count > 1 ? String(parts[1]) : ""
+        let (target, refFile, pointer) = try Self.target(of: ref, from: file, in: documents)
         let key = "\(refFile)#\(pointer)"
         if let cached = cache[key] { return cached }
+        let node = SchemaNode()
+        node.definition = key
+        cache[key] = node
+        try compile(target, file: refFile, into: node, isRoot: pointer.isEmpty)
+        return node
+    }
+
+    /// The schema `ref` points at among `documents`, its file, and the pointer (decoded). The pointer is a JSON
+    /// Pointer (RFC 6901: `~1` is `/`, `~0` is `~`) inside a URI fragment (percent-encoded).
+    static func target(of ref: String, from file: String, in documents: [String: JSONValue]) throws -> (JSONValue, String, String) {
+        let parts = ref.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
+        let refFile = parts[0].isEmpty ? file : String(parts[0])
         guard var target = documents[refFile] else {
             throw SchemaLoadError("\(file): $ref to '\(refFile)', which is not one of the schema files")
         }
-        guard let decoded = pointer.removingPercentEncoding else { throw SchemaLoadError("\(file): $ref '\(ref)' is not a valid URI fragment") }
-        if !decoded.isEmpty {
-            guard decoded.hasPrefix("/") else { throw SchemaLoadError("\(file): $ref '\(ref)' is not a JSON Pointer (anchors are not supported)") }
-            for raw in decoded.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
+        guard let pointer = (parts.count > 1 ? String(parts[1]) : "").removingPercentEncoding else {
+            throw SchemaLoadError("\(file): $ref '\(ref)' is not a valid URI fragment")
+        }
+        if !pointer.isEmpty {
+            guard pointer.hasPrefix("/") else { throw SchemaLoadError("\(file): $ref '\(ref)' is not a JSON Pointer (anchors are not supported)") }
+            for raw in pointer.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
                 let step = raw.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
                 let next: JSONValue?
                 if let list = target.arrayValue { next = Int(step).flatMap { list.indices.contains($0) ? list[$0] : nil } } else { next = target[step] }
@@ -252,10 +263,6 @@ struct SchemaCompiler {
                 target = next
             }
         }
-        let node = SchemaNode()
-        node.definition = key
-        cache[key] = node
-        try compile(target, file: refFile, into: node, isRoot: decoded.isEmpty)
-        return node
+        return (target, refFile, pointer)
     }
 }

@@ -171,15 +171,7 @@ struct ViewMaker {
 
     /// `common.schema.json#/$defs/x` or `#/$defs/x` to its schema and the file it is in.
     func resolve(_ ref: String, from file: String) throws -> (JSONValue, String) {
-        let parts = ref.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
-        let refFile = parts[0].isEmpty ? file : String(parts[0])
-        guard var target = documents[refFile] else { throw SchemaLoadError("\(file): $ref to unknown file '\(refFile)'") }
-        if parts.count > 1 {
-            for step in parts[1].split(separator: "/") {
-                guard let next = target[String(step)] else { throw SchemaLoadError("\(file): $ref '\(ref)' does not resolve") }
-                target = next
-            }
-        }
+        let (target, refFile, _) = try SchemaCompiler.target(of: ref, from: file, in: documents)
         return (target, refFile)
     }
 }
