@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "Contracts",
             dependencies: [
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto")
             ]
         ),
         // The project's transport: its broker topology, and contract messages as AMQP messages.
@@ -147,7 +147,11 @@ let package = Package(
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "Contracts", "Messaging", "TestSupport"]),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "TestSupport"]),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "Contracts", "Messaging", "AMQP", "TestSupport"]),
-        .testTarget(name: "LotTests", dependencies: ["LotKit", "Lots", "GatewayCore", "Contracts", "Messaging", "AMQP", "TestSupport",
-                                                     .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "LotTests",
+            dependencies: [
+                "LotKit", "Lots", "GatewayCore", "Contracts", "Messaging", "AMQP", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
     ]
 )

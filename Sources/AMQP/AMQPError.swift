@@ -41,7 +41,8 @@ public enum AMQPError: Error, Sendable, Equatable, CustomStringConvertible {
         case .authenticationFailed(let user):
             return "the broker refused the login of user '\(user)': check the user name and password"
         case .vhostAccessDenied(let user, let vhost):
-            return "user '\(user)' has no access to virtual host '\(vhost)' (or it does not exist): check the vhost in the URL and the user's permissions"
+            return
+                "user '\(user)' has no access to virtual host '\(vhost)' (or it does not exist): check the vhost in the URL and the user's permissions"
         case .accessRefused(let text):
             return "the broker refused access: \(text)"
         case .channelClosed(let code, let text):
@@ -55,7 +56,8 @@ public enum AMQPError: Error, Sendable, Equatable, CustomStringConvertible {
         case .nacked(let id):
             return "the broker did not accept message \(id ?? "(no id)") (nack); it was not stored and must be sent again"
         case .unroutable(let id, let exchange, let key, let code, let text):
-            return "message \(id ?? "(no id)") could not be routed from exchange '\(exchange)' with key '\(key)' (\(code) \(text)); no queue is bound for it"
+            return
+                "message \(id ?? "(no id)") could not be routed from exchange '\(exchange)' with key '\(key)' (\(code) \(text)); no queue is bound for it"
         case .shutDown:
             return "the AMQP client was shut down before the operation finished"
         case .library(let text):

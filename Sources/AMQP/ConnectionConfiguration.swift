@@ -14,8 +14,10 @@ public struct AMQPConnectionConfiguration: Sendable, Equatable {
         /// Verify that the certificate names the host connected to.
         public var verifyHostname: Bool
 
-        public init(caCertificatePath: String? = nil, clientCertificatePath: String? = nil,
-                    clientKeyPath: String? = nil, verifyPeer: Bool = true, verifyHostname: Bool = true) {
+        public init(
+            caCertificatePath: String? = nil, clientCertificatePath: String? = nil,
+            clientKeyPath: String? = nil, verifyPeer: Bool = true, verifyHostname: Bool = true
+        ) {
             self.caCertificatePath = caCertificatePath
             self.clientCertificatePath = clientCertificatePath
             self.clientKeyPath = clientKeyPath
@@ -39,9 +41,11 @@ public struct AMQPConnectionConfiguration: Sendable, Equatable {
     /// Name the connection shows in the broker's management tools.
     public var connectionName: String?
 
-    public init(host: String = "localhost", port: Int? = nil, user: String = "guest", password: String = "guest",
-                vhost: String = "/", heartbeat: Int = 30, connectTimeout: Double = 10, tls: TLS? = nil,
-                connectionName: String? = nil) {
+    public init(
+        host: String = "localhost", port: Int? = nil, user: String = "guest", password: String = "guest",
+        vhost: String = "/", heartbeat: Int = 30, connectTimeout: Double = 10, tls: TLS? = nil,
+        connectionName: String? = nil
+    ) {
         self.host = host
         self.port = port ?? (tls == nil ? 5672 : 5671)
         self.user = user
@@ -77,7 +81,8 @@ public struct AMQPConnectionConfiguration: Sendable, Equatable {
             path = rest[rest.index(after: slash)...]
             rest = rest[..<slash]
         }
-        var user = "guest", password = "guest"
+        var user = "guest"
+        var password = "guest"
         if let at = rest.lastIndex(of: "@") {
             let userinfo = rest[..<at]
             rest = rest[rest.index(after: at)...]
@@ -95,7 +100,9 @@ public struct AMQPConnectionConfiguration: Sendable, Equatable {
             guard let close = rest.firstIndex(of: "]") else { throw .invalidURL("unclosed '[' in an IPv6 host") }
             host = rest[rest.index(after: rest.startIndex)..<close]
             let after = rest[rest.index(after: close)...]
-            if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty {
+            if after.hasPrefix(":") {
+                portText = after.dropFirst()
+            } else if !after.isEmpty {
                 throw .invalidURL("unexpected '\(after)' after the IPv6 host")
             }
         } else if let colon = rest.lastIndex(of: ":") {
@@ -153,8 +160,9 @@ public struct AMQPConnectionConfiguration: Sendable, Equatable {
         if let t = tls, (t.clientCertificatePath == nil) != (t.clientKeyPath == nil) {
             throw .invalidURL("certfile and keyfile must be given together")
         }
-        self.init(host: String(host), port: port, user: user, password: password, vhost: vhost,
-                  heartbeat: heartbeat, connectTimeout: timeout, tls: tls)
+        self.init(
+            host: String(host), port: port, user: user, password: password, vhost: vhost,
+            heartbeat: heartbeat, connectTimeout: timeout, tls: tls)
     }
 
     /// How long a connection thread may block waiting for input: rabbitmq-c services heartbeats only inside

@@ -11,7 +11,10 @@ public enum AMQPFieldValue: Sendable, Hashable, CustomStringConvertible {
     case table(AMQPFieldTable)
     case void
 
-    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
     public var intValue: Int64? {
         switch self {
         case .int(let i): return i
@@ -19,8 +22,14 @@ public enum AMQPFieldValue: Sendable, Hashable, CustomStringConvertible {
         default: return nil
         }
     }
-    public var tableValue: AMQPFieldTable? { if case .table(let t) = self { return t }; return nil }
-    public var arrayValue: [AMQPFieldValue]? { if case .array(let a) = self { return a }; return nil }
+    public var tableValue: AMQPFieldTable? {
+        if case .table(let t) = self { return t }
+        return nil
+    }
+    public var arrayValue: [AMQPFieldValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
 
     /// The AMQP field type's name, for errors that say what was sent instead of what was expected.
     public var kindName: String {

@@ -21,10 +21,12 @@ public struct AMQPProperties: Sendable, Equatable {
     public var appID: String?
     public var headers: AMQPFieldTable
 
-    public init(contentType: String? = nil, contentEncoding: String? = nil, persistent: Bool = true,
-                priority: UInt8? = nil, correlationID: String? = nil, replyTo: String? = nil,
-                expiration: String? = nil, messageID: String? = nil, timestamp: UInt64? = nil,
-                type: String? = nil, userID: String? = nil, appID: String? = nil, headers: AMQPFieldTable = [:]) {
+    public init(
+        contentType: String? = nil, contentEncoding: String? = nil, persistent: Bool = true,
+        priority: UInt8? = nil, correlationID: String? = nil, replyTo: String? = nil,
+        expiration: String? = nil, messageID: String? = nil, timestamp: UInt64? = nil,
+        type: String? = nil, userID: String? = nil, appID: String? = nil, headers: AMQPFieldTable = [:]
+    ) {
         self.contentType = contentType
         self.contentEncoding = contentEncoding
         self.persistent = persistent
@@ -50,8 +52,10 @@ public struct OutgoingMessage: Sendable {
     /// If true the broker returns the message when no queue is bound for it, and `publish` throws `.unroutable`.
     public var mandatory: Bool
 
-    public init(exchange: String, routingKey: String, properties: AMQPProperties = .init(), body: Data,
-                mandatory: Bool = true) {
+    public init(
+        exchange: String, routingKey: String, properties: AMQPProperties = .init(), body: Data,
+        mandatory: Bool = true
+    ) {
         self.exchange = exchange
         self.routingKey = routingKey
         self.properties = properties

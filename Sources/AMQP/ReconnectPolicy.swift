@@ -1,3 +1,5 @@
+import Foundation
+
 /// Exponential backoff with jitter between reconnection attempts, so many clients do not hammer a broker that
 /// has just come back.
 public struct AMQPReconnectPolicy: Sendable, Equatable {
@@ -17,5 +19,3 @@ public struct AMQPReconnectPolicy: Sendable, Equatable {
         return base * Double.random(in: 0.8...1.2)
     }
 }
-
-import Foundation

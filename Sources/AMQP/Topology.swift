@@ -15,8 +15,9 @@ public struct AMQPTopology: Sendable, Equatable {
 
     /// This topology followed by another's declarations.
     public func merging(_ other: AMQPTopology) -> AMQPTopology {
-        AMQPTopology(exchanges: exchanges + other.exchanges, queues: queues + other.queues,
-                     bindings: bindings + other.bindings)
+        AMQPTopology(
+            exchanges: exchanges + other.exchanges, queues: queues + other.queues,
+            bindings: bindings + other.bindings)
     }
 
     /// An exchange declaration.
@@ -28,8 +29,10 @@ public struct AMQPTopology: Sendable, Equatable {
         public var `internal`: Bool
         public var arguments: AMQPFieldTable
 
-        public init(_ name: String, kind: Kind = .direct, durable: Bool = true, internal: Bool = false,
-                    arguments: AMQPFieldTable = [:]) {
+        public init(
+            _ name: String, kind: Kind = .direct, durable: Bool = true, internal: Bool = false,
+            arguments: AMQPFieldTable = [:]
+        ) {
             self.name = name
             self.kind = kind
             self.durable = durable
@@ -43,11 +46,14 @@ public struct AMQPTopology: Sendable, Equatable {
         public enum Kind: String, Sendable { case classic, quorum }
         /// What a queue does when full (`x-overflow`).
         public enum Overflow: String, Sendable {
-            case dropHead = "drop-head", rejectPublish = "reject-publish", rejectPublishDLX = "reject-publish-dlx"
+            case dropHead = "drop-head"
+            case rejectPublish = "reject-publish"
+            case rejectPublishDLX = "reject-publish-dlx"
         }
         /// How a quorum queue dead-letters (`x-dead-letter-strategy`).
         public enum DeadLetterStrategy: String, Sendable {
-            case atMostOnce = "at-most-once", atLeastOnce = "at-least-once"
+            case atMostOnce = "at-most-once"
+            case atLeastOnce = "at-least-once"
         }
 
         public var name: String
@@ -66,11 +72,13 @@ public struct AMQPTopology: Sendable, Equatable {
         /// Arguments not covered above, passed as they are.
         public var extraArguments: AMQPFieldTable
 
-        public init(_ name: String, kind: Kind = .quorum, durable: Bool = true, exclusive: Bool = false,
-                    autoDelete: Bool = false, deadLetterExchange: String? = nil, deadLetterRoutingKey: String? = nil,
-                    deliveryLimit: Int? = nil, deadLetterStrategy: DeadLetterStrategy? = nil,
-                    overflow: Overflow? = nil, messageTTLMilliseconds: Int? = nil, maxLength: Int? = nil,
-                    extraArguments: AMQPFieldTable = [:]) {
+        public init(
+            _ name: String, kind: Kind = .quorum, durable: Bool = true, exclusive: Bool = false,
+            autoDelete: Bool = false, deadLetterExchange: String? = nil, deadLetterRoutingKey: String? = nil,
+            deliveryLimit: Int? = nil, deadLetterStrategy: DeadLetterStrategy? = nil,
+            overflow: Overflow? = nil, messageTTLMilliseconds: Int? = nil, maxLength: Int? = nil,
+            extraArguments: AMQPFieldTable = [:]
+        ) {
             self.name = name
             self.kind = kind
             self.durable = durable
@@ -88,11 +96,14 @@ public struct AMQPTopology: Sendable, Equatable {
 
         /// A durable quorum queue that never loses a dead letter: at-least-once dead-lettering to `exchange`,
         /// which RabbitMQ only honours together with `overflow=reject-publish`.
-        public static func reliable(_ name: String, deadLetterExchange: String, deadLetterRoutingKey: String? = nil,
-                                    deliveryLimit: Int? = 5) -> Queue {
-            Queue(name, kind: .quorum, deadLetterExchange: deadLetterExchange,
-                  deadLetterRoutingKey: deadLetterRoutingKey, deliveryLimit: deliveryLimit,
-                  deadLetterStrategy: .atLeastOnce, overflow: .rejectPublish)
+        public static func reliable(
+            _ name: String, deadLetterExchange: String, deadLetterRoutingKey: String? = nil,
+            deliveryLimit: Int? = 5
+        ) -> Queue {
+            Queue(
+                name, kind: .quorum, deadLetterExchange: deadLetterExchange,
+                deadLetterRoutingKey: deadLetterRoutingKey, deliveryLimit: deliveryLimit,
+                deadLetterStrategy: .atLeastOnce, overflow: .rejectPublish)
         }
 
         /// The `x-` arguments sent with `queue.declare`.

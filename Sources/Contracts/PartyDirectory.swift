@@ -5,7 +5,10 @@ public struct PartyDirectory: Sendable {
     /// One party's registration.
     public struct Entry: Codable, Sendable, Equatable {
         public init(id: PartyID, name: String, issuer: String?, brokerUser: String) {
-            self.id = id; self.name = name; self.issuer = issuer; self.brokerUser = brokerUser
+            self.id = id
+            self.name = name
+            self.issuer = issuer
+            self.brokerUser = brokerUser
         }
 
         public var id: PartyID

@@ -5,8 +5,10 @@ public struct PartyID: CanonicalStringCodable, RawRepresentable, Hashable, Senda
     /// Accepts lower-case ids of 2–32 characters: letters, digits and hyphens, starting with a letter.
     public init?(rawValue: String) {
         guard (2...32).contains(rawValue.utf8.count),
-              let first = rawValue.utf8.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first),
-              rawValue.utf8.allSatisfy({ ("a"..."z").contains(Character(UnicodeScalar($0))) || ("0"..."9").contains(Character(UnicodeScalar($0))) || $0 == UInt8(ascii: "-") })
+            let first = rawValue.utf8.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first),
+            rawValue.utf8.allSatisfy({
+                ("a"..."z").contains(Character(UnicodeScalar($0))) || ("0"..."9").contains(Character(UnicodeScalar($0))) || $0 == UInt8(ascii: "-")
+            })
         else { return nil }
         self.rawValue = rawValue
     }

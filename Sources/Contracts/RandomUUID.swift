@@ -11,8 +11,8 @@ extension UUID {
         withUnsafeMutableBytes(of: &uuid) { bytes in
             bytes.storeBytes(of: generator.next() as UInt64, toByteOffset: 0, as: UInt64.self)
             bytes.storeBytes(of: generator.next() as UInt64, toByteOffset: 8, as: UInt64.self)
-            bytes[6] = bytes[6] & 0x0F | 0x40   // version 4
-            bytes[8] = bytes[8] & 0x3F | 0x80   // RFC 4122 variant
+            bytes[6] = bytes[6] & 0x0F | 0x40  // version 4
+            bytes[8] = bytes[8] & 0x3F | 0x80  // RFC 4122 variant
         }
         return UUID(uuid: uuid).uuidString.lowercased()
     }

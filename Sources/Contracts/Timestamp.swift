@@ -19,13 +19,17 @@ public struct Timestamp: CanonicalStringCodable, Hashable, Sendable, Comparable,
         func num(_ r: Range<Int>) -> Int? {
             guard r.upperBound <= u.count else { return nil }
             var n = 0
-            for i in r { guard (48...57).contains(u[i]) else { return nil }; n = n * 10 + Int(u[i] - 48) }
+            for i in r {
+                guard (48...57).contains(u[i]) else { return nil }
+                n = n * 10 + Int(u[i] - 48)
+            }
             return n
         }
         guard u.count >= 20, u[4] == 45, u[7] == 45, u[10] == 84, u[13] == 58, u[16] == 58, u.last == 90,
-              let y = num(0..<4), let mo = num(5..<7), let d = num(8..<10), let h = num(11..<13),
-              let mi = num(14..<16), let s = num(17..<19),
-              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61 else { return nil }
+            let y = num(0..<4), let mo = num(5..<7), let d = num(8..<10), let h = num(11..<13),
+            let mi = num(14..<16), let s = num(17..<19),
+            (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
+        else { return nil }
         var ms = 0
         if u.count > 20 {
             guard u[19] == 46, u.count - 21 >= 1, u.count - 21 <= 9, let frac = num(20..<(u.count - 1)) else { return nil }
@@ -48,7 +52,10 @@ public struct Timestamp: CanonicalStringCodable, Hashable, Sendable, Comparable,
         let days = totalSeconds >= 0 ? totalSeconds / 86_400 : (totalSeconds - 86_399) / 86_400
         let secOfDay = Int(totalSeconds - days * 86_400)
         let (y, m, d) = Self.civil(fromDays: Int(days))
-        func p(_ n: Int, _ w: Int) -> String { let s = String(n); return String(repeating: "0", count: max(0, w - s.count)) + s }
+        func p(_ n: Int, _ w: Int) -> String {
+            let s = String(n)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
         return "\(p(y, 4))-\(p(m, 2))-\(p(d, 2))T\(p(secOfDay / 3600, 2)):\(p(secOfDay / 60 % 60, 2)):\(p(secOfDay % 60, 2)).\(p(milli, 3))Z"
     }
 
@@ -58,7 +65,6 @@ public struct Timestamp: CanonicalStringCodable, Hashable, Sendable, Comparable,
     public func adding(seconds: Double) -> Timestamp {
         Timestamp(millisecondsSince1970: millisecondsSince1970 + Int64(seconds * 1000))
     }
-
 
     // Howard Hinnant's civil-date algorithms: exact for the proleptic Gregorian calendar.
     static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
@@ -97,13 +103,16 @@ public struct CalendarDate: CanonicalStringCodable, Hashable, Sendable, Comparab
 
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month), (1...Timestamp.daysIn(month: month, year: year)).contains(day) else { return nil }
-        self.year = year; self.month = month; self.day = day
+        self.year = year
+        self.month = month
+        self.day = day
     }
 
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard text.utf8.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+        else { return nil }
         self.init(year: y, month: m, day: d)
     }
 
@@ -111,7 +120,9 @@ public struct CalendarDate: CanonicalStringCodable, Hashable, Sendable, Comparab
     public init(_ t: Timestamp) {
         let days = Int((t.millisecondsSince1970 >= 0 ? t.millisecondsSince1970 : t.millisecondsSince1970 - 86_399_999) / 86_400_000)
         let (y, m, d) = Timestamp.civil(fromDays: days)
-        year = y; month = m; day = d
+        year = y
+        month = m
+        day = d
     }
 
     /// Days since 1970-01-01.
@@ -123,7 +134,10 @@ public struct CalendarDate: CanonicalStringCodable, Hashable, Sendable, Comparab
     }
 
     public var description: String {
-        func p(_ n: Int, _ w: Int) -> String { let s = String(n); return String(repeating: "0", count: max(0, w - s.count)) + s }
+        func p(_ n: Int, _ w: Int) -> String {
+            let s = String(n)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
         return "\(p(year, 4))-\(p(month, 2))-\(p(day, 2))"
     }
 

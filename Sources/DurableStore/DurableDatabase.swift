@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,8 +35,9 @@ public enum DurableDatabase {
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(tuning.checkpointPages)")
             }
         }
-        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
+            withIntermediateDirectories: true)
         // Opening and migrating one process at a time: on a new file, switching it to WAL fails with "database is
         // locked" while another process does the same, and the migrator reads which migrations were applied before
         // it takes SQLite's write lock, so the gateway and its dead-letter keeper both tried to create the tables.

@@ -41,7 +41,12 @@ public struct ReferCommand: ParsableCommand {
     @Option(help: "A lawful basis to share without consent (with --justification).") var lawfulBasis: String?
     @Option(help: "Why the lawful basis applies.") var justification: String?
 
-    struct Form: Codable { var housing: Referral.Housing?; var homeSecurity: Referral.HomeSecurity?; var perpetratorProgramme: Referral.PerpetratorProgramme?; var notes: String? }
+    struct Form: Codable {
+        var housing: Referral.Housing?
+        var homeSecurity: Referral.HomeSecurity?
+        var perpetratorProgramme: Referral.PerpetratorProgramme?
+        var notes: String?
+    }
 
     public func run() throws {
         try guarded {
@@ -50,7 +55,9 @@ public struct ReferCommand: ParsableCommand {
             guard recipient != worker.party else { throw LotError.badInput("a service does not refer to itself") }
             guard let priority = Referral.Priority(rawValue: priority) else { throw LotError.badInput("priority is standard, high or emergency") }
             let needs = try need.map { n -> Referral.Need in
-                guard let v = Referral.Need(rawValue: n) else { throw LotError.badInput("'\(n)' is not a need (\(Referral.Need.allCases.map(\.rawValue).joined(separator: ", ")))") }
+                guard let v = Referral.Need(rawValue: n) else {
+                    throw LotError.badInput("'\(n)' is not a need (\(Referral.Need.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
                 return v
             }
             var sections = Form()
@@ -59,26 +66,37 @@ public struct ReferCommand: ParsableCommand {
             }
             var basis: LawfulBasisCode?
             if let lawfulBasis {
-                guard let b = LawfulBasisCode(rawValue: lawfulBasis) else { throw LotError.badInput("'\(lawfulBasis)' is not a lawful basis (\(LawfulBasisCode.allCases.map(\.rawValue).joined(separator: ", ")))") }
-                guard let j = justification, !j.trimmingCharacters(in: .whitespaces).isEmpty else { throw LotError.badInput("--lawful-basis needs --justification: write why sharing without consent is needed") }
+                guard let b = LawfulBasisCode(rawValue: lawfulBasis) else {
+                    throw LotError.badInput(
+                        "'\(lawfulBasis)' is not a lawful basis (\(LawfulBasisCode.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                guard let j = justification, !j.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw LotError.badInput("--lawful-basis needs --justification: write why sharing without consent is needed")
+                }
                 basis = b
             }
             let engine = try worker.engine()
-            let staff = self.staff.staff, reason = self.reason, justification = self.justification
+            let staff = self.staff.staff
+            let reason = self.reason
+            let justification = self.justification
             let id = try engine.perform("refer") { ctx in
                 let held = try ctx.person(subject)
-                guard let person = held.person else { throw LotError.badInput("\(subject.canonical) is a child: refer the adult, with the children in the household") }
+                guard let person = held.person else {
+                    throw LotError.badInput("\(subject.canonical) is a child: refer the adult, with the children in the household")
+                }
                 let role = Referral.SubjectRole(rawValue: held.role) ?? .victim
                 let children = try ctx.linked(to: subject).compactMap(\.child)
                 let purpose = ctx.settings.purpose(ofReferralTo: recipient)
-                let r = Referral(referralId: UUID.randomLowercased(), referredAt: ctx.now,
-                                 referrer: Referrer(service: ctx.party, staff: staff),
-                                 sharing: try ctx.sharing(of: subject, to: recipient, purpose: purpose,
-                                                          lawfulBasis: basis.map { LawfulBasis(code: $0, justification: justification!, decidedBy: staff, decidedAt: ctx.now) }),
-                                 priority: priority, reason: reason, subject: person, subjectRole: role,
-                                 household: children.isEmpty ? nil : Referral.Household(children: children),
-                                 needs: needs.isEmpty ? nil : needs, housing: sections.housing, homeSecurity: sections.homeSecurity,
-                                 perpetratorProgramme: sections.perpetratorProgramme, notes: sections.notes)
+                let r = Referral(
+                    referralId: UUID.randomLowercased(), referredAt: ctx.now,
+                    referrer: Referrer(service: ctx.party, staff: staff),
+                    sharing: try ctx.sharing(
+                        of: subject, to: recipient, purpose: purpose,
+                        lawfulBasis: basis.map { LawfulBasis(code: $0, justification: justification!, decidedBy: staff, decidedAt: ctx.now) }),
+                    priority: priority, reason: reason, subject: person, subjectRole: role,
+                    household: children.isEmpty ? nil : Referral.Household(children: children),
+                    needs: needs.isEmpty ? nil : needs, housing: sections.housing, homeSecurity: sections.homeSecurity,
+                    perpetratorProgramme: sections.perpetratorProgramme, notes: sections.notes)
                 try ctx.sendReferral(r, to: recipient)
                 ctx.log("refer", subject: subject, "referral \(r.referralId) to \(recipient) by \(staff.name)")
                 return r.referralId
@@ -114,8 +132,9 @@ public struct ConsentCommand: ParsableCommand {
             let days = self.days
             let id = try engine.perform("consent") { ctx in
                 _ = try ctx.person(subject)
-                return try ctx.recordConsent(subject: subject, recipients: recipients, purposes: ctx.settings.purposes(ofReferralsTo: recipients),
-                                             days: days, recordedBy: staff)
+                return try ctx.recordConsent(
+                    subject: subject, recipients: recipients, purposes: ctx.settings.purposes(ofReferralsTo: recipients),
+                    days: days, recordedBy: staff)
             }
             print("consent \(id) recorded")
         }
@@ -140,12 +159,14 @@ public struct OutcomeCommand: ParsableCommand {
             var reason: ReferralOutcome.DeclineReason?
             if outcome == .declined {
                 guard let text = declineReason, let code = ReferralOutcome.DeclineReason.Code(rawValue: text) else {
-                    throw LotError.badInput("a decline needs --decline-reason (not-eligible, out-of-area, under-18, no-capacity, client-declined, duplicate, other)")
+                    throw LotError.badInput(
+                        "a decline needs --decline-reason (not-eligible, out-of-area, under-18, no-capacity, client-declined, duplicate, other)")
                 }
                 reason = .init(code: code, text: note)
             }
             let engine = try worker.engine()
-            let referral = self.referral, note = self.note
+            let referral = self.referral
+            let note = self.note
             try engine.perform("outcome") { ctx in
                 let r = try ctx.receivedReferral(referral)
                 try ctx.sendOutcome(for: r, outcome, declineReason: reason, note: reason == nil ? note : nil)
@@ -168,18 +189,28 @@ public struct ActionUpdateCommand: ParsableCommand {
 
     public func run() throws {
         try guarded {
-            guard let s = ActionStatus(rawValue: status) else { throw LotError.badInput("status is open, in-progress, done, not-possible or not-done") }
+            guard let s = ActionStatus(rawValue: status) else {
+                throw LotError.badInput("status is open, in-progress, done, not-possible or not-done")
+            }
             let engine = try worker.engine()
-            let caseID = self.caseID, actionID = self.actionID, note = self.note, staff = self.staff.staff
+            let caseID = self.caseID
+            let actionID = self.actionID
+            let note = self.note
+            let staff = self.staff.staff
             try engine.perform("action-update") { ctx in
-                let row = try ctx.uniqueRow(in: "assigned_action", idColumn: "action_id", id: actionID, where: "case_id = ?", arguments: [caseID],
-                                            what: "action", notFound: "\(ctx.party) owns no action \(actionID) in MARAC case \(caseID): `actions` lists them")
-                let subject: String = row["subject"], actionID: String = row["action_id"]
-                try ctx.db.execute(sql: "UPDATE assigned_action SET status = ?, updated_at = ? WHERE case_id = ? AND action_id = ?",
-                                   arguments: [s.rawValue, ctx.now.millisecondsSince1970, caseID, actionID])
-                try ctx.send(MaracActionUpdate(caseId: caseID, actionId: actionID, status: s, note: note, updatedAt: ctx.now,
-                                               updatedBy: Referrer(service: ctx.party, staff: staff)),
-                             to: .marac, about: try URC(parsing: subject))
+                let row = try ctx.uniqueRow(
+                    in: "assigned_action", idColumn: "action_id", id: actionID, where: "case_id = ?", arguments: [caseID],
+                    what: "action", notFound: "\(ctx.party) owns no action \(actionID) in MARAC case \(caseID): `actions` lists them")
+                let subject: String = row["subject"]
+                let actionID: String = row["action_id"]
+                try ctx.db.execute(
+                    sql: "UPDATE assigned_action SET status = ?, updated_at = ? WHERE case_id = ? AND action_id = ?",
+                    arguments: [s.rawValue, ctx.now.millisecondsSince1970, caseID, actionID])
+                try ctx.send(
+                    MaracActionUpdate(
+                        caseId: caseID, actionId: actionID, status: s, note: note, updatedAt: ctx.now,
+                        updatedBy: Referrer(service: ctx.party, staff: staff)),
+                    to: .marac, about: try URC(parsing: subject))
             }
             print("action \(actionID) of \(caseID): \(s.rawValue), queued for the MARAC coordinator")
         }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import LotKit
 import Logging
+import LotKit
 import ServiceLifecycle
 
 /// `run`: the worker process, until SIGTERM or SIGINT.
@@ -18,10 +18,12 @@ public struct RunCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let service: LotWorker = try guarded {
             let engine = try worker.engine()
-            return LotWorker(engine: engine, signer: try worker.signer(), trust: try worker.trustStore(),
-                             configuration: try worker.connection(),
-                             options: .init(topology: worker.topology, declareTopology: declareTopology,
-                                            timerInterval: .milliseconds(Int(timerInterval * 1000))))
+            return LotWorker(
+                engine: engine, signer: try worker.signer(), trust: try worker.trustStore(),
+                configuration: try worker.connection(),
+                options: .init(
+                    topology: worker.topology, declareTopology: declareTopology,
+                    timerInterval: .milliseconds(Int(timerInterval * 1000))))
         }
         let logger = Logger(label: "refgw.\(worker.party)")
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

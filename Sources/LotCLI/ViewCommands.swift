@@ -18,7 +18,10 @@ public struct InboxCommand: ParsableCommand {
             let rows = try engine.read { db in
                 try Row.fetchAll(db, sql: "SELECT * FROM inbox ORDER BY received_at DESC, rowid DESC LIMIT ?", arguments: [limit])
             }
-            if rows.isEmpty { print("\(worker.party): nothing received yet"); return }
+            if rows.isEmpty {
+                print("\(worker.party): nothing received yet")
+                return
+            }
             for r in rows {
                 print("\(Timestamp(millisecondsSince1970: r["received_at"]).rfc3339)  \(r["subject"] as String)  \(r["summary"] as String)")
             }
@@ -28,7 +31,8 @@ public struct InboxCommand: ParsableCommand {
 
 /// `case URC`: everything this service holds and did about a person.
 public struct CaseCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "case", abstract: "Show a person's record: people linked, referrals, alerts, actions, rules applied.")
+    public static let configuration = CommandConfiguration(
+        commandName: "case", abstract: "Show a person's record: people linked, referrals, alerts, actions, rules applied.")
     public init() {}
     @OptionGroup var worker: WorkerOptions
     @Argument(help: "The person's URC.") var urc: String
@@ -47,7 +51,9 @@ func printCase(_ urc: URC, engine: LotEngine, brief: Bool) throws {
         guard let person = try Row.fetchOne(db, sql: "SELECT * FROM person WHERE urc = ?", arguments: [urc.canonical]) else {
             throw LotError.notFound("\(engine.lot.party) holds nobody with URC \(urc.canonical): check the code with the person")
         }
-        print("\(urc.canonical)  \(person["role"] as String)  \(person["display_name"] as String)\((person["allocated_here"] as Bool) ? "" : "  (URC kept as given)")")
+        print(
+            "\(urc.canonical)  \(person["role"] as String)  \(person["display_name"] as String)\((person["allocated_here"] as Bool) ? "" : "  (URC kept as given)")"
+        )
         for p in try Row.fetchAll(db, sql: "SELECT * FROM person WHERE linked_to = ? ORDER BY created_at, urc", arguments: [urc.canonical]) {
             print("  linked: \(p["urc"] as String)  \(p["role"] as String)  \(p["display_name"] as String)")
         }
@@ -63,7 +69,9 @@ func printCase(_ urc: URC, engine: LotEngine, brief: Bool) throws {
         }
         let people = [urc.canonical] + (try String.fetchAll(db, sql: "SELECT urc FROM person WHERE linked_to = ?", arguments: [urc.canonical]))
         let marks = people.map { _ in "?" }.joined(separator: ",")
-        for r in try Row.fetchAll(db, sql: "SELECT * FROM referral WHERE subject IN (\(marks)) ORDER BY created_at", arguments: StatementArguments(people)) {
+        for r in try Row.fetchAll(
+            db, sql: "SELECT * FROM referral WHERE subject IN (\(marks)) ORDER BY created_at", arguments: StatementArguments(people))
+        {
             let dir = (r["direction"] as String) == "out" ? "to  " : "from"
             let detail = (r["status_detail"] as String?).map { " - \($0)" } ?? ""
             print("  \(r["type"] as String) \(r["referral_id"] as String) \(dir) \(r["counterpart"] as String): \(r["status"] as String)\(detail)")
@@ -72,11 +80,16 @@ func printCase(_ urc: URC, engine: LotEngine, brief: Bool) throws {
             let dir = (a["direction"] as String) == "out" ? "to" : "from"
             print("  alert \(a["severity"] as String) \(a["kind"] as String) \(dir) \(a["counterpart"] as String): \(a["summary"] as String)")
         }
-        for a in try Row.fetchAll(db, sql: "SELECT * FROM assigned_action WHERE subject = ? ORDER BY case_id, action_id", arguments: [urc.canonical]) {
-            print("  MARAC action \(a["case_id"] as String)/\(a["action_id"] as String) due \(a["due_date"] as String): \(a["status"] as String) - \(a["description"] as String)")
+        for a in try Row.fetchAll(db, sql: "SELECT * FROM assigned_action WHERE subject = ? ORDER BY case_id, action_id", arguments: [urc.canonical])
+        {
+            print(
+                "  MARAC action \(a["case_id"] as String)/\(a["action_id"] as String) due \(a["due_date"] as String): \(a["status"] as String) - \(a["description"] as String)"
+            )
         }
         if !brief {
-            for l in try Row.fetchAll(db, sql: "SELECT * FROM rule_log WHERE subject IN (\(marks)) ORDER BY id", arguments: StatementArguments(people)) {
+            for l in try Row.fetchAll(
+                db, sql: "SELECT * FROM rule_log WHERE subject IN (\(marks)) ORDER BY id", arguments: StatementArguments(people))
+            {
                 print("  rule \(l["rule"] as String): \(l["detail"] as String)")
             }
         }
@@ -91,10 +104,17 @@ public struct ActionsCommand: ParsableCommand {
 
     public func run() throws {
         try guarded {
-            let rows = try worker.engine().read { db in try Row.fetchAll(db, sql: "SELECT * FROM assigned_action ORDER BY due_date, case_id, action_id") }
-            if rows.isEmpty { print("\(worker.party) owns no MARAC actions"); return }
+            let rows = try worker.engine().read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM assigned_action ORDER BY due_date, case_id, action_id")
+            }
+            if rows.isEmpty {
+                print("\(worker.party) owns no MARAC actions")
+                return
+            }
             for a in rows {
-                print("\(a["case_id"] as String) \(a["action_id"] as String)  due \(a["due_date"] as String)  \(a["status"] as String)  \(a["description"] as String)")
+                print(
+                    "\(a["case_id"] as String) \(a["action_id"] as String)  due \(a["due_date"] as String)  \(a["status"] as String)  \(a["description"] as String)"
+                )
             }
         }
     }
@@ -112,7 +132,8 @@ public struct RulesCommand: ParsableCommand {
 
 /// `init`: creates the service's store (every other command needs one).
 public struct InitCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "init", abstract: "Create this service's store (nothing changes if it exists).")
+    public static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Create this service's store (nothing changes if it exists).")
     @OptionGroup var worker: WorkerOptions
     public init() {}
 
@@ -120,14 +141,17 @@ public struct InitCommand: ParsableCommand {
         try guarded {
             let existed = FileManager.default.fileExists(atPath: worker.databasePath)
             _ = try worker.engine(creating: true)
-            print(existed ? "the \(worker.party) store at \(worker.databasePath) exists already; nothing changed"
-                          : "created the \(worker.party) store at \(worker.databasePath)")
+            print(
+                existed
+                    ? "the \(worker.party) store at \(worker.databasePath) exists already; nothing changed"
+                    : "created the \(worker.party) store at \(worker.databasePath)")
         }
     }
 }
 
 /// The commands every worker executable has.
 public let commonCommands: [any ParsableCommand.Type] = [
-    InitCommand.self, RunCommand.self, IntakeCommand.self, InboxCommand.self, CaseCommand.self, ReferCommand.self, ConsentCommand.self, OutcomeCommand.self,
+    InitCommand.self, RunCommand.self, IntakeCommand.self, InboxCommand.self, CaseCommand.self, ReferCommand.self, ConsentCommand.self,
+    OutcomeCommand.self,
     ActionsCommand.self, ActionUpdateCommand.self, RulesCommand.self,
 ]

@@ -43,7 +43,9 @@ public struct WorkerOptions: ParsableArguments {
     public func engine(creating: Bool = false) throws -> LotEngine {
         if !creating, !FileManager.default.fileExists(atPath: databasePath) {
             let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "worker").lastPathComponent
-            throw LotError.configuration("there is no \(party) store at \(databasePath): create it with `\(executable) init`, or point --home (or $REFGW_HOME) at the folder that holds it")
+            throw LotError.configuration(
+                "there is no \(party) store at \(databasePath): create it with `\(executable) init`, or point --home (or $REFGW_HOME) at the folder that holds it"
+            )
         }
         let settings = try LotSettings(contentsOf: configDirectory.appendingPathComponent("lots.yaml"))
         let parties: PartyDirectory
@@ -84,7 +86,8 @@ public func guarded<T>(_ body: () throws -> T) throws -> T {
 
 /// Writes `error` as one line, prefixed with the executable's name, and gives the failing exit code.
 func report(_ error: LotError) -> ExitCode {
-    FileHandle.standardError.write(Data("\(CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "worker"): \(error)\n".utf8))
+    FileHandle.standardError.write(
+        Data("\(CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "worker"): \(error)\n".utf8))
     return ExitCode.failure
 }
 

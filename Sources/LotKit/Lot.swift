@@ -33,7 +33,10 @@ extension Lot {
 public struct RuleDescription: Sendable, Equatable {
     public var name: String
     public var summary: String
-    public init(_ name: String, _ summary: String) { self.name = name; self.summary = summary }
+    public init(_ name: String, _ summary: String) {
+        self.name = name
+        self.summary = summary
+    }
 }
 
 /// A message from the gateway, verified and read.
@@ -41,7 +44,10 @@ public struct InboundMessage: Sendable {
     public var envelope: Envelope
     public var body: Data
 
-    public init(envelope: Envelope, body: Data) { self.envelope = envelope; self.body = body }
+    public init(envelope: Envelope, body: Data) {
+        self.envelope = envelope
+        self.body = body
+    }
 
     /// The body as `B`; a body that does not read is unprocessable (it goes to the dead letters).
     public func decode<B: MessageBody>(_ type: B.Type) throws -> B {

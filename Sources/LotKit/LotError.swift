@@ -33,7 +33,8 @@ public enum LotError: Error, Sendable, Equatable, CustomStringConvertible {
         case DecodingError.valueNotFound(_, let c): return "field `\(path(c.codingPath))` is empty"
         case DecodingError.dataCorrupted(let c):
             let under = (c.underlyingError as? any CustomStringConvertible)?.description
-            return c.codingPath.isEmpty ? "not valid: \(under ?? c.debugDescription)"
+            return c.codingPath.isEmpty
+                ? "not valid: \(under ?? c.debugDescription)"
                 : "field `\(path(c.codingPath))` is not valid: \(under ?? c.debugDescription)"
         default: return "\(error)"
         }

@@ -31,8 +31,10 @@ public struct BrokerDefinitions: Sendable {
 
     /// The users and permissions for `parties`; `password(user)` supplies each password.
     /// `testNamespaces` lets names carry a test prefix (`t1a2b3c.inbox.victim`): development brokers only.
-    public init(parties: PartyDirectory, topology: ReferralGatewayTopology = .standard, vhost: String = "/",
-                testNamespaces: Bool = false, password: (String) throws -> String) rethrows {
+    public init(
+        parties: PartyDirectory, topology: ReferralGatewayTopology = .standard, vhost: String = "/",
+        testNamespaces: Bool = false, password: (String) throws -> String
+    ) rethrows {
         self.topology = topology
         self.vhost = vhost
         func exact(_ name: String) -> String {
@@ -45,20 +47,24 @@ public struct BrokerDefinitions: Sendable {
         }
         let nothing = "^$"
         var accounts: [Account] = [
-            Account(name: Self.operatorUser, password: try password(Self.operatorUser), tags: ["administrator"],
-                    configure: ".*", write: ".*", read: ".*"),
+            Account(
+                name: Self.operatorUser, password: try password(Self.operatorUser), tags: ["administrator"],
+                configure: ".*", write: ".*", read: ".*"),
             // Writes to refgw.submit only to ask the gateway for replays: the gateway decides and delivers them.
-            Account(name: Self.deadLetterAdmin, password: try password(Self.deadLetterAdmin), tags: [],
-                    configure: nothing, write: exact(topology.submitExchange), read: exact(topology.deadLetterQueue)),
+            Account(
+                name: Self.deadLetterAdmin, password: try password(Self.deadLetterAdmin), tags: [],
+                configure: nothing, write: exact(topology.submitExchange), read: exact(topology.deadLetterQueue)),
         ]
         for (id, entry) in parties.entries.sorted(by: { $0.key < $1.key }) {
             let account: Account
             if id == .gateway {
-                account = Account(name: entry.brokerUser, password: try password(entry.brokerUser), tags: [], configure: nothing,
-                                  write: either([topology.deliverExchange, topology.deadLetterExchange]), read: exact(topology.gatewayQueue))
+                account = Account(
+                    name: entry.brokerUser, password: try password(entry.brokerUser), tags: [], configure: nothing,
+                    write: either([topology.deliverExchange, topology.deadLetterExchange]), read: exact(topology.gatewayQueue))
             } else {
-                account = Account(name: entry.brokerUser, password: try password(entry.brokerUser), tags: [], configure: nothing,
-                                  write: exact(topology.submitExchange), read: exact(topology.inbox(id)))
+                account = Account(
+                    name: entry.brokerUser, password: try password(entry.brokerUser), tags: [], configure: nothing,
+                    write: exact(topology.submitExchange), read: exact(topology.inbox(id)))
             }
             accounts.append(account)
         }
@@ -71,20 +77,26 @@ public struct BrokerDefinitions: Sendable {
         var users: [[String: Any]] = []
         var permissions: [[String: Any]] = []
         for a in accounts {
-            users.append(["name": a.name, "password_hash": Self.passwordHash(a.password),
-                          "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": a.tags.joined(separator: ",")])
+            users.append([
+                "name": a.name, "password_hash": Self.passwordHash(a.password),
+                "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": a.tags.joined(separator: ","),
+            ])
             permissions.append(["user": a.name, "vhost": vhost, "configure": a.configure, "write": a.write, "read": a.read])
         }
         let exchanges: [[String: Any]] = t.exchanges.map {
-            ["name": $0.name, "vhost": vhost, "type": $0.kind.rawValue, "durable": $0.durable, "auto_delete": false,
-             "internal": $0.internal, "arguments": Self.json($0.arguments)]
+            [
+                "name": $0.name, "vhost": vhost, "type": $0.kind.rawValue, "durable": $0.durable, "auto_delete": false,
+                "internal": $0.internal, "arguments": Self.json($0.arguments),
+            ]
         }
         let queues: [[String: Any]] = t.queues.map {
             ["name": $0.name, "vhost": vhost, "durable": $0.durable, "auto_delete": $0.autoDelete, "arguments": Self.json($0.arguments)]
         }
         let bindings: [[String: Any]] = t.bindings.map {
-            ["source": $0.exchange, "vhost": vhost, "destination": $0.queue, "destination_type": "queue",
-             "routing_key": $0.routingKey, "arguments": Self.json($0.arguments)]
+            [
+                "source": $0.exchange, "vhost": vhost, "destination": $0.queue, "destination_type": "queue",
+                "routing_key": $0.routingKey, "arguments": Self.json($0.arguments),
+            ]
         }
         let root: [String: Any] = [
             "users": users, "vhosts": [["name": vhost]], "permissions": permissions, "topic_permissions": [],

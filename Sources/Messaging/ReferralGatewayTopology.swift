@@ -35,8 +35,10 @@ public struct ReferralGatewayTopology: Sendable {
     }
 
     /// The full topology for `parties` (by default the six services).
-    public func topology(parties: [PartyID] = PartyID.services,
-                         deliveryLimit: Int = Self.defaultDeliveryLimit) -> AMQPTopology {
+    public func topology(
+        parties: [PartyID] = PartyID.services,
+        deliveryLimit: Int = Self.defaultDeliveryLimit
+    ) -> AMQPTopology {
         var t = AMQPTopology(
             exchanges: [
                 .init(submitExchange, kind: .fanout),

@@ -13,12 +13,15 @@ public struct SignedMessage: Sendable, Equatable {
     }
 
     /// Builds and signs a message from `signer`'s party about `subject`.
-    public static func make<B: MessageBody>(_ body: B, to recipient: PartyID, about subject: URC,
-                                            signer: MessageSigner, messageID: String = UUID.randomLowercased(),
-                                            sentAt: Timestamp = Timestamp()) throws -> SignedMessage {
+    public static func make<B: MessageBody>(
+        _ body: B, to recipient: PartyID, about subject: URC,
+        signer: MessageSigner, messageID: String = UUID.randomLowercased(),
+        sentAt: Timestamp = Timestamp()
+    ) throws -> SignedMessage {
         let data = try ContractJSON.encode(body)
-        var envelope = Envelope(messageID: messageID, type: B.messageType, sender: signer.party, recipient: recipient,
-                                subject: subject, sentAt: sentAt, keyID: signer.keyID)
+        var envelope = Envelope(
+            messageID: messageID, type: B.messageType, sender: signer.party, recipient: recipient,
+            subject: subject, sentAt: sentAt, keyID: signer.keyID)
         signer.sign(&envelope, body: data)
         return SignedMessage(envelope: envelope, body: data)
     }

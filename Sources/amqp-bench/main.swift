@@ -40,8 +40,9 @@ struct AMQPBench: AsyncParsableCommand {
         let q = try await freshQueue(admin)
         let body = Data(repeating: UInt8(ascii: "x"), count: size)
         let batch = (0..<messages).map { i in
-            OutgoingMessage(exchange: "", routingKey: q,
-                            properties: AMQPProperties(contentType: "application/json", messageID: "b-\(i)"), body: body)
+            OutgoingMessage(
+                exchange: "", routingKey: q,
+                properties: AMQPProperties(contentType: "application/json", messageID: "b-\(i)"), body: body)
         }
         let publisher = try await AMQPPublisher(configuration: c, options: .init(window: window))
         let t0 = ContinuousClock.now
@@ -64,7 +65,8 @@ struct AMQPBench: AsyncParsableCommand {
         try await admin.deleteQueue(q)
         await admin.close()
 
-        let p = Double(messages) / publishSeconds, r = Double(messages) / consumeSeconds
+        let p = Double(messages) / publishSeconds
+        let r = Double(messages) / consumeSeconds
         print(String(format: "Swift AMQP module  publish+confirm %8.0f msg/s   consume+ack %8.0f msg/s", p, r))
         if let (bp, br) = baseline {
             print(String(format: "Swift / rabbitmq-c publish %5.1f %%                consume %5.1f %%", 100 * p / bp, 100 * r / br))

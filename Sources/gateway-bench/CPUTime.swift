@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,7 +25,8 @@ struct CPUTime {
     /// utime + stime from /proc/PID/stat (fields 14 and 15, after the parenthesised command name).
     static func brokerSeconds(_ pid: Int32) -> Double? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
@@ -34,7 +36,9 @@ struct CPUTime {
     static func perMessage(since start: CPUTime, messages: Int) -> (process: Double, broker: Double?) {
         let end = now()
         let n = Double(max(messages, 1))
-        return ((end.process - start.process) / n * 1e6,
-                end.broker.flatMap { b in start.broker.map { (b - $0) / n * 1e6 } })
+        return (
+            (end.process - start.process) / n * 1e6,
+            end.broker.flatMap { b in start.broker.map { (b - $0) / n * 1e6 } }
+        )
     }
 }

@@ -2,8 +2,8 @@ import AMQP
 import ArgumentParser
 import Contracts
 import Foundation
-import GatewayCore
 import GRDB
+import GatewayCore
 import Messaging
 import Synchronization
 
@@ -24,10 +24,14 @@ struct GatewayBench: AsyncParsableCommand {
     @Option(help: "Repository root (for config/ and contracts/).") var root = "."
     @Option(help: "The gateway's prefetch (messages handed over at once).") var prefetch: UInt16 = 500
     @Flag(help: "Print what each step of checking one referral costs, then stop.") var steps = false
-    @Option(help: "Decisions the store holds before timing starts (a gateway in service); default 200,000 with --steps, none for the throughput rounds.")
+    @Option(
+        help: "Decisions the store holds before timing starts (a gateway in service); default 200,000 with --steps, none for the throughput rounds.")
     var storeDecisions: Int?
     @Option(help: "Instead: time a bulk replay of this many dead letters (refused for no consent, then consent given).") var replay: Int?
-    @Option(help: "The referrals are about this many households in turn (default: each about a household never seen before, the worst case for the gateway's person registry).")
+    @Option(
+        help:
+            "The referrals are about this many households in turn (default: each about a household never seen before, the worst case for the gateway's person registry)."
+    )
     var households: Int?
 
     func run() async throws {
@@ -42,14 +46,17 @@ struct GatewayBench: AsyncParsableCommand {
         // Everything publishes as the benchmark's broker user, mapped to the victim service.
         let victim = MessageSigner.generate(keyID: "victim-bench", party: .victim)
         let gatewayKey = MessageSigner.generate(keyID: "gateway-bench", party: .gateway)
-        let trust = try TrustStore(keys: [.init(keyID: victim.keyID, party: .victim, publicKey: victim.publicKey),
-                                          .init(keyID: gatewayKey.keyID, party: .gateway, publicKey: gatewayKey.publicKey)])
+        let trust = try TrustStore(keys: [
+            .init(keyID: victim.keyID, party: .victim, publicKey: victim.publicKey),
+            .init(keyID: gatewayKey.keyID, party: .gateway, publicKey: gatewayKey.publicKey),
+        ])
         var entries = try PartyDirectory(contentsOf: rootURL.appendingPathComponent("config/parties.json")).entries.values.map { $0 }
         for i in entries.indices { entries[i].brokerUser = entries[i].id == .victim ? amqp.user : "unused-\(entries[i].id)" }
         let parties = try PartyDirectory(entries: entries)
-        let decider = try GatewayDecider(policy: try SharingPolicy(contentsOf: rootURL.appendingPathComponent("config/sharing-policy.yaml")),
-                                     schemas: try ContractSchemas(directory: rootURL.appendingPathComponent("contracts/schemas")),
-                                     trust: trust, parties: parties, signer: gatewayKey, topology: names, replayUser: amqp.user)
+        let decider = try GatewayDecider(
+            policy: try SharingPolicy(contentsOf: rootURL.appendingPathComponent("config/sharing-policy.yaml")),
+            schemas: try ContractSchemas(directory: rootURL.appendingPathComponent("contracts/schemas")),
+            trust: trust, parties: parties, signer: gatewayKey, topology: names, replayUser: amqp.user)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gwbench-\(UUID().uuidString.prefix(6))")
         let store = try GatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -61,14 +68,17 @@ struct GatewayBench: AsyncParsableCommand {
             return
         }
         if let replay {
-            try await ReplayBench(count: replay, decider: decider, store: store, amqp: amqp, names: names,
-                                  make: Factory(signer: victim, names: names, user: amqp.user)).run()
+            try await ReplayBench(
+                count: replay, decider: decider, store: store, amqp: amqp, names: names,
+                make: Factory(signer: victim, names: names, user: amqp.user)
+            ).run()
             for q in names.queueNames() { try? await admin.deleteQueue(q) }
             await admin.close()
             return
         }
-        print("gateway-bench: 2 KiB referrals victim → safehome with consent; backlog \(messages), latency run \(latencyMessages); "
-              + (households.map { "\($0) households in turn" } ?? "a new household each"))
+        print(
+            "gateway-bench: 2 KiB referrals victim → safehome with consent; backlog \(messages), latency run \(latencyMessages); "
+                + (households.map { "\($0) households in turn" } ?? "a new household each"))
         let make = Factory(signer: victim, names: names, user: amqp.user, households: households)
         try await make.consents(for: 2 * messages + latencyMessages, into: store)
         if let storeDecisions, storeDecisions > 0 {
@@ -81,38 +91,65 @@ struct GatewayBench: AsyncParsableCommand {
 
         // Bare relay: the floor every broker round trip costs.
         let relay = Relay(configuration: amqp, from: names.gatewayQueue, to: names.deliverExchange)
-        var relayRounds: [Round] = [], gatewayRounds: [Round] = []
+        var relayRounds: [Round] = []
+        var gatewayRounds: [Round] = []
         var services: [GatewayService] = []
         var task: Task<Void, any Error>?
         for _ in 0..<max(rounds, 1) {
-            relayRounds.append(try await throughput(count: messages, make: make, names: names, amqp: amqp,
-                                                   start: { try await relay.start() }, stop: { await relay.stop() }))
+            relayRounds.append(
+                try await throughput(
+                    count: messages, make: make, names: names, amqp: amqp,
+                    start: { try await relay.start() }, stop: { await relay.stop() }))
             let service = GatewayService(decider: decider, store: store, configuration: amqp, prefetch: prefetch)
             services.append(service)
-            gatewayRounds.append(try await throughput(count: messages, make: make, names: names, amqp: amqp,
-                                                     start: { task = Task { try await service.run() }; try await Task.sleep(for: .milliseconds(300)) },
-                                                     stop: { await service.stop(); _ = try? await task?.value }))
+            gatewayRounds.append(
+                try await throughput(
+                    count: messages, make: make, names: names, amqp: amqp,
+                    start: {
+                        task = Task { try await service.run() }
+                        try await Task.sleep(for: .milliseconds(300))
+                    },
+                    stop: {
+                        await service.stop()
+                        _ = try? await task?.value
+                    }))
         }
-        let relayRate = relayRounds.map(\.rate).max()!, gwRate = gatewayRounds.map(\.rate).max()!
-        let relayLatency = try await latency(count: latencyMessages, rate: relayRate * latencyLoad, offset: messages, make: make, names: names, amqp: amqp,
-                                             start: { try await relay.start() }, stop: { await relay.stop() })
+        let relayRate = relayRounds.map(\.rate).max()!
+        let gwRate = gatewayRounds.map(\.rate).max()!
+        let relayLatency = try await latency(
+            count: latencyMessages, rate: relayRate * latencyLoad, offset: messages, make: make, names: names, amqp: amqp,
+            start: { try await relay.start() }, stop: { await relay.stop() })
         let service2 = GatewayService(decider: decider, store: store, configuration: amqp, prefetch: prefetch)
-        let gwLatency = try await latency(count: latencyMessages, rate: gwRate * latencyLoad, offset: messages * 2, make: make, names: names, amqp: amqp,
-                                          start: { task = Task { try await service2.run() }; try await Task.sleep(for: .milliseconds(300)) },
-                                          stop: { await service2.stop(); _ = try? await task?.value })
+        let gwLatency = try await latency(
+            count: latencyMessages, rate: gwRate * latencyLoad, offset: messages * 2, make: make, names: names, amqp: amqp,
+            start: {
+                task = Task { try await service2.run() }
+                try await Task.sleep(for: .milliseconds(300))
+            },
+            stop: {
+                await service2.stop()
+                _ = try? await task?.value
+            })
         let refused = services.reduce(service2.statistics.refused) { $0 + $1.statistics.refused }
         func rates(_ r: [Round]) -> String { r.map { String(format: "%.0f", $0.rate) }.joined(separator: ", ") }
         func cpu(_ r: [Round]) -> String { r.map(\.cpu).joined(separator: ", ") }
         print("throughput rounds (msg/s): relay \(rates(relayRounds)); gateway \(rates(gatewayRounds))")
         print("CPU per message (this process / broker): relay \(cpu(relayRounds)); gateway \(cpu(gatewayRounds))")
         print(String(format: "bare relay   %7.0f msg/s   latency p50 %6.1f ms   p99 %6.1f ms", relayRate, relayLatency.p50, relayLatency.p99))
-        print(String(format: "gateway      %7.0f msg/s   latency p50 %6.1f ms   p99 %6.1f ms   (%.0f %% of the bare relay)",
-                     gwRate, gwLatency.p50, gwLatency.p99, 100 * gwRate / relayRate))
+        print(
+            String(
+                format: "gateway      %7.0f msg/s   latency p50 %6.1f ms   p99 %6.1f ms   (%.0f %% of the bare relay)",
+                gwRate, gwLatency.p50, gwLatency.p99, 100 * gwRate / relayRate))
         let all = services.map(\.statistics)
-        let processed = Double(all.reduce(0) { $0 + $1.processed }), batches = Double(max(all.reduce(0) { $0 + $1.batches }, 1))
-        func perMessage(_ seconds: KeyPath<GatewayService.Counters, Double>) -> Double { all.reduce(0) { $0 + $1[keyPath: seconds] } / processed * 1e6 }
-        print(String(format: "gateway time per message: checks+redaction %.0f µs, database %.0f µs, publish %.0f µs; %.0f messages per batch",
-                     perMessage(\.assessSeconds), perMessage(\.storeSeconds), perMessage(\.publishSeconds), processed / batches))
+        let processed = Double(all.reduce(0) { $0 + $1.processed })
+        let batches = Double(max(all.reduce(0) { $0 + $1.batches }, 1))
+        func perMessage(_ seconds: KeyPath<GatewayService.Counters, Double>) -> Double {
+            all.reduce(0) { $0 + $1[keyPath: seconds] } / processed * 1e6
+        }
+        print(
+            String(
+                format: "gateway time per message: checks+redaction %.0f µs, database %.0f µs, publish %.0f µs; %.0f messages per batch",
+                perMessage(\.assessSeconds), perMessage(\.storeSeconds), perMessage(\.publishSeconds), processed / batches))
         print("(the three steps overlap, batch to batch: their times add up to more than the time per message)")
         if refused > 0 { print("warning: the gateway refused \(refused) messages; figures are not comparable") }
         for q in names.queueNames() { try? await admin.deleteQueue(q) }
@@ -149,10 +186,11 @@ struct GatewayBench: AsyncParsableCommand {
         time("redact (allow-list, perpetrator)") { _ = redactor.redact(json, allowed: perpetratorRule.fields) }
         // The perpetrator service's text check reads every text of the body, so it is timed on the whole body.
         try time("text check (joined, normalised)") {
-            _ = try decider.disclosureGuard.check(json, freeText: decider.schemas.freeTextPaths[.referral]!,
-                                                  words: decider.schemas.wordPaths[.referral]!,
-                                                  delivered: { perpetratorRule.fields.covers($0) && !["reason", "notes"].contains($0) },
-                                                  recipient: .perpetrator)
+            _ = try decider.disclosureGuard.check(
+                json, freeText: decider.schemas.freeTextPaths[.referral]!,
+                words: decider.schemas.wordPaths[.referral]!,
+                delivered: { perpetratorRule.fields.covers($0) && !["reason", "notes"].contains($0) },
+                recipient: .perpetrator)
         }
         let binding = decider.schemas.bindings.binding(for: .referral)
         try time("bind the body to the envelope") { _ = try binding.bind(json, envelope: message.envelope, parties: decider.parties) }
@@ -160,7 +198,8 @@ struct GatewayBench: AsyncParsableCommand {
         try time("verify the sender's signature") { try trust.verify(message.envelope, body: body, signedBy: .victim) }
         time("sign as the gateway") { decider.signer.sign(&envelope, body: body) }
         let submitted = try message.submission(brokerUser: make.user, topology: make.names)
-        let delivery = AMQPDelivery(storedFrom: submitted.exchange, routingKey: submitted.routingKey, properties: submitted.properties, body: submitted.body)
+        let delivery = AMQPDelivery(
+            storedFrom: submitted.exchange, routingKey: submitted.routingKey, properties: submitted.properties, body: submitted.body)
         let now = Timestamp()
         time("whole assessment") { _ = decider.assess(delivery, now: now) }
     }
@@ -183,7 +222,8 @@ struct GatewayBench: AsyncParsableCommand {
         for size in [100, 1000] {
             let part = Array(assessed[offset..<offset + n / 2])
             offset += n / 2
-            var applySeconds = 0.0, removeSeconds = 0.0
+            var applySeconds = 0.0
+            var removeSeconds = 0.0
             let cpu0 = CPUTime.now()
             for start in stride(from: 0, to: part.count, by: size) {
                 let (a, r) = try await applyAndConfirm(Array(part[start..<min(start + size, part.count)]), decider: decider, store: store)
@@ -191,8 +231,11 @@ struct GatewayBench: AsyncParsableCommand {
                 removeSeconds += r
             }
             let cpu = CPUTime.perMessage(since: cpu0, messages: part.count).process
-            print(String(format: "database, per referral, batches of %4d: %6.1f µs to apply and commit, %5.1f µs to remove the outbox row; CPU %5.1f µs for both",
-                         size, applySeconds / Double(part.count) * 1e6, removeSeconds / Double(part.count) * 1e6, cpu))
+            print(
+                String(
+                    format:
+                        "database, per referral, batches of %4d: %6.1f µs to apply and commit, %5.1f µs to remove the outbox row; CPU %5.1f µs for both",
+                    size, applySeconds / Double(part.count) * 1e6, removeSeconds / Double(part.count) * 1e6, cpu))
         }
     }
 
@@ -207,7 +250,8 @@ struct GatewayBench: AsyncParsableCommand {
 
     /// Applies a batch in one transaction, then empties the outbox as confirms would; the wall time of each.
     func applyAndConfirm(_ batch: [Assessment], decider: GatewayDecider, store: GatewayStore) async throws -> (apply: Double, remove: Double) {
-        let ledger = GatewayLedger(decider: decider), now = Timestamp()
+        let ledger = GatewayLedger(decider: decider)
+        let now = Timestamp()
         let t0 = ContinuousClock.now
         let entries = try await store.database.write { db in try ledger.apply(batch, in: db, now: now).outbox }
         let t1 = ContinuousClock.now
@@ -219,17 +263,20 @@ struct GatewayBench: AsyncParsableCommand {
     /// are not checked again here).
     func fill(_ store: GatewayStore, with decisions: Int, of assessed: [Assessment], decider: GatewayDecider) async throws {
         for start in stride(from: 0, to: decisions, by: 1000) {
-            _ = try await applyAndConfirm((start..<min(start + 1000, decisions)).map { i in
-                var a = assessed[i % assessed.count]
-                a.envelope?.messageID = UUID.randomLowercased()
-                return a
-            }, decider: decider, store: store)
+            _ = try await applyAndConfirm(
+                (start..<min(start + 1000, decisions)).map { i in
+                    var a = assessed[i % assessed.count]
+                    a.envelope?.messageID = UUID.randomLowercased()
+                    return a
+                }, decider: decider, store: store)
         }
     }
 
     /// Loads `count` messages into the input queue, starts the system, and times until all reach the inbox.
-    func throughput(count: Int, make: Factory, names: ReferralGatewayTopology, amqp: AMQPConnectionConfiguration,
-                    start: () async throws -> Void, stop: () async -> Void) async throws -> Round {
+    func throughput(
+        count: Int, make: Factory, names: ReferralGatewayTopology, amqp: AMQPConnectionConfiguration,
+        start: () async throws -> Void, stop: () async -> Void
+    ) async throws -> Round {
         let publisher = try await AMQPPublisher(configuration: amqp)
         for chunk in stride(from: 0, to: count, by: 5000) {
             let batch = try (chunk..<min(count, chunk + 5000)).map { try make.referral($0).submission(brokerUser: amqp.user, topology: names) }
@@ -237,11 +284,19 @@ struct GatewayBench: AsyncParsableCommand {
         }
         await publisher.close()
         let inbox = try await AMQPConsumer(configuration: amqp, queue: names.inbox(.safehome), options: .init(prefetch: 1000, batched: true))
-        let t0 = ContinuousClock.now, cpu0 = CPUTime.now()
+        let t0 = ContinuousClock.now
+        let cpu0 = CPUTime.now()
         try await start()
         var n = 0
-        let watchdog = Task { try await Task.sleep(for: .seconds(300)); await inbox.stopReceiving() }
-        for await batch in inbox.batches { batch.ack(); n += batch.count; if n >= count { break } }
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(300))
+            await inbox.stopReceiving()
+        }
+        for await batch in inbox.batches {
+            batch.ack()
+            n += batch.count
+            if n >= count { break }
+        }
         watchdog.cancel()
         if n < count { print("warning: only \(n) of \(count) messages arrived in the throughput run") }
         let seconds = (ContinuousClock.now - t0).seconds
@@ -252,8 +307,10 @@ struct GatewayBench: AsyncParsableCommand {
     }
 
     /// Publishes at a steady rate while the system runs; returns percentiles of publish-to-inbox time.
-    func latency(count: Int, rate: Double, offset: Int, make: Factory, names: ReferralGatewayTopology, amqp: AMQPConnectionConfiguration,
-                 start: () async throws -> Void, stop: () async -> Void) async throws -> (p50: Double, p99: Double) {
+    func latency(
+        count: Int, rate: Double, offset: Int, make: Factory, names: ReferralGatewayTopology, amqp: AMQPConnectionConfiguration,
+        start: () async throws -> Void, stop: () async -> Void
+    ) async throws -> (p50: Double, p99: Double) {
         // Made (and signed) beforehand: making each on the spot cost the benchmark's process more CPU per message
         // than the relay it measures, on the same two cores.
         let outgoing = try (0..<count).map { try make.referral(offset + $0).submission(brokerUser: amqp.user, topology: names) }
@@ -284,7 +341,10 @@ struct GatewayBench: AsyncParsableCommand {
             if due(next) > .now { try await Task.sleep(until: due(next), clock: .continuous) }
             let now = ContinuousClock.now
             var batch: [OutgoingMessage] = []
-            while next < count && due(next) <= now { batch.append(outgoing[next]); next += 1 }
+            while next < count && due(next) <= now {
+                batch.append(outgoing[next])
+                next += 1
+            }
             let stamp = DispatchTime.now().uptimeNanoseconds
             sentAt.withLock { sent in for m in batch { sent[m.properties.messageID ?? ""] = stamp } }
             sending.append(Task { [batch] in await publisher.publish(batch).filter { if case .failure = $0 { true } else { false } }.count })
@@ -293,7 +353,10 @@ struct GatewayBench: AsyncParsableCommand {
         for t in sending { failed += await t.value }
         if failed > 0 { print("warning: the broker did not confirm \(failed) messages of the latency run") }
         // Never hang: give up well after the messages should have arrived.
-        let watchdog = Task { try await Task.sleep(for: .seconds(Double(count) / max(rate, 1) * 3 + 30)); await inbox.stopReceiving() }
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(Double(count) / max(rate, 1) * 3 + 30))
+            await inbox.stopReceiving()
+        }
         var lat = await receiver.value.sorted()
         watchdog.cancel()
         if lat.count < count { print("warning: only \(lat.count) of \(count) messages arrived in the latency run") }
@@ -335,14 +398,22 @@ struct Factory: Sendable {
             referrer: Referrer(service: .victim, staff: Staff(name: "Sam Idva", role: "IDVA", phone: "0116 496 0000", email: "sam@victim.example")),
             sharing: Sharing(purpose: .housing), priority: .high,
             reason: "Needs a move: the perpetrator knows the address and has been seen outside twice this week.",
-            subject: Person(urc: subject, name: PersonName(given: "Jo", family: "Example"), dateOfBirth: CalendarDate("1990-05-17"),
-                            gender: .female, language: LanguageTag("en"), interpreterNeeded: false,
-                            address: PostalAddress(lines: ["12 Example Road"], town: "Leicester", postcode: "LE2 3AB"), addressIsSafe: false,
-                            safeContact: SafeContact(phone: "07700 900123", safeToCall: true, safeToLeaveMessage: false, safeTimes: "weekdays 10-12")),
+            subject: Person(
+                urc: subject, name: PersonName(given: "Jo", family: "Example"), dateOfBirth: CalendarDate("1990-05-17"),
+                gender: .female, language: LanguageTag("en"), interpreterNeeded: false,
+                address: PostalAddress(lines: ["12 Example Road"], town: "Leicester", postcode: "LE2 3AB"), addressIsSafe: false,
+                safeContact: SafeContact(phone: "07700 900123", safeToCall: true, safeToLeaveMessage: false, safeTimes: "weekdays 10-12")),
             subjectRole: .victim, risk: .init(level: .high),
-            household: .init(children: [Child(urc: Self.children[i % Self.children.count], name: PersonName(given: "Ada", family: "Example"), dateOfBirth: CalendarDate("2016-03-02")!,
-                                               school: School(name: "Example Primary"))],
-                             perpetrator: .init(urc: Self.perpetrators[i % Self.perpetrators.count], name: PersonName(given: "Alex", family: "Example"), relationship: .exPartner, livesAtAddress: false)),
+            household: .init(
+                children: [
+                    Child(
+                        urc: Self.children[i % Self.children.count], name: PersonName(given: "Ada", family: "Example"),
+                        dateOfBirth: CalendarDate("2016-03-02")!,
+                        school: School(name: "Example Primary"))
+                ],
+                perpetrator: .init(
+                    urc: Self.perpetrators[i % Self.perpetrators.count], name: PersonName(given: "Alex", family: "Example"), relationship: .exPartner,
+                    livesAtAddress: false)),
             needs: [.housing, .refuge], housing: .init(tenure: .socialTenant, wantsToStayHome: false, needsMove: true),
             notes: String(repeating: "Client prefers a female worker and calls in the afternoon. ", count: 18))
         return try SignedMessage.make(r, to: .safehome, about: subject, signer: signer)
@@ -353,10 +424,12 @@ struct Factory: Sendable {
         let n = min(count, Self.subjects.count)
         try await store.database.write { db in
             for s in Self.subjects.prefix(n) {
-                try ConsentRegistry.record(.given(consentId: UUID.randomLowercased(), recipients: [.safehome], purposes: [.housing],
-                                                  givenAt: Timestamp().adding(seconds: -60), expiresAt: Timestamp().adding(seconds: 86_400),
-                                                  method: .written, recordedBy: Referrer(service: .victim, staff: Staff(name: "W", role: "IDVA"))),
-                                           subject: s, recordedBy: .victim, in: db)
+                try ConsentRegistry.record(
+                    .given(
+                        consentId: UUID.randomLowercased(), recipients: [.safehome], purposes: [.housing],
+                        givenAt: Timestamp().adding(seconds: -60), expiresAt: Timestamp().adding(seconds: 86_400),
+                        method: .written, recordedBy: Referrer(service: .victim, staff: Staff(name: "W", role: "IDVA"))),
+                    subject: s, recordedBy: .victim, in: db)
             }
         }
     }
@@ -370,7 +443,9 @@ final class Relay: @unchecked Sendable {
     private var consumer: AMQPConsumer?
 
     init(configuration: AMQPConnectionConfiguration, from: String, to: String) {
-        self.configuration = configuration; self.from = from; self.to = to
+        self.configuration = configuration
+        self.from = from
+        self.to = to
     }
 
     func start() async throws {

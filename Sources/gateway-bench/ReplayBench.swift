@@ -1,8 +1,8 @@
 import AMQP
 import Contracts
 import Foundation
-import GatewayCore
 import GRDB
+import GatewayCore
 import Messaging
 
 /// Bulk replay, end to end on the real broker: `count` referrals refused for want of consent are kept by the
@@ -33,7 +33,10 @@ struct ReplayBench {
         }
         await publisher.close()
         while try await kept() < count {
-            guard ContinuousClock.now - t0 < .seconds(300) else { print("warning: only \(try await kept()) of \(count) dead letters were kept"); break }
+            guard ContinuousClock.now - t0 < .seconds(300) else {
+                print("warning: only \(try await kept()) of \(count) dead letters were kept")
+                break
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
         print(String(format: "refused and kept: %d in %.2f s", try await kept(), (ContinuousClock.now - t0).seconds))
@@ -50,37 +53,61 @@ struct ReplayBench {
             return ids
         }
         let ids = try await store.database.read { db in try DeadLetterArchive.keptIDs(in: db) }
-        let before = gateway.statistics, cpu0 = CPUTime.now()
+        let before = gateway.statistics
+        let cpu0 = CPUTime.now()
         let replayer = DeadLetterReplayer(store: store, configuration: amqp, topology: names)
-        let report = try await replayer.replay(ids, by: "gateway-bench", reason: "benchmark: consent recorded after the refusals", timeout: .seconds(300))
-        let watchdog = Task { try await Task.sleep(for: .seconds(60)); await inbox.stopReceiving() }
+        let report = try await replayer.replay(
+            ids, by: "gateway-bench", reason: "benchmark: consent recorded after the refusals", timeout: .seconds(300))
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(60))
+            await inbox.stopReceiving()
+        }
         let delivered = await arrivals.value
         let inboxSeconds = report.totalSeconds
         let cpu = CPUTime.perMessage(since: cpu0, messages: count)
         watchdog.cancel()
         // One more look for anything delivered twice.
-        let extra = Task { () -> Int in var n = 0; for await batch in inbox.batches { batch.ack(); n += batch.count }; return n }
+        let extra = Task { () -> Int in
+            var n = 0
+            for await batch in inbox.batches {
+                batch.ack()
+                n += batch.count
+            }
+            return n
+        }
         try await Task.sleep(for: .seconds(1))
         await inbox.stopReceiving()
         let duplicates = await extra.value + (delivered.count - Set(delivered).count)
         await inbox.close()
-        let resolved = try await store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dead_letter WHERE status = 'replayed'") ?? 0 }
+        let resolved = try await store.database.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dead_letter WHERE status = 'replayed'") ?? 0
+        }
 
-        print(String(format: "requests stored and sent: %d in %.2f s (%.0f per second)", report.requested, report.publishSeconds,
-                     Double(report.requested) / max(report.publishSeconds, 1e-9)))
-        print(String(format: "replayed end to end:      %d decided in %.2f s (%.0f dead letters per second; target 5,000)",
-                     report.requested - report.undecided, inboxSeconds, report.rate))
-        print(String(format: "CPU per replay: %.0f µs in this process (gateway, replayer, inbox), ", cpu.process)
-              + (cpu.broker.map { String(format: "%.0f µs in the broker", $0) } ?? "broker not measured (set REFGW_BROKER_DIR)"))
+        print(
+            String(
+                format: "requests stored and sent: %d in %.2f s (%.0f per second)", report.requested, report.publishSeconds,
+                Double(report.requested) / max(report.publishSeconds, 1e-9)))
+        print(
+            String(
+                format: "replayed end to end:      %d decided in %.2f s (%.0f dead letters per second; target 5,000)",
+                report.requested - report.undecided, inboxSeconds, report.rate))
+        print(
+            String(format: "CPU per replay: %.0f µs in this process (gateway, replayer, inbox), ", cpu.process)
+                + (cpu.broker.map { String(format: "%.0f µs in the broker", $0) } ?? "broker not measured (set REFGW_BROKER_DIR)"))
         print("outcomes: \(report.outcomes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))")
-        print("inbox: \(Set(delivered).count) distinct of \(count) expected, \(duplicates) duplicates, "
-              + "\(messageIDs.subtracting(delivered).count) missing; dead letters resolved: \(resolved)")
+        print(
+            "inbox: \(Set(delivered).count) distinct of \(count) expected, \(duplicates) duplicates, "
+                + "\(messageIDs.subtracting(delivered).count) missing; dead letters resolved: \(resolved)")
 
         // The replay alone: the refusals before it are left out.
-        let st = gateway.statistics, replayed = Double(max(st.replays - before.replays, 1)), batches = st.batches - before.batches
-        print(String(format: "gateway time per replay: checks %.0f µs, database %.0f µs, publish %.0f µs; %.0f replays per batch, %d batches",
-                     (st.assessSeconds - before.assessSeconds) / replayed * 1e6, (st.storeSeconds - before.storeSeconds) / replayed * 1e6,
-                     (st.publishSeconds - before.publishSeconds) / replayed * 1e6, replayed / Double(max(batches, 1)), batches))
+        let st = gateway.statistics
+        let replayed = Double(max(st.replays - before.replays, 1))
+        let batches = st.batches - before.batches
+        print(
+            String(
+                format: "gateway time per replay: checks %.0f µs, database %.0f µs, publish %.0f µs; %.0f replays per batch, %d batches",
+                (st.assessSeconds - before.assessSeconds) / replayed * 1e6, (st.storeSeconds - before.storeSeconds) / replayed * 1e6,
+                (st.publishSeconds - before.publishSeconds) / replayed * 1e6, replayed / Double(max(batches, 1)), batches))
         await gateway.stop()
         await keeper.stop()
         for t in running { _ = try? await t.value }

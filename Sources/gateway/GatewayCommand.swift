@@ -45,9 +45,10 @@ struct GatewayCommand: AsyncParsableCommand {
             guard decider.signer.party == .gateway else {
                 throw ValidationError("key \(decider.signer.keyID) belongs to \(decider.signer.party), not to the gateway")
             }
-            service = GatewayService(decider: decider, store: try GatewayStore(path: database),
-                                     configuration: try AMQPConnectionConfiguration(url: text),
-                                     prefetch: prefetch, declareTopology: declareTopology, logger: logger)
+            service = GatewayService(
+                decider: decider, store: try GatewayStore(path: database),
+                configuration: try AMQPConnectionConfiguration(url: text),
+                prefetch: prefetch, declareTopology: declareTopology, logger: logger)
         } catch let e as ValidationError {
             throw e
         } catch {

@@ -10,8 +10,10 @@ import Lots
 struct MaracCoordinator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "marac-coordinator", abstract: "MARAC coordinator: cases, repeats, action plans, updates, overdue actions.",
-        subcommands: [InitCommand.self, RunCommand.self, InboxCommand.self, CaseCommand.self, RulesCommand.self,
-                      CasesCommand.self, PlanCommand.self, CaseActionsCommand.self, OverdueCommand.self])
+        subcommands: [
+            InitCommand.self, RunCommand.self, InboxCommand.self, CaseCommand.self, RulesCommand.self,
+            CasesCommand.self, PlanCommand.self, CaseActionsCommand.self, OverdueCommand.self,
+        ])
 }
 
 struct CasesCommand: ParsableCommand {
@@ -20,9 +22,14 @@ struct CasesCommand: ParsableCommand {
     func run() throws {
         try guarded {
             let rows = try worker.engine().read { db in try Row.fetchAll(db, sql: "SELECT * FROM marac_case ORDER BY received_at DESC") }
-            if rows.isEmpty { print("no MARAC cases"); return }
+            if rows.isEmpty {
+                print("no MARAC cases")
+                return
+            }
             for c in rows {
-                print("\(c["case_id"] as String)  victim \(c["victim"] as String)  from \(c["referred_by"] as String)  DASH \(c["dash_score"] as Int)  \(c["criteria"] as String)\((c["is_repeat"] as Bool) ? "  REPEAT" : "")")
+                print(
+                    "\(c["case_id"] as String)  victim \(c["victim"] as String)  from \(c["referred_by"] as String)  DASH \(c["dash_score"] as Int)  \(c["criteria"] as String)\((c["is_repeat"] as Bool) ? "  REPEAT" : "")"
+                )
             }
         }
     }
@@ -61,7 +68,9 @@ struct CaseActionsCommand: ParsableCommand {
             }
             if rows.isEmpty { throw LotError.notFound("no actions for case \(caseID): `cases` lists the cases") }
             for a in rows {
-                print("\(a["action_id"] as String)  \(a["owner"] as String)  due \(a["due_date"] as String)  \(a["status"] as String)  \(a["description"] as String)\((a["note"] as String?).map { "  (\($0))" } ?? "")")
+                print(
+                    "\(a["action_id"] as String)  \(a["owner"] as String)  due \(a["due_date"] as String)  \(a["status"] as String)  \(a["description"] as String)\((a["note"] as String?).map { "  (\($0))" } ?? "")"
+                )
             }
         }
     }
@@ -75,7 +84,10 @@ struct OverdueCommand: ParsableCommand {
         try guarded {
             let day = try on.map(parseDate) ?? CalendarDate(Timestamp())
             let rows = try worker.engine().read { db in try MaracLot().overdue(on: day, in: db) }
-            if rows.isEmpty { print("no overdue actions on \(day)"); return }
+            if rows.isEmpty {
+                print("no overdue actions on \(day)")
+                return
+            }
             for a in rows { print("\(a.caseID) \(a.actionID)  \(a.owner)  due \(a.due)  \(a.status)  \(a.description)") }
         }
     }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Contracts
 import Foundation
-import GatewayCore
 import GRDB
+import GatewayCore
 
 /// `refgw audit verify|trail`: check the audit log's hash chain; list what was shared about a person.
 struct AuditCommand: AsyncParsableCommand {
@@ -19,13 +19,16 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Recompute every entry's hash; exit 1 if any entry was changed, removed or reordered.")
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute every entry's hash; exit 1 if any entry was changed, removed or reordered.")
         @OptionGroup var options: Options
 
         func run() async throws {
             let store = try options.open()
             let result: AuditLog.Verification
-            do { result = try await store.database.read { db in try AuditLog.verify(db) } } catch { throw fail("cannot read the audit log: \(error)") }
+            do { result = try await store.database.read { db in try AuditLog.verify(db) } } catch {
+                throw fail("cannot read the audit log: \(error)")
+            }
             if let problem = result.problem {
                 throw fail("audit log BROKEN: \(problem) (checked \(result.entries) entries); restore the database from a backup and investigate")
             }
@@ -55,17 +58,22 @@ struct AuditCommand: AsyncParsableCommand {
             for e in entries {
                 let what: String
                 switch e.event {
-                case .delivered: what = "\(e.type) from \(e.sender) delivered to \(e.recipient) on \(e.basis?.rawValue ?? "?"): \(e.basisReference ?? "")"
+                case .delivered:
+                    what = "\(e.type) from \(e.sender) delivered to \(e.recipient) on \(e.basis?.rawValue ?? "?"): \(e.basisReference ?? "")"
                 case .refused: what = "\(e.type) from \(e.sender) to \(e.recipient) refused: \(e.reasonCode ?? "?")"
                 case .replayed, .discarded, .deadLetterRevealed:
                     // An administrator's action: who, why, and (for a replay refused again) the outcome.
-                    what = "\(e.type) from \(e.sender) to \(e.recipient): \(e.event.rawValue) by \(e.actor ?? "?") (\(e.basisReference ?? "dead letter"))"
+                    what =
+                        "\(e.type) from \(e.sender) to \(e.recipient): \(e.event.rawValue) by \(e.actor ?? "?") (\(e.basisReference ?? "dead letter"))"
                         + (e.event == .replayed && e.reasonCode != nil ? " → \(e.reasonCode!)" : "") + ": \(e.justification ?? "")"
                 case .roleCorrected: what = "role corrected by \(e.actor ?? "?") (\(e.basisReference ?? "")): \(e.justification ?? "")"
                 default: what = "\(e.event.rawValue) by \(e.sender) (\(e.basisReference ?? ""))"
                 }
                 // A person named beside the subject (a child in her referral, him in hers): say so.
-                let named = e.subject == subject.canonical ? "" : " (named as \(e.people.first { $0.hasPrefix(subject.canonical) }?.split(separator: " ").last ?? "?") in a message about \(e.subject))"
+                let named =
+                    e.subject == subject.canonical
+                    ? ""
+                    : " (named as \(e.people.first { $0.hasPrefix(subject.canonical) }?.split(separator: " ").last ?? "?") in a message about \(e.subject))"
                 print("\(e.at)  \(what)\(named)")
                 if !e.removedFields.isEmpty { print("    removed: \(e.removedFields.joined(separator: ", "))") }
             }

@@ -1,7 +1,7 @@
 import AMQP
+import ArgumentParser
 import Contracts
 import Foundation
-import ArgumentParser
 import Messaging
 
 /// `refgw broker declare`: create the project's exchanges and queues on a broker.
@@ -54,7 +54,8 @@ struct BrokerCommand: AsyncParsableCommand {
                     if let p = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !p.isEmpty { return p }
                     guard create else { throw fail("no password for broker user '\(user)': set \(variable) or write \(file.path)") }
                     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                    let p = (0..<24).map { _ in "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789".randomElement()! }.map(String.init).joined()
+                    let p = (0..<24).map { _ in "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789".randomElement()! }.map(String.init)
+                        .joined()
                     FileManager.default.createFile(atPath: file.path, contents: Data((p + "\n").utf8), attributes: [.posixPermissions: 0o600])
                     return p
                 }
@@ -102,5 +103,3 @@ func brokerURL(_ option: String?) throws -> String {
     if let env = ProcessInfo.processInfo.environment["REFGW_AMQP_URL"], !env.isEmpty { return env }
     throw fail("no broker URL: pass --url or set REFGW_AMQP_URL")
 }
-
-import Foundation

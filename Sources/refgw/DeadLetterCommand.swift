@@ -2,8 +2,8 @@ import AMQP
 import ArgumentParser
 import Contracts
 import Foundation
-import GatewayCore
 import GRDB
+import GatewayCore
 import Logging
 import Messaging
 import ServiceLifecycle
@@ -23,7 +23,8 @@ struct DeadLetterCommand: AsyncParsableCommand {
     }
 
     struct Keep: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run the dead-letter keeper until SIGTERM (commits each dead letter, then acknowledges it).")
+        static let configuration = CommandConfiguration(
+            abstract: "Run the dead-letter keeper until SIGTERM (commits each dead letter, then acknowledges it).")
         @OptionGroup var store: Store
         @Option(help: "Broker URL of the dead-letter user (default $REFGW_AMQP_URL_REFGW_DEADLETTERS).") var url: String?
         @Option(help: "Prefix of every name; default $REFGW_NAMESPACE, else none.") var namespace: String?
@@ -33,8 +34,9 @@ struct DeadLetterCommand: AsyncParsableCommand {
             guard let text = url ?? ProcessInfo.processInfo.environment["REFGW_AMQP_URL_REFGW_DEADLETTERS"] else {
                 throw fail("no broker URL: pass --url or set REFGW_AMQP_URL_REFGW_DEADLETTERS")
             }
-            let keeper = DeadLetterKeeper(store: try GatewayStore(path: store.database), configuration: try AMQPConnectionConfiguration(url: text),
-                                          topology: topologyNames(namespace))
+            let keeper = DeadLetterKeeper(
+                store: try GatewayStore(path: store.database), configuration: try AMQPConnectionConfiguration(url: text),
+                topology: topologyNames(namespace))
             let logger = Logger(label: "refgw.dead-letters")
             try await ServiceGroup(configuration: .init(services: [keeper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
         }
@@ -55,12 +57,16 @@ struct DeadLetterCommand: AsyncParsableCommand {
         func run() throws {
             var sinceTime: Timestamp?
             if let since {
-                guard let t = Timestamp(rfc3339: since) ?? CalendarDate(since).map({ Timestamp(millisecondsSince1970: Int64($0.dayNumber) * 86_400_000) }) else {
+                guard
+                    let t = Timestamp(rfc3339: since)
+                        ?? CalendarDate(since).map({ Timestamp(millisecondsSince1970: Int64($0.dayNumber) * 86_400_000) })
+                else {
                     throw fail("'\(since)' is not a time (2026-11-21T10:00:00Z) or a date (2026-11-21)")
                 }
                 sinceTime = t
             }
-            let filter = DeadLetterArchive.Filter(reason: reason, sender: sender, recipient: recipient, type: type, since: sinceTime, includeResolved: all)
+            let filter = DeadLetterArchive.Filter(
+                reason: reason, sender: sender, recipient: recipient, type: type, since: sinceTime, includeResolved: all)
             let limit = self.limit
             let letters = try store.open().database.read { db in try DeadLetterArchive.list(filter, limit: limit, in: db) }
             if json {
@@ -69,14 +75,19 @@ struct DeadLetterCommand: AsyncParsableCommand {
                 print(String(decoding: try e.encode(letters), as: UTF8.self))
                 return
             }
-            if letters.isEmpty { print("no dead letters match"); return }
+            if letters.isEmpty {
+                print("no dead letters match")
+                return
+            }
             // Status shows only when resolved ones are listed too.
-            print(pad("ID", 6) + pad("DIED", 21) + pad("REASON", 22) + pad("TYPE", 20) + pad("FROM", 12) + pad("TO", 12) + pad("SUBJECT", 16) + "COUNT")
+            print(
+                pad("ID", 6) + pad("DIED", 21) + pad("REASON", 22) + pad("TYPE", 20) + pad("FROM", 12) + pad("TO", 12) + pad("SUBJECT", 16) + "COUNT")
             for l in letters {
-                print(pad("\(l.id ?? 0)", 6) + pad(String(l.lastDeathAt.rfc3339.prefix(19)), 21) + pad(l.reason, 22) + pad(l.type ?? "-", 20)
-                      + pad(l.sender ?? "-", 12) + pad(l.recipient ?? "-", 12) + pad(l.subject ?? "-", 16) + "\(l.deathCount)"
-                      + (l.status == "kept" ? "" : "  (\(l.status) by \(l.resolvedBy ?? "-"))")
-                      + (l.status == "kept" && l.replayCount > 0 ? "  (replayed \(l.replayCount)×: \(l.lastReplayOutcome ?? "-"))" : ""))
+                print(
+                    pad("\(l.id ?? 0)", 6) + pad(String(l.lastDeathAt.rfc3339.prefix(19)), 21) + pad(l.reason, 22) + pad(l.type ?? "-", 20)
+                        + pad(l.sender ?? "-", 12) + pad(l.recipient ?? "-", 12) + pad(l.subject ?? "-", 16) + "\(l.deathCount)"
+                        + (l.status == "kept" ? "" : "  (\(l.status) by \(l.resolvedBy ?? "-"))")
+                        + (l.status == "kept" && l.replayCount > 0 ? "  (replayed \(l.replayCount)×: \(l.lastReplayOutcome ?? "-"))" : ""))
             }
         }
     }
@@ -89,10 +100,15 @@ struct DeadLetterCommand: AsyncParsableCommand {
         func run() throws {
             let groups = try store.open().database.read { db in try DeadLetterArchive.groups(in: db) }
             if json {
-                let e = JSONEncoder(); e.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try e.encode(groups), as: UTF8.self)); return
+                let e = JSONEncoder()
+                e.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try e.encode(groups), as: UTF8.self))
+                return
             }
-            if groups.isEmpty { print("no dead letters kept"); return }
+            if groups.isEmpty {
+                print("no dead letters kept")
+                return
+            }
             for g in groups { print("\(g.count) × \(g.reason) \(g.type) to \(g.recipient)   (--group \(DeadLetterArchive.key(of: g)))") }
         }
     }
@@ -107,26 +123,44 @@ struct DeadLetterCommand: AsyncParsableCommand {
         func run() throws {
             let viewer = reveal ? try who.required(for: "--reveal (it shows personal data)") : nil
             let gateway = try store.open()
-            let id = self.id, reveal = self.reveal, reason = viewer?.reason, by = viewer?.by
-            guard let (l, properties, body) = try gateway.database.write({ db -> (DeadLetter, String, Data)? in
-                guard let found = try DeadLetterArchive.find(id, in: db) else { return nil }
-                if reveal {
-                    try AuditLog.append(AuditEntry(event: .deadLetterRevealed, messageID: found.0.messageID ?? "(none)", type: found.0.type ?? "(none)",
-                                                   sender: found.0.sender ?? "(unknown)", recipient: found.0.recipient ?? "(unknown)",
-                                                   subject: found.0.subject ?? "0000-0000-0000", justification: reason, actor: by), in: db)
-                }
-                return found
-            }) else { throw fail("no dead letter \(id): `refgw dlq list` shows their ids") }
+            let id = self.id
+            let reveal = self.reveal
+            let reason = viewer?.reason
+            let by = viewer?.by
+            guard
+                let (l, properties, body) = try gateway.database.write({ db -> (DeadLetter, String, Data)? in
+                    guard let found = try DeadLetterArchive.find(id, in: db) else { return nil }
+                    if reveal {
+                        try AuditLog.append(
+                            AuditEntry(
+                                event: .deadLetterRevealed, messageID: found.0.messageID ?? "(none)", type: found.0.type ?? "(none)",
+                                sender: found.0.sender ?? "(unknown)", recipient: found.0.recipient ?? "(unknown)",
+                                subject: found.0.subject ?? "0000-0000-0000", justification: reason, actor: by), in: db)
+                    }
+                    return found
+                })
+            else { throw fail("no dead letter \(id): `refgw dlq list` shows their ids") }
             print("dead letter \(id) (\(l.status))")
             print("  message id:  \(l.messageID ?? "-")")
             print("  type:        \(l.type ?? "-")   from \(l.sender ?? "-") to \(l.recipient ?? "-")   subject \(l.subject ?? "-")")
-            print("  died:        \(l.reason)\(l.reasonDetail.map { " - \($0)" } ?? "") (\(l.deathCount)×, first \(l.firstDeathAt), last \(l.lastDeathAt))")
+            print(
+                "  died:        \(l.reason)\(l.reasonDetail.map { " - \($0)" } ?? "") (\(l.deathCount)×, first \(l.firstDeathAt), last \(l.lastDeathAt))"
+            )
             if l.replayCount > 0 { print("  replays:     \(l.replayCount), last: \(l.lastReplayOutcome ?? "-")") }
-            if let by = l.resolvedBy { print("  \(l.status):\(String(repeating: " ", count: max(1, 12 - l.status.count)))by \(by) at \(l.resolvedAt.map { "\($0)" } ?? "-"): \(l.resolutionReason ?? "")") }
+            if let by = l.resolvedBy {
+                print(
+                    "  \(l.status):\(String(repeating: " ", count: max(1, 12 - l.status.count)))by \(by) at \(l.resolvedAt.map { "\($0)" } ?? "-"): \(l.resolutionReason ?? "")"
+                )
+            }
             print("  came from:   exchange \(l.originalExchange), routing key \(l.originalRoutingKey), queue \(l.queue)")
             print("  properties:  \(properties)")
-            if l.status == "discarded" { print("  body:        erased when it was discarded (this is its tombstone)"); return }
-            print(reveal ? "  body (revealed; this viewing is in the audit log):" : "  body (masked; --reveal --reason R --by NAME to see it, audited):")
+            if l.status == "discarded" {
+                print("  body:        erased when it was discarded (this is its tombstone)")
+                return
+            }
+            print(
+                reveal ? "  body (revealed; this viewing is in the audit log):" : "  body (masked; --reveal --reason R --by NAME to see it, audited):"
+            )
             print(reveal ? String(decoding: body, as: UTF8.self) : DeadLetterMasking.masked(body))
         }
     }
@@ -150,7 +184,8 @@ struct Accountability: ParsableArguments {
 
 extension DeadLetterCommand {
     struct Replay: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Send dead letters back through the gateway, which checks consent and policy again.",
+        static let configuration = CommandConfiguration(
+            abstract: "Send dead letters back through the gateway, which checks consent and policy again.",
             discussion: """
                 The gateway decides each replay as it stands now: a message refused for no consent goes through once consent \
                 exists; one whose consent was since withdrawn stays dead. A message already delivered is not delivered again. \
@@ -176,14 +211,20 @@ extension DeadLetterCommand {
             let gateway = try store.open()
             var selected = ids
             if let group {
-                guard let key = DeadLetterArchive.GroupKey(group) else { throw fail("'\(group)' is not a group: reason[/type[/recipient]], e.g. no-consent/referral/safehome") }
+                guard let key = DeadLetterArchive.GroupKey(group) else {
+                    throw fail("'\(group)' is not a group: reason[/type[/recipient]], e.g. no-consent/referral/safehome")
+                }
                 selected = try await gateway.database.read { db in try DeadLetterArchive.ids(in: key, in: db) }
             } else if all {
                 selected = try await gateway.database.read { db in try DeadLetterArchive.keptIDs(in: db) }
             }
-            guard !selected.isEmpty else { print("no kept dead letters match: nothing to replay"); return }
-            let replayer = DeadLetterReplayer(store: gateway, configuration: try AMQPConnectionConfiguration(url: text),
-                                              topology: topologyNames(namespace))
+            guard !selected.isEmpty else {
+                print("no kept dead letters match: nothing to replay")
+                return
+            }
+            let replayer = DeadLetterReplayer(
+                store: gateway, configuration: try AMQPConnectionConfiguration(url: text),
+                topology: topologyNames(namespace))
             let bar = ProgressBar()
             let report: DeadLetterReplayer.Report
             do {
@@ -195,14 +236,16 @@ extension DeadLetterCommand {
                 throw fail(e.description)
             }
             bar.end()
-            print("replayed \(report.requested) dead letter\(report.requested == 1 ? "" : "s") in \(String(format: "%.2f", report.totalSeconds)) s "
-                  + "(\(Int(report.rate)) per second; requests sent in \(String(format: "%.2f", report.publishSeconds)) s)")
+            print(
+                "replayed \(report.requested) dead letter\(report.requested == 1 ? "" : "s") in \(String(format: "%.2f", report.totalSeconds)) s "
+                    + "(\(Int(report.rate)) per second; requests sent in \(String(format: "%.2f", report.publishSeconds)) s)")
             for (outcome, n) in report.outcomes.sorted(by: { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }) {
                 print("  \(n) × \(Self.explain(outcome))")
             }
             if report.undecided > 0 {
-                print("  \(report.undecided) not decided yet: the requests wait on the gateway's queue and are decided when it runs; "
-                      + "`refgw dlq list --all` shows the outcome")
+                print(
+                    "  \(report.undecided) not decided yet: the requests wait on the gateway's queue and are decided when it runs; "
+                        + "`refgw dlq list --all` shows the outcome")
             }
             // Success only when every one of them left the dead letters.
             let resolved = (report.outcomes["delivered"] ?? 0) + (report.outcomes["already-delivered"] ?? 0)
@@ -215,16 +258,19 @@ extension DeadLetterCommand {
             case "already-delivered": return "already delivered before (not delivered again)"
             case "not-replayable": return "not replayable (`refgw dlq show ID` says where it died)"
             case ReasonCode.duplicateMessage.rawValue:
-                return "refused again: duplicate-message (still kept; another message used this id, so it can never go: discard it and ask the sender to send it again)"
+                return
+                    "refused again: duplicate-message (still kept; another message used this id, so it can never go: discard it and ask the sender to send it again)"
             case ReasonCode.consentWithdrawn.rawValue:
-                return "refused again: consent-withdrawn (still kept; the person withdrew consent: discard it unless a lawful basis applies, which the sender must give in a new message)"
+                return
+                    "refused again: consent-withdrawn (still kept; the person withdrew consent: discard it unless a lawful basis applies, which the sender must give in a new message)"
             default: return "refused again: \(outcome) (still kept; \(ReasonCode(rawValue: outcome)?.explanation ?? ""))"
             }
         }
     }
 
     struct Discard: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Give up on dead letters: their bodies are erased, a tombstone stays, and it is audited.")
+        static let configuration = CommandConfiguration(
+            abstract: "Give up on dead letters: their bodies are erased, a tombstone stays, and it is audited.")
         @OptionGroup var store: Store
         @Argument(help: "Dead letter ids (from `refgw dlq list`).") var ids: [Int64]
         @OptionGroup var who: Accountability
@@ -249,13 +295,16 @@ final class ProgressBar: @unchecked Sendable {
     private var lastTenth = -1, lastLabel = ""
 
     func show(_ label: String, done: Int, total: Int) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         let fraction = total == 0 ? 1 : Double(done) / Double(total)
         if terminal {
             let filled = Int(fraction * 30)
-            FileHandle.standardError.write(Data("\r\(label) [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: 30 - filled))] \(done)/\(total)".utf8))
+            FileHandle.standardError.write(
+                Data("\r\(label) [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: 30 - filled))] \(done)/\(total)".utf8))
         } else if Int(fraction * 10) != lastTenth || label != lastLabel {
-            lastTenth = Int(fraction * 10); lastLabel = label
+            lastTenth = Int(fraction * 10)
+            lastLabel = label
             FileHandle.standardError.write(Data("\(label) \(done)/\(total)\n".utf8))
         }
     }

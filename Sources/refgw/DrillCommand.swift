@@ -23,8 +23,9 @@ struct DrillCommand: AsyncParsableCommand {
                 let signer = try KeyFile.signer(contentsOf: URL(fileURLWithPath: key))
                 guard let recipient = PartyID(rawValue: to) else { throw fail("'\(to)' is not a party") }
                 let urc = try URC(parsing: subject)
-                let alert = SafetyAlert(alertId: UUID.randomLowercased(), kind: .riskEscalation, severity: .routine,
-                                        raisedAt: Timestamp(), summary: "Drill: this text is changed after signing.")
+                let alert = SafetyAlert(
+                    alertId: UUID.randomLowercased(), kind: .riskEscalation, severity: .routine,
+                    raisedAt: Timestamp(), summary: "Drill: this text is changed after signing.")
                 var message = try SignedMessage.make(alert, to: recipient, about: urc, signer: signer)
                 message.body = Data(String(decoding: message.body, as: UTF8.self).replacingOccurrences(of: "Drill", with: "DRILL").utf8)
                 let configuration = try AMQPConnectionConfiguration(url: url)

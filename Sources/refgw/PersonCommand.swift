@@ -1,8 +1,8 @@
 import ArgumentParser
 import Contracts
 import Foundation
-import GatewayCore
 import GRDB
+import GatewayCore
 
 /// `refgw person show|correct`: the role the gateway knows a person in, who holds them, and correcting a role
 /// first given by mistake.
@@ -21,13 +21,17 @@ struct PersonCommand: ParsableCommand {
             do { subject = try URC(parsing: urc) } catch { throw fail("'\(urc)': \(error)") }
             let gateway = try store.open()
             let parties: PartyDirectory
-            do { parties = try PartyDirectory(contentsOf: URL(fileURLWithPath: config.directory).appendingPathComponent("parties.json")) } catch { throw fail(error) }
+            do { parties = try PartyDirectory(contentsOf: URL(fileURLWithPath: config.directory).appendingPathComponent("parties.json")) } catch {
+                throw fail(error)
+            }
             try gateway.database.read { db in
                 guard let known = try PersonRegistry.known([subject], in: db)[subject] else {
                     print("\(subject.canonical): no delivered message has named this person")
                     return
                 }
-                print("\(subject.canonical)  known as a \(known.role.rawValue) since \(known.firstSeenAt) (message \(known.firstMessageID) from \(known.firstSeenBy))")
+                print(
+                    "\(subject.canonical)  known as a \(known.role.rawValue) since \(known.firstSeenAt) (message \(known.firstMessageID) from \(known.firstSeenBy))"
+                )
                 print("  issued by: \(parties.party(issuing: subject)?.rawValue ?? "issuer code \(subject.issuer)")")
                 let holders = try PersonRegistry.holders(of: subject, in: db)
                 print("  held by:   \(holders.isEmpty ? "its issuer only" : holders.joined(separator: ", "))")
@@ -47,7 +51,9 @@ struct PersonCommand: ParsableCommand {
         func run() throws {
             let subject: URC
             do { subject = try URC(parsing: urc) } catch { throw fail("'\(urc)': \(error)") }
-            guard let newRole = PersonRole(rawValue: role) else { throw fail("'\(role)' is not a role: use victim, child, perpetrator or other-adult") }
+            guard let newRole = PersonRole(rawValue: role) else {
+                throw fail("'\(role)' is not a role: use victim, child, perpetrator or other-adult")
+            }
             guard reason.trimmingCharacters(in: .whitespaces).count >= 10 else { throw fail("--reason must say why, in at least 10 characters") }
             guard !by.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("--by must name who is correcting it") }
             let gateway = try store.open()

@@ -35,14 +35,17 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Read the policy as the gateway does and list what each recipient may receive; exit 1 on any mistake.")
+        static let configuration = CommandConfiguration(
+            abstract: "Read the policy as the gateway does and list what each recipient may receive; exit 1 on any mistake.")
         @OptionGroup var sources: Sources
 
         func run() throws {
             let (policy, views) = try sources.load()
             for rule in policy.allRules.sorted(by: { ($0.recipient.rawValue, $0.type.rawValue) < ($1.recipient.rawValue, $1.type.rawValue) }) {
                 let basis = if case .notRequired = rule.consent { "no consent needed" } else { "consent or a lawful basis" }
-                print("\(rule.recipient) \(rule.type.rawValue) from \(rule.senders.map(\.rawValue).sorted().joined(separator: ", ")): \(basis); \(rule.fieldList.count) field(s)\(rule.scrubContactDetails ? ", text checked" : "")")
+                print(
+                    "\(rule.recipient) \(rule.type.rawValue) from \(rule.senders.map(\.rawValue).sorted().joined(separator: ", ")): \(basis); \(rule.fieldList.count) field(s)\(rule.scrubContactDetails ? ", text checked" : "")"
+                )
             }
             print("policy fits the contract: \(views.all.count) recipient views")
         }
@@ -77,13 +80,17 @@ struct PolicyCommand: ParsableCommand {
                 }
             }
             // Views of entries the policy no longer has must go too.
-            let present = (FileManager.default.enumerator(atPath: root.path)?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".schema.json") }
+            let present = (FileManager.default.enumerator(atPath: root.path)?.compactMap { $0 as? String } ?? []).filter {
+                $0.hasSuffix(".schema.json")
+            }
             for old in present where !expected.contains(old) {
                 if check { stale.append(old) } else { try? FileManager.default.removeItem(at: root.appendingPathComponent(old)) }
             }
             if check {
                 guard stale.isEmpty else {
-                    throw fail("\(stale.count) view(s) in \(output) differ from the policy (\(stale.sorted().prefix(5).joined(separator: ", "))): run `refgw policy views` and commit them")
+                    throw fail(
+                        "\(stale.count) view(s) in \(output) differ from the policy (\(stale.sorted().prefix(5).joined(separator: ", "))): run `refgw policy views` and commit them"
+                    )
                 }
                 print("\(views.all.count) views in \(output) match the policy")
             } else {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The administrators' tool: URCs, the broker's topology, and a smoke run of the message path.
 @main
@@ -6,8 +7,11 @@ struct RefGW: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refgw",
         abstract: "ReferralGateway administration.",
-        subcommands: [URCCommand.self, KeysCommand.self, BrokerCommand.self, PolicyCommand.self, PersonCommand.self, AuditCommand.self, SmokeCommand.self, DrillCommand.self,
-                      DeadLetterCommand.self])
+        subcommands: [
+            URCCommand.self, KeysCommand.self, BrokerCommand.self, PolicyCommand.self, PersonCommand.self, AuditCommand.self, SmokeCommand.self,
+            DrillCommand.self,
+            DeadLetterCommand.self,
+        ])
 }
 
 /// Options every command that reads `config/` shares.
@@ -28,5 +32,3 @@ struct StandardError: TextOutputStream {
         FileHandle.standardError.write(Data(string.utf8))
     }
 }
-
-import Foundation

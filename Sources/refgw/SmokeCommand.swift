@@ -48,8 +48,10 @@ struct SmokeCommand: AsyncParsableCommand {
         for x in [names.submitExchange, names.deliverExchange, names.deadLetterExchange] { try? await admin.deleteExchange(x) }
     }
 
-    private func exercise(configuration: AMQPConnectionConfiguration, parties: PartyDirectory,
-                          names: ReferralGatewayTopology, admin: AMQPAdminClient) async throws {
+    private func exercise(
+        configuration: AMQPConnectionConfiguration, parties: PartyDirectory,
+        names: ReferralGatewayTopology, admin: AMQPAdminClient
+    ) async throws {
         let topology = names.topology()
         print("1. broker: \(configuration.redactedURL) — topology declared under '\(names.namespace)' (quorum queues, at-least-once dead-lettering)")
 
@@ -73,8 +75,9 @@ struct SmokeCommand: AsyncParsableCommand {
         await publisher.close()
         print("3. published the referral and a tampered copy to \(names.submitExchange) with publisher confirms")
 
-        let consumer = try await AMQPConsumer(configuration: configuration, queue: names.gatewayQueue,
-                                              topology: topology, options: .init(prefetch: 10))
+        let consumer = try await AMQPConsumer(
+            configuration: configuration, queue: names.gatewayQueue,
+            topology: topology, options: .init(prefetch: 10))
         var seen = 0
         for await delivery in consumer {
             seen += 1
@@ -83,10 +86,14 @@ struct SmokeCommand: AsyncParsableCommand {
             do {
                 try trust.verify(e, body: received.body, signedBy: e.sender)
                 _ = try ContractJSON.decode(Referral.self, from: received.body)
-                print("4. gateway.in received \(e.type.rawValue) \(e.messageID) \(e.sender)→\(e.recipient) about \(e.subject): signature verified, body decoded")
+                print(
+                    "4. gateway.in received \(e.type.rawValue) \(e.messageID) \(e.sender)→\(e.recipient) about \(e.subject): signature verified, body decoded"
+                )
                 delivery.ack()
             } catch let error as SignatureError {
-                print("5. gateway.in received \(e.messageID) again with a changed body: refused (\(error.reasonCode.rawValue)), rejected to dead-letters")
+                print(
+                    "5. gateway.in received \(e.messageID) again with a changed body: refused (\(error.reasonCode.rawValue)), rejected to dead-letters"
+                )
                 delivery.reject()
             }
             if seen == 2 { break }

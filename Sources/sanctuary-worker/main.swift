@@ -10,8 +10,10 @@ import Lots
 struct SanctuaryWorker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sanctuary-worker", abstract: "Sanctuary scheme: eligibility, installers, timescales, alerts, costs.",
-        subcommands: commonCommands + [JobsCommand.self, ContactCommand.self, PerpetratorPresentCommand.self, LockChangedCommand.self,
-                                       CompleteCommand.self, ConflictCommand.self])
+        subcommands: commonCommands + [
+            JobsCommand.self, ContactCommand.self, PerpetratorPresentCommand.self, LockChangedCommand.self,
+            CompleteCommand.self, ConflictCommand.self,
+        ])
 }
 
 struct JobsCommand: ParsableCommand {
@@ -20,10 +22,15 @@ struct JobsCommand: ParsableCommand {
     func run() throws {
         try guarded {
             let rows = try worker.engine().read { db in try Row.fetchAll(db, sql: "SELECT * FROM job ORDER BY accepted_at") }
-            if rows.isEmpty { print("no jobs"); return }
+            if rows.isEmpty {
+                print("no jobs")
+                return
+            }
             for j in rows {
                 let cost = (j["cost_pence"] as Int?).map { String(format: "  £%.2f", Double($0) / 100) } ?? ""
-                print("\(j["referral_id"] as String)  \(j["subject"] as String)  \(j["status"] as String)\((j["emergency"] as Bool) ? "  emergency" : "")  installer: \(j["installer"] as String? ?? "none")\(cost)")
+                print(
+                    "\(j["referral_id"] as String)  \(j["subject"] as String)  \(j["status"] as String)\((j["emergency"] as Bool) ? "  emergency" : "")  installer: \(j["installer"] as String? ?? "none")\(cost)"
+                )
             }
         }
     }
@@ -37,15 +44,21 @@ struct ContactCommand: ParsableCommand {
     @Option(help: "Attempts made.") var attempts: Int?
     func run() throws {
         try guarded {
-            let referral = self.referral, failed = self.failed, attempts = self.attempts
+            let referral = self.referral
+            let failed = self.failed
+            let attempts = self.attempts
             try worker.engine().perform("contact") { ctx in try SanctuaryLot().recordContact(referral, made: !failed, attempts: attempts, in: ctx) }
-            print(failed ? "contact failed for \(referral): the referrer is alerted" : "contact made for \(referral): works due within the working-day limit")
+            print(
+                failed
+                    ? "contact failed for \(referral): the referrer is alerted"
+                    : "contact made for \(referral): works due within the working-day limit")
         }
     }
 }
 
 struct PerpetratorPresentCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "perpetrator-present", abstract: "The perpetrator is at the address: suspend works and alert the referrer now.")
+    static let configuration = CommandConfiguration(
+        commandName: "perpetrator-present", abstract: "The perpetrator is at the address: suspend works and alert the referrer now.")
     @OptionGroup var worker: WorkerOptions
     @Argument(help: "The referral id.") var referral: String
     func run() throws {
@@ -93,13 +106,15 @@ struct CompleteCommand: ParsableCommand {
 }
 
 struct ConflictCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "conflict", abstract: "An installer declares they know a person: never allocated to them.")
+    static let configuration = CommandConfiguration(
+        commandName: "conflict", abstract: "An installer declares they know a person: never allocated to them.")
     @OptionGroup var worker: WorkerOptions
     @Option(help: "The installer's name as in config/lots.yaml.") var installer: String
     @Option(help: "The person's URC.") var urc: String
     func run() throws {
         try guarded {
-            let person = try parseURC(urc), installer = self.installer
+            let person = try parseURC(urc)
+            let installer = self.installer
             try worker.engine().perform("conflict") { ctx in try SanctuaryLot().declareConflict(installer: installer, with: person, in: ctx) }
             print("conflict recorded: \(installer) is never allocated to \(person.canonical)")
         }

@@ -14,12 +14,17 @@ struct VictimWorker: AsyncParsableCommand {
 
 /// `dash URC FILE`: a new DASH for a victim (answers by question number).
 struct DashCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "dash", abstract: "Record a new DASH (JSON: {\"answers\": [{\"question\": 1, \"answer\": \"yes\"}, ...], \"professionalJudgement\": false}).")
+    static let configuration = CommandConfiguration(
+        commandName: "dash",
+        abstract: "Record a new DASH (JSON: {\"answers\": [{\"question\": 1, \"answer\": \"yes\"}, ...], \"professionalJudgement\": false}).")
     @OptionGroup var worker: WorkerOptions
     @Argument(help: "The victim's URC.") var urc: String
     @Argument(help: "The DASH file.") var file: String
 
-    struct File: Codable { var answers: [DashAnswer]; var professionalJudgement: Bool? }
+    struct File: Codable {
+        var answers: [DashAnswer]
+        var professionalJudgement: Bool?
+    }
 
     func run() throws {
         try guarded {

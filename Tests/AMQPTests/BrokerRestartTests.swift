@@ -1,7 +1,7 @@
 import AMQP
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The broker restarted in the middle of a publishing run: the publisher reconnects, declares its topology
 /// again and sends what was not confirmed; every confirmed message is still there afterwards.
@@ -48,7 +48,10 @@ import TestSupport
             }
             return received
         }
-        let timeout = Task { try await Task.sleep(for: .seconds(30)); await consumer.stopReceiving() }
+        let timeout = Task {
+            try await Task.sleep(for: .seconds(30))
+            await consumer.stopReceiving()
+        }
         let got = await drain.value
         timeout.cancel()
         await consumer.close()
@@ -62,8 +65,9 @@ import TestSupport
         let configuration = try AMQPConnectionConfiguration(url: node.url)
         let t = TestBroker.queueWithDeadLetters("consumer-restart")
         let fast = AMQPReconnectPolicy(initialDelay: 0.1, maximumDelay: 1)
-        let consumer = try await AMQPConsumer(configuration: configuration, queue: t.queue, topology: t.topology,
-                                              options: .init(prefetch: 10, reconnect: fast))
+        let consumer = try await AMQPConsumer(
+            configuration: configuration, queue: t.queue, topology: t.topology,
+            options: .init(prefetch: 10, reconnect: fast))
         let received = Task { () -> Set<String> in
             var ids = Set<String>()
             for await d in consumer {
@@ -73,15 +77,19 @@ import TestSupport
             }
             return ids
         }
-        let publisher = try await AMQPPublisher(configuration: configuration, topology: t.topology,
-                                                options: .init(confirmTimeout: 90, reconnect: fast))
+        let publisher = try await AMQPPublisher(
+            configuration: configuration, topology: t.topology,
+            options: .init(confirmTimeout: 90, reconnect: fast))
         _ = await publisher.publish((0..<100).map { message("before-\($0)", to: t.exchange, key: t.queue) })
         try await TestBroker.run(TestBroker.env("REFGW_BROKER_SCRIPT"), "restart", node.directory.path)
         // Published after the restart: only a consumer that reconnected and subscribed again can see these.
         let after = await publisher.publish((0..<100).map { message("after-\($0)", to: t.exchange, key: t.queue) })
         #expect(after.allSatisfy { (try? $0.get()) != nil })
         await publisher.close()
-        let timeout = Task { try await Task.sleep(for: .seconds(60)); await consumer.stopReceiving() }
+        let timeout = Task {
+            try await Task.sleep(for: .seconds(60))
+            await consumer.stopReceiving()
+        }
         let ids = await received.value
         timeout.cancel()
         await consumer.close()

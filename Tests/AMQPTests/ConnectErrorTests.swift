@@ -1,7 +1,9 @@
-@testable import AMQP
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
+@testable import AMQP
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,7 +45,10 @@ import Glibc
         let (fd, closedPort) = try Self.bound()
         defer { close(fd) }
         let e = await connectError("amqp://u:p@127.0.0.1:\(closedPort)/?connection_timeout=3000")
-        guard case .unreachable(_, let p, let reason)? = e else { Issue.record("got \(String(describing: e))"); return }
+        guard case .unreachable(_, let p, let reason)? = e else {
+            Issue.record("got \(String(describing: e))")
+            return
+        }
         #expect(p == closedPort)
         #expect(reason.lowercased().contains("refused") || reason.lowercased().contains("socket"), "\(reason)")
     }
@@ -57,7 +62,10 @@ import Glibc
         defer { close(fd) }
         let configuration = try AMQPConnectionConfiguration(url: "amqp://u:p@127.0.0.1:\(silentPort)/?connection_timeout=1500")
         let (error, seconds) = await Self.connectOnAThreadOfItsOwn(configuration)
-        guard case .unreachable(_, _, let reason)? = error else { Issue.record("got \(String(describing: error))"); return }
+        guard case .unreachable(_, _, let reason)? = error else {
+            Issue.record("got \(String(describing: error))")
+            return
+        }
         #expect(reason.contains("handshake") || reason.contains("no answer") || reason.contains("ran out"), "\(reason)")
         #expect(seconds >= 1.4 && seconds < 2.5, "the connect gave up after \(seconds) s for a deadline of 1.5 s")
     }
@@ -88,13 +96,19 @@ import Glibc
 
     @Test func unknownHost() async {
         let e = await connectError("amqp://u:p@no-such-host.invalid:5672/?connection_timeout=3000")
-        guard case .unreachable(let host, _, _)? = e else { Issue.record("got \(String(describing: e))"); return }
+        guard case .unreachable(let host, _, _)? = e else {
+            Issue.record("got \(String(describing: e))")
+            return
+        }
         #expect(host == "no-such-host.invalid")
     }
 
     @Test func malformedURL() async {
         let e = await connectError("amqp//missing-colon")
-        guard case .invalidURL? = e else { Issue.record("got \(String(describing: e))"); return }
+        guard case .invalidURL? = e else {
+            Issue.record("got \(String(describing: e))")
+            return
+        }
     }
 
     @Test func everyErrorIsOneLine() async throws {

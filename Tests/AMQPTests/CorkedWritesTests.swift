@@ -1,7 +1,9 @@
-@testable import AMQP
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
+@testable import AMQP
+
 #if canImport(Glibc)
 import Glibc
 #endif

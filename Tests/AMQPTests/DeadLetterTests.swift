@@ -1,7 +1,7 @@
 import AMQP
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.needsBroker) struct DeadLetterTests {
     @Test func aRejectedMessageIsDeadLetteredWithItsReason() async throws {
@@ -11,7 +11,10 @@ import TestSupport
         await publisher.close()
 
         let consumer = try await AMQPConsumer(configuration: TestBroker.configuration, queue: t.queue, topology: t.topology)
-        for await d in consumer { d.reject(); break }
+        for await d in consumer {
+            d.reject()
+            break
+        }
         await consumer.close()
 
         let dead = try #require(try await waitForMessage(in: t.deadLetters))

@@ -1,11 +1,15 @@
-@testable import AMQP
 import Testing
+
+@testable import AMQP
 
 @Suite struct DeliveryLedgerTests {
     @Test func inOrderAcksBecomeOneMultipleAck() {
         var l = DeliveryLedger()
         for t in 1...5 { l.delivered(UInt64(t)) }
-        for t in 1...4 { let r = l.acknowledge(UInt64(t)); #expect(r) }
+        for t in 1...4 {
+            let r = l.acknowledge(UInt64(t))
+            #expect(r)
+        }
         #expect(l.flush() == .init(multipleUpTo: 4, singles: []))
         #expect(l.unsettledCount == 1)
     }
@@ -17,7 +21,10 @@ import Testing
         _ = l.acknowledge(14)
         // 10 is still being processed: nothing may be acked with `multiple` past it.
         #expect(l.flush() == .init(multipleUpTo: nil, singles: [12, 14]))
-        do { let r = l.settle(10); #expect(r) } // nacked
+        do {
+            let r = l.settle(10)
+            #expect(r)
+        }  // nacked
         _ = l.acknowledge(11)
         #expect(l.flush() == .init(multipleUpTo: nil, singles: [11]))
         _ = l.acknowledge(13)
@@ -28,11 +35,26 @@ import Testing
     @Test func aTagIsSettledOnce() {
         var l = DeliveryLedger()
         l.delivered(1)
-        do { let r = l.acknowledge(1); #expect(r) }
-        do { let r = l.acknowledge(1); #expect(!r) }
+        do {
+            let r = l.acknowledge(1)
+            #expect(r)
+        }
+        do {
+            let r = l.acknowledge(1)
+            #expect(!r)
+        }
         _ = l.flush()
-        do { let r = l.acknowledge(1); #expect(!r) }
-        do { let r = l.settle(1); #expect(!r) }
-        do { let r = l.acknowledge(99); #expect(!r) }
+        do {
+            let r = l.acknowledge(1)
+            #expect(!r)
+        }
+        do {
+            let r = l.settle(1)
+            #expect(!r)
+        }
+        do {
+            let r = l.acknowledge(99)
+            #expect(!r)
+        }
     }
 }

@@ -2,8 +2,8 @@ import AMQP
 import Contracts
 import Foundation
 import Messaging
-import Testing
 import TestSupport
+import Testing
 
 /// The broker's users and permissions come from `refgw broker definitions` (scripts/broker.sh loads them at
 /// start): each service reads only its inbox, writes only to refgw.submit, configures nothing.
@@ -26,8 +26,9 @@ import TestSupport
     }
 
     func alert(_ id: String, _ names: ReferralGatewayTopology, exchange: String? = nil, userID: String) -> OutgoingMessage {
-        OutgoingMessage(exchange: exchange ?? names.submitExchange, routingKey: "sanctuary",
-                        properties: AMQPProperties(contentType: "application/json", messageID: id, userID: userID), body: Data("{}".utf8))
+        OutgoingMessage(
+            exchange: exchange ?? names.submitExchange, routingKey: "sanctuary",
+            properties: AMQPProperties(contentType: "application/json", messageID: id, userID: userID), body: Data("{}".utf8))
     }
 
     @Test("a service reads its own inbox and writes to refgw.submit")
@@ -43,15 +44,17 @@ import TestSupport
     @Test("a service cannot consume another service's inbox: ACCESS_REFUSED")
     func cannotReadAnotherInbox() async throws {
         let names = try await Self.namespace()
-        await #expect(performing: {
-            let c = try await AMQPConsumer(configuration: Self.configuration("victim"), queue: names.inbox(.family))
-            await c.close()
-        }, throws: Self.isAccessRefused)
-        await #expect(performing: {
-            let admin = try await AMQPAdminClient(configuration: Self.configuration("perpetrator"))
-            defer { Task { await admin.close() } }
-            _ = try await admin.take(from: names.inbox(.victim))
-        }, throws: Self.isAccessRefused)
+        await #expect(
+            performing: {
+                let c = try await AMQPConsumer(configuration: Self.configuration("victim"), queue: names.inbox(.family))
+                await c.close()
+            }, throws: Self.isAccessRefused)
+        await #expect(
+            performing: {
+                let admin = try await AMQPAdminClient(configuration: Self.configuration("perpetrator"))
+                defer { Task { await admin.close() } }
+                _ = try await admin.take(from: names.inbox(.victim))
+            }, throws: Self.isAccessRefused)
     }
 
     @Test("a service cannot publish to refgw.deliver (only the gateway delivers): ACCESS_REFUSED")
@@ -66,11 +69,12 @@ import TestSupport
     @Test("a service cannot declare a queue or an exchange: ACCESS_REFUSED")
     func cannotDeclare() async throws {
         for user in ["victim", "gateway"] {
-            await #expect(performing: {
-                let admin = try await AMQPAdminClient(configuration: Self.configuration(user))
-                defer { Task { await admin.close() } }
-                try await admin.declare(AMQPTopology(queues: [.init("p\(UUID().uuidString.prefix(6).lowercased()).mine")]))
-            }, throws: Self.isAccessRefused)
+            await #expect(
+                performing: {
+                    let admin = try await AMQPAdminClient(configuration: Self.configuration(user))
+                    defer { Task { await admin.close() } }
+                    try await admin.declare(AMQPTopology(queues: [.init("p\(UUID().uuidString.prefix(6).lowercased()).mine")]))
+                }, throws: Self.isAccessRefused)
         }
     }
 
@@ -90,22 +94,28 @@ import TestSupport
     func gatewayAndGuest() async throws {
         let names = try await Self.namespace()
         let gateway = try await AMQPPublisher(configuration: Self.configuration("gateway"))
-        try await gateway.publish(OutgoingMessage(exchange: names.deliverExchange, routingKey: "victim",
-                                                  properties: AMQPProperties(messageID: "g-1", userID: "gateway"), body: Data("{}".utf8)))
+        try await gateway.publish(
+            OutgoingMessage(
+                exchange: names.deliverExchange, routingKey: "victim",
+                properties: AMQPProperties(messageID: "g-1", userID: "gateway"), body: Data("{}".utf8)))
         await gateway.close()
         let consumer = try await AMQPConsumer(configuration: Self.configuration("gateway"), queue: names.gatewayQueue)
         await consumer.close()
-        await #expect(performing: {
-            let admin = try await AMQPAdminClient(configuration: Self.configuration("gateway"))
-            defer { Task { await admin.close() } }
-            _ = try await admin.take(from: names.inbox(.victim))
-        }, throws: Self.isAccessRefused)
+        await #expect(
+            performing: {
+                let admin = try await AMQPAdminClient(configuration: Self.configuration("gateway"))
+                defer { Task { await admin.close() } }
+                _ = try await admin.take(from: names.inbox(.victim))
+            }, throws: Self.isAccessRefused)
         var guest = try Self.configuration("victim")
-        guest.user = "guest"; guest.password = "guest"
-        await #expect(performing: { _ = try await AMQPAdminClient(configuration: guest) }, throws: { error in
-            if case AMQPError.authenticationFailed = error { return true }
-            return false
-        })
+        guest.user = "guest"
+        guest.password = "guest"
+        await #expect(
+            performing: { _ = try await AMQPAdminClient(configuration: guest) },
+            throws: { error in
+                if case AMQPError.authenticationFailed = error { return true }
+                return false
+            })
     }
 
     @Test("password hashes are RabbitMQ's salted SHA-256 (the documented example)")
@@ -115,8 +125,9 @@ import TestSupport
 
     @Test("production definitions: exact names, nothing configurable by services, no guest")
     func productionDefinitions() throws {
-        let parties = try PartyDirectory(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("config/parties.json"))
+        let parties = try PartyDirectory(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("config/parties.json"))
         let d = BrokerDefinitions(parties: parties) { "pw-\($0)" }
         let json = try JSONSerialization.jsonObject(with: try d.json()) as! [String: Any]
         let permissions = json["permissions"] as! [[String: String]]

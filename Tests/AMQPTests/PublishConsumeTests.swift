@@ -1,7 +1,7 @@
 import AMQP
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.needsBroker) struct PublishConsumeTests {
     @Test func tenThousandPersistentMessagesNoneLostNoneDuplicated() async throws {
@@ -26,7 +26,10 @@ import TestSupport
         // Nothing more may arrive: wait a little for a stray duplicate.
         let extra = Task { () -> Int in
             var n = 0
-            for await d in consumer { n += 1; d.ack() }
+            for await d in consumer {
+                n += 1
+                d.ack()
+            }
             return n
         }
         try await Task.sleep(for: .milliseconds(500))
@@ -52,11 +55,17 @@ import TestSupport
         #expect(results.allSatisfy { (try? $0.get()) != nil })
         await publisher.close()
 
-        let consumer = try await AMQPConsumer(configuration: TestBroker.configuration, queue: t.queue, topology: t.topology,
-                                              options: .init(prefetch: 100, batched: true))
-        var acked = Set<String>(), givenBack = Set<String>(), cameBack = Set<String>()
+        let consumer = try await AMQPConsumer(
+            configuration: TestBroker.configuration, queue: t.queue, topology: t.topology,
+            options: .init(prefetch: 100, batched: true))
+        var acked = Set<String>()
+        var givenBack = Set<String>()
+        var cameBack = Set<String>()
         // Acks that never reach the broker would stall the consumer at its prefetch: fail rather than hang.
-        let watchdog = Task { try await Task.sleep(for: .seconds(30)); await consumer.stopReceiving() }
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(30))
+            await consumer.stopReceiving()
+        }
         for await batch in consumer.batches {
             if givenBack.isEmpty {
                 // The first batch goes back to the queue as a whole, and must come again.
@@ -134,8 +143,9 @@ import TestSupport
 
     @Test func unroutableMandatoryMessageIsReportedToItsCaller() async throws {
         let exchange = TestBroker.unique("noroute")
-        let publisher = try await AMQPPublisher(configuration: TestBroker.configuration,
-                                                topology: AMQPTopology(exchanges: [.init(exchange)]))
+        let publisher = try await AMQPPublisher(
+            configuration: TestBroker.configuration,
+            topology: AMQPTopology(exchanges: [.init(exchange)]))
         await #expect(throws: AMQPError.self) {
             try await publisher.publish(message("lost-1", to: exchange, key: "nobody-listens"))
         }
@@ -143,7 +153,8 @@ import TestSupport
             try await publisher.publish(message("lost-2", to: exchange, key: "nobody-listens"))
         } catch {
             guard case .unroutable(let id, _, let key, let code, _) = error else {
-                Issue.record("expected unroutable, got \(error)"); return
+                Issue.record("expected unroutable, got \(error)")
+                return
             }
             #expect(id == "lost-2" && key == "nobody-listens" && code == 312)
         }
@@ -165,7 +176,8 @@ import TestSupport
         #expect((try? results[0].get()) != nil)
         #expect((try? results[2].get()) != nil)
         guard case .failure(.channelClosed(404, let text)) = results[1] else {
-            Issue.record("expected a 404 channel close, got \(results[1])"); return
+            Issue.record("expected a 404 channel close, got \(results[1])")
+            return
         }
         #expect(text.contains("NOT_FOUND"))
         // A message claiming another broker user is refused by the broker itself.
@@ -197,7 +209,8 @@ import TestSupport
         #expect(results.allSatisfy { (try? $0.get()) != nil })
         // A quorum queue checks the limit after enqueueing, so it may admit one message past it; after that
         // every publish is nacked, and each caller learns that its own message was not stored.
-        var confirmed = 2, nacked = 0
+        var confirmed = 2
+        var nacked = 0
         for i in 0..<5 {
             do {
                 try await publisher.publish(message("overflow-\(i)", to: "", key: queue))

@@ -1,6 +1,7 @@
 import AMQP
 import Foundation
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 import TestSupport
@@ -20,7 +21,11 @@ import TestSupport
         await publisher.close()
         let consumer = try await AMQPConsumer(configuration: configuration, queue: t.queue, topology: t.topology)
         var n = 0
-        for await d in consumer { d.ack(); n += 1; if n == 200 { break } }
+        for await d in consumer {
+            d.ack()
+            n += 1
+            if n == 200 { break }
+        }
         await consumer.close()
         #expect(n == 200)
         let admin = try await AMQPAdminClient(configuration: configuration)
@@ -30,7 +35,8 @@ import TestSupport
     }
 
     @Test func connectsWithAClientCertificate() async throws {
-        let url = "\(base)?cacertfile=\(TestBroker.env("REFGW_CA_FILE"))&certfile=\(TestBroker.env("REFGW_CLIENT_CERT"))&keyfile=\(TestBroker.env("REFGW_CLIENT_KEY"))"
+        let url =
+            "\(base)?cacertfile=\(TestBroker.env("REFGW_CA_FILE"))&certfile=\(TestBroker.env("REFGW_CLIENT_CERT"))&keyfile=\(TestBroker.env("REFGW_CLIENT_KEY"))"
         let admin = try await AMQPAdminClient(configuration: try AMQPConnectionConfiguration(url: url))
         await admin.close()
     }
@@ -42,7 +48,10 @@ import TestSupport
             await admin.close()
             Issue.record("a broker certificate from an untrusted CA was accepted")
         } catch {
-            guard case .tlsFailed(_, _, let reason) = error else { Issue.record("got \(error)"); return }
+            guard case .tlsFailed(_, _, let reason) = error else {
+                Issue.record("got \(error)")
+                return
+            }
             #expect(reason.lowercased().contains("verif") || reason.lowercased().contains("ssl"), "\(reason)")
         }
     }
@@ -72,11 +81,17 @@ import TestSupport
         let certs = URL(fileURLWithPath: TestBroker.env("REFGW_CA_FILE")).deletingLastPathComponent()
         let (fd, port) = try ConnectErrorTests.bound()
         close(fd)
-        let server = try spawn(["openssl", "s_server", "-quiet", "-accept", "127.0.0.1:\(port)",
-                                "-cert", certs.appendingPathComponent("expired-server.pem").path,
-                                "-key", certs.appendingPathComponent("expired-server-key.pem").path])
+        let server = try spawn([
+            "openssl", "s_server", "-quiet", "-accept", "127.0.0.1:\(port)",
+            "-cert", certs.appendingPathComponent("expired-server.pem").path,
+            "-key", certs.appendingPathComponent("expired-server-key.pem").path,
+        ])
         // s_server ignores SIGTERM.
-        defer { kill(server, SIGKILL); var status: Int32 = 0; waitpid(server, &status, 0) }
+        defer {
+            kill(server, SIGKILL)
+            var status: Int32 = 0
+            waitpid(server, &status, 0)
+        }
         let url = "amqps://u:p@localhost:\(port)/?cacertfile=\(TestBroker.env("REFGW_CA_FILE"))&connection_timeout=3000"
         // The client's own attempts wait for the server to start listening.
         var lastError: AMQPError?
@@ -93,7 +108,10 @@ import TestSupport
                 try await Task.sleep(for: .milliseconds(50))
             }
         }
-        guard case .tlsFailed(_, _, let reason)? = lastError else { Issue.record("got \(String(describing: lastError))"); return }
+        guard case .tlsFailed(_, _, let reason)? = lastError else {
+            Issue.record("got \(String(describing: lastError))")
+            return
+        }
         #expect(reason.lowercased().contains("verif") || reason.lowercased().contains("ssl"), "\(reason)")
     }
 
@@ -109,8 +127,12 @@ import TestSupport
             await admin.close()
             Issue.record("an expired broker certificate was accepted")
         } catch {
-            guard case .tlsFailed(_, _, let reason) = error else { Issue.record("got \(error)"); return }
-            #expect(reason.lowercased().contains("verif") || reason.lowercased().contains("ssl") || reason.lowercased().contains("expired"), "\(reason)")
+            guard case .tlsFailed(_, _, let reason) = error else {
+                Issue.record("got \(error)")
+                return
+            }
+            #expect(
+                reason.lowercased().contains("verif") || reason.lowercased().contains("ssl") || reason.lowercased().contains("expired"), "\(reason)")
         }
     }
 

@@ -1,6 +1,7 @@
 import AMQP
 import Foundation
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 import TestSupport
@@ -17,10 +18,15 @@ enum TestBroker {
     static func unique(_ prefix: String) -> String { "test.\(prefix).\(UUID().uuidString.prefix(8))" }
 
     /// A quorum queue with at-least-once dead-lettering into its own dead-letter queue.
-    static func queueWithDeadLetters(_ prefix: String, deliveryLimit: Int? = nil)
-        -> (topology: AMQPTopology, queue: String, deadLetters: String, exchange: String) {
-        let exchange = unique("\(prefix).x"), dlx = unique("\(prefix).dlx")
-        let queue = unique("\(prefix).q"), dlq = unique("\(prefix).dlq")
+    static func queueWithDeadLetters(
+        _ prefix: String, deliveryLimit: Int? = nil
+    )
+        -> (topology: AMQPTopology, queue: String, deadLetters: String, exchange: String)
+    {
+        let exchange = unique("\(prefix).x")
+        let dlx = unique("\(prefix).dlx")
+        let queue = unique("\(prefix).q")
+        let dlq = unique("\(prefix).dlq")
         let topology = AMQPTopology(
             exchanges: [.init(exchange), .init(dlx, kind: .fanout)],
             queues: [.reliable(queue, deadLetterExchange: dlx, deliveryLimit: deliveryLimit), .init(dlq)],
@@ -57,7 +63,8 @@ enum TestBroker {
 }
 
 func message(_ id: String, to exchange: String, key: String, body: String = "{}") -> OutgoingMessage {
-    OutgoingMessage(exchange: exchange, routingKey: key,
-                    properties: AMQPProperties(contentType: "application/json", messageID: id),
-                    body: Data(body.utf8))
+    OutgoingMessage(
+        exchange: exchange, routingKey: key,
+        properties: AMQPProperties(contentType: "application/json", messageID: id),
+        body: Data(body.utf8))
 }

@@ -1,6 +1,7 @@
-@testable import Contracts
 import Foundation
 import Testing
+
+@testable import Contracts
 
 @Suite struct EnvelopeTests {
     let good: [String: String] = [
@@ -16,16 +17,17 @@ import Testing
         #expect(env.sentAt.rfc3339 == "2026-11-21T10:00:00.000Z")
     }
 
-    @Test(arguments: [
-        ("refgw-sender", nil, "has no 'refgw-sender'"),
-        ("refgw-recipient", "Safe Home", "not a party id"),
-        ("refgw-subject", "10BH-P5N4-0BAB", "check symbol"),
-        ("refgw-subject", "10bh-p5n4-0baa", "canonical"),
-        ("refgw-sent-at", "2026-11-21 10:00", "UTC with milliseconds"),
-        ("refgw-sent-at", "2026-11-21T10:00:00Z", "UTC with milliseconds"),
-        ("refgw-contract", "2", "not supported"),
-        ("refgw-key-id", "Key With Spaces", "not a key id"),
-    ] as [(String, String?, String)])
+    @Test(
+        arguments: [
+            ("refgw-sender", nil, "has no 'refgw-sender'"),
+            ("refgw-recipient", "Safe Home", "not a party id"),
+            ("refgw-subject", "10BH-P5N4-0BAB", "check symbol"),
+            ("refgw-subject", "10bh-p5n4-0baa", "canonical"),
+            ("refgw-sent-at", "2026-11-21 10:00", "UTC with milliseconds"),
+            ("refgw-sent-at", "2026-11-21T10:00:00Z", "UTC with milliseconds"),
+            ("refgw-contract", "2", "not supported"),
+            ("refgw-key-id", "Key With Spaces", "not a key id"),
+        ] as [(String, String?, String)])
     func refusesBadHeaders(header: String, value: String?, expected: String) {
         var h = good
         h[header] = value

@@ -17,8 +17,10 @@ import Testing
         for p in PartyID.services { #expect(try dir.allocator(for: p).allocate().issuer == dir[p]?.issuer) }
         #expect(throws: PartyDirectoryError.self) { try dir.allocator(for: .gateway) }
         #expect(throws: PartyDirectoryError.self) {
-            try PartyDirectory(entries: [.init(id: .victim, name: "a", issuer: "10", brokerUser: "a"),
-                                         .init(id: .family, name: "b", issuer: "10", brokerUser: "b")])
+            try PartyDirectory(entries: [
+                .init(id: .victim, name: "a", issuer: "10", brokerUser: "a"),
+                .init(id: .family, name: "b", issuer: "10", brokerUser: "b"),
+            ])
         }
     }
 

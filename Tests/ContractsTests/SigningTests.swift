@@ -1,6 +1,7 @@
-@testable import Contracts
 import Foundation
 import Testing
+
+@testable import Contracts
 
 @Suite struct SigningTests {
     struct Vectors {
@@ -12,8 +13,9 @@ import Testing
         init() throws {
             let v = try Repository.json("contracts/vectors/signing.json") as! [String: Any]
             let k = v["key"] as! [String: String]
-            key = TrustStore.Key(keyID: k["keyId"]!, party: PartyID(rawValue: k["party"]!)!,
-                                 publicKey: Data(base64Encoded: k["publicKey"]!)!)
+            key = TrustStore.Key(
+                keyID: k["keyId"]!, party: PartyID(rawValue: k["party"]!)!,
+                publicKey: Data(base64Encoded: k["publicKey"]!)!)
             seed = Data(hexString: k["seed"]!)
             vectors = v["vectors"] as! [[String: Any]]
             tampered = v["tampered"] as! [[String: Any]]
@@ -76,13 +78,17 @@ import Testing
 
     @Test func keysAreCheckedForOwnerAndExpiry() throws {
         let signer = MessageSigner.generate(keyID: "victim-2026-1", party: .victim)
-        var env = Envelope(messageID: UUID().uuidString.lowercased(), type: .referral, sender: .victim,
-                           recipient: .safehome, subject: try URCAllocator(issuer: "10").allocate(), keyID: "x")
+        var env = Envelope(
+            messageID: UUID().uuidString.lowercased(), type: .referral, sender: .victim,
+            recipient: .safehome, subject: try URCAllocator(issuer: "10").allocate(), keyID: "x")
         let body = Data("{}".utf8)
         signer.sign(&env, body: body)
         let now = Timestamp()
-        let trust = try TrustStore(keys: [.init(keyID: signer.keyID, party: .victim, publicKey: signer.publicKey,
-                                                notAfter: now.adding(seconds: 60))])
+        let trust = try TrustStore(keys: [
+            .init(
+                keyID: signer.keyID, party: .victim, publicKey: signer.publicKey,
+                notAfter: now.adding(seconds: 60))
+        ])
         try trust.verify(env, body: body, signedBy: .victim, at: now)
         #expect(throws: SignatureError.keyNotOwnedBy(keyID: "victim-2026-1", expected: .family, owner: .victim)) {
             try trust.verify(env, body: body, signedBy: .family, at: now)
@@ -112,8 +118,10 @@ import Testing
             try TrustStore(keys: [.init(keyID: "k1", party: .family, publicKey: Data([1, 2, 3]))])
         }
         #expect(throws: TrustStoreError.duplicateKey("k1")) {
-            try TrustStore(keys: [.init(keyID: "k1", party: .family, publicKey: signer.publicKey),
-                                  .init(keyID: "k1", party: .victim, publicKey: signer.publicKey)])
+            try TrustStore(keys: [
+                .init(keyID: "k1", party: .family, publicKey: signer.publicKey),
+                .init(keyID: "k1", party: .victim, publicKey: signer.publicKey),
+            ])
         }
         #expect(throws: TrustStoreError.self) { try TrustStore(contentsOf: URL(fileURLWithPath: "/nonexistent/trust.json")) }
     }

@@ -1,6 +1,7 @@
-@testable import Contracts
 import Foundation
 import Testing
+
+@testable import Contracts
 
 @Suite struct URCTests {
     /// The syndrome is linear, so whether an error is caught depends only on the error, not on the URC it hits.
@@ -97,7 +98,10 @@ import Testing
     @Test func allocationSkipsURCsTheServiceAlreadyHolds() throws {
         let allocator = try URCAllocator(issuer: "10")
         var refusals = 0
-        let urc = allocator.allocate { _ in refusals += 1; return refusals <= 3 }
+        let urc = allocator.allocate { _ in
+            refusals += 1
+            return refusals <= 3
+        }
         #expect(refusals == 4)
         #expect(urc.issuer == "10")
         #expect(throws: URCError.self) { try URCAllocator(issuer: "1") }

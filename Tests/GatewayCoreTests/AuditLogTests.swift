@@ -1,8 +1,9 @@
 import Contracts
 import Foundation
-@testable import GatewayCore
 import GRDB
 import Testing
+
+@testable import GatewayCore
 
 /// The audit log is append-only and hash-chained: changing one byte of one entry is detected.
 @Suite struct AuditLogTests {
@@ -11,10 +12,12 @@ import Testing
         let store = try GatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
         try store.database.write { db in
             for i in 0..<n {
-                try AuditLog.append(AuditEntry(event: i % 3 == 0 ? .refused : .delivered, messageID: UUID().uuidString.lowercased(),
-                                               type: "referral", sender: "victim", recipient: "safehome", subject: "10BH-P5N4-0BAA",
-                                               reasonCode: i % 3 == 0 ? "no-consent" : nil, basis: i % 3 == 0 ? nil : .consent,
-                                               basisReference: "c-\(i)", removedFields: ["subject.address", "household.children.school"]), in: db)
+                try AuditLog.append(
+                    AuditEntry(
+                        event: i % 3 == 0 ? .refused : .delivered, messageID: UUID().uuidString.lowercased(),
+                        type: "referral", sender: "victim", recipient: "safehome", subject: "10BH-P5N4-0BAA",
+                        reasonCode: i % 3 == 0 ? "no-consent" : nil, basis: i % 3 == 0 ? nil : .consent,
+                        basisReference: "c-\(i)", removedFields: ["subject.address", "household.children.school"]), in: db)
             }
         }
         return (store, dir)
@@ -32,7 +35,9 @@ import Testing
     @Test func theDatabaseRefusesUpdatesAndDeletes() throws {
         let (store, dir) = try storeWithEntries(3)
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(throws: DatabaseError.self) { try store.database.write { try $0.execute(sql: "UPDATE audit SET recipient = 'perpetrator' WHERE seq = 2") } }
+        #expect(throws: DatabaseError.self) {
+            try store.database.write { try $0.execute(sql: "UPDATE audit SET recipient = 'perpetrator' WHERE seq = 2") }
+        }
         #expect(throws: DatabaseError.self) { try store.database.write { try $0.execute(sql: "DELETE FROM audit WHERE seq = 3") } }
     }
 

@@ -1,16 +1,16 @@
 import AMQP
 import Contracts
 import Foundation
-import GatewayCore
 import GRDB
+import GatewayCore
 import Messaging
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// Dead letters kept, listed, grouped, replayed through the real gateway and broker, and discarded.
 @Suite(.needsBroker) struct DeadLetterReplayTests {
-    static let urcs = try! URCAllocator(issuer: "10")   // the victim service's: it sends and records consent
+    static let urcs = try! URCAllocator(issuer: "10")  // the victim service's: it sends and records consent
     static var deadLetterUser: AMQPConnectionConfiguration { TestBrokerEnvironment.user(BrokerDefinitions.deadLetterAdmin) }
 
     /// The gateway with a dead-letter keeper beside it, sharing its store as in production.
@@ -26,7 +26,9 @@ import TestSupport
             keeping = Task { try await k.run() }
         }
 
-        var replayer: DeadLetterReplayer { DeadLetterReplayer(store: h.store, configuration: DeadLetterReplayTests.deadLetterUser, topology: h.names) }
+        var replayer: DeadLetterReplayer {
+            DeadLetterReplayer(store: h.store, configuration: DeadLetterReplayTests.deadLetterUser, topology: h.names)
+        }
 
         func waitUntilKept(_ n: Int) async throws {
             let store = h.store
@@ -53,13 +55,17 @@ import TestSupport
         return m
     }
 
-    @Test("refused for no consent, kept, listed and grouped; replayed once consent exists and delivered exactly once; one whose consent was withdrawn stays dead; a discarded one leaves an audited tombstone")
+    @Test(
+        "refused for no consent, kept, listed and grouped; replayed once consent exists and delivered exactly once; one whose consent was withdrawn stays dead; a discarded one leaves an audited tombstone"
+    )
     func replayAndDiscard() async throws {
         let s = try await Setup()
         let h = s.h
         let (s1, s2, s3) = (Self.urcs.allocate(), Self.urcs.allocate(), Self.urcs.allocate())
-        let a = try await refer(s, subject: s1), b = try await refer(s, subject: s2), c = try await refer(s, subject: s3)
-        _ = try await h.take(3, from: h.names.inbox(.victim))      // the three non-delivery reports
+        let a = try await refer(s, subject: s1)
+        let b = try await refer(s, subject: s2)
+        let c = try await refer(s, subject: s3)
+        _ = try await h.take(3, from: h.names.inbox(.victim))  // the three non-delivery reports
         try await s.waitUntilKept(3)
 
         // Filters and groups.
@@ -96,17 +102,22 @@ import TestSupport
 
         // Safe to repeat: A cannot be asked again; the same request arriving twice, or the sender's retry, delivers nothing more.
         await #expect(throws: DeadLetterArchive.ResolutionError.self) { try await s.replayer.replay([idA], by: "Admin A", reason: "again") }
-        let requestA = try #require(try await h.store.database.read { db in
-            try String.fetchOne(db, sql: "SELECT request_id FROM replay_request WHERE dead_letter_id = ?", arguments: [idA]) })
+        let requestA = try #require(
+            try await h.store.database.read { db in
+                try String.fetchOne(db, sql: "SELECT request_id FROM replay_request WHERE dead_letter_id = ?", arguments: [idA])
+            })
         let p = try await AMQPPublisher(configuration: Self.deadLetterUser)
-        try await p.publish(ReplayRequest.message([ReplayRequest(requestID: requestA, deadLetterID: idA)], topology: h.names, brokerUser: "refgw-deadletters"))
+        try await p.publish(
+            ReplayRequest.message([ReplayRequest(requestID: requestA, deadLetterID: idA)], topology: h.names, brokerUser: "refgw-deadletters"))
         await p.close()
         try await h.submit([a])
         try await h.waitUntilProcessed(10)
         #expect(try await h.take(1, from: h.names.inbox(.safehome), timeout: 1).isEmpty, "a replayed message was delivered twice")
 
         // Discard: the body goes, a tombstone stays, the audit log says who and why; it can no longer be replayed.
-        try await h.store.database.write { db in try DeadLetterArchive.discard([idC], by: "Admin B", reason: "Referral withdrawn by the caseworker", in: db) }
+        try await h.store.database.write { db in
+            try DeadLetterArchive.discard([idC], by: "Admin B", reason: "Referral withdrawn by the caseworker", in: db)
+        }
         let tombstone = try #require(try await h.store.database.read { db in try DeadLetterArchive.find(idC, in: db) })
         #expect(tombstone.0.status == "discarded" && tombstone.0.resolvedBy == "Admin B" && tombstone.body.isEmpty && tombstone.properties == "{}")
         await #expect(throws: DeadLetterArchive.ResolutionError.self) { try await s.replayer.replay([idC], by: "Admin B", reason: "oops") }
@@ -124,9 +135,19 @@ import TestSupport
         try await h.store.database.read { (db: Database) throws -> Void in
             #expect(try AuditLog.verify(db).isIntact)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'replayed' AND actor = 'Admin A'") == 3)
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND message_id = ?", arguments: [a.envelope.messageID]) == 1)
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'discarded' AND actor = 'Admin B' AND justification = 'Referral withdrawn by the caseworker'") == 1)
-            #expect(try String.fetchOne(db, sql: "SELECT justification FROM audit WHERE event = 'replayed' AND message_id = ? ", arguments: [a.envelope.messageID]) == "Consent recorded after the referral")
+            #expect(
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND message_id = ?", arguments: [a.envelope.messageID]) == 1)
+            #expect(
+                try Int.fetchOne(
+                    db,
+                    sql:
+                        "SELECT COUNT(*) FROM audit WHERE event = 'discarded' AND actor = 'Admin B' AND justification = 'Referral withdrawn by the caseworker'"
+                ) == 1)
+            #expect(
+                try String.fetchOne(
+                    db, sql: "SELECT justification FROM audit WHERE event = 'replayed' AND message_id = ? ", arguments: [a.envelope.messageID])
+                    == "Consent recorded after the referral")
         }
         await s.finish()
     }
@@ -135,14 +156,18 @@ import TestSupport
     static func diedInGatewayQueue(_ m: SignedMessage, _ h: GatewayHarness) -> AMQPDelivery {
         let submitted = m.submission(brokerUser: "victim", topology: h.names)
         var properties = submitted.properties
-        properties.headers["x-death"] = .array([.table([
-            "reason": "delivery_limit", "queue": .string(h.names.gatewayQueue), "exchange": .string(submitted.exchange),
-            "routing-keys": .array([.string(submitted.routingKey)]), "count": .int(1), "time": .timestamp(UInt64(Date().timeIntervalSince1970)),
-        ])])
+        properties.headers["x-death"] = .array([
+            .table([
+                "reason": "delivery_limit", "queue": .string(h.names.gatewayQueue), "exchange": .string(submitted.exchange),
+                "routing-keys": .array([.string(submitted.routingKey)]), "count": .int(1), "time": .timestamp(UInt64(Date().timeIntervalSince1970)),
+            ])
+        ])
         return AMQPDelivery(storedFrom: submitted.exchange, routingKey: submitted.routingKey, properties: properties, body: submitted.body)
     }
 
-    @Test("a bulk replay of 2,500 dead letters, stored and sent a part at a time while the gateway decides the first: each delivered exactly once, the progress reaching every one")
+    @Test(
+        "a bulk replay of 2,500 dead letters, stored and sent a part at a time while the gateway decides the first: each delivered exactly once, the progress reaching every one"
+    )
     func bulkReplayInParts() async throws {
         let s = try await Setup()
         let h = s.h
@@ -154,10 +179,12 @@ import TestSupport
         let ids = try await h.store.database.write { db in
             for m in messages {
                 try DeadLetterArchive.keep(Self.diedInGatewayQueue(m, h), now: Timestamp(), in: db)
-                try ConsentRegistry.record(.given(consentId: UUID.randomLowercased(), recipients: [.safehome], purposes: [.housing],
-                                                  givenAt: Timestamp().adding(seconds: -60), expiresAt: Timestamp().adding(seconds: 3600),
-                                                  method: .written, recordedBy: Referrer(service: .victim, staff: Staff(name: "W", role: "IDVA"))),
-                                           subject: m.envelope.subject, recordedBy: .victim, in: db)
+                try ConsentRegistry.record(
+                    .given(
+                        consentId: UUID.randomLowercased(), recipients: [.safehome], purposes: [.housing],
+                        givenAt: Timestamp().adding(seconds: -60), expiresAt: Timestamp().adding(seconds: 3600),
+                        method: .written, recordedBy: Referrer(service: .victim, staff: Staff(name: "W", role: "IDVA"))),
+                    subject: m.envelope.subject, recordedBy: .victim, in: db)
             }
             return try DeadLetterArchive.keptIDs(in: db)
         }
@@ -174,7 +201,9 @@ import TestSupport
         await s.finish()
     }
 
-    @Test("a message the gateway delivered that also died in gateway.in (acknowledgement lost until the delivery limit) is not delivered again by a replay")
+    @Test(
+        "a message the gateway delivered that also died in gateway.in (acknowledgement lost until the delivery limit) is not delivered again by a replay"
+    )
     func replayOfADeliveredMessageDeliversNothing() async throws {
         let s = try await Setup()
         let h = s.h
@@ -191,18 +220,23 @@ import TestSupport
         #expect(report.outcomes == ["already-delivered": 1])
         #expect(try await h.take(1, from: h.names.inbox(.safehome), timeout: 1).isEmpty, "a delivered message was delivered again")
         try await h.store.database.read { (db: Database) throws -> Void in
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND message_id = ?", arguments: [m.envelope.messageID]) == 1)
+            #expect(
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND message_id = ?", arguments: [m.envelope.messageID]) == 1)
             #expect(try AuditLog.verify(db).isIntact)
         }
         await s.finish()
     }
 
-    @Test("a refused message whose signature was checked is kept with the gateway's seal; a replay relies on that seal for exactly that content only: a letter altered in the store, and one whose sender wrote a seal itself, are refused for their signatures")
+    @Test(
+        "a refused message whose signature was checked is kept with the gateway's seal; a replay relies on that seal for exactly that content only: a letter altered in the store, and one whose sender wrote a seal itself, are refused for their signatures"
+    )
     func signatureSealOnKeptLetters() async throws {
         let s = try await Setup()
         let h = s.h
         let (s1, s2) = (Self.urcs.allocate(), Self.urcs.allocate())
-        let a = try await refer(s, subject: s1), b = try await refer(s, subject: s2)
+        let a = try await refer(s, subject: s1)
+        let b = try await refer(s, subject: s2)
         // Signed with another message's signature, and carrying a seal that is right for its content: only the gateway
         // puts seals on dead letters, so this one must neither be believed nor kept.
         var forged = try h.message(GatewayRefusalTests.referral(subject: s1), from: .victim, to: .safehome, about: s1)
@@ -210,7 +244,7 @@ import TestSupport
         var raw = forged.submission(brokerUser: "victim", topology: h.names)
         raw.properties.headers[SignatureSeal.header] = .string(h.decider.signatureSeal.seal(forged.envelope, body: forged.body))
         try await h.submitRaw([raw], as: .victim)
-        _ = try await h.take(3, from: h.names.inbox(.victim))      // the non-delivery reports
+        _ = try await h.take(3, from: h.names.inbox(.victim))  // the non-delivery reports
         try await s.waitUntilKept(3)
 
         let byMessage = Dictionary(uniqueKeysWithValues: try await s.letters().map { ($0.messageID!, $0) })
@@ -247,10 +281,15 @@ import TestSupport
     @Test("a seal stands in for the signature's arithmetic only when this gateway made it for this very content and the sender's key is still good")
     func sealStandsInForTheSignatureCheck() throws {
         let victim = MessageSigner.generate(keyID: "victim-seal", party: .victim)
-        let gateway = MessageSigner.generate(keyID: "gateway-seal", party: .gateway), other = MessageSigner.generate(keyID: "gateway-other", party: .gateway)
+        let gateway = MessageSigner.generate(keyID: "gateway-seal", party: .gateway)
+        let other = MessageSigner.generate(keyID: "gateway-other", party: .gateway)
         func decider(trusting keys: [MessageSigner], expiring: Timestamp? = nil) throws -> GatewayDecider {
-            let trust = try TrustStore(keys: keys.map { .init(keyID: $0.keyID, party: $0.party, publicKey: $0.publicKey,
-                                                              notAfter: $0.party == .victim ? expiring : nil, development: true) })
+            let trust = try TrustStore(
+                keys: keys.map {
+                    .init(
+                        keyID: $0.keyID, party: $0.party, publicKey: $0.publicKey,
+                        notAfter: $0.party == .victim ? expiring : nil, development: true)
+                })
             return try GatewayDecider(policy: Repo.policy, schemas: Repo.schemas, trust: trust, parties: Repo.parties, signer: gateway)
         }
         let d = try decider(trusting: [victim, gateway])
@@ -260,7 +299,8 @@ import TestSupport
         // The signature spoilt: only the seal can make it pass.
         m.envelope.signature = Data(repeating: 7, count: 64).base64EncodedString()
         let submitted = m.submission(brokerUser: "victim")
-        let delivery = AMQPDelivery(storedFrom: submitted.exchange, routingKey: submitted.routingKey, properties: submitted.properties, body: submitted.body)
+        let delivery = AMQPDelivery(
+            storedFrom: submitted.exchange, routingKey: submitted.routingKey, properties: submitted.properties, body: submitted.body)
         func verdict(_ d: GatewayDecider, seal: String?, body: Data? = nil) -> String {
             var del = delivery
             if let body { del = AMQPDelivery(storedFrom: del.exchange, routingKey: del.routingKey, properties: del.properties, body: body) }

@@ -34,22 +34,30 @@ import Testing
     /// checked (delivered cleaned, or refused) without a trap, and what is delivered stays within its field.
     @Test(.timeLimit(.minutes(3))) func randomTextNeverStopsTheCheck() throws {
         var rng = SplitMix64(state: 0xF022)
-        var refused = 0, cleaned = 0
+        var refused = 0
+        var cleaned = 0
         for round in 0..<1_000 {
-            let long = round % 100 == 0   // now and then, fields near their length limits
+            let long = round % 100 == 0  // now and then, fields near their length limits
             func field(_ n: Int) -> String { Self.text(&rng, pieces: long ? n * 40 : Int.random(in: 0...n, using: &rng)) }
             let body = JSONValue.object([
                 .init("reason", .string(field(30))),
                 .init("notes", .string(field(30))),
-                .init("subject", .object([.init("name", .object([
-                    .init("given", .string(field(4))), .init("family", .string(field(4))), .init("preferred", .string(field(3))),
-                ]))])),
+                .init(
+                    "subject",
+                    .object([
+                        .init(
+                            "name",
+                            .object([
+                                .init("given", .string(field(4))), .init("family", .string(field(4))), .init("preferred", .string(field(3))),
+                            ]))
+                    ])),
                 .init("perpetratorProgramme", .object([.init("motivation", .string(field(30)))])),
             ])
             do {
-                let checked = try guard_.check(body, freeText: schemas.freeTextPaths[.referral]!, words: schemas.wordPaths[.referral]!,
-                                               limits: schemas.lengthLimits[.referral] ?? [:],
-                                               delivered: { !["reason", "notes"].contains($0) }, recipient: .perpetrator)
+                let checked = try guard_.check(
+                    body, freeText: schemas.freeTextPaths[.referral]!, words: schemas.wordPaths[.referral]!,
+                    limits: schemas.lengthLimits[.referral] ?? [:],
+                    delivered: { !["reason", "notes"].contains($0) }, recipient: .perpetrator)
                 if !checked.removed.isEmpty { cleaned += 1 }
                 let motivation = checked.body.value(at: "perpetratorProgramme.motivation")?.stringValue ?? ""
                 if let limit = schemas.lengthLimits[.referral]?["perpetratorProgramme.motivation"] {
@@ -70,26 +78,36 @@ import Testing
     /// with a reason the sender can act on; one under the limit is read as usual.
     @Test func moreTextThanTheCheckMayReadIsRefused() throws {
         let schemas = Repo.schemas
-        let guard_ = DisclosureGuard(gazetteer: Repo.policy.gazetteer, sensitiveTerms: Repo.policy.sensitiveTerms,
-                                     readLimit: Repo.policy.maxCheckedTextCharacters)
+        let guard_ = DisclosureGuard(
+            gazetteer: Repo.policy.gazetteer, sensitiveTerms: Repo.policy.sensitiveTerms,
+            readLimit: Repo.policy.maxCheckedTextCharacters)
         func body(children: Int) -> JSONValue {
             .object([
                 .init("subject", .object([.init("name", .object([.init("given", .string("Mark")), .init("family", .string("Example"))]))])),
-                .init("household", .object([.init("children", .array((0..<children).map { _ in
-                    .object([.init("name", .object([.init("given", .string("Amelia")), .init("family", .string("Example"))]))])
-                }))])),
+                .init(
+                    "household",
+                    .object([
+                        .init(
+                            "children",
+                            .array(
+                                (0..<children).map { _ in
+                                    .object([.init("name", .object([.init("given", .string("Amelia")), .init("family", .string("Example"))]))])
+                                }))
+                    ])),
                 .init("perpetratorProgramme", .object([.init("motivation", .string("wants to change"))])),
             ])
         }
         do {
-            _ = try guard_.check(body(children: 1_340), freeText: schemas.freeTextPaths[.referral]!, words: schemas.wordPaths[.referral]!,
-                                 recipient: .perpetrator)
+            _ = try guard_.check(
+                body(children: 1_340), freeText: schemas.freeTextPaths[.referral]!, words: schemas.wordPaths[.referral]!,
+                recipient: .perpetrator)
             Issue.record("a thousand children were read")
         } catch {
             #expect(error.code == .oversized && error.detail.contains("at most \(Repo.policy.maxCheckedTextCharacters)"), "\(error)")
         }
-        _ = try guard_.check(body(children: 5), freeText: schemas.freeTextPaths[.referral]!, words: schemas.wordPaths[.referral]!,
-                             recipient: .perpetrator)
+        _ = try guard_.check(
+            body(children: 5), freeText: schemas.freeTextPaths[.referral]!, words: schemas.wordPaths[.referral]!,
+            recipient: .perpetrator)
     }
 
     @Test func thePolicyRefusesALimitTooSmallToReadAReferral() {

@@ -9,7 +9,11 @@ enum Repo {
     static let policy = try! SharingPolicy(contentsOf: root.appendingPathComponent("config/sharing-policy.yaml"))
     /// The policy accepting a day's clock skew, for tests that sign a backlog of thousands before submitting it: how
     /// long the gateway takes to reach the last of them depends on the machine (the clock check has its own tests).
-    static let backlogPolicy: SharingPolicy = { var p = policy; p.acceptedClockSkew = 86_400; return p }()
+    static let backlogPolicy: SharingPolicy = {
+        var p = policy
+        p.acceptedClockSkew = 86_400
+        return p
+    }()
     static let parties = try! PartyDirectory(contentsOf: root.appendingPathComponent("config/parties.json"))
 }
 

@@ -1,11 +1,11 @@
 import AMQP
 import Contracts
 import Foundation
-import GatewayCore
 import GRDB
+import GatewayCore
 import Messaging
-import Testing
 import TestSupport
+import Testing
 
 /// 10,000 generated messages through the real gateway and broker, valid ones mixed with subtly mismatched ones
 /// (a body about someone else, a role the person was never seen in, a linked person in the wrong role, a consent
@@ -41,19 +41,25 @@ import TestSupport
         let victims = try Repo.parties.allocator(for: .victim)
         let staff = Staff(name: "Sam Worker", role: "IDVA")
         func person(_ urc: URC) -> Person { Person(urc: urc, name: PersonName(given: "Jo", family: "Example")) }
-        func child(_ urc: URC) -> Child { Child(urc: urc, name: PersonName(given: "Mia", family: "Example"), dateOfBirth: CalendarDate("2016-06-02")!) }
+        func child(_ urc: URC) -> Child {
+            Child(urc: urc, name: PersonName(given: "Mia", family: "Example"), dateOfBirth: CalendarDate("2016-06-02")!)
+        }
         func consent(_ subject: URC, _ recipient: PartyID, _ purpose: Purpose) throws -> (String, SignedMessage) {
             let id = UUID.randomLowercased()
-            let record = ConsentRecord.given(consentId: id, recipients: [recipient], purposes: [purpose], givenAt: Timestamp().adding(seconds: -60),
-                                             expiresAt: Timestamp().adding(seconds: 86_400), method: .written, recordedBy: Referrer(service: .victim, staff: staff))
+            let record = ConsentRecord.given(
+                consentId: id, recipients: [recipient], purposes: [purpose], givenAt: Timestamp().adding(seconds: -60),
+                expiresAt: Timestamp().adding(seconds: 86_400), method: .written, recordedBy: Referrer(service: .victim, staff: staff))
             return (id, try h.message(record, from: .victim, to: .gateway, about: subject))
         }
-        func referral(_ subject: URC, role: PersonRole = .victim, purpose: Purpose, consentID: String? = nil,
-                      household: Referral.Household? = nil, referrer: PartyID = .victim) -> Referral {
-            Referral(referralId: UUID.randomLowercased(), referredAt: Timestamp(), referrer: Referrer(service: referrer, staff: staff),
-                     sharing: Sharing(purpose: purpose, consentId: consentID), priority: .standard, reason: "Support",
-                     subject: person(subject), subjectRole: role, household: household,
-                     perpetratorProgramme: role == .perpetrator ? .init(selfReferral: false) : nil)
+        func referral(
+            _ subject: URC, role: PersonRole = .victim, purpose: Purpose, consentID: String? = nil,
+            household: Referral.Household? = nil, referrer: PartyID = .victim
+        ) -> Referral {
+            Referral(
+                referralId: UUID.randomLowercased(), referredAt: Timestamp(), referrer: Referrer(service: referrer, staff: staff),
+                sharing: Sharing(purpose: purpose, consentId: consentID), priority: .standard, reason: "Support",
+                subject: person(subject), subjectRole: role, household: household,
+                perpetratorProgramme: role == .perpetrator ? .init(selfReferral: false) : nil)
         }
 
         // The gateway learns 300 households: consents, then a referral to the family service naming all three.
@@ -64,14 +70,15 @@ import TestSupport
             let (safehome, m1) = try consent(v, .safehome, .housing)
             let (family, m2) = try consent(v, .family, .childSafeguarding)
             let (_, m3) = try consent(p, .perpetrator, .perpetratorIntervention)
-            let known = referral(v, purpose: .childSafeguarding, consentID: family,
-                                 household: .init(children: [child(c)], perpetrator: .init(urc: p)))
+            let known = referral(
+                v, purpose: .childSafeguarding, consentID: family,
+                household: .init(children: [child(c)], perpetrator: .init(urc: p)))
             setup += [m1, m2, m3, try h.message(known, from: .victim, to: .family, about: v)]
             households.append(Household(victim: v, child: c, perpetrator: p, safehomeConsent: safehome, familyConsent: family))
         }
         try await h.submit(setup)
         try await h.waitUntilProcessed(setup.count)
-        _ = try await h.drain(900, from: .victim)       // the consents' acknowledgements
+        _ = try await h.drain(900, from: .victim)  // the consents' acknowledgements
         _ = try await h.drain(300, from: .family)
 
         let total = Int(ProcessInfo.processInfo.environment["REFGW_PROPERTY_COUNT"] ?? "") ?? 10_000
@@ -83,15 +90,24 @@ import TestSupport
             let a = households[Int.random(in: 0..<households.count, using: &rng)]
             var b = households[Int.random(in: 0..<households.count, using: &rng)]
             while b.victim == a.victim { b = households[Int.random(in: 0..<households.count, using: &rng)] }
-            var body: Referral, to: PartyID = .safehome, about = a.victim
+            var body: Referral
+            var to: PartyID = .safehome
+            var about = a.victim
             switch kind {
             case .valid: body = referral(a.victim, purpose: .housing, consentID: i % 2 == 0 ? a.safehomeConsent : nil)
-            case .validPerpetrator: body = referral(a.perpetrator, role: .perpetrator, purpose: .perpetratorIntervention); to = .perpetrator; about = a.perpetrator
+            case .validPerpetrator:
+                body = referral(a.perpetrator, role: .perpetrator, purpose: .perpetratorIntervention)
+                to = .perpetrator
+                about = a.perpetrator
             case .freshChild: body = referral(a.victim, purpose: .housing, household: .init(children: [child(victims.allocate())]))
             case .bodyAboutAnother: body = referral(b.victim, purpose: .housing)
-            case .victimAsPerpetrator: body = referral(a.victim, role: .perpetrator, purpose: .perpetratorIntervention); to = .perpetrator
+            case .victimAsPerpetrator:
+                body = referral(a.victim, role: .perpetrator, purpose: .perpetratorIntervention)
+                to = .perpetrator
             case .perpetratorEnvelopeVictimBody:
-                body = referral(a.victim, role: .perpetrator, purpose: .perpetratorIntervention); to = .perpetrator; about = a.perpetrator
+                body = referral(a.victim, role: .perpetrator, purpose: .perpetratorIntervention)
+                to = .perpetrator
+                about = a.perpetrator
             case .linkedInWrongRole: body = referral(a.victim, purpose: .housing, household: .init(children: [child(b.perpetrator)]))
             case .subjectAlsoLinked: body = referral(a.victim, purpose: .housing, household: .init(children: [child(a.victim)]))
             case .consentOfAnother: body = referral(a.victim, purpose: .housing, consentID: b.safehomeConsent)
@@ -105,8 +121,14 @@ import TestSupport
                 // A child whose URC has its check symbol changed: still the schema's form.
                 let good = victims.allocate().canonical
                 var json = try JSONSerialization.jsonObject(with: m.body) as! [String: Any]
-                json["household"] = ["children": [["urc": String(good.dropLast()) + (good.last == "0" ? "1" : "0"),
-                                                   "name": ["given": "Mia", "family": "Example"], "dateOfBirth": "2016-06-02"]]]
+                json["household"] = [
+                    "children": [
+                        [
+                            "urc": String(good.dropLast()) + (good.last == "0" ? "1" : "0"),
+                            "name": ["given": "Mia", "family": "Example"], "dateOfBirth": "2016-06-02",
+                        ]
+                    ]
+                ]
                 m.body = try JSONSerialization.data(withJSONObject: json)
                 h.signers[.victim]!.sign(&m.envelope, body: m.body)
             }
@@ -138,13 +160,17 @@ import TestSupport
             try await h.store.database.read { (db: Database) throws -> Void in
                 for d in received {
                     let (env, body) = try h.verified(d)
-                    let entry = try #require(try Row.fetchOne(db, sql: """
-                        SELECT subject, basis, basis_reference, people FROM audit WHERE message_id = ? AND event = 'delivered'
-                        """, arguments: [env.messageID]))
+                    let entry = try #require(
+                        try Row.fetchOne(
+                            db,
+                            sql: """
+                                SELECT subject, basis, basis_reference, people FROM audit WHERE message_id = ? AND event = 'delivered'
+                                """, arguments: [env.messageID]))
                     #expect(body.value(at: "subject.urc")?.stringValue == env.subject.canonical && (entry[0] as String) == env.subject.canonical)
                     if (entry[1] as String?) == "consent" {
                         let purpose = Purpose(rawValue: body.value(at: "sharing.purpose")?.stringValue ?? "")!
-                        #expect(try ConsentRegistry.check(entry[2], subject: env.subject, recipient: recipient, purpose: purpose, at: Timestamp(), in: db)
+                        #expect(
+                            try ConsentRegistry.check(entry[2], subject: env.subject, recipient: recipient, purpose: purpose, at: Timestamp(), in: db)
                                 == .covered(consentID: entry[2]))
                     }
                     let people = (entry[3] as String?).map { try! JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []

@@ -4,8 +4,8 @@ import Foundation
 import GatewayCore
 import Messaging
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// A real gateway on the test broker, in its own namespace of queues, with development keys for every party.
 final class GatewayHarness: Sendable {
@@ -37,8 +37,9 @@ final class GatewayHarness: Sendable {
         trust = try TrustStore(keys: keys)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gw-\(UUID().uuidString.prefix(8))")
         store = try GatewayStore(path: directory.appendingPathComponent("gateway.sqlite").path)
-        let decider = try GatewayDecider(policy: policy, schemas: Repo.schemas, trust: trust, parties: Repo.parties,
-                                     signer: gatewaySigner, topology: names)
+        let decider = try GatewayDecider(
+            policy: policy, schemas: Repo.schemas, trust: trust, parties: Repo.parties,
+            signer: gatewaySigner, topology: names)
         self.decider = decider
         service = GatewayService(decider: decider, store: store, configuration: Self.configuration(for: .gateway))
         try await TestBrokerEnvironment.declare(names)
@@ -61,8 +62,10 @@ final class GatewayHarness: Sendable {
     }
 
     /// A signed message from `sender` (its envelope can be altered before sending).
-    func message<B: MessageBody>(_ body: B, from sender: PartyID, to recipient: PartyID, about subject: URC,
-                                 sentAt: Timestamp = Timestamp()) throws -> SignedMessage {
+    func message<B: MessageBody>(
+        _ body: B, from sender: PartyID, to recipient: PartyID, about subject: URC,
+        sentAt: Timestamp = Timestamp()
+    ) throws -> SignedMessage {
         try SignedMessage.make(body, to: recipient, about: subject, signer: signers[sender]!, sentAt: sentAt)
     }
 
@@ -94,7 +97,8 @@ final class GatewayHarness: Sendable {
         let collected = Task { () -> [AMQPDelivery] in
             var got: [AMQPDelivery] = []
             for await d in consumer {
-                d.ack(); got.append(d)
+                d.ack()
+                got.append(d)
                 received.time.withLock { $0 = .now }
                 if got.count == count { break }
             }
@@ -125,15 +129,17 @@ final class GatewayHarness: Sendable {
     @discardableResult
     func giveConsent(from sender: PartyID, subject: URC, recipients: [PartyID], purposes: [Purpose]) async throws -> String {
         let id = UUID().uuidString.lowercased()
-        let record = ConsentRecord.given(consentId: id, recipients: recipients, purposes: purposes, givenAt: Timestamp().adding(seconds: -60),
-                                         expiresAt: Timestamp().adding(seconds: 86_400), method: .verbal,
-                                         recordedBy: Referrer(service: sender, staff: Staff(name: "Test Worker", role: "IDVA")))
+        let record = ConsentRecord.given(
+            consentId: id, recipients: recipients, purposes: purposes, givenAt: Timestamp().adding(seconds: -60),
+            expiresAt: Timestamp().adding(seconds: 86_400), method: .verbal,
+            recordedBy: Referrer(service: sender, staff: Staff(name: "Test Worker", role: "IDVA")))
         try await submitConsent(try message(record, from: sender, to: .gateway, about: subject))
         return id
     }
 
     func withdrawConsent(_ id: String, from sender: PartyID, subject: URC) async throws {
-        let record = ConsentRecord.withdrawn(consentId: id, at: Timestamp(), recordedBy: Referrer(service: sender, staff: Staff(name: "Test Worker", role: "IDVA")))
+        let record = ConsentRecord.withdrawn(
+            consentId: id, at: Timestamp(), recordedBy: Referrer(service: sender, staff: Staff(name: "Test Worker", role: "IDVA")))
         try await submitConsent(try message(record, from: sender, to: .gateway, about: subject))
     }
 
@@ -141,10 +147,12 @@ final class GatewayHarness: Sendable {
     /// the test sends next is decided with it (and the inbox holds only what the test expects).
     func submitConsent(_ m: SignedMessage) async throws {
         try await submit([m])
-        let answer = try #require(try await take(1, from: names.inbox(m.envelope.sender)).first, "no answer to consent record \(m.envelope.messageID)")
+        let answer = try #require(
+            try await take(1, from: names.inbox(m.envelope.sender)).first, "no answer to consent record \(m.envelope.messageID)")
         let (env, body) = try verified(answer)
-        #expect(env.type == .consentAcknowledgement && body["originalMessageId"]?.stringValue == m.envelope.messageID,
-                "the consent record was refused: \(body["reasonCode"]?.stringValue ?? "?") \(body["reasonText"]?.stringValue ?? "")")
+        #expect(
+            env.type == .consentAcknowledgement && body["originalMessageId"]?.stringValue == m.envelope.messageID,
+            "the consent record was refused: \(body["reasonCode"]?.stringValue ?? "?") \(body["reasonText"]?.stringValue ?? "")")
     }
 
     /// Waits until the gateway has processed `count` messages in total.
@@ -156,7 +164,11 @@ final class GatewayHarness: Sendable {
         while seen < count {
             try await Task.sleep(for: .milliseconds(20))
             let now = service.statistics.processed
-            if now > seen { seen = now; lastProgress = .now; continue }
+            if now > seen {
+                seen = now
+                lastProgress = .now
+                continue
+            }
             guard ContinuousClock.now - lastProgress < .seconds(stall) else {
                 Issue.record("the gateway processed \(seen) of \(count) messages, then nothing for \(stall) s")
                 return

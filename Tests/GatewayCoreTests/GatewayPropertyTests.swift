@@ -1,11 +1,11 @@
 import AMQP
 import Contracts
 import Foundation
-import GatewayCore
 import GRDB
+import GatewayCore
 import Messaging
-import Testing
 import TestSupport
+import Testing
 
 /// 10,000 generated referrals through the real gateway and broker: every recipient receives only its
 /// allow-listed fields, and the perpetrator service receives no address, phone, email, location, school or
@@ -23,16 +23,17 @@ import TestSupport
         let total = Int(ProcessInfo.processInfo.environment["REFGW_PROPERTY_COUNT"] ?? "") ?? 10_000
         var bySender: [PartyID: [SignedMessage]] = [:]
         var expected: [PartyID: Int] = [:]
-        var plantedForPerpetrator: [String: [String]] = [:]   // message id → details planted in it
+        var plantedForPerpetrator: [String: [String]] = [:]  // message id → details planted in it
         var consents: [PartyID: [SignedMessage]] = [:]
         for i in 0..<total {
             let (sender, recipient, purpose) = routes[i % routes.count]
             // The sender's own URC: a service records consent only for people it holds.
             let subject = try Repo.parties.allocator(for: sender).allocate()
             // Consent for this person and recipient, recorded by the sender before the referral.
-            let record = ConsentRecord.given(consentId: UUID().uuidString.lowercased(), recipients: [recipient], purposes: [purpose],
-                                             givenAt: Timestamp().adding(seconds: -60), expiresAt: Timestamp().adding(seconds: 86_400),
-                                             method: .written, recordedBy: Referrer(service: sender, staff: Staff(name: "W", role: "IDVA")))
+            let record = ConsentRecord.given(
+                consentId: UUID().uuidString.lowercased(), recipients: [recipient], purposes: [purpose],
+                givenAt: Timestamp().adding(seconds: -60), expiresAt: Timestamp().adding(seconds: 86_400),
+                method: .written, recordedBy: Referrer(service: sender, staff: Staff(name: "W", role: "IDVA")))
             consents[sender, default: []].append(try h.message(record, from: sender, to: .gateway, about: subject))
             let before = g.planted.count
             let referral = g.referral(to: recipient, from: sender, subject: subject)
@@ -53,12 +54,16 @@ import TestSupport
 
         var checked = 0
         for party in Set(expected.keys).union(consents.keys) {
-            let count = expected[party] ?? 0, acknowledgements = consents[party]?.count ?? 0
+            let count = expected[party] ?? 0
+            let acknowledgements = consents[party]?.count ?? 0
             let all = try await h.drain(count + acknowledgements, from: party)
             // A sender's inbox also holds the gateway's acknowledgement of each consent record it sent.
             let received = all.filter { $0.properties.type == MessageType.referral.rawValue }
-            #expect(all.count - received.count == acknowledgements && all.allSatisfy {
-                [MessageType.referral.rawValue, MessageType.consentAcknowledgement.rawValue].contains($0.properties.type ?? "") })
+            #expect(
+                all.count - received.count == acknowledgements
+                    && all.allSatisfy {
+                        [MessageType.referral.rawValue, MessageType.consentAcknowledgement.rawValue].contains($0.properties.type ?? "")
+                    })
             #expect(received.count == count, "\(party) received \(received.count) of \(count)")
             guard count > 0 else { continue }
             let recipient = party
@@ -87,9 +92,11 @@ import TestSupport
 
         // Every delivery is in the audit log with its basis and the names of what was removed; the chain holds.
         let (deliveries, withRemovals, verification) = try await h.store.database.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND basis = 'consent'")!,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND removed_fields != '[]'")!,
-             try AuditLog.verify(db))
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND basis = 'consent'")!,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND removed_fields != '[]'")!,
+                try AuditLog.verify(db)
+            )
         }
         #expect(deliveries == total)
         #expect(withRemovals > total / 2)

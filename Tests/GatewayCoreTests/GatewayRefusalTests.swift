@@ -3,8 +3,8 @@ import Contracts
 import Foundation
 import GatewayCore
 import Messaging
-import Testing
 import TestSupport
+import Testing
 
 /// Every refusal reason: the sender gets a signed non-delivery report with the reason code, the original goes
 /// to dead-letters with the reason in a header, nothing reaches the recipient, and the gateway carries on.
@@ -12,17 +12,21 @@ import TestSupport
     static let urcs = try! URCAllocator(issuer: "10")
 
     static func referral(subject: URC, purpose: Purpose = .housing, reason: String = "Needs a move") -> Referral {
-        Referral(referralId: UUID().uuidString.lowercased(), referredAt: Timestamp(),
-                 referrer: Referrer(service: .victim, staff: Staff(name: "Sam Idva", role: "IDVA")),
-                 sharing: Sharing(purpose: purpose), priority: .high, reason: reason,
-                 subject: Person(urc: subject, name: PersonName(given: "Jo", family: "Example"),
-                                 address: PostalAddress(lines: ["1 High Street"], postcode: "LE2 3AB")),
-                 subjectRole: .victim)
+        Referral(
+            referralId: UUID().uuidString.lowercased(), referredAt: Timestamp(),
+            referrer: Referrer(service: .victim, staff: Staff(name: "Sam Idva", role: "IDVA")),
+            sharing: Sharing(purpose: purpose), priority: .high, reason: reason,
+            subject: Person(
+                urc: subject, name: PersonName(given: "Jo", family: "Example"),
+                address: PostalAddress(lines: ["1 High Street"], postcode: "LE2 3AB")),
+            subjectRole: .victim)
     }
 
     /// Sends `message` (as `publisher`), then checks the report, the dead letter, and that a good referral still goes through.
-    func expectRefusal(_ code: ReasonCode, reportTo: PartyID = .victim, harness h: GatewayHarness,
-                       send: () async throws -> String?) async throws {
+    func expectRefusal(
+        _ code: ReasonCode, reportTo: PartyID = .victim, harness h: GatewayHarness,
+        send: () async throws -> String?
+    ) async throws {
         let messageID = try await send()
         let reports = try await h.take(1, from: h.names.inbox(reportTo))
         let report = try #require(reports.first, "no non-delivery report for \(code.rawValue)")
@@ -39,7 +43,8 @@ import TestSupport
         let subject = Self.urcs.allocate()
         try await h.giveConsent(from: .victim, subject: subject, recipients: [.safehome], purposes: [.housing])
         try await h.submit([try h.message(Self.referral(subject: subject), from: .victim, to: .safehome, about: subject)])
-        let delivered = try #require(try await h.take(1, from: h.names.inbox(.safehome)).first, "the gateway stopped delivering after \(code.rawValue)")
+        let delivered = try #require(
+            try await h.take(1, from: h.names.inbox(.safehome)).first, "the gateway stopped delivering after \(code.rawValue)")
         #expect(try h.verified(delivered).0.subject == subject)
     }
 
@@ -87,7 +92,8 @@ import TestSupport
             json["reason"] = nil
             json["favouriteColour"] = "blue"
             let body = try JSONSerialization.data(withJSONObject: json)
-            var env = Envelope(messageID: UUID().uuidString.lowercased(), type: .referral, sender: .victim, recipient: .safehome, subject: s, keyID: "")
+            var env = Envelope(
+                messageID: UUID().uuidString.lowercased(), type: .referral, sender: .victim, recipient: .safehome, subject: s, keyID: "")
             h.signers[.victim]!.sign(&env, body: body)
             try await h.submit([SignedMessage(envelope: env, body: body)])
             return env.messageID
@@ -144,8 +150,9 @@ import TestSupport
             // The very same message again (a sender's retry) is absorbed silently...
             try await h.submit([first])
             // ...a different message under the same id is refused.
-            let other = try h.message(Self.referral(subject: s, reason: "Something else"), from: .victim, to: .safehome, about: s,
-                                      sentAt: Timestamp())
+            let other = try h.message(
+                Self.referral(subject: s, reason: "Something else"), from: .victim, to: .safehome, about: s,
+                sentAt: Timestamp())
             var reused = other
             reused.envelope.messageID = first.envelope.messageID
             h.signers[.victim]!.sign(&reused.envelope, body: reused.body)

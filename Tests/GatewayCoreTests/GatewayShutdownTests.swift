@@ -1,11 +1,11 @@
 import AMQP
 import Contracts
 import Foundation
-import GatewayCore
 import GRDB
+import GatewayCore
 import Messaging
-import Testing
 import TestSupport
+import Testing
 
 /// Graceful shutdown (what SIGTERM triggers through the service group): the gateway stops receiving, finishes
 /// what it was handed, acknowledges nothing unfinished; a new gateway on the same store takes over, and every
@@ -19,10 +19,13 @@ import TestSupport
         var consents: [SignedMessage] = []
         for _ in 0..<total {
             let s = g.urcs.allocate()
-            consents.append(try h.message(ConsentRecord.given(consentId: UUID().uuidString.lowercased(), recipients: [.safehome], purposes: [.housing],
-                                                              givenAt: Timestamp().adding(seconds: -60), expiresAt: Timestamp().adding(seconds: 86_400),
-                                                              method: .verbal, recordedBy: Referrer(service: .victim, staff: Staff(name: "W", role: "IDVA"))),
-                                          from: .victim, to: .gateway, about: s))
+            consents.append(
+                try h.message(
+                    ConsentRecord.given(
+                        consentId: UUID().uuidString.lowercased(), recipients: [.safehome], purposes: [.housing],
+                        givenAt: Timestamp().adding(seconds: -60), expiresAt: Timestamp().adding(seconds: 86_400),
+                        method: .verbal, recordedBy: Referrer(service: .victim, staff: Staff(name: "W", role: "IDVA"))),
+                    from: .victim, to: .gateway, about: s))
             referrals.append(try h.message(g.referral(to: .safehome, from: .victim, subject: s), from: .victim, to: .safehome, about: s))
         }
         try await h.submit(consents)

@@ -1,8 +1,9 @@
 import Foundation
-@testable import GatewayCore
 import GRDB
 import Synchronization
 import Testing
+
+@testable import GatewayCore
 
 /// Opening the gateway's store: the gateway, its dead-letter keeper and admin commands open the same file.
 @Suite struct GatewayStoreTests {
@@ -49,10 +50,13 @@ import Testing
     func deliveriesMoveIntoTheSeenMessageLedger() async throws {
         let (path, dir) = try olderStore(upTo: "v3-replay") { db in
             for (id, events) in [("m-delivered-twice", ["delivered", "replayed", "delivered"]), ("m-refused", ["refused"])] {
-                try db.execute(sql: "INSERT INTO seen_message (message_id, sender, fingerprint, processed_at) VALUES (?, 'victim', 'f', 0)", arguments: [id])
+                try db.execute(
+                    sql: "INSERT INTO seen_message (message_id, sender, fingerprint, processed_at) VALUES (?, 'victim', 'f', 0)", arguments: [id])
                 for event in events {
-                    try AuditLog.append(AuditEntry(event: AuditEntry.Event(rawValue: event)!, messageID: id, type: "referral", sender: "victim",
-                                                   recipient: "safehome", subject: "1000-0000-0000"), in: db)
+                    try AuditLog.append(
+                        AuditEntry(
+                            event: AuditEntry.Event(rawValue: event)!, messageID: id, type: "referral", sender: "victim",
+                            recipient: "safehome", subject: "1000-0000-0000"), in: db)
                 }
             }
         }
@@ -67,15 +71,18 @@ import Testing
         }
     }
 
-    @Test("a store from before v5: each dead letter's properties and body move to their own table, the letter reads as before, and a discard still erases them")
+    @Test(
+        "a store from before v5: each dead letter's properties and body move to their own table, the letter reads as before, and a discard still erases them"
+    )
     func deadLetterContentMovesApart() async throws {
         let (path, dir) = try olderStore(upTo: "v4-delivered-in-seen-messages") { db in
             for (i, body) in ["{\"n\":1}", "{\"n\":2}"].enumerated() {
-                try db.execute(sql: """
-                    INSERT INTO dead_letter (fingerprint, message_id, original_exchange, original_routing_key, queue, reason, death_count,
-                        first_death_at, last_death_at, properties, body, kept_at)
-                    VALUES (?, ?, 'refgw.submit', 'safehome', 'gateway.in', 'no-consent', 1, 0, 0, ?, ?, 0)
-                    """, arguments: ["f\(i)", "m\(i)", "{\"refgw-sender\":\"victim\",\"type\":\"referral\"}", Data(body.utf8)])
+                try db.execute(
+                    sql: """
+                        INSERT INTO dead_letter (fingerprint, message_id, original_exchange, original_routing_key, queue, reason, death_count,
+                            first_death_at, last_death_at, properties, body, kept_at)
+                        VALUES (?, ?, 'refgw.submit', 'safehome', 'gateway.in', 'no-consent', 1, 0, 0, ?, ?, 0)
+                        """, arguments: ["f\(i)", "m\(i)", "{\"refgw-sender\":\"victim\",\"type\":\"referral\"}", Data(body.utf8)])
             }
         }
         defer { try? FileManager.default.removeItem(at: dir) }

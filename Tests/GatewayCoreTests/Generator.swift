@@ -30,7 +30,10 @@ struct MessageGenerator {
     }
 
     mutating func postcode() -> String {
-        let outward = pick([letters(1) + digits(1), letters(2) + digits(1), letters(2) + digits(2), letters(1) + digits(1) + letters(1), letters(2) + digits(1) + letters(1)])
+        let outward = pick([
+            letters(1) + digits(1), letters(2) + digits(1), letters(2) + digits(2), letters(1) + digits(1) + letters(1),
+            letters(2) + digits(1) + letters(1),
+        ])
         let inward = digits(1) + letters(2)
         let written = pick([outward + " " + inward, outward + inward, (outward + " " + inward).lowercased(), outward + "  " + inward])
         return written
@@ -40,8 +43,10 @@ struct MessageGenerator {
         let mobile = "07" + digits(9)
         let landline = "01" + digits(3) + digits(6)
         let n = pick([mobile, landline])
-        let head = String(n.prefix(5)), tail = String(n.dropFirst(5))
-        let mid = String(tail.prefix(3)), end = String(tail.dropFirst(3))
+        let head = String(n.prefix(5))
+        let tail = String(n.dropFirst(5))
+        let mid = String(tail.prefix(3))
+        let end = String(tail.dropFirst(3))
         let national = String(n.dropFirst())
         let forms: [String] = [
             n, "\(head) \(tail)", "+44 \(national.prefix(4)) \(tail)", "(\(head)) \(mid) \(end)", "\(head)-\(mid)-\(end)", "0044 \(national)",
@@ -64,8 +69,11 @@ struct MessageGenerator {
     mutating func freeText() -> String {
         var parts: [String] = []
         for _ in 0..<Int.random(in: 1...4, using: &rng) {
-            parts.append(pick(["Client is anxious about contact", "Prefers afternoon calls", "Has two dogs",
-                               "Works part time", "Needs an interpreter at first visit", "Ex-partner drives a blue van"]))
+            parts.append(
+                pick([
+                    "Client is anxious about contact", "Prefers afternoon calls", "Has two dogs",
+                    "Works part time", "Needs an interpreter at first visit", "Ex-partner drives a blue van",
+                ]))
             if chance(0.5) {
                 let detail: String
                 switch Int.random(in: 0..<3, using: &rng) {
@@ -87,7 +95,8 @@ struct MessageGenerator {
     mutating func address() -> PostalAddress {
         let pc = "LE\(Int.random(in: 1...9, using: &rng)) \(digits(1))\(letters(2))"
         planted.append(pc)
-        return PostalAddress(lines: ["\(Int.random(in: 1...200, using: &rng)) \(pick(["High", "Mill", "Church"])) Street"], town: "Leicester", postcode: pc)
+        return PostalAddress(
+            lines: ["\(Int.random(in: 1...200, using: &rng)) \(pick(["High", "Mill", "Church"])) Street"], town: "Leicester", postcode: pc)
     }
 
     mutating func dash() -> DashAssessment {
@@ -106,31 +115,46 @@ struct MessageGenerator {
         case .perpetrator: purpose = .perpetratorIntervention
         default: purpose = .safeguardingSupport
         }
-        let phoneNumber = "07" + digits(9), mail = "client\(digits(3))@example.org"
+        let phoneNumber = "07" + digits(9)
+        let mail = "client\(digits(3))@example.org"
         planted += [phoneNumber, mail]
-        let child = Child(urc: urcs.allocate(), name: name(), dateOfBirth: CalendarDate("2015-0\(Int.random(in: 1...9, using: &rng))-1\(Int.random(in: 0...9, using: &rng))")!,
-                          school: chance(0.7) ? School(name: pick(["Example Primary", "Hill Academy"]) , address: address()) : nil)
+        let child = Child(
+            urc: urcs.allocate(), name: name(),
+            dateOfBirth: CalendarDate("2015-0\(Int.random(in: 1...9, using: &rng))-1\(Int.random(in: 0...9, using: &rng))")!,
+            school: chance(0.7) ? School(name: pick(["Example Primary", "Hill Academy"]), address: address()) : nil)
         return Referral(
             referralId: UUID().uuidString.lowercased(), referredAt: Timestamp(),
-            referrer: Referrer(service: sender, staff: Staff(name: "\(pick(["Sam", "Ali", "Jo"])) \(pick(["Worker", "Carer", "Reed"]))", role: pick(["IDVA", "Caseworker"]), phone: "0116 496 0\(digits(3))", email: "worker\(digits(2))@service.example")),
+            referrer: Referrer(
+                service: sender,
+                staff: Staff(
+                    name: "\(pick(["Sam", "Ali", "Jo"])) \(pick(["Worker", "Carer", "Reed"]))", role: pick(["IDVA", "Caseworker"]),
+                    phone: "0116 496 0\(digits(3))", email: "worker\(digits(2))@service.example")),
             sharing: Sharing(purpose: purpose), priority: pick([.standard, .high, .emergency]), reason: freeText(),
-            subject: Person(urc: subject, name: name(), dateOfBirth: CalendarDate("198\(Int.random(in: 0...9, using: &rng))-05-17"),
-                            gender: pick([.female, .male, .nonBinary]), language: pick([LanguageTag("en"), LanguageTag("pl"), LanguageTag("gu")]),
-                            interpreterNeeded: chance(0.2), disabilities: chance(0.3) ? [.mobility] : nil,
-                            address: address(), addressIsSafe: chance(0.5),
-                            safeContact: SafeContact(phone: phoneNumber, email: mail, safeToCall: chance(0.5), safeToLeaveMessage: chance(0.3),
-                                                     safeTimes: chance(0.5) ? String(freeText().prefix(200)) : nil, codeWord: chance(0.3) ? "bluebell" : nil)),
+            subject: Person(
+                urc: subject, name: name(), dateOfBirth: CalendarDate("198\(Int.random(in: 0...9, using: &rng))-05-17"),
+                gender: pick([.female, .male, .nonBinary]), language: pick([LanguageTag("en"), LanguageTag("pl"), LanguageTag("gu")]),
+                interpreterNeeded: chance(0.2), disabilities: chance(0.3) ? [.mobility] : nil,
+                address: address(), addressIsSafe: chance(0.5),
+                safeContact: SafeContact(
+                    phone: phoneNumber, email: mail, safeToCall: chance(0.5), safeToLeaveMessage: chance(0.3),
+                    safeTimes: chance(0.5) ? String(freeText().prefix(200)) : nil, codeWord: chance(0.3) ? "bluebell" : nil)),
             subjectRole: role,
             risk: chance(0.8) ? .init(level: pick([.standard, .medium, .high]), dash: chance(0.6) ? dash() : nil, maracReferred: chance(0.4)) : nil,
-            household: .init(children: chance(0.6) ? [child] : nil,
-                             perpetrator: .init(urc: urcs.allocate(), name: name(), relationship: .exPartner, livesAtAddress: chance(0.2),
-                                                visitsAddress: chance(0.3), bailConditions: chance(0.3) ? freeText() : nil)),
+            household: .init(
+                children: chance(0.6) ? [child] : nil,
+                perpetrator: .init(
+                    urc: urcs.allocate(), name: name(), relationship: .exPartner, livesAtAddress: chance(0.2),
+                    visitsAddress: chance(0.3), bailConditions: chance(0.3) ? freeText() : nil)),
             needs: chance(0.7) ? [pick(Referral.Need.allCases)] : nil,
-            housing: chance(0.5) ? .init(tenure: pick(Tenure.allCases), wantsToStayHome: chance(0.5), needsMove: chance(0.5),
-                                          landlord: chance(0.5) ? .init(name: "City Homes", phone: "0116 000 \(digits(4))") : nil) : nil,
-            homeSecurity: chance(0.5) ? .init(aged18OrOver: true, livesInArea: true, tenure: pick(Tenure.allCases), landlordPermission: .granted,
-                                               inContactWithPerpetrator: chance(0.2), perpetratorLivesAtAddress: chance(0.1),
-                                               emergencyLockChange: chance(0.3), accessNotes: chance(0.5) ? freeText() : nil) : nil,
+            housing: chance(0.5)
+                ? .init(
+                    tenure: pick(Tenure.allCases), wantsToStayHome: chance(0.5), needsMove: chance(0.5),
+                    landlord: chance(0.5) ? .init(name: "City Homes", phone: "0116 000 \(digits(4))") : nil) : nil,
+            homeSecurity: chance(0.5)
+                ? .init(
+                    aged18OrOver: true, livesInArea: true, tenure: pick(Tenure.allCases), landlordPermission: .granted,
+                    inContactWithPerpetrator: chance(0.2), perpetratorLivesAtAddress: chance(0.1),
+                    emergencyLockChange: chance(0.3), accessNotes: chance(0.5) ? freeText() : nil) : nil,
             perpetratorProgramme: recipient == .perpetrator ? .init(selfReferral: chance(0.5), motivation: freeText()) : nil,
             notes: chance(0.7) ? freeText() : nil)
     }

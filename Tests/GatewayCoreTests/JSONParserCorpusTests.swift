@@ -1,8 +1,9 @@
 import Contracts
 import Foundation
-@testable import GatewayCore
 import TestSupport
 import Testing
+
+@testable import GatewayCore
 
 /// The body parser over a corpus of RFC 8259's edge cases (structure, numbers, escapes, surrogates, UTF-8, depth),
 /// each with the answer it must give, and differentially against Python's `json`: what we accept, Python reads as the
@@ -19,44 +20,99 @@ import Testing
         func n(_ name: String, _ s: String) { c.append((name, bytes(s), .refuse)) }
         func nb(_ name: String, _ b: [UInt8]) { c.append((name, b, .refuse)) }
         // Structure.
-        y("empty-array", "[]"); y("empty-object", "{}"); y("whitespace-around", " \t\n\r[ 1 , {} ]\r\n ")
-        y("top-level-string", "\"a\""); y("top-level-number", "1"); y("top-level-null", "null"); y("top-level-true", "true")
+        y("empty-array", "[]")
+        y("empty-object", "{}")
+        y("whitespace-around", " \t\n\r[ 1 , {} ]\r\n ")
+        y("top-level-string", "\"a\"")
+        y("top-level-number", "1")
+        y("top-level-null", "null")
+        y("top-level-true", "true")
         y("nested", #"{"a":[{"b":null,"c":[true,false]}],"d":{}}"#)
         y("depth-63", String(repeating: "[", count: 63) + String(repeating: "]", count: 63))
         n("depth-65", String(repeating: "[", count: 65) + String(repeating: "]", count: 65))
-        n("empty-document", ""); n("only-whitespace", " "); n("trailing-comma-array", "[1,]"); n("leading-comma", "[,1]")
-        n("trailing-comma-object", #"{"a":1,}"#); n("missing-colon", #"{"a" 1}"#); n("unquoted-key", "{a:1}")
-        n("single-quotes", "['a']"); n("missing-comma", "[1 2]"); n("two-documents", #""a" "b""#)
-        n("trailing-garbage", "{} x"); n("extra-bracket", "[1]]"); n("unclosed-array", "[1"); n("unclosed-object", #"{"a":1"#)
-        n("line-comment", "[1] // note"); n("block-comment", "[1 /* note */]"); n("number-key", "{1:1}")
-        n("literal-prefix", "nul"); n("literal-suffix", "truex"); n("capital-literal", "True"); n("lone-close", "]")
-        n("missing-value", #"{"a":}"#); n("colon-in-array", "[1:2]")
+        n("empty-document", "")
+        n("only-whitespace", " ")
+        n("trailing-comma-array", "[1,]")
+        n("leading-comma", "[,1]")
+        n("trailing-comma-object", #"{"a":1,}"#)
+        n("missing-colon", #"{"a" 1}"#)
+        n("unquoted-key", "{a:1}")
+        n("single-quotes", "['a']")
+        n("missing-comma", "[1 2]")
+        n("two-documents", #""a" "b""#)
+        n("trailing-garbage", "{} x")
+        n("extra-bracket", "[1]]")
+        n("unclosed-array", "[1")
+        n("unclosed-object", #"{"a":1"#)
+        n("line-comment", "[1] // note")
+        n("block-comment", "[1 /* note */]")
+        n("number-key", "{1:1}")
+        n("literal-prefix", "nul")
+        n("literal-suffix", "truex")
+        n("capital-literal", "True")
+        n("lone-close", "]")
+        n("missing-value", #"{"a":}"#)
+        n("colon-in-array", "[1:2]")
         // Numbers.
-        y("minus-zero", "[-0]"); y("zero-fraction", "[0.0]"); y("exponent-plus", "[1E+2]"); y("exponent-minus", "[1e-2]")
-        y("negative-exponent-fraction", "[-1.5E10]"); y("big-integer", "[123456789012345678901234567890]"); y("huge-exponent", "[1e400]")
-        y("tiny", "[1e-400]"); y("zero-exponent", "[0e0]")
-        n("leading-zero", "[01]"); n("trailing-point", "[1.]"); n("leading-point", "[.1]"); n("plus-sign", "[+1]")
-        n("exponent-without-digits", "[1e]"); n("exponent-sign-only", "[1e+]"); n("minus-only", "[-]"); n("hex", "[0x1]")
-        n("nan", "[NaN]"); n("infinity", "[Infinity]"); n("minus-infinity", "[-Infinity]"); n("minus-space", "[- 1]")
-        n("double-minus", "[--1]"); n("fraction-without-digits-then-exponent", "[1.e1]")
+        y("minus-zero", "[-0]")
+        y("zero-fraction", "[0.0]")
+        y("exponent-plus", "[1E+2]")
+        y("exponent-minus", "[1e-2]")
+        y("negative-exponent-fraction", "[-1.5E10]")
+        y("big-integer", "[123456789012345678901234567890]")
+        y("huge-exponent", "[1e400]")
+        y("tiny", "[1e-400]")
+        y("zero-exponent", "[0e0]")
+        n("leading-zero", "[01]")
+        n("trailing-point", "[1.]")
+        n("leading-point", "[.1]")
+        n("plus-sign", "[+1]")
+        n("exponent-without-digits", "[1e]")
+        n("exponent-sign-only", "[1e+]")
+        n("minus-only", "[-]")
+        n("hex", "[0x1]")
+        n("nan", "[NaN]")
+        n("infinity", "[Infinity]")
+        n("minus-infinity", "[-Infinity]")
+        n("minus-space", "[- 1]")
+        n("double-minus", "[--1]")
+        n("fraction-without-digits-then-exponent", "[1.e1]")
         // Strings and escapes.
-        y("escaped-nul", #"["\u0000"]"#); y("escaped-quote", #"["\""]"#); y("all-escapes", #"["\\\/\b\f\n\r\t"]"#)
-        y("unicode-escape", #"["\u00e9"]"#); y("surrogate-pair", #"["\ud83d\ude00"]"#); y("raw-two-byte", "[\"é\"]")
-        y("raw-four-byte", "[\"😀\"]"); y("raw-line-separator", "[\"\u{2028}\"]"); y("raw-delete", "[\"\u{7F}\"]")
-        y("escaped-key", #"{"\u0061b":1}"#); y("upper-case-hex", #"["\u00C9"]"#)
-        n("unknown-escape", #"["\x41"]"#); n("short-unicode-escape", #"["\u12"]"#); n("bad-hex", #"["\uZZZZ"]"#)
-        n("raw-control", "[\"a\u{01}b\"]"); n("raw-tab", "[\"a\tb\"]"); n("raw-newline", "[\"a\nb\"]")
-        n("unterminated-string", #"["abc]"#); n("escaped-apostrophe", #"["\'"]"#)
+        y("escaped-nul", #"["\u0000"]"#)
+        y("escaped-quote", #"["\""]"#)
+        y("all-escapes", #"["\\\/\b\f\n\r\t"]"#)
+        y("unicode-escape", #"["\u00e9"]"#)
+        y("surrogate-pair", #"["\ud83d\ude00"]"#)
+        y("raw-two-byte", "[\"é\"]")
+        y("raw-four-byte", "[\"😀\"]")
+        y("raw-line-separator", "[\"\u{2028}\"]")
+        y("raw-delete", "[\"\u{7F}\"]")
+        y("escaped-key", #"{"\u0061b":1}"#)
+        y("upper-case-hex", #"["\u00C9"]"#)
+        n("unknown-escape", #"["\x41"]"#)
+        n("short-unicode-escape", #"["\u12"]"#)
+        n("bad-hex", #"["\uZZZZ"]"#)
+        n("raw-control", "[\"a\u{01}b\"]")
+        n("raw-tab", "[\"a\tb\"]")
+        n("raw-newline", "[\"a\nb\"]")
+        n("unterminated-string", #"["abc]"#)
+        n("escaped-apostrophe", #"["\'"]"#)
         // Deliberately stricter than RFC 8259 (which allows them, with unpredictable results).
-        n("lone-high-surrogate", #"["\ud800"]"#); n("lone-low-surrogate", #"["\udc00"]"#)
-        n("high-surrogate-then-letter", #"["\ud800\u0041"]"#); n("reversed-surrogates", #"["\ude00\ud83d"]"#)
-        n("duplicate-key", #"{"a":1,"a":2}"#); n("duplicate-key-through-escape", #"{"a":1,"\u0061":2}"#)
+        n("lone-high-surrogate", #"["\ud800"]"#)
+        n("lone-low-surrogate", #"["\udc00"]"#)
+        n("high-surrogate-then-letter", #"["\ud800\u0041"]"#)
+        n("reversed-surrogates", #"["\ude00\ud83d"]"#)
+        n("duplicate-key", #"{"a":1,"a":2}"#)
+        n("duplicate-key-through-escape", #"{"a":1,"\u0061":2}"#)
         n("duplicate-key-nested", #"{"x":{"k":1,"k":1}}"#)
         nb("byte-order-mark", [0xEF, 0xBB, 0xBF] + bytes("[]"))
         // Not UTF-8.
-        nb("invalid-byte", bytes("[\"") + [0xFF] + bytes("\"]")); nb("overlong-slash", bytes("[\"") + [0xC0, 0xAF] + bytes("\"]"))
-        nb("utf8-surrogate", bytes("[\"") + [0xED, 0xA0, 0x80] + bytes("\"]")); nb("truncated-sequence", bytes("[\"") + [0xE2, 0x82] + bytes("\"]"))
-        nb("beyond-unicode", bytes("[\"") + [0xF4, 0x90, 0x80, 0x80] + bytes("\"]")); nb("lone-continuation", bytes("[\"") + [0x80] + bytes("\"]"))
+        nb("invalid-byte", bytes("[\"") + [0xFF] + bytes("\"]"))
+        nb("overlong-slash", bytes("[\"") + [0xC0, 0xAF] + bytes("\"]"))
+        nb("utf8-surrogate", bytes("[\"") + [0xED, 0xA0, 0x80] + bytes("\"]"))
+        nb("truncated-sequence", bytes("[\"") + [0xE2, 0x82] + bytes("\"]"))
+        nb("beyond-unicode", bytes("[\"") + [0xF4, 0x90, 0x80, 0x80] + bytes("\"]"))
+        nb("lone-continuation", bytes("[\"") + [0x80] + bytes("\"]"))
         return c
     }()
 
@@ -109,8 +165,9 @@ import Testing
                 #expect(verdict == "accepts same", "\(name): Python \(verdict)")
             case .refuse:
                 if verdict.hasPrefix("accepts") {
-                    #expect(Self.deliberatelyStricter[name].map { !$0.isEmpty } ?? false,
-                            "\(name): Python reads it and the parser refuses it, with no reason given for being stricter")
+                    #expect(
+                        Self.deliberatelyStricter[name].map { !$0.isEmpty } ?? false,
+                        "\(name): Python reads it and the parser refuses it, with no reason given for being stricter")
                 }
             }
         }

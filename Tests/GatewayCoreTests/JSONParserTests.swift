@@ -1,7 +1,8 @@
 import Contracts
 import Foundation
-@testable import GatewayCore
 import Testing
+
+@testable import GatewayCore
 
 /// The body parser is strict: what two parsers could read differently is refused.
 @Suite struct JSONParserTests {
@@ -24,7 +25,10 @@ import Testing
     @Test func stringsMustBeValidUTF8WithOrWithoutEscapes() throws {
         #expect(try parse(Array(#"["Zoë ☂ 😀"]"#.utf8)) == .array([.string("Zoë ☂ 😀")]))
         #expect(try parse(Array(#"["Zo\u00eb\n"]"#.utf8)) == .array([.string("Zoë\n")]))
-        let quote = UInt8(ascii: "\""), open = UInt8(ascii: "["), close = UInt8(ascii: "]"), backslash = UInt8(ascii: "\\")
+        let quote = UInt8(ascii: "\"")
+        let open = UInt8(ascii: "[")
+        let close = UInt8(ascii: "]")
+        let backslash = UInt8(ascii: "\\")
         for bad: [UInt8] in [[0xFF], [0xC3], [0xC3, 0x28], [0xED, 0xA0, 0x80], [0xF8, 0x88, 0x80, 0x80, 0x80]] {
             #expect(throws: JSONParser.Error.self, "\(bad)") { try parse([open, quote] + bad + [quote, close]) }
             // The same after an escape takes the slower path.

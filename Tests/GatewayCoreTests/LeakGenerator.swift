@@ -33,7 +33,9 @@ struct LeakGenerator {
 
     /// Digits of another script, or full width.
     func otherDigits(_ s: String, base: UInt32) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.map { $0.properties.numericType == .decimal ? Unicode.Scalar(base + UInt32($0.value - 48))! : $0 }))
+        String(
+            String.UnicodeScalarView(
+                s.unicodeScalars.map { $0.properties.numericType == .decimal ? Unicode.Scalar(base + UInt32($0.value - 48))! : $0 }))
     }
 
     mutating func homoglyphs(_ s: String) -> String {
@@ -45,7 +47,8 @@ struct LeakGenerator {
         let chars = Array(s)
         let cuts = chars.indices.filter { $0 > 0 && $0 < chars.count - 1 && (chars[$0] == " " || chars[$0] == "-") }
         let at = cuts.isEmpty ? chars.count / 2 : pick(cuts)
-        let a = String(chars[..<at]).trimmingCharacters(in: .whitespaces), b = String(chars[at...]).trimmingCharacters(in: CharacterSet(charactersIn: " -"))
+        let a = String(chars[..<at]).trimmingCharacters(in: .whitespaces)
+        let b = String(chars[at...]).trimmingCharacters(in: CharacterSet(charactersIn: " -"))
         return a.isEmpty || b.isEmpty ? [s] : [a, b]
     }
 
@@ -63,23 +66,26 @@ struct LeakGenerator {
         case 2: written = groups.joined(separator: pick(["/", "_", ".", "\u{2013}", "\u{2014}", "\u{2212}", "|"]))
         case 3: written = "+44 " + String(n.dropFirst()).chunked(4).joined(separator: " ")
         case 4: written = "(\(groups[0])) \(groups[1]) \(groups[2])"
-        case 5: written = otherDigits(groups.joined(separator: " "), base: 0xFF10)   // full width
-        case 6: written = otherDigits(n, base: 0x0660)                               // Arabic-Indic
-        case 7: written = otherDigits(groups.joined(separator: "-"), base: 0x0966)   // Devanagari
+        case 5: written = otherDigits(groups.joined(separator: " "), base: 0xFF10)  // full width
+        case 6: written = otherDigits(n, base: 0x0660)  // Arabic-Indic
+        case 7: written = otherDigits(groups.joined(separator: "-"), base: 0x0966)  // Devanagari
         case 8: written = n.map(String.init).joined(separator: pick(["\u{200B}", "\u{200C}", "\u{2060}", "\u{00AD}"]))
         case 9: written = String(n.map { c in c == "0" ? (chance(0.5) ? "O" : "o") : c == "1" ? "l" : c })
         case 10, 11:
             written = spelled.joined(separator: pick([" ", "-", ", "]))
             fitsAName = !written.contains(",")
         case 12: written = n.chunked(2).joined(separator: " ")
-        default: written = spelled.map { $0.capitalized }.joined(separator: " "); fitsAName = true
+        default:
+            written = spelled.map { $0.capitalized }.joined(separator: " ")
+            fitsAName = true
         }
         return Item(parts: chance(0.4) ? split(written) : [written], kind: "phone", fragments: Self.tokens(written), fitsAName: fitsAName, digits: n)
     }
 
     mutating func email() -> Item {
         let local = pick(["jo", "sam", "mum", "jane", "kb"]) + (chance(0.5) ? digits(2) : "")
-        let domain = pick(Self.domains), tld = pick(["com", "org", "co.uk", "net"])
+        let domain = pick(Self.domains)
+        let tld = pick(["com", "org", "co.uk", "net"])
         var written: String
         var fitsAName = false
         switch Int.random(in: 0..<10, using: &rng) {
@@ -96,12 +102,15 @@ struct LeakGenerator {
             written = "\(letters.capitalized) At \(domain.capitalized) Dot \(tld.replacingOccurrences(of: ".", with: " Dot ").capitalized)"
             fitsAName = true
         }
-        let parts = chance(0.4) && written.contains("@") ? [String(written.prefix { $0 != "@" }), String(written.drop { $0 != "@" })] : (chance(0.4) ? split(written) : [written])
+        let parts =
+            chance(0.4) && written.contains("@")
+            ? [String(written.prefix { $0 != "@" }), String(written.drop { $0 != "@" })] : (chance(0.4) ? split(written) : [written])
         return Item(parts: parts, kind: "email", fragments: [domain] + (local.count >= 3 ? [local] : []), fitsAName: fitsAName)
     }
 
     mutating func postcode() -> Item {
-        let area = pick(["M", "LE", "SK", "OL", "BL", "WN", "SW", "B"]), district = String(Int.random(in: 1...29, using: &rng))
+        let area = pick(["M", "LE", "SK", "OL", "BL", "WN", "SW", "B"])
+        let district = String(Int.random(in: 1...29, using: &rng))
         let inward = digits(1) + String((0..<2).map { _ in pick(Array("ABDEFGHJLNPQRSTUWXYZ")) })
         let outward = area + district
         let written: String
@@ -112,7 +121,7 @@ struct LeakGenerator {
         case 3: written = "\(outward)-\(inward)"
         case 4: written = otherDigits("\(outward) \(inward)", base: 0xFF10)
         case 5: written = "\(outward)\u{200B}\(inward)"
-        case 6: written = outward                                  // the district alone
+        case 6: written = outward  // the district alone
         default: written = "\(outward) \(inward)".map(String.init).filter { $0 != " " }.joined(separator: " ")
         }
         let parts = chance(0.4) && written.contains(" ") && written != outward ? split(written) : [written]
@@ -120,10 +129,16 @@ struct LeakGenerator {
     }
 
     mutating func address() -> Item {
-        let number = Int.random(in: 1...99, using: &rng), street = pick(Self.streetNames)
+        let number = Int.random(in: 1...99, using: &rng)
+        let street = pick(Self.streetNames)
         let word = pick(["Road", "Rd", "Street", "Lane", "Avenue", "Crescent", "Close", "Way", "Drive", "Court", "Gardens", "Grove"])
-        let spelledNumber = number < 10 ? Self.numberWords[number] : (number < 20 ? ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"][number - 10]
-            : ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"][number / 10 - 2] + (number % 10 == 0 ? "" : "-" + Self.numberWords[number % 10]))
+        let spelledNumber =
+            number < 10
+            ? Self.numberWords[number]
+            : (number < 20
+                ? ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"][number - 10]
+                : ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"][number / 10 - 2]
+                    + (number % 10 == 0 ? "" : "-" + Self.numberWords[number % 10]))
         var written: String
         var fitsAName = false
         switch Int.random(in: 0..<10, using: &rng) {
@@ -132,7 +147,9 @@ struct LeakGenerator {
         case 2: written = "Flat \(Int.random(in: 1...9, using: &rng)), \(number)a \(street) \(word)"
         case 3: written = "\(number)/\(street)/\(word)"
         case 4: written = "\(number)_\(street)_\(word)"
-        case 5: written = "\(spelledNumber.capitalized) \(street) \(word)"; fitsAName = true
+        case 5:
+            written = "\(spelledNumber.capitalized) \(street) \(word)"
+            fitsAName = true
         case 6: written = "\(street) \(word)"
         case 7: written = "\(street) \(word)".uppercased()
         case 8: written = "\(number) \(homoglyphs(street.lowercased())) \(word.lowercased())"
@@ -143,8 +160,10 @@ struct LeakGenerator {
 
     mutating func school() -> Item {
         let name = pick(Self.streetNames)
-        let written = pick(["St \(name)'s", "St. \(name)'s", "saint \(name.lowercased())s", "St Anne's", "\(name) Primary", "\(name) Academy",
-                            "\(name) Infant School", "\(name) nursery"])
+        let written = pick([
+            "St \(name)'s", "St. \(name)'s", "saint \(name.lowercased())s", "St Anne's", "\(name) Primary", "\(name) Academy",
+            "\(name) Infant School", "\(name) nursery",
+        ])
         let fragment = written.contains(name) || written.contains(name.lowercased()) ? name : "Anne"
         return Item(parts: chance(0.3) ? split(written) : [written], kind: "school", fragments: [fragment], fitsAName: false)
     }
@@ -164,11 +183,14 @@ struct LeakGenerator {
     }
 
     mutating func term() -> Item {
-        let written = pick(["refuge", "Refuges", "safehouse", "safe-house", "Safe House", "IDVA", "idvas", "M.A.R.A.C.", "MARAC meeting",
-                            "women's refuge", "womensrefuge", "shelter", "hostel", "refu-ge", "her new address"])
+        let written = pick([
+            "refuge", "Refuges", "safehouse", "safe-house", "Safe House", "IDVA", "idvas", "M.A.R.A.C.", "MARAC meeting",
+            "women's refuge", "womensrefuge", "shelter", "hostel", "refu-ge", "her new address",
+        ])
         let fitsAName = written.allSatisfy { $0.isLetter || $0 == " " }
-        return Item(parts: chance(0.3) && written.contains(" ") ? split(written) : [written], kind: "term",
-                    fragments: [written.filter(\.isLetter).lowercased()], fitsAName: fitsAName)
+        return Item(
+            parts: chance(0.3) && written.contains(" ") ? split(written) : [written], kind: "term",
+            fragments: [written.filter(\.isLetter).lowercased()], fitsAName: fitsAName)
     }
 
     mutating func item() -> Item {
@@ -208,11 +230,15 @@ struct LeakGenerator {
             case 2: return s.map(String.init).joined(separator: "\u{3164}")
             case 3: return String(s.lowercased().map { Self.smallCapitals[$0] ?? $0 })
             case 4: return String(s.lowercased().map { Self.lisu[$0] ?? $0 })
-            case 5: return String(String.UnicodeScalarView(s.lowercased().unicodeScalars.map { $0.value >= 0x61 && $0.value <= 0x7A ? Unicode.Scalar($0.value - 0x61 + 0x1F1E6)! : $0 }))
+            case 5:
+                return String(
+                    String.UnicodeScalarView(
+                        s.lowercased().unicodeScalars.map { $0.value >= 0x61 && $0.value <= 0x7A ? Unicode.Scalar($0.value - 0x61 + 0x1F1E6)! : $0 }))
             case 6:
                 // Digits for letters only in words that stay mostly letters ("Qu3nby"), never in a number.
                 return s.split(separator: " ", omittingEmptySubsequences: false).map { word in
-                    word.contains(where: \.isNumber) ? String(word) : String(word.lowercased().enumerated().map { k, c in k % 3 == 1 ? (Self.leet[c] ?? c) : c })
+                    word.contains(where: \.isNumber)
+                        ? String(word) : String(word.lowercased().enumerated().map { k, c in k % 3 == 1 ? (Self.leet[c] ?? c) : c })
                 }.joined(separator: " ")
             default: return s.split(separator: " ").map { $0.prefix(1).uppercased() + $0.dropFirst().lowercased() }.joined()
             }
@@ -225,8 +251,10 @@ struct LeakGenerator {
         return out
     }
 
-    static let filler = ["He wants to change how he behaves", "Attends the group on Tuesdays", "Has started the course",
-                         "Motivated and asking for help", "Works nights at a warehouse", "Prefers a male worker"]
+    static let filler = [
+        "He wants to change how he behaves", "Attends the group on Tuesdays", "Has started the course",
+        "Motivated and asking for help", "Works nights at a warehouse", "Prefers a male worker",
+    ]
 
     /// The pieces of a written item that identify it: each token with two or more digits (any script), each
     /// number word, each word longer than three letters.
@@ -240,8 +268,12 @@ struct LeakGenerator {
 
 extension String {
     func chunked(_ n: Int) -> [String] {
-        var out: [String] = [], rest = Substring(self)
-        while !rest.isEmpty { out.append(String(rest.prefix(n))); rest = rest.dropFirst(n) }
+        var out: [String] = []
+        var rest = Substring(self)
+        while !rest.isEmpty {
+            out.append(String(rest.prefix(n)))
+            rest = rest.dropFirst(n)
+        }
         return out
     }
 }

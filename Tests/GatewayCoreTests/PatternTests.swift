@@ -1,7 +1,8 @@
 import Contracts
 import Foundation
-@testable import GatewayCore
 import Testing
+
+@testable import GatewayCore
 
 /// The fast matcher agrees with NSRegularExpression on every pattern of the contract, over many strings.
 @Suite struct PatternTests {
@@ -10,7 +11,10 @@ import Testing
         func walk(_ v: JSONValue) {
             switch v {
             case .object(let members):
-                for m in members { if m.key == "pattern", let p = m.value.stringValue { found.insert(p) }; walk(m.value) }
+                for m in members {
+                    if m.key == "pattern", let p = m.value.stringValue { found.insert(p) }
+                    walk(m.value)
+                }
             case .array(let items): items.forEach(walk)
             default: break
             }
@@ -27,9 +31,11 @@ import Testing
         #expect(patterns.count >= 10)
         var rng = SplitMix64(state: 42)
         let alphabet = Array("0123456789abcdefABCDEFHJKXYZ-_ .@()+:TZé\t")
-        let samples = ["10BH-P5N4-0BAA", "6f1c2a7e-0c3b-4e8a-9d2f-000000000000", "LEI-2026-0042", "LE2 3AB", "SW1A1AA",
-                       "jo@example.org", "a@b", "safehome", "victim-2026-1", "0116 454 0000", "+44 (0) 7700-900123",
-                       "2026-11-21", "2026-11-21T10:00:00Z", "2026-11-21T10:00:00.123456789Z", "2026-11-21T10:00:00.Z", ""]
+        let samples = [
+            "10BH-P5N4-0BAA", "6f1c2a7e-0c3b-4e8a-9d2f-000000000000", "LEI-2026-0042", "LE2 3AB", "SW1A1AA",
+            "jo@example.org", "a@b", "safehome", "victim-2026-1", "0116 454 0000", "+44 (0) 7700-900123",
+            "2026-11-21", "2026-11-21T10:00:00Z", "2026-11-21T10:00:00.123456789Z", "2026-11-21T10:00:00.Z", "",
+        ]
         for p in patterns {
             let pattern = try Pattern(p)
             #expect(pattern.isSimple, "\(p) fell back to NSRegularExpression")

@@ -1,11 +1,11 @@
 import AMQP
 import Contracts
 import Foundation
-import GatewayCore
 import GRDB
+import GatewayCore
 import Messaging
-import Testing
 import TestSupport
+import Testing
 
 /// An adversarial leak suite toward the perpetrator service, over the real gateway and broker: at least 5,000
 /// referrals, each hiding one address, postcode, phone number, email, school, place or sensitive term, written
@@ -73,7 +73,8 @@ import TestSupport
             let filler = g.pick(LeakGenerator.filler)
             switch placement {
             case .motivation:
-                programme["motivation"] = "\(filler). \(item.parts.joined(separator: g.pick([" ", ", ", "\n"]))) \(g.pick(["now", "is best", "after six"]))."
+                programme["motivation"] =
+                    "\(filler). \(item.parts.joined(separator: g.pick([" ", ", ", "\n"]))) \(g.pick(["now", "is best", "after six"]))."
             case .motivationLines:
                 programme["motivation"] = "\(filler).\n" + item.parts.joined(separator: "\n") + (item.parts.count == 1 ? "" : "") + "\nThanks."
                 if item.parts.count == 1 { programme["motivation"] = "\(filler).\nContact\n\(item.written)\nThanks." }
@@ -85,7 +86,8 @@ import TestSupport
                 body["notes"] = item.written
             case .name:
                 if item.parts.count >= 2, g.chance(0.5) {
-                    name["given"] = item.parts[0]; name["family"] = item.parts.dropFirst().joined(separator: " ")
+                    name["given"] = item.parts[0]
+                    name["family"] = item.parts.dropFirst().joined(separator: " ")
                 } else {
                     name[g.pick(["given", "family", "preferred"])] = item.written
                 }
@@ -100,8 +102,9 @@ import TestSupport
             body["subject"] = subject
             body["perpetratorProgramme"] = programme
             let data = try JSONSerialization.data(withJSONObject: body)
-            var envelope = Envelope(messageID: UUID.randomLowercased(), type: .referral, sender: .victim, recipient: .perpetrator,
-                                    subject: man, keyID: h.signers[.victim]!.keyID)
+            var envelope = Envelope(
+                messageID: UUID.randomLowercased(), type: .referral, sender: .victim, recipient: .perpetrator,
+                subject: man, keyID: h.signers[.victim]!.keyID)
             h.signers[.victim]!.sign(&envelope, body: data)
             messages.append(SignedMessage(envelope: envelope, body: data))
             planted[envelope.messageID] = (item, placement)
@@ -114,8 +117,12 @@ import TestSupport
             try Row.fetchAll(db, sql: "SELECT message_id, event, reason_code, justification FROM audit WHERE type = 'referral'")
                 .map { ($0[0] as String, ($0[1] as String) == "delivered" ? nil : ($0[2] as String?), ($0[3] as String?) ?? "") }
         }
-        var outcome: [String: String?] = [:], detail: [String: String] = [:]
-        for (id, code, why) in decided { outcome[id] = code; detail[id] = why }
+        var outcome: [String: String?] = [:]
+        var detail: [String: String] = [:]
+        for (id, code, why) in decided {
+            outcome[id] = code
+            detail[id] = why
+        }
         var byPlacement: [String: [String: Int]] = [:]
         var wrong: [String] = []
         for (id, (item, placement)) in planted {
@@ -132,7 +139,9 @@ import TestSupport
             }
             if !allowed.contains(code) { wrong.append("\(placement) \(item.kind) '\(item.written)': \(code ?? "delivered") \(detail[id] ?? "")") }
         }
-        print("leak suite: \(total) messages; by placement and outcome: \(byPlacement.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.sorted { $0.key < $1.key })" }.joined(separator: "; "))")
+        print(
+            "leak suite: \(total) messages; by placement and outcome: \(byPlacement.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.sorted { $0.key < $1.key })" }.joined(separator: "; "))"
+        )
         #expect(wrong.isEmpty, "\(wrong.count) not decided as their placement calls for: \(wrong.prefix(8).joined(separator: "; "))")
 
         // Not one fragment in anything delivered.
@@ -142,21 +151,29 @@ import TestSupport
             let (env, body) = try h.verified(d)
             guard let (item, placement) = planted[env.messageID] else { continue }
             try h.decider.views.validate(body, as: .referral, for: .perpetrator)
-            let text = [body.value(at: "perpetratorProgramme.motivation"), body.value(at: "subject.name.given"),
-                        body.value(at: "subject.name.family"), body.value(at: "subject.name.preferred")]
-                .compactMap { $0?.stringValue }.joined(separator: "\n")
+            let text = [
+                body.value(at: "perpetratorProgramme.motivation"), body.value(at: "subject.name.given"),
+                body.value(at: "subject.name.family"), body.value(at: "subject.name.preferred"),
+            ]
+            .compactMap { $0?.stringValue }.joined(separator: "\n")
             // Joined without separators too: "ID" as his family name and "VA" opening the text read "idva".
             func glue(_ s: String) -> String { String(s.filter { !$0.isWhitespace && !$0.isPunctuation }) }
-            let lowered = text.lowercased(), glued = glue(lowered)
+            let lowered = text.lowercased()
+            let glued = glue(lowered)
             // An email's local part left in a name field ("Sam", the rest in the text) is delivered as a name.
             let fragments = placement == .nameAndMotivation && item.kind == "email" ? Array(item.fragments.prefix(1)) : item.fragments
             // (Scalar by scalar: regional-indicator letters pair into flags differently once cut out of a word.)
-            for fragment in fragments where lowered.unicodeScalars.elementsContain(fragment.lowercased().unicodeScalars)
-                || (item.kind == "term" && glued.unicodeScalars.elementsContain(glue(fragment.lowercased()).unicodeScalars)) {
+            for fragment in fragments
+            where lowered.unicodeScalars.elementsContain(fragment.lowercased().unicodeScalars)
+                || (item.kind == "term" && glued.unicodeScalars.elementsContain(glue(fragment.lowercased()).unicodeScalars))
+            {
                 leaks.append("\(placement) \(item.kind) '\(item.written)' → '\(fragment)' in \(text)")
             }
             if let number = item.digits {
-                let seen = String(text.unicodeScalars.compactMap { $0.properties.numericType == .decimal ? Character(String(Int($0.properties.numericValue!))) : nil })
+                let seen = String(
+                    text.unicodeScalars.compactMap {
+                        $0.properties.numericType == .decimal ? Character(String(Int($0.properties.numericValue!))) : nil
+                    })
                 for start in 0...(number.count - 5) where seen.contains(String(Array(number)[start..<start + 5])) {
                     leaks.append("\(placement) phone '\(item.written)' → five of its digits in \(text)")
                     break
@@ -167,8 +184,9 @@ import TestSupport
         // Not vacuous: most were delivered, cleaned, and every placement happened.
         #expect(delivered.count > total / 2, "\(byPlacement)")
         #expect(byPlacement.keys.count == Placement.allCases.count, "\(byPlacement)")
-        #expect((byPlacement["name"]?["forbidden-content"] ?? 0) > 60 && (byPlacement["nameAndMotivation"]?["forbidden-content"] ?? 0) > 60,
-                "\(byPlacement)")
+        #expect(
+            (byPlacement["name"]?["forbidden-content"] ?? 0) > 60 && (byPlacement["nameAndMotivation"]?["forbidden-content"] ?? 0) > 60,
+            "\(byPlacement)")
         await h.shutDown()
     }
 
@@ -191,20 +209,23 @@ import TestSupport
             messages.append(m)
         }
         // Toward the perpetrator service: ordinary text, and names that are places or streets, unchanged.
-        let ordinary = ["He wants to stay close to his children and has started the course.",
-                        "Attends every Tuesday; a long way to go but motivated.", "Works nights. Prefers calls after 2pm.",
-                        "Asked for help after the court hearing in May.", "No way he can attend on Fridays."]
+        let ordinary = [
+            "He wants to stay close to his children and has started the course.",
+            "Attends every Tuesday; a long way to go but motivated.", "Works nights. Prefers calls after 2pm.",
+            "Asked for help after the court hearing in May.", "No way he can attend on Fridays.",
+        ]
         let names = [("Mark", "Preston"), ("Tom", "Lane"), ("John", "Street"), ("Ali", "Green"), ("Sam", "Hill")]
         var towardHim: [String: (String, String)] = [:]
         for i in 0..<100 {
             let man = victims.allocate()
             try await h.giveConsent(from: .victim, subject: man, recipients: [.perpetrator], purposes: [.perpetratorIntervention])
             let (given, family) = names[i % names.count]
-            let r = Referral(referralId: UUID.randomLowercased(), referredAt: Timestamp(),
-                             referrer: Referrer(service: .victim, staff: Staff(name: "Amira Khan", role: "IDVA")),
-                             sharing: Sharing(purpose: .perpetratorIntervention), priority: .standard, reason: "Help to change",
-                             subject: Person(urc: man, name: PersonName(given: given, family: family)), subjectRole: .perpetrator,
-                             perpetratorProgramme: .init(selfReferral: false, motivation: ordinary[i % ordinary.count]))
+            let r = Referral(
+                referralId: UUID.randomLowercased(), referredAt: Timestamp(),
+                referrer: Referrer(service: .victim, staff: Staff(name: "Amira Khan", role: "IDVA")),
+                sharing: Sharing(purpose: .perpetratorIntervention), priority: .standard, reason: "Help to change",
+                subject: Person(urc: man, name: PersonName(given: given, family: family)), subjectRole: .perpetrator,
+                perpetratorProgramme: .init(selfReferral: false, motivation: ordinary[i % ordinary.count]))
             let m = try h.message(r, from: .victim, to: .perpetrator, about: man)
             towardHim[m.envelope.messageID] = (ordinary[i % ordinary.count], family)
             messages.append(m)

@@ -1,8 +1,9 @@
 import Contracts
 import Foundation
-@testable import GatewayCore
-import Testing
 import TestSupport
+import Testing
+
+@testable import GatewayCore
 
 /// Every delivered body is valid for its recipient: over every (type, recipient) pair the policy allows, bodies
 /// generated from the schema files (every optional field sometimes, every enum value) are redacted and signed as
@@ -10,8 +11,9 @@ import TestSupport
 /// `jsonschema` (an implementation independent of the gateway's), and decodes as the Swift type a worker reads.
 @Suite struct RecipientViewPropertyTests {
     @Test func everyRedactedBodyIsValidForItsRecipient() async throws {
-        let decider = try GatewayDecider(policy: Repo.policy, schemas: Repo.schemas, trust: try TrustStore(keys: []), parties: Repo.parties,
-                                         signer: MessageSigner.generate(keyID: "gateway-test", party: .gateway))
+        let decider = try GatewayDecider(
+            policy: Repo.policy, schemas: Repo.schemas, trust: try TrustStore(keys: []), parties: Repo.parties,
+            signer: MessageSigner.generate(keyID: "gateway-test", party: .gateway))
         var g = SchemaInstanceGenerator(seed: 0x5C4E, documents: Repo.schemas.documents)
         let perPair = Int(ProcessInfo.processInfo.environment["REFGW_VIEW_COUNT"] ?? "") ?? 300
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("refgw-views-\(UUID().uuidString.prefix(8))")
@@ -23,11 +25,12 @@ import TestSupport
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             for n in 0..<perPair {
                 let body = try g.instance(of: rule.type)
-                try Repo.schemas.validate(body, as: rule.type)   // the generator itself keeps to the contract
+                try Repo.schemas.validate(body, as: rule.type)  // the generator itself keeps to the contract
                 let subjectPath = Repo.schemas.bindings.binding(for: rule.type).subject?.urc
                 let subject = try subjectPath.flatMap { body.values(at: $0).first?.stringValue }.map { try URC(parsing: $0) } ?? g.urcs.allocate()
-                let envelope = Envelope(messageID: UUID.randomLowercased(), type: rule.type, sender: g.pick(Array(rule.senders)),
-                                        recipient: rule.recipient, subject: subject, keyID: "x")
+                let envelope = Envelope(
+                    messageID: UUID.randomLowercased(), type: rule.type, sender: g.pick(Array(rule.senders)),
+                    recipient: rule.recipient, subject: subject, keyID: "x")
                 let view: GatewayDecider.View
                 do { view = try decider.redactAndSign(body, envelope: envelope, rule: rule, now: Timestamp()) } catch {
                     // Text the perpetrator service may not have is refused; anything else is a failure of the view.
@@ -46,15 +49,19 @@ import TestSupport
             let (status, output) = try await Subprocess.output(of: [
                 "/usr/bin/env", "python3", Repo.root.appendingPathComponent("contracts/tools/validate.py").path,
                 "--schemas", Repo.root.appendingPathComponent("contracts/views/\(recipient.rawValue)").path,
-                "--valid", root.appendingPathComponent(recipient.rawValue).path])
-            #expect(status == 0 && output.contains("\(count) passed, 0 failed"), "\(recipient): \(output.split(separator: "\n").filter { $0.hasPrefix("FAIL") }.prefix(5))")
+                "--valid", root.appendingPathComponent(recipient.rawValue).path,
+            ])
+            #expect(
+                status == 0 && output.contains("\(count) passed, 0 failed"),
+                "\(recipient): \(output.split(separator: "\n").filter { $0.hasPrefix("FAIL") }.prefix(5))")
         }
         #expect(written.values.reduce(0, +) >= Repo.policy.allRules.count * perPair * 8 / 10, "\(written) \(refused)")
     }
 
     @Test func thePublishedViewsAreTheOnesThePolicyMakes() throws {
-        let decider = try GatewayDecider(policy: Repo.policy, schemas: Repo.schemas, trust: try TrustStore(keys: []), parties: Repo.parties,
-                                         signer: MessageSigner.generate(keyID: "gateway-test", party: .gateway))
+        let decider = try GatewayDecider(
+            policy: Repo.policy, schemas: Repo.schemas, trust: try TrustStore(keys: []), parties: Repo.parties,
+            signer: MessageSigner.generate(keyID: "gateway-test", party: .gateway))
         let folder = Repo.root.appendingPathComponent("contracts/views")
         var expected = Set<String>()
         for view in decider.views.all {
@@ -63,7 +70,8 @@ import TestSupport
             let published = try? String(contentsOf: folder.appendingPathComponent(relative), encoding: .utf8)
             #expect(published == JSONWriter.pretty(view.schema), "\(relative) is not current: run `refgw policy views` and commit it")
         }
-        let present = Set((FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".schema.json") })
+        let present = Set(
+            (FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".schema.json") })
         #expect(present == expected, "views without a policy entry: \(present.subtracting(expected))")
     }
 }

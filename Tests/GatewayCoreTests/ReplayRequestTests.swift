@@ -1,8 +1,8 @@
 import AMQP
 import Contracts
 import Foundation
-import GatewayCore
 import GRDB
+import GatewayCore
 import Testing
 
 /// Replay requests as the administrator's command stores and sends them, without a broker.
@@ -14,15 +14,19 @@ import Testing
         let ids = try await store.database.write { db in
             for i in 0..<count {
                 let properties = AMQPProperties(messageID: UUID.randomLowercased(), type: "referral", headers: ["refgw-reason": "no-consent"])
-                try DeadLetterArchive.keep(AMQPDelivery(storedFrom: "refgw.dlx", routingKey: "gateway.in", properties: properties,
-                                                        body: Data("{\"n\":\(i)}".utf8)), now: Timestamp(), in: db)
+                try DeadLetterArchive.keep(
+                    AMQPDelivery(
+                        storedFrom: "refgw.dlx", routingKey: "gateway.in", properties: properties,
+                        body: Data("{\"n\":\(i)}".utf8)), now: Timestamp(), in: db)
             }
             return try DeadLetterArchive.keptIDs(in: db)
         }
         return (store, ids)
     }
 
-    @Test("one request per letter, numbered by attempt; a letter named twice, or still waiting from an earlier run, keeps one request; an unknown or resolved letter stores nothing at all")
+    @Test(
+        "one request per letter, numbered by attempt; a letter named twice, or still waiting from an earlier run, keeps one request; an unknown or resolved letter stores nothing at all"
+    )
     func requestsAreStoredOncePerLetter() async throws {
         let (store, ids) = try await storeWithLetters(3)
         let first = try await store.database.write { db in
@@ -46,30 +50,40 @@ import Testing
 
         let before = try await store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM replay_request") }
         for (asked, says) in [([ids[2], 999_999], "there is no dead letter 999999"), ([ids[2], ids[1]], "was already replayed")] {
-            await #expect { try await store.database.write { db in try DeadLetterArchive.requestReplays(of: asked, by: "A", reason: "r", in: db) } }
-                throws: { "\($0)".contains(says) }
+            await #expect {
+                try await store.database.write { db in try DeadLetterArchive.requestReplays(of: asked, by: "A", reason: "r", in: db) }
+            } throws: { "\($0)".contains(says) }
         }
         #expect(try await store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM replay_request") } == before)
         // The command checks every letter before it stores or sends anything (no broker is needed to refuse).
         let replayer = DeadLetterReplayer(store: store, configuration: try AMQPConnectionConfiguration(url: "amqp://nobody:x@127.0.0.1:1/%2f"))
-        await #expect { _ = try await replayer.replay([ids[2], ids[1]], by: "A", reason: "r") }
-            throws: { "\($0)".contains("was already replayed") && "\($0)".contains("nothing was replayed") }
+        await #expect { _ = try await replayer.replay([ids[2], ids[1]], by: "A", reason: "r") } throws: {
+            "\($0)".contains("was already replayed") && "\($0)".contains("nothing was replayed")
+        }
         #expect(try await store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM replay_request") } == before)
     }
 
-    @Test("requests travel 500 to a message as {\"requests\": [{\"requestID\", \"deadLetterID\"}]}, read back exactly; anything else is not a replay request")
+    @Test(
+        "requests travel 500 to a message as {\"requests\": [{\"requestID\", \"deadLetterID\"}]}, read back exactly; anything else is not a replay request"
+    )
     func requestMessagesRoundTrip() throws {
         let requests = (1...500).map { ReplayRequest(deadLetterID: Int64($0) * 1_000_003) }
         let m = ReplayRequest.message(requests, topology: .standard, brokerUser: "refgw-deadletters")
         func delivery(_ body: String, type: String? = ReplayRequest.messageType) -> AMQPDelivery {
             AMQPDelivery(storedFrom: "refgw.submit", routingKey: "gateway", properties: AMQPProperties(type: type), body: Data(body.utf8))
         }
-        #expect(ReplayRequest.read(AMQPDelivery(storedFrom: m.exchange, routingKey: m.routingKey, properties: m.properties, body: m.body)) == requests)
+        #expect(
+            ReplayRequest.read(AMQPDelivery(storedFrom: m.exchange, routingKey: m.routingKey, properties: m.properties, body: m.body)) == requests)
         // As the command wrote them with Foundation's encoder before.
-        #expect(ReplayRequest.read(delivery(#"{"requests":[{"requestID":"r-1","deadLetterID":7}]}"#)) == [ReplayRequest(requestID: "r-1", deadLetterID: 7)])
-        for body in [#"{"requests":[]}"#, #"{"requests":[{"requestID":"r-1","deadLetterID":"7"}]}"#, #"{"requests":[{"deadLetterID":7}]}"#,
-                     #"{"requests":[{"requestID":"r-1","deadLetterID":7.5}]}"#, "not json",
-                     #"{"requests":["# + Array(repeating: #"{"requestID":"r","deadLetterID":1}"#, count: 501).joined(separator: ",") + "]}"] {
+        #expect(
+            ReplayRequest.read(delivery(#"{"requests":[{"requestID":"r-1","deadLetterID":7}]}"#)) == [
+                ReplayRequest(requestID: "r-1", deadLetterID: 7)
+            ])
+        for body in [
+            #"{"requests":[]}"#, #"{"requests":[{"requestID":"r-1","deadLetterID":"7"}]}"#, #"{"requests":[{"deadLetterID":7}]}"#,
+            #"{"requests":[{"requestID":"r-1","deadLetterID":7.5}]}"#, "not json",
+            #"{"requests":["# + Array(repeating: #"{"requestID":"r","deadLetterID":1}"#, count: 501).joined(separator: ",") + "]}",
+        ] {
             #expect(ReplayRequest.read(delivery(body)) == nil, "\(body.prefix(60))")
         }
         #expect(ReplayRequest.read(delivery(#"{"requests":[{"requestID":"r-1","deadLetterID":7}]}"#, type: "referral")) == nil)

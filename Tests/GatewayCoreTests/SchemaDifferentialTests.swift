@@ -1,8 +1,9 @@
 import Contracts
 import Foundation
-@testable import GatewayCore
-import Testing
 import TestSupport
+import Testing
+
+@testable import GatewayCore
 
 /// The gateway's validator and Python's `jsonschema` (an independent implementation, with its format checker)
 /// agree on every body: for every contract schema, bodies generated valid from the schema files, and the same
@@ -63,7 +64,8 @@ import TestSupport
         var g = SchemaInstanceGenerator(seed: 0xD1FF, documents: Repo.schemas.documents)
         let perType = Int(ProcessInfo.processInfo.environment["REFGW_DIFFERENTIAL_COUNT"] ?? "") ?? 150
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("refgw-differential-\(UUID().uuidString.prefix(8))")
-        let accepted = root.appendingPathComponent("accepted"), refused = root.appendingPathComponent("refused")
+        let accepted = root.appendingPathComponent("accepted")
+        let refused = root.appendingPathComponent("refused")
         try FileManager.default.createDirectory(at: accepted, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: refused, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
@@ -82,12 +84,15 @@ import TestSupport
         let (status, output) = try await Subprocess.output(of: [
             "/usr/bin/env", "python3", Repo.root.appendingPathComponent("contracts/tools/validate.py").path,
             "--schemas", Repo.root.appendingPathComponent("contracts/schemas").path,
-            "--valid", accepted.path, "--invalid", refused.path])
+            "--valid", accepted.path, "--invalid", refused.path,
+        ])
         let disagreements = output.split(separator: "\n").filter { $0.hasPrefix("FAIL") }
-        #expect(status == 0 && output.contains("\(counts.accepted + counts.refused) passed, 0 failed"),
-                "the validators disagree on \(disagreements.count) bodies: \(disagreements.prefix(8).joined(separator: "\n"))")
+        #expect(
+            status == 0 && output.contains("\(counts.accepted + counts.refused) passed, 0 failed"),
+            "the validators disagree on \(disagreements.count) bodies: \(disagreements.prefix(8).joined(separator: "\n"))")
         // Both sides of the comparison are exercised.
-        #expect(counts.accepted >= MessageType.allCases.count * perType / 3 && counts.refused >= MessageType.allCases.count * perType / 3,
-                "\(counts)")
+        #expect(
+            counts.accepted >= MessageType.allCases.count * perType / 3 && counts.refused >= MessageType.allCases.count * perType / 3,
+            "\(counts)")
     }
 }

@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+
 @testable import GatewayCore
 
 /// Random bodies valid against the contract's own schemas, made from the schema files (not from the Swift
@@ -43,7 +44,8 @@ struct SchemaInstanceGenerator {
         case "object"?: return try object(schema, file: file)
         case "array"?:
             let items = schema["items"] ?? .object([])
-            let lo = Int(schema["minItems"]?.doubleValue ?? 0), hi = Int(schema["maxItems"]?.doubleValue ?? Double(max(lo, 3)))
+            let lo = Int(schema["minItems"]?.doubleValue ?? 0)
+            let hi = Int(schema["maxItems"]?.doubleValue ?? Double(max(lo, 3)))
             var out: [JSONValue] = []
             let n = Int.random(in: lo...min(hi, max(lo, 3)), using: &rng)
             var attempts = 0
@@ -57,7 +59,8 @@ struct SchemaInstanceGenerator {
             return .array(out)
         case "string"?: return .string(try string(schema))
         case "integer"?:
-            let lo = Int(schema["minimum"]?.doubleValue ?? 0), hi = Int(schema["maximum"]?.doubleValue ?? Double(lo + 50_000))
+            let lo = Int(schema["minimum"]?.doubleValue ?? 0)
+            let hi = Int(schema["maximum"]?.doubleValue ?? Double(lo + 50_000))
             return .number(String(Int.random(in: lo...hi, using: &rng)))
         case "boolean"?: return .bool(chance(0.5))
         default: throw Unknown(description: "a schema of type \(types) in \(file)")
@@ -91,7 +94,8 @@ struct SchemaInstanceGenerator {
     static let words = ["support", "visit", "call", "before", "noon", "family", "safety", "plan", "review", "agreed", "needs", "help"]
 
     mutating func string(_ schema: JSONValue) throws -> String {
-        let lo = Int(schema["minLength"]?.doubleValue ?? 1), hi = Int(schema["maxLength"]?.doubleValue ?? 200)
+        let lo = Int(schema["minLength"]?.doubleValue ?? 1)
+        let hi = Int(schema["maxLength"]?.doubleValue ?? 200)
         guard let pattern = schema["pattern"]?.stringValue.map({ $0.replacingOccurrences(of: "(?!\\n)$", with: "$") }) else {
             if schema["format"]?.stringValue == "date-time" { return Timestamp().rfc3339 }
             var text = ""
@@ -103,8 +107,10 @@ struct SchemaInstanceGenerator {
         case _ where pattern.hasPrefix("^[0-9a-f]{8}-"): return UUID.randomLowercased()
         case "^[a-z][a-z0-9-]{1,31}$": return pick(PartyID.services).rawValue
         case "^[a-z][a-z0-9-]{1,63}$": return pick(PartyID.services.map(\.rawValue) + ["police", "childrens-social-care"])
-        case _ where pattern.hasPrefix("^\\d{4}-\\d{2}-\\d{2}T"): return Timestamp().adding(seconds: Double(Int.random(in: -86_400...86_400, using: &rng))).rfc3339
-        case "^\\d{4}-\\d{2}-\\d{2}$": return "20\(Int.random(in: 10...25, using: &rng))-0\(Int.random(in: 1...9, using: &rng))-1\(Int.random(in: 0...9, using: &rng))"
+        case _ where pattern.hasPrefix("^\\d{4}-\\d{2}-\\d{2}T"):
+            return Timestamp().adding(seconds: Double(Int.random(in: -86_400...86_400, using: &rng))).rfc3339
+        case "^\\d{4}-\\d{2}-\\d{2}$":
+            return "20\(Int.random(in: 10...25, using: &rng))-0\(Int.random(in: 1...9, using: &rng))-1\(Int.random(in: 0...9, using: &rng))"
         case "^[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2}$": return pick(["M14 5TQ", "LE2 3AB", "SK4 1AA"])
         case "^\\+?[0-9 ()-]{6,20}$": return pick(["07700 900123", "0161 496 0000", "+44 7700 900456"])
         case "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$": return pick(["jo@example.org", "worker@service.example"])

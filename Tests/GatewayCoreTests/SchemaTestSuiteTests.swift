@@ -1,7 +1,8 @@
 import Contracts
 import Foundation
-@testable import GatewayCore
 import Testing
+
+@testable import GatewayCore
 
 /// The gateway's JSON Schema validator against the official JSON Schema Test Suite (draft 2020-12), for every
 /// keyword it implements. `scripts/test.sh` fetches the suite (`scripts/json-schema-suite.sh`) and names it in
@@ -15,22 +16,29 @@ import Testing
 
     /// The suite's files for the keywords the validator implements. Not here: `defs.json`, whose two groups check
     /// schemas against the 2020-12 metaschema, which they name by URI (the validator reads only local files).
-    static let files = ["type", "properties", "required", "additionalProperties", "enum", "const", "pattern",
-                        "minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems", "uniqueItems", "items",
-                        "allOf", "if-then-else", "ref", "boolean_schema", "default", "format",
-                        "infinite-loop-detection", "optional/format/date-time", "optional/format/date", "optional/bignum", "optional/ecmascript-regex", "optional/non-bmp-regex"]
+    static let files = [
+        "type", "properties", "required", "additionalProperties", "enum", "const", "pattern",
+        "minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems", "uniqueItems", "items",
+        "allOf", "if-then-else", "ref", "boolean_schema", "default", "format",
+        "infinite-loop-detection", "optional/format/date-time", "optional/format/date", "optional/bignum", "optional/ecmascript-regex",
+        "optional/non-bmp-regex",
+    ]
 
     /// Why a group may be skipped, by a fragment of the load error that says so.
     static let skipReasons: [(fragment: String, why: String)] =
-        ["anyOf", "oneOf", "not", "prefixItems", "contains", "minContains", "maxContains", "patternProperties",
-         "propertyNames", "dependentRequired", "dependentSchemas", "unevaluatedProperties", "unevaluatedItems",
-         "minProperties", "maxProperties", "multipleOf", "exclusiveMinimum", "exclusiveMaximum", "$anchor",
-         "$dynamicRef", "$dynamicAnchor", "$vocabulary", "contentEncoding", "contentSchema", "dependencies"]
+        [
+            "anyOf", "oneOf", "not", "prefixItems", "contains", "minContains", "maxContains", "patternProperties",
+            "propertyNames", "dependentRequired", "dependentSchemas", "unevaluatedProperties", "unevaluatedItems",
+            "minProperties", "maxProperties", "multipleOf", "exclusiveMinimum", "exclusiveMaximum", "$anchor",
+            "$dynamicRef", "$dynamicAnchor", "$vocabulary", "contentEncoding", "contentSchema", "dependencies",
+        ]
         .map { ("keyword '\($0)' is not supported", "uses \($0), which no contract uses (refused at load)") }
-        + [("which is not one of the schema files", "refers by URI to another document ($id resolution, remote schemas)"),
-           ("keyword '$id' is only supported at a document's root", "a base URI below the root ($id in a subschema)"),
-           ("anchors are not supported", "refers to an anchor"),
-           ("contentMediaType", "a content media type other than text/plain")]
+        + [
+            ("which is not one of the schema files", "refers by URI to another document ($id resolution, remote schemas)"),
+            ("keyword '$id' is only supported at a document's root", "a base URI below the root ($id in a subschema)"),
+            ("anchors are not supported", "refers to an anchor"),
+            ("contentMediaType", "a content media type other than text/plain"),
+        ]
 
     /// What became of one file's tests.
     struct Tally: CustomStringConvertible {
@@ -71,8 +79,11 @@ import Testing
             for test in tests {
                 guard let data = test["data"], let valid = test["valid"]?.boolValue else { continue }
                 let accepted = (try? node.validate(data)) != nil
-                if accepted == valid { tally.passed += 1 } else {
-                    tally.failures.append("\(name) / \(description) / \(test["description"]?.stringValue ?? "?"): expected \(valid ? "valid" : "invalid")")
+                if accepted == valid {
+                    tally.passed += 1
+                } else {
+                    tally.failures.append(
+                        "\(name) / \(description) / \(test["description"]?.stringValue ?? "?"): expected \(valid ? "valid" : "invalid")")
                 }
             }
         }
@@ -86,8 +97,10 @@ import Testing
         return "the gateway asserts format \(f) (tested by optional/format/\(f).json)"
     }
 
-    @Test(.enabled(if: suite != nil || ProcessInfo.processInfo.environment["CI"] != nil,
-                   "needs REFGW_JSON_SCHEMA_SUITE: run scripts/test.sh, or scripts/json-schema-suite.sh and export its output"))
+    @Test(
+        .enabled(
+            if: suite != nil || ProcessInfo.processInfo.environment["CI"] != nil,
+            "needs REFGW_JSON_SCHEMA_SUITE: run scripts/test.sh, or scripts/json-schema-suite.sh and export its output"))
     func theValidatorPassesTheOfficialSuiteForEveryKeywordItImplements() throws {
         let suite = try #require(Self.suite, "REFGW_JSON_SCHEMA_SUITE is not set: scripts/test.sh fetches the suite")
         var failures: [String] = []
@@ -117,7 +130,10 @@ import Testing
     @Test func aContractMayNotBeOpenOrRecursive() throws {
         let open = try JSONParser.parse(Array(#"{"type":"object","properties":{"a":{"type":"string"}}}"#.utf8))
         let extra = try JSONParser.parse(Array(#"{"type":"object","additionalProperties":{"type":"string"}}"#.utf8))
-        let recursive = try JSONParser.parse(Array(##"{"$defs":{"n":{"type":"object","additionalProperties":false,"properties":{"next":{"$ref":"#/$defs/n"}}}},"$ref":"#/$defs/n"}"##.utf8))
+        let recursive = try JSONParser.parse(
+            Array(
+                ##"{"$defs":{"n":{"type":"object","additionalProperties":false,"properties":{"next":{"$ref":"#/$defs/n"}}}},"$ref":"#/$defs/n"}"##
+                    .utf8))
         for (schema, fragment) in [(open, "additionalProperties"), (extra, "additionalProperties"), (recursive, "refers back to itself")] {
             var compiler = SchemaCompiler(documents: ["x.schema.json": schema])
             let node = try compiler.compile(schema, file: "x.schema.json")
@@ -127,7 +143,8 @@ import Testing
     }
 
     @Test func aPropertyWithoutATypeIsFreeText() throws {
-        let schema = try JSONParser.parse(Array(#"{"type":"object","additionalProperties":false,"properties":{"note":{"description":"anything"},"code":{"enum":["a"]}}}"#.utf8))
+        let schema = try JSONParser.parse(
+            Array(#"{"type":"object","additionalProperties":false,"properties":{"note":{"description":"anything"},"code":{"enum":["a"]}}}"#.utf8))
         var compiler = SchemaCompiler(documents: ["x.schema.json": schema])
         var paths = PathSet()
         try compiler.compile(schema, file: "x.schema.json").collectFreeText(prefix: [], into: &paths)

@@ -1,9 +1,10 @@
 import Contracts
 import Foundation
 import GRDB
-@testable import LotKit
 import Lots
 import TestSupport
+
+@testable import LotKit
 
 /// The repository's configuration, found from this file's path.
 enum Repo {
@@ -33,7 +34,9 @@ func dashAnswers(yes: Int, of total: Int = 24) -> [[String: Any]] {
 extension LotEngine {
     /// The outbox as (type, recipient, body) in order.
     func outbox() throws -> [(type: String, recipient: String, body: Data)] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT type, recipient, body FROM outbox ORDER BY seq").map { ($0["type"], $0["recipient"], $0["body"]) } }
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT type, recipient, body FROM outbox ORDER BY seq").map { ($0["type"], $0["recipient"], $0["body"]) }
+        }
     }
     func count(_ sql: String, _ args: StatementArguments = []) throws -> Int {
         try read { db in try Int.fetchOne(db, sql: sql, arguments: args) ?? 0 }
@@ -44,30 +47,38 @@ extension LotEngine {
 }
 
 /// A message as the gateway would deliver it (the envelope is not signed: engines take verified messages).
-func inbound<B: MessageBody>(_ body: B, from sender: PartyID, to recipient: PartyID, about subject: URC,
-                             id: String = UUID().uuidString.lowercased()) throws -> InboundMessage {
-    InboundMessage(envelope: Envelope(messageID: id, type: B.messageType, sender: sender, recipient: recipient, subject: subject, keyID: "gateway-test"),
-                   body: try ContractJSON.encode(body))
+func inbound<B: MessageBody>(
+    _ body: B, from sender: PartyID, to recipient: PartyID, about subject: URC,
+    id: String = UUID().uuidString.lowercased()
+) throws -> InboundMessage {
+    InboundMessage(
+        envelope: Envelope(messageID: id, type: B.messageType, sender: sender, recipient: recipient, subject: subject, keyID: "gateway-test"),
+        body: try ContractJSON.encode(body))
 }
 
 let staff = Staff(name: "Test Worker", role: "IDVA")
 
 /// A referral to `recipient` about a new adult, with the given home-security answers.
-func referral(to recipient: PartyID, from sender: PartyID = .victim, homeSecurity: Referral.HomeSecurity? = nil,
-              perpetrator: URC? = nil, role: Referral.SubjectRole = .victim) -> Referral {
-    let person = Person(urc: URCAllocator(issuerUnchecked: "10").allocate(), name: PersonName(given: "Ann", family: "Smith"),
-                        address: PostalAddress(lines: ["1 High St"], postcode: "M1 1AA"),
-                        safeContact: SafeContact(phone: "07700 900111", safeToCall: true, safeToLeaveMessage: false))
-    return Referral(referralId: UUID().uuidString.lowercased(), referredAt: Timestamp(), referrer: Referrer(service: sender, staff: staff),
-                    sharing: Sharing(purpose: Repo.settings.purpose(ofReferralTo: recipient)),
-                    priority: .standard, reason: "Test", subject: person, subjectRole: role,
-                    household: perpetrator.map { Referral.Household(perpetrator: .init(urc: $0, livesAtAddress: false)) },
-                    needs: [.homeSecurity], homeSecurity: homeSecurity)
+func referral(
+    to recipient: PartyID, from sender: PartyID = .victim, homeSecurity: Referral.HomeSecurity? = nil,
+    perpetrator: URC? = nil, role: Referral.SubjectRole = .victim
+) -> Referral {
+    let person = Person(
+        urc: URCAllocator(issuerUnchecked: "10").allocate(), name: PersonName(given: "Ann", family: "Smith"),
+        address: PostalAddress(lines: ["1 High St"], postcode: "M1 1AA"),
+        safeContact: SafeContact(phone: "07700 900111", safeToCall: true, safeToLeaveMessage: false))
+    return Referral(
+        referralId: UUID().uuidString.lowercased(), referredAt: Timestamp(), referrer: Referrer(service: sender, staff: staff),
+        sharing: Sharing(purpose: Repo.settings.purpose(ofReferralTo: recipient)),
+        priority: .standard, reason: "Test", subject: person, subjectRole: role,
+        household: perpetrator.map { Referral.Household(perpetrator: .init(urc: $0, livesAtAddress: false)) },
+        needs: [.homeSecurity], homeSecurity: homeSecurity)
 }
 
 extension URCAllocator {
     init(issuerUnchecked: String) { self = try! URCAllocator(issuer: issuerUnchecked) }
 }
 
-let eligible = Referral.HomeSecurity(aged18OrOver: true, livesInArea: true, tenure: .socialTenant, landlordPermission: .granted,
-                                     inContactWithPerpetrator: false, perpetratorLivesAtAddress: false, emergencyLockChange: false)
+let eligible = Referral.HomeSecurity(
+    aged18OrOver: true, livesInArea: true, tenure: .socialTenant, landlordPermission: .granted,
+    inContactWithPerpetrator: false, perpetratorLivesAtAddress: false, emergencyLockChange: false)

@@ -1,14 +1,14 @@
 import AMQP
 import Contracts
 import Foundation
-import GatewayCore
 import GRDB
+import GatewayCore
 import LotKit
 import Lots
 import Messaging
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// A service whose handling of referrals is broken until the test fixes it (a bug, a missing setting).
 final class BreakableLot: Lot {
@@ -28,7 +28,9 @@ final class BreakableLot: Lot {
 /// The gateway, the dead-letter keeper and a sanctuary worker over the real broker, in their own namespace.
 @Suite("A poisoned message replayed", .needsBroker)
 struct PoisonedWorkerReplayTests {
-    @Test("a worker that throws: the referral is dead-lettered after the delivery limit, the cause fixed, replayed through the gateway, and applied exactly once")
+    @Test(
+        "a worker that throws: the referral is dead-lettered after the delivery limit, the cause fixed, replayed through the gateway, and applied exactly once"
+    )
     func poisonedThenReplayed() async throws {
         let user = TestBrokerEnvironment.user
         let names = ReferralGatewayTopology(namespace: "p\(UUID().uuidString.prefix(6).lowercased()).")
@@ -37,32 +39,44 @@ struct PoisonedWorkerReplayTests {
         let victimSigner = MessageSigner.generate(keyID: "victim-test", party: .victim)
         let sanctuarySigner = MessageSigner.generate(keyID: "sanctuary-test", party: .sanctuary)
         let gatewaySigner = MessageSigner.generate(keyID: "gateway-test", party: .gateway)
-        let trust = try TrustStore(keys: [victimSigner, sanctuarySigner, gatewaySigner].map { .init(keyID: $0.keyID, party: $0.party, publicKey: $0.publicKey) })
+        let trust = try TrustStore(
+            keys: [victimSigner, sanctuarySigner, gatewaySigner].map { .init(keyID: $0.keyID, party: $0.party, publicKey: $0.publicKey) })
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("replay-\(UUID().uuidString.prefix(8))")
         let store = try GatewayStore(path: folder.appendingPathComponent("gateway.sqlite").path)
-        let decider = try GatewayDecider(policy: try SharingPolicy(contentsOf: Repo.root.appendingPathComponent("config/sharing-policy.yaml")),
-                                     schemas: try ContractSchemas(directory: Repo.root.appendingPathComponent("contracts/schemas")),
-                                     trust: trust, parties: Repo.parties, signer: gatewaySigner, topology: names)
+        let decider = try GatewayDecider(
+            policy: try SharingPolicy(contentsOf: Repo.root.appendingPathComponent("config/sharing-policy.yaml")),
+            schemas: try ContractSchemas(directory: Repo.root.appendingPathComponent("contracts/schemas")),
+            trust: trust, parties: Repo.parties, signer: gatewaySigner, topology: names)
         let gateway = GatewayService(decider: decider, store: store, configuration: user("gateway"))
         let keeper = DeadLetterKeeper(store: store, configuration: user(BrokerDefinitions.deadLetterAdmin), topology: names)
         let lot = BreakableLot(SanctuaryLot())
-        let worker = LotWorker(engine: try engine(lot), signer: sanctuarySigner, trust: trust, configuration: user("sanctuary"),
-                               options: .init(topology: names))
+        let worker = LotWorker(
+            engine: try engine(lot), signer: sanctuarySigner, trust: trust, configuration: user("sanctuary"),
+            options: .init(topology: names))
         let tasks = [Task { try await gateway.run() }, Task { try await keeper.run() }, Task { try await worker.run() }]
 
         // The victim service records consent to home security, then refers; the gateway delivers; the worker throws.
         let drafted = referral(to: .sanctuary, homeSecurity: eligible)
-        let consent = ConsentRecord.given(consentId: UUID().uuidString.lowercased(), recipients: [.sanctuary],
-                                          purposes: [Repo.settings.purpose(ofReferralTo: .sanctuary)], givenAt: Timestamp().adding(seconds: -60),
-                                          expiresAt: Timestamp().adding(seconds: 86_400), method: .verbal, recordedBy: Referrer(service: .victim, staff: staff))
-        let r = { var r = drafted; r.sharing.consentId = consent.consentId; return r }()
-        let messages = [try SignedMessage.make(consent, to: .gateway, about: drafted.subject.urc, signer: victimSigner),
-                        try SignedMessage.make(r, to: .sanctuary, about: r.subject.urc, signer: victimSigner)]
+        let consent = ConsentRecord.given(
+            consentId: UUID().uuidString.lowercased(), recipients: [.sanctuary],
+            purposes: [Repo.settings.purpose(ofReferralTo: .sanctuary)], givenAt: Timestamp().adding(seconds: -60),
+            expiresAt: Timestamp().adding(seconds: 86_400), method: .verbal, recordedBy: Referrer(service: .victim, staff: staff))
+        let r = {
+            var r = drafted
+            r.sharing.consentId = consent.consentId
+            return r
+        }()
+        let messages = [
+            try SignedMessage.make(consent, to: .gateway, about: drafted.subject.urc, signer: victimSigner),
+            try SignedMessage.make(r, to: .sanctuary, about: r.subject.urc, signer: victimSigner),
+        ]
         let victim = try await AMQPPublisher(configuration: user("victim"))
         for m in messages { try await victim.publish(m.submission(brokerUser: "victim", topology: names)) }
         await victim.close()
 
-        func kept() async throws -> [DeadLetter] { try await store.database.read { db in try DeadLetterArchive.list(.init(includeResolved: true), in: db) } }
+        func kept() async throws -> [DeadLetter] {
+            try await store.database.read { db in try DeadLetterArchive.list(.init(includeResolved: true), in: db) }
+        }
         let deadline = ContinuousClock.now + .seconds(60)
         while try await kept().isEmpty && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         let letter = try #require(try await kept().first, "the poisoned referral was not dead-lettered")
@@ -82,30 +96,42 @@ struct PoisonedWorkerReplayTests {
         // Repeating is safe: the same request again, and a new request for the replayed letter, apply nothing twice.
         let requestID = try await store.database.read { db in try String.fetchOne(db, sql: "SELECT request_id FROM replay_request") }
         try await store.database.write { db in
-            try db.execute(sql: "INSERT INTO replay_request (request_id, dead_letter_id, attempt, requested_at, requested_by, reason) VALUES ('forced', ?, 2, 0, 'Admin A', 'again')",
-                           arguments: [letter.id!])
+            try db.execute(
+                sql:
+                    "INSERT INTO replay_request (request_id, dead_letter_id, attempt, requested_at, requested_by, reason) VALUES ('forced', ?, 2, 0, 'Admin A', 'again')",
+                arguments: [letter.id!])
         }
         let dl = try await AMQPPublisher(configuration: user(BrokerDefinitions.deadLetterAdmin))
         for id in [requestID!, "forced"] {
-            try await dl.publish(ReplayRequest.message([ReplayRequest(requestID: id, deadLetterID: letter.id!)], topology: names, brokerUser: "refgw-deadletters"))
+            try await dl.publish(
+                ReplayRequest.message([ReplayRequest(requestID: id, deadLetterID: letter.id!)], topology: names, brokerUser: "refgw-deadletters"))
         }
         await dl.close()
         let decided = ContinuousClock.now + .seconds(30)
-        while try await store.database.read({ db in try String.fetchOne(db, sql: "SELECT outcome FROM replay_request WHERE request_id = 'forced'") }) == nil,
-              ContinuousClock.now < decided { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(try await store.database.read { db in try String.fetchOne(db, sql: "SELECT outcome FROM replay_request WHERE request_id = 'forced'") } == "already-delivered")
+        while try await store.database.read({ db in try String.fetchOne(db, sql: "SELECT outcome FROM replay_request WHERE request_id = 'forced'") })
+            == nil,
+            ContinuousClock.now < decided
+        { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(
+            try await store.database.read { db in try String.fetchOne(db, sql: "SELECT outcome FROM replay_request WHERE request_id = 'forced'") }
+                == "already-delivered")
         try await Task.sleep(for: .milliseconds(500))
         #expect(worker.statistics.applied == 1)
         #expect(try worker.engine.count("SELECT COUNT(*) FROM inbox") == 1)
         try await store.database.read { (db: Database) throws -> Void in
             #expect(try AuditLog.verify(db).isIntact)
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND message_id = ?", arguments: [r.referralId]) == 0)
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND message_id = ?",
-                                     arguments: [messages[1].envelope.messageID]) == 2)   // first delivery, and the replay
+            #expect(
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND message_id = ?", arguments: [r.referralId]) == 0)
+            #expect(
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND message_id = ?",
+                    arguments: [messages[1].envelope.messageID]) == 2)  // first delivery, and the replay
             #expect(try String.fetchOne(db, sql: "SELECT actor FROM audit WHERE event = 'replayed' AND reason_code IS NULL") == "Admin A")
         }
 
-        await worker.stop(); await keeper.stop(); await gateway.stop()
+        await worker.stop()
+        await keeper.stop()
+        await gateway.stop()
         for t in tasks { _ = try? await t.value }
         await TestBrokerEnvironment.remove(names)
     }

@@ -1,7 +1,7 @@
 import Contracts
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `refgw policy preview`: what an information-governance officer is shown is what the gateway would deliver.
 @Suite("refgw policy preview")
@@ -10,9 +10,11 @@ struct PolicyPreviewTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("preview-\(UUID().uuidString.prefix(6)).json")
         defer { try? FileManager.default.removeItem(at: file) }
         try (body ?? "").write(to: file, atomically: true, encoding: .utf8)
-        return try await Subprocess.output(of: ["\(try SystemHarness.binFolder())/refgw", "policy", "preview"] + arguments + [
-            "--config", Repo.root.appendingPathComponent("config").path,
-            "--contracts", Repo.root.appendingPathComponent("contracts").path, file.path])
+        return try await Subprocess.output(
+            of: ["\(try SystemHarness.binFolder())/refgw", "policy", "preview"] + arguments + [
+                "--config", Repo.root.appendingPathComponent("config").path,
+                "--contracts", Repo.root.appendingPathComponent("contracts").path, file.path,
+            ])
     }
 
     func referral(motivation: String) throws -> String {
@@ -29,8 +31,9 @@ struct PolicyPreviewTests {
 
     @Test("toward the perpetrator service: the address is removed, the rest is shown, and what was removed is named")
     func perpetratorView() async throws {
-        let r = try await preview(["--type", "referral", "--to", "perpetrator", "--from", "victim"],
-                                  body: try referral(motivation: "He wants to change. She is at 14 Elm Road, Leicester now."))
+        let r = try await preview(
+            ["--type", "referral", "--to", "perpetrator", "--from", "victim"],
+            body: try referral(motivation: "He wants to change. She is at 14 Elm Road, Leicester now."))
         #expect(r.status == 0, "\(r.text)")
         #expect(r.text.contains("He wants to change."))
         #expect(!r.text.contains("Elm") && !r.text.contains("Leicester"))
@@ -38,11 +41,13 @@ struct PolicyPreviewTests {
         #expect(r.text.contains("removed: perpetratorProgramme.motivation (address removed from text)"))
     }
 
-    @Test("a mistake is one line naming what to do, and nothing is printed of the body", arguments: [
-        (["--type", "referal", "--to", "perpetrator"], "is not a message type"),
-        (["--type", "referral", "--to", "nobody"], "no-policy"),
-        (["--type", "referral", "--to", "perpetrator", "--from", "family"], "does not let family send referral"),
-    ])
+    @Test(
+        "a mistake is one line naming what to do, and nothing is printed of the body",
+        arguments: [
+            (["--type", "referal", "--to", "perpetrator"], "is not a message type"),
+            (["--type", "referral", "--to", "nobody"], "no-policy"),
+            (["--type", "referral", "--to", "perpetrator", "--from", "family"], "does not let family send referral"),
+        ])
     func mistakes(arguments: [String], expected: String) async throws {
         let r = try await preview(arguments, body: try referral(motivation: "He wants to change."))
         #expect(r.status == 1)

@@ -16,13 +16,40 @@ struct SanctuaryRuleTests {
         try e.outbox().filter { $0.type == "safety-alert" }.map { try ContractJSON.decode(SafetyAlert.self, from: $0.body) }
     }
 
-    @Test("eligibility: each failed condition declines with its reason", arguments: [
-        ("out of area", Referral.HomeSecurity(aged18OrOver: true, livesInArea: false, tenure: .owner, landlordPermission: .notNeeded, inContactWithPerpetrator: false, perpetratorLivesAtAddress: false), ReferralOutcome.DeclineReason.Code.outOfArea),
-        ("refuge", Referral.HomeSecurity(aged18OrOver: true, livesInArea: true, tenure: .refuge, landlordPermission: .granted, inContactWithPerpetrator: false, perpetratorLivesAtAddress: false), .notEligible),
-        ("no landlord permission", Referral.HomeSecurity(aged18OrOver: true, livesInArea: true, tenure: .privateTenant, landlordPermission: .refused, inContactWithPerpetrator: false, perpetratorLivesAtAddress: false), .notEligible),
-        ("in contact", Referral.HomeSecurity(aged18OrOver: true, livesInArea: true, tenure: .owner, landlordPermission: .notNeeded, inContactWithPerpetrator: true, perpetratorLivesAtAddress: false), .notEligible),
-        ("perpetrator lives there", Referral.HomeSecurity(aged18OrOver: true, livesInArea: true, tenure: .owner, landlordPermission: .notNeeded, inContactWithPerpetrator: false, perpetratorLivesAtAddress: true), .notEligible),
-    ])
+    @Test(
+        "eligibility: each failed condition declines with its reason",
+        arguments: [
+            (
+                "out of area",
+                Referral.HomeSecurity(
+                    aged18OrOver: true, livesInArea: false, tenure: .owner, landlordPermission: .notNeeded, inContactWithPerpetrator: false,
+                    perpetratorLivesAtAddress: false), ReferralOutcome.DeclineReason.Code.outOfArea
+            ),
+            (
+                "refuge",
+                Referral.HomeSecurity(
+                    aged18OrOver: true, livesInArea: true, tenure: .refuge, landlordPermission: .granted, inContactWithPerpetrator: false,
+                    perpetratorLivesAtAddress: false), .notEligible
+            ),
+            (
+                "no landlord permission",
+                Referral.HomeSecurity(
+                    aged18OrOver: true, livesInArea: true, tenure: .privateTenant, landlordPermission: .refused, inContactWithPerpetrator: false,
+                    perpetratorLivesAtAddress: false), .notEligible
+            ),
+            (
+                "in contact",
+                Referral.HomeSecurity(
+                    aged18OrOver: true, livesInArea: true, tenure: .owner, landlordPermission: .notNeeded, inContactWithPerpetrator: true,
+                    perpetratorLivesAtAddress: false), .notEligible
+            ),
+            (
+                "perpetrator lives there",
+                Referral.HomeSecurity(
+                    aged18OrOver: true, livesInArea: true, tenure: .owner, landlordPermission: .notNeeded, inContactWithPerpetrator: false,
+                    perpetratorLivesAtAddress: true), .notEligible
+            ),
+        ])
     func ineligible(_ name: String, _ hs: Referral.HomeSecurity, _ code: ReferralOutcome.DeclineReason.Code) throws {
         let e = try engine(lot)
         let r = referral(to: .sanctuary, homeSecurity: hs)
@@ -61,14 +88,14 @@ struct SanctuaryRuleTests {
         #expect(try alerts(e).map(\.kind) == [.emergencyLockChangeOverdue])
         #expect(try e.fireDueTimers(at: received.adding(seconds: 48 * 3600 + 1)) == 1)
         #expect(try alerts(e).map(\.kind) == [.emergencyLockChangeOverdue, .firstContactOverdue])
-        #expect(try e.fireDueTimers(at: received.adding(seconds: 100 * 3600)) == 0)   // each fires once
+        #expect(try e.fireDueTimers(at: received.adding(seconds: 100 * 3600)) == 0)  // each fires once
 
         // A second job, contacted in time: works due within 5 working days of contact.
         let e2 = try engine(lot)
         let r2 = referral(to: .sanctuary, homeSecurity: eligible)
         try e2.apply(try inbound(r2, from: .victim, to: .sanctuary, about: r2.subject.urc))
         try e2.perform("contact") { try lot.recordContact(r2.referralId, made: true, attempts: 1, in: $0) }
-        #expect(try e2.fireDueTimers(at: Timestamp().adding(seconds: 49 * 3600)) == 0)   // first-contact timer cancelled
+        #expect(try e2.fireDueTimers(at: Timestamp().adding(seconds: 49 * 3600)) == 0)  // first-contact timer cancelled
         #expect(try e2.fireDueTimers(at: Timestamp().adding(seconds: 8 * 86_400)) == 1)
         #expect(try alerts(e2).map(\.kind) == [.worksOverdue])
     }
@@ -90,14 +117,20 @@ struct SanctuaryRuleTests {
         try e.perform("present") { try lot.perpetratorPresent(r.referralId, in: $0) }
         #expect(try alerts(e).map(\.severity) == [.immediate])
         #expect(try alerts(e).map(\.kind) == [.perpetratorAtAddress])
-        #expect(try e.fireDueTimers(at: Timestamp().adding(seconds: 30 * 86_400)) == 0)   // no works alert while suspended
-        #expect(throws: LotError.self) { try e.perform("complete") { try lot.complete(r.referralId, items: [.init(code: "LOCK", quantity: 1, unitCostPence: 100)], in: $0) } }
+        #expect(try e.fireDueTimers(at: Timestamp().adding(seconds: 30 * 86_400)) == 0)  // no works alert while suspended
+        #expect(throws: LotError.self) {
+            try e.perform("complete") { try lot.complete(r.referralId, items: [.init(code: "LOCK", quantity: 1, unitCostPence: 100)], in: $0) }
+        }
 
         let e2 = try engine(lot)
         let r2 = referral(to: .sanctuary, homeSecurity: eligible)
         try e2.apply(try inbound(r2, from: .victim, to: .sanctuary, about: r2.subject.urc))
         try e2.perform("contact") { try lot.recordContact(r2.referralId, made: true, attempts: 1, in: $0) }
-        try e2.perform("complete") { try lot.complete(String(r2.referralId.prefix(8)), items: [.init(code: "LOCK", quantity: 2, unitCostPence: 8500), .init(code: "ALARM", quantity: 1, unitCostPence: 12000)], in: $0) }
+        try e2.perform("complete") {
+            try lot.complete(
+                String(r2.referralId.prefix(8)),
+                items: [.init(code: "LOCK", quantity: 2, unitCostPence: 8500), .init(code: "ALARM", quantity: 1, unitCostPence: 12000)], in: $0)
+        }
         let done = try #require(outcomes(e2).last)
         #expect(done.outcome == .completed)
         #expect(done.works?.totalCostPence == 29_000)

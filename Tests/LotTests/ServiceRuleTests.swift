@@ -9,21 +9,27 @@ import Testing
 struct ServiceRuleTests {
     @Test("family intake: one URC per child, issued by the family service and linked to the adult's; housing need → safe home")
     func familyIntake() throws {
-        let lot = FamilyLot(), e = try engine(lot)
-        let form = try intake { $0["dash"] = nil; $0["consent"] = ["recipients": ["safehome"]] }
+        let lot = FamilyLot()
+        let e = try engine(lot)
+        let form = try intake {
+            $0["dash"] = nil
+            $0["consent"] = ["recipients": ["safehome"]]
+        }
         let adult = try e.perform("intake") { try lot.intake(form, in: $0) }
         let children = try e.strings("SELECT urc FROM person WHERE role = 'child' AND linked_to = ?", [adult.canonical])
         #expect(children.count == 2)
-        #expect(children.allSatisfy { $0.hasPrefix("11") })           // the family service's issuer code
+        #expect(children.allSatisfy { $0.hasPrefix("11") })  // the family service's issuer code
         #expect(try e.outbox().map(\.recipient).contains("safehome"))
     }
 
     @Test("family keeps the URCs a referral gives, children linked to the adult")
     func familyKeepsURCs() throws {
-        let lot = FamilyLot(), e = try engine(lot)
+        let lot = FamilyLot()
+        let e = try engine(lot)
         var r = referral(to: .family)
-        let child = Child(urc: URCAllocator(issuerUnchecked: "10").allocate(), name: PersonName(given: "Mia", family: "Smith"),
-                          dateOfBirth: CalendarDate("2016-06-02")!)
+        let child = Child(
+            urc: URCAllocator(issuerUnchecked: "10").allocate(), name: PersonName(given: "Mia", family: "Smith"),
+            dateOfBirth: CalendarDate("2016-06-02")!)
         r.household = Referral.Household(children: [child])
         try e.apply(try inbound(r, from: .victim, to: .family, about: r.subject.urc))
         #expect(try e.strings("SELECT linked_to FROM person WHERE urc = ?", [child.urc.canonical]) == [r.subject.urc.canonical])
@@ -32,7 +38,8 @@ struct ServiceRuleTests {
 
     @Test("safe home accepts referrals from family, victim and perpetrator only, keeping the URC")
     func safeHomeSenders() throws {
-        let lot = SafeHomeLot(), e = try engine(lot)
+        let lot = SafeHomeLot()
+        let e = try engine(lot)
         let ok = referral(to: .safehome, from: .family)
         try e.apply(try inbound(ok, from: .family, to: .safehome, about: ok.subject.urc))
         let other = referral(to: .safehome, from: .sanctuary)
@@ -47,15 +54,17 @@ struct ServiceRuleTests {
 
     @Test("the perpetrator service never stores an address or safe contact, whatever arrives; partner support goes to the victim service")
     func perpetratorHoldsNoLocation() throws {
-        let lot = PerpetratorLot(), e = try engine(lot)
+        let lot = PerpetratorLot()
+        let e = try engine(lot)
         let r = referral(to: .perpetrator, role: .perpetrator)
         try e.apply(try inbound(r, from: .victim, to: .perpetrator, about: r.subject.urc))
         let stored = try e.strings("SELECT details FROM person") + e.strings("SELECT CAST(body AS TEXT) FROM referral")
         #expect(!stored.joined().contains("M1 1AA"))
         #expect(!stored.joined().contains("07700"))
         let id = try e.perform("partner-support") { ctx in
-            try lot.requestPartnerSupport(for: r.subject.urc, partnerName: PersonName(given: "Kay", family: "Lee"), partnerURC: nil,
-                                          justification: "He disclosed controlling behaviour; she should be offered support.", staff: staff, in: ctx)
+            try lot.requestPartnerSupport(
+                for: r.subject.urc, partnerName: PersonName(given: "Kay", family: "Lee"), partnerURC: nil,
+                justification: "He disclosed controlling behaviour; she should be offered support.", staff: staff, in: ctx)
         }
         let sent = try ContractJSON.decode(Referral.self, from: try #require(e.outbox().last).body)
         #expect(sent.referralId == id)
@@ -67,14 +76,16 @@ struct ServiceRuleTests {
 
     @Test("MARAC: a case per referral, repeats flagged, plan to each owning service, updates only from the owner, overdue listed")
     func maracCoordinator() throws {
-        let lot = MaracLot(), e = try engine(lot)
+        let lot = MaracLot()
+        let e = try engine(lot)
         let victimURC = URCAllocator(issuerUnchecked: "10").allocate()
         func maracReferral(repeat: Bool) -> MaracReferral {
-            MaracReferral(maracReferralId: UUID().uuidString.lowercased(), referredAt: Timestamp(), referrer: Referrer(service: .victim, staff: staff),
-                          sharing: Sharing(purpose: .marac), victim: Person(urc: victimURC, name: PersonName(given: "Ann", family: "Smith")),
-                          children: [], criteria: [.visibleHighRisk],
-                          dash: DashAssessment(completedAt: Timestamp(), answers: [], score: 15), victimAware: true,
-                          victimConsented: false, repeat: `repeat`, riskSummary: "High risk")
+            MaracReferral(
+                maracReferralId: UUID().uuidString.lowercased(), referredAt: Timestamp(), referrer: Referrer(service: .victim, staff: staff),
+                sharing: Sharing(purpose: .marac), victim: Person(urc: victimURC, name: PersonName(given: "Ann", family: "Smith")),
+                children: [], criteria: [.visibleHighRisk],
+                dash: DashAssessment(completedAt: Timestamp(), answers: [], score: 15), victimAware: true,
+                victimConsented: false, repeat: `repeat`, riskSummary: "High risk")
         }
         try e.apply(try inbound(maracReferral(repeat: false), from: .victim, to: .marac, about: victimURC))
         try e.apply(try inbound(maracReferral(repeat: false), from: .victim, to: .marac, about: victimURC))
@@ -82,16 +93,19 @@ struct ServiceRuleTests {
         let caseID = try e.strings("SELECT case_id FROM marac_case ORDER BY rowid LIMIT 1")[0]
         let today = CalendarDate(Timestamp())
         let plan = try e.perform("plan") { ctx in
-            try lot.issuePlan(caseID: caseID, meeting: today, next: nil, actions: [
-                try .init(parsing: "victim|\(today.adding(days: 7))|Safety plan"),
-                try .init(parsing: "sanctuary|\(today.adding(days: 3))|Alarm"),
-                try .init(parsing: "police|\(today.adding(days: 1))|Flag address"),
-            ], in: ctx)
+            try lot.issuePlan(
+                caseID: caseID, meeting: today, next: nil,
+                actions: [
+                    try .init(parsing: "victim|\(today.adding(days: 7))|Safety plan"),
+                    try .init(parsing: "sanctuary|\(today.adding(days: 3))|Alarm"),
+                    try .init(parsing: "police|\(today.adding(days: 1))|Flag address"),
+                ], in: ctx)
         }
-        #expect(try e.outbox().map(\.recipient).sorted() == ["sanctuary", "victim"])   // police is not on the gateway
+        #expect(try e.outbox().map(\.recipient).sorted() == ["sanctuary", "victim"])  // police is not on the gateway
         let sanctuaryAction = plan.actions[1]
-        let update = MaracActionUpdate(caseId: caseID, actionId: sanctuaryAction.actionId, status: .done, updatedAt: Timestamp(),
-                                       updatedBy: Referrer(service: .victim, staff: staff))
+        let update = MaracActionUpdate(
+            caseId: caseID, actionId: sanctuaryAction.actionId, status: .done, updatedAt: Timestamp(),
+            updatedBy: Referrer(service: .victim, staff: staff))
         #expect(throws: LotError.self) { try e.apply(try inbound(update, from: .victim, to: .marac, about: victimURC)) }
         try e.apply(try inbound(update, from: .sanctuary, to: .marac, about: victimURC))
         let overdue = try e.read { db in try lot.overdue(on: today.adding(days: 5), in: db) }

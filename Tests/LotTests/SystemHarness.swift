@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 import TestSupport
@@ -33,8 +34,9 @@ final class SystemHarness: Sendable {
     func script(_ name: String, _ arguments: String...) async throws -> String {
         let log = directory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(4)).out")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let status = try await Subprocess.run(["/bin/bash", Repo.root.appendingPathComponent("scripts/\(name)").path] + arguments,
-                                              environment: ["REFGW_NAMESPACE": namespace, "BIN": bin, "REFGW_HOME": directory.path], output: log.path)
+        let status = try await Subprocess.run(
+            ["/bin/bash", Repo.root.appendingPathComponent("scripts/\(name)").path] + arguments,
+            environment: ["REFGW_NAMESPACE": namespace, "BIN": bin, "REFGW_HOME": directory.path], output: log.path)
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         guard status == 0 else { throw HarnessError("\(name) \(arguments.joined(separator: " ")) failed (status \(status)):\n\(text.suffix(3000))") }
         return text
@@ -61,8 +63,9 @@ final class SystemHarness: Sendable {
 
     /// Stops the system without waiting (for `defer`).
     func stop() {
-        try? Subprocess.runInBackground(["/bin/bash", Repo.root.appendingPathComponent("scripts/system.sh").path, "stop", directory.path],
-                                        environment: ["REFGW_NAMESPACE": namespace, "BIN": bin, "REFGW_HOME": directory.path])
+        try? Subprocess.runInBackground(
+            ["/bin/bash", Repo.root.appendingPathComponent("scripts/system.sh").path, "stop", directory.path],
+            environment: ["REFGW_NAMESPACE": namespace, "BIN": bin, "REFGW_HOME": directory.path])
     }
 }
 
@@ -70,4 +73,3 @@ struct HarnessError: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
 }
-

@@ -1,11 +1,11 @@
 import Contracts
 import Foundation
-import GatewayCore
 import GRDB
+import GatewayCore
 import LotKit
 import Lots
-import Testing
 import TestSupport
+import Testing
 
 /// The whole system over the real broker: the gateway and six workers as separate processes.
 @Suite("The system end to end", .needsBroker, .serialized)
@@ -27,11 +27,12 @@ struct SystemTests {
         #expect(output.contains("audit log intact"))
 
         try await store(h, "victim").read { (db: Database) throws -> Void in
-            let referrals = try Row.fetchAll(db, sql: "SELECT counterpart, status, type FROM referral WHERE direction = 'out' ORDER BY created_at, rowid")
+            let referrals = try Row.fetchAll(
+                db, sql: "SELECT counterpart, status, type FROM referral WHERE direction = 'out' ORDER BY created_at, rowid")
             let statuses = referrals.map { "\($0["type"] as String) \($0["counterpart"] as String) \($0["status"] as String)" }
             #expect(statuses.contains("referral family accepted"))
-            #expect(statuses.contains("referral safehome refused"))        // before consent
-            #expect(statuses.contains("referral safehome accepted"))       // after consent
+            #expect(statuses.contains("referral safehome refused"))  // before consent
+            #expect(statuses.contains("referral safehome accepted"))  // after consent
             #expect(statuses.contains("referral sanctuary completed"))
             #expect(statuses.contains("referral perpetrator accepted"))
             #expect(statuses.contains("marac-referral marac sent"))
@@ -42,7 +43,9 @@ struct SystemTests {
         }
         try await store(h, "family").read { (db: Database) throws -> Void in
             #expect(try String.fetchOne(db, sql: "SELECT allocated_here FROM person WHERE urc = ?", arguments: [victim]) == "0")
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM person WHERE linked_to = ? AND role = 'child' AND allocated_here = 0", arguments: [victim]) == 2)
+            #expect(
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM person WHERE linked_to = ? AND role = 'child' AND allocated_here = 0", arguments: [victim]) == 2)
             #expect(try String.fetchAll(db, sql: "SELECT status FROM assigned_action") == ["in-progress"])
         }
         try await store(h, "safehome").read { (db: Database) throws -> Void in
@@ -65,7 +68,13 @@ struct SystemTests {
             var text = ""
             for table in ["person", "referral", "inbox", "rule_log"] {
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table)") {
-                    for (_, v) in row { if let s = String.fromDatabaseValue(v) { text += s + "\n" } else if let d = Data.fromDatabaseValue(v) { text += String(decoding: d, as: UTF8.self) + "\n" } }
+                    for (_, v) in row {
+                        if let s = String.fromDatabaseValue(v) {
+                            text += s + "\n"
+                        } else if let d = Data.fromDatabaseValue(v) {
+                            text += String(decoding: d, as: UTF8.self) + "\n"
+                        }
+                    }
                 }
             }
             for secret in ["M14", "Elm Road", "07700", "Salford", "St Anne", "jane.d@", "bluebell", "MARAC", "marac", "IDVA", "Jane"] {
@@ -75,8 +84,9 @@ struct SystemTests {
         }
         // The dead-letter keeper kept both refusals; the administrator's commands filter, group, mask and audit.
         func refgw(_ args: String...) async throws -> (Int32, String) {
-            try await Subprocess.output(of: [h.bin + "/refgw"] + args + ["--database", h.path("gateway/gateway.sqlite")],
-                                        environment: ["REFGW_NAMESPACE": h.namespace])
+            try await Subprocess.output(
+                of: [h.bin + "/refgw"] + args + ["--database", h.path("gateway/gateway.sqlite")],
+                environment: ["REFGW_NAMESPACE": h.namespace])
         }
         let listed = try await refgw("dlq", "list", "--json")
         let letters = try JSONDecoder().decode([DeadLetter].self, from: Data(listed.1.utf8))
@@ -84,13 +94,14 @@ struct SystemTests {
         #expect(letters.allSatisfy { $0.sender == "victim" && $0.subject == victim })
         let noConsent = try #require(letters.first { $0.reason == "no-consent" })
         #expect(noConsent.recipient == "safehome" && noConsent.originalExchange == "refgw.submit" && noConsent.type == "referral")
-        #expect(try await refgw("dlq", "list", "--reason", "bad-signature").1.split(separator: "\n").count == 2)   // header and one row
+        #expect(try await refgw("dlq", "list", "--reason", "bad-signature").1.split(separator: "\n").count == 2)  // header and one row
         #expect(try await refgw("dlq", "groups").1.contains("1 × no-consent referral to safehome"))
         let masked = try await refgw("dlq", "show", "\(noConsent.id!)")
         #expect(masked.0 == 0 && !masked.1.contains("Jane") && !masked.1.contains("M14") && masked.1.contains(victim))
         let refused = try await refgw("dlq", "show", "\(noConsent.id!)", "--reveal")
         #expect(refused.0 == 1 && refused.1.contains("--reason"))
-        let revealed = try await refgw("dlq", "show", "\(noConsent.id!)", "--reveal", "--reason", "Checking the referral before replay", "--by", "Admin A")
+        let revealed = try await refgw(
+            "dlq", "show", "\(noConsent.id!)", "--reveal", "--reason", "Checking the referral before replay", "--by", "Admin A")
         #expect(revealed.0 == 0 && revealed.1.contains("Jane"))
 
         // Replay and discard, as an administrator does them: a reason and a name are required; the tampered message is
@@ -101,8 +112,11 @@ struct SystemTests {
         #expect(unexplained.0 == 1 && unexplained.1.contains("--reason"))
         let replay = try await refgw("dlq", "replay", "\(tampered.id!)", "--reason", "Checking it was not a transient fault", "--by", "Admin A")
         #expect(replay.0 == 1 && replay.1.contains("1 × refused again: bad-signature"), "\(replay.1)")
-        #expect(try await refgw("dlq", "replay", "--group", "bad-signature", "--reason", "r", "--by", "Admin A").1.contains("refused again: bad-signature"))
-        let discard = try await refgw("dlq", "discard", "\(noConsent.id!)", "--reason", "Superseded: referred again after she consented", "--by", "Admin B")
+        #expect(
+            try await refgw("dlq", "replay", "--group", "bad-signature", "--reason", "r", "--by", "Admin A").1.contains(
+                "refused again: bad-signature"))
+        let discard = try await refgw(
+            "dlq", "discard", "\(noConsent.id!)", "--reason", "Superseded: referred again after she consented", "--by", "Admin B")
         #expect(discard.0 == 0 && discard.1.contains("discarded 1 dead letter"))
         #expect(try await refgw("dlq", "replay", "\(noConsent.id!)", "--reason", "r", "--by", "Admin B").1.contains("already discarded"))
         let after = try JSONDecoder().decode([DeadLetter].self, from: Data(try await refgw("dlq", "list", "--all", "--json").1.utf8))
@@ -110,7 +124,9 @@ struct SystemTests {
         let stillKept = try #require(after.first { $0.id == tampered.id })
         // Three replays: the scenario's administrator, then the two above.
         #expect(stillKept.status == "kept" && stillKept.replayCount == 3 && stillKept.lastReplayOutcome == "bad-signature")
-        #expect(try await refgw("dlq", "groups").1.contains("1 × bad-signature safety-alert to sanctuary   (--group bad-signature/safety-alert/sanctuary)"))
+        #expect(
+            try await refgw("dlq", "groups").1.contains(
+                "1 × bad-signature safety-alert to sanctuary   (--group bad-signature/safety-alert/sanctuary)"))
         let tombstone = try await refgw("dlq", "show", "\(noConsent.id!)")
         #expect(tombstone.1.contains("erased when it was discarded") && tombstone.1.contains("Admin B") && !tombstone.1.contains("Jane"))
 
@@ -118,8 +134,12 @@ struct SystemTests {
         try await gateway.database.read { (db: Database) throws -> Void in
             #expect(try AuditLog.verify(db).isIntact)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'dead-letter-revealed' AND actor = 'Admin A'") == 1)
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'replayed' AND actor = 'Admin A' AND reason_code = 'bad-signature'") == 2)
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'replayed' AND actor = 'Duty admin' AND reason_code = 'bad-signature'") == 1)
+            #expect(
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'replayed' AND actor = 'Admin A' AND reason_code = 'bad-signature'") == 2)
+            #expect(
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'replayed' AND actor = 'Duty admin' AND reason_code = 'bad-signature'") == 1)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'discarded' AND actor = 'Admin B'") == 1)
             let trail = try AuditLog.trail(subject: victim, in: db)
             let delivered = Set(trail.filter { $0.event == .delivered && $0.type == "referral" }.map(\.recipient))
@@ -137,22 +157,29 @@ struct SystemTests {
         let count = 1000
         // Staff of the victim service record 1,000 referrals in its store (as its commands do); the running
         // victim worker publishes them.
-        let victimEngine = try LotEngine(lot: VictimLot(), databasePath: h.path("victim/victim.sqlite"), settings: Repo.settings, parties: Repo.parties)
+        let victimEngine = try LotEngine(
+            lot: VictimLot(), databasePath: h.path("victim/victim.sqlite"), settings: Repo.settings, parties: Repo.parties)
         try victimEngine.perform("load") { ctx in
             for i in 0..<count {
                 // Names carry letters only (the contract's type): the number is spelled in letters.
-                let family = String(String(i, radix: 26).map { Character(UnicodeScalar(UInt8(($0.wholeNumberValue ?? Int($0.asciiValue! - 87)) + 97))) })
+                let family = String(
+                    String(i, radix: 26).map { Character(UnicodeScalar(UInt8(($0.wholeNumberValue ?? Int($0.asciiValue! - 87)) + 97))) })
                 let person = Person(urc: try ctx.allocateURC(), name: PersonName(given: "Person", family: family.capitalized))
                 try ctx.hold(person, role: .victim, allocatedHere: true)
-                let r = Referral(referralId: UUID().uuidString.lowercased(), referredAt: ctx.now, referrer: Referrer(service: .victim, staff: staff),
-                                 sharing: Sharing(purpose: .childSafeguarding, lawfulBasis: LawfulBasis(
-                                    code: .safeguarding, justification: "Children at risk in the household", decidedBy: staff, decidedAt: ctx.now)),
-                                 priority: .standard, reason: "Load test \(i)", subject: person, subjectRole: .victim, needs: [.childrenSupport])
+                let r = Referral(
+                    referralId: UUID().uuidString.lowercased(), referredAt: ctx.now, referrer: Referrer(service: .victim, staff: staff),
+                    sharing: Sharing(
+                        purpose: .childSafeguarding,
+                        lawfulBasis: LawfulBasis(
+                            code: .safeguarding, justification: "Children at risk in the household", decidedBy: staff, decidedAt: ctx.now)),
+                    priority: .standard, reason: "Load test \(i)", subject: person, subjectRole: .victim, needs: [.childrenSupport])
                 try ctx.sendReferral(r, to: .family)
             }
         }
         let family = try store(h, "family")
-        func familyReceived() throws -> Int { try family.read { (db: Database) throws -> Int in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM referral WHERE direction = 'in'") ?? 0 } }
+        func familyReceived() throws -> Int {
+            try family.read { (db: Database) throws -> Int in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM referral WHERE direction = 'in'") ?? 0 }
+        }
         func victimAccepted() throws -> Int { try victimEngine.count("SELECT COUNT(*) FROM referral WHERE status = 'accepted'") }
 
         try await eventually("the family service received 150 referrals", timeout: 120) { try familyReceived() >= 150 }
@@ -174,7 +201,8 @@ struct SystemTests {
         let gateway = try GatewayStore(path: h.path("gateway/gateway.sqlite"))
         try await gateway.database.read { (db: Database) throws -> Void in
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND type = 'referral'") == count)
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT message_id) FROM audit WHERE event = 'delivered' AND type = 'referral'") == count)
+            #expect(
+                try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT message_id) FROM audit WHERE event = 'delivered' AND type = 'referral'") == count)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'refused'") == 0)
         }
     }

@@ -9,7 +9,9 @@ import Testing
 struct VictimRuleTests {
     let lot = VictimLot()
 
-    @Test("the scenario intake: URCs for victim, both children and the perpetrator; consent; DASH 16 → MARAC; family, safe home, sanctuary and perpetrator referrals")
+    @Test(
+        "the scenario intake: URCs for victim, both children and the perpetrator; consent; DASH 16 → MARAC; family, safe home, sanctuary and perpetrator referrals"
+    )
     func scenarioIntake() throws {
         let e = try engine(lot)
         let form = try intake()
@@ -18,7 +20,7 @@ struct VictimRuleTests {
         #expect(try e.count("SELECT COUNT(*) FROM person WHERE allocated_here = 1") == 4)
         #expect(try e.count("SELECT COUNT(*) FROM person WHERE linked_to = ? AND role = 'child'", [urc.canonical]) == 2)
         let out = try e.outbox()
-        #expect(out.map(\.type).filter { $0 == "consent" }.count == 2)      // Jane's, and Mark's for his own referral
+        #expect(out.map(\.type).filter { $0 == "consent" }.count == 2)  // Jane's, and Mark's for his own referral
         #expect(Set(out.filter { $0.type == "referral" }.map(\.recipient)) == ["family", "safehome", "sanctuary", "perpetrator"])
         let marac = try #require(out.first { $0.type == "marac-referral" })
         let m = try ContractJSON.decode(MaracReferral.self, from: marac.body)
@@ -26,7 +28,7 @@ struct VictimRuleTests {
         #expect(m.criteria == [.visibleHighRisk])
         #expect(m.repeat == false)
         #expect(m.children.count == 2)
-        #expect(m.sharing.lawfulBasis?.code == .maracHighRisk)    // no consent to MARAC in the intake
+        #expect(m.sharing.lawfulBasis?.code == .maracHighRisk)  // no consent to MARAC in the intake
         #expect(m.dash.answers.allSatisfy { (1...24).contains($0.question) })
         let toPerpetrator = try ContractJSON.decode(Referral.self, from: try #require(out.first { $0.recipient == "perpetrator" }).body)
         #expect(toPerpetrator.subjectRole == .perpetrator)
@@ -58,13 +60,19 @@ struct VictimRuleTests {
     @Test("13 yes answers: no MARAC referral, on the risk register; professional judgement refers below 14")
     func belowThreshold() throws {
         let e = try engine(lot)
-        let form = try intake { $0["dash"] = ["answers": dashAnswers(yes: 13)]; $0["policeIncidents"] = [] }
+        let form = try intake {
+            $0["dash"] = ["answers": dashAnswers(yes: 13)]
+            $0["policeIncidents"] = []
+        }
         try e.perform("intake") { _ = try lot.intake(form, in: $0) }
         #expect(try e.outbox().filter { $0.type == "marac-referral" }.isEmpty)
         #expect(try e.count("SELECT COUNT(*) FROM risk_register WHERE removed_at IS NULL") == 1)
 
         let e2 = try engine(lot)
-        let pj = try intake { $0["dash"] = ["answers": dashAnswers(yes: 5), "professionalJudgement": true]; $0["policeIncidents"] = [] }
+        let pj = try intake {
+            $0["dash"] = ["answers": dashAnswers(yes: 5), "professionalJudgement": true]
+            $0["policeIncidents"] = []
+        }
         try e2.perform("intake") { _ = try lot.intake(pj, in: $0) }
         let m = try ContractJSON.decode(MaracReferral.self, from: try #require(e2.outbox().first { $0.type == "marac-referral" }).body)
         #expect(m.criteria == [.professionalJudgement])
@@ -107,7 +115,9 @@ struct VictimRuleTests {
     func badIncident() throws {
         let e = try engine(lot)
         let stranger = URCAllocator(issuerUnchecked: "10").allocate()
-        #expect(throws: LotError.self) { try e.perform("incident") { try lot.recordIncident(victim: stranger, on: CalendarDate(Timestamp()), in: $0) } }
+        #expect(throws: LotError.self) {
+            try e.perform("incident") { try lot.recordIncident(victim: stranger, on: CalendarDate(Timestamp()), in: $0) }
+        }
         let urc = try e.perform("intake") { try lot.intake(try intake(), in: $0) }
         #expect(throws: LotError.badInput("incident date 2999-01-01 is in the future")) {
             try e.perform("incident") { try lot.recordIncident(victim: urc, on: CalendarDate("2999-01-01")!, in: $0) }

@@ -5,8 +5,8 @@ import LotKit
 import Lots
 import Messaging
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// One worker over the real broker, in a namespace of its own, with a clock the test moves.
 @Suite("A worker over the broker", .needsBroker)
@@ -22,13 +22,16 @@ struct WorkerOverBrokerTests {
         let running: Task<Void, any Error>
 
         init() async throws {
-            let trust = try TrustStore(keys: [.init(keyID: gatewaySigner.keyID, party: .gateway, publicKey: gatewaySigner.publicKey),
-                                              .init(keyID: sanctuarySigner.keyID, party: .sanctuary, publicKey: sanctuarySigner.publicKey)])
+            let trust = try TrustStore(keys: [
+                .init(keyID: gatewaySigner.keyID, party: .gateway, publicKey: gatewaySigner.publicKey),
+                .init(keyID: sanctuarySigner.keyID, party: .sanctuary, publicKey: sanctuarySigner.publicKey),
+            ])
             try await TestBrokerEnvironment.declare(names, deliveryLimit: 2)
             let e = try engine(SanctuaryLot())
             let clock = self.clock
-            worker = LotWorker(engine: e, signer: sanctuarySigner, trust: trust, configuration: WorkerOverBrokerTests.user(.sanctuary),
-                               options: .init(topology: names, timerInterval: .milliseconds(100)), clock: { clock.now })
+            worker = LotWorker(
+                engine: e, signer: sanctuarySigner, trust: trust, configuration: WorkerOverBrokerTests.user(.sanctuary),
+                options: .init(topology: names, timerInterval: .milliseconds(100)), clock: { clock.now })
             let w = worker
             running = Task { try await w.run() }
         }
@@ -38,8 +41,9 @@ struct WorkerOverBrokerTests {
             let signer = signer ?? gatewaySigner
             let data = try bodyOverride ?? ContractJSON.encode(body)
             // From the victim service, forwarded and signed by the gateway.
-            var envelope = Envelope(messageID: UUID().uuidString.lowercased(), type: B.messageType, sender: .victim, recipient: .sanctuary,
-                                    subject: subject, keyID: signer.keyID)
+            var envelope = Envelope(
+                messageID: UUID().uuidString.lowercased(), type: B.messageType, sender: .victim, recipient: .sanctuary,
+                subject: subject, keyID: signer.keyID)
             signer.sign(&envelope, body: data)
             let m = SignedMessage(envelope: envelope, body: data)
             let p = try await AMQPPublisher(configuration: WorkerOverBrokerTests.user(.gateway))
@@ -72,7 +76,11 @@ struct WorkerOverBrokerTests {
         #expect(accepted.count == 1)
         #expect(accepted.first?.envelope.type == .referralOutcome)
         #expect(accepted.first?.envelope.recipient == .victim)
-        #expect(accepted.first.map { (try? TrustStore(keys: [.init(keyID: s.sanctuarySigner.keyID, party: .sanctuary, publicKey: s.sanctuarySigner.publicKey)]).verify($0.envelope, body: $0.body, signedBy: .sanctuary)) != nil } == true)
+        #expect(
+            accepted.first.map {
+                (try? TrustStore(keys: [.init(keyID: s.sanctuarySigner.keyID, party: .sanctuary, publicKey: s.sanctuarySigner.publicKey)]).verify(
+                    $0.envelope, body: $0.body, signedBy: .sanctuary)) != nil
+            } == true)
         s.clock.advance(seconds: 49 * 3600)
         let alert = try await s.submitted(1)
         let body = try ContractJSON.decode(SafetyAlert.self, from: try #require(alert.first).body)

@@ -20,7 +20,10 @@ public enum RepositoryRoot {
 public func eventually(_ what: String, timeout: Double = 120, _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + .seconds(timeout)
     while try await !condition() {
-        guard ContinuousClock.now < deadline else { Issue.record("timed out waiting until \(what)"); return }
+        guard ContinuousClock.now < deadline else {
+            Issue.record("timed out waiting until \(what)")
+            return
+        }
         try await Task.sleep(for: .milliseconds(100))
     }
 }

@@ -1,6 +1,7 @@
 import AMQP
 import Foundation
 import Messaging
+import Testing
 
 /// The private broker `scripts/test.sh` starts, as its env file describes it: the operator's URL and one URL per
 /// broker user (`REFGW_AMQP_URL_<USER>`, upper case, `-` as `_`).
@@ -56,12 +57,12 @@ public enum TestBrokerEnvironment {
     }
 }
 
-import Testing
-
 extension Trait where Self == ConditionTrait {
     /// For suites that talk to the private broker: without it (`swift test` alone) they are skipped, saying how to
     /// run them, and the rest run.
     public static var needsBroker: Self {
-        .enabled(if: TestBrokerEnvironment.isAvailable, "needs the private RabbitMQ node: run scripts/test.sh, or source the env file scripts/broker.sh writes")
+        .enabled(
+            if: TestBrokerEnvironment.isAvailable,
+            "needs the private RabbitMQ node: run scripts/test.sh, or source the env file scripts/broker.sh writes")
     }
 }

@@ -19,7 +19,7 @@ public final class AMQPAdminClient: Sendable {
     /// Connects eagerly, so a wrong URL, password or vhost is reported here.
     public init(configuration: AMQPConnectionConfiguration) async throws(AMQPError) {
         var c = configuration
-        c.heartbeat = 0 // idle between operations; a dead connection is noticed and replaced on the next one
+        c.heartbeat = 0  // idle between operations; a dead connection is noticed and replaced on the next one
         self.configuration = c
         let shared = self.queue
         startDedicatedThread(name: "amqp-admin") {
@@ -28,7 +28,10 @@ public final class AMQPAdminClient: Sendable {
                 shared.signal.wait()
                 let job: Job? = shared.jobs.withLock { j in j.queue.isEmpty ? nil : j.queue.removeFirst() }
                 guard let job else {
-                    if shared.jobs.withLock({ $0.closed }) { connection?.close(); return }
+                    if shared.jobs.withLock({ $0.closed }) {
+                        connection?.close()
+                        return
+                    }
                     continue
                 }
                 job(&connection)
@@ -96,9 +99,10 @@ public final class AMQPAdminClient: Sendable {
         try await run { conn throws(AMQPError) -> AMQPDelivery? in
             guard let d = try conn.get(queue: queue) else { return nil }
             try conn.ack(d.deliveryTag, multiple: false)
-            return AMQPDelivery(exchange: d.exchange, routingKey: d.routingKey, redelivered: d.redelivered,
-                                properties: d.properties, body: d.body, deliveryTag: d.deliveryTag,
-                                generation: 0, settler: nil)
+            return AMQPDelivery(
+                exchange: d.exchange, routingKey: d.routingKey, redelivered: d.redelivered,
+                properties: d.properties, body: d.body, deliveryTag: d.deliveryTag,
+                generation: 0, settler: nil)
         }
     }
 

@@ -49,12 +49,15 @@ public final class AMQPConsumer: AsyncSequence, Sendable {
     }
 
     /// Connects, declares `topology`, and starts consuming `queue`; throws a one-line error if that fails.
-    public init(configuration: AMQPConnectionConfiguration, queue: String, topology: AMQPTopology = .init(),
-                options: Options = .init(),
-                logger: Logger = Logger(label: "refgw.amqp.consumer")) async throws(AMQPError) {
+    public init(
+        configuration: AMQPConnectionConfiguration, queue: String, topology: AMQPTopology = .init(),
+        options: Options = .init(),
+        logger: Logger = Logger(label: "refgw.amqp.consumer")
+    ) async throws(AMQPError) {
         let (stream, continuation) = AsyncStream<AMQPDelivery>.makeStream()
-        let core = ConsumerCore(configuration: configuration, queue: queue, topology: topology, options: options,
-                                logger: logger, continuation: continuation)
+        let core = ConsumerCore(
+            configuration: configuration, queue: queue, topology: topology, options: options,
+            logger: logger, continuation: continuation)
         let started: Result<Void, AMQPError> = await withCheckedContinuation { started in
             startDedicatedThread(name: "amqp-consumer") {
                 ConsumerLoop(core: core).run(started: started)
@@ -112,8 +115,10 @@ final class ConsumerCore: Sendable {
     private let batch = Mutex<(buffer: [AMQPDelivery], waiter: CheckedContinuation<[AMQPDelivery]?, Never>?, finished: Bool)>(([], nil, false))
     let shared = Mutex(Shared())
 
-    init(configuration: AMQPConnectionConfiguration, queue: String, topology: AMQPTopology,
-         options: AMQPConsumer.Options, logger: Logger, continuation: AsyncStream<AMQPDelivery>.Continuation) {
+    init(
+        configuration: AMQPConnectionConfiguration, queue: String, topology: AMQPTopology,
+        options: AMQPConsumer.Options, logger: Logger, continuation: AsyncStream<AMQPDelivery>.Continuation
+    ) {
         self.configuration = configuration
         self.queue = queue
         self.topology = topology
@@ -141,14 +146,20 @@ final class ConsumerCore: Sendable {
 
     /// What has arrived and not been taken, without waiting (batched mode).
     func takeBuffered() -> [AMQPDelivery] {
-        batch.withLock { b in defer { b.buffer.removeAll() }; return b.buffer }
+        batch.withLock { b in
+            defer { b.buffer.removeAll() }
+            return b.buffer
+        }
     }
 
     /// Everything delivered since the last call (waiting for at least one), or nil once stopped and drained.
     func nextBatch() async -> [AMQPDelivery]? {
         await withCheckedContinuation { (c: CheckedContinuation<[AMQPDelivery]?, Never>) in
             let ready: [AMQPDelivery]?? = batch.withLock { b in
-                if !b.buffer.isEmpty { defer { b.buffer.removeAll() }; return .some(b.buffer) }
+                if !b.buffer.isEmpty {
+                    defer { b.buffer.removeAll() }
+                    return .some(b.buffer)
+                }
                 if b.finished { return .some(nil) }
                 b.waiter = c
                 return nil

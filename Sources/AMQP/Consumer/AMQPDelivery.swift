@@ -15,17 +15,25 @@ public struct AMQPDelivery: Sendable {
     let generation: Int
     let settler: ConsumerCore?
 
-    init(exchange: String, routingKey: String, redelivered: Bool, properties: AMQPProperties, body: Data,
-         deliveryTag: UInt64, generation: Int, settler: ConsumerCore?) {
-        self.exchange = exchange; self.routingKey = routingKey; self.redelivered = redelivered
-        self.properties = properties; self.body = body; self.deliveryTag = deliveryTag
-        self.generation = generation; self.settler = settler
+    init(
+        exchange: String, routingKey: String, redelivered: Bool, properties: AMQPProperties, body: Data,
+        deliveryTag: UInt64, generation: Int, settler: ConsumerCore?
+    ) {
+        self.exchange = exchange
+        self.routingKey = routingKey
+        self.redelivered = redelivered
+        self.properties = properties
+        self.body = body
+        self.deliveryTag = deliveryTag
+        self.generation = generation
+        self.settler = settler
     }
 
     /// A message read back from storage (a kept dead letter) rather than from the broker: settling it does nothing.
     public init(storedFrom exchange: String, routingKey: String, properties: AMQPProperties, body: Data) {
-        self.init(exchange: exchange, routingKey: routingKey, redelivered: false, properties: properties, body: body,
-                  deliveryTag: 0, generation: 0, settler: nil)
+        self.init(
+            exchange: exchange, routingKey: routingKey, redelivered: false, properties: properties, body: body,
+            deliveryTag: 0, generation: 0, settler: nil)
     }
 
     /// Tells the broker the message was handled and may be forgotten. Call only after its effect is stored.
@@ -90,7 +98,11 @@ public struct AMQPDeath: Sendable, Equatable {
 
 /// How a delivery was settled by the application.
 struct Settlement: Sendable {
-    enum Kind: Sendable, Equatable { case ack, nack(requeue: Bool), reject(requeue: Bool) }
+    enum Kind: Sendable, Equatable {
+        case ack
+        case nack(requeue: Bool)
+        case reject(requeue: Bool)
+    }
     var generation: Int
     var tag: UInt64
     var kind: Kind

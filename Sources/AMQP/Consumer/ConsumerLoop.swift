@@ -87,10 +87,11 @@ final class ConsumerLoop: ConnectionLoop {
             switch event {
             case .delivery(let d):
                 ledger.delivered(d.deliveryTag)
-                read.append(AMQPDelivery(
-                    exchange: d.exchange, routingKey: d.routingKey, redelivered: d.redelivered,
-                    properties: d.properties, body: d.body, deliveryTag: d.deliveryTag,
-                    generation: generation, settler: core))
+                read.append(
+                    AMQPDelivery(
+                        exchange: d.exchange, routingKey: d.routingKey, redelivered: d.redelivered,
+                        properties: d.properties, body: d.body, deliveryTag: d.deliveryTag,
+                        generation: generation, settler: core))
             case .consumerCancelled:
                 // The queue was deleted or its leader moved: subscribe again on a fresh connection.
                 throw .channelClosed(code: 0, text: "the broker cancelled the consumer of '\(core.queue)'")
@@ -114,8 +115,9 @@ final class ConsumerLoop: ConnectionLoop {
     }
 
     private func connectionLost(_ error: AMQPError) {
-        core.logger.warning("consumer lost its connection; unacknowledged deliveries will come again",
-                            metadata: ["queue": "\(core.queue)", "error": "\(error)"])
+        core.logger.warning(
+            "consumer lost its connection; unacknowledged deliveries will come again",
+            metadata: ["queue": "\(core.queue)", "error": "\(error)"])
         connection?.close()
         connection = nil
         consumerTag = nil
@@ -138,8 +140,9 @@ final class ConsumerLoop: ConnectionLoop {
                 return true
             } catch {
                 let delay = core.options.reconnect.delay(beforeAttempt: attempt)
-                core.logger.warning("consumer cannot reconnect yet",
-                                    metadata: ["queue": "\(core.queue)", "error": "\(error)"])
+                core.logger.warning(
+                    "consumer cannot reconnect yet",
+                    metadata: ["queue": "\(core.queue)", "error": "\(error)"])
                 attempt += 1
                 _ = waitForInput(socket: core.wakeup.readFD, wakeup: nil, timeout: delay)
                 core.wakeup.drain()

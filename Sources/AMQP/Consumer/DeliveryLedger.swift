@@ -42,7 +42,10 @@ struct DeliveryLedger {
         var i = 0
         var ackedInRun = 0
         while i < states.count && states[i] != .pending {
-            if states[i] == .acked { flush.multipleUpTo = baseTag + UInt64(i); ackedInRun += 1 }
+            if states[i] == .acked {
+                flush.multipleUpTo = baseTag + UInt64(i)
+                ackedInRun += 1
+            }
             states[i] = .settled
             i += 1
         }

@@ -32,9 +32,11 @@ public final class AMQPPublisher: Sendable {
 
     /// Connects (throwing a one-line error if the broker cannot be reached or refuses the login), declares
     /// `topology` and turns on confirms.
-    public init(configuration: AMQPConnectionConfiguration, topology: AMQPTopology = .init(),
-                options: Options = .init(),
-                logger: Logger = Logger(label: "refgw.amqp.publisher")) async throws(AMQPError) {
+    public init(
+        configuration: AMQPConnectionConfiguration, topology: AMQPTopology = .init(),
+        options: Options = .init(),
+        logger: Logger = Logger(label: "refgw.amqp.publisher")
+    ) async throws(AMQPError) {
         let core = PublisherCore(configuration: configuration, topology: topology, options: options, logger: logger)
         let started: Result<Void, AMQPError> = await withCheckedContinuation { continuation in
             startDedicatedThread(name: "amqp-publisher") {
@@ -121,8 +123,10 @@ final class PublisherCore: Sendable {
     let wakeup = WakeupPipe()
     let shared = Mutex(Shared())
 
-    init(configuration: AMQPConnectionConfiguration, topology: AMQPTopology, options: AMQPPublisher.Options,
-         logger: Logger) {
+    init(
+        configuration: AMQPConnectionConfiguration, topology: AMQPTopology, options: AMQPPublisher.Options,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.topology = topology
         self.options = options

@@ -119,7 +119,10 @@ final class PublisherLoop: ConnectionLoop {
         if multiple {
             var t = lowestTag
             while t <= tag {
-                if let entry = inFlight.removeValue(forKey: t) { entry.request.complete(outcome(entry)); settled += 1 }
+                if let entry = inFlight.removeValue(forKey: t) {
+                    entry.request.complete(outcome(entry))
+                    settled += 1
+                }
                 t += 1
             }
         } else if let entry = inFlight.removeValue(forKey: tag) {
@@ -149,8 +152,9 @@ final class PublisherLoop: ConnectionLoop {
     }
 
     private func connectionLost(_ error: AMQPError) {
-        core.logger.warning("publisher lost its connection; reconnecting",
-                            metadata: ["broker": "\(core.configuration.redactedURL)", "error": "\(error)"])
+        core.logger.warning(
+            "publisher lost its connection; reconnecting",
+            metadata: ["broker": "\(core.configuration.redactedURL)", "error": "\(error)"])
         connection?.close()
         connection = nil
         requeueInFlight()
@@ -169,8 +173,9 @@ final class PublisherLoop: ConnectionLoop {
                 return true
             } catch {
                 let delay = core.options.reconnect.delay(beforeAttempt: attempt)
-                core.logger.warning("publisher cannot reconnect yet",
-                                    metadata: ["error": "\(error)", "retry_in_s": "\(String(format: "%.2f", delay))"])
+                core.logger.warning(
+                    "publisher cannot reconnect yet",
+                    metadata: ["error": "\(error)", "retry_in_s": "\(String(format: "%.2f", delay))"])
                 attempt += 1
                 let ready = waitForInput(socket: core.wakeup.readFD, wakeup: nil, timeout: delay)
                 if ready.socket { core.wakeup.drain() }

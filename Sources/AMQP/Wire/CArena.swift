@@ -52,17 +52,23 @@ final class CArena {
         var f = amqp_field_value_t()
         switch value {
         case .bool(let b):
-            f.kind = UInt8(AMQP_FIELD_KIND_BOOLEAN.rawValue); f.value.boolean = b ? 1 : 0
+            f.kind = UInt8(AMQP_FIELD_KIND_BOOLEAN.rawValue)
+            f.value.boolean = b ? 1 : 0
         case .int(let i):
-            f.kind = UInt8(AMQP_FIELD_KIND_I64.rawValue); f.value.i64 = i
+            f.kind = UInt8(AMQP_FIELD_KIND_I64.rawValue)
+            f.value.i64 = i
         case .double(let d):
-            f.kind = UInt8(AMQP_FIELD_KIND_F64.rawValue); f.value.f64 = d
+            f.kind = UInt8(AMQP_FIELD_KIND_F64.rawValue)
+            f.value.f64 = d
         case .string(let s):
-            f.kind = UInt8(AMQP_FIELD_KIND_UTF8.rawValue); f.value.bytes = bytes(s)
+            f.kind = UInt8(AMQP_FIELD_KIND_UTF8.rawValue)
+            f.value.bytes = bytes(s)
         case .bytes(let b):
-            f.kind = UInt8(AMQP_FIELD_KIND_BYTES.rawValue); f.value.bytes = bytes(b)
+            f.kind = UInt8(AMQP_FIELD_KIND_BYTES.rawValue)
+            f.value.bytes = bytes(b)
         case .timestamp(let t):
-            f.kind = UInt8(AMQP_FIELD_KIND_TIMESTAMP.rawValue); f.value.u64 = t
+            f.kind = UInt8(AMQP_FIELD_KIND_TIMESTAMP.rawValue)
+            f.value.u64 = t
         case .array(let items):
             f.kind = UInt8(AMQP_FIELD_KIND_ARRAY.rawValue)
             let p = allocate(MemoryLayout<amqp_field_value_t>.stride * max(items.count, 1))
@@ -70,7 +76,8 @@ final class CArena {
             for (i, item) in items.enumerated() { p[i] = field(item) }
             f.value.array = amqp_array_t(num_entries: Int32(items.count), entries: p)
         case .table(let t):
-            f.kind = UInt8(AMQP_FIELD_KIND_TABLE.rawValue); f.value.table = table(t)
+            f.kind = UInt8(AMQP_FIELD_KIND_TABLE.rawValue)
+            f.value.table = table(t)
         case .void:
             f.kind = UInt8(AMQP_FIELD_KIND_VOID.rawValue)
         }
@@ -144,18 +151,54 @@ extension amqp_basic_properties_t {
         self.init()
         var flags: amqp_flags_t = REFGW_FLAG_DELIVERY_MODE
         delivery_mode = p.persistent ? 2 : 1
-        if let v = p.contentType { content_type = arena.bytes(v); flags |= REFGW_FLAG_CONTENT_TYPE }
-        if let v = p.contentEncoding { content_encoding = arena.bytes(v); flags |= REFGW_FLAG_CONTENT_ENCODING }
-        if !p.headers.isEmpty { headers = arena.table(p.headers); flags |= REFGW_FLAG_HEADERS }
-        if let v = p.priority { priority = v; flags |= REFGW_FLAG_PRIORITY }
-        if let v = p.correlationID { correlation_id = arena.bytes(v); flags |= REFGW_FLAG_CORRELATION_ID }
-        if let v = p.replyTo { reply_to = arena.bytes(v); flags |= REFGW_FLAG_REPLY_TO }
-        if let v = p.expiration { expiration = arena.bytes(v); flags |= REFGW_FLAG_EXPIRATION }
-        if let v = p.messageID { message_id = arena.bytes(v); flags |= REFGW_FLAG_MESSAGE_ID }
-        if let v = p.timestamp { timestamp = v; flags |= REFGW_FLAG_TIMESTAMP }
-        if let v = p.type { type = arena.bytes(v); flags |= REFGW_FLAG_TYPE }
-        if let v = p.userID { user_id = arena.bytes(v); flags |= REFGW_FLAG_USER_ID }
-        if let v = p.appID { app_id = arena.bytes(v); flags |= REFGW_FLAG_APP_ID }
+        if let v = p.contentType {
+            content_type = arena.bytes(v)
+            flags |= REFGW_FLAG_CONTENT_TYPE
+        }
+        if let v = p.contentEncoding {
+            content_encoding = arena.bytes(v)
+            flags |= REFGW_FLAG_CONTENT_ENCODING
+        }
+        if !p.headers.isEmpty {
+            headers = arena.table(p.headers)
+            flags |= REFGW_FLAG_HEADERS
+        }
+        if let v = p.priority {
+            priority = v
+            flags |= REFGW_FLAG_PRIORITY
+        }
+        if let v = p.correlationID {
+            correlation_id = arena.bytes(v)
+            flags |= REFGW_FLAG_CORRELATION_ID
+        }
+        if let v = p.replyTo {
+            reply_to = arena.bytes(v)
+            flags |= REFGW_FLAG_REPLY_TO
+        }
+        if let v = p.expiration {
+            expiration = arena.bytes(v)
+            flags |= REFGW_FLAG_EXPIRATION
+        }
+        if let v = p.messageID {
+            message_id = arena.bytes(v)
+            flags |= REFGW_FLAG_MESSAGE_ID
+        }
+        if let v = p.timestamp {
+            timestamp = v
+            flags |= REFGW_FLAG_TIMESTAMP
+        }
+        if let v = p.type {
+            type = arena.bytes(v)
+            flags |= REFGW_FLAG_TYPE
+        }
+        if let v = p.userID {
+            user_id = arena.bytes(v)
+            flags |= REFGW_FLAG_USER_ID
+        }
+        if let v = p.appID {
+            app_id = arena.bytes(v)
+            flags |= REFGW_FLAG_APP_ID
+        }
         _flags = flags
     }
 

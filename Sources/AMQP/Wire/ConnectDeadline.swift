@@ -67,10 +67,18 @@ enum HostLookup {
     struct LookupFailure: Error { let reason: String }
 
     /// The lookup's answer, handed from its thread to the waiting one.
-    private final class LookupResult: @unchecked Sendable {   // guarded by `lock`
+    private final class LookupResult: @unchecked Sendable {  // guarded by `lock`
         private let lock = NSLock()
         private var value: Result<String, LookupFailure>?
-        func set(_ v: Result<String, LookupFailure>) { lock.lock(); value = v; lock.unlock() }
-        func get() -> Result<String, LookupFailure>? { lock.lock(); defer { lock.unlock() }; return value }
+        func set(_ v: Result<String, LookupFailure>) {
+            lock.lock()
+            value = v
+            lock.unlock()
+        }
+        func get() -> Result<String, LookupFailure>? {
+            lock.lock()
+            defer { lock.unlock() }
+            return value
+        }
     }
 }

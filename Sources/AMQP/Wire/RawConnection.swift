@@ -85,7 +85,7 @@ final class RawConnection {
             let reason = Self.statusText(status)
             switch status {
             case AMQP_STATUS_SSL_ERROR.rawValue, AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED.rawValue,
-                 AMQP_STATUS_SSL_PEER_VERIFY_FAILED.rawValue, AMQP_STATUS_SSL_CONNECTION_FAILED.rawValue:
+                AMQP_STATUS_SSL_PEER_VERIFY_FAILED.rawValue, AMQP_STATUS_SSL_CONNECTION_FAILED.rawValue:
                 throw .tlsFailed(host: c.host, port: c.port, reason: reason)
             case AMQP_STATUS_TIMEOUT.rawValue:
                 throw .unreachable(host: c.host, port: c.port, reason: "no answer within \(c.connectTimeout) s")
@@ -148,8 +148,9 @@ final class RawConnection {
     func declare(_ topology: AMQPTopology) throws(AMQPError) {
         for e in topology.exchanges {
             defer { arena.reset() }
-            _ = amqp_exchange_declare(state, channel, arena.bytes(e.name), arena.bytes(e.kind.rawValue), 0,
-                                      e.durable ? 1 : 0, 0, e.internal ? 1 : 0, arena.table(e.arguments))
+            _ = amqp_exchange_declare(
+                state, channel, arena.bytes(e.name), arena.bytes(e.kind.rawValue), 0,
+                e.durable ? 1 : 0, 0, e.internal ? 1 : 0, arena.table(e.arguments))
             try check(amqp_get_rpc_reply(state), "declaring exchange '\(e.name)'")
         }
         for q in topology.queues {
@@ -157,8 +158,9 @@ final class RawConnection {
         }
         for b in topology.bindings {
             defer { arena.reset() }
-            _ = amqp_queue_bind(state, channel, arena.bytes(b.queue), arena.bytes(b.exchange),
-                                arena.bytes(b.routingKey), arena.table(b.arguments))
+            _ = amqp_queue_bind(
+                state, channel, arena.bytes(b.queue), arena.bytes(b.exchange),
+                arena.bytes(b.routingKey), arena.table(b.arguments))
             try check(amqp_get_rpc_reply(state), "binding queue '\(b.queue)' to '\(b.exchange)'")
         }
     }
@@ -166,9 +168,10 @@ final class RawConnection {
     /// Declares a queue; returns its message and consumer counts.
     func declareQueue(_ q: AMQPTopology.Queue, passive: Bool) throws(AMQPError) -> (messages: UInt32, consumers: UInt32) {
         defer { arena.reset() }
-        let ok = amqp_queue_declare(state, channel, arena.bytes(q.name), passive ? 1 : 0, q.durable ? 1 : 0,
-                                    q.exclusive ? 1 : 0, q.autoDelete ? 1 : 0,
-                                    passive ? amqp_table_t(num_entries: 0, entries: nil) : arena.table(q.arguments))
+        let ok = amqp_queue_declare(
+            state, channel, arena.bytes(q.name), passive ? 1 : 0, q.durable ? 1 : 0,
+            q.exclusive ? 1 : 0, q.autoDelete ? 1 : 0,
+            passive ? amqp_table_t(num_entries: 0, entries: nil) : arena.table(q.arguments))
         try check(amqp_get_rpc_reply(state), "declaring queue '\(q.name)'")
         guard let ok else { return (0, 0) }
         return (ok.pointee.message_count, ok.pointee.consumer_count)
@@ -200,11 +203,14 @@ final class RawConnection {
         try check(reply, "basic.get on '\(queue)'")
         guard reply.reply.id == REFGW_BASIC_GET_OK, let decoded = reply.reply.decoded else { return nil }
         let ok = decoded.assumingMemoryBound(to: amqp_basic_get_ok_t.self).pointee
-        let tag = ok.delivery_tag, redelivered = ok.redelivered != 0
-        let exchange = ok.exchange.string, key = ok.routing_key.string
+        let tag = ok.delivery_tag
+        let redelivered = ok.redelivered != 0
+        let exchange = ok.exchange.string
+        let key = ok.routing_key.string
         let (properties, body) = try readContent()
-        return RawDelivery(deliveryTag: tag, redelivered: redelivered, exchange: exchange, routingKey: key,
-                           properties: properties, body: body)
+        return RawDelivery(
+            deliveryTag: tag, redelivered: redelivered, exchange: exchange, routingKey: key,
+            properties: properties, body: body)
     }
 
     // MARK: Publishing
@@ -218,10 +224,12 @@ final class RawConnection {
     func publish(_ m: OutgoingMessage) throws(AMQPError) {
         defer { arena.reset() }
         var props = amqp_basic_properties_t(m.properties, arena: arena)
-        let exchange = arena.bytes(m.exchange), key = arena.bytes(m.routingKey)
+        let exchange = arena.bytes(m.exchange)
+        let key = arena.bytes(m.routingKey)
         let status = m.body.withUnsafeBytes { body in
-            amqp_basic_publish(state, channel, exchange, key, m.mandatory ? 1 : 0, 0, &props,
-                               amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
+            amqp_basic_publish(
+                state, channel, exchange, key, m.mandatory ? 1 : 0, 0, &props,
+                amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
         }
         guard status == AMQP_STATUS_OK.rawValue else {
             isOpen = false
@@ -250,8 +258,9 @@ final class RawConnection {
     /// Starts a consumer; returns its tag.
     func consume(queue: String, arguments: AMQPFieldTable = [:]) throws(AMQPError) -> String {
         defer { arena.reset() }
-        let ok = amqp_basic_consume(state, channel, arena.bytes(queue), amqp_bytes_t(len: 0, bytes: nil), 0, 0, 0,
-                                    arena.table(arguments))
+        let ok = amqp_basic_consume(
+            state, channel, arena.bytes(queue), amqp_bytes_t(len: 0, bytes: nil), 0, 0, 0,
+            arena.table(arguments))
         try check(amqp_get_rpc_reply(state), "consuming from '\(queue)'")
         return ok?.pointee.consumer_tag.string ?? ""
     }
@@ -300,17 +309,23 @@ final class RawConnection {
                 return .nack(tag: m.delivery_tag, multiple: m.multiple != 0)
             case REFGW_BASIC_RETURN:
                 let m = decoded!.assumingMemoryBound(to: amqp_basic_return_t.self).pointee
-                let exchange = m.exchange.string, key = m.routing_key.string
-                let code = Int(m.reply_code), text = m.reply_text.string
+                let exchange = m.exchange.string
+                let key = m.routing_key.string
+                let code = Int(m.reply_code)
+                let text = m.reply_text.string
                 let (properties, _) = try readContent()
                 return .returned(messageID: properties.messageID, exchange: exchange, routingKey: key, code: code, text: text)
             case REFGW_BASIC_DELIVER:
                 let m = decoded!.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee
-                let tag = m.delivery_tag, redelivered = m.redelivered != 0
-                let exchange = m.exchange.string, key = m.routing_key.string
+                let tag = m.delivery_tag
+                let redelivered = m.redelivered != 0
+                let exchange = m.exchange.string
+                let key = m.routing_key.string
                 let (properties, body) = try readContent()
-                return .delivery(RawDelivery(deliveryTag: tag, redelivered: redelivered, exchange: exchange,
-                                             routingKey: key, properties: properties, body: body))
+                return .delivery(
+                    RawDelivery(
+                        deliveryTag: tag, redelivered: redelivered, exchange: exchange,
+                        routingKey: key, properties: properties, body: body))
             case REFGW_BASIC_CANCEL:
                 return .consumerCancelled
             case REFGW_CHANNEL_CLOSE:
@@ -322,7 +337,8 @@ final class RawConnection {
                 return .channelClosed(error)
             case REFGW_CONNECTION_CLOSE:
                 let m = decoded!.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
-                let code = Int(m.reply_code), text = m.reply_text.string
+                let code = Int(m.reply_code)
+                let text = m.reply_text.string
                 var ok = amqp_connection_close_ok_t()
                 _ = amqp_send_method(state, 0, REFGW_CONNECTION_CLOSE_OK, &ok)
                 isOpen = false
@@ -380,7 +396,8 @@ final class RawConnection {
             switch reply.reply.id {
             case REFGW_CONNECTION_CLOSE:
                 let m = reply.reply.decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
-                let code = Int(m.reply_code), text = m.reply_text.string
+                let code = Int(m.reply_code)
+                let text = m.reply_text.string
                 var ok = amqp_connection_close_ok_t()
                 _ = amqp_send_method(state, 0, REFGW_CONNECTION_CLOSE_OK, &ok)
                 isOpen = false

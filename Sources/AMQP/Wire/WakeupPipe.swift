@@ -1,4 +1,5 @@
 import CRabbitMQ
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

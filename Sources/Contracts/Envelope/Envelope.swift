@@ -36,8 +36,10 @@ public struct Envelope: Sendable, Equatable {
     /// Base64 Ed25519 signature over `signingInput(body:)`; nil before signing.
     public var signature: String?
 
-    public init(messageID: String, type: MessageType, typeVersion: Int? = nil, sender: PartyID, recipient: PartyID,
-                subject: URC, sentAt: Timestamp = Timestamp(), keyID: String, signature: String? = nil) {
+    public init(
+        messageID: String, type: MessageType, typeVersion: Int? = nil, sender: PartyID, recipient: PartyID,
+        subject: URC, sentAt: Timestamp = Timestamp(), keyID: String, signature: String? = nil
+    ) {
         self.messageID = messageID
         self.type = type
         self.typeVersion = typeVersion ?? type.currentVersion
@@ -77,7 +79,9 @@ public struct Envelope: Sendable, Equatable {
         let contract = try need(Header.contract)
         guard contract == Self.contractVersion else { throw .unsupportedContract(contract) }
         let versionText = try need(Header.typeVersion)
-        guard let version = Int(versionText), version >= 1, String(version) == versionText else { throw .malformed(Header.typeVersion, "must be a positive number without leading zeros") }
+        guard let version = Int(versionText), version >= 1, String(version) == versionText else {
+            throw .malformed(Header.typeVersion, "must be a positive number without leading zeros")
+        }
         guard t.supportedVersions.contains(version) else { throw .unsupportedTypeVersion(t, version) }
         guard let sender = PartyID(rawValue: try need(Header.sender)) else { throw .malformed(Header.sender, "is not a party id") }
         guard let recipient = PartyID(rawValue: try need(Header.recipient)) else { throw .malformed(Header.recipient, "is not a party id") }
@@ -90,9 +94,12 @@ public struct Envelope: Sendable, Equatable {
         }
         let keyID = try need(Header.keyID)
         guard Self.isKeyID(keyID) else { throw .malformed(Header.keyID, "is not a key id") }
-        self.init(messageID: messageID, type: t, typeVersion: version, sender: sender, recipient: recipient,
-                  subject: subject, sentAt: sentAt, keyID: keyID, signature: headers[Header.signature])
-        guard subject.canonical == headers[Header.subject] else { throw .malformed(Header.subject, "must be in canonical form (upper case, hyphenated)") }
+        self.init(
+            messageID: messageID, type: t, typeVersion: version, sender: sender, recipient: recipient,
+            subject: subject, sentAt: sentAt, keyID: keyID, signature: headers[Header.signature])
+        guard subject.canonical == headers[Header.subject] else {
+            throw .malformed(Header.subject, "must be in canonical form (upper case, hyphenated)")
+        }
     }
 
     /// Whether a text is a message id in the contract's form (a lower-case UUID).
@@ -100,15 +107,20 @@ public struct Envelope: Sendable, Equatable {
         let u = Array(s.utf8)
         guard u.count == 36 else { return false }
         for (i, c) in u.enumerated() {
-            if [8, 13, 18, 23].contains(i) { if c != UInt8(ascii: "-") { return false } } else if !((48...57).contains(c) || (97...102).contains(c)) { return false }
+            if [8, 13, 18, 23].contains(i) {
+                if c != UInt8(ascii: "-") { return false }
+            } else if !((48...57).contains(c) || (97...102).contains(c)) {
+                return false
+            }
         }
         return true
     }
 
     static func isKeyID(_ s: String) -> Bool {
-        (1...64).contains(s.utf8.count) && s.utf8.allSatisfy { c in
-            (48...57).contains(c) || (97...122).contains(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") || c == UInt8(ascii: "_")
-        }
+        (1...64).contains(s.utf8.count)
+            && s.utf8.allSatisfy { c in
+                (48...57).contains(c) || (97...122).contains(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") || c == UInt8(ascii: "_")
+            }
     }
 }
 
@@ -129,7 +141,8 @@ public enum EnvelopeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownType(let t): return "'\(t)' is not a message type of the contract"
         case .unsupportedContract(let v): return "contract version '\(v)' is not supported (this gateway speaks \(Envelope.contractVersion))"
         case .unsupportedTypeVersion(let t, let v):
-            return "\(Envelope.Header.typeVersion) \(v) of \(t.rawValue) is not one the contract lists (\(t.supportedVersions.sorted().map(String.init).joined(separator: ", ")))"
+            return
+                "\(Envelope.Header.typeVersion) \(v) of \(t.rawValue) is not one the contract lists (\(t.supportedVersions.sorted().map(String.init).joined(separator: ", ")))"
         case .notAString(let h, let kind): return "header '\(h)' is \(kind); every envelope header must be an AMQP long string (S)"
         }
     }

@@ -42,9 +42,15 @@ public struct JSONParser {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
         case UInt8(ascii: "["): return try parseArray(depth: depth)
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         default: return .number(try parseNumber())
         }
     }
@@ -62,7 +68,10 @@ public struct JSONParser {
         // Most objects have a few keys: comparing with each is cheaper than hashing, until there are many.
         var keys: Set<String>?
         skipWhitespace()
-        if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+        if i < b.count, b[i] == UInt8(ascii: "}") {
+            i += 1
+            return .object(members)
+        }
         while true {
             skipWhitespace()
             guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
@@ -77,8 +86,14 @@ public struct JSONParser {
             members.append(.init(key, try parseValue(depth: depth + 1)))
             skipWhitespace()
             guard i < b.count else { throw fail("unexpected end") }
-            if b[i] == UInt8(ascii: ",") { i += 1; continue }
-            if b[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+            if b[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            if b[i] == UInt8(ascii: "}") {
+                i += 1
+                return .object(members)
+            }
             throw fail("expected ',' or '}'")
         }
     }
@@ -87,14 +102,23 @@ public struct JSONParser {
         i += 1
         var items: [JSONValue] = []
         skipWhitespace()
-        if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+        if i < b.count, b[i] == UInt8(ascii: "]") {
+            i += 1
+            return .array(items)
+        }
         while true {
             skipWhitespace()
             items.append(try parseValue(depth: depth + 1))
             skipWhitespace()
             guard i < b.count else { throw fail("unexpected end") }
-            if b[i] == UInt8(ascii: ",") { i += 1; continue }
-            if b[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+            if b[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            if b[i] == UInt8(ascii: "]") {
+                i += 1
+                return .array(items)
+            }
             throw fail("expected ',' or ']'")
         }
     }
@@ -125,7 +149,11 @@ public struct JSONParser {
                 return s
             }
             guard c >= 0x20 else { throw fail("control character in a string") }
-            if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
+            if c != UInt8(ascii: "\\") {
+                out.append(c)
+                i += 1
+                continue
+            }
             i += 1
             guard i < b.count else { throw fail("unterminated escape") }
             switch b[i] {

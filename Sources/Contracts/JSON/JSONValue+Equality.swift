@@ -38,25 +38,42 @@ public struct JSONNumber: Equatable, Sendable {
         var negative = false
         var inFraction = false
         var bytes = text.utf8[...]
-        if bytes.first == UInt8(ascii: "-") { negative = true; bytes = bytes.dropFirst() }
+        if bytes.first == UInt8(ascii: "-") {
+            negative = true
+            bytes = bytes.dropFirst()
+        }
         var rest = bytes[...]
         while let c = rest.first, c != UInt8(ascii: "e"), c != UInt8(ascii: "E") {
             rest = rest.dropFirst()
-            if c == UInt8(ascii: ".") { inFraction = true; continue }
-            if digits.isEmpty && c == UInt8(ascii: "0") { if inFraction { exponent -= 1 }; continue }
+            if c == UInt8(ascii: ".") {
+                inFraction = true
+                continue
+            }
+            if digits.isEmpty && c == UInt8(ascii: "0") {
+                if inFraction { exponent -= 1 }
+                continue
+            }
             digits.append(c)
             if inFraction { exponent -= 1 }
         }
         if !rest.isEmpty {
             rest = rest.dropFirst()
             var sign = 1
-            if rest.first == UInt8(ascii: "-") { sign = -1; rest = rest.dropFirst() } else if rest.first == UInt8(ascii: "+") { rest = rest.dropFirst() }
+            if rest.first == UInt8(ascii: "-") {
+                sign = -1
+                rest = rest.dropFirst()
+            } else if rest.first == UInt8(ascii: "+") {
+                rest = rest.dropFirst()
+            }
             // Saturating: an exponent beyond a billion says "enormous" or "tiny" as well as its exact value would.
             var e = 0
             for c in rest { e = min(e * 10 + Int(c - UInt8(ascii: "0")), 1_000_000_000) }
             exponent += sign * e
         }
-        while digits.last == UInt8(ascii: "0") { digits.removeLast(); exponent += 1 }
+        while digits.last == UInt8(ascii: "0") {
+            digits.removeLast()
+            exponent += 1
+        }
         self.digits = digits
         self.exponent = digits.isEmpty ? 0 : exponent
         self.negative = digits.isEmpty ? false : negative

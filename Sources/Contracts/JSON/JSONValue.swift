@@ -13,7 +13,10 @@ public enum JSONValue: Equatable, Sendable {
     public struct Member: Equatable, Sendable {
         public var key: String
         public var value: JSONValue
-        public init(_ key: String, _ value: JSONValue) { self.key = key; self.value = value }
+        public init(_ key: String, _ value: JSONValue) {
+            self.key = key
+            self.value = value
+        }
     }
 
     public subscript(key: String) -> JSONValue? {
@@ -21,10 +24,22 @@ public enum JSONValue: Equatable, Sendable {
         return members.first { $0.key == key }?.value
     }
 
-    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
-    public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
-    public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
-    public var doubleValue: Double? { if case .number(let n) = self { return Double(n) }; return nil }
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+    public var boolValue: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+    public var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+    public var doubleValue: Double? {
+        if case .number(let n) = self { return Double(n) }
+        return nil
+    }
 
     /// Follows a dotted path (`sharing.lawfulBasis.code`).
     public func value(at path: String) -> JSONValue? {

@@ -34,7 +34,10 @@ public struct Staff: Codable, Sendable, Equatable {
     public var phone: String?
     public var email: String?
     public init(name: String, role: String, phone: String? = nil, email: String? = nil) {
-        self.name = name; self.role = role; self.phone = phone; self.email = email
+        self.name = name
+        self.role = role
+        self.phone = phone
+        self.email = email
     }
 }
 
@@ -43,7 +46,10 @@ public struct Referrer: Codable, Sendable, Equatable {
     public var service: PartyID
     /// Who wrote it; always sent, absent in a view that withholds it (the perpetrator service's).
     public var staff: Staff?
-    public init(service: PartyID, staff: Staff) { self.service = service; self.staff = staff }
+    public init(service: PartyID, staff: Staff) {
+        self.service = service
+        self.staff = staff
+    }
 }
 
 /// A recorded decision to share without consent, with its reason.
@@ -54,7 +60,10 @@ public struct LawfulBasis: Codable, Sendable, Equatable {
     public var decidedBy: Staff?
     public var decidedAt: Timestamp?
     public init(code: LawfulBasisCode, justification: String, decidedBy: Staff, decidedAt: Timestamp) {
-        self.code = code; self.justification = justification; self.decidedBy = decidedBy; self.decidedAt = decidedAt
+        self.code = code
+        self.justification = justification
+        self.decidedBy = decidedBy
+        self.decidedAt = decidedAt
     }
 }
 
@@ -64,7 +73,9 @@ public struct Sharing: Codable, Sendable, Equatable {
     public var consentId: String?
     public var lawfulBasis: LawfulBasis?
     public init(purpose: Purpose, consentId: String? = nil, lawfulBasis: LawfulBasis? = nil) {
-        self.purpose = purpose; self.consentId = consentId; self.lawfulBasis = lawfulBasis
+        self.purpose = purpose
+        self.consentId = consentId
+        self.lawfulBasis = lawfulBasis
     }
 }
 
@@ -73,7 +84,9 @@ public struct PersonName: Codable, Sendable, Equatable {
     public var family: String
     public var preferred: String?
     public init(given: String, family: String, preferred: String? = nil) {
-        self.given = given; self.family = family; self.preferred = preferred
+        self.given = given
+        self.family = family
+        self.preferred = preferred
     }
 }
 
@@ -82,7 +95,9 @@ public struct PostalAddress: Codable, Sendable, Equatable {
     public var town: String?
     public var postcode: String
     public init(lines: [String], town: String? = nil, postcode: String) {
-        self.lines = lines; self.town = town; self.postcode = postcode
+        self.lines = lines
+        self.town = town
+        self.postcode = postcode
     }
 }
 
@@ -94,10 +109,16 @@ public struct SafeContact: Codable, Sendable, Equatable {
     public var safeToLeaveMessage: Bool
     public var safeTimes: String?
     public var codeWord: String?
-    public init(phone: String? = nil, email: String? = nil, safeToCall: Bool, safeToLeaveMessage: Bool,
-                safeTimes: String? = nil, codeWord: String? = nil) {
-        self.phone = phone; self.email = email; self.safeToCall = safeToCall
-        self.safeToLeaveMessage = safeToLeaveMessage; self.safeTimes = safeTimes; self.codeWord = codeWord
+    public init(
+        phone: String? = nil, email: String? = nil, safeToCall: Bool, safeToLeaveMessage: Bool,
+        safeTimes: String? = nil, codeWord: String? = nil
+    ) {
+        self.phone = phone
+        self.email = email
+        self.safeToCall = safeToCall
+        self.safeToLeaveMessage = safeToLeaveMessage
+        self.safeTimes = safeTimes
+        self.codeWord = codeWord
     }
 }
 
@@ -114,19 +135,31 @@ public struct Person: Codable, Sendable, Equatable {
     /// false when the perpetrator knows this address.
     public var addressIsSafe: Bool?
     public var safeContact: SafeContact?
-    public init(urc: URC, name: PersonName, dateOfBirth: CalendarDate? = nil, gender: Gender? = nil,
-                language: LanguageTag? = nil, interpreterNeeded: Bool? = nil, disabilities: [Disability]? = nil,
-                address: PostalAddress? = nil, addressIsSafe: Bool? = nil, safeContact: SafeContact? = nil) {
-        self.urc = urc; self.name = name; self.dateOfBirth = dateOfBirth; self.gender = gender
-        self.language = language; self.interpreterNeeded = interpreterNeeded; self.disabilities = disabilities
-        self.address = address; self.addressIsSafe = addressIsSafe; self.safeContact = safeContact
+    public init(
+        urc: URC, name: PersonName, dateOfBirth: CalendarDate? = nil, gender: Gender? = nil,
+        language: LanguageTag? = nil, interpreterNeeded: Bool? = nil, disabilities: [Disability]? = nil,
+        address: PostalAddress? = nil, addressIsSafe: Bool? = nil, safeContact: SafeContact? = nil
+    ) {
+        self.urc = urc
+        self.name = name
+        self.dateOfBirth = dateOfBirth
+        self.gender = gender
+        self.language = language
+        self.interpreterNeeded = interpreterNeeded
+        self.disabilities = disabilities
+        self.address = address
+        self.addressIsSafe = addressIsSafe
+        self.safeContact = safeContact
     }
 }
 
 public struct School: Codable, Sendable, Equatable {
     public var name: String
     public var address: PostalAddress?
-    public init(name: String, address: PostalAddress? = nil) { self.name = name; self.address = address }
+    public init(name: String, address: PostalAddress? = nil) {
+        self.name = name
+        self.address = address
+    }
 }
 
 /// A child in the household, with a URC of its own.
@@ -136,16 +169,25 @@ public struct Child: Codable, Sendable, Equatable {
     public var dateOfBirth: CalendarDate
     public var school: School?
     public init(urc: URC, name: PersonName, dateOfBirth: CalendarDate, school: School? = nil) {
-        self.urc = urc; self.name = name; self.dateOfBirth = dateOfBirth; self.school = school
+        self.urc = urc
+        self.name = name
+        self.dateOfBirth = dateOfBirth
+        self.school = school
     }
 }
 
 /// One answer of the SafeLives Dash RIC, by question number: the copyrighted wording is never stored.
 public struct DashAnswer: Codable, Sendable, Equatable {
-    public enum Answer: String, Codable, Sendable { case yes, no, notKnown = "not-known" }
+    public enum Answer: String, Codable, Sendable {
+        case yes, no
+        case notKnown = "not-known"
+    }
     public var question: Int
     public var answer: Answer
-    public init(question: Int, answer: Answer) { self.question = question; self.answer = answer }
+    public init(question: Int, answer: Answer) {
+        self.question = question
+        self.answer = answer
+    }
 }
 
 /// A completed DASH risk assessment.
@@ -156,34 +198,55 @@ public struct DashAssessment: Codable, Sendable, Equatable {
     public var score: Int
     public var professionalJudgement: Bool?
     public var policeIncidentsLast12Months: Int?
-    public init(completedAt: Timestamp, answers: [DashAnswer], score: Int, professionalJudgement: Bool? = nil,
-                policeIncidentsLast12Months: Int? = nil) {
-        self.completedAt = completedAt; self.answers = answers; self.score = score
-        self.professionalJudgement = professionalJudgement; self.policeIncidentsLast12Months = policeIncidentsLast12Months
+    public init(
+        completedAt: Timestamp, answers: [DashAnswer], score: Int, professionalJudgement: Bool? = nil,
+        policeIncidentsLast12Months: Int? = nil
+    ) {
+        self.completedAt = completedAt
+        self.answers = answers
+        self.score = score
+        self.professionalJudgement = professionalJudgement
+        self.policeIncidentsLast12Months = policeIncidentsLast12Months
     }
 }
 
 /// Tenure of the person's home.
 public enum Tenure: String, Codable, Sendable, CaseIterable {
-    case owner, socialTenant = "social-tenant", privateTenant = "private-tenant", temporary, refuge
-    case noFixedAbode = "no-fixed-abode", other
+    case owner
+    case socialTenant = "social-tenant"
+    case privateTenant = "private-tenant"
+    case temporary, refuge
+    case noFixedAbode = "no-fixed-abode"
+    case other
 }
 
 /// Gender as the person describes it, as a code (contracts: `$defs/gender`).
 public enum Gender: String, Codable, Sendable, CaseIterable {
-    case female, male, nonBinary = "non-binary", other, notKnown = "not-known", preferNotToSay = "prefer-not-to-say"
+    case female, male
+    case nonBinary = "non-binary"
+    case other
+    case notKnown = "not-known"
+    case preferNotToSay = "prefer-not-to-say"
 }
 
 /// A disability or long-term condition, as a code (contracts: `$defs/disability`).
 public enum Disability: String, Codable, Sendable, CaseIterable {
-    case mobility, visual, hearing, learning, mentalHealth = "mental-health", longTermCondition = "long-term-condition"
-    case neurodivergence, other, preferNotToSay = "prefer-not-to-say"
+    case mobility, visual, hearing, learning
+    case mentalHealth = "mental-health"
+    case longTermCondition = "long-term-condition"
+    case neurodivergence, other
+    case preferNotToSay = "prefer-not-to-say"
 }
 
 /// How someone is related to the person a message is about (contracts: `$defs/relationship`).
 public enum Relationship: String, Codable, Sendable, CaseIterable {
-    case partner, exPartner = "ex-partner", spouse, exSpouse = "ex-spouse", parent, child, sibling
-    case otherFamily = "other-family", friend, neighbour, other
+    case partner
+    case exPartner = "ex-partner"
+    case spouse
+    case exSpouse = "ex-spouse"
+    case parent, child, sibling
+    case otherFamily = "other-family"
+    case friend, neighbour, other
 }
 
 /// A preferred language as an ISO 639 code with an optional ISO 3166 region (`en`, `pl`, `pt-BR`).

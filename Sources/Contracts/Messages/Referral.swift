@@ -3,11 +3,20 @@ public struct Referral: MessageBody {
     public static let messageType = MessageType.referral
 
     public enum Priority: String, Codable, Sendable { case standard, high, emergency }
-    public enum SubjectRole: String, Codable, Sendable { case victim, child, perpetrator, otherAdult = "other-adult" }
+    public enum SubjectRole: String, Codable, Sendable {
+        case victim, child, perpetrator
+        case otherAdult = "other-adult"
+    }
     public enum Need: String, Codable, Sendable, CaseIterable {
-        case housing, refuge, homeSecurity = "home-security", emergencyLockChange = "emergency-lock-change"
-        case childrenSupport = "children-support", perpetratorProgramme = "perpetrator-programme"
-        case partnerSupport = "partner-support", counselling, legalAdvice = "legal-advice", financialSupport = "financial-support"
+        case housing, refuge
+        case homeSecurity = "home-security"
+        case emergencyLockChange = "emergency-lock-change"
+        case childrenSupport = "children-support"
+        case perpetratorProgramme = "perpetrator-programme"
+        case partnerSupport = "partner-support"
+        case counselling
+        case legalAdvice = "legal-advice"
+        case financialSupport = "financial-support"
     }
 
     public struct Risk: Codable, Sendable, Equatable {
@@ -16,7 +25,9 @@ public struct Referral: MessageBody {
         public var dash: DashAssessment?
         public var maracReferred: Bool?
         public init(level: Level, dash: DashAssessment? = nil, maracReferred: Bool? = nil) {
-            self.level = level; self.dash = dash; self.maracReferred = maracReferred
+            self.level = level
+            self.dash = dash
+            self.maracReferred = maracReferred
         }
     }
 
@@ -27,10 +38,16 @@ public struct Referral: MessageBody {
         public var livesAtAddress: Bool?
         public var visitsAddress: Bool?
         public var bailConditions: String?
-        public init(urc: URC, name: PersonName? = nil, relationship: Relationship? = nil, livesAtAddress: Bool? = nil,
-                    visitsAddress: Bool? = nil, bailConditions: String? = nil) {
-            self.urc = urc; self.name = name; self.relationship = relationship; self.livesAtAddress = livesAtAddress
-            self.visitsAddress = visitsAddress; self.bailConditions = bailConditions
+        public init(
+            urc: URC, name: PersonName? = nil, relationship: Relationship? = nil, livesAtAddress: Bool? = nil,
+            visitsAddress: Bool? = nil, bailConditions: String? = nil
+        ) {
+            self.urc = urc
+            self.name = name
+            self.relationship = relationship
+            self.livesAtAddress = livesAtAddress
+            self.visitsAddress = visitsAddress
+            self.bailConditions = bailConditions
         }
     }
 
@@ -38,14 +55,18 @@ public struct Referral: MessageBody {
         public var children: [Child]?
         public var perpetrator: HouseholdPerpetrator?
         public init(children: [Child]? = nil, perpetrator: HouseholdPerpetrator? = nil) {
-            self.children = children; self.perpetrator = perpetrator
+            self.children = children
+            self.perpetrator = perpetrator
         }
     }
 
     public struct Landlord: Codable, Sendable, Equatable {
         public var name: String
         public var phone: String?
-        public init(name: String, phone: String? = nil) { self.name = name; self.phone = phone }
+        public init(name: String, phone: String? = nil) {
+            self.name = name
+            self.phone = phone
+        }
     }
 
     public struct Housing: Codable, Sendable, Equatable {
@@ -54,13 +75,19 @@ public struct Referral: MessageBody {
         public var needsMove: Bool?
         public var landlord: Landlord?
         public init(tenure: Tenure, wantsToStayHome: Bool? = nil, needsMove: Bool? = nil, landlord: Landlord? = nil) {
-            self.tenure = tenure; self.wantsToStayHome = wantsToStayHome; self.needsMove = needsMove; self.landlord = landlord
+            self.tenure = tenure
+            self.wantsToStayHome = wantsToStayHome
+            self.needsMove = needsMove
+            self.landlord = landlord
         }
     }
 
     /// What the sanctuary scheme needs to decide eligibility and plan works.
     public struct HomeSecurity: Codable, Sendable, Equatable {
-        public enum LandlordPermission: String, Codable, Sendable { case granted, refused, pending, notNeeded = "not-needed" }
+        public enum LandlordPermission: String, Codable, Sendable {
+            case granted, refused, pending
+            case notNeeded = "not-needed"
+        }
         public var aged18OrOver: Bool
         public var livesInArea: Bool
         public var tenure: Tenure
@@ -69,12 +96,18 @@ public struct Referral: MessageBody {
         public var perpetratorLivesAtAddress: Bool
         public var emergencyLockChange: Bool?
         public var accessNotes: String?
-        public init(aged18OrOver: Bool, livesInArea: Bool, tenure: Tenure, landlordPermission: LandlordPermission,
-                    inContactWithPerpetrator: Bool, perpetratorLivesAtAddress: Bool, emergencyLockChange: Bool? = nil,
-                    accessNotes: String? = nil) {
-            self.aged18OrOver = aged18OrOver; self.livesInArea = livesInArea; self.tenure = tenure
-            self.landlordPermission = landlordPermission; self.inContactWithPerpetrator = inContactWithPerpetrator
-            self.perpetratorLivesAtAddress = perpetratorLivesAtAddress; self.emergencyLockChange = emergencyLockChange
+        public init(
+            aged18OrOver: Bool, livesInArea: Bool, tenure: Tenure, landlordPermission: LandlordPermission,
+            inContactWithPerpetrator: Bool, perpetratorLivesAtAddress: Bool, emergencyLockChange: Bool? = nil,
+            accessNotes: String? = nil
+        ) {
+            self.aged18OrOver = aged18OrOver
+            self.livesInArea = livesInArea
+            self.tenure = tenure
+            self.landlordPermission = landlordPermission
+            self.inContactWithPerpetrator = inContactWithPerpetrator
+            self.perpetratorLivesAtAddress = perpetratorLivesAtAddress
+            self.emergencyLockChange = emergencyLockChange
             self.accessNotes = accessNotes
         }
     }
@@ -82,7 +115,10 @@ public struct Referral: MessageBody {
     public struct PerpetratorProgramme: Codable, Sendable, Equatable {
         public var selfReferral: Bool
         public var motivation: String?
-        public init(selfReferral: Bool, motivation: String? = nil) { self.selfReferral = selfReferral; self.motivation = motivation }
+        public init(selfReferral: Bool, motivation: String? = nil) {
+            self.selfReferral = selfReferral
+            self.motivation = motivation
+        }
     }
 
     public var referralId: String
@@ -102,13 +138,26 @@ public struct Referral: MessageBody {
     public var perpetratorProgramme: PerpetratorProgramme?
     public var notes: String?
 
-    public init(referralId: String, referredAt: Timestamp, referrer: Referrer, sharing: Sharing, priority: Priority,
-                reason: String?, subject: Person, subjectRole: SubjectRole, risk: Risk? = nil, household: Household? = nil,
-                needs: [Need]? = nil, housing: Housing? = nil, homeSecurity: HomeSecurity? = nil,
-                perpetratorProgramme: PerpetratorProgramme? = nil, notes: String? = nil) {
-        self.referralId = referralId; self.referredAt = referredAt; self.referrer = referrer; self.sharing = sharing
-        self.priority = priority; self.reason = reason; self.subject = subject; self.subjectRole = subjectRole
-        self.risk = risk; self.household = household; self.needs = needs; self.housing = housing
-        self.homeSecurity = homeSecurity; self.perpetratorProgramme = perpetratorProgramme; self.notes = notes
+    public init(
+        referralId: String, referredAt: Timestamp, referrer: Referrer, sharing: Sharing, priority: Priority,
+        reason: String?, subject: Person, subjectRole: SubjectRole, risk: Risk? = nil, household: Household? = nil,
+        needs: [Need]? = nil, housing: Housing? = nil, homeSecurity: HomeSecurity? = nil,
+        perpetratorProgramme: PerpetratorProgramme? = nil, notes: String? = nil
+    ) {
+        self.referralId = referralId
+        self.referredAt = referredAt
+        self.referrer = referrer
+        self.sharing = sharing
+        self.priority = priority
+        self.reason = reason
+        self.subject = subject
+        self.subjectRole = subjectRole
+        self.risk = risk
+        self.household = household
+        self.needs = needs
+        self.housing = housing
+        self.homeSecurity = homeSecurity
+        self.perpetratorProgramme = perpetratorProgramme
+        self.notes = notes
     }
 }

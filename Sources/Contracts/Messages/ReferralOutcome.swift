@@ -2,16 +2,28 @@
 public struct ReferralOutcome: MessageBody {
     public static let messageType = MessageType.referralOutcome
 
-    public enum Outcome: String, Codable, Sendable { case accepted, declined, contactMade = "contact-made", contactFailed = "contact-failed", completed }
+    public enum Outcome: String, Codable, Sendable {
+        case accepted, declined
+        case contactMade = "contact-made"
+        case contactFailed = "contact-failed"
+        case completed
+    }
 
     public struct DeclineReason: Codable, Sendable, Equatable {
         public enum Code: String, Codable, Sendable {
-            case notEligible = "not-eligible", outOfArea = "out-of-area", under18 = "under-18", noCapacity = "no-capacity"
-            case clientDeclined = "client-declined", duplicate, other
+            case notEligible = "not-eligible"
+            case outOfArea = "out-of-area"
+            case under18 = "under-18"
+            case noCapacity = "no-capacity"
+            case clientDeclined = "client-declined"
+            case duplicate, other
         }
         public var code: Code
         public var text: String?
-        public init(code: Code, text: String? = nil) { self.code = code; self.text = text }
+        public init(code: Code, text: String? = nil) {
+            self.code = code
+            self.text = text
+        }
     }
 
     public struct WorkItem: Codable, Sendable, Equatable {
@@ -20,7 +32,10 @@ public struct ReferralOutcome: MessageBody {
         public var quantity: Int
         public var unitCostPence: Int
         public init(code: String, description: String? = nil, quantity: Int, unitCostPence: Int) {
-            self.code = code; self.description = description; self.quantity = quantity; self.unitCostPence = unitCostPence
+            self.code = code
+            self.description = description
+            self.quantity = quantity
+            self.unitCostPence = unitCostPence
         }
     }
 
@@ -44,10 +59,17 @@ public struct ReferralOutcome: MessageBody {
     public var works: Works?
     public var note: String?
 
-    public init(referralId: String, outcome: Outcome, at: Timestamp, declineReason: DeclineReason? = nil,
-                contactAttempts: Int? = nil, works: Works? = nil, note: String? = nil) {
-        self.referralId = referralId; self.outcome = outcome; self.at = at; self.declineReason = declineReason
-        self.contactAttempts = contactAttempts; self.works = works; self.note = note
+    public init(
+        referralId: String, outcome: Outcome, at: Timestamp, declineReason: DeclineReason? = nil,
+        contactAttempts: Int? = nil, works: Works? = nil, note: String? = nil
+    ) {
+        self.referralId = referralId
+        self.outcome = outcome
+        self.at = at
+        self.declineReason = declineReason
+        self.contactAttempts = contactAttempts
+        self.works = works
+        self.note = note
     }
 }
 
@@ -62,11 +84,16 @@ public struct NonDeliveryReport: MessageBody {
     public var reasonText: String
     public var refusedAt: Timestamp
 
-    public init(originalMessageId: String, originalType: String, intendedRecipient: PartyID, reasonCode: ReasonCode,
-                reasonText: String? = nil, refusedAt: Timestamp) {
-        self.originalMessageId = originalMessageId; self.originalType = originalType
-        self.intendedRecipient = intendedRecipient; self.reasonCode = reasonCode
-        self.reasonText = reasonText ?? reasonCode.explanation; self.refusedAt = refusedAt
+    public init(
+        originalMessageId: String, originalType: String, intendedRecipient: PartyID, reasonCode: ReasonCode,
+        reasonText: String? = nil, refusedAt: Timestamp
+    ) {
+        self.originalMessageId = originalMessageId
+        self.originalType = originalType
+        self.intendedRecipient = intendedRecipient
+        self.reasonCode = reasonCode
+        self.reasonText = reasonText ?? reasonCode.explanation
+        self.refusedAt = refusedAt
     }
 }
 
@@ -88,16 +115,20 @@ public struct ConsentRecord: MessageBody {
     public var notes: String?
 
     /// Consent given to `recipients` for `purposes` until `expiresAt`.
-    public static func given(consentId: String, recipients: [PartyID], purposes: [Purpose], givenAt: Timestamp,
-                             expiresAt: Timestamp, method: Method, recordedBy: Referrer) -> ConsentRecord {
-        ConsentRecord(consentId: consentId, status: .given, recipients: recipients, purposes: purposes, givenAt: givenAt,
-                      expiresAt: expiresAt, withdrawnAt: nil, method: method, recordedBy: recordedBy, notes: nil)
+    public static func given(
+        consentId: String, recipients: [PartyID], purposes: [Purpose], givenAt: Timestamp,
+        expiresAt: Timestamp, method: Method, recordedBy: Referrer
+    ) -> ConsentRecord {
+        ConsentRecord(
+            consentId: consentId, status: .given, recipients: recipients, purposes: purposes, givenAt: givenAt,
+            expiresAt: expiresAt, withdrawnAt: nil, method: method, recordedBy: recordedBy, notes: nil)
     }
 
     /// Withdrawal of consent `consentId`.
     public static func withdrawn(consentId: String, at: Timestamp, recordedBy: Referrer) -> ConsentRecord {
-        ConsentRecord(consentId: consentId, status: .withdrawn, recipients: nil, purposes: nil, givenAt: nil,
-                      expiresAt: nil, withdrawnAt: at, method: nil, recordedBy: recordedBy, notes: nil)
+        ConsentRecord(
+            consentId: consentId, status: .withdrawn, recipients: nil, purposes: nil, givenAt: nil,
+            expiresAt: nil, withdrawnAt: at, method: nil, recordedBy: recordedBy, notes: nil)
     }
 }
 
@@ -113,6 +144,9 @@ public struct ConsentAcknowledgement: MessageBody {
     public var recordedAt: Timestamp
 
     public init(originalMessageId: String, consentId: String, status: ConsentRecord.Status, recordedAt: Timestamp) {
-        self.originalMessageId = originalMessageId; self.consentId = consentId; self.status = status; self.recordedAt = recordedAt
+        self.originalMessageId = originalMessageId
+        self.consentId = consentId
+        self.status = status
+        self.recordedAt = recordedAt
     }
 }

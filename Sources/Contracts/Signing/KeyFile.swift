@@ -22,12 +22,16 @@ public struct KeyFile: Codable, Sendable {
         guard !FileManager.default.fileExists(atPath: url.path) else {
             throw KeyFileError("\(url.path) already exists; remove it first if you mean to replace that key")
         }
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        guard FileManager.default.createFile(atPath: url.path, contents: try encoder.encode(self),
-                                             attributes: [.posixPermissions: 0o600]) else {
+        guard
+            FileManager.default.createFile(
+                atPath: url.path, contents: try encoder.encode(self),
+                attributes: [.posixPermissions: 0o600])
+        else {
             throw KeyFileError("cannot write \(url.path)")
         }
     }

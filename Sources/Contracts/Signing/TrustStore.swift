@@ -14,7 +14,10 @@ public struct TrustStore: Sendable {
         /// True for keys generated on a developer's machine; a production gateway refuses to load them.
         public var development: Bool?
 
-        enum CodingKeys: String, CodingKey { case keyID = "keyId", party, publicKey, notAfter, development }
+        enum CodingKeys: String, CodingKey {
+            case keyID = "keyId"
+            case party, publicKey, notAfter, development
+        }
 
         public init(keyID: String, party: PartyID, publicKey: Data, notAfter: Timestamp? = nil, development: Bool? = nil) {
             self.keyID = keyID
@@ -72,8 +75,10 @@ public struct TrustStore: Sendable {
     /// `checkedBefore`, when given, is asked about the signing input once the key has passed its checks: true means
     /// the caller holds its own proof that this very input's signature was checked (the gateway's seal on a kept dead
     /// letter), and the signature's arithmetic is not done again.
-    public func verify(_ envelope: Envelope, body: Data, signedBy expectedSigner: PartyID, at now: Timestamp = Timestamp(),
-                       checkedBefore: ((Data) -> Bool)? = nil) throws(SignatureError) {
+    public func verify(
+        _ envelope: Envelope, body: Data, signedBy expectedSigner: PartyID, at now: Timestamp = Timestamp(),
+        checkedBefore: ((Data) -> Bool)? = nil
+    ) throws(SignatureError) {
         guard let signatureText = envelope.signature else { throw .unsigned }
         guard let key = keys[envelope.keyID] else { throw .unknownKey(envelope.keyID) }
         guard key.party == expectedSigner else {
@@ -83,8 +88,8 @@ public struct TrustStore: Sendable {
         let input = envelope.signingInput(body: body)
         if checkedBefore?(input) == true { return }
         guard let signature = Data(base64Encoded: signatureText), signature.count == 64,
-              let publicKey = verifiers[key.keyID]?.key,
-              publicKey.isValidSignature(signature, for: input)
+            let publicKey = verifiers[key.keyID]?.key,
+            publicKey.isValidSignature(signature, for: input)
         else { throw .badSignature }
     }
 }

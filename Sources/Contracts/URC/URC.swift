@@ -42,7 +42,6 @@ public struct URC: CanonicalStringCodable, Hashable, Sendable, CustomStringConve
     /// The two-symbol code of the service that allocated this URC.
     public var issuer: String { String(canonical.prefix(2)) }
 
-
     // MARK: Check symbol over GF(32) = GF(2)[x] / (x^5 + x^2 + 1)
 
     /// Σ d_j · α^(11-j) over all twelve symbols; zero for a valid URC.
@@ -100,7 +99,9 @@ public enum URCError: Error, Sendable, Equatable, CustomStringConvertible {
 /// Arithmetic in GF(32) with the primitive polynomial x^5 + x^2 + 1.
 enum GF32 {
     static func multiply(_ a: UInt8, _ b: UInt8) -> UInt8 {
-        var a = a, b = b, p: UInt8 = 0
+        var a = a
+        var b = b
+        var p: UInt8 = 0
         for _ in 0..<5 {
             if b & 1 != 0 { p ^= a }
             b >>= 1

@@ -71,7 +71,8 @@ public struct DeadLetter: Sendable, Equatable, Codable {
         properties["content_type"] = d.properties.contentType ?? ""
         properties["delivery_mode"] = d.properties.persistent ? "2" : "1"
         // Sorted keys, so the same dead letter always gives the same fingerprint (JSONWriter: Foundation's sorted writer is slow).
-        let propertiesJSON = String(decoding: JSONWriter.bytes(.object(properties.sorted { $0.key < $1.key }.map { .init($0.key, .string($0.value)) })), as: UTF8.self)
+        let propertiesJSON = String(
+            decoding: JSONWriter.bytes(.object(properties.sorted { $0.key < $1.key }.map { .init($0.key, .string($0.value)) })), as: UTF8.self)
         var input = Data(propertiesJSON.utf8)
         input.append(d.body)
         return (letter, SHA256.hash(data: input).hex, propertiesJSON)
@@ -80,15 +81,27 @@ public struct DeadLetter: Sendable, Equatable, Codable {
 
 extension DeadLetter {
     init(row: Row) {
-        id = row["id"]; messageID = row["message_id"]; originalExchange = row["original_exchange"]
-        originalRoutingKey = row["original_routing_key"]; queue = row["queue"]; reason = row["reason"]
-        reasonDetail = row["reason_detail"]; deathCount = row["death_count"]
-        firstDeathAt = Timestamp(millisecondsSince1970: row["first_death_at"]); lastDeathAt = Timestamp(millisecondsSince1970: row["last_death_at"])
-        sender = row["sender"]; recipient = row["recipient"]; type = row["type"]; subject = row["subject"]
-        keptAt = Timestamp(millisecondsSince1970: row["kept_at"]); status = row["status"]
-        replayCount = row["replay_count"]; lastReplayOutcome = row["last_replay_outcome"]
+        id = row["id"]
+        messageID = row["message_id"]
+        originalExchange = row["original_exchange"]
+        originalRoutingKey = row["original_routing_key"]
+        queue = row["queue"]
+        reason = row["reason"]
+        reasonDetail = row["reason_detail"]
+        deathCount = row["death_count"]
+        firstDeathAt = Timestamp(millisecondsSince1970: row["first_death_at"])
+        lastDeathAt = Timestamp(millisecondsSince1970: row["last_death_at"])
+        sender = row["sender"]
+        recipient = row["recipient"]
+        type = row["type"]
+        subject = row["subject"]
+        keptAt = Timestamp(millisecondsSince1970: row["kept_at"])
+        status = row["status"]
+        replayCount = row["replay_count"]
+        lastReplayOutcome = row["last_replay_outcome"]
         resolvedAt = (row["resolved_at"] as Int64?).map(Timestamp.init(millisecondsSince1970:))
-        resolvedBy = row["resolved_by"]; resolutionReason = row["resolution_reason"]
+        resolvedBy = row["resolved_by"]
+        resolutionReason = row["resolution_reason"]
     }
 }
 
@@ -98,16 +111,21 @@ public enum DeadLetterArchive {
     @discardableResult
     public static func keep(_ d: AMQPDelivery, now: Timestamp, in db: Database) throws -> Bool {
         let (l, fingerprint, properties) = DeadLetter.reading(d, now: now)
-        try db.execute(sql: """
-            INSERT OR IGNORE INTO dead_letter (fingerprint, message_id, original_exchange, original_routing_key, queue, reason,
-                reason_detail, death_count, first_death_at, last_death_at, sender, recipient, type, subject, kept_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [fingerprint, l.messageID, l.originalExchange, l.originalRoutingKey, l.queue, l.reason, l.reasonDetail,
-                             l.deathCount, l.firstDeathAt.millisecondsSince1970, l.lastDeathAt.millisecondsSince1970, l.sender,
-                             l.recipient, l.type, l.subject, now.millisecondsSince1970])
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO dead_letter (fingerprint, message_id, original_exchange, original_routing_key, queue, reason,
+                    reason_detail, death_count, first_death_at, last_death_at, sender, recipient, type, subject, kept_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                fingerprint, l.messageID, l.originalExchange, l.originalRoutingKey, l.queue, l.reason, l.reasonDetail,
+                l.deathCount, l.firstDeathAt.millisecondsSince1970, l.lastDeathAt.millisecondsSince1970, l.sender,
+                l.recipient, l.type, l.subject, now.millisecondsSince1970,
+            ])
         guard db.changesCount > 0 else { return false }
-        try db.execute(sql: "INSERT INTO dead_letter_content (id, properties, body) VALUES (?, ?, ?)",
-                       arguments: [db.lastInsertedRowID, properties, d.body])
+        try db.execute(
+            sql: "INSERT INTO dead_letter_content (id, properties, body) VALUES (?, ?, ?)",
+            arguments: [db.lastInsertedRowID, properties, d.body])
         return true
     }
 
@@ -116,23 +134,37 @@ public enum DeadLetterArchive {
         public var reason: String?, sender: String?, recipient: String?, type: String?
         public var since: Timestamp?
         public var includeResolved = false
-        public init(reason: String? = nil, sender: String? = nil, recipient: String? = nil, type: String? = nil,
-                    since: Timestamp? = nil, includeResolved: Bool = false) {
-            self.reason = reason; self.sender = sender; self.recipient = recipient; self.type = type
-            self.since = since; self.includeResolved = includeResolved
+        public init(
+            reason: String? = nil, sender: String? = nil, recipient: String? = nil, type: String? = nil,
+            since: Timestamp? = nil, includeResolved: Bool = false
+        ) {
+            self.reason = reason
+            self.sender = sender
+            self.recipient = recipient
+            self.type = type
+            self.since = since
+            self.includeResolved = includeResolved
         }
     }
 
     /// Dead letters matching `filter`, newest first.
     public static func list(_ filter: Filter, limit: Int = 100, in db: Database) throws -> [DeadLetter] {
-        var clauses: [String] = [], args: [any DatabaseValueConvertible] = []
+        var clauses: [String] = []
+        var args: [any DatabaseValueConvertible] = []
         if !filter.includeResolved { clauses.append("status = 'kept'") }
         for (column, value) in [("reason", filter.reason), ("sender", filter.sender), ("recipient", filter.recipient), ("type", filter.type)] {
-            if let value { clauses.append("\(column) = ?"); args.append(value) }
+            if let value {
+                clauses.append("\(column) = ?")
+                args.append(value)
+            }
         }
-        if let since = filter.since { clauses.append("last_death_at >= ?"); args.append(since.millisecondsSince1970) }
+        if let since = filter.since {
+            clauses.append("last_death_at >= ?")
+            args.append(since.millisecondsSince1970)
+        }
         args.append(limit)
-        let sql = "SELECT * FROM dead_letter" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
+        let sql =
+            "SELECT * FROM dead_letter" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
             + " ORDER BY last_death_at DESC, id DESC LIMIT ?"
         return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(DeadLetter.init(row:))
     }
@@ -144,17 +176,23 @@ public enum DeadLetterArchive {
 
     /// Kept dead letters counted by reason, type and recipient, largest first.
     public static func groups(in db: Database) throws -> [Group] {
-        try Row.fetchAll(db, sql: """
-            SELECT reason, COALESCE(type, '-') AS type, COALESCE(recipient, '-') AS recipient, COUNT(*) AS n FROM dead_letter
-            WHERE status = 'kept' GROUP BY 1, 2, 3 ORDER BY n DESC, reason, type, recipient
-            """).map { Group(reason: $0["reason"], type: $0["type"], recipient: $0["recipient"], count: $0["n"]) }
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT reason, COALESCE(type, '-') AS type, COALESCE(recipient, '-') AS recipient, COUNT(*) AS n FROM dead_letter
+                WHERE status = 'kept' GROUP BY 1, 2, 3 ORDER BY n DESC, reason, type, recipient
+                """
+        ).map { Group(reason: $0["reason"], type: $0["type"], recipient: $0["recipient"], count: $0["n"]) }
     }
 
     /// One dead letter with its properties and body.
     public static func find(_ id: Int64, in db: Database) throws -> (DeadLetter, properties: String, body: Data)? {
-        try Row.fetchOne(db, sql: """
-            SELECT d.*, COALESCE(c.properties, '{}') AS properties, COALESCE(c.body, X'') AS body
-            FROM dead_letter d LEFT JOIN dead_letter_content c ON c.id = d.id WHERE d.id = ?
-            """, arguments: [id]).map { (DeadLetter(row: $0), $0["properties"], $0["body"]) }
+        try Row.fetchOne(
+            db,
+            sql: """
+                SELECT d.*, COALESCE(c.properties, '{}') AS properties, COALESCE(c.body, X'') AS body
+                FROM dead_letter d LEFT JOIN dead_letter_content c ON c.id = d.id WHERE d.id = ?
+                """, arguments: [id]
+        ).map { (DeadLetter(row: $0), $0["properties"], $0["body"]) }
     }
 }

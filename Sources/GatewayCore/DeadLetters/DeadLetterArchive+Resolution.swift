@@ -25,8 +25,14 @@ extension DeadLetterArchive {
         var sql = "SELECT id FROM dead_letter WHERE status = 'kept' AND reason = ?"
         var args: [any DatabaseValueConvertible] = [group.reason]
         // groups() shows a missing type or recipient as "-".
-        if let t = group.type { sql += t == "-" ? " AND type IS NULL" : " AND type = ?"; if t != "-" { args.append(t) } }
-        if let r = group.recipient { sql += r == "-" ? " AND recipient IS NULL" : " AND recipient = ?"; if r != "-" { args.append(r) } }
+        if let t = group.type {
+            sql += t == "-" ? " AND type IS NULL" : " AND type = ?"
+            if t != "-" { args.append(t) }
+        }
+        if let r = group.recipient {
+            sql += r == "-" ? " AND recipient IS NULL" : " AND recipient = ?"
+            if r != "-" { args.append(r) }
+        }
         return try Int64.fetchAll(db, sql: sql + " ORDER BY id", arguments: StatementArguments(args))
     }
 
@@ -53,12 +59,15 @@ extension DeadLetterArchive {
     private static func replayStates(of ids: [Int64], in db: Database) throws -> [Int64: ReplayState] {
         var states: [Int64: ReplayState] = [:]
         for slice in ids.chunks(of: idsPerQuery) {
-            let rows = try Row.fetchAll(db, SQLRequest<Row>("""
-                SELECT d.id, d.status, d.resolved_at,
-                    (SELECT request_id FROM replay_request WHERE dead_letter_id = d.id AND outcome IS NULL LIMIT 1),
-                    (SELECT COUNT(*) FROM replay_request WHERE dead_letter_id = d.id)
-                FROM dead_letter d WHERE d.id IN \(slice)
-                """))
+            let rows = try Row.fetchAll(
+                db,
+                SQLRequest<Row>(
+                    """
+                    SELECT d.id, d.status, d.resolved_at,
+                        (SELECT request_id FROM replay_request WHERE dead_letter_id = d.id AND outcome IS NULL LIMIT 1),
+                        (SELECT COUNT(*) FROM replay_request WHERE dead_letter_id = d.id)
+                    FROM dead_letter d WHERE d.id IN \(slice)
+                    """))
             for row in rows { states[row[0]] = ReplayState(status: row[1], resolvedAt: row[2], pending: row[3], attempts: row[4]) }
         }
         return states
@@ -72,7 +81,8 @@ extension DeadLetterArchive {
             }
             guard letter.status == "kept" else {
                 let when = letter.resolvedAt.map { " on \(Timestamp(millisecondsSince1970: $0))" } ?? ""
-                throw ResolutionError(description: "dead letter \(id) was already \(letter.status)\(when), so it cannot be replayed (`refgw dlq list --all` shows it)")
+                throw ResolutionError(
+                    description: "dead letter \(id) was already \(letter.status)\(when), so it cannot be replayed (`refgw dlq list --all` shows it)")
             }
         }
     }
@@ -85,8 +95,10 @@ extension DeadLetterArchive {
     /// Stores a replay request for each dead letter (who, why, which attempt) and returns them to publish.
     /// A dead letter that already waits for the gateway keeps its request (it is published again: the gateway decides
     /// each request once). Throws, changing nothing, when an id is unknown, replayed or discarded.
-    public static func requestReplays(of ids: [Int64], by: String, reason: String, now: Timestamp = Timestamp(),
-                                      in db: Database) throws -> [ReplayRequest] {
+    public static func requestReplays(
+        of ids: [Int64], by: String, reason: String, now: Timestamp = Timestamp(),
+        in db: Database
+    ) throws -> [ReplayRequest] {
         var states = try replayStates(of: ids, in: db)
         try checkReplayable(ids, states: states)
         var requests: [ReplayRequest] = []
@@ -96,10 +108,12 @@ extension DeadLetterArchive {
                 continue
             }
             let request = ReplayRequest(deadLetterID: id)
-            try db.cachedStatement(sql: """
-                INSERT INTO replay_request (request_id, dead_letter_id, attempt, requested_at, requested_by, reason)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [request.requestID, id, (states[id]?.attempts ?? 0) + 1, now.millisecondsSince1970, by, reason])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO replay_request (request_id, dead_letter_id, attempt, requested_at, requested_by, reason)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [request.requestID, id, (states[id]?.attempts ?? 0) + 1, now.millisecondsSince1970, by, reason])
             // The same id named twice shares this request.
             states[id]?.pending = request.requestID
             requests.append(request)
@@ -111,8 +125,10 @@ extension DeadLetterArchive {
     public static func replayOutcomes(of requestIDs: [String], in db: Database) throws -> [String: String] {
         var out: [String: String] = [:]
         for slice in requestIDs.chunks(of: idsPerQuery) {
-            let rows = try Row.fetchAll(db, SQLRequest<Row>(
-                "SELECT request_id, outcome FROM replay_request WHERE outcome IS NOT NULL AND request_id IN \(slice)"))
+            let rows = try Row.fetchAll(
+                db,
+                SQLRequest<Row>(
+                    "SELECT request_id, outcome FROM replay_request WHERE outcome IS NOT NULL AND request_id IN \(slice)"))
             for r in rows { out[r["request_id"]] = r["outcome"] }
         }
         return out
@@ -130,14 +146,17 @@ extension DeadLetterArchive {
             guard l.status == "kept" else {
                 throw ResolutionError(description: "dead letter \(id) was already \(l.status); nothing was discarded")
             }
-            try db.execute(sql: """
-                UPDATE dead_letter SET status = 'discarded', resolved_at = ?, resolved_by = ?, resolution_reason = ? WHERE id = ?;
-                UPDATE dead_letter_content SET body = X'', properties = '{}' WHERE id = ?
-                """, arguments: [now.millisecondsSince1970, by, reason, id, id])
-            try AuditLog.append(AuditEntry(at: now, event: .discarded, messageID: l.messageID ?? "(none)", type: l.type ?? "(none)",
-                                           sender: l.sender ?? "(unknown)", recipient: l.recipient ?? "(unknown)",
-                                           subject: l.subject ?? "0000-0000-0000", reasonCode: l.reason,
-                                           basisReference: "dead letter \(id)", justification: reason, actor: by), after: &tail, in: db)
+            try db.execute(
+                sql: """
+                    UPDATE dead_letter SET status = 'discarded', resolved_at = ?, resolved_by = ?, resolution_reason = ? WHERE id = ?;
+                    UPDATE dead_letter_content SET body = X'', properties = '{}' WHERE id = ?
+                    """, arguments: [now.millisecondsSince1970, by, reason, id, id])
+            try AuditLog.append(
+                AuditEntry(
+                    at: now, event: .discarded, messageID: l.messageID ?? "(none)", type: l.type ?? "(none)",
+                    sender: l.sender ?? "(unknown)", recipient: l.recipient ?? "(unknown)",
+                    subject: l.subject ?? "0000-0000-0000", reasonCode: l.reason,
+                    basisReference: "dead letter \(id)", justification: reason, actor: by), after: &tail, in: db)
         }
     }
 }

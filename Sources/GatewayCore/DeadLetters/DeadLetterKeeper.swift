@@ -16,8 +16,10 @@ public final class DeadLetterKeeper: Service, Sendable {
     private let consumerBox = Mutex<AMQPConsumer?>(nil)
     private let keptCount = Mutex(0)
 
-    public init(store: GatewayStore, configuration: AMQPConnectionConfiguration, topology: ReferralGatewayTopology = .standard,
-                logger: Logger = Logger(label: "refgw.dead-letters")) {
+    public init(
+        store: GatewayStore, configuration: AMQPConnectionConfiguration, topology: ReferralGatewayTopology = .standard,
+        logger: Logger = Logger(label: "refgw.dead-letters")
+    ) {
         self.store = store
         self.configuration = configuration
         self.queue = topology.deadLetterQueue
@@ -28,8 +30,9 @@ public final class DeadLetterKeeper: Service, Sendable {
     public var kept: Int { keptCount.withLock { $0 } }
 
     public func run() async throws {
-        let consumer = try await AMQPConsumer(configuration: configuration, queue: queue,
-                                              options: .init(prefetch: 500, batched: true), logger: logger)
+        let consumer = try await AMQPConsumer(
+            configuration: configuration, queue: queue,
+            options: .init(prefetch: 500, batched: true), logger: logger)
         consumerBox.withLock { $0 = consumer }
         logger.info("dead-letter keeper running", metadata: ["queue": "\(queue)", "broker": "\(configuration.redactedURL)"])
         await withGracefulShutdownHandler {

@@ -19,7 +19,9 @@ public enum DeadLetterMasking {
             return "(\(body.count) bytes, not JSON: use --reveal to see them)"
         }
         let out = mask(value, key: nil)
-        let data = (try? JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]))
+            ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -47,8 +47,10 @@ public struct DeadLetterReplayer: Sendable {
     static let storedPerPart = 1000
 
     /// Replays the dead letters `ids`; waits up to `timeout` for the gateway's decisions.
-    public func replay(_ ids: [Int64], by: String, reason: String, timeout: Duration = .seconds(120),
-                       progress: @Sendable (Progress) -> Void = { _ in }) async throws -> Report {
+    public func replay(
+        _ ids: [Int64], by: String, reason: String, timeout: Duration = .seconds(120),
+        progress: @Sendable (Progress) -> Void = { _ in }
+    ) async throws -> Report {
         let start = ContinuousClock.now
         // All checked before any is stored: an unknown or resolved id changes nothing.
         do {
@@ -68,11 +70,12 @@ public struct DeadLetterReplayer: Sendable {
             for r in await sent.confirms.value {
                 if case .failure(let error) = r {
                     await publisher.close()
-                    throw DeadLetterArchive.ResolutionError(description: """
-                        the broker did not accept replay request \(published + 1) of \(ids.count) (\(error)); \
-                        the first \(published) were sent. Run the same replay again when the broker is back: \
-                        the rest are sent then, and none is decided twice
-                        """)
+                    throw DeadLetterArchive.ResolutionError(
+                        description: """
+                            the broker did not accept replay request \(published + 1) of \(ids.count) (\(error)); \
+                            the first \(published) were sent. Run the same replay again when the broker is back: \
+                            the rest are sent then, and none is decided twice
+                            """)
                 }
             }
             published += sent.count
@@ -81,15 +84,19 @@ public struct DeadLetterReplayer: Sendable {
         for part in ids.chunks(of: Self.storedPerPart) {
             let stored: [ReplayRequest]
             do {
-                stored = try await store.database.write { db in try DeadLetterArchive.requestReplays(of: Array(part), by: by, reason: reason, in: db) }
+                stored = try await store.database.write { db in try DeadLetterArchive.requestReplays(of: Array(part), by: by, reason: reason, in: db)
+                }
             } catch {
                 // What was sent stays sent and is decided (a letter resolved by someone else since the check, or
                 // the store failing, stops the rest).
                 for sent in sending { try await confirmed(sent) }
                 await publisher.close()
                 guard let resolution = error as? DeadLetterArchive.ResolutionError else { throw error }
-                throw DeadLetterArchive.ResolutionError(description: resolution.description + (requests.isEmpty ? "; nothing was replayed"
-                    : "; the \(requests.count) replays sent before it will be decided, the rest were not sent"))
+                throw DeadLetterArchive.ResolutionError(
+                    description: resolution.description
+                        + (requests.isEmpty
+                            ? "; nothing was replayed"
+                            : "; the \(requests.count) replays sent before it will be decided, the rest were not sent"))
             }
             requests += stored
             let messages = stored.chunks(of: ReplayRequest.perMessage).map {

@@ -27,20 +27,27 @@ public struct ReplayRequest: Sendable, Equatable {
     /// One message the dead-letter user publishes to the gateway's input, carrying `requests` (at most `perMessage`):
     /// `{"requests": [{"requestID": "…", "deadLetterID": 12}, …]}`.
     public static func message(_ requests: [ReplayRequest], topology: ReferralGatewayTopology, brokerUser: String) -> OutgoingMessage {
-        let properties = AMQPProperties(contentType: "application/json", persistent: true, messageID: UUID.randomLowercased(),
-                                        timestamp: UInt64(Date().timeIntervalSince1970), type: Self.messageType,
-                                        userID: brokerUser, appID: "refgw-dlq")
+        let properties = AMQPProperties(
+            contentType: "application/json", persistent: true, messageID: UUID.randomLowercased(),
+            timestamp: UInt64(Date().timeIntervalSince1970), type: Self.messageType,
+            userID: brokerUser, appID: "refgw-dlq")
         // JSONWriter, not JSONEncoder: Foundation's encoder was a third of sending a bulk replay's requests.
-        let body = JSONValue.object([.init("requests", .array(requests.map {
-            .object([.init("requestID", .string($0.requestID)), .init("deadLetterID", .number(String($0.deadLetterID)))])
-        }))])
+        let body = JSONValue.object([
+            .init(
+                "requests",
+                .array(
+                    requests.map {
+                        .object([.init("requestID", .string($0.requestID)), .init("deadLetterID", .number(String($0.deadLetterID)))])
+                    }))
+        ])
         return OutgoingMessage(exchange: topology.submitExchange, routingKey: "gateway", properties: properties, body: Data(JSONWriter.bytes(body)))
     }
 
     /// The requests a delivery carries, or nil when it is not a replay request message.
     public static func read(_ delivery: AMQPDelivery) -> [ReplayRequest]? {
         guard delivery.properties.type == Self.messageType, let body = try? JSONParser.parse(delivery.body),
-              let items = body["requests"]?.arrayValue, (1...Self.perMessage).contains(items.count) else { return nil }
+            let items = body["requests"]?.arrayValue, (1...Self.perMessage).contains(items.count)
+        else { return nil }
         var requests: [ReplayRequest] = []
         for item in items {
             guard let id = item["requestID"]?.stringValue, case .number(let n)? = item["deadLetterID"], let letter = Int64(n) else { return nil }

@@ -26,9 +26,11 @@ public struct GatewayDecider: Sendable {
     private let partyByBrokerUser: [String: PartyID]
 
     /// Throws when the policy and the schemas do not fit together (a view cannot be made).
-    public init(policy: SharingPolicy, schemas: ContractSchemas, trust: TrustStore, parties: PartyDirectory,
-                signer: MessageSigner, topology: ReferralGatewayTopology = .standard,
-                replayUser: String = BrokerDefinitions.deadLetterAdmin) throws {
+    public init(
+        policy: SharingPolicy, schemas: ContractSchemas, trust: TrustStore, parties: PartyDirectory,
+        signer: MessageSigner, topology: ReferralGatewayTopology = .standard,
+        replayUser: String = BrokerDefinitions.deadLetterAdmin
+    ) throws {
         self.policy = policy
         self.schemas = schemas
         self.trust = trust
@@ -59,8 +61,9 @@ public struct GatewayDecider: Sendable {
         fingerprintInput.append(delivery.body)
         let fingerprint = SHA256.hash(data: fingerprintInput).hex
         let brokerSender = delivery.properties.userID.flatMap { partyByBrokerUser[$0] }
-        var a = Assessment(delivery: delivery, envelope: nil, brokerSender: brokerSender, fingerprint: fingerprint,
-                           verdict: .refuse(Refusal(.invalidEnvelope)))
+        var a = Assessment(
+            delivery: delivery, envelope: nil, brokerSender: brokerSender, fingerprint: fingerprint,
+            verdict: .refuse(Refusal(.invalidEnvelope)))
         // Only the dead-letter administrator's broker user can ask for a replay (the broker vouches for user_id).
         if delivery.properties.userID == replayUser, let requests = ReplayRequest.read(delivery) {
             a.verdict = .replay(requests)
@@ -87,15 +90,19 @@ public struct GatewayDecider: Sendable {
     }
 
     /// Who sent it: a body within bounds, published by the party the envelope names, signed with that party's key.
-    private func authenticate(_ env: Envelope, delivery: AMQPDelivery, brokerSender: PartyID?, now: Timestamp,
-                              seal: String?) throws(Refusal) {
+    private func authenticate(
+        _ env: Envelope, delivery: AMQPDelivery, brokerSender: PartyID?, now: Timestamp,
+        seal: String?
+    ) throws(Refusal) {
         let body = delivery.body
         guard body.count <= policy.maxMessageBytes else {
             throw Refusal(.oversized, "the body is \(body.count) bytes; the gateway accepts at most \(policy.maxMessageBytes)")
         }
         // The broker vouches for user_id; the envelope's sender must be that same party.
         guard let brokerSender, brokerSender == env.sender else {
-            throw Refusal(.senderMismatch, "the message says it is from \(env.sender) but was published by broker user '\(delivery.properties.userID ?? "(none)")'")
+            throw Refusal(
+                .senderMismatch,
+                "the message says it is from \(env.sender) but was published by broker user '\(delivery.properties.userID ?? "(none)")'")
         }
         let sealed = seal.map { seal in { [signatureSeal] (input: Data) in signatureSeal.vouches(seal, forSigningInput: input) } }
         do {
@@ -111,7 +118,8 @@ public struct GatewayDecider: Sendable {
         let body = delivery.body
         let skew = abs(Double(now.millisecondsSince1970 - env.sentAt.millisecondsSince1970) / 1000)
         guard skew <= policy.acceptedClockSkew || !checkClock else {
-            throw Refusal(.expiredTimestamp, "sent-at is \(Int(skew)) s from the gateway's clock; at most \(Int(policy.acceptedClockSkew)) s is accepted")
+            throw Refusal(
+                .expiredTimestamp, "sent-at is \(Int(skew)) s from the gateway's clock; at most \(Int(policy.acceptedClockSkew)) s is accepted")
         }
         let json: JSONValue
         do { json = try JSONParser.parse(body) } catch { throw Refusal(.invalidSchema, "the body is not JSON: \(error.description)") }
@@ -150,7 +158,8 @@ public struct GatewayDecider: Sendable {
         }
         if let roles = rule.subjectRoles {
             guard let role = bound.subject.role, roles.contains(role.rawValue) else {
-                throw Refusal(.forbiddenContent, "\(env.recipient) may only receive \(env.type.rawValue) about a \(roles.sorted().joined(separator: " or "))")
+                throw Refusal(
+                    .forbiddenContent, "\(env.recipient) may only receive \(env.type.rawValue) about a \(roles.sorted().joined(separator: " or "))")
             }
         }
         let purposeText = json.value(at: "sharing.purpose")?.stringValue ?? rule.defaultPurpose?.rawValue
@@ -170,10 +179,12 @@ public struct GatewayDecider: Sendable {
         let consentID = json.value(at: "sharing.consentId")?.stringValue
 
         let view = try redactAndSign(json, envelope: env, rule: rule, now: now)
-        return .deliver(PreparedDelivery(rule: rule, purpose: purpose, lawfulBasis: lawfulBasis, consentID: consentID,
-                                         removedFields: view.removedFields, outgoing: view.message, bound: bound,
-                                         deliveredPeople: binding.named(in: view.body, envelope: env),
-                                         records: binding.records(in: view.body)))
+        return .deliver(
+            PreparedDelivery(
+                rule: rule, purpose: purpose, lawfulBasis: lawfulBasis, consentID: consentID,
+                removedFields: view.removedFields, outgoing: view.message, bound: bound,
+                deliveredPeople: binding.named(in: view.body, envelope: env),
+                records: binding.records(in: view.body)))
     }
 
     /// What a consent record must say before the registry looks at it: known recipients other than the sender and
@@ -183,7 +194,8 @@ public struct GatewayDecider: Sendable {
         let id = r.consentId
         switch r.status {
         case .given:
-            let recipients = r.recipients ?? [], purposes = r.purposes ?? []
+            let recipients = r.recipients ?? []
+            let purposes = r.purposes ?? []
             for p in recipients {
                 guard parties[p] != nil, p != .gateway else {
                     throw Refusal(.invalidConsent, "consent \(id) names '\(p)', which is not a service on this gateway")
@@ -192,11 +204,15 @@ public struct GatewayDecider: Sendable {
                     throw Refusal(.invalidConsent, "consent \(id) names \(p), the service recording it: consent is to share with other services")
                 }
                 guard purposes.contains(where: { policy.shares(for: $0, with: p) }) else {
-                    throw Refusal(.invalidConsent, "consent \(id): the policy shares nothing with \(p) for \(purposes.map(\.rawValue).joined(separator: " or "))")
+                    throw Refusal(
+                        .invalidConsent,
+                        "consent \(id): the policy shares nothing with \(p) for \(purposes.map(\.rawValue).joined(separator: " or "))")
                 }
             }
             for purpose in purposes where !recipients.contains(where: { policy.shares(for: purpose, with: $0) }) {
-                throw Refusal(.invalidConsent, "consent \(id): the policy shares nothing for \(purpose.rawValue) with \(recipients.map(\.rawValue).joined(separator: " or "))")
+                throw Refusal(
+                    .invalidConsent,
+                    "consent \(id): the policy shares nothing for \(purpose.rawValue) with \(recipients.map(\.rawValue).joined(separator: " or "))")
             }
             guard let given = r.givenAt, let expires = r.expiresAt else {
                 throw Refusal(.invalidSchema, "a consent given needs givenAt and expiresAt")

@@ -77,9 +77,22 @@ public struct MessageBindings: Sendable {
     public func binding(for type: MessageType) -> Binding { bindings[type] ?? Binding() }
 
     private struct File: Decodable {
-        struct Place: Decodable { var urc: String; var roleField: String?; var role: String? }
-        struct Record: Decodable { var kind: String; var id: String; var `case`: String? }
-        struct Reference: Decodable { var kind: String; var id: String; var `case`: String?; var between: String }
+        struct Place: Decodable {
+            var urc: String
+            var roleField: String?
+            var role: String?
+        }
+        struct Record: Decodable {
+            var kind: String
+            var id: String
+            var `case`: String?
+        }
+        struct Reference: Decodable {
+            var kind: String
+            var id: String
+            var `case`: String?
+            var between: String
+        }
         struct Entry: Decodable {
             var subject: Place?
             var people: [Place]?
@@ -115,8 +128,9 @@ public struct MessageBindings: Sendable {
                 guard (s.roleField == nil) != (s.role == nil) else {
                     throw SchemaLoadError("\(source): \(type.rawValue).subject needs exactly one of roleField and role")
                 }
-                b.subject = SubjectPlace(urc: path(s.urc), roleField: s.roleField.map(path),
-                                         role: try s.role.map { (r: String) throws(SchemaLoadError) in try role(r, "\(type.rawValue).subject") })
+                b.subject = SubjectPlace(
+                    urc: path(s.urc), roleField: s.roleField.map(path),
+                    role: try s.role.map { (r: String) throws(SchemaLoadError) in try role(r, "\(type.rawValue).subject") })
             }
             for p in e.people ?? [] {
                 guard let r = p.role else { throw SchemaLoadError("\(source): \(type.rawValue).people: \(p.urc) has no role") }
@@ -130,13 +144,17 @@ public struct MessageBindings: Sendable {
                 guard let between = Between(rawValue: r.between) else {
                     throw SchemaLoadError("\(source): \(type.rawValue).refersTo: '\(r.between)' is not reply, either, received or any")
                 }
-                b.refersTo.append(Reference(kind: try kind(r.kind, "\(type.rawValue).refersTo"), id: path(r.id),
-                                            caseField: r.case.map(path), between: between))
+                b.refersTo.append(
+                    Reference(
+                        kind: try kind(r.kind, "\(type.rawValue).refersTo"), id: path(r.id),
+                        caseField: r.case.map(path), between: between))
             }
             let bound = Set(b.urcPlaces)
             let inSchema = urcPaths[type] ?? []
             if let missing = inSchema.subtracting(bound).sorted(by: { $0.joined() < $1.joined() }).first {
-                throw SchemaLoadError("\(source): the \(type.rawValue) schema allows a URC at \(missing.joined(separator: ".")), which is not bound: add it to subject or people")
+                throw SchemaLoadError(
+                    "\(source): the \(type.rawValue) schema allows a URC at \(missing.joined(separator: ".")), which is not bound: add it to subject or people"
+                )
             }
             if let extra = bound.subtracting(inSchema).first {
                 throw SchemaLoadError("\(source): \(type.rawValue) binds \(extra.joined(separator: ".")), which its schema does not make a URC")
@@ -186,7 +204,10 @@ extension MessageBindings.Binding {
             }
             let urc = try Self.urc(text, at: s.urc, parties: parties)
             guard urc == env.subject else {
-                throw Refusal(.subjectMismatch, "the body is about \(urc.canonical) (\(s.urc.joined(separator: "."))) but \(Envelope.Header.subject) is \(env.subject.canonical): a message is about one checked person")
+                throw Refusal(
+                    .subjectMismatch,
+                    "the body is about \(urc.canonical) (\(s.urc.joined(separator: "."))) but \(Envelope.Header.subject) is \(env.subject.canonical): a message is about one checked person"
+                )
             }
             if let field = s.roleField {
                 guard let text = body.values(at: field).first?.stringValue, let r = PersonRole(rawValue: text) else {
@@ -205,7 +226,10 @@ extension MessageBindings.Binding {
                 guard let text = v.stringValue else { throw Refusal(.invalidURC, "\(place.urc.joined(separator: ".")) must be a URC") }
                 let urc = try Self.urc(text, at: place.urc, parties: parties)
                 if urc == env.subject {
-                    throw Refusal(.subjectRoleConflict, "the subject \(urc.canonical) is also named as a \(place.role.rawValue) at \(place.urc.joined(separator: ".")): one person, one role in a message")
+                    throw Refusal(
+                        .subjectRoleConflict,
+                        "the subject \(urc.canonical) is also named as a \(place.role.rawValue) at \(place.urc.joined(separator: ".")): one person, one role in a message"
+                    )
                 }
                 if let earlier = roleOf[urc] {
                     guard earlier == place.role else {
@@ -219,7 +243,9 @@ extension MessageBindings.Binding {
         }
         for field in senderFields {
             for v in body.values(at: field) where v.stringValue != env.sender.rawValue {
-                throw Refusal(.senderMismatch, "\(field.joined(separator: ".")) names another service than the sender \(env.sender): a service writes only as itself")
+                throw Refusal(
+                    .senderMismatch,
+                    "\(field.joined(separator: ".")) names another service than the sender \(env.sender): a service writes only as itself")
             }
         }
         var references: [BoundBody.ReferenceUse] = []
@@ -235,7 +261,11 @@ extension MessageBindings.Binding {
 
     /// The people a delivered body names (after redaction), the subject first: who its recipient now holds.
     func named(in body: JSONValue, envelope env: Envelope) -> [BoundBody.Named] {
-        var people = [BoundBody.Named(urc: env.subject, role: subject?.role ?? subject?.roleField.flatMap { body.values(at: $0).first?.stringValue }.flatMap(PersonRole.init))]
+        var people = [
+            BoundBody.Named(
+                urc: env.subject,
+                role: subject?.role ?? subject?.roleField.flatMap { body.values(at: $0).first?.stringValue }.flatMap(PersonRole.init))
+        ]
         var seen: Set<URC> = [env.subject]
         for place in self.people {
             for v in body.values(at: place.urc) {

@@ -18,8 +18,9 @@ public struct RecipientFilter: Sendable {
     public init(policy: SharingPolicy, schemas: ContractSchemas, parties: PartyDirectory) throws {
         self.policy = policy
         self.schemas = schemas
-        disclosureGuard = DisclosureGuard(gazetteer: policy.gazetteer, sensitiveTerms: policy.sensitiveTerms,
-                                          readLimit: policy.maxCheckedTextCharacters)
+        disclosureGuard = DisclosureGuard(
+            gazetteer: policy.gazetteer, sensitiveTerms: policy.sensitiveTerms,
+            readLimit: policy.maxCheckedTextCharacters)
         views = try RecipientViews(policy: policy, schemas: schemas, parties: parties)
         var withheld: [PartyID: [MessageType: PathSet]] = [:]
         for rule in policy.allRules {
@@ -32,24 +33,30 @@ public struct RecipientFilter: Sendable {
 
     /// What `recipient` receives of `json`, a valid `type` body, under `rule`, and the names (never the values) of
     /// what was removed; refused where it cannot be made safe or valid.
-    public func view(of json: JSONValue, type: MessageType, for recipient: PartyID,
-                     under rule: SharingPolicy.Rule) throws(Refusal) -> Redactor.Result {
+    public func view(
+        of json: JSONValue, type: MessageType, for recipient: PartyID,
+        under rule: SharingPolicy.Rule
+    ) throws(Refusal) -> Redactor.Result {
         var filtered = json
         if let own = rule.ownItemsOnly {
             filtered = Self.keepOwnItems(filtered, list: own.list, field: own.field, owner: recipient)
             if filtered[own.list]?.arrayValue?.isEmpty == true {
-                throw Refusal(.forbiddenContent, "none of its \(own.list) is owned by \(recipient), and the others' are not for it: send an agency a \(type.rawValue) only when it owns one")
+                throw Refusal(
+                    .forbiddenContent,
+                    "none of its \(own.list) is owned by \(recipient), and the others' are not for it: send an agency a \(type.rawValue) only when it owns one"
+                )
             }
         }
         let withheldText = withheld[recipient]?[type]
         var cleanedNotes: [String] = []
         if rule.scrubContactDetails {
             // Read with everything the message says (what is withheld is context), cleaned where it is delivered.
-            let checked = try disclosureGuard.check(filtered, freeText: schemas.freeTextPaths[type] ?? PathSet(),
-                                                    words: schemas.wordPaths[type] ?? PathSet(),
-                                                    limits: schemas.lengthLimits[type] ?? [:],
-                                                    delivered: { path in rule.fields.covers(path) && !(withheldText?.covers(path) ?? false) },
-                                                    recipient: recipient)
+            let checked = try disclosureGuard.check(
+                filtered, freeText: schemas.freeTextPaths[type] ?? PathSet(),
+                words: schemas.wordPaths[type] ?? PathSet(),
+                limits: schemas.lengthLimits[type] ?? [:],
+                delivered: { path in rule.fields.covers(path) && !(withheldText?.covers(path) ?? false) },
+                recipient: recipient)
             filtered = Self.wholeSeconds(checked.body)
             cleanedNotes = checked.removed
         }
@@ -61,7 +68,9 @@ public struct RecipientFilter: Sendable {
         // cleaned, or whose list was cut to the recipient's own items, is checked here.
         if rule.scrubContactDetails || rule.ownItemsOnly != nil {
             do { try views.validate(redaction.body, as: type, for: recipient) } catch {
-                throw Refusal(.redactionFailed, "what \(recipient) may receive of this \(type.rawValue) would not be valid (\(error.description)); the policy needs review")
+                throw Refusal(
+                    .redactionFailed,
+                    "what \(recipient) may receive of this \(type.rawValue) would not be valid (\(error.description)); the policy needs review")
             }
         }
         return redaction
@@ -77,7 +86,8 @@ public struct RecipientFilter: Sendable {
             // yyyy-mm-ddThh:mm:ss.fraction then Z or an offset: the RFC 3339 form the contract's date-times take.
             let u = Array(s.utf8)
             guard u.count > 20, u[10] == UInt8(ascii: "T") || u[10] == UInt8(ascii: "t"), u[19] == UInt8(ascii: "."), u[13] == UInt8(ascii: ":"),
-                  u[16] == UInt8(ascii: ":"), u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-") else { return v }
+                u[16] == UInt8(ascii: ":"), u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-")
+            else { return v }
             var end = 20
             while end < u.count, u[end] >= 0x30, u[end] <= 0x39 { end += 1 }
             guard end > 20, end < u.count else { return v }
@@ -89,7 +99,8 @@ public struct RecipientFilter: Sendable {
     /// Keeps only the items of `list` whose `field` is the recipient (an agency sees its own MARAC actions).
     static func keepOwnItems(_ v: JSONValue, list: String, field: String, owner: PartyID) -> JSONValue {
         guard case .object(var members) = v, let i = members.firstIndex(where: { $0.key == list }),
-              case .array(let items) = members[i].value else { return v }
+            case .array(let items) = members[i].value
+        else { return v }
         members[i].value = .array(items.filter { $0[field]?.stringValue == owner.rawValue })
         return .object(members)
     }

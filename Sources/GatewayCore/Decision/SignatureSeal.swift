@@ -17,8 +17,9 @@ public struct SignatureSeal: Sendable {
 
     /// The seal key for the gateway signing with `signer`; separate from the signing key itself (HKDF).
     public init(signer: MessageSigner) {
-        key = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: signer.privateKey),
-                                     info: Data("refgw dead-letter signature seal 1".utf8), outputByteCount: 32)
+        key = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: signer.privateKey),
+            info: Data("refgw dead-letter signature seal 1".utf8), outputByteCount: 32)
     }
 
     /// The seal for a message whose signature over `envelope` and `body` was checked.

@@ -79,7 +79,11 @@ public struct SharingPolicy: Sendable {
     // MARK: Loading
 
     private struct File: Decodable {
-        struct Limits: Decodable { var maxMessageBytes: Int; var acceptedClockSkewSeconds: Double; var maxCheckedTextCharacters: Int? }
+        struct Limits: Decodable {
+            var maxMessageBytes: Int
+            var acceptedClockSkewSeconds: Double
+            var maxCheckedTextCharacters: Int?
+        }
         struct Entry: Decodable {
             var senders: [String]
             var purposes: [String]
@@ -93,8 +97,14 @@ public struct SharingPolicy: Sendable {
             var freeText: [String]?
             var fields: [String]
         }
-        struct Consent: Decodable { var recorders: [String]; var withdrawnAlsoBy: [String: [String]]? }
-        struct People: Decodable { var roleChanges: [[String]]?; var onlyKnownAs: [String: [String]]? }
+        struct Consent: Decodable {
+            var recorders: [String]
+            var withdrawnAlsoBy: [String: [String]]?
+        }
+        struct People: Decodable {
+            var roleChanges: [[String]]?
+            var onlyKnownAs: [String: [String]]?
+        }
         var version: Int
         var limits: Limits
         var consent: Consent
@@ -108,7 +118,9 @@ public struct SharingPolicy: Sendable {
     /// Reads and checks a policy file; every mistake is reported with where it is.
     public init(contentsOf url: URL) throws(PolicyError) {
         let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch { throw PolicyError("cannot read \(url.path): \(error.localizedDescription)") }
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw PolicyError("cannot read \(url.path): \(error.localizedDescription)")
+        }
         try self.init(yaml: text, source: url.lastPathComponent, directory: url.deletingLastPathComponent())
     }
 
@@ -122,17 +134,23 @@ public struct SharingPolicy: Sendable {
             return p
         }
         func purpose(_ s: String, _ at: String) throws(PolicyError) -> Purpose {
-            guard let p = Purpose(rawValue: s) else { throw PolicyError("\(source): \(at): '\(s)' is not a purpose (\(Purpose.allCases.map(\.rawValue).joined(separator: ", ")))") }
+            guard let p = Purpose(rawValue: s) else {
+                throw PolicyError("\(source): \(at): '\(s)' is not a purpose (\(Purpose.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
             return p
         }
         maxMessageBytes = file.limits.maxMessageBytes
         if let n = file.limits.maxCheckedTextCharacters {
-            guard n >= 1_000 else { throw PolicyError("\(source): limits.maxCheckedTextCharacters is \(n); the check needs at least 1000 to read one referral") }
+            guard n >= 1_000 else {
+                throw PolicyError("\(source): limits.maxCheckedTextCharacters is \(n); the check needs at least 1000 to read one referral")
+            }
             maxCheckedTextCharacters = n
         }
         acceptedClockSkew = file.limits.acceptedClockSkewSeconds
         func role(_ s: String, _ at: String) throws(PolicyError) -> PersonRole {
-            guard let r = PersonRole(rawValue: s) else { throw PolicyError("\(source): \(at): '\(s)' is not a role (victim, child, perpetrator, other-adult)") }
+            guard let r = PersonRole(rawValue: s) else {
+                throw PolicyError("\(source): \(at): '\(s)' is not a role (victim, child, perpetrator, other-adult)")
+            }
             return r
         }
         var recorders = Set<PartyID>()
@@ -173,14 +191,17 @@ public struct SharingPolicy: Sendable {
                 let at = "recipients.\(recipientName).\(typeName)"
                 guard let type = MessageType(rawValue: typeName) else { throw PolicyError("\(source): \(at): '\(typeName)' is not a message type") }
                 guard !type.isGatewayOnly, type != .consent else {
-                    throw PolicyError("\(source): \(at): the gateway itself sends non-delivery reports and acknowledgements, and keeps consent records")
+                    throw PolicyError(
+                        "\(source): \(at): the gateway itself sends non-delivery reports and acknowledgements, and keeps consent records")
                 }
                 var senders = Set<PartyID>()
                 for s in e.senders { senders.insert(try party(s, "\(at).senders")) }
                 var purposes = Set<Purpose>()
                 for p in e.purposes { purposes.insert(try purpose(p, "\(at).purposes")) }
                 let defaultPurpose: Purpose? = try e.purpose.map { (p: String) throws(PolicyError) in try purpose(p, "\(at).purpose") }
-                if let d = defaultPurpose, !purposes.contains(d) { throw PolicyError("\(source): \(at): purpose '\(d.rawValue)' must be one of its purposes") }
+                if let d = defaultPurpose, !purposes.contains(d) {
+                    throw PolicyError("\(source): \(at): purpose '\(d.rawValue)' must be one of its purposes")
+                }
                 let consent: ConsentRule
                 switch e.consent {
                 case "required": consent = .required
@@ -193,7 +214,9 @@ public struct SharingPolicy: Sendable {
                 }
                 var bases: [LawfulBasisCode: Set<PartyID>] = [:]
                 for (code, who) in e.lawfulBases ?? [:] {
-                    guard let c = LawfulBasisCode(rawValue: code) else { throw PolicyError("\(source): \(at).lawfulBases: '\(code)' is not a lawful basis code") }
+                    guard let c = LawfulBasisCode(rawValue: code) else {
+                        throw PolicyError("\(source): \(at).lawfulBases: '\(code)' is not a lawful basis code")
+                    }
                     var s = Set<PartyID>()
                     for w in who {
                         let p = try party(w, "\(at).lawfulBases.\(code)")

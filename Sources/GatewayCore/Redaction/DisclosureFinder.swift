@@ -105,11 +105,13 @@ struct DisclosureFinder: @unchecked Sendable {
     private var terms: [Term] = []
     private let squashedPostcode = try! NSRegularExpression(pattern: #"[a-z]{1,2}[0-9][a-z0-9]?[0-9][a-z]{2}"#)
 
-    static let topLevelDomains = ["com", "org", "net", "uk", "co", "gov", "ac", "nhs", "info", "io", "me", "biz", "eu", "ie", "int", "edu", "police", "sch",
-                                  "page", "art", "blog", "studio", "store", "link", "life", "club", "social", "space", "website", "today",
-                                  "news", "media", "video", "photo", "photos", "music", "love", "family", "help", "ee", "ly", "gg", "to",
-                                  "online", "xyz", "site", "app", "dev", "email", "mail", "live", "shop", "tech", "scot", "wales", "cymru", "london",
-                                  "us", "de", "fr", "es", "it", "pl", "ro", "in", "pk", "ng", "au", "ca", "nz", "tv", "cc", "ly", "ai", "name", "pro", "world"]
+    static let topLevelDomains = [
+        "com", "org", "net", "uk", "co", "gov", "ac", "nhs", "info", "io", "me", "biz", "eu", "ie", "int", "edu", "police", "sch",
+        "page", "art", "blog", "studio", "store", "link", "life", "club", "social", "space", "website", "today",
+        "news", "media", "video", "photo", "photos", "music", "love", "family", "help", "ee", "ly", "gg", "to",
+        "online", "xyz", "site", "app", "dev", "email", "mail", "live", "shop", "tech", "scot", "wales", "cymru", "london",
+        "us", "de", "fr", "es", "it", "pl", "ro", "in", "pk", "ng", "au", "ca", "nz", "tv", "cc", "ly", "ai", "name", "pro", "world",
+    ]
     /// Words before a street word that make it an ordinary phrase, not a street ("the road", "her place").
     static let ordinaryWords: Set<String> = [
         "the", "a", "an", "this", "that", "these", "those", "her", "his", "their", "our", "my", "your", "its",
@@ -128,7 +130,8 @@ struct DisclosureFinder: @unchecked Sendable {
         "never", "always", "often", "sometimes", "just", "only", "also", "still", "again", "then", "than", "when",
         "where", "while", "if", "because", "as", "with", "without", "for", "about", "after", "before", "will",
         "would", "can", "could", "should", "shall", "may", "might", "must", "won't", "can't", "cannot", "let",
-        "lets", "let's", "i'll", "he'll", "she'll", "we'll", "they'll", "you'll", "to", "not", "nor", "yet"]
+        "lets", "let's", "i'll", "he'll", "she'll", "we'll", "they'll", "you'll", "to", "not", "nor", "yet",
+    ]
 
     init(gazetteer: Gazetteer, sensitiveTerms: [String]) {
         func regex(_ p: String) -> NSRegularExpression { try! NSRegularExpression(pattern: p) }
@@ -136,14 +139,17 @@ struct DisclosureFinder: @unchecked Sendable {
         func overlapping(_ p: String) -> NSRegularExpression { regex("(?=(" + p + "))") }
         func alternatives(_ words: [String]) -> String {
             words.map { NormalisedText($0).string }.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
-                .map { NSRegularExpression.escapedPattern(for: $0).replacingOccurrences(of: "\\-", with: " ").replacingOccurrences(of: "-", with: " ")
-                    .replacingOccurrences(of: " ", with: "[ ,-]{0,2}")
-                    .replacingOccurrences(of: "'", with: "['’]?").replacingOccurrences(of: "’", with: "['’]?") }
+                .map {
+                    NSRegularExpression.escapedPattern(for: $0).replacingOccurrences(of: "\\-", with: " ").replacingOccurrences(of: "-", with: " ")
+                        .replacingOccurrences(of: " ", with: "[ ,-]{0,2}")
+                        .replacingOccurrences(of: "'", with: "['’]?").replacingOccurrences(of: "’", with: "['’]?")
+                }
                 .joined(separator: "|")
         }
         var rules: [Rule] = []
         // The at-sign however written: "@", "(at)", "[@]", "{a}", "«at»", "at sign", "arroba".
-        let open = #"[(\[{<«‹]"#, close = #"[)\]}>»›]"#
+        let open = #"[(\[{<«‹]"#
+        let close = #"[)\]}>»›]"#
         // (Also the at-sign as the web writes it: "%40", "&#64;", "&commat;"; and "at" in quotes.)
         let at = "(?:@|" + open + " ?(?:at|@|a) ?" + close + #"|%40|&#0*64;?|&#x0*40;?|&commat;?|['"‘’“”]at['"‘’“”])"#
         // (and in the languages of the area's families: arobase, arroba, chiocciola, Klammeraffe, małpa)
@@ -157,8 +163,15 @@ struct DisclosureFinder: @unchecked Sendable {
         let local64 = #"[a-z0-9._+-]{1,64}+"#
         // x@y.z, x (at) y [dot] z, x[@]y.z, and a handle alone ("@jo_smith"): the local part may be cut off by
         // punctuation, or left out, and the domain may stop at its name ("jo@gmail").
-        rules.append(Rule(kind: .email, regex: regex(#"(?:"# + local64 + #"[ ,;:]{0,2})?"# + at + " ?" + label + #"(?: ?"# + dot + " ?" + label + #")*"#), needs: .at))
-        rules.append(Rule(kind: .email, regex: regex(#"(?:"# + local64 + #"[ ,;:]{0,3})?"# + spelledAtWord + "[ ,;:]{0,3}" + label + #"(?: ?"# + dot + " ?" + label + #")*"#)))
+        rules.append(
+            Rule(
+                kind: .email, regex: regex(#"(?:"# + local64 + #"[ ,;:]{0,2})?"# + at + " ?" + label + #"(?: ?"# + dot + " ?" + label + #")*"#),
+                needs: .at))
+        rules.append(
+            Rule(
+                kind: .email,
+                regex: regex(#"(?:"# + local64 + #"[ ,;:]{0,3})?"# + spelledAtWord + "[ ,;:]{0,3}" + label + #"(?: ?"# + dot + " ?" + label + #")*"#))
+        )
         // Spelled out, x at y dot z: any last label after "dot" or "."; after "full stop", "point" or "period" only
         // a real domain; and "at" a mail provider of the gazetteer with no domain at all ("jo at gmail").
         let dotWords = "(?:dot|punto|punkt|ponto|kropka)"
@@ -168,38 +181,78 @@ struct DisclosureFinder: @unchecked Sendable {
         let spelledStop = #"[ ,;]{1,3}(?:dot|full stop|point|period|punto|punkt|ponto|kropka)[ ,;]{1,3}"#
         let local = #"(?<![a-z0-9])"# + local64 + #"[ ,;.]{1,3}at[ ,;]{1,3}"#
         // (The local part may be left out, or cut off: ". at example dot org".)
-        rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])(?:"# + local64 + #"[ ,;.]{1,3})?at[ ,;]{1,3}"# + label + #"(?:"# + spelledDot + label + #")+"#), needs: .spelledAt))
-        rules.append(Rule(kind: .email, regex: regex(local + label + #"(?:"# + spelledStop + label + #")*?"#
-                                                      + spelledStop + #"(?:"# + Self.topLevelDomains.joined(separator: "|") + #")(?![a-z])"#), needs: .spelledAt))
+        rules.append(
+            Rule(
+                kind: .email,
+                regex: regex(#"(?<![a-z0-9])(?:"# + local64 + #"[ ,;.]{1,3})?at[ ,;]{1,3}"# + label + #"(?:"# + spelledDot + label + #")+"#),
+                needs: .spelledAt))
+        rules.append(
+            Rule(
+                kind: .email,
+                regex: regex(
+                    local + label + #"(?:"# + spelledStop + label + #")*?"#
+                        + spelledStop + #"(?:"# + Self.topLevelDomains.joined(separator: "|") + #")(?![a-z])"#), needs: .spelledAt))
         // A web address, with what follows its domain (a profile: "instagram.com/jane", "wa.me/4477…"): the slash
         // is a space by now, so the word after it goes too.
         // (Any two letters end a domain: every country has one.)
-        rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9@.-])(?:(?:https?|ftp) ?: ?)?(?:www\.)?[a-z0-9-]{1,63}+(?:\.[a-z0-9-]{1,63}+){0,8}\.(?:"#
-                                                      + Self.topLevelDomains.joined(separator: "|") + #"|[a-z]{2})(?![a-z0-9])(?: [a-z0-9][a-z0-9.]*)?"#)))
+        rules.append(
+            Rule(
+                kind: .email,
+                regex: regex(
+                    #"(?<![a-z0-9@.-])(?:(?:https?|ftp) ?: ?)?(?:www\.)?[a-z0-9-]{1,63}+(?:\.[a-z0-9-]{1,63}+){0,8}\.(?:"#
+                        + Self.topLevelDomains.joined(separator: "|") + #"|[a-z]{2})(?![a-z0-9])(?: [a-z0-9][a-z0-9.]*)?"#)))
         // The same with its dot spelled, bracketed or spaced ("instagram dot com slash jane", "x[.]com / jane").
         let webDot = #"(?: ?"# + bracketedDot + #" ?| \. |[ ,;]{1,3}"# + dotWords + #"[ ,;]{1,3})"#
-        rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9@.-])[a-z0-9-]{1,63}+(?:"# + webDot + #"[a-z0-9-]{1,63}+){0,8}"# + webDot + "(?:"
-                                                      + Self.topLevelDomains.joined(separator: "|") + #")(?![a-z0-9])(?:(?: slash)? [a-z0-9][a-z0-9.]{0,63})?"#)))
+        rules.append(
+            Rule(
+                kind: .email,
+                regex: regex(
+                    #"(?<![a-z0-9@.-])[a-z0-9-]{1,63}+(?:"# + webDot + #"[a-z0-9-]{1,63}+){0,8}"# + webDot + "(?:"
+                        + Self.topLevelDomains.joined(separator: "|") + #")(?![a-z0-9])(?:(?: slash)? [a-z0-9][a-z0-9.]{0,63})?"#)))
         // Places written as codes: what3words ("///filled.count.soap"), plus codes ("9C5VC4X7+XX"), coordinates.
         rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z0-9.])[a-z]{2,24}+\.[a-z]{2,24}+\.[a-z]{2,24}+(?![a-z0-9.])"#)))
         rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z0-9])[2-9cfghjmpqrvwx]{4,8}\+[2-9cfghjmpqrvwx]{0,3}(?![a-z0-9])"#), needs: .digit))
-        rules.append(Rule(kind: .address, regex: regex(#"(?<![0-9])-?[0-9]{1,3}\.[0-9]+ ?(?:°|deg(?:rees)?)? ?[nsew]?(?:[ ,;]+-?[0-9]{1,3}\.[0-9]+ ?(?:°|deg(?:rees)?)? ?[nsew]?)?(?![a-z0-9])"#), needs: .digit))
+        rules.append(
+            Rule(
+                kind: .address,
+                regex: regex(
+                    #"(?<![0-9])-?[0-9]{1,3}\.[0-9]+ ?(?:°|deg(?:rees)?)? ?[nsew]?(?:[ ,;]+-?[0-9]{1,3}\.[0-9]+ ?(?:°|deg(?:rees)?)? ?[nsew]?)?(?![a-z0-9])"#
+                ), needs: .digit))
         if !gazetteer.socialPlatforms.isEmpty {
             // A handle named by its platform ("on Instagram as jane.smith.x", "snapchat: jane_x"): the platform and
             // the words after it that can be a handle go.
-            rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z])(?:"# + alternatives(gazetteer.socialPlatforms)
-                                                          + #")(?![a-z])(?:[ ,:;]{1,3}(?:as|is|at|name|handle|username|user|account|called|id|on)){0,2}[ ,:;@]{1,3}[a-z0-9._-]{2,40}+"#)))
+            rules.append(
+                Rule(
+                    kind: .email,
+                    regex: regex(
+                        #"(?<![a-z])(?:"# + alternatives(gazetteer.socialPlatforms)
+                            + #")(?![a-z])(?:[ ,:;]{1,3}(?:as|is|at|name|handle|username|user|account|called|id|on)){0,2}[ ,:;@]{1,3}[a-z0-9._-]{2,40}+"#
+                    )))
         }
         if !gazetteer.mailProviders.isEmpty {
             // A local part and a provider's domain without any at ("jane.smith gmail.com"), or the domain alone.
-            rules.append(Rule(kind: .email, regex: regex(#"(?<![^ ,;:])(?:"# + local64 + #"[ ,;:]{1,3})?(?:"#
-                                                          + alternatives(gazetteer.mailProviders) + #") ?(?:\.|dot) ?[a-z]{2,}(?: ?(?:\.|dot) ?[a-z]{2,})*(?![a-z])"#)))
-            rules.append(Rule(kind: .email, regex: regex(#"(?<![a-z0-9])(?:"# + local64 + #"[ ,;]{1,3})?(?:at|"# + spelledAtWord + #")[ ,;]{1,3}(?:"#
-                                                          + alternatives(gazetteer.mailProviders) + #")(?![a-z])"#), needs: .spelledAt))
+            rules.append(
+                Rule(
+                    kind: .email,
+                    regex: regex(
+                        #"(?<![^ ,;:])(?:"# + local64 + #"[ ,;:]{1,3})?(?:"#
+                            + alternatives(gazetteer.mailProviders) + #") ?(?:\.|dot) ?[a-z]{2,}(?: ?(?:\.|dot) ?[a-z]{2,})*(?![a-z])"#)))
+            rules.append(
+                Rule(
+                    kind: .email,
+                    regex: regex(
+                        #"(?<![a-z0-9])(?:"# + local64 + #"[ ,;]{1,3})?(?:at|"# + spelledAtWord + #")[ ,;]{1,3}(?:"#
+                            + alternatives(gazetteer.mailProviders) + #")(?![a-z])"#), needs: .spelledAt))
         }
         // Postcodes, written together, spaced out, or as the district alone ("M14", "LE5").
-        rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])[a-z]{1,2}[0-9][a-z0-9]?[ ,;:.-]{0,2}[0-9] ?[a-z] ?[a-z](?![a-z0-9])"#), needs: .digit))
-        rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])[a-z](?:[ ,]{1,2}[a-z])?[ ,]{1,2}[0-9](?:[ ,]{1,2}[a-z0-9])?[ ,]{1,2}[0-9][ ,]{1,2}[a-z][ ,]{1,2}[a-z](?![a-z0-9])"#), needs: .digit))
+        rules.append(
+            Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])[a-z]{1,2}[0-9][a-z0-9]?[ ,;:.-]{0,2}[0-9] ?[a-z] ?[a-z](?![a-z0-9])"#), needs: .digit))
+        rules.append(
+            Rule(
+                kind: .postcode,
+                regex: regex(
+                    #"(?<![a-z0-9])[a-z](?:[ ,]{1,2}[a-z])?[ ,]{1,2}[0-9](?:[ ,]{1,2}[a-z0-9])?[ ,]{1,2}[0-9][ ,]{1,2}[a-z][ ,]{1,2}[a-z](?![a-z0-9])"#
+                ), needs: .digit))
         if !gazetteer.postcodeAreas.isEmpty {
             let areas = gazetteer.postcodeAreas.map { $0.lowercased() }.sorted { $0.count > $1.count }.joined(separator: "|")
             rules.append(Rule(kind: .postcode, regex: regex(#"(?<![a-z0-9])(?:"# + areas + #") ?[0-9][0-9a-z]?(?![a-z0-9])"#), needs: .digit))
@@ -211,36 +264,49 @@ struct DisclosureFinder: @unchecked Sendable {
         let anyStreetWord = [streetWords, ambiguous].filter { !$0.isEmpty }.joined(separator: "|")
         if !anyStreetWord.isEmpty {
             // A house or flat number, up to four words, a street word: "14 Elm Road", "flat 2, 14a mill lane".
-            rules.append(Rule(kind: .address, regex: regex(#"(?<![a-z0-9])(?:(?:flat|apartment|apt|unit|house|no|number) ?)?[0-9]{1,4}[a-z]?(?:[ ,.]+[0-9]{1,4}[a-z]?)?[ ,.]+(?:[a-z'’]+[ ,.]+){0,3}?[a-z'’]+[ ,.]+(?:"#
-                                                            + anyStreetWord + #")(?![a-z])\.?"#), needs: .digit))
+            rules.append(
+                Rule(
+                    kind: .address,
+                    regex: regex(
+                        #"(?<![a-z0-9])(?:(?:flat|apartment|apt|unit|house|no|number) ?)?[0-9]{1,4}[a-z]?(?:[ ,.]+[0-9]{1,4}[a-z]?)?[ ,.]+(?:[a-z'’]+[ ,.]+){0,3}?[a-z'’]+[ ,.]+(?:"#
+                            + anyStreetWord + #")(?![a-z])\.?"#), needs: .digit))
         }
         if !streetWords.isEmpty {
             // A name and a street word that is nothing else: "elm road", "Mill Lane" (not "the road").
             // With capitals, after an ordinary word too: "High Street", "Back Lane", "Main Road".
-            rules.append(Rule(kind: .address, regex: overlapping(#"(?<![a-z'’])([a-z'’]{2,})[ ,]{1,2}(?:"# + streetWords + #")(?![a-z])\.?"#),
-                              accept: { whole, first, units, capitalised in
-                                  let before = Self.text(units, first)
-                                  return !Self.ordinaryWords.contains(before) || (before != "the" && capitalised(whole.location..<NSMaxRange(whole)))
-                              }, refusedInNames: false))
+            rules.append(
+                Rule(
+                    kind: .address, regex: overlapping(#"(?<![a-z'’])([a-z'’]{2,})[ ,]{1,2}(?:"# + streetWords + #")(?![a-z])\.?"#),
+                    accept: { whole, first, units, capitalised in
+                        let before = Self.text(units, first)
+                        return !Self.ordinaryWords.contains(before) || (before != "the" && capitalised(whole.location..<NSMaxRange(whole)))
+                    }, refusedInNames: false))
         }
         if !ambiguous.isEmpty {
             // A street word that is also an ordinary word counts after any word that is not an ordinary one ("elm
             // close", not "stay close"), and always when both are written with capitals ("The Close" aside).
             // (Someone's house or place is not a street: "his brother's house", "a friend's place".)
-            rules.append(Rule(kind: .address, regex: overlapping(#"(?<![a-z'’])([a-z'’]{2,})[ ,]{1,2}(?:"# + ambiguous + #")(?![a-z])"#),
-                              accept: { whole, first, units, capitalised in
-                                  let before = Self.text(units, first)
-                                  let ordinary = Self.ordinaryWords.contains(before) || before.hasSuffix("'s") || before.hasSuffix("’s") || before.hasSuffix("s'")
-                                  return !ordinary || (before != "the" && capitalised(whole.location..<NSMaxRange(whole)))
-                              }, refusedInNames: false))
+            rules.append(
+                Rule(
+                    kind: .address, regex: overlapping(#"(?<![a-z'’])([a-z'’]{2,})[ ,]{1,2}(?:"# + ambiguous + #")(?![a-z])"#),
+                    accept: { whole, first, units, capitalised in
+                        let before = Self.text(units, first)
+                        let ordinary =
+                            Self.ordinaryWords.contains(before) || before.hasSuffix("'s") || before.hasSuffix("’s") || before.hasSuffix("s'")
+                        return !ordinary || (before != "the" && capitalised(whole.location..<NSMaxRange(whole)))
+                    }, refusedInNames: false))
         }
-        for (kind, list) in [(DisclosureKind.place, gazetteer.places), (.address, gazetteer.streets), (.school, gazetteer.schools)] where !list.isEmpty {
+        for (kind, list) in [(DisclosureKind.place, gazetteer.places), (.address, gazetteer.streets), (.school, gazetteer.schools)]
+        where !list.isEmpty {
             // With a plural or a possessive too: "the Salfords", "Oldham's".
             rules.append(Rule(kind: kind, regex: regex(#"(?<![a-z])(?:"# + alternatives(list) + #")(?:['’]?s)?(?![a-z])"#), refusedInNames: false))
         }
         // Long one-word places (seven letters or more) misspelt by a letter (two, for ten letters or more): "Leicestr", "Manchestre".
-        misspellable = gazetteer.places.map { NormalisedText($0).string }.filter { $0.count >= 7 && $0.allSatisfy({ $0 >= "a" && $0 <= "z" }) }.map { Array($0.utf16) }
-        gluedPlaces = Set((gazetteer.places + gazetteer.streets).map { NormalisedText($0).string.filter { $0 >= "a" && $0 <= "z" } }.filter { $0.count >= 6 })
+        misspellable = gazetteer.places.map { NormalisedText($0).string }.filter { $0.count >= 7 && $0.allSatisfy({ $0 >= "a" && $0 <= "z" }) }.map {
+            Array($0.utf16)
+        }
+        gluedPlaces = Set(
+            (gazetteer.places + gazetteer.streets).map { NormalisedText($0).string.filter { $0 >= "a" && $0 <= "z" } }.filter { $0.count >= 6 })
         misspellableLetters = misspellable.map { place in
             var letters = [Int8](repeating: 0, count: 26)
             for u in place { letters[Int(u) - 0x61] &+= 1 }
@@ -249,18 +315,24 @@ struct DisclosureFinder: @unchecked Sendable {
         // Saints' names are schools and churches: "St Mary's", "saint annes".
         rules.append(Rule(kind: .school, regex: regex(#"(?<![a-z0-9])(?:st|saint)[ ,.]{1,3}[a-z]+(?:['’]?s)?(?![a-z])"#), refusedInNames: false))
         // A school named by what it is: "Quenby Primary", "Hill Academy", "St Mark's CE Infant School".
-        rules.append(Rule(kind: .school, regex: overlapping(#"(?<![a-z])([a-z'’]{2,})[ ,]{1,2}(?:(?:c of e|ce|rc|church of england|catholic|community|junior and infant|infant and junior|methodist|free|prep|preparatory) )?(?:primary|infants?|juniors?|academy|college|university|nursery|school|high school|high|grammar|pre[ -]?school|sixth form|secondary|kindergarten|playgroup|play group|montessori|creche|crèche|prep|preschool|children'?s centre)(?![a-z])"#),
-                          accept: { whole, first, units, capitalised in
-                              !Self.ordinaryWords.contains(Self.text(units, first)) || capitalised(whole.location..<NSMaxRange(whole))
-                          }, refusedInNames: false))
+        rules.append(
+            Rule(
+                kind: .school,
+                regex: overlapping(
+                    #"(?<![a-z])([a-z'’]{2,})[ ,]{1,2}(?:(?:c of e|ce|rc|church of england|catholic|community|junior and infant|infant and junior|methodist|free|prep|preparatory) )?(?:primary|infants?|juniors?|academy|college|university|nursery|school|high school|high|grammar|pre[ -]?school|sixth form|secondary|kindergarten|playgroup|play group|montessori|creche|crèche|prep|preschool|children'?s centre)(?![a-z])"#
+                ),
+                accept: { whole, first, units, capitalised in
+                    !Self.ordinaryWords.contains(Self.text(units, first)) || capitalised(whole.location..<NSMaxRange(whole))
+                }, refusedInNames: false))
         // Each term searched on its own, and only in a text whose letters hold its letters (one alternation of every
         // term, tried at every character, was most of the check's time).
         terms = sensitiveTerms.map { t in
             let normalised = NormalisedText(t).string
             let letters = normalised.filter { $0.isLetter || $0.isNumber }
             let core = Array((letters.hasSuffix("y") ? String(letters.dropLast()) : letters).utf16)
-            return Term(core: core, pattern: regex(Self.termPattern(normalised)),
-                        glued: letters.count >= 4 ? regex(NSRegularExpression.escapedPattern(for: letters)) : nil)
+            return Term(
+                core: core, pattern: regex(Self.termPattern(normalised)),
+                glued: letters.count >= 4 ? regex(NSRegularExpression.escapedPattern(for: letters)) : nil)
         }
         // From the at-sign on: with its spaces gone a text is one long "local part", and a pattern that begins with
         // one is tried from every character to the end (quadratic). The local part is found by looking back.
@@ -309,8 +381,10 @@ struct DisclosureFinder: @unchecked Sendable {
         for rule in rules where (!onlyNumbers || rule.kind == .phone) && has.isSuperset(of: rule.needs) {
             func add(_ m: NSRange) {
                 let r = m.location..<NSMaxRange(m)
-                out.append(Finding(kind: rule.kind, range: r, wholeWords: Self.standsAlone(r, in: units),
-                                   refusedInNames: rule.refusedInNames && rule.kind.refusedInNames))
+                out.append(
+                    Finding(
+                        kind: rule.kind, range: r, wholeWords: Self.standsAlone(r, in: units),
+                        refusedInNames: rule.refusedInNames && rule.kind.refusedInNames))
             }
             guard let accept = rule.accept else {
                 for m in rule.regex.matches(in: string, range: whole) { add(m.range) }
@@ -329,7 +403,10 @@ struct DisclosureFinder: @unchecked Sendable {
         var out: [Finding] = []
         var k = 0
         while k < units.count {
-            guard units[k] >= 0x61 && units[k] <= 0x7A else { k += 1; continue }
+            guard units[k] >= 0x61 && units[k] <= 0x7A else {
+                k += 1
+                continue
+            }
             var end = k
             while end < units.count, units[end] >= 0x61 && units[end] <= 0x7A { end += 1 }
             let word = Array(units[k..<end])
@@ -340,7 +417,8 @@ struct DisclosureFinder: @unchecked Sendable {
                     let allowed = place.count >= 10 ? 2 : 1
                     // The letters one has and the other lacks bound the distance from below (cheap, and most words
                     // are turned down by it).
-                    var more = 0, fewer = 0
+                    var more = 0
+                    var fewer = 0
                     for i in 0..<26 {
                         let d = Int(letters[i]) - Int(placeLetters[i])
                         if d > 0 { more += d } else { fewer -= d }
@@ -430,13 +508,19 @@ struct DisclosureFinder: @unchecked Sendable {
             var i = start
             while i < units.count, words < 5, letters.count <= 24 {
                 // One word, then what separates it from the next (a space, a hyphen, a line break: one or two).
-                while i < units.count, isLetter(units[i]) { letters.append(units[i]); i += 1 }
+                while i < units.count, isLetter(units[i]) {
+                    letters.append(units[i])
+                    i += 1
+                }
                 words += 1
                 if words >= 2, letters.count >= 6, gluedPlaces.contains(String(decoding: letters, as: UTF16.self)) {
                     out.append(Finding(kind: .place, range: start..<i, wholeWords: true, refusedInNames: false))
                 }
                 var gap = 0
-                while i < units.count, gap < 2, units[i] == 0x20 || units[i] == 0x2D { i += 1; gap += 1 }
+                while i < units.count, gap < 2, units[i] == 0x20 || units[i] == 0x2D {
+                    i += 1
+                    gap += 1
+                }
                 if gap == 0 || i >= units.count || !isLetter(units[i]) { break }
             }
         }

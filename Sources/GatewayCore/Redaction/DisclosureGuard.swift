@@ -46,14 +46,16 @@ public struct DisclosureGuard: Sendable {
     /// Checks a body's strings at `freeText` (cleaned) and `words` (names, job titles: refused if they hold a
     /// disclosure) together. `delivered` says which paths the recipient receives (the others are context, never
     /// changed); `recipient` names who the refusal protects.
-    public func check(_ body: JSONValue, freeText: PathSet, words: PathSet, limits: [String: Int] = [:],
-                      delivered: (String) -> Bool = { _ in true }, recipient: PartyID) throws(Refusal) -> Checked {
+    public func check(
+        _ body: JSONValue, freeText: PathSet, words: PathSet, limits: [String: Int] = [:],
+        delivered: (String) -> Bool = { _ in true }, recipient: PartyID
+    ) throws(Refusal) -> Checked {
         var segments: [Segment] = []
         var offset = 0
         Self.collect(body, freeText: freeText, words: words, path: "") { path, text, isFree in
             let chars = Array(text)
             segments.append(Segment(path: path, text: chars, isFreeText: isFree, isDelivered: delivered(path), start: offset))
-            offset += chars.count + 1   // the line break that joins it to the next
+            offset += chars.count + 1  // the line break that joins it to the next
         }
         guard !segments.isEmpty else { return Checked(body: body, removed: []) }
         // Reading costs more than the text's length (each string in several readings, beside the others): a
@@ -61,11 +63,17 @@ public struct DisclosureGuard: Sendable {
         // of children once held the check up for seconds).
         let characters = segments.reduce(0) { $0 + $1.text.count }
         guard characters <= readLimit else {
-            throw Refusal(.oversized, "its text is \(characters) characters; toward \(recipient) the gateway reads at most \(readLimit) in one message: send the referral with less text (long notes, fewer people)")
+            throw Refusal(
+                .oversized,
+                "its text is \(characters) characters; toward \(recipient) the gateway reads at most \(readLimit) in one message: send the referral with less text (long notes, fewer people)"
+            )
         }
         // Each string is also read beside each delivered one: their number is bounded too.
         guard segments.count <= readLimit / 16 else {
-            throw Refusal(.oversized, "it holds \(segments.count) strings; toward \(recipient) the gateway reads at most \(readLimit / 16) in one message: send the referral with fewer people or items")
+            throw Refusal(
+                .oversized,
+                "it holds \(segments.count) strings; toward \(recipient) the gateway reads at most \(readLimit / 16) in one message: send the referral with fewer people or items"
+            )
         }
         let removals = try removals(in: segments, recipient: recipient)
         guard !removals.isEmpty else { return Checked(body: body, removed: []) }
@@ -132,9 +140,12 @@ public struct DisclosureGuard: Sendable {
         // beside every other delivered field and every field of free text it does not follow in the document.
         var pairs: [[(Int, Range<Int>)]] = []
         for i in segments.indices {
-            for j in segments.indices where i != j && j != i + 1 && (segments[i].isDelivered || segments[j].isDelivered)
-                && (segments[i].isDelivered || segments[i].isFreeText) && (segments[j].isDelivered || segments[j].isFreeText) {
-                let a = segments[i].text.count, b = segments[j].text.count
+            for j in segments.indices
+            where i != j && j != i + 1 && (segments[i].isDelivered || segments[j].isDelivered)
+                && (segments[i].isDelivered || segments[i].isFreeText) && (segments[j].isDelivered || segments[j].isFreeText)
+            {
+                let a = segments[i].text.count
+                let b = segments[j].text.count
                 pairs.append([(i, max(0, a - Self.reach)..<a), (j, 0..<min(b, Self.reach))])
             }
         }
@@ -143,7 +154,10 @@ public struct DisclosureGuard: Sendable {
         // Some characters read as many ("ﷺ" is eighteen letters, "…" three dots): the bound holds for what is read.
         let readLength = plain.reduce(0) { $0 + $1.units.count }
         guard readLength <= 2 * readLimit else {
-            throw Refusal(.oversized, "its text reads as \(readLength) characters; toward \(recipient) the gateway reads at most \(2 * readLimit) in one message: send the referral with less text")
+            throw Refusal(
+                .oversized,
+                "its text reads as \(readLength) characters; toward \(recipient) the gateway reads at most \(2 * readLimit) in one message: send the referral with less text"
+            )
         }
         let digits = segments.indices.map { i in
             plain[i].units.contains(where: Self.isDigit) ? NormalisedText(String(segments[i].text), reading: .digitLookalikes) : plain[i]
@@ -171,9 +185,16 @@ public struct DisclosureGuard: Sendable {
         let digitsInNames = segments.indices.filter { segments[$0].isDelivered && !segments[$0].isFreeText }
             .reduce(0) { sum, i in sum + [digits[i], disguised[i]].map { $0.units.filter(Self.isDigit).count }.max()! }
         // (The field named is the first whose plain reading holds a digit, already read above.)
-        if digitsInNames >= 3, let first = segments.indices.first(where: { segments[$0].isDelivered && !segments[$0].isFreeText && plain[$0].units.contains(where: Self.isDigit) }).map({ segments[$0] })
-            ?? segments.first(where: { $0.isDelivered && !$0.isFreeText }) {
-            throw Refusal(.forbiddenContent, "numbers were found in names (\(first.path)), fields that cannot be cleaned: \(recipient) may never receive one, so the message is not delivered; write names and titles as they are")
+        if digitsInNames >= 3,
+            let first = segments.indices.first(where: {
+                segments[$0].isDelivered && !segments[$0].isFreeText && plain[$0].units.contains(where: Self.isDigit)
+            }).map({ segments[$0] })
+                ?? segments.first(where: { $0.isDelivered && !$0.isFreeText })
+        {
+            throw Refusal(
+                .forbiddenContent,
+                "numbers were found in names (\(first.path)), fields that cannot be cleaned: \(recipient) may never receive one, so the message is not delivered; write names and titles as they are"
+            )
         }
 
         var out: [Int: [Removal]] = [:]
@@ -213,7 +234,8 @@ public struct DisclosureGuard: Sendable {
                     }
                     continue
                 }
-                let first = f.pieces.first!, last = f.pieces.last!
+                let first = f.pieces.first!
+                let last = f.pieces.last!
                 // A term squashed out of names alone refuses only when it is long and made of whole fields ("Re"
                 // "Fu" "Ge"): names run together hold short terms by chance ("Ida Vance").
                 let wholeFields = f.pieces.allSatisfy { p in
@@ -221,16 +243,23 @@ public struct DisclosureGuard: Sendable {
                     return text[..<p.range.lowerBound].allSatisfy { !$0.isLetter } && text[p.range.upperBound...].allSatisfy { !$0.isLetter }
                 }
                 let termLetters = f.pieces.reduce(0) { $0 + segments[$1.segment].text[$1.range].filter(\.isLetter).count }
-                let refuses = f.squashed
+                let refuses =
+                    f.squashed
                     ? f.pieces.contains { segments[$0.segment].isFreeText && segments[$0.segment].isDelivered }
                         || (f.kind == .sensitiveTerm && inNames.count == f.pieces.count && f.pieces.count >= 2 && wholeFields && termLetters >= 6)
-                    : f.refusedInNames && (f.kind == .sensitiveTerm || inNames.contains { $0.segment == first.segment && $0.range == first.range }
-                                           || inNames.contains { $0.segment == last.segment && $0.range == last.range })
+                    : f.refusedInNames
+                        && (f.kind == .sensitiveTerm || inNames.contains { $0.segment == first.segment && $0.range == first.range }
+                            || inNames.contains { $0.segment == last.segment && $0.range == last.range })
                 if refuses {
                     let segment = segments[inNames[0].segment]
-                    throw Refusal(.forbiddenContent, "a \(f.kind.rawValue) was found in \(segment.path), a field that cannot be cleaned: \(recipient) may never receive one, so the message is not delivered; write names and titles as they are")
+                    throw Refusal(
+                        .forbiddenContent,
+                        "a \(f.kind.rawValue) was found in \(segment.path), a field that cannot be cleaned: \(recipient) may never receive one, so the message is not delivered; write names and titles as they are"
+                    )
                 }
-                if [DisclosureKind.address, .place, .school].contains(f.kind), inNames.count == f.pieces.count { inNamesAlone.append((f.kind, inNames)) }
+                if [DisclosureKind.address, .place, .school].contains(f.kind), inNames.count == f.pieces.count {
+                    inNamesAlone.append((f.kind, inNames))
+                }
             }
             for (index, piece) in delivered where segments[index].isFreeText {
                 let removal = f.kind == .sensitiveTerm ? Self.sentence(around: piece, in: segments[index].text) : piece
@@ -244,7 +273,10 @@ public struct DisclosureGuard: Sendable {
             }
             if apart {
                 let segment = segments[street.pieces[0].segment]
-                throw Refusal(.forbiddenContent, "a street and a place were found in names (\(segment.path)), fields that cannot be cleaned: \(recipient) may never receive an address, so the message is not delivered; write names and titles as they are")
+                throw Refusal(
+                    .forbiddenContent,
+                    "a street and a place were found in names (\(segment.path)), fields that cannot be cleaned: \(recipient) may never receive an address, so the message is not delivered; write names and titles as they are"
+                )
             }
         }
         return out
@@ -259,8 +291,10 @@ public struct DisclosureGuard: Sendable {
     /// Everything found in `groups` of parts of segments (a segment and a window of it): the parts of a group
     /// joined by line breaks, groups apart by a break nothing the check finds can cross, all read at once (one
     /// search for every arrangement). Pieces are given in the segments' own offsets.
-    func read(_ groups: [[(Int, Range<Int>)]], of all: [Segment], plain: [NormalisedText], digits: [NormalisedText],
-              disguised readings: [[NormalisedText]]) -> [Found] {
+    func read(
+        _ groups: [[(Int, Range<Int>)]], of all: [Segment], plain: [NormalisedText], digits: [NormalisedText],
+        disguised readings: [[NormalisedText]]
+    ) -> [Found] {
         var joined: [Character] = []
         var segments: [Segment] = []
         var order: [(Int, Range<Int>)] = []
@@ -302,22 +336,29 @@ public struct DisclosureGuard: Sendable {
             if f.kind == .email {
                 // The at-sign, or the "at" between spaces, in the normalised text; then where it came from.
                 let units = normalised.units
-                if let at = f.range.first(where: { units[$0] == 0x40 || (DisclosureFinder.Needs.opening.contains(units[$0]) && $0 + 1 < units.count && units[$0 + 1] == 0x61) })
-                    ?? f.range.first(where: { $0 > 0 && $0 + 2 < units.count && units[$0 - 1] == 0x20 && units[$0] == 0x61 && units[$0 + 1] == 0x74 && units[$0 + 2] == 0x20 }) {
+                if let at = f.range.first(where: {
+                    units[$0] == 0x40 || (DisclosureFinder.Needs.opening.contains(units[$0]) && $0 + 1 < units.count && units[$0 + 1] == 0x61)
+                })
+                    ?? f.range.first(where: {
+                        $0 > 0 && $0 + 2 < units.count && units[$0 - 1] == 0x20 && units[$0] == 0x61 && units[$0 + 1] == 0x74 && units[$0 + 2] == 0x20
+                    })
+                {
                     let original = normalised.originalRange(at, at + 1)
                     core = pieces(original).first.map { ($0.segment, $0.range.lowerBound) }
                 }
             }
-            return Found(kind: f.kind, pieces: pieces(normalised.originalRange(f.range.lowerBound, f.range.upperBound)),
-                         refusedInNames: f.refusedInNames && (f.wholeWords || f.kind == .sensitiveTerm), core: core)
+            return Found(
+                kind: f.kind, pieces: pieces(normalised.originalRange(f.range.lowerBound, f.range.upperBound)),
+                refusedInNames: f.refusedInNames && (f.wholeWords || f.kind == .sensitiveTerm), core: core)
         }
         // Digits written as letters ("O77OO 9OO123") are numbers too.
         // (Only where there are digits: a token is read as digits only with two real ones in it.)
         let digitsRead = order.contains(where: { digits[$0.0] != plain[$0.0] }) ? NormalisedText(joining: digitParts) : normalised
         if digitsRead.units != normalised.units {
             found += finder.find(in: digitsRead, onlyNumbers: true, capitalised: { _ in false }).map {
-                Found(kind: $0.kind, pieces: pieces(digitsRead.originalRange($0.range.lowerBound, $0.range.upperBound)),
-                      refusedInNames: $0.refusedInNames && $0.wholeWords)
+                Found(
+                    kind: $0.kind, pieces: pieces(digitsRead.originalRange($0.range.lowerBound, $0.range.upperBound)),
+                    refusedInNames: $0.refusedInNames && $0.wholeWords)
             }
         }
         // Places written in pieces ("Stock port", "Old ham"), in the plain reading and the disguised ones.
@@ -328,20 +369,25 @@ public struct DisclosureGuard: Sendable {
         for (r, disguised) in readings.enumerated() where order.contains(where: { disguised[$0.0] != plain[$0.0] }) {
             let disguisedRead = NormalisedText(joining: disguisedParts[r])
             if disguisedRead.units != normalised.units {
-                found += (finder.find(in: disguisedRead, capitalised: { capitalised($0, in: disguisedRead) }) + finder.findPlacesInPieces(disguisedRead.units)).map {
-                    Found(kind: $0.kind, pieces: pieces(disguisedRead.originalRange($0.range.lowerBound, $0.range.upperBound)),
-                          refusedInNames: $0.refusedInNames && ($0.wholeWords || $0.kind == .sensitiveTerm))
-                }
+                found +=
+                    (finder.find(in: disguisedRead, capitalised: { capitalised($0, in: disguisedRead) })
+                    + finder.findPlacesInPieces(disguisedRead.units)).map {
+                        Found(
+                            kind: $0.kind, pieces: pieces(disguisedRead.originalRange($0.range.lowerBound, $0.range.upperBound)),
+                            refusedInNames: $0.refusedInNames && ($0.wholeWords || $0.kind == .sensitiveTerm))
+                    }
             }
         }
         // Again with what lies between letters gone: "safe house", "refu\nge", "M.A.R.A.C." for the terms (free text
         // and delivered names); with only the spaces of free text gone, "jo @ exa mple . org" for emails.
         func squash(names: Bool, keeping keep: (UInt16) -> Bool) -> (units: [UInt16], at: [Int]) {
-            var units: [UInt16] = [], at: [Int] = []
+            var units: [UInt16] = []
+            var at: [Int] = []
             var lastGroup = -1
             for (i, u) in normalised.units.enumerated() where keep(u) {
                 guard let s = segmentIndex(of: normalised.origin[i].lowerBound, in: segments),
-                      segments[s].isFreeText || (names && segments[s].isDelivered) else { continue }
+                    segments[s].isFreeText || (names && segments[s].isDelivered)
+                else { continue }
                 if group[s] != lastGroup, lastGroup >= 0 {
                     // Groups stay apart with their spaces gone too.
                     units.append(0x23)
@@ -355,19 +401,29 @@ public struct DisclosureGuard: Sendable {
         }
         let letters = squash(names: true) { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 >= 0x80 }
         for f in finder.findSquashedTerms(letters.units) where !f.range.isEmpty {
-            found.append(Found(kind: f.kind, pieces: pieces(normalised.originalRange(letters.at[f.range.lowerBound], letters.at[f.range.upperBound - 1] + 1)),
-                               refusedInNames: true, squashed: true))
+            found.append(
+                Found(
+                    kind: f.kind, pieces: pieces(normalised.originalRange(letters.at[f.range.lowerBound], letters.at[f.range.upperBound - 1] + 1)),
+                    refusedInNames: true, squashed: true))
         }
         let alphanumerics = squash(names: false) { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
         func isWordUnit(_ i: Int) -> Bool {
-            i >= 0 && i < normalised.units.count && ((normalised.units[i] >= 0x61 && normalised.units[i] <= 0x7A) || (normalised.units[i] >= 0x30 && normalised.units[i] <= 0x39))
+            i >= 0 && i < normalised.units.count
+                && ((normalised.units[i] >= 0x61 && normalised.units[i] <= 0x7A) || (normalised.units[i] >= 0x30 && normalised.units[i] <= 0x39))
         }
         // Whole words only: "M 2 4, 8 A U" is a postcode, "of 20 sessions" holds none.
-        for f in finder.findSquashedPostcodes(alphanumerics.units) where !f.range.isEmpty
-            && !isWordUnit(alphanumerics.at[f.range.lowerBound] - 1) && !isWordUnit(alphanumerics.at[f.range.upperBound - 1] + 1) {
-            found.append(Found(kind: f.kind, pieces: pieces(normalised.originalRange(alphanumerics.at[f.range.lowerBound],
-                                                                                  alphanumerics.at[f.range.upperBound - 1] + 1)),
-                               refusedInNames: false))
+        for f in finder.findSquashedPostcodes(alphanumerics.units)
+        where !f.range.isEmpty
+            && !isWordUnit(alphanumerics.at[f.range.lowerBound] - 1) && !isWordUnit(alphanumerics.at[f.range.upperBound - 1] + 1)
+        {
+            found.append(
+                Found(
+                    kind: f.kind,
+                    pieces: pieces(
+                        normalised.originalRange(
+                            alphanumerics.at[f.range.lowerBound],
+                            alphanumerics.at[f.range.upperBound - 1] + 1)),
+                    refusedInNames: false))
         }
         let unspaced = squash(names: false) { $0 != 0x20 && $0 != 0x2C && $0 != 0x3B }
         for f in finder.findSquashedEmails(unspaced.units) where !f.range.isEmpty {
@@ -393,10 +449,14 @@ public struct DisclosureGuard: Sendable {
         for (index, segment) in segments.enumerated() where segment.isDelivered {
             var k = 0
             while k < segment.text.count {
-                guard segment.text[k].unicodeScalars.contains(where: { Self.reordering.contains($0.value) }) else { k += 1; continue }
+                guard segment.text[k].unicodeScalars.contains(where: { Self.reordering.contains($0.value) }) else {
+                    k += 1
+                    continue
+                }
                 var end = k + 1
                 while end < segment.text.count, !segment.text[end].unicodeScalars.contains(where: { $0.value == 0x202C || $0.value == 0x2069 }),
-                      segment.text[end] != "\n" { end += 1 }
+                    segment.text[end] != "\n"
+                { end += 1 }
                 end = min(end + 1, segment.text.count)
                 out.append(Found(kind: .concealed, pieces: [(index, k..<end)], refusedInNames: true))
                 k = end
@@ -421,7 +481,10 @@ public struct DisclosureGuard: Sendable {
                 let units = reading.units
                 var k = 0
                 while k < units.count {
-                    guard Self.isDigit(units[k]) else { k += 1; continue }
+                    guard Self.isDigit(units[k]) else {
+                        k += 1
+                        continue
+                    }
                     var end = k
                     while end < units.count, Self.isDigit(units[end]) { end += 1 }
                     let original = reading.originalRange(k, end).clamped(to: 0..<segment.text.count)
@@ -466,10 +529,17 @@ public struct DisclosureGuard: Sendable {
 
     /// The segment a joined offset lies in.
     func segmentIndex(of offset: Int, in segments: [Segment]) -> Int? {
-        var lo = 0, hi = segments.count - 1
+        var lo = 0
+        var hi = segments.count - 1
         while lo <= hi {
             let mid = (lo + hi) / 2
-            if offset < segments[mid].start { hi = mid - 1 } else if offset >= segments[mid].start + segments[mid].text.count + 1 { lo = mid + 1 } else { return mid }
+            if offset < segments[mid].start {
+                hi = mid - 1
+            } else if offset >= segments[mid].start + segments[mid].text.count + 1 {
+                lo = mid + 1
+            } else {
+                return mid
+            }
         }
         return nil
     }
@@ -481,7 +551,7 @@ public struct DisclosureGuard: Sendable {
         var i = first
         while i < segments.count, segments[i].start < range.upperBound {
             let s = segments[i]
-            let local = max(range.lowerBound, s.start) - s.start ..< min(range.upperBound, s.start + s.text.count) - s.start
+            let local = max(range.lowerBound, s.start) - s.start..<min(range.upperBound, s.start + s.text.count) - s.start
             if !local.isEmpty { out.append((i, local)) }
             i += 1
         }
@@ -520,12 +590,15 @@ public struct DisclosureGuard: Sendable {
     }
 
     /// Calls `visit` with each string at `freeText` or `words`, in document order (arrays transparent).
-    static func collect(_ v: JSONValue, freeText: PathSet?, words: PathSet?, path: String,
-                        visit: (String, String, Bool) -> Void) {
+    static func collect(
+        _ v: JSONValue, freeText: PathSet?, words: PathSet?, path: String,
+        visit: (String, String, Bool) -> Void
+    ) {
         switch v {
         case .object(let members):
             for m in members {
-                let f = freeText?.children[m.key], w = words?.children[m.key]
+                let f = freeText?.children[m.key]
+                let w = words?.children[m.key]
                 guard f != nil || w != nil else { continue }
                 collect(m.value, freeText: f, words: w, path: path.isEmpty ? m.key : "\(path).\(m.key)", visit: visit)
             }
@@ -542,11 +615,13 @@ public struct DisclosureGuard: Sendable {
     static func rewrite(_ v: JSONValue, freeText: PathSet?, words: PathSet?, replacement: (String) -> String) -> JSONValue {
         switch v {
         case .object(let members):
-            return .object(members.map { m in
-                let f = freeText?.children[m.key], w = words?.children[m.key]
-                guard f != nil || w != nil else { return m }
-                return .init(m.key, rewrite(m.value, freeText: f, words: w, replacement: replacement))
-            })
+            return .object(
+                members.map { m in
+                    let f = freeText?.children[m.key]
+                    let w = words?.children[m.key]
+                    guard f != nil || w != nil else { return m }
+                    return .init(m.key, rewrite(m.value, freeText: f, words: w, replacement: replacement))
+                })
         case .array(let items):
             return .array(items.map { rewrite($0, freeText: freeText, words: words, replacement: replacement) })
         case .string(let s):

@@ -16,12 +16,20 @@ public struct Gazetteer: Sendable, Equatable {
     public var socialPlatforms: [String] = []
 
     /// An empty gazetteer: only what needs no list (numbers, postcodes, emails, street words) is found.
-    public static let empty = Gazetteer(places: [], streets: [], schools: [], streetWords: [], ambiguousStreetWords: [], postcodeAreas: [], mailProviders: [])
+    public static let empty = Gazetteer(
+        places: [], streets: [], schools: [], streetWords: [], ambiguousStreetWords: [], postcodeAreas: [], mailProviders: [])
 
-    public init(places: [String], streets: [String], schools: [String], streetWords: [String],
-                ambiguousStreetWords: [String], postcodeAreas: [String], mailProviders: [String] = []) {
-        self.places = places; self.streets = streets; self.schools = schools; self.streetWords = streetWords
-        self.ambiguousStreetWords = ambiguousStreetWords; self.postcodeAreas = postcodeAreas; self.mailProviders = mailProviders
+    public init(
+        places: [String], streets: [String], schools: [String], streetWords: [String],
+        ambiguousStreetWords: [String], postcodeAreas: [String], mailProviders: [String] = []
+    ) {
+        self.places = places
+        self.streets = streets
+        self.schools = schools
+        self.streetWords = streetWords
+        self.ambiguousStreetWords = ambiguousStreetWords
+        self.postcodeAreas = postcodeAreas
+        self.mailProviders = mailProviders
     }
 
     private struct File: Decodable {
@@ -40,13 +48,17 @@ public struct Gazetteer: Sendable, Equatable {
     public init(contentsOf url: URL) throws(PolicyError) {
         let source = url.lastPathComponent
         let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch { throw PolicyError("cannot read \(url.path): \(error.localizedDescription)") }
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw PolicyError("cannot read \(url.path): \(error.localizedDescription)")
+        }
         let file: File
         do { file = try YAMLDecoder().decode(File.self, from: text) } catch { throw PolicyError("\(source): \(error)") }
         guard file.version == 1 else { throw PolicyError("\(source): version \(file.version) is not supported (expected 1)") }
-        for (list, name) in [(file.places ?? [], "places"), (file.streets ?? [], "streets"), (file.schools ?? [], "schools"),
-                             (file.streetWords, "streetWords"), (file.ambiguousStreetWords ?? [], "ambiguousStreetWords"),
-                             (file.mailProviders ?? [], "mailProviders"), (file.socialPlatforms ?? [], "socialPlatforms")] {
+        for (list, name) in [
+            (file.places ?? [], "places"), (file.streets ?? [], "streets"), (file.schools ?? [], "schools"),
+            (file.streetWords, "streetWords"), (file.ambiguousStreetWords ?? [], "ambiguousStreetWords"),
+            (file.mailProviders ?? [], "mailProviders"), (file.socialPlatforms ?? [], "socialPlatforms"),
+        ] {
             if let bad = list.first(where: { NormalisedText($0).string.count < 2 }) {
                 throw PolicyError("\(source): \(name): '\(bad)' is too short to look for; write at least two letters")
             }
@@ -54,9 +66,10 @@ public struct Gazetteer: Sendable, Equatable {
         for area in file.postcodeAreas where !(1...2).contains(area.count) || !area.allSatisfy({ $0.isASCII && $0.isLetter }) {
             throw PolicyError("\(source): postcodeAreas: '\(area)' is not one or two letters")
         }
-        self.init(places: file.places ?? [], streets: file.streets ?? [], schools: file.schools ?? [], streetWords: file.streetWords,
-                  ambiguousStreetWords: file.ambiguousStreetWords ?? [], postcodeAreas: file.postcodeAreas,
-                  mailProviders: file.mailProviders ?? [])
+        self.init(
+            places: file.places ?? [], streets: file.streets ?? [], schools: file.schools ?? [], streetWords: file.streetWords,
+            ambiguousStreetWords: file.ambiguousStreetWords ?? [], postcodeAreas: file.postcodeAreas,
+            mailProviders: file.mailProviders ?? [])
         socialPlatforms = file.socialPlatforms ?? []
     }
 }

@@ -59,9 +59,12 @@ struct NormalisedText: Equatable {
                 if kept.count == 1 { c = first }
             }
             // Symbols written for letters ("$afe hou$e", "Bo|ton", "€ccles") are letters in the leet reading.
-            if reading.isLeet, let letter = Self.symbolLetters[c] { cells.append((i, c, [letter])); continue }
+            if reading.isLeet, let letter = Self.symbolLetters[c] {
+                cells.append((i, c, [letter]))
+                continue
+            }
             let read = reading.isDisguised ? Self.transliterate(c) : Self.fold(c)
-            if !read.isEmpty { cells.append((i, c, read)) }   // invisible: "Elm\u{200B}Road" is still "ElmRoad"
+            if !read.isEmpty { cells.append((i, c, read)) }  // invisible: "Elm\u{200B}Road" is still "ElmRoad"
         }
         if reading.isDisguised { cells = Self.unspaced(cells) }
         for (i, c, read) in cells {
@@ -99,8 +102,9 @@ struct NormalisedText: Equatable {
         chars = joinedChars
         if chars.last?.0 == " " { chars.removeLast() }
         // (Digits for letters first, so that "f1ve" is read as the number it spells.)
-        let read = Self.readNumbers(reading.isLeet ? Self.readLeet(chars, other: reading == .leetOther) : chars,
-                                    digitLookalikes: reading == .digitLookalikes, spelledLetters: reading == .disguised)
+        let read = Self.readNumbers(
+            reading.isLeet ? Self.readLeet(chars, other: reading == .leetOther) : chars,
+            digitLookalikes: reading == .digitLookalikes, spelledLetters: reading == .disguised)
         for (c, from) in read {
             for u in String(c).utf16 {
                 units.append(u)
@@ -118,11 +122,14 @@ struct NormalisedText: Equatable {
             for (i, u) in part.text.units.enumerated() {
                 let o = part.text.origin[i]
                 guard o.lowerBound >= part.window.lowerBound, o.upperBound <= part.window.upperBound else { continue }
-                if u == 0x20, units.count == first { continue }   // no space at the start of a part
+                if u == 0x20, units.count == first { continue }  // no space at the start of a part
                 units.append(u)
                 origin.append((o.lowerBound - part.window.lowerBound + part.start)..<(o.upperBound - part.window.lowerBound + part.start))
             }
-            while units.count > first, units.last == 0x20 { units.removeLast(); origin.removeLast() }
+            while units.count > first, units.last == 0x20 {
+                units.removeLast()
+                origin.removeLast()
+            }
             let joiner = part.start + part.window.count
             if units.count > first {
                 // The line break that joins this part to the next.
@@ -132,13 +139,19 @@ struct NormalisedText: Equatable {
             }
             if part.hardBreak {
                 // "####" and a line break, as in the original (`DisclosureGuard.hardBreak`).
-                for k in 0..<4 { units.append(0x23); origin.append((joiner + 1 + k)..<(joiner + 2 + k)) }
+                for k in 0..<4 {
+                    units.append(0x23)
+                    origin.append((joiner + 1 + k)..<(joiner + 2 + k))
+                }
                 units.append(0x20)
                 origin.append((joiner + 5)..<(joiner + 6))
                 first = units.count
             }
         }
-        if units.last == 0x20 { units.removeLast(); origin.removeLast() }
+        if units.last == 0x20 {
+            units.removeLast()
+            origin.removeLast()
+        }
     }
 
     /// The original characters a normalised range `[a, b)` (UTF-16 offsets) came from.
@@ -158,7 +171,7 @@ struct NormalisedText: Equatable {
             case 0x41...0x5A: return [Character(UnicodeScalar(a + 0x20))]
             case 0x61...0x7A, 0x30...0x39: return [c]
             case 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20: return [" "]
-            case 0x2D: return ["-"]   // a hyphen joins words ("mail-box"); between other characters it is a space
+            case 0x2D: return ["-"]  // a hyphen joins words ("mail-box"); between other characters it is a space
             case _ where separators.contains(UInt32(a)): return [" "]
             case 0x00..<0x20, 0x7F: return []
             default: return [c]
@@ -174,18 +187,25 @@ struct NormalisedText: Equatable {
         for scalar in mapped {
             let p = scalar.properties
             // Combining letters are letters, not accents: "Bͦlton" is "bolton".
-            if p.generalCategory == .nonspacingMark, let latin = Confusables.latin[scalar.value] { out.append(contentsOf: latin); continue }
+            if p.generalCategory == .nonspacingMark, let latin = Confusables.latin[scalar.value] {
+                out.append(contentsOf: latin)
+                continue
+            }
             // Fillers that look like nothing (U+3164, U+115F, U+FFA0...) vanish like zero-width characters.
             if p.isDefaultIgnorableCodePoint { continue }
-            if let stop = Confusables.stops[scalar.value] { out.append(stop); continue }
+            if let stop = Confusables.stops[scalar.value] {
+                out.append(stop)
+                continue
+            }
             if p.isWhitespace || separators.contains(scalar.value) || p.generalCategory == .dashPunctuation
-                || p.generalCategory == .lineSeparator || p.generalCategory == .paragraphSeparator {
+                || p.generalCategory == .lineSeparator || p.generalCategory == .paragraphSeparator
+            {
                 out.append(" ")
                 continue
             }
             switch p.generalCategory {
             case .format, .control, .privateUse, .unassigned, .surrogate, .nonspacingMark, .enclosingMark, .spacingMark:
-                continue   // invisible, or an accent: "jo\u{200B}@" is "jo@", "é" is "e"
+                continue  // invisible, or an accent: "jo\u{200B}@" is "jo@", "é" is "e"
             default:
                 break
             }
@@ -194,11 +214,18 @@ struct NormalisedText: Equatable {
                 out.append(contentsOf: String(Int(v)))
                 continue
             }
-            if let latin = Confusables.latin[scalar.value] { out.append(contentsOf: latin); continue }
+            if let latin = Confusables.latin[scalar.value] {
+                out.append(contentsOf: latin)
+                continue
+            }
             // Case and accents folded: "É" is "e", "ß" is "ss".
             let folded = String(scalar).folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil).lowercased()
             for f in folded.unicodeScalars {
-                if let latin = Confusables.latin[f.value] { out.append(contentsOf: latin) } else if !f.properties.isWhitespace { out.append(Character(f)) }
+                if let latin = Confusables.latin[f.value] {
+                    out.append(contentsOf: latin)
+                } else if !f.properties.isWhitespace {
+                    out.append(Character(f))
+                }
             }
         }
         return out
@@ -206,9 +233,9 @@ struct NormalisedText: Equatable {
 
     /// Characters that only separate what is around them (besides white space and dashes).
     static let separators: Set<UInt32> = [
-        0x2F, 0x5C, 0x5F, 0x7C, 0x7E, 0x2A, 0x3D, 0x5E, 0x60,    // / \ _ | ~ * = ^ `
-        0xB7, 0x2022, 0x2219, 0x2044, 0x2215, 0x2027, 0x30FB,    // middle dots, bullets, fraction and division slashes
-        0x2800, 0x2423,                                          // the blank braille pattern, the visible space
+        0x2F, 0x5C, 0x5F, 0x7C, 0x7E, 0x2A, 0x3D, 0x5E, 0x60,  // / \ _ | ~ * = ^ `
+        0xB7, 0x2022, 0x2219, 0x2044, 0x2215, 0x2027, 0x30FB,  // middle dots, bullets, fraction and division slashes
+        0x2800, 0x2423,  // the blank braille pattern, the visible space
     ]
 
     /// Whether a scalar is one of the letters of the Latin alphabet (Roman numerals such as "Ⅻ" are letters too).
@@ -230,7 +257,11 @@ struct NormalisedText: Equatable {
         if let known = transliterated.withLock({ $0[c] }) { return known }
         // (ICU makes a transliterator for every call: one a letter, remembered, not one a letter each time.)
         let read: [Character]
-        if let latin = String(c).applyingTransform(.toLatin, reverse: false), latin != String(c) { read = latin.flatMap { fold($0) } } else { read = fold(c) }
+        if let latin = String(c).applyingTransform(.toLatin, reverse: false), latin != String(c) {
+            read = latin.flatMap { fold($0) }
+        } else {
+            read = fold(c)
+        }
         transliterated.withLock { cache in
             if cache.count >= 8_192 { cache.removeAll(keepingCapacity: true) }
             cache[c] = read
@@ -258,9 +289,11 @@ struct NormalisedText: Equatable {
     /// Words that are digits only among other numbers: multipliers, ordinals, and the number words of the languages
     /// most spoken in the area besides English (German, French, Spanish, Italian, Portuguese, Polish, Welsh).
     static let amongNumbers: [String: String] = {
-        var m: [String: String] = ["hundred": "00", "thousand": "000", "million": "000000", "dozen": "12", "zeroth": "0",
-                                   "first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6",
-                                   "seventh": "7", "eighth": "8", "ninth": "9", "tenth": "10", "nil": "0"]
+        var m: [String: String] = [
+            "hundred": "00", "thousand": "000", "million": "000000", "dozen": "12", "zeroth": "0",
+            "first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6",
+            "seventh": "7", "eighth": "8", "ninth": "9", "tenth": "10", "nil": "0",
+        ]
         let languages = [
             "null eins zwei drei vier funf fuenf sechs sieben acht neun", "zero un deux trois quatre cinq six sept huit neuf",
             "cero uno dos tres cuatro cinco seis siete ocho nueve", "zero uno due tre quattro cinque sei sette otto nove",
@@ -287,7 +320,10 @@ struct NormalisedText: Equatable {
             // "funf" and "fuenf" are both five.
             var digit = 0
             for w in list {
-                if w == "fuenf" { m[w] = "5"; continue }
+                if w == "fuenf" {
+                    m[w] = "5"
+                    continue
+                }
                 if m[w] == nil, units_[w] == nil { m[w] = String(digit) }
                 digit += 1
             }
@@ -317,11 +353,16 @@ struct NormalisedText: Equatable {
         for item in chars {
             let wordy = item.0.isLetter || item.0.isNumber
             if let last = current.last, (last.0.isLetter || last.0.isNumber) != wordy {
-                tokens.append(current); isWord.append(last.0.isLetter || last.0.isNumber); current = []
+                tokens.append(current)
+                isWord.append(last.0.isLetter || last.0.isNumber)
+                current = []
             }
             current.append(item)
         }
-        if let last = current.last { tokens.append(current); isWord.append(last.0.isLetter || last.0.isNumber) }
+        if let last = current.last {
+            tokens.append(current)
+            isWord.append(last.0.isLetter || last.0.isNumber)
+        }
 
         func text(_ t: [(Character, Range<Int>)]) -> String { String(t.map(\.0)) }
         func span(_ t: [(Character, Range<Int>)]) -> Range<Int> { t.first!.1.lowerBound..<t.last!.1.upperBound }
@@ -352,28 +393,56 @@ struct NormalisedText: Equatable {
         var i = 0
         while i < tokens.count {
             let t = tokens[i]
-            guard isWord[i] else { out += t; i += 1; continue }
+            guard isWord[i] else {
+                out += t
+                i += 1
+                continue
+            }
             let w = text(t)
-            if let d = units_[w] ?? teens[w] { out += digits(d, from: t); i += 1; continue }
+            if let d = units_[w] ?? teens[w] {
+                out += digits(d, from: t)
+                i += 1
+                continue
+            }
             if let tensDigit = tens[w] {
                 // "twenty one" (or "twenty-one": the dash is a space by now) is 21; "twenty" alone is 20.
                 if let n = next(i), let u = units_[text(tokens[n])], u != "0" {
-                    out += digits("\(tensDigit)\(u)", from: t + tokens[i + 1] + tokens[n]); i = n + 1; continue
+                    out += digits("\(tensDigit)\(u)", from: t + tokens[i + 1] + tokens[n])
+                    i = n + 1
+                    continue
                 }
-                out += digits("\(tensDigit)0", from: t); i += 1; continue
+                out += digits("\(tensDigit)0", from: t)
+                i += 1
+                continue
             }
             if let times = repeats[w], let n = next(i), let u = units_[text(tokens[n])] ?? (text(tokens[n]) == "oh" ? "0" : nil) {
-                out += digits(String(repeating: u, count: times), from: t + tokens[i + 1] + tokens[n]); i = n + 1; continue
+                out += digits(String(repeating: u, count: times), from: t + tokens[i + 1] + tokens[n])
+                i = n + 1
+                continue
             }
             // "oh" is a zero only among other numbers ("oh seven seven"), never in "oh no".
             if w == "oh" || w == "o", isNumberWord(previous(i) ?? -1) || isNumberWord(next(i) ?? -1) {
-                out += digits("0", from: t); i += 1; continue
+                out += digits("0", from: t)
+                i += 1
+                continue
             }
-            if w.count >= 5, let d = runTogether(w) { out += digits(d, from: t); i += 1; continue }
+            if w.count >= 5, let d = runTogether(w) {
+                out += digits(d, from: t)
+                i += 1
+                continue
+            }
             // Words that are numbers only beside other numbers: "seven thousand four hundred", "first, seventh",
             // "sieben sieben null"; and, in the disguised reading, letters spelled "Mike two zero, four Alpha Bravo".
-            if let d = amongNumbers[w], isAmongNumbers(i) { out += digits(d, from: t); i += 1; continue }
-            if spelledLetters, let l = phoneticLetters[w], isAmongNumbers(i) { out += digits(l, from: t); i += 1; continue }
+            if let d = amongNumbers[w], isAmongNumbers(i) {
+                out += digits(d, from: t)
+                i += 1
+                continue
+            }
+            if spelledLetters, let l = phoneticLetters[w], isAmongNumbers(i) {
+                out += digits(l, from: t)
+                i += 1
+                continue
+            }
             out += digitLookalikes ? digitLike(t) : t
             i += 1
         }
@@ -393,7 +462,10 @@ struct NormalisedText: Equatable {
             for length in 2...min(9, chars.count - k) {
                 let part = String(chars[k..<(k + length)])
                 guard let d = units_[part] ?? teens[part] ?? (part == "oh" ? "0" : tens[part].map { "\($0)0" }) else { continue }
-                if best[k + length] == nil { best[k + length] = best[k]! + d; count[k + length] = count[k] + 1 }
+                if best[k + length] == nil {
+                    best[k + length] = best[k]! + d
+                    count[k + length] = count[k] + 1
+                }
             }
         }
         guard let digits = best[chars.count], count[chars.count] >= 2 else { return nil }
@@ -403,7 +475,8 @@ struct NormalisedText: Equatable {
     /// Tokens of letters with a few digits in them ("r3fuge", "Pr1mary", "h0stel", "s4fe") with the digits read as
     /// the letters they stand for: a token of at least two characters with as many letters as digits or more ("s7").
     static func readLeet(_ chars: [(Character, Range<Int>)], other: Bool = false) -> [(Character, Range<Int>)] {
-        let letterFor: [Character: Character] = other
+        let letterFor: [Character: Character] =
+            other
             ? ["0": "o", "1": "l", "2": "z", "3": "e", "4": "a", "5": "s", "6": "g", "7": "t", "8": "b", "9": "g"]
             : ["0": "o", "1": "i", "2": "z", "3": "e", "4": "a", "5": "s", "6": "b", "7": "t", "8": "b", "9": "g"]
         var out = chars
@@ -453,7 +526,10 @@ struct NormalisedText: Equatable {
         let spacing = Set(cells.indices.filter(isSpacing))
         var start = 0
         while start < cells.count {
-            guard standsAlone(start), spacing.contains(start + 1) else { start += 1; continue }
+            guard standsAlone(start), spacing.contains(start + 1) else {
+                start += 1
+                continue
+            }
             var run = [start]
             while let last = run.last, spacing.contains(last + 1) { run.append(last + 2) }
             let letters = run.filter { cells[$0].1.isLetter }
@@ -465,8 +541,15 @@ struct NormalisedText: Equatable {
         var out: [(Int, Character, [Character])] = []
         var k = 0
         while k < cells.count {
-            guard isSeparator(k) else { out.append(cells[k]); k += 1; continue }
-            if spacing.contains(k) { k += 1; continue }   // "L e i", "R.o.a": the spacing goes
+            guard isSeparator(k) else {
+                out.append(cells[k])
+                k += 1
+                continue
+            }
+            if spacing.contains(k) {
+                k += 1
+                continue
+            }  // "L e i", "R.o.a": the spacing goes
             // One sign inside a word ("Bol'ton", "Stock.port", "Manch:ester", "Old+ham") is read as not there.
             if isAlnum(k - 1), isAlnum(k + 1), !standsAlone(k - 1), !standsAlone(k + 1), cells[k].2 != [" "], cells[k].2 != ["-"] {
                 k += 1

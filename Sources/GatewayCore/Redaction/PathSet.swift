@@ -13,7 +13,10 @@ public struct PathSet: Sendable, Equatable {
     }
 
     public mutating func insert(_ path: [String]) {
-        guard let first = path.first else { terminal = true; return }
+        guard let first = path.first else {
+            terminal = true
+            return
+        }
         children[first, default: PathSet()].insert(Array(path.dropFirst()))
     }
 

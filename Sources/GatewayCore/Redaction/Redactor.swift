@@ -17,13 +17,16 @@ public struct Redactor: Sendable {
     public func redact(_ body: JSONValue, allowed: PathSet, withholding withheld: PathSet? = nil) -> Result {
         var removed: [String] = []
         var seen = Set<String>()
-        let out = walk(body, allowed: allowed, allowAll: allowed.terminal, withheld: withheld, path: "",
-                       removed: &removed, seen: &seen)
+        let out = walk(
+            body, allowed: allowed, allowAll: allowed.terminal, withheld: withheld, path: "",
+            removed: &removed, seen: &seen)
         return Result(body: out, removedFields: removed)
     }
 
-    private func walk(_ v: JSONValue, allowed: PathSet, allowAll: Bool, withheld: PathSet?, path: String,
-                      removed: inout [String], seen: inout Set<String>) -> JSONValue {
+    private func walk(
+        _ v: JSONValue, allowed: PathSet, allowAll: Bool, withheld: PathSet?, path: String,
+        removed: inout [String], seen: inout Set<String>
+    ) -> JSONValue {
         func note(_ name: String) { if seen.insert(name).inserted { removed.append(name) } }
         switch v {
         case .object(let members):
@@ -33,23 +36,39 @@ public struct Redactor: Sendable {
                 let childPath = path.isEmpty ? m.key : "\(path).\(m.key)"
                 let child = allowed.children[m.key]
                 let childAllowsAll = allowAll || child?.terminal == true
-                guard childAllowsAll || child != nil else { note(childPath); continue }
-                if withheld?.children[m.key]?.terminal == true { note("\(childPath) (free text withheld)"); continue }
+                guard childAllowsAll || child != nil else {
+                    note(childPath)
+                    continue
+                }
+                if withheld?.children[m.key]?.terminal == true {
+                    note("\(childPath) (free text withheld)")
+                    continue
+                }
                 if !childAllowsAll {
                     // Only parts of this field are allowed: a scalar here has no allowed parts.
                     switch m.value {
                     case .object, .array: break
-                    default: note(childPath); continue
+                    default:
+                        note(childPath)
+                        continue
                     }
                 }
-                kept.append(.init(m.key, walk(m.value, allowed: child ?? PathSet(), allowAll: childAllowsAll,
-                                               withheld: withheld?.children[m.key], path: childPath,
-                                               removed: &removed, seen: &seen)))
+                kept.append(
+                    .init(
+                        m.key,
+                        walk(
+                            m.value, allowed: child ?? PathSet(), allowAll: childAllowsAll,
+                            withheld: withheld?.children[m.key], path: childPath,
+                            removed: &removed, seen: &seen)))
             }
             return .object(kept)
         case .array(let items):
-            return .array(items.map { walk($0, allowed: allowed, allowAll: allowAll, withheld: withheld, path: path,
-                                           removed: &removed, seen: &seen) })
+            return .array(
+                items.map {
+                    walk(
+                        $0, allowed: allowed, allowAll: allowAll, withheld: withheld, path: path,
+                        removed: &removed, seen: &seen)
+                })
         default:
             return v
         }

@@ -67,8 +67,9 @@ public final class ContractSchemas: Sendable {
         self.roots = roots
         self.freeTextPaths = free
         self.urcPaths = urcs
-        bindings = try MessageBindings(contentsOf: directory.deletingLastPathComponent().appendingPathComponent("bindings.json"),
-                                       urcPaths: urcs)
+        bindings = try MessageBindings(
+            contentsOf: directory.deletingLastPathComponent().appendingPathComponent("bindings.json"),
+            urcPaths: urcs)
     }
 
     /// What the gateway's field-by-field reading of bodies needs of a contract, beyond valid JSON Schema: every
@@ -116,11 +117,15 @@ struct SchemaCompiler {
     let documents: [String: JSONValue]
     var cache: [String: SchemaNode] = [:]
     /// Keywords that only annotate: read and ignored, as the specification says.
-    static let annotations: Set<String> = ["$schema", "$comment", "title", "description", "default", "examples",
-                                           "deprecated", "readOnly", "writeOnly"]
-    static let known: Set<String> = annotations.union(["$id", "$defs", "$ref", "type", "properties",
+    static let annotations: Set<String> = [
+        "$schema", "$comment", "title", "description", "default", "examples",
+        "deprecated", "readOnly", "writeOnly",
+    ]
+    static let known: Set<String> = annotations.union([
+        "$id", "$defs", "$ref", "type", "properties",
         "required", "additionalProperties", "enum", "const", "pattern", "minLength", "maxLength", "minimum", "maximum",
-        "minItems", "maxItems", "uniqueItems", "items", "allOf", "if", "then", "else", "format", "contentMediaType"])
+        "minItems", "maxItems", "uniqueItems", "items", "allOf", "if", "then", "else", "format", "contentMediaType",
+    ])
 
     mutating func compile(_ schema: JSONValue, file: String) throws -> SchemaNode {
         let node = SchemaNode()
@@ -152,7 +157,9 @@ struct SchemaCompiler {
         let members: [JSONValue.Member]
         switch schema {
         case .bool(true): return
-        case .bool(false): node.rejectsEverything = true; return
+        case .bool(false):
+            node.rejectsEverything = true
+            return
         case .object(let m): members = m
         default: throw fail("a schema must be an object or a boolean")
         }
@@ -258,7 +265,11 @@ struct SchemaCompiler {
             for raw in pointer.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
                 let step = raw.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
                 let next: JSONValue?
-                if let list = target.arrayValue { next = Int(step).flatMap { list.indices.contains($0) ? list[$0] : nil } } else { next = target[step] }
+                if let list = target.arrayValue {
+                    next = Int(step).flatMap { list.indices.contains($0) ? list[$0] : nil }
+                } else {
+                    next = target[step]
+                }
                 guard let next else { throw SchemaLoadError("\(file): $ref '\(ref)' does not resolve") }
                 target = next
             }

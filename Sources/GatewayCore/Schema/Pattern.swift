@@ -22,22 +22,37 @@ struct Pattern: @unchecked Sendable {
     }
 
     /// ECMA-262's white space and line terminators: what `\s` means in a JSON Schema pattern.
-    static let ecmaWhitespace: [ClosedRange<UInt32>] = [0x09...0x0D, 0x20...0x20, 0xA0...0xA0, 0x1680...0x1680,
-        0x2000...0x200A, 0x2028...0x2029, 0x202F...0x202F, 0x205F...0x205F, 0x3000...0x3000, 0xFEFF...0xFEFF]
+    static let ecmaWhitespace: [ClosedRange<UInt32>] = [
+        0x09...0x0D, 0x20...0x20, 0xA0...0xA0, 0x1680...0x1680,
+        0x2000...0x200A, 0x2028...0x2029, 0x202F...0x202F, 0x205F...0x205F, 0x3000...0x3000, 0xFEFF...0xFEFF,
+    ]
 
     /// The pattern with `\d`, `\w`, `\s` and their negations spelt out as ECMA-262 means them (ASCII digits, ASCII
     /// word characters, ECMA's white space): ICU's match any script's digits and letters, so `^\d{4}$` would
     /// pass "٢٠٢٦" where every other validator of the contract refuses it. A set inside a set is ICU's union.
     static func ecmaClasses(_ pattern: String) -> String {
-        let space = ecmaWhitespace.map { r in r.lowerBound == r.upperBound ? String(format: "\\x{%X}", r.lowerBound)
-            : String(format: "\\x{%X}-\\x{%X}", r.lowerBound, r.upperBound) }.joined()
-        let spelt: [Character: String] = ["d": "[0-9]", "D": "[^0-9]", "w": "[A-Za-z0-9_]", "W": "[^A-Za-z0-9_]",
-                                          "s": "[\(space)]", "S": "[^\(space)]"]
+        let space = ecmaWhitespace.map { r in
+            r.lowerBound == r.upperBound
+                ? String(format: "\\x{%X}", r.lowerBound)
+                : String(format: "\\x{%X}-\\x{%X}", r.lowerBound, r.upperBound)
+        }.joined()
+        let spelt: [Character: String] = [
+            "d": "[0-9]", "D": "[^0-9]", "w": "[A-Za-z0-9_]", "W": "[^A-Za-z0-9_]",
+            "s": "[\(space)]", "S": "[^\(space)]",
+        ]
         var out = ""
         var chars = pattern.makeIterator()
         while let c = chars.next() {
-            guard c == "\\", let next = chars.next() else { out.append(c); continue }
-            if let class_ = spelt[next] { out += class_ } else { out.append(c); out.append(next) }
+            guard c == "\\", let next = chars.next() else {
+                out.append(c)
+                continue
+            }
+            if let class_ = spelt[next] {
+                out += class_
+            } else {
+                out.append(c)
+                out.append(next)
+            }
         }
         return out
     }
@@ -73,7 +88,8 @@ struct SimplePattern: Sendable {
             if value < 128 {
                 inSet = ascii[Int(value)]
             } else {
-                inSet = ranges.contains { $0.contains(value) }
+                inSet =
+                    ranges.contains { $0.contains(value) }
                     || (whitespace && Pattern.ecmaWhitespace.contains { $0.contains(value) })
             }
             return inSet != negated
@@ -142,9 +158,15 @@ struct SimplePattern: Sendable {
             var (lo, hi) = (1, 1)
             if i < end {
                 switch p[i] {
-                case "?": (lo, hi) = (0, 1); i += 1
-                case "+": (lo, hi) = (1, Int.max); i += 1
-                case "*": (lo, hi) = (0, Int.max); i += 1
+                case "?":
+                    (lo, hi) = (0, 1)
+                    i += 1
+                case "+":
+                    (lo, hi) = (1, Int.max)
+                    i += 1
+                case "*":
+                    (lo, hi) = (0, Int.max)
+                    i += 1
                 case "{":
                     guard let close = p[i...].firstIndex(of: "}") else { return nil }
                     let parts = String(String.UnicodeScalarView(p[(i + 1)..<close])).split(separator: ",", omittingEmptySubsequences: false)
@@ -165,7 +187,9 @@ struct SimplePattern: Sendable {
         var set = CharSet()
         switch c {
         case "d": for d in 48...57 { set.ascii[d] = true }
-        case "s": for w in [9, 10, 11, 12, 13, 32] { set.ascii[w] = true }; set.whitespace = true
+        case "s":
+            for w in [9, 10, 11, 12, 13, 32] { set.ascii[w] = true }
+            set.whitespace = true
         case ".", "+", "(", ")", "-", "\\", "[", "]", "?", "*", "{", "}", "/", "^", "$", "|", "@": set.ascii[Int(c.value)] = true
         default: return nil
         }
@@ -175,11 +199,17 @@ struct SimplePattern: Sendable {
     private static func parseClass(_ p: [Unicode.Scalar], _ i: inout Int) -> CharSet? {
         var set = CharSet()
         i += 1
-        if i < p.count, p[i] == "^" { set.negated = true; i += 1 }
+        if i < p.count, p[i] == "^" {
+            set.negated = true
+            i += 1
+        }
         var first = true
         while i < p.count {
             let c = p[i]
-            if c == "]" && !first { i += 1; return set }
+            if c == "]" && !first {
+                i += 1
+                return set
+            }
             first = false
             if c == "\\" {
                 guard i + 1 < p.count, let e = escape(p[i + 1]) else { return nil }

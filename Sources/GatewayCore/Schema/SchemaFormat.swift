@@ -7,7 +7,7 @@ enum SchemaFormat {
         switch format {
         case "date-time": return isDateTime(s)
         case "date": return CalendarDate(s) != nil
-        default: return true // email: the contracts' patterns check the form
+        default: return true  // email: the contracts' patterns check the form
         }
     }
 
@@ -18,13 +18,17 @@ enum SchemaFormat {
         func digits(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= u.count else { return nil }
             var n = 0
-            for i in from..<(from + count) { guard (48...57).contains(u[i]) else { return nil }; n = n * 10 + Int(u[i] - 48) }
+            for i in from..<(from + count) {
+                guard (48...57).contains(u[i]) else { return nil }
+                n = n * 10 + Int(u[i] - 48)
+            }
             return n
         }
         guard u.count >= 20, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"), u[10] | 0x20 == UInt8(ascii: "t"),
-              u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":"),
-              CalendarDate(String(decoding: u[0..<10], as: UTF8.self)) != nil,
-              let h = digits(11, 2), let mi = digits(14, 2), let sec = digits(17, 2), h < 24, mi < 60, sec <= 60 else { return false }
+            u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":"),
+            CalendarDate(String(decoding: u[0..<10], as: UTF8.self)) != nil,
+            let h = digits(11, 2), let mi = digits(14, 2), let sec = digits(17, 2), h < 24, mi < 60, sec <= 60
+        else { return false }
         var i = 19
         if i < u.count, u[i] == UInt8(ascii: ".") {
             i += 1
@@ -38,7 +42,8 @@ enum SchemaFormat {
             guard i + 1 == u.count else { return false }
         } else {
             guard u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-"), i + 6 == u.count, u[i + 3] == UInt8(ascii: ":"),
-                  let oh = digits(i + 1, 2), let om = digits(i + 4, 2), oh < 24, om < 60 else { return false }
+                let oh = digits(i + 1, 2), let om = digits(i + 4, 2), oh < 24, om < 60
+            else { return false }
             offset = (u[i] == UInt8(ascii: "+") ? 1 : -1) * (oh * 60 + om)
         }
         if sec == 60 {

@@ -4,7 +4,10 @@ import Contracts
 /// (building a path string for every field visited cost more than the checks). A value passed `inout`: as a
 /// class, every push and pop paid a run-time exclusivity check and reference counting.
 struct ValidationTrail {
-    enum Step { case key(String), index(Int) }
+    enum Step {
+        case key(String)
+        case index(Int)
+    }
     var steps: [Step] = []
     var rendered: String {
         steps.map { step -> String in
@@ -190,7 +193,9 @@ final class SchemaNode: @unchecked Sendable {
 
     /// Adds the longest length allowed of each string field below this node, by dotted path.
     func collectLengthLimits(prefix: [String], into limits: inout [String: Int]) {
-        if acceptsStrings, let maxLength { limits[prefix.joined(separator: "."), default: maxLength] = min(limits[prefix.joined(separator: ".")] ?? maxLength, maxLength) }
+        if acceptsStrings, let maxLength {
+            limits[prefix.joined(separator: "."), default: maxLength] = min(limits[prefix.joined(separator: ".")] ?? maxLength, maxLength)
+        }
         for (k, p) in properties { p.collectLengthLimits(prefix: prefix + [k], into: &limits) }
         items?.collectLengthLimits(prefix: prefix, into: &limits)
         for s in allOf { s.collectLengthLimits(prefix: prefix, into: &limits) }

@@ -15,9 +15,15 @@ extension GatewayLedger {
             case .found:
                 continue
             case .otherSubject:
-                return Refusal(.subjectMismatch, "\(ref.kind.rawValue) \(ref.id) was delivered about another person than \(env.subject.canonical)\(ref.caseID.map { " or in another case than \($0)" } ?? "")")
+                return Refusal(
+                    .subjectMismatch,
+                    "\(ref.kind.rawValue) \(ref.id) was delivered about another person than \(env.subject.canonical)\(ref.caseID.map { " or in another case than \($0)" } ?? "")"
+                )
             case .unknown:
-                return Refusal(.unknownReference, "the gateway delivered no \(ref.kind.rawValue) \(ref.id) \(ref.between.phrase(sender: env.sender, recipient: env.recipient)): a message may only answer or refer to what the gateway delivered")
+                return Refusal(
+                    .unknownReference,
+                    "the gateway delivered no \(ref.kind.rawValue) \(ref.id) \(ref.between.phrase(sender: env.sender, recipient: env.recipient)): a message may only answer or refer to what the gateway delivered"
+                )
             }
         }
         for r in p.records where try Correspondence.isRecorded(r, aboutAnotherThan: env.subject, in: db) {
@@ -26,14 +32,20 @@ extension GatewayLedger {
         let known = try people(in: db).known(p.bound.people.map(\.urc), in: db)
         for person in p.bound.people {
             guard let claimed = person.role, let k = known[person.urc], !decider.policy.role(claimed, fits: k.role) else { continue }
-            return Refusal(.subjectRoleConflict, "\(person.urc.canonical) is named as a \(claimed.rawValue) but has been known as a \(k.role.rawValue) since \(k.firstSeenAt.rfc3339): a person keeps their role (an administrator can correct a wrong one with `refgw person correct`)")
+            return Refusal(
+                .subjectRoleConflict,
+                "\(person.urc.canonical) is named as a \(claimed.rawValue) but has been known as a \(k.role.rawValue) since \(k.firstSeenAt.rfc3339): a person keeps their role (an administrator can correct a wrong one with `refgw person correct`)"
+            )
         }
         if let allowed = decider.policy.onlyKnownAs[env.recipient] {
             for person in p.deliveredPeople {
                 let role = known[person.urc]?.role ?? person.role
                 guard let role, allowed.contains(role) else {
                     let as_ = role.map { "is known as a \($0.rawValue)" } ?? "is not known to the gateway in any role"
-                    return Refusal(.subjectRoleConflict, "\(env.recipient) may only receive messages about people known as \(allowed.map(\.rawValue).sorted().joined(separator: " or ")); \(person.urc.canonical) \(as_)")
+                    return Refusal(
+                        .subjectRoleConflict,
+                        "\(env.recipient) may only receive messages about people known as \(allowed.map(\.rawValue).sorted().joined(separator: " or ")); \(person.urc.canonical) \(as_)"
+                    )
                 }
             }
         }
@@ -43,8 +55,9 @@ extension GatewayLedger {
     /// Everything a delivery changes besides the audit entry and the outbox: the roles its sender declared, that its
     /// recipient now holds everyone it names, and what later messages may refer to.
     func remember(_ p: PreparedDelivery, envelope env: Envelope, now: Timestamp, in db: Database) throws {
-        try people(in: db).remember(declared: p.bound.people, delivered: p.deliveredPeople.map(\.urc), recipient: env.recipient,
-                                    seenBy: env.sender, messageID: env.messageID, parties: decider.parties, now: now, in: db)
+        try people(in: db).remember(
+            declared: p.bound.people, delivered: p.deliveredPeople.map(\.urc), recipient: env.recipient,
+            seenBy: env.sender, messageID: env.messageID, parties: decider.parties, now: now, in: db)
         try Correspondence.record(p.records, envelope: env, now: now, in: db)
     }
 
@@ -58,7 +71,10 @@ extension GatewayLedger {
                 return Refusal(.invalidConsent, "consent \(record.consentId) is already recorded: a new consent needs a new id")
             }
             guard try people(in: db).holds(env.sender, env.subject, parties: decider.parties, in: db) else {
-                return Refusal(.consentNotPermitted, "\(env.sender) holds no record of \(env.subject.canonical): only a service that issued the URC or received the person through the gateway may record their consent")
+                return Refusal(
+                    .consentNotPermitted,
+                    "\(env.sender) holds no record of \(env.subject.canonical): only a service that issued the URC or received the person through the gateway may record their consent"
+                )
             }
         case .withdrawn:
             // Someone else's consent id is answered as an unknown one: the answer tells nothing about other people.
@@ -71,7 +87,10 @@ extension GatewayLedger {
             if existing.recordedBy != env.sender.rawValue {
                 let role = try people(in: db).known([env.subject], in: db)[env.subject]?.role
                 guard let role, decider.policy.consentWithdrawnAlsoBy[role]?.contains(env.sender) == true else {
-                    return Refusal(.consentNotPermitted, "consent \(record.consentId) was recorded by \(existing.recordedBy), and the policy does not let \(env.sender) withdraw it: ask the person to tell \(existing.recordedBy), or have it withdrawn there")
+                    return Refusal(
+                        .consentNotPermitted,
+                        "consent \(record.consentId) was recorded by \(existing.recordedBy), and the policy does not let \(env.sender) withdraw it: ask the person to tell \(existing.recordedBy), or have it withdrawn there"
+                    )
                 }
             }
         }
@@ -102,7 +121,8 @@ extension MessageBindings.Between {
 extension Correspondence {
     /// Whether the gateway delivered `record`'s identifier before about someone other than `subject`.
     static func isRecorded(_ record: DeliveredRecord, aboutAnotherThan subject: URC, in db: Database) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM correspondence WHERE kind = ? AND reference = ? AND subject <> ? LIMIT 1"),
-                          arguments: [record.kind.rawValue, record.id, subject.canonical]) ?? false
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT 1 FROM correspondence WHERE kind = ? AND reference = ? AND subject <> ? LIMIT 1"),
+            arguments: [record.kind.rawValue, record.id, subject.canonical]) ?? false
     }
 }

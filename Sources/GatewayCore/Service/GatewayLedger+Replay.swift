@@ -12,12 +12,16 @@ extension GatewayLedger {
     /// goes to that recipient again if the basis it was shared on still holds (a withdrawn consent keeps it dead).
     /// A message already delivered is not delivered again. No non-delivery report is sent for a replay refused
     /// again: the sender had one, and the dead letter stays kept with the new outcome beside it.
-    func replay(_ requests: [ReplayRequest], prepared: [String: PreparedReplay], in db: Database, now: Timestamp,
-                tail: inout AuditLog.Tail) throws -> (Outcome, [Outbox.Entry]) {
+    func replay(
+        _ requests: [ReplayRequest], prepared: [String: PreparedReplay], in db: Database, now: Timestamp,
+        tail: inout AuditLog.Tail
+    ) throws -> (Outcome, [Outbox.Entry]) {
         var outcomes: [ReplayOutcome] = []
         var entries: [Outbox.Entry] = []
         for request in requests {
-            guard let outcome = try replay(request, prepared: prepared[request.requestID], in: db, now: now, tail: &tail, entries: &entries) else { continue }
+            guard let outcome = try replay(request, prepared: prepared[request.requestID], in: db, now: now, tail: &tail, entries: &entries) else {
+                continue
+            }
             outcomes.append(outcome)
         }
         // Every request decided before: the message came again after a crash, so its outbox may still be waiting.
@@ -25,19 +29,27 @@ extension GatewayLedger {
     }
 
     /// Decides one request; nil when it was decided before.
-    private func replay(_ request: ReplayRequest, prepared: PreparedReplay?, in db: Database, now: Timestamp,
-                        tail: inout AuditLog.Tail, entries: inout [Outbox.Entry]) throws -> ReplayOutcome? {
+    private func replay(
+        _ request: ReplayRequest, prepared: PreparedReplay?, in db: Database, now: Timestamp,
+        tail: inout AuditLog.Tail, entries: inout [Outbox.Entry]
+    ) throws -> ReplayOutcome? {
         // The request and its letter's status in one query (by position: a bulk replay asks thousands of times).
-        guard let asked = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT r.dead_letter_id, r.outcome, r.attempt, r.requested_by, r.reason, d.status
-                FROM replay_request r LEFT JOIN dead_letter d ON d.id = r.dead_letter_id WHERE r.request_id = ?
-                """), arguments: [request.requestID]),
-              (asked[0] as Int64) == request.deadLetterID else {
+        guard
+            let asked = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT r.dead_letter_id, r.outcome, r.attempt, r.requested_by, r.reason, d.status
+                        FROM replay_request r LEFT JOIN dead_letter d ON d.id = r.dead_letter_id WHERE r.request_id = ?
+                        """), arguments: [request.requestID]),
+            (asked[0] as Int64) == request.deadLetterID
+        else {
             // `refgw dlq replay` stores who asked and why before it publishes: without that there is nothing to audit.
             return .notReplayable("no replay request \(request.requestID) is stored for dead letter \(request.deadLetterID)")
         }
         if (asked[1] as String?) != nil { return nil }
-        let attempt: Int = asked[2], by: String = asked[3], why: String = asked[4]
+        let attempt: Int = asked[2]
+        let by: String = asked[3]
+        let why: String = asked[4]
         func decided(_ outcome: ReplayOutcome) throws -> ReplayOutcome {
             try db.cachedStatement(sql: "UPDATE replay_request SET outcome = ?, decided_at = ? WHERE request_id = ?")
                 .execute(arguments: [outcome.code, now.millisecondsSince1970, request.requestID])
@@ -53,7 +65,9 @@ extension GatewayLedger {
         default: break
         }
         let ready: PreparedReplay
-        if let prepared { ready = prepared } else {
+        if let prepared {
+            ready = prepared
+        } else {
             guard let letter = try StoredLetter.load([request.deadLetterID], in: db).first else {
                 return try decided(.notReplayable("there is no dead letter \(request.deadLetterID)"))
             }
@@ -70,39 +84,51 @@ extension GatewayLedger {
 
         // Who asked, when and why, then the decision itself, in the hash chain.
         let env = ready.envelope
-        let messageID = env?.messageID ?? letter.messageID ?? "(none)", type = env?.type.rawValue ?? letter.type ?? "(none)"
-        let sender = env?.sender.rawValue ?? letter.sender ?? "(unknown)", recipient = env?.recipient.rawValue ?? letter.recipient ?? "(unknown)"
+        let messageID = env?.messageID ?? letter.messageID ?? "(none)"
+        let type = env?.type.rawValue ?? letter.type ?? "(none)"
+        let sender = env?.sender.rawValue ?? letter.sender ?? "(unknown)"
+        let recipient = env?.recipient.rawValue ?? letter.recipient ?? "(unknown)"
         let subject = env?.subject.canonical ?? letter.subject ?? Self.noSubject.canonical
-        try AuditLog.append(AuditEntry(at: now, event: .replayed, messageID: messageID, type: type, sender: sender, recipient: recipient,
-                                       subject: subject, reasonCode: outcome == .delivered ? nil : outcome.code,
-                                       basisReference: "dead letter \(request.deadLetterID), replay \(attempt)",
-                                       justification: why, actor: by), after: &tail, in: db)
+        try AuditLog.append(
+            AuditEntry(
+                at: now, event: .replayed, messageID: messageID, type: type, sender: sender, recipient: recipient,
+                subject: subject, reasonCode: outcome == .delivered ? nil : outcome.code,
+                basisReference: "dead letter \(request.deadLetterID), replay \(attempt)",
+                justification: why, actor: by), after: &tail, in: db)
         // A refusal's detail goes into the audit log; the dead letter itself stays as it was, still kept.
         if case .refused(let code, let detail) = outcome {
-            try AuditLog.append(AuditEntry(at: now, event: .refused, messageID: messageID, type: type, sender: sender, recipient: recipient,
-                                           subject: subject, reasonCode: code.rawValue, justification: String(detail.prefix(500)),
-                                           actor: by), after: &tail, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    at: now, event: .refused, messageID: messageID, type: type, sender: sender, recipient: recipient,
+                    subject: subject, reasonCode: code.rawValue, justification: String(detail.prefix(500)),
+                    actor: by), after: &tail, in: db)
         }
         switch effect {
         case .deliver(let message, let basis, let removed, let prepared):
             let headers = [ReplayRequest.replayOfHeader: String(request.deadLetterID), ReplayRequest.replayCountHeader: String(attempt)]
-            entries.append(try deliver(message, basis: basis, removedFields: removed, headers: headers, prepared: prepared,
-                                       in: db, now: now, tail: &tail))
+            entries.append(
+                try deliver(
+                    message, basis: basis, removedFields: removed, headers: headers, prepared: prepared,
+                    in: db, now: now, tail: &tail))
         case .recordConsent(let record, let env):
             try recordConsent(record, envelope: env, in: db, now: now, tail: &tail)
         case nil:
             break
         }
         // The letter remembers every answer; delivered (now or before) resolves it.
-        try db.cachedStatement(sql: """
-            UPDATE dead_letter SET replay_count = replay_count + 1, last_replay_outcome = ?,
-                status = CASE WHEN ? THEN 'replayed' ELSE status END,
-                resolved_at = CASE WHEN ? THEN ? ELSE resolved_at END,
-                resolved_by = CASE WHEN ? THEN ? ELSE resolved_by END,
-                resolution_reason = CASE WHEN ? THEN ? ELSE resolution_reason END
-            WHERE id = ?
-            """).execute(arguments: [outcome.code, outcome.resolves, outcome.resolves, now.millisecondsSince1970, outcome.resolves, by,
-                             outcome.resolves, why, request.deadLetterID])
+        try db.cachedStatement(
+            sql: """
+                UPDATE dead_letter SET replay_count = replay_count + 1, last_replay_outcome = ?,
+                    status = CASE WHEN ? THEN 'replayed' ELSE status END,
+                    resolved_at = CASE WHEN ? THEN ? ELSE resolved_at END,
+                    resolved_by = CASE WHEN ? THEN ? ELSE resolved_by END,
+                    resolution_reason = CASE WHEN ? THEN ? ELSE resolution_reason END
+                WHERE id = ?
+                """
+        ).execute(arguments: [
+            outcome.code, outcome.resolves, outcome.resolves, now.millisecondsSince1970, outcome.resolves, by,
+            outcome.resolves, why, request.deadLetterID,
+        ])
         return try decided(outcome)
     }
 
@@ -143,8 +169,10 @@ extension GatewayLedger {
     }
 
     /// A delivery that died in `recipient`'s inbox: delivered again if the basis it was shared on still holds.
-    private func redelivery(_ prepared: Result<GatewayDecider.Redelivery, Refusal>, to recipient: PartyID, in db: Database,
-                            now: Timestamp) throws -> (ReplayOutcome, Effect?) {
+    private func redelivery(
+        _ prepared: Result<GatewayDecider.Redelivery, Refusal>, to recipient: PartyID, in db: Database,
+        now: Timestamp
+    ) throws -> (ReplayOutcome, Effect?) {
         let r: GatewayDecider.Redelivery
         switch prepared {
         case .success(let ready): r = ready
@@ -153,21 +181,31 @@ extension GatewayLedger {
         let env = r.envelope
         var basis = SharingBasis(basis: .policy, reference: "the gateway's own non-delivery report")
         if let rule = r.rule {
-            guard let earlier = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT a.basis, a.basis_reference, a.justification FROM seen_message s JOIN audit a ON a.seq = s.delivered_seq
-                WHERE s.message_id = ? AND a.recipient = ?
-                """), arguments: [env.messageID, recipient.rawValue]) else {
-                return (.refused(.noPolicy, "the audit log holds no delivery of message \(env.messageID) to \(recipient) whose basis could be checked again"), nil)
+            guard
+                let earlier = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT a.basis, a.basis_reference, a.justification FROM seen_message s JOIN audit a ON a.seq = s.delivered_seq
+                            WHERE s.message_id = ? AND a.recipient = ?
+                            """), arguments: [env.messageID, recipient.rawValue])
+            else {
+                return (
+                    .refused(
+                        .noPolicy, "the audit log holds no delivery of message \(env.messageID) to \(recipient) whose basis could be checked again"),
+                    nil
+                )
             }
             let reference: String = earlier[1] ?? ""
-            basis = SharingBasis(basis: AuditEntry.Basis(rawValue: earlier[0] ?? "") ?? .policy, reference: reference,
-                                 justification: earlier[2])
+            basis = SharingBasis(
+                basis: AuditEntry.Basis(rawValue: earlier[0] ?? "") ?? .policy, reference: reference,
+                justification: earlier[2])
             switch basis.basis {
             case .consent:
                 switch try ConsentRegistry.state(of: reference, subject: env.subject, at: now, in: db) {
                 case .current: break
                 case .withdrawn: return (.refused(.consentWithdrawn, "consent \(reference), which the delivery relied on, was withdrawn"), nil)
-                case .expired, .unknown: return (.refused(.noConsent, "consent \(reference), which the delivery relied on, is no longer current"), nil)
+                case .expired, .unknown:
+                    return (.refused(.noConsent, "consent \(reference), which the delivery relied on, is no longer current"), nil)
                 }
             case .lawfulBasis:
                 guard let code = LawfulBasisCode(rawValue: reference), rule.lawfulBases[code]?.contains(env.sender) == true else {
@@ -217,8 +255,9 @@ extension GatewayLedger {
             let r = Result { () throws(Refusal) in try decider.prepareRedelivery(letter.delivery, to: recipient, now: now) }
             return PreparedReplay(letter: letter, envelope: envelope, check: .redelivery(r, to: recipient))
         }
-        return PreparedReplay(letter: letter, envelope: envelope,
-                              check: .notReplayable("it died in queue '\(letter.queue)', which holds nothing the gateway delivers"))
+        return PreparedReplay(
+            letter: letter, envelope: envelope,
+            check: .notReplayable("it died in queue '\(letter.queue)', which holds nothing the gateway delivers"))
     }
 
     /// Prepares the replays a batch asks for, by request id: the dead letters read in one go, checked in parallel.
@@ -250,16 +289,20 @@ public struct StoredLetter: Sendable {
     /// The gateway's note that it checked the sender's signature when it refused the message (`SignatureSeal`).
     public var signatureSeal: String?
     /// Headers the gateway adds when it dead-letters or replays, which are not part of the message.
-    static let addedHeaders: Set<String> = ["refgw-reason", "refgw-reason-detail", "refgw-refused-at", "refgw-published-by",
-                                           SignatureSeal.header, ReplayRequest.replayOfHeader, ReplayRequest.replayCountHeader]
+    static let addedHeaders: Set<String> = [
+        "refgw-reason", "refgw-reason-detail", "refgw-refused-at", "refgw-published-by",
+        SignatureSeal.header, ReplayRequest.replayOfHeader, ReplayRequest.replayCountHeader,
+    ]
 
     /// The dead letters `ids` (those that exist), `idsPerQuery` to a query.
     static func load(_ ids: [Int64], in db: Database) throws -> [StoredLetter] {
         var out: [StoredLetter] = []
         for slice in ids.chunks(of: idsPerQuery) {
             // Read from the cursor's row as it goes: copying each row first (2 KiB bodies) was a fifth of loading.
-            let rows = try Row.fetchCursor(db, SQLRequest<Row>(
-                "SELECT \(sql: columns) FROM dead_letter d JOIN dead_letter_content c ON c.id = d.id WHERE d.id IN \(slice)"))
+            let rows = try Row.fetchCursor(
+                db,
+                SQLRequest<Row>(
+                    "SELECT \(sql: columns) FROM dead_letter d JOIN dead_letter_content c ON c.id = d.id WHERE d.id IN \(slice)"))
             while let row = try rows.next() { out.append(StoredLetter(row: row)) }
         }
         return out
@@ -273,14 +316,25 @@ public struct StoredLetter: Sendable {
         """
 
     init(row letter: Row) {
-        id = letter[0]; status = letter[1]; queue = letter[2]
-        messageID = letter[3]; type = letter[4]; sender = letter[5]; recipient = letter[6]; subject = letter[7]
+        id = letter[0]
+        status = letter[1]
+        queue = letter[2]
+        messageID = letter[3]
+        type = letter[4]
+        sender = letter[5]
+        recipient = letter[6]
+        subject = letter[7]
         // The properties as kept (one JSON object of strings): the AMQP properties, the message's own headers, and
         // what the gateway or the broker added, which is set apart.
         var headers = AMQPFieldTable(minimumCapacity: 16)
-        var messageID: String?, type: String?, userID: String?, publishedBy: String?, seal: String?
+        var messageID: String?
+        var type: String?
+        var userID: String?
+        var publishedBy: String?
+        var seal: String?
         // Letters kept before content type and delivery mode were kept had arrived as JSON, persistent.
-        var contentType: String? = "application/json", persistent = true
+        var contentType: String? = "application/json"
+        var persistent = true
         if case .object(let members)? = try? JSONParser.parse((letter[8] as String).utf8) {
             for m in members {
                 guard let v = m.value.stringValue else { continue }
@@ -297,8 +351,9 @@ public struct StoredLetter: Sendable {
                 }
             }
         }
-        let props = AMQPProperties(contentType: contentType, persistent: persistent, messageID: messageID, type: type,
-                                   userID: publishedBy ?? userID, headers: headers)
+        let props = AMQPProperties(
+            contentType: contentType, persistent: persistent, messageID: messageID, type: type,
+            userID: publishedBy ?? userID, headers: headers)
         delivery = AMQPDelivery(storedFrom: letter[9], routingKey: letter[10], properties: props, body: letter[11])
         signatureSeal = seal
     }

@@ -31,8 +31,10 @@ public struct GatewayLedger: Sendable {
 
     /// Applies a batch; returns each message's outcome and the outbox entries to publish.
     /// `replays` holds what `prepareReplays` checked outside the transaction, by request id.
-    public func apply(_ batch: [Assessment], replays: [String: PreparedReplay] = [:], in db: Database,
-                      now: Timestamp) throws -> (outcomes: [Outcome], outbox: [Outbox.Entry]) {
+    public func apply(
+        _ batch: [Assessment], replays: [String: PreparedReplay] = [:], in db: Database,
+        now: Timestamp
+    ) throws -> (outcomes: [Outcome], outbox: [Outbox.Entry]) {
         var outcomes: [Outcome] = []
         var outbox: [Outbox.Entry] = []
         var tail = try AuditLog.tail(db)
@@ -40,13 +42,14 @@ public struct GatewayLedger: Sendable {
         let people = PersonRegistry.Overlay()
         batches.overlays.withLock { $0[ObjectIdentifier(db)] = people }
         defer { _ = batches.overlays.withLock { $0.removeValue(forKey: ObjectIdentifier(db)) } }
-        try people.load(batch.flatMap { a -> [URC] in
-            switch a.verdict {
-            case .deliver(let p): return p.bound.people.map(\.urc) + p.deliveredPeople.map(\.urc)
-            case .recordConsent: return a.envelope.map { [$0.subject] } ?? []
-            default: return []
-            }
-        }, in: db)
+        try people.load(
+            batch.flatMap { a -> [URC] in
+                switch a.verdict {
+                case .deliver(let p): return p.bound.people.map(\.urc) + p.deliveredPeople.map(\.urc)
+                case .recordConsent: return a.envelope.map { [$0.subject] } ?? []
+                default: return []
+                }
+            }, in: db)
         for a in batch {
             let (outcome, entries) = try apply(a, replays: replays, in: db, now: now, tail: &tail)
             outcomes.append(outcome)
@@ -61,8 +64,10 @@ public struct GatewayLedger: Sendable {
         batches.overlays.withLock { $0[ObjectIdentifier(db)] } ?? PersonRegistry.Overlay()
     }
 
-    private func apply(_ a: Assessment, replays: [String: PreparedReplay], in db: Database, now: Timestamp,
-                       tail: inout AuditLog.Tail) throws -> (Outcome, [Outbox.Entry]) {
+    private func apply(
+        _ a: Assessment, replays: [String: PreparedReplay], in db: Database, now: Timestamp,
+        tail: inout AuditLog.Tail
+    ) throws -> (Outcome, [Outbox.Entry]) {
         guard let env = a.envelope else { return try decide(a, replays: replays, in: db, now: now, tail: &tail) }
         switch try Self.see(a, envelope: env, now: now, remember: false, in: db) {
         case .new: break
@@ -80,8 +85,10 @@ public struct GatewayLedger: Sendable {
     }
 
     /// What becomes of a message not seen before (or without an envelope).
-    private func decide(_ a: Assessment, replays: [String: PreparedReplay], in db: Database, now: Timestamp,
-                        tail: inout AuditLog.Tail) throws -> (Outcome, [Outbox.Entry]) {
+    private func decide(
+        _ a: Assessment, replays: [String: PreparedReplay], in db: Database, now: Timestamp,
+        tail: inout AuditLog.Tail
+    ) throws -> (Outcome, [Outbox.Entry]) {
         switch a.verdict {
         case .refuse(let r):
             return try refuse(a, r, in: db, now: now, tail: &tail)
@@ -100,8 +107,9 @@ public struct GatewayLedger: Sendable {
             case .failure(let refusal):
                 return try refuse(a, refusal, in: db, now: now, tail: &tail)
             case .success(let basis):
-                let entry = try deliver(p.outgoing, basis: basis, removedFields: p.removedFields, prepared: p, markSeen: false,
-                                        in: db, now: now, tail: &tail)
+                let entry = try deliver(
+                    p.outgoing, basis: basis, removedFields: p.removedFields, prepared: p, markSeen: false,
+                    in: db, now: now, tail: &tail)
                 return (.delivered(recipient: env.recipient), [entry])
             }
         case .replay(let requests):
@@ -122,10 +130,14 @@ public struct GatewayLedger: Sendable {
     /// Looks a message id up in the seen-message ledger, remembering it when it is new (unless the caller
     /// remembers it itself once decided: `remember` false).
     static func see(_ a: Assessment, envelope env: Envelope, now: Timestamp, remember: Bool = true, in db: Database) throws -> Seen {
-        if let seen = try Row.fetchOne(db.cachedStatement(sql: "SELECT fingerprint, delivered_seq IS NOT NULL FROM seen_message WHERE message_id = ?"),
-                                       arguments: [env.messageID]) {
-            let fingerprint: String = seen[0], delivered: Bool = seen[1]
-            return fingerprint == a.fingerprint ? .same(delivered: delivered)
+        if let seen = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT fingerprint, delivered_seq IS NOT NULL FROM seen_message WHERE message_id = ?"),
+            arguments: [env.messageID])
+        {
+            let fingerprint: String = seen[0]
+            let delivered: Bool = seen[1]
+            return fingerprint == a.fingerprint
+                ? .same(delivered: delivered)
                 : .reused(Refusal(.duplicateMessage, "message id \(env.messageID) was already used for another message"), delivered: delivered)
         }
         if remember {
@@ -138,10 +150,12 @@ public struct GatewayLedger: Sendable {
     /// Records a consent message in the registry and the audit log.
     func recordConsent(_ record: ConsentRecord, envelope env: Envelope, in db: Database, now: Timestamp, tail: inout AuditLog.Tail) throws {
         try ConsentRegistry.record(record, subject: env.subject, recordedBy: env.sender, in: db)
-        try AuditLog.append(AuditEntry(at: now, event: record.status == .given ? .consentGiven : .consentWithdrawn,
-                                       messageID: env.messageID, type: env.type.rawValue, sender: env.sender.rawValue,
-                                       recipient: PartyID.gateway.rawValue, subject: env.subject.canonical,
-                                       basisReference: record.consentId), after: &tail, in: db)
+        try AuditLog.append(
+            AuditEntry(
+                at: now, event: record.status == .given ? .consentGiven : .consentWithdrawn,
+                messageID: env.messageID, type: env.type.rawValue, sender: env.sender.rawValue,
+                recipient: PartyID.gateway.rawValue, subject: env.subject.canonical,
+                basisReference: record.consentId), after: &tail, in: db)
     }
 
     /// What a delivery relies on, as the audit log records it.
@@ -167,7 +181,11 @@ public struct GatewayLedger: Sendable {
             case .withdrawn:
                 return .failure(Refusal(.consentWithdrawn, "consent \(id), which the message names, was withdrawn"))
             case .none:
-                return .failure(Refusal(.noConsent, "consent \(id), which the message names, is not a current consent of \(env.subject.canonical) covering \(env.recipient) for \(p.purpose.rawValue)"))
+                return .failure(
+                    Refusal(
+                        .noConsent,
+                        "consent \(id), which the message names, is not a current consent of \(env.subject.canonical) covering \(env.recipient) for \(p.purpose.rawValue)"
+                    ))
             }
         }
         if let lawful = p.lawfulBasis {
@@ -180,28 +198,37 @@ public struct GatewayLedger: Sendable {
         case .withdrawn(let consentID):
             return .failure(Refusal(.consentWithdrawn, "consent \(consentID) covering \(env.recipient) for \(p.purpose.rawValue) was withdrawn"))
         case .none:
-            return .failure(Refusal(.noConsent, "no current consent covers \(env.recipient) for \(p.purpose.rawValue), and no lawful basis the policy allows was given"))
+            return .failure(
+                Refusal(
+                    .noConsent,
+                    "no current consent covers \(env.recipient) for \(p.purpose.rawValue), and no lawful basis the policy allows was given"))
         }
     }
 
     /// Audits a delivery and queues it for its recipient's inbox (with `headers` added, e.g. a replay's link);
     /// `prepared`, for a first delivery, is remembered (roles, holders, references) and names its people in the entry.
     /// `markSeen` false: the caller remembers the message as delivered itself.
-    func deliver(_ message: SignedMessage, basis: SharingBasis, removedFields: [String], headers: [String: String] = [:],
-                 prepared: PreparedDelivery? = nil, markSeen: Bool = true, in db: Database, now: Timestamp,
-                 tail: inout AuditLog.Tail) throws -> Outbox.Entry {
+    func deliver(
+        _ message: SignedMessage, basis: SharingBasis, removedFields: [String], headers: [String: String] = [:],
+        prepared: PreparedDelivery? = nil, markSeen: Bool = true, in db: Database, now: Timestamp,
+        tail: inout AuditLog.Tail
+    ) throws -> Outbox.Entry {
         let env = message.envelope
         if let prepared { try remember(prepared, envelope: env, now: now, in: db) }
         let people = prepared?.deliveredPeople.dropFirst().map { "\($0.urc.canonical) \($0.role?.rawValue ?? "named")" } ?? []
-        let audited = try AuditLog.append(AuditEntry(at: now, event: .delivered, messageID: env.messageID, type: env.type.rawValue,
-                                                     sender: env.sender.rawValue, recipient: env.recipient.rawValue,
-                                                     subject: env.subject.canonical, basis: basis.basis, basisReference: basis.reference,
-                                                     justification: basis.justification, removedFields: removedFields, people: people),
-                                          after: &tail, indexPeople: false, in: db)
+        let audited = try AuditLog.append(
+            AuditEntry(
+                at: now, event: .delivered, messageID: env.messageID, type: env.type.rawValue,
+                sender: env.sender.rawValue, recipient: env.recipient.rawValue,
+                subject: env.subject.canonical, basis: basis.basis, basisReference: basis.reference,
+                justification: basis.justification, removedFields: removedFields, people: people),
+            after: &tail, indexPeople: false, in: db)
         self.people(in: db).pendingIndex += people.map { (String($0.prefix { $0 != " " }), audited.seq!) }
         // What replays ask later: was it delivered, and on what basis (the audit log has no index of message ids).
         if markSeen {
-            try db.cachedStatement(sql: "UPDATE seen_message SET delivered_seq = ? WHERE message_id = ?").execute(arguments: [audited.seq, env.messageID])
+            try db.cachedStatement(sql: "UPDATE seen_message SET delivered_seq = ? WHERE message_id = ?").execute(arguments: [
+                audited.seq, env.messageID,
+            ])
         }
         var out = message.outgoing(exchange: decider.topology.deliverExchange, routingKey: env.recipient.rawValue, brokerUser: nil)
         for (k, v) in headers { out.properties.headers[k] = .string(v) }
@@ -209,15 +236,18 @@ public struct GatewayLedger: Sendable {
     }
 
     /// Audits a refusal, and queues a non-delivery report to the sender and the original to the dead letters.
-    private func refuse(_ a: Assessment, _ r: Refusal, in db: Database, now: Timestamp, tail: inout AuditLog.Tail) throws -> (Outcome, [Outbox.Entry]) {
+    private func refuse(_ a: Assessment, _ r: Refusal, in db: Database, now: Timestamp, tail: inout AuditLog.Tail) throws -> (Outcome, [Outbox.Entry])
+    {
         let env = a.envelope
         let d = a.delivery
-        try AuditLog.append(AuditEntry(at: now, event: .refused, messageID: env?.messageID ?? d.properties.messageID.map(Self.printable) ?? "(none)",
-                                       type: env?.type.rawValue ?? d.properties.type.map(Self.printable) ?? "(none)",
-                                       sender: env?.sender.rawValue ?? a.brokerSender?.rawValue ?? "(unknown)",
-                                       recipient: env?.recipient.rawValue ?? "(unknown)",
-                                       subject: env?.subject.canonical ?? Self.noSubject.canonical,
-                                       reasonCode: r.code.rawValue, justification: r.detail), after: &tail, in: db)
+        try AuditLog.append(
+            AuditEntry(
+                at: now, event: .refused, messageID: env?.messageID ?? d.properties.messageID.map(Self.printable) ?? "(none)",
+                type: env?.type.rawValue ?? d.properties.type.map(Self.printable) ?? "(none)",
+                sender: env?.sender.rawValue ?? a.brokerSender?.rawValue ?? "(unknown)",
+                recipient: env?.recipient.rawValue ?? "(unknown)",
+                subject: env?.subject.canonical ?? Self.noSubject.canonical,
+                reasonCode: r.code.rawValue, justification: r.detail), after: &tail, in: db)
         var entries: [Outbox.Entry] = []
         // The report goes to whoever the broker says published the message; without a user_id the broker vouched
         // for nobody, and a report to whoever the envelope names could flood another service's inbox.
@@ -228,8 +258,9 @@ public struct GatewayLedger: Sendable {
                     ?? "00000000-0000-0000-0000-000000000000",
                 originalType: env?.type.rawValue ?? "unknown", intendedRecipient: env?.recipient ?? .gateway,
                 reasonCode: r.code, reasonText: String(r.detail.prefix(500)), refusedAt: now)
-            let message = try SignedMessage.make(report, to: reportTo, about: env?.subject ?? Self.noSubject,
-                                                 signer: decider.signer, sentAt: now)
+            let message = try SignedMessage.make(
+                report, to: reportTo, about: env?.subject ?? Self.noSubject,
+                signer: decider.signer, sentAt: now)
             let out = message.outgoing(exchange: decider.topology.deliverExchange, routingKey: reportTo.rawValue, brokerUser: nil)
             entries.append(Outbox.Entry(id: try Outbox.add(out, in: db, now: now.millisecondsSince1970), message: out))
         }
@@ -243,8 +274,9 @@ public struct GatewayLedger: Sendable {
         headers[SignatureSeal.header] = a.signatureChecked ? env.map { .string(decider.signatureSeal.seal($0, body: d.body)) } : nil
         var props = d.properties
         props.headers = headers
-        let dead = OutgoingMessage(exchange: decider.topology.deadLetterExchange, routingKey: decider.topology.gatewayQueue,
-                                   properties: props, body: d.body)
+        let dead = OutgoingMessage(
+            exchange: decider.topology.deadLetterExchange, routingKey: decider.topology.gatewayQueue,
+            properties: props, body: d.body)
         entries.append(Outbox.Entry(id: try Outbox.add(dead, in: db, now: now.millisecondsSince1970), message: dead))
         return (.refused(r.code), entries)
     }

@@ -38,9 +38,11 @@ public final class GatewayService: Service, Sendable {
     /// Called after every batch with its outcomes (for tests and benchmarks).
     private let observer: (@Sendable ([GatewayLedger.Outcome]) -> Void)?
 
-    public init(decider: GatewayDecider, store: GatewayStore, configuration: AMQPConnectionConfiguration,
-                prefetch: UInt16 = 500, declareTopology: Bool = false, logger: Logger = Logger(label: "refgw.gateway"),
-                observer: (@Sendable ([GatewayLedger.Outcome]) -> Void)? = nil) {
+    public init(
+        decider: GatewayDecider, store: GatewayStore, configuration: AMQPConnectionConfiguration,
+        prefetch: UInt16 = 500, declareTopology: Bool = false, logger: Logger = Logger(label: "refgw.gateway"),
+        observer: (@Sendable ([GatewayLedger.Outcome]) -> Void)? = nil
+    ) {
         self.decider = decider
         self.ledger = GatewayLedger(decider: decider)
         self.store = store
@@ -61,9 +63,10 @@ public final class GatewayService: Service, Sendable {
         // With least privilege the gateway's broker user may not declare: the broker's definitions hold the topology.
         let topology = declareTopology ? decider.topology.topology(parties: Array(decider.policy.recipients)) : AMQPTopology()
         let publisher = try await AMQPPublisher(configuration: configuration, topology: topology, logger: logger)
-        let consumer = try await AMQPConsumer(configuration: configuration, queue: decider.topology.gatewayQueue,
-                                              topology: topology, options: .init(prefetch: prefetch, batched: true),
-                                              logger: logger)
+        let consumer = try await AMQPConsumer(
+            configuration: configuration, queue: decider.topology.gatewayQueue,
+            topology: topology, options: .init(prefetch: prefetch, batched: true),
+            logger: logger)
         consumerBox.withLock { $0 = consumer }
         // Whatever a previous run decided but did not get confirmed goes out first.
         try await publishPendingOutbox(with: publisher)
@@ -78,7 +81,8 @@ public final class GatewayService: Service, Sendable {
                     batch += consumer.takeBuffered()
                 }
                 // Checked while earlier parts are in their transactions or being published.
-                let now = Timestamp(), t0 = ContinuousClock.now
+                let now = Timestamp()
+                let t0 = ContinuousClock.now
                 let assessments = await assess(batch, now: now)
                 let assessSeconds = (ContinuousClock.now - t0).seconds
                 for part in Self.parts(of: assessments) {
@@ -89,8 +93,9 @@ public final class GatewayService: Service, Sendable {
                         let checked = CheckedBatch(assessments: part, replays: replays, now: now, assessSeconds: seconds)
                         pipeline.add(checked, service: self, publisher: publisher)
                     } catch {
-                        logger.error("the dead letters that replay requests name could not be read; the requests will be delivered again",
-                                     metadata: ["error": "\(error)", "messages": "\(part.count)"])
+                        logger.error(
+                            "the dead letters that replay requests name could not be read; the requests will be delivered again",
+                            metadata: ["error": "\(error)", "messages": "\(part.count)"])
                         part.map(\.delivery).nack(requeue: true)
                     }
                 }
@@ -99,7 +104,10 @@ public final class GatewayService: Service, Sendable {
         } onGracefulShutdown: {
             Task { await consumer.stopReceiving() }
         }
-        let confirmed = confirmedOutbox.withLock { ids in defer { ids.removeAll() }; return ids }
+        let confirmed = confirmedOutbox.withLock { ids in
+            defer { ids.removeAll() }
+            return ids
+        }
         try? await store.database.write { db in try Outbox.remove(confirmed, in: db) }
         await consumer.close()
         await publisher.close()
@@ -117,10 +125,16 @@ public final class GatewayService: Service, Sendable {
     /// Splits an assessed batch so that no part carries more than `replaysPerPart` replay requests (a message
     /// carrying requests is never split).
     static func parts(of assessments: [Assessment]) -> [[Assessment]] {
-        var parts: [[Assessment]] = [], current: [Assessment] = [], replays = 0
+        var parts: [[Assessment]] = []
+        var current: [Assessment] = []
+        var replays = 0
         for a in assessments {
             let n = if case .replay(let r) = a.verdict { r.count } else { 0 }
-            if replays > 0, replays + n > replaysPerPart { parts.append(current); current = []; replays = 0 }
+            if replays > 0, replays + n > replaysPerPart {
+                parts.append(current)
+                current = []
+                replays = 0
+            }
             current.append(a)
             replays += n
         }
@@ -154,7 +168,8 @@ public final class GatewayService: Service, Sendable {
 
         /// Queues a checked part for its transaction, then for publishing.
         mutating func add(_ checked: CheckedBatch, service: GatewayService, publisher: AMQPPublisher) {
-            let storedBefore = storing, publishedBefore = publishing
+            let storedBefore = storing
+            let publishedBefore = publishing
             let stored = Task { () -> StagedBatch? in
                 _ = await storedBefore?.value
                 return await service.store(checked)
@@ -181,8 +196,12 @@ public final class GatewayService: Service, Sendable {
     /// back to the broker, when the transaction fails.
     private func store(_ checked: CheckedBatch) async -> StagedBatch? {
         let t0 = ContinuousClock.now
-        let confirmed = confirmedOutbox.withLock { ids in defer { ids.removeAll() }; return ids }
-        let user = configuration.user, ledger = self.ledger
+        let confirmed = confirmedOutbox.withLock { ids in
+            defer { ids.removeAll() }
+            return ids
+        }
+        let user = configuration.user
+        let ledger = self.ledger
         do {
             let (outcomes, entries) = try await store.database.write { db in
                 try Outbox.remove(confirmed, in: db)
@@ -191,8 +210,9 @@ public final class GatewayService: Service, Sendable {
                 if outcomes.contains(.alreadyProcessed) { entries = try Outbox.pending(in: db, userID: user) }
                 return (outcomes, entries)
             }
-            return StagedBatch(assessments: checked.assessments, outcomes: outcomes, outbox: entries,
-                               assessSeconds: checked.assessSeconds, storeSeconds: (ContinuousClock.now - t0).seconds)
+            return StagedBatch(
+                assessments: checked.assessments, outcomes: outcomes, outbox: entries,
+                assessSeconds: checked.assessSeconds, storeSeconds: (ContinuousClock.now - t0).seconds)
         } catch {
             // Nothing was acknowledged: the broker delivers these again; the store dedupes what was applied.
             confirmedOutbox.withLock { $0 += confirmed }
@@ -207,18 +227,20 @@ public final class GatewayService: Service, Sendable {
     private func finish(_ staged: StagedBatch, with publisher: AMQPPublisher) async {
         let t0 = ContinuousClock.now
         let user = configuration.user
-        let results = await publisher.publish(staged.outbox.map { e in
-            var m = e.message
-            m.properties.userID = user
-            return m
-        })
+        let results = await publisher.publish(
+            staged.outbox.map { e in
+                var m = e.message
+                m.properties.userID = user
+                return m
+            })
         var confirmed: [Int64] = []
         for (e, r) in zip(staged.outbox, results) {
             switch r {
             case .success: confirmed.append(e.id)
             case .failure(let error):
-                logger.error("an outgoing message was not confirmed; it stays in the outbox",
-                             metadata: ["message_id": "\(e.message.properties.messageID ?? "-")", "error": "\(error)"])
+                logger.error(
+                    "an outgoing message was not confirmed; it stays in the outbox",
+                    metadata: ["message_id": "\(e.message.properties.messageID ?? "-")", "error": "\(error)"])
             }
         }
         let done = confirmed
@@ -249,8 +271,12 @@ public final class GatewayService: Service, Sendable {
         }
         for (a, o) in zip(staged.assessments, staged.outcomes) {
             if case .refused(let code) = o {
-                logger.notice("refused", metadata: ["message_id": "\(a.envelope?.messageID ?? "-")", "type": "\(a.envelope?.type.rawValue ?? "-")",
-                                                    "reason": "\(code.rawValue)"])
+                logger.notice(
+                    "refused",
+                    metadata: [
+                        "message_id": "\(a.envelope?.messageID ?? "-")", "type": "\(a.envelope?.type.rawValue ?? "-")",
+                        "reason": "\(code.rawValue)",
+                    ])
             }
         }
         observer?(staged.outcomes)

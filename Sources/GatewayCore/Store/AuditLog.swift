@@ -7,14 +7,19 @@ import GRDB
 public struct AuditEntry: Sendable, Equatable, Codable {
     /// What happened.
     public enum Event: String, Sendable, Codable {
-        case delivered, refused, consentGiven = "consent-given", consentWithdrawn = "consent-withdrawn"
-        case deadLetterRevealed = "dead-letter-revealed", replayed, discarded
+        case delivered, refused
+        case consentGiven = "consent-given"
+        case consentWithdrawn = "consent-withdrawn"
+        case deadLetterRevealed = "dead-letter-revealed"
+        case replayed, discarded
         /// An administrator corrected the role the gateway knew a person in.
         case roleCorrected = "role-corrected"
     }
     /// What the sharing relied on.
     public enum Basis: String, Sendable, Codable {
-        case consent, lawfulBasis = "lawful-basis", policy
+        case consent
+        case lawfulBasis = "lawful-basis"
+        case policy
     }
 
     public var seq: Int64?
@@ -38,23 +43,36 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var previousHash: String = ""
     public var hash: String = ""
 
-    public init(at: Timestamp = Timestamp(), event: Event, messageID: String, type: String, sender: String,
-                recipient: String, subject: String, reasonCode: String? = nil, basis: Basis? = nil,
-                basisReference: String? = nil, justification: String? = nil, removedFields: [String] = [],
-                actor: String? = nil, people: [String] = []) {
-        self.at = at; self.event = event; self.messageID = messageID; self.type = type; self.sender = sender
-        self.recipient = recipient; self.subject = subject; self.reasonCode = reasonCode; self.basis = basis
-        self.basisReference = basisReference; self.justification = justification; self.removedFields = removedFields
-        self.actor = actor; self.people = people
+    public init(
+        at: Timestamp = Timestamp(), event: Event, messageID: String, type: String, sender: String,
+        recipient: String, subject: String, reasonCode: String? = nil, basis: Basis? = nil,
+        basisReference: String? = nil, justification: String? = nil, removedFields: [String] = [],
+        actor: String? = nil, people: [String] = []
+    ) {
+        self.at = at
+        self.event = event
+        self.messageID = messageID
+        self.type = type
+        self.sender = sender
+        self.recipient = recipient
+        self.subject = subject
+        self.reasonCode = reasonCode
+        self.basis = basis
+        self.basisReference = basisReference
+        self.justification = justification
+        self.removedFields = removedFields
+        self.actor = actor
+        self.people = people
     }
 
     /// The bytes the hash commits to: every field, in a fixed order, with the previous entry's hash first.
     func chainInput(previousHash: String) -> Data {
-        let fields: [String] = [
-            previousHash, String(seq ?? 0), String(at.millisecondsSince1970), event.rawValue, messageID, type, sender,
-            recipient, subject, reasonCode ?? "", basis?.rawValue ?? "", basisReference ?? "", justification ?? "",
-            removedFields.joined(separator: "\u{1E}"), actor ?? "",
-        ] + (people.isEmpty ? [] : [people.joined(separator: "\u{1E}")])
+        let fields: [String] =
+            [
+                previousHash, String(seq ?? 0), String(at.millisecondsSince1970), event.rawValue, messageID, type, sender,
+                recipient, subject, reasonCode ?? "", basis?.rawValue ?? "", basisReference ?? "", justification ?? "",
+                removedFields.joined(separator: "\u{1E}"), actor ?? "",
+            ] + (people.isEmpty ? [] : [people.joined(separator: "\u{1E}")])
         // Unit separators cannot occur in any field (they are refused on input), so the encoding is unambiguous.
         // An entry naming nobody but its subject hashes as entries did before `people` existed.
         return Data(fields.joined(separator: "\u{1F}").utf8)
@@ -73,7 +91,8 @@ public enum AuditLog {
     }
 
     // The statements, made once (a statement is looked up by its text for every entry).
-    static let columns = "seq, at, event, message_id, type, sender, recipient, subject, reason_code, basis, basis_reference, justification, removed_fields, actor, previous_hash, hash"
+    static let columns =
+        "seq, at, event, message_id, type, sender, recipient, subject, reason_code, basis, basis_reference, justification, removed_fields, actor, previous_hash, hash"
     static let insert = "INSERT INTO audit (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     static let insertWithPeople = "INSERT INTO audit (\(columns), people) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
@@ -102,10 +121,12 @@ public enum AuditLog {
         e.seq = tail.seq + 1
         e.previousHash = tail.hash
         e.hash = SHA256.hash(data: e.chainInput(previousHash: tail.hash)).hex
-        var arguments: StatementArguments = [e.seq, e.at.millisecondsSince1970, e.event.rawValue, e.messageID, e.type, e.sender,
-                             e.recipient, e.subject, e.reasonCode, e.basis?.rawValue, e.basisReference,
-                             e.justification, String(decoding: JSONWriter.bytes(.array(e.removedFields.map { .string($0) })), as: UTF8.self),
-                             e.actor, e.previousHash, e.hash]
+        var arguments: StatementArguments = [
+            e.seq, e.at.millisecondsSince1970, e.event.rawValue, e.messageID, e.type, e.sender,
+            e.recipient, e.subject, e.reasonCode, e.basis?.rawValue, e.basisReference,
+            e.justification, String(decoding: JSONWriter.bytes(.array(e.removedFields.map { .string($0) })), as: UTF8.self),
+            e.actor, e.previousHash, e.hash,
+        ]
         // Most entries name only their subject: they are written as before `people` existed.
         if e.people.isEmpty {
             try db.cachedStatement(sql: Self.insert).execute(arguments: arguments)
@@ -141,7 +162,9 @@ public enum AuditLog {
             let e = try entry(row)
             n += 1
             if e.seq != expectedSeq { return Verification(entries: n, firstBroken: e.seq, problem: "entry \(expectedSeq) is missing") }
-            if e.previousHash != previous { return Verification(entries: n, firstBroken: e.seq, problem: "entry \(e.seq!) does not follow the one before it") }
+            if e.previousHash != previous {
+                return Verification(entries: n, firstBroken: e.seq, problem: "entry \(e.seq!) does not follow the one before it")
+            }
             if SHA256.hash(data: e.chainInput(previousHash: previous)).hex != e.hash {
                 return Verification(entries: n, firstBroken: e.seq, problem: "entry \(e.seq!) was changed after it was written")
             }
@@ -154,9 +177,12 @@ public enum AuditLog {
     /// Every entry about a person (subject access request): who received what, and what was refused, whether the
     /// person was the subject or named beside them (a child in a parent's referral, the perpetrator in a victim's).
     public static func trail(subject: String, in db: Database) throws -> [AuditEntry] {
-        try Row.fetchAll(db, sql: """
-            SELECT * FROM audit WHERE subject = ? OR seq IN (SELECT seq FROM audit_person WHERE urc = ?) ORDER BY seq
-            """, arguments: [subject, subject]).map(entry)
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM audit WHERE subject = ? OR seq IN (SELECT seq FROM audit_person WHERE urc = ?) ORDER BY seq
+                """, arguments: [subject, subject]
+        ).map(entry)
     }
 
     public static func entries(in db: Database, limit: Int = 1000) throws -> [AuditEntry] {
@@ -171,7 +197,9 @@ public enum AuditLog {
             basisReference: row["basis_reference"], justification: row["justification"],
             removedFields: (try? JSONDecoder().decode([String].self, from: Data((row["removed_fields"] as String).utf8))) ?? ["<unreadable>"],
             actor: row["actor"],
-            people: (row.hasColumn("people") ? row["people"] as String? : nil).map { (try? JSONDecoder().decode([String].self, from: Data($0.utf8))) ?? ["<unreadable>"] } ?? [])
+            people: (row.hasColumn("people") ? row["people"] as String? : nil).map {
+                (try? JSONDecoder().decode([String].self, from: Data($0.utf8))) ?? ["<unreadable>"]
+            } ?? [])
         e.seq = row["seq"]
         e.previousHash = row["previous_hash"]
         e.hash = row["hash"]

@@ -17,12 +17,16 @@ public enum Outbox {
     public static func add(_ m: OutgoingMessage, in db: Database, now: Int64) throws -> Int64 {
         var headers: [JSONValue.Member] = []
         for (k, v) in m.properties.headers.sorted(by: { $0.key < $1.key }) { if let s = v.stringValue { headers.append(.init(k, .string(s))) } }
-        try db.cachedStatement(sql: """
-            INSERT INTO outbox (message_id, exchange, routing_key, type, headers, body, created_at, content_type, persistent)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [m.properties.messageID ?? "", m.exchange, m.routingKey, m.properties.type ?? "",
-                                     String(decoding: JSONWriter.bytes(.object(headers)), as: UTF8.self), m.body, now,
-                                     m.properties.contentType ?? "", m.properties.persistent])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO outbox (message_id, exchange, routing_key, type, headers, body, created_at, content_type, persistent)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            m.properties.messageID ?? "", m.exchange, m.routingKey, m.properties.type ?? "",
+            String(decoding: JSONWriter.bytes(.object(headers)), as: UTF8.self), m.body, now,
+            m.properties.contentType ?? "", m.properties.persistent,
+        ])
         return db.lastInsertedRowID
     }
 
@@ -33,16 +37,21 @@ public enum Outbox {
             let headers = try JSONDecoder().decode([String: String].self, from: Data((row["headers"] as String).utf8))
             var table = AMQPFieldTable()
             for (k, v) in headers { table[k] = .string(v) }
-            let messageID: String = row["message_id"], type: String = row["type"]
+            let messageID: String = row["message_id"]
+            let type: String = row["type"]
             // A dead letter goes out as its original arrived (content type, delivery mode); everything else as JSON.
             // NULL: stored before the column existed, when everything went out as JSON. "": the original had none.
             let contentType = (row["content_type"] as String?).map { $0.isEmpty ? nil : $0 } ?? "application/json"
-            let props = AMQPProperties(contentType: contentType, persistent: row["persistent"] ?? true,
-                                       messageID: messageID.isEmpty ? nil : messageID,
-                                       timestamp: UInt64(Date().timeIntervalSince1970), type: type.isEmpty ? nil : type,
-                                       userID: userID, appID: "refgw-gateway", headers: table)
-            return Entry(id: row["id"], message: OutgoingMessage(exchange: row["exchange"], routingKey: row["routing_key"],
-                                                                  properties: props, body: row["body"]))
+            let props = AMQPProperties(
+                contentType: contentType, persistent: row["persistent"] ?? true,
+                messageID: messageID.isEmpty ? nil : messageID,
+                timestamp: UInt64(Date().timeIntervalSince1970), type: type.isEmpty ? nil : type,
+                userID: userID, appID: "refgw-gateway", headers: table)
+            return Entry(
+                id: row["id"],
+                message: OutgoingMessage(
+                    exchange: row["exchange"], routingKey: row["routing_key"],
+                    properties: props, body: row["body"]))
         }
     }
 

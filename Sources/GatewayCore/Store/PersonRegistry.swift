@@ -20,9 +20,13 @@ public enum PersonRegistry {
     public static func known(_ urcs: [URC], in db: Database) throws -> [URC: Known] {
         var out: [URC: Known] = [:]
         for urc in urcs where out[urc] == nil {
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT role, first_seen_by, first_message_id, first_seen_at FROM person_role WHERE urc = ?
-                """), arguments: [urc.canonical]) else { continue }
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT role, first_seen_by, first_message_id, first_seen_at FROM person_role WHERE urc = ?
+                            """), arguments: [urc.canonical])
+            else { continue }
             guard let role = (row[0] as String?).flatMap(PersonRole.init(rawValue:)) else { continue }
             out[urc] = Known(role: role, firstSeenBy: row[1], firstMessageID: row[2], firstSeenAt: Timestamp(millisecondsSince1970: row[3]))
         }
@@ -46,7 +50,7 @@ public enum PersonRegistry {
     /// delivery is decided (a later message of the batch sees what an earlier one registered), written at the end
     /// in a few statements. A delivery used to cost a lookup and up to two writes a person; the batch costs one
     /// query, and one write a person whose row changed.
-    final class Overlay: @unchecked Sendable {   // used by the one transaction that made it, never shared
+    final class Overlay: @unchecked Sendable {  // used by the one transaction that made it, never shared
         /// One person's row as the batch sees it; a class, changed in place.
         final class Entry {
             var role: PersonRole?
@@ -59,8 +63,12 @@ public enum PersonRegistry {
             var changed = false
 
             init(role: PersonRole?, issuer: String, firstSeenBy: String, firstMessageID: String, firstSeenAt: Int64, holders: String) {
-                self.role = role; self.issuer = issuer; self.firstSeenBy = firstSeenBy; self.firstMessageID = firstMessageID
-                self.firstSeenAt = firstSeenAt; self.holders = holders
+                self.role = role
+                self.issuer = issuer
+                self.firstSeenBy = firstSeenBy
+                self.firstMessageID = firstMessageID
+                self.firstSeenAt = firstSeenAt
+                self.holders = holders
             }
         }
 
@@ -78,11 +86,15 @@ public enum PersonRegistry {
                 missing.append(urc.canonical)
             }
             for slice in missing.chunks(of: 500) {
-                let found = try GRDB.Row.fetchCursor(db, SQLRequest<GRDB.Row>(
-                    "SELECT urc, role, issuer, first_seen_by, first_message_id, first_seen_at, holders FROM person_role WHERE urc IN \(slice)"))
+                let found = try GRDB.Row.fetchCursor(
+                    db,
+                    SQLRequest<GRDB.Row>(
+                        "SELECT urc, role, issuer, first_seen_by, first_message_id, first_seen_at, holders FROM person_role WHERE urc IN \(slice)"))
                 while let r = try found.next() {
-                    rows[r[0]] = .some(Entry(role: (r[1] as String?).flatMap(PersonRole.init(rawValue:)), issuer: r[2], firstSeenBy: r[3],
-                                             firstMessageID: r[4], firstSeenAt: r[5], holders: r[6]))
+                    rows[r[0]] = .some(
+                        Entry(
+                            role: (r[1] as String?).flatMap(PersonRole.init(rawValue:)), issuer: r[2], firstSeenBy: r[3],
+                            firstMessageID: r[4], firstSeenAt: r[5], holders: r[6]))
                 }
             }
         }
@@ -95,8 +107,9 @@ public enum PersonRegistry {
             var out: [URC: Known] = [:]
             for urc in urcs {
                 guard let e = entry(urc), let role = e.role else { continue }
-                out[urc] = Known(role: role, firstSeenBy: e.firstSeenBy, firstMessageID: e.firstMessageID,
-                                 firstSeenAt: Timestamp(millisecondsSince1970: e.firstSeenAt))
+                out[urc] = Known(
+                    role: role, firstSeenBy: e.firstSeenBy, firstMessageID: e.firstMessageID,
+                    firstSeenAt: Timestamp(millisecondsSince1970: e.firstSeenAt))
             }
             return out
         }
@@ -110,25 +123,33 @@ public enum PersonRegistry {
 
         /// A delivery: the roles `declared` where none was known (the first stays), and that `recipient` holds
         /// everyone `delivered`.
-        func remember(declared: [BoundBody.Named], delivered: [URC], recipient: PartyID, seenBy sender: PartyID, messageID: String,
-                      parties: PartyDirectory, now: Timestamp, in db: Database) throws {
+        func remember(
+            declared: [BoundBody.Named], delivered: [URC], recipient: PartyID, seenBy sender: PartyID, messageID: String,
+            parties: PartyDirectory, now: Timestamp, in db: Database
+        ) throws {
             try load(declared.map(\.urc) + delivered, in: db)
             func entryMade(_ urc: URC) -> Entry {
                 if let e = entry(urc) { return e }
-                let e = Entry(role: nil, issuer: parties.party(issuing: urc)?.rawValue ?? urc.issuer, firstSeenBy: sender.rawValue,
-                              firstMessageID: messageID, firstSeenAt: now.millisecondsSince1970, holders: " ")
+                let e = Entry(
+                    role: nil, issuer: parties.party(issuing: urc)?.rawValue ?? urc.issuer, firstSeenBy: sender.rawValue,
+                    firstMessageID: messageID, firstSeenAt: now.millisecondsSince1970, holders: " ")
                 rows[urc.canonical] = .some(e)
                 return e
             }
             func touched(_ urc: URC, _ e: Entry) {
-                if !e.changed { e.changed = true; changed.append((urc.canonical, e)) }
+                if !e.changed {
+                    e.changed = true
+                    changed.append((urc.canonical, e))
+                }
             }
             for p in declared {
                 guard let role = p.role else { continue }
                 let e = entryMade(p.urc)
                 guard e.role == nil else { continue }
                 e.role = role
-                e.firstSeenBy = sender.rawValue; e.firstMessageID = messageID; e.firstSeenAt = now.millisecondsSince1970
+                e.firstSeenBy = sender.rawValue
+                e.firstMessageID = messageID
+                e.firstSeenAt = now.millisecondsSince1970
                 touched(p.urc, e)
             }
             let holder = " \(recipient.rawValue) "
@@ -144,11 +165,12 @@ public enum PersonRegistry {
         /// a statement of many rows is parsed anew for each batch, which cost more than the rows).
         func flush(in db: Database) throws {
             if !changed.isEmpty {
-                let upsert = try db.cachedStatement(sql: """
-                    INSERT INTO person_role (urc, role, issuer, first_seen_by, first_message_id, first_seen_at, holders) VALUES (?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(urc) DO UPDATE SET role = excluded.role, first_seen_by = excluded.first_seen_by,
-                        first_message_id = excluded.first_message_id, first_seen_at = excluded.first_seen_at, holders = excluded.holders
-                    """)
+                let upsert = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO person_role (urc, role, issuer, first_seen_by, first_message_id, first_seen_at, holders) VALUES (?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(urc) DO UPDATE SET role = excluded.role, first_seen_by = excluded.first_seen_by,
+                            first_message_id = excluded.first_message_id, first_seen_at = excluded.first_seen_at, holders = excluded.holders
+                        """)
                 for (urc, e) in changed {
                     try upsert.execute(arguments: [urc, e.role?.rawValue, e.issuer, e.firstSeenBy, e.firstMessageID, e.firstSeenAt, e.holders])
                     e.changed = false
@@ -170,16 +192,20 @@ public enum PersonRegistry {
 
     /// Sets a person's role anew (an administrator correcting a role first given by mistake), audited under `by`
     /// with `reason` in the same transaction; returns the role it replaced.
-    public static func correct(_ urc: URC, to role: PersonRole, by actor: String, reason: String, at now: Timestamp = Timestamp(),
-                               in db: Database) throws -> PersonRole {
+    public static func correct(
+        _ urc: URC, to role: PersonRole, by actor: String, reason: String, at now: Timestamp = Timestamp(),
+        in db: Database
+    ) throws -> PersonRole {
         guard let old = try known([urc], in: db)[urc]?.role else {
             throw CorrectionError(description: "the gateway has never delivered a message naming \(urc.canonical): there is no role to correct")
         }
         guard old != role else { throw CorrectionError(description: "\(urc.canonical) is already known as a \(role.rawValue)") }
         try db.execute(sql: "UPDATE person_role SET role = ? WHERE urc = ?", arguments: [role.rawValue, urc.canonical])
-        try AuditLog.append(AuditEntry(at: now, event: .roleCorrected, messageID: "(none)", type: "person", sender: "gateway",
-                                       recipient: "gateway", subject: urc.canonical, basisReference: "\(old.rawValue) -> \(role.rawValue)",
-                                       justification: reason, actor: actor), in: db)
+        try AuditLog.append(
+            AuditEntry(
+                at: now, event: .roleCorrected, messageID: "(none)", type: "person", sender: "gateway",
+                recipient: "gateway", subject: urc.canonical, basisReference: "\(old.rawValue) -> \(role.rawValue)",
+                justification: reason, actor: actor), in: db)
         return old
     }
 }
@@ -199,18 +225,24 @@ public enum Correspondence {
     /// Remembers what a delivered body carries.
     static func record(_ records: [DeliveredRecord], envelope env: Envelope, now: Timestamp, in db: Database) throws {
         for r in records {
-            try db.cachedStatement(sql: """
-                INSERT INTO correspondence (kind, reference, sender, recipient, subject, case_id, message_id, at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, reference, recipient) DO NOTHING
-                """).execute(arguments: [r.kind.rawValue, r.id, env.sender.rawValue, env.recipient.rawValue, env.subject.canonical,
-                                         r.caseID, env.messageID, now.millisecondsSince1970])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO correspondence (kind, reference, sender, recipient, subject, case_id, message_id, at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, reference, recipient) DO NOTHING
+                    """
+            ).execute(arguments: [
+                r.kind.rawValue, r.id, env.sender.rawValue, env.recipient.rawValue, env.subject.canonical,
+                r.caseID, env.messageID, now.millisecondsSince1970,
+            ])
         }
     }
 
     /// Whether `reference`, used by a message from `sender` to `recipient` about `subject`, names something the
     /// gateway delivered as the reference's `between` requires.
-    static func find(_ reference: BoundBody.ReferenceUse, sender: PartyID, recipient: PartyID, subject: URC,
-                     in db: Database) throws -> Finding {
+    static func find(
+        _ reference: BoundBody.ReferenceUse, sender: PartyID, recipient: PartyID, subject: URC,
+        in db: Database
+    ) throws -> Finding {
         let (s, r) = (sender.rawValue, recipient.rawValue)
         let condition: SQL
         switch reference.between {
@@ -219,8 +251,11 @@ public enum Correspondence {
         case .received: condition = "recipient = \(s)"
         case .any: condition = "1"
         }
-        let rows = try Row.fetchAll(db, SQLRequest<Row>(
-            "SELECT subject, case_id FROM correspondence WHERE kind = \(reference.kind.rawValue) AND reference = \(reference.id) AND \(condition)"))
+        let rows = try Row.fetchAll(
+            db,
+            SQLRequest<Row>(
+                "SELECT subject, case_id FROM correspondence WHERE kind = \(reference.kind.rawValue) AND reference = \(reference.id) AND \(condition)"
+            ))
         guard !rows.isEmpty else { return .unknown }
         let matches = rows.contains { row in
             (row[0] as String) == subject.canonical && (reference.caseID == nil || (row[1] as String?) == reference.caseID)

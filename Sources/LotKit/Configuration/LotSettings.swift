@@ -84,7 +84,9 @@ public struct LotSettings: Sendable, Equatable {
         guard file.version == 1 else { throw .configuration("\(url.lastPathComponent): version \(file.version) is not supported (1 is)") }
         var purposes: [PartyID: Purpose] = [:]
         for (k, v) in file.referralPurposes {
-            guard let p = PartyID(rawValue: k) else { throw .configuration("\(url.lastPathComponent): referralPurposes names an unknown party '\(k)'") }
+            guard let p = PartyID(rawValue: k) else {
+                throw .configuration("\(url.lastPathComponent): referralPurposes names an unknown party '\(k)'")
+            }
             purposes[p] = v
         }
         referralPurposes = purposes

@@ -19,13 +19,20 @@ public struct LotEngine: Sendable {
     }
 
     /// Runs `body` in one write transaction, as `cause` (a command or rule name).
-    public func perform<T>(_ cause: String, at now: Timestamp = Timestamp(),
-                                     _ body: (LotContext) throws -> T) throws -> T {
-        let party = lot.party, settings = self.settings, allocator = self.allocator, holds = lot.holdsContactDetails
+    public func perform<T>(
+        _ cause: String, at now: Timestamp = Timestamp(),
+        _ body: (LotContext) throws -> T
+    ) throws -> T {
+        let party = lot.party
+        let settings = self.settings
+        let allocator = self.allocator
+        let holds = lot.holdsContactDetails
         do {
             return try store.database.write { db in
-                try body(LotContext(db: db, party: party, settings: settings, now: now, allocator: allocator,
-                                    holdsContactDetails: holds, cause: cause))
+                try body(
+                    LotContext(
+                        db: db, party: party, settings: settings, now: now, allocator: allocator,
+                        holdsContactDetails: holds, cause: cause))
             }
         } catch let e as LotError {
             throw e
@@ -93,22 +100,32 @@ public struct LotEngine: Sendable {
         switch env.type {
         case .referralOutcome:
             let o = try m.decode(ReferralOutcome.self)
-            let known = try Bool.fetchOne(ctx.db, sql: "SELECT 1 FROM referral WHERE referral_id = ? AND direction = 'out' AND counterpart = ?",
-                                          arguments: [o.referralId, env.sender.rawValue]) ?? false
-            guard known else { throw LotError.unprocessable("an outcome for referral \(o.referralId), which \(ctx.party) did not send to \(env.sender)") }
+            let known =
+                try Bool.fetchOne(
+                    ctx.db, sql: "SELECT 1 FROM referral WHERE referral_id = ? AND direction = 'out' AND counterpart = ?",
+                    arguments: [o.referralId, env.sender.rawValue]) ?? false
+            guard known else {
+                throw LotError.unprocessable("an outcome for referral \(o.referralId), which \(ctx.party) did not send to \(env.sender)")
+            }
             var detail = o.declineReason?.summary ?? o.note
             if let works = o.works { detail = "works completed, total £\(String(format: "%.2f", Double(works.totalCostPence) / 100))" }
             try ctx.updateReferral(o.referralId, status: o.outcome.rawValue, detail: detail)
             summary += ": referral \(o.referralId) \(o.outcome.rawValue)"
         case .nonDeliveryReport:
             let r = try m.decode(NonDeliveryReport.self)
-            try ctx.db.execute(sql: """
-                INSERT INTO refusal (message_id, original_type, intended_recipient, reason_code, reason_text, at) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT(message_id) DO NOTHING
-                """, arguments: [r.originalMessageId, r.originalType, r.intendedRecipient.rawValue, r.reasonCode.rawValue,
-                                 r.reasonText, ctx.now.millisecondsSince1970])
-            if let id = try String.fetchOne(ctx.db, sql: "SELECT referral_id FROM referral WHERE message_id = ? AND direction = 'out'",
-                                            arguments: [r.originalMessageId]) {
+            try ctx.db.execute(
+                sql: """
+                    INSERT INTO refusal (message_id, original_type, intended_recipient, reason_code, reason_text, at) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(message_id) DO NOTHING
+                    """,
+                arguments: [
+                    r.originalMessageId, r.originalType, r.intendedRecipient.rawValue, r.reasonCode.rawValue,
+                    r.reasonText, ctx.now.millisecondsSince1970,
+                ])
+            if let id = try String.fetchOne(
+                ctx.db, sql: "SELECT referral_id FROM referral WHERE message_id = ? AND direction = 'out'",
+                arguments: [r.originalMessageId])
+            {
                 try ctx.updateReferral(id, status: "refused", detail: "\(r.reasonCode.rawValue): \(r.reasonText)")
             }
             if r.originalType == MessageType.consent.rawValue {
@@ -118,27 +135,36 @@ public struct LotEngine: Sendable {
             summary += ": \(r.originalType) to \(r.intendedRecipient) refused (\(r.reasonCode.rawValue))"
         case .consentAcknowledgement:
             let ack = try m.decode(ConsentAcknowledgement.self)
-            try ctx.db.execute(sql: "UPDATE consent SET gateway_status = 'registered', gateway_detail = NULL WHERE consent_id = ?",
-                               arguments: [ack.consentId])
+            try ctx.db.execute(
+                sql: "UPDATE consent SET gateway_status = 'registered', gateway_detail = NULL WHERE consent_id = ?",
+                arguments: [ack.consentId])
             summary += ": consent \(ack.consentId) \(ack.status == .given ? "registered" : "withdrawal registered")"
         case .safetyAlert:
             let a = try m.decode(SafetyAlert.self)
-            try ctx.db.execute(sql: """
-                INSERT INTO alert (alert_id, direction, counterpart, subject, kind, severity, at, summary, reference)
-                VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(alert_id) DO NOTHING
-                """, arguments: [a.alertId, env.sender.rawValue, env.subject.canonical, a.kind.rawValue, a.severity.rawValue,
-                                 a.raisedAt.millisecondsSince1970, a.summary, a.relatesTo?.referralId ?? a.relatesTo?.maracReferralId])
+            try ctx.db.execute(
+                sql: """
+                    INSERT INTO alert (alert_id, direction, counterpart, subject, kind, severity, at, summary, reference)
+                    VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(alert_id) DO NOTHING
+                    """,
+                arguments: [
+                    a.alertId, env.sender.rawValue, env.subject.canonical, a.kind.rawValue, a.severity.rawValue,
+                    a.raisedAt.millisecondsSince1970, a.summary, a.relatesTo?.referralId ?? a.relatesTo?.maracReferralId,
+                ])
             summary += ": \(a.severity.rawValue) \(a.kind.rawValue)"
             try lot.receive(m, in: ctx)
         case .maracActionPlan:
             let plan = try m.decode(MaracActionPlan.self)
             for action in plan.actions where action.owner == ctx.party.rawValue {
-                try ctx.db.execute(sql: """
-                    INSERT INTO assigned_action (case_id, action_id, marac_referral_id, subject, description, due_date, status, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(case_id, action_id) DO UPDATE SET description = excluded.description, due_date = excluded.due_date
-                    """, arguments: [plan.caseId, action.actionId, plan.maracReferralId, env.subject.canonical, action.description,
-                                     action.dueDate.description, action.status.rawValue, ctx.now.millisecondsSince1970])
+                try ctx.db.execute(
+                    sql: """
+                        INSERT INTO assigned_action (case_id, action_id, marac_referral_id, subject, description, due_date, status, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(case_id, action_id) DO UPDATE SET description = excluded.description, due_date = excluded.due_date
+                        """,
+                    arguments: [
+                        plan.caseId, action.actionId, plan.maracReferralId, env.subject.canonical, action.description,
+                        action.dueDate.description, action.status.rawValue, ctx.now.millisecondsSince1970,
+                    ])
             }
             summary += ": case \(plan.caseId), \(plan.actions.count) action(s) for \(ctx.party)"
         default:
@@ -147,9 +173,12 @@ public struct LotEngine: Sendable {
                 summary += ": referral \(r.referralId) (\(r.subjectRole.rawValue))"
             }
         }
-        try ctx.db.execute(sql: "INSERT INTO inbox (message_id, type, sender, subject, received_at, summary) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [env.messageID, env.type.rawValue, env.sender.rawValue, env.subject.canonical,
-                                       ctx.now.millisecondsSince1970, summary])
+        try ctx.db.execute(
+            sql: "INSERT INTO inbox (message_id, type, sender, subject, received_at, summary) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [
+                env.messageID, env.type.rawValue, env.sender.rawValue, env.subject.canonical,
+                ctx.now.millisecondsSince1970, summary,
+            ])
         return .applied
     }
 
@@ -158,11 +187,15 @@ public struct LotEngine: Sendable {
     public func fireDueTimers(at now: Timestamp = Timestamp()) throws -> Int {
         let lot = self.lot
         return try perform("timer", at: now) { ctx in
-            let due = try Row.fetchAll(ctx.db, sql: """
-                SELECT * FROM timer WHERE due_at <= ? AND fired_at IS NULL AND cancelled_at IS NULL ORDER BY due_at, id
-                """, arguments: [now.millisecondsSince1970]).map { row in
-                DueTimer(id: row["id"], kind: row["kind"], subject: try URC(parsing: row["subject"] as String),
-                         reference: row["reference"], dueAt: Timestamp(millisecondsSince1970: row["due_at"]))
+            let due = try Row.fetchAll(
+                ctx.db,
+                sql: """
+                    SELECT * FROM timer WHERE due_at <= ? AND fired_at IS NULL AND cancelled_at IS NULL ORDER BY due_at, id
+                    """, arguments: [now.millisecondsSince1970]
+            ).map { row in
+                DueTimer(
+                    id: row["id"], kind: row["kind"], subject: try URC(parsing: row["subject"] as String),
+                    reference: row["reference"], dueAt: Timestamp(millisecondsSince1970: row["due_at"]))
             }
             for t in due {
                 try ctx.db.execute(sql: "UPDATE timer SET fired_at = ? WHERE id = ?", arguments: [now.millisecondsSince1970, t.id])
@@ -189,9 +222,10 @@ public struct LotEngine: Sendable {
     public func pendingMessages(limit: Int = 500) throws -> [PendingMessage] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?", arguments: [limit]).map { row in
-                PendingMessage(seq: row["seq"], messageID: row["message_id"], type: MessageType(rawValue: row["type"])!,
-                               recipient: PartyID(rawValue: row["recipient"])!, subject: try URC(parsing: row["subject"] as String),
-                               body: row["body"])
+                PendingMessage(
+                    seq: row["seq"], messageID: row["message_id"], type: MessageType(rawValue: row["type"])!,
+                    recipient: PartyID(rawValue: row["recipient"])!, subject: try URC(parsing: row["subject"] as String),
+                    body: row["body"])
             }
         }
     }

@@ -22,10 +22,15 @@ public final class LotWorker: Service, Sendable {
         public var outboxInterval: Duration
         /// How often timers are checked.
         public var timerInterval: Duration
-        public init(topology: ReferralGatewayTopology = .standard, declareTopology: Bool = false, prefetch: UInt16 = 200,
-                    outboxInterval: Duration = .milliseconds(250), timerInterval: Duration = .seconds(30)) {
-            self.topology = topology; self.declareTopology = declareTopology; self.prefetch = prefetch
-            self.outboxInterval = outboxInterval; self.timerInterval = timerInterval
+        public init(
+            topology: ReferralGatewayTopology = .standard, declareTopology: Bool = false, prefetch: UInt16 = 200,
+            outboxInterval: Duration = .milliseconds(250), timerInterval: Duration = .seconds(30)
+        ) {
+            self.topology = topology
+            self.declareTopology = declareTopology
+            self.prefetch = prefetch
+            self.outboxInterval = outboxInterval
+            self.timerInterval = timerInterval
         }
     }
 
@@ -45,8 +50,10 @@ public final class LotWorker: Service, Sendable {
     private let consumerBox = Mutex<AMQPConsumer?>(nil)
     private let flushing = AsyncLock()
 
-    public init(engine: LotEngine, signer: MessageSigner, trust: TrustStore, configuration: AMQPConnectionConfiguration,
-                options: Options = .init(), logger: Logger? = nil, clock: @escaping @Sendable () -> Timestamp = { Timestamp() }) {
+    public init(
+        engine: LotEngine, signer: MessageSigner, trust: TrustStore, configuration: AMQPConnectionConfiguration,
+        options: Options = .init(), logger: Logger? = nil, clock: @escaping @Sendable () -> Timestamp = { Timestamp() }
+    ) {
         self.engine = engine
         self.signer = signer
         self.trust = trust
@@ -65,11 +72,16 @@ public final class LotWorker: Service, Sendable {
         }
         let topology = options.declareTopology ? options.topology.topology() : AMQPTopology()
         let publisher = try await AMQPPublisher(configuration: configuration, topology: topology, logger: logger)
-        let consumer = try await AMQPConsumer(configuration: configuration, queue: options.topology.inbox(party), topology: topology,
-                                              options: .init(prefetch: options.prefetch, batched: true), logger: logger)
+        let consumer = try await AMQPConsumer(
+            configuration: configuration, queue: options.topology.inbox(party), topology: topology,
+            options: .init(prefetch: options.prefetch, batched: true), logger: logger)
         consumerBox.withLock { $0 = consumer }
-        logger.info("worker running", metadata: ["party": "\(party)", "queue": "\(options.topology.inbox(party))",
-                                                 "broker": "\(configuration.redactedURL)"])
+        logger.info(
+            "worker running",
+            metadata: [
+                "party": "\(party)", "queue": "\(options.topology.inbox(party))",
+                "broker": "\(configuration.redactedURL)",
+            ])
         // What a previous run committed but did not get confirmed goes out first.
         await flushOutbox(publisher)
         let background = Task {
@@ -116,8 +128,9 @@ public final class LotWorker: Service, Sendable {
                 try trust.verify(m.envelope, body: m.body, signedBy: .gateway, at: clock())
                 readable.append((d, InboundMessage(envelope: m.envelope, body: m.body)))
             } catch {
-                logger.error("a message in the inbox is not a verified gateway message; dead-lettered",
-                             metadata: ["message_id": "\(d.properties.messageID ?? "-")", "error": "\(error)"])
+                logger.error(
+                    "a message in the inbox is not a verified gateway message; dead-lettered",
+                    metadata: ["message_id": "\(d.properties.messageID ?? "-")", "error": "\(error)"])
                 counters.withLock { $0.deadLettered += 1 }
                 d.reject(requeue: false)
             }
@@ -144,8 +157,9 @@ public final class LotWorker: Service, Sendable {
             case .failure(let e):
                 // Requeued: the broker gives up after the queue's delivery limit and dead-letters it, so a
                 // message a fixed worker can apply is kept (and can be replayed) rather than lost.
-                logger.error("a message could not be applied; it will be retried, then dead-lettered",
-                             metadata: ["message_id": "\(m.envelope.messageID)", "type": "\(m.envelope.type.rawValue)", "error": "\(e)"])
+                logger.error(
+                    "a message could not be applied; it will be retried, then dead-lettered",
+                    metadata: ["message_id": "\(m.envelope.messageID)", "type": "\(m.envelope.type.rawValue)", "error": "\(e)"])
                 counters.withLock { $0.retried += 1 }
                 d.nack(requeue: true)
             }
@@ -160,14 +174,16 @@ public final class LotWorker: Service, Sendable {
         while true {
             let pending: [LotEngine.PendingMessage]
             do { pending = try engine.pendingMessages() } catch {
-                logger.error("cannot read the outbox", metadata: ["error": "\(error)"]); return
+                logger.error("cannot read the outbox", metadata: ["error": "\(error)"])
+                return
             }
             guard !pending.isEmpty else { return }
             let now = clock()
             let outgoing = pending.map { p -> OutgoingMessage in
                 // Signed now, not when written: a message that waited out a broker outage is still fresh.
-                var envelope = Envelope(messageID: p.messageID, type: p.type, sender: signer.party, recipient: p.recipient,
-                                        subject: p.subject, sentAt: now, keyID: signer.keyID)
+                var envelope = Envelope(
+                    messageID: p.messageID, type: p.type, sender: signer.party, recipient: p.recipient,
+                    subject: p.subject, sentAt: now, keyID: signer.keyID)
                 signer.sign(&envelope, body: p.body)
                 return SignedMessage(envelope: envelope, body: p.body)
                     .submission(brokerUser: configuration.user, topology: options.topology)
@@ -176,9 +192,12 @@ public final class LotWorker: Service, Sendable {
             var sent: [Int64] = []
             for (p, r) in zip(pending, results) {
                 if case .failure(let e) = r {
-                    logger.error("an outgoing message was not confirmed; it stays in the outbox",
-                                 metadata: ["message_id": "\(p.messageID)", "error": "\(e)"])
-                } else { sent.append(p.seq) }
+                    logger.error(
+                        "an outgoing message was not confirmed; it stays in the outbox",
+                        metadata: ["message_id": "\(p.messageID)", "error": "\(e)"])
+                } else {
+                    sent.append(p.seq)
+                }
             }
             do { try engine.markSent(sent, at: now) } catch {
                 logger.error("cannot mark messages sent; they will be sent again (recipients dedupe)", metadata: ["error": "\(error)"])
@@ -209,7 +228,10 @@ final class AsyncLock: Sendable {
     func lock() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let acquired = state.withLock { s in
-                if s.locked { s.waiters.append(c); return false }
+                if s.locked {
+                    s.waiters.append(c)
+                    return false
+                }
                 s.locked = true
                 return true
             }
@@ -219,8 +241,11 @@ final class AsyncLock: Sendable {
 
     func unlock() {
         let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            if s.waiters.isEmpty { s.locked = false; return nil }
-            return s.waiters.removeFirst()   // handed over still locked
+            if s.waiters.isEmpty {
+                s.locked = false
+                return nil
+            }
+            return s.waiters.removeFirst()  // handed over still locked
         }
         next?.resume()
     }

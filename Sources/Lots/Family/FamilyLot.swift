@@ -48,12 +48,14 @@ public struct FamilyLot: Lot {
         }
         if form.housing?.needsMove == true, let housing = form.housing {
             ctx.cause = "refer-safehome"
-            let r = Referral(referralId: newReferralID(), referredAt: ctx.now, referrer: Referrer(service: ctx.party, staff: form.caseworker),
-                             sharing: try ctx.sharing(of: adultURC, to: .safehome, purpose: ctx.settings.purpose(ofReferralTo: .safehome),
-                                                      lawfulBasis: form.lawfulBasis(for: .safehome, at: ctx.now)),
-                             priority: form.priority ?? .standard, reason: form.reason ?? "A family that needs to move to be safe",
-                             subject: adult, subjectRole: .victim,
-                             household: Referral.Household(children: children), needs: [.housing], housing: housing, notes: form.notes)
+            let r = Referral(
+                referralId: newReferralID(), referredAt: ctx.now, referrer: Referrer(service: ctx.party, staff: form.caseworker),
+                sharing: try ctx.sharing(
+                    of: adultURC, to: .safehome, purpose: ctx.settings.purpose(ofReferralTo: .safehome),
+                    lawfulBasis: form.lawfulBasis(for: .safehome, at: ctx.now)),
+                priority: form.priority ?? .standard, reason: form.reason ?? "A family that needs to move to be safe",
+                subject: adult, subjectRole: .victim,
+                household: Referral.Household(children: children), needs: [.housing], housing: housing, notes: form.notes)
             try ctx.sendReferral(r, to: .safehome)
             ctx.log("refer-safehome", subject: adultURC, "referral \(r.referralId) to safehome")
         }
@@ -66,7 +68,9 @@ public struct FamilyLot: Lot {
             let r = try message.decode(Referral.self)
             // Each child's URC is kept as given and linked to the adult's.
             try ctx.acceptReferral(r, from: message.envelope.sender, messageID: message.envelope.messageID)
-            ctx.log("child-urcs", subject: r.subject.urc, "\(r.household?.children?.count ?? 0) child(ren) held with the URCs given, linked to the adult's")
+            ctx.log(
+                "child-urcs", subject: r.subject.urc,
+                "\(r.household?.children?.count ?? 0) child(ren) held with the URCs given, linked to the adult's")
         case .safetyAlert:
             break
         default:

@@ -14,7 +14,10 @@ public struct PerpetratorLot: Lot {
     public var rules: [RuleDescription] {
         [
             .init("accept-referral", "A referral about a man seeking help is accepted; contact details are never stored."),
-            .init("partner-support", "A partner named by a man on the programme is referred to the victim service for support; this service keeps only the partner's URC and name."),
+            .init(
+                "partner-support",
+                "A partner named by a man on the programme is referred to the victim service for support; this service keeps only the partner's URC and name."
+            ),
         ]
     }
 
@@ -33,8 +36,10 @@ public struct PerpetratorLot: Lot {
 
     /// Asks the victim service to support the partner of a man this service works with.
     @discardableResult
-    public func requestPartnerSupport(for man: URC, partnerName: PersonName, partnerURC: URC?, justification: String,
-                                      staff: Staff, in ctx: LotContext) throws -> String {
+    public func requestPartnerSupport(
+        for man: URC, partnerName: PersonName, partnerURC: URC?, justification: String,
+        staff: Staff, in ctx: LotContext
+    ) throws -> String {
         let held = try ctx.person(man)
         guard held.role == Referral.SubjectRole.perpetrator.rawValue else {
             throw LotError.badInput("\(man.canonical) is not a man on the programme here")
@@ -48,8 +53,11 @@ public struct PerpetratorLot: Lot {
         let purpose = ctx.settings.partnerSupportPurpose
         let referral = Referral(
             referralId: newReferralID(), referredAt: ctx.now, referrer: Referrer(service: ctx.party, staff: staff),
-            sharing: Sharing(purpose: purpose, lawfulBasis: LawfulBasis(code: .safeguarding, justification: justification,
-                                                                         decidedBy: staff, decidedAt: ctx.now)),
+            sharing: Sharing(
+                purpose: purpose,
+                lawfulBasis: LawfulBasis(
+                    code: .safeguarding, justification: justification,
+                    decidedBy: staff, decidedAt: ctx.now)),
             priority: .standard, reason: "Partner of a man on the perpetrator programme: offer of support",
             subject: partner, subjectRole: .victim,
             household: Referral.Household(perpetrator: .init(urc: man, name: held.person?.name, relationship: .partner)),

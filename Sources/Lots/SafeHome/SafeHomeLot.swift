@@ -26,8 +26,9 @@ public struct SafeHomeLot: Lot {
                 ctx.cause = "decline-referral"
                 try ctx.recordReceived(r, from: sender, messageID: message.envelope.messageID, status: "received")
                 let allowed = ctx.settings.safehome.acceptsReferralsFrom.map(\.rawValue).joined(separator: ", ")
-                try ctx.sendOutcome(for: try ctx.receivedReferral(r.referralId), .declined,
-                                    declineReason: .init(code: .notEligible, text: "Safe Home takes referrals from \(allowed) only"))
+                try ctx.sendOutcome(
+                    for: try ctx.receivedReferral(r.referralId), .declined,
+                    declineReason: .init(code: .notEligible, text: "Safe Home takes referrals from \(allowed) only"))
                 ctx.log("decline-referral", subject: r.subject.urc, "referral \(r.referralId) from \(sender) declined")
             }
         case .safetyAlert:

@@ -19,38 +19,50 @@ public struct SanctuaryLot: Lot {
 
     public var rules: [RuleDescription] {
         [
-            .init("eligibility", "18+, lives in the area, eligible tenure, landlord permission where needed, not in contact with the perpetrator, perpetrator not living there."),
+            .init(
+                "eligibility",
+                "18+, lives in the area, eligible tenure, landlord permission where needed, not in contact with the perpetrator, perpetrator not living there."
+            ),
             .init("child-protection", "Under 18: declined, and a child-protection alert to the referrer instead."),
             .init("allocate-installer", "An installer who declared a conflict with the person or the perpetrator is never allocated."),
-            .init("timescales", "First contact due 48 h after referral; works within 5 working days of contact; emergency lock change the same day. Overdue: alert to the referrer."),
+            .init(
+                "timescales",
+                "First contact due 48 h after referral; works within 5 working days of contact; emergency lock change the same day. Overdue: alert to the referrer."
+            ),
             .init("perpetrator-at-address", "Perpetrator at the address: works suspended and an immediate safety alert to the referrer."),
             .init("completion", "Completion outcome carries the works and their cost."),
         ]
     }
 
     public var migrations: [(String, @Sendable (Database) throws -> Void)] {
-        [("v1", { db in
-            try db.execute(sql: """
-                CREATE TABLE job (
-                    referral_id TEXT PRIMARY KEY REFERENCES referral(referral_id),
-                    subject TEXT NOT NULL,
-                    perpetrator TEXT,
-                    status TEXT NOT NULL,        -- accepted, contacted, suspended, completed, unallocated
-                    emergency INTEGER NOT NULL,
-                    installer TEXT,
-                    accepted_at INTEGER NOT NULL,
-                    contacted_at INTEGER,
-                    completed_at INTEGER,
-                    cost_pence INTEGER
-                );
-                CREATE TABLE installer_conflict (
-                    installer TEXT NOT NULL,
-                    urc TEXT NOT NULL,
-                    declared_at INTEGER NOT NULL,
-                    PRIMARY KEY (installer, urc)
-                );
-                """)
-        })]
+        [
+            (
+                "v1",
+                { db in
+                    try db.execute(
+                        sql: """
+                            CREATE TABLE job (
+                                referral_id TEXT PRIMARY KEY REFERENCES referral(referral_id),
+                                subject TEXT NOT NULL,
+                                perpetrator TEXT,
+                                status TEXT NOT NULL,        -- accepted, contacted, suspended, completed, unallocated
+                                emergency INTEGER NOT NULL,
+                                installer TEXT,
+                                accepted_at INTEGER NOT NULL,
+                                contacted_at INTEGER,
+                                completed_at INTEGER,
+                                cost_pence INTEGER
+                            );
+                            CREATE TABLE installer_conflict (
+                                installer TEXT NOT NULL,
+                                urc TEXT NOT NULL,
+                                declared_at INTEGER NOT NULL,
+                                PRIMARY KEY (installer, urc)
+                            );
+                            """)
+                }
+            )
+        ]
     }
 
     public func receive(_ message: InboundMessage, in ctx: LotContext) throws {
@@ -70,26 +82,34 @@ public struct SanctuaryLot: Lot {
         let received = try ctx.receivedReferral(r.referralId)
         let s = ctx.settings.sanctuary
         guard let hs = r.homeSecurity else {
-            try ctx.sendOutcome(for: received, .declined, declineReason: .init(code: .other, text: "No home-security details: send the eligibility questions with the referral"))
+            try ctx.sendOutcome(
+                for: received, .declined,
+                declineReason: .init(code: .other, text: "No home-security details: send the eligibility questions with the referral"))
             return
         }
         if !hs.aged18OrOver {
             ctx.cause = "child-protection"
             try ctx.sendOutcome(for: received, .declined, declineReason: .init(code: .under18, text: "Under 18: child protection referral instead"))
-            try ctx.raiseAlert(.childProtection, severity: .urgent, to: sender, about: r.subject.urc,
-                               relatesTo: .init(referralId: r.referralId),
-                               summary: "The person referred is under 18; the sanctuary scheme cannot install.",
-                               actionRequired: "Make a child protection referral to children's social care.")
+            try ctx.raiseAlert(
+                .childProtection, severity: .urgent, to: sender, about: r.subject.urc,
+                relatesTo: .init(referralId: r.referralId),
+                summary: "The person referred is under 18; the sanctuary scheme cannot install.",
+                actionRequired: "Make a child protection referral to children's social care.")
             ctx.log("child-protection", subject: r.subject.urc, "under 18: declined, child-protection alert to \(sender)")
             return
         }
         let refusal: ReferralOutcome.DeclineReason? =
-            !hs.livesInArea ? .init(code: .outOfArea, text: "Does not live in the scheme's area: signpost to the local scheme")
-            : !s.eligibleTenures.contains(hs.tenure) ? .init(code: .notEligible, text: "Tenure \(hs.tenure.rawValue) is not eligible")
-            : [.refused, .pending].contains(hs.landlordPermission) ? .init(code: .notEligible, text: "Landlord permission is \(hs.landlordPermission.rawValue)")
-            : hs.inContactWithPerpetrator ? .init(code: .notEligible, text: "Still in contact with the perpetrator")
-            : hs.perpetratorLivesAtAddress ? .init(code: .notEligible, text: "The perpetrator lives at the address")
-            : nil
+            !hs.livesInArea
+            ? .init(code: .outOfArea, text: "Does not live in the scheme's area: signpost to the local scheme")
+            : !s.eligibleTenures.contains(hs.tenure)
+                ? .init(code: .notEligible, text: "Tenure \(hs.tenure.rawValue) is not eligible")
+                : [.refused, .pending].contains(hs.landlordPermission)
+                    ? .init(code: .notEligible, text: "Landlord permission is \(hs.landlordPermission.rawValue)")
+                    : hs.inContactWithPerpetrator
+                        ? .init(code: .notEligible, text: "Still in contact with the perpetrator")
+                        : hs.perpetratorLivesAtAddress
+                            ? .init(code: .notEligible, text: "The perpetrator lives at the address")
+                            : nil
         if let refusal {
             try ctx.sendOutcome(for: received, .declined, declineReason: refusal)
             ctx.log("eligibility", subject: r.subject.urc, "not eligible: \(refusal.text ?? refusal.code.rawValue)")
@@ -99,16 +119,23 @@ public struct SanctuaryLot: Lot {
         ctx.cause = "allocate-installer"
         let installer = try freeInstaller(for: [r.subject.urc] + (perpetrator.map { [$0] } ?? []), in: ctx)
         let emergency = hs.emergencyLockChange == true || r.needs?.contains(.emergencyLockChange) == true
-        try ctx.db.execute(sql: """
-            INSERT INTO job (referral_id, subject, perpetrator, status, emergency, installer, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [r.referralId, r.subject.urc.canonical, perpetrator?.canonical, installer == nil ? "unallocated" : "accepted",
-                             emergency, installer, ctx.now.millisecondsSince1970])
+        try ctx.db.execute(
+            sql: """
+                INSERT INTO job (referral_id, subject, perpetrator, status, emergency, installer, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                r.referralId, r.subject.urc.canonical, perpetrator?.canonical, installer == nil ? "unallocated" : "accepted",
+                emergency, installer, ctx.now.millisecondsSince1970,
+            ])
         try ctx.sendOutcome(for: received, .accepted, note: emergency ? "Emergency lock change today" : nil)
-        ctx.log("allocate-installer", subject: r.subject.urc, installer == nil ? "no installer free of conflicts: job unallocated" : "installer allocated")
+        ctx.log(
+            "allocate-installer", subject: r.subject.urc, installer == nil ? "no installer free of conflicts: job unallocated" : "installer allocated"
+        )
         ctx.cause = "timescales"
         // First contact is due 48 hours after the referral was made, not after it reached us.
-        try ctx.schedule(TimerKind.firstContact, subject: r.subject.urc, reference: r.referralId,
-                         dueAt: r.referredAt.adding(seconds: Double(s.firstContactHours * 3600)))
+        try ctx.schedule(
+            TimerKind.firstContact, subject: r.subject.urc, reference: r.referralId,
+            dueAt: r.referredAt.adding(seconds: Double(s.firstContactHours * 3600)))
         if emergency && s.emergencyLockChangeSameDay {
             let endOfDay = Timestamp(millisecondsSince1970: Int64(CalendarDate(ctx.now).dayNumber + 1) * 86_400_000 - 1)
             try ctx.schedule(TimerKind.emergencyLockChange, subject: r.subject.urc, reference: r.referralId, dueAt: endOfDay)
@@ -116,8 +143,10 @@ public struct SanctuaryLot: Lot {
     }
 
     func freeInstaller(for people: [URC], in ctx: LotContext) throws -> String? {
-        let conflicted = Set(try String.fetchAll(ctx.db, sql: "SELECT installer FROM installer_conflict WHERE urc IN (\(people.map { _ in "?" }.joined(separator: ",")))",
-                                                 arguments: StatementArguments(people.map(\.canonical))))
+        let conflicted = Set(
+            try String.fetchAll(
+                ctx.db, sql: "SELECT installer FROM installer_conflict WHERE urc IN (\(people.map { _ in "?" }.joined(separator: ",")))",
+                arguments: StatementArguments(people.map(\.canonical))))
         // The installer with the fewest open jobs among those without a conflict.
         return try ctx.settings.sanctuary.installers.filter { !conflicted.contains($0) }.min { a, b in
             try openJobs(a, ctx) < openJobs(b, ctx)
@@ -125,7 +154,8 @@ public struct SanctuaryLot: Lot {
     }
 
     func openJobs(_ installer: String, _ ctx: LotContext) throws -> Int {
-        try Int.fetchOne(ctx.db, sql: "SELECT COUNT(*) FROM job WHERE installer = ? AND status IN ('accepted', 'contacted')", arguments: [installer]) ?? 0
+        try Int.fetchOne(ctx.db, sql: "SELECT COUNT(*) FROM job WHERE installer = ? AND status IN ('accepted', 'contacted')", arguments: [installer])
+            ?? 0
     }
 
     func job(_ referralID: String, in ctx: LotContext) throws -> (ReceivedReferral, Row) {
@@ -143,17 +173,21 @@ public struct SanctuaryLot: Lot {
         guard ctx.settings.sanctuary.installers.contains(installer) else {
             throw LotError.badInput("'\(installer)' is not an installer in config/lots.yaml (sanctuary.installers)")
         }
-        try ctx.db.execute(sql: "INSERT OR IGNORE INTO installer_conflict (installer, urc, declared_at) VALUES (?, ?, ?)",
-                           arguments: [installer, urc.canonical, ctx.now.millisecondsSince1970])
+        try ctx.db.execute(
+            sql: "INSERT OR IGNORE INTO installer_conflict (installer, urc, declared_at) VALUES (?, ?, ?)",
+            arguments: [installer, urc.canonical, ctx.now.millisecondsSince1970])
         ctx.cause = "allocate-installer"
-        let affected = try Row.fetchAll(ctx.db, sql: """
-            SELECT referral_id, subject, perpetrator FROM job WHERE installer = ? AND status IN ('accepted', 'contacted') AND (subject = ? OR perpetrator = ?)
-            """, arguments: [installer, urc.canonical, urc.canonical])
+        let affected = try Row.fetchAll(
+            ctx.db,
+            sql: """
+                SELECT referral_id, subject, perpetrator FROM job WHERE installer = ? AND status IN ('accepted', 'contacted') AND (subject = ? OR perpetrator = ?)
+                """, arguments: [installer, urc.canonical, urc.canonical])
         for row in affected {
             let people = [row["subject"], row["perpetrator"]].compactMap { ($0 as String?).flatMap { try? URC(parsing: $0) } }
             let other = try freeInstaller(for: people, in: ctx)
-            try ctx.db.execute(sql: "UPDATE job SET installer = ?, status = CASE WHEN ? IS NULL THEN 'unallocated' ELSE status END WHERE referral_id = ?",
-                               arguments: [other, other, row["referral_id"] as String])
+            try ctx.db.execute(
+                sql: "UPDATE job SET installer = ?, status = CASE WHEN ? IS NULL THEN 'unallocated' ELSE status END WHERE referral_id = ?",
+                arguments: [other, other, row["referral_id"] as String])
             ctx.log("allocate-installer", subject: try URC(parsing: row["subject"] as String), "installer conflict declared: job reallocated")
         }
     }
@@ -167,19 +201,23 @@ public struct SanctuaryLot: Lot {
         }
         if made {
             ctx.cause = "timescales"
-            try ctx.db.execute(sql: "UPDATE job SET status = 'contacted', contacted_at = ? WHERE referral_id = ?",
-                               arguments: [ctx.now.millisecondsSince1970, referralID])
+            try ctx.db.execute(
+                sql: "UPDATE job SET status = 'contacted', contacted_at = ? WHERE referral_id = ?",
+                arguments: [ctx.now.millisecondsSince1970, referralID])
             try ctx.cancelTimers(reference: referralID, kinds: [TimerKind.firstContact])
             try ctx.sendOutcome(for: referral, .contactMade, contactAttempts: attempts)
-            try ctx.schedule(TimerKind.works, subject: referral.subject, reference: referralID,
-                             dueAt: WorkingDays.adding(ctx.settings.sanctuary.worksWithinWorkingDays, to: ctx.now,
-                                                      holidays: Set(ctx.settings.sanctuary.bankHolidays)))
+            try ctx.schedule(
+                TimerKind.works, subject: referral.subject, reference: referralID,
+                dueAt: WorkingDays.adding(
+                    ctx.settings.sanctuary.worksWithinWorkingDays, to: ctx.now,
+                    holidays: Set(ctx.settings.sanctuary.bankHolidays)))
         } else {
             ctx.cause = "timescales"
             try ctx.sendOutcome(for: referral, .contactFailed, contactAttempts: attempts)
-            try ctx.raiseAlert(.contactFailed, severity: .urgent, to: referral.counterpart, about: referral.subject,
-                               relatesTo: .init(referralId: referralID), summary: "The sanctuary scheme could not reach the person.",
-                               actionRequired: "Check the person is safe and give a safe way to reach them.")
+            try ctx.raiseAlert(
+                .contactFailed, severity: .urgent, to: referral.counterpart, about: referral.subject,
+                relatesTo: .init(referralId: referralID), summary: "The sanctuary scheme could not reach the person.",
+                actionRequired: "Check the person is safe and give a safe way to reach them.")
         }
     }
 
@@ -192,10 +230,11 @@ public struct SanctuaryLot: Lot {
         try ctx.db.execute(sql: "UPDATE job SET status = 'suspended' WHERE referral_id = ?", arguments: [referralID])
         try ctx.cancelTimers(reference: referralID)
         try ctx.updateReferral(referralID, status: "suspended", detail: "perpetrator at the address")
-        try ctx.raiseAlert(.perpetratorAtAddress, severity: .immediate, to: referral.counterpart, about: referral.subject,
-                           relatesTo: .init(referralId: referralID),
-                           summary: "The perpetrator is at the address. Works are suspended.",
-                           actionRequired: "Contact the person safely now and review the safety plan.")
+        try ctx.raiseAlert(
+            .perpetratorAtAddress, severity: .immediate, to: referral.counterpart, about: referral.subject,
+            relatesTo: .init(referralId: referralID),
+            summary: "The perpetrator is at the address. Works are suspended.",
+            actionRequired: "Contact the person safely now and review the safety plan.")
         ctx.log("perpetrator-at-address", subject: referral.subject, "works suspended; immediate alert to \(referral.counterpart)")
     }
 
@@ -211,29 +250,35 @@ public struct SanctuaryLot: Lot {
         let (referral, row) = try job(referralID, in: ctx)
         let referralID = referral.referralId
         guard row["status"] as String == "contacted" else {
-            throw LotError.badInput("referral \(referralID) is \(row["status"] as String): works are completed after contact, and not while suspended")
+            throw LotError.badInput(
+                "referral \(referralID) is \(row["status"] as String): works are completed after contact, and not while suspended")
         }
         guard !items.isEmpty else { throw LotError.badInput("list the works done (--item code:quantity:unit-pence)") }
         ctx.cause = "completion"
         let works = ReferralOutcome.Works(items: items, completedAt: ctx.now)
-        try ctx.db.execute(sql: "UPDATE job SET status = 'completed', completed_at = ?, cost_pence = ? WHERE referral_id = ?",
-                           arguments: [ctx.now.millisecondsSince1970, works.totalCostPence, referralID])
+        try ctx.db.execute(
+            sql: "UPDATE job SET status = 'completed', completed_at = ?, cost_pence = ? WHERE referral_id = ?",
+            arguments: [ctx.now.millisecondsSince1970, works.totalCostPence, referralID])
         try ctx.cancelTimers(reference: referralID)
         try ctx.sendOutcome(for: referral, .completed, works: works)
     }
 
     public func fire(_ timer: DueTimer, in ctx: LotContext) throws {
         let referral = try ctx.receivedReferral(timer.reference)
-        let (kind, summary): (SafetyAlert.Kind, String) = switch timer.kind {
-        case TimerKind.firstContact: (.firstContactOverdue, "No first contact within \(ctx.settings.sanctuary.firstContactHours) hours of the referral.")
-        case TimerKind.works: (.worksOverdue, "Works not completed within \(ctx.settings.sanctuary.worksWithinWorkingDays) working days of contact.")
-        case TimerKind.emergencyLockChange: (.emergencyLockChangeOverdue, "The emergency lock change was not done today.")
-        default: throw LotError.unprocessable("unknown sanctuary timer \(timer.kind)")
-        }
+        let (kind, summary): (SafetyAlert.Kind, String) =
+            switch timer.kind {
+            case TimerKind.firstContact:
+                (.firstContactOverdue, "No first contact within \(ctx.settings.sanctuary.firstContactHours) hours of the referral.")
+            case TimerKind.works:
+                (.worksOverdue, "Works not completed within \(ctx.settings.sanctuary.worksWithinWorkingDays) working days of contact.")
+            case TimerKind.emergencyLockChange: (.emergencyLockChangeOverdue, "The emergency lock change was not done today.")
+            default: throw LotError.unprocessable("unknown sanctuary timer \(timer.kind)")
+            }
         ctx.cause = "timescales"
-        try ctx.raiseAlert(kind, severity: timer.kind == TimerKind.emergencyLockChange ? .immediate : .urgent, to: referral.counterpart,
-                           about: referral.subject, relatesTo: .init(referralId: referral.referralId), summary: summary,
-                           actionRequired: "Contact the sanctuary scheme about this referral.")
+        try ctx.raiseAlert(
+            kind, severity: timer.kind == TimerKind.emergencyLockChange ? .immediate : .urgent, to: referral.counterpart,
+            about: referral.subject, relatesTo: .init(referralId: referral.referralId), summary: summary,
+            actionRequired: "Contact the sanctuary scheme about this referral.")
         ctx.log("timescales", subject: referral.subject, "\(kind.rawValue): alert to \(referral.counterpart)")
     }
 }
@@ -253,7 +298,7 @@ public enum WorkingDays {
 
     /// Monday-Friday and not a bank holiday (day 0 of the day numbers, 1970-01-01, was a Thursday).
     public static func isWorkingDay(_ date: CalendarDate, holidays: Set<CalendarDate>) -> Bool {
-        let weekday = ((date.dayNumber % 7) + 7 + 3) % 7   // 0 = Monday ... 6 = Sunday
+        let weekday = ((date.dayNumber % 7) + 7 + 3) % 7  // 0 = Monday ... 6 = Sunday
         return weekday < 5 && !holidays.contains(date)
     }
 }

@@ -96,17 +96,19 @@ public struct IntakeForm: Codable, Sendable {
     /// The DASH as scored: exactly `questions` answers, one per question number.
     public func scoredDash(questions: Int, at now: Timestamp) throws -> DashAssessment? {
         guard let dash else { return nil }
-        return try DashScoring.score(dash.answers, questions: questions, professionalJudgement: dash.professionalJudgement ?? false,
-                                     incidents: policeIncidents?.count, at: now)
+        return try DashScoring.score(
+            dash.answers, questions: questions, professionalJudgement: dash.professionalJudgement ?? false,
+            incidents: policeIncidents?.count, at: now)
     }
 
     /// The people on the form, held by this service: the adult, each child linked to the adult, and the
     /// perpetrator linked to the adult; a URC is allocated for whoever came without one.
     public func holdPeople(in ctx: LotContext) throws -> (adult: Person, children: [Child], perpetrator: Person?) {
         let v = victim
-        let adult = Person(urc: try v.urc ?? ctx.allocateURC(), name: v.name, dateOfBirth: v.dateOfBirth, gender: v.gender,
-                           language: v.language, interpreterNeeded: v.interpreterNeeded, disabilities: v.disabilities,
-                           address: v.address, addressIsSafe: v.addressIsSafe, safeContact: v.safeContact)
+        let adult = Person(
+            urc: try v.urc ?? ctx.allocateURC(), name: v.name, dateOfBirth: v.dateOfBirth, gender: v.gender,
+            language: v.language, interpreterNeeded: v.interpreterNeeded, disabilities: v.disabilities,
+            address: v.address, addressIsSafe: v.addressIsSafe, safeContact: v.safeContact)
         try ctx.hold(adult, role: .victim, allocatedHere: v.urc == nil)
         var children: [Child] = []
         for c in self.children ?? [] {
@@ -127,9 +129,10 @@ public struct IntakeForm: Codable, Sendable {
     @discardableResult
     public func recordConsent(for subject: URC, in ctx: LotContext) throws -> String? {
         guard let consent, !consent.recipients.isEmpty else { return nil }
-        return try ctx.recordConsent(subject: subject, recipients: consent.recipients,
-                                     purposes: ctx.settings.purposes(ofReferralsTo: consent.recipients), days: consent.days,
-                                     method: consent.method ?? .verbal, recordedBy: caseworker)
+        return try ctx.recordConsent(
+            subject: subject, recipients: consent.recipients,
+            purposes: ctx.settings.purposes(ofReferralsTo: consent.recipients), days: consent.days,
+            method: consent.method ?? .verbal, recordedBy: caseworker)
     }
 
     /// The lawful basis staff gave for sharing with `recipient`, with who decided and when.
@@ -143,8 +146,10 @@ public struct IntakeForm: Codable, Sendable {
 /// Scores a SafeLives Dash RIC: the number of "yes" answers.
 public enum DashScoring {
     /// Checks there is exactly one answer per question 1...`questions`, and scores them.
-    public static func score(_ answers: [DashAnswer], questions: Int, professionalJudgement: Bool, incidents: Int?,
-                             at now: Timestamp) throws -> DashAssessment {
+    public static func score(
+        _ answers: [DashAnswer], questions: Int, professionalJudgement: Bool, incidents: Int?,
+        at now: Timestamp
+    ) throws -> DashAssessment {
         guard answers.count == questions else {
             throw LotError.badInput("a DASH has \(questions) answers, one per question; this one has \(answers.count)")
         }
@@ -153,12 +158,14 @@ public enum DashScoring {
         guard numbers == expected else {
             let missing = expected.subtracting(numbers).sorted().map(String.init).joined(separator: ", ")
             let odd = numbers.subtracting(expected).sorted().map(String.init).joined(separator: ", ")
-            throw LotError.badInput("DASH answers must number questions 1 to \(questions) once each"
-                + (missing.isEmpty ? "" : "; missing: \(missing)") + (odd.isEmpty ? "" : "; not questions: \(odd)"))
+            throw LotError.badInput(
+                "DASH answers must number questions 1 to \(questions) once each"
+                    + (missing.isEmpty ? "" : "; missing: \(missing)") + (odd.isEmpty ? "" : "; not questions: \(odd)"))
         }
         let sorted = answers.sorted { $0.question < $1.question }
-        return DashAssessment(completedAt: now, answers: sorted, score: sorted.filter { $0.answer == .yes }.count,
-                              professionalJudgement: professionalJudgement, policeIncidentsLast12Months: incidents)
+        return DashAssessment(
+            completedAt: now, answers: sorted, score: sorted.filter { $0.answer == .yes }.count,
+            professionalJudgement: professionalJudgement, policeIncidentsLast12Months: incidents)
     }
 }
 
@@ -175,8 +182,10 @@ extension LotContext {
     /// MARAC lawful basis (sharing at high risk needs no consent), with `why` in its justification.
     func maracSharing(of subject: URC, why: String, decidedBy: Staff) throws -> Sharing {
         if let id = try consent(of: subject, for: .marac, purpose: .marac) { return Sharing(purpose: .marac, consentId: id) }
-        return Sharing(purpose: .marac, lawfulBasis: LawfulBasis(
-            code: .maracHighRisk, justification: "High risk (\(why)): MARAC sharing at high risk does not need consent.",
-            decidedBy: decidedBy, decidedAt: now))
+        return Sharing(
+            purpose: .marac,
+            lawfulBasis: LawfulBasis(
+                code: .maracHighRisk, justification: "High risk (\(why)): MARAC sharing at high risk does not need consent.",
+                decidedBy: decidedBy, decidedAt: now))
     }
 }

@@ -15,7 +15,9 @@ public struct VictimLot: Lot {
             .init("allocate-urcs", "A URC for the victim, each child and the perpetrator, unless one was given."),
             .init("record-consent", "The consent given at intake goes to the gateway's registry."),
             .init("score-dash", "A DASH of exactly 24 answers (by question number) is scored: one point per yes."),
-            .init("marac-referral", "Score 14+, professional judgement (never lowering a 14+), or 3+ police-reported incidents in 12 months: MARAC referral."),
+            .init(
+                "marac-referral",
+                "Score 14+, professional judgement (never lowering a 14+), or 3+ police-reported incidents in 12 months: MARAC referral."),
             .init("repeat-flag", "An incident within 12 months of the last MARAC referral: a repeat, referred and flagged to the coordinator."),
             .init("risk-register", "High risk below the MARAC threshold (score 10+ or professional concern) goes on the risk register."),
             .init("refer-family", "Children in the household: referral to the family service."),
@@ -23,45 +25,53 @@ public struct VictimLot: Lot {
             .init("refer-sanctuary", "Wishes to stay at home with security: referral to the sanctuary scheme."),
             .init("refer-perpetrator", "A perpetrator seeking help: referral about him to the perpetrator service."),
             .init("accept-referral", "Referrals received (safeguarding, and partner support from other services) are accepted and answered."),
-            .init("partner-support-unanswered", "A partner-support referral from the perpetrator service is kept and worked, never answered: the programme learns nothing of her."),
+            .init(
+                "partner-support-unanswered",
+                "A partner-support referral from the perpetrator service is kept and worked, never answered: the programme learns nothing of her."),
         ]
     }
 
     public var migrations: [(String, @Sendable (Database) throws -> Void)] {
-        [("v1", { db in
-            try db.execute(sql: """
-                CREATE TABLE victim_case (
-                    victim TEXT PRIMARY KEY REFERENCES person(urc),
-                    perpetrator TEXT REFERENCES person(urc),
-                    caseworker TEXT NOT NULL,          -- JSON Staff
-                    intake TEXT NOT NULL               -- JSON of the parts of the intake MARAC referrals need
-                );
-                CREATE TABLE dash (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    victim TEXT NOT NULL,
-                    completed_at INTEGER NOT NULL,
-                    score INTEGER NOT NULL,
-                    professional_judgement INTEGER NOT NULL,
-                    assessment TEXT NOT NULL           -- JSON DashAssessment: answers by question number only
-                );
-                CREATE TABLE incident (victim TEXT NOT NULL, date TEXT NOT NULL, recorded_at INTEGER NOT NULL);
-                CREATE TABLE marac_history (
-                    marac_referral_id TEXT PRIMARY KEY,
-                    victim TEXT NOT NULL,
-                    perpetrator TEXT,
-                    referred_on TEXT NOT NULL,
-                    is_repeat INTEGER NOT NULL,
-                    criteria TEXT NOT NULL
-                );
-                CREATE TABLE risk_register (
-                    victim TEXT PRIMARY KEY,
-                    added_at INTEGER NOT NULL,
-                    score INTEGER NOT NULL,
-                    reason TEXT NOT NULL,
-                    removed_at INTEGER
-                );
-                """)
-        })]
+        [
+            (
+                "v1",
+                { db in
+                    try db.execute(
+                        sql: """
+                            CREATE TABLE victim_case (
+                                victim TEXT PRIMARY KEY REFERENCES person(urc),
+                                perpetrator TEXT REFERENCES person(urc),
+                                caseworker TEXT NOT NULL,          -- JSON Staff
+                                intake TEXT NOT NULL               -- JSON of the parts of the intake MARAC referrals need
+                            );
+                            CREATE TABLE dash (
+                                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                                victim TEXT NOT NULL,
+                                completed_at INTEGER NOT NULL,
+                                score INTEGER NOT NULL,
+                                professional_judgement INTEGER NOT NULL,
+                                assessment TEXT NOT NULL           -- JSON DashAssessment: answers by question number only
+                            );
+                            CREATE TABLE incident (victim TEXT NOT NULL, date TEXT NOT NULL, recorded_at INTEGER NOT NULL);
+                            CREATE TABLE marac_history (
+                                marac_referral_id TEXT PRIMARY KEY,
+                                victim TEXT NOT NULL,
+                                perpetrator TEXT,
+                                referred_on TEXT NOT NULL,
+                                is_repeat INTEGER NOT NULL,
+                                criteria TEXT NOT NULL
+                            );
+                            CREATE TABLE risk_register (
+                                victim TEXT PRIMARY KEY,
+                                added_at INTEGER NOT NULL,
+                                score INTEGER NOT NULL,
+                                reason TEXT NOT NULL,
+                                removed_at INTEGER
+                            );
+                            """)
+                }
+            )
+        ]
     }
 
     /// Parts of the intake kept for later MARAC referrals.
@@ -92,16 +102,19 @@ public struct VictimLot: Lot {
         let (victim, children, perpetrator) = try form.holdPeople(in: ctx)
         let victimURC = victim.urc
         ctx.log("allocate-urcs", subject: victimURC, "victim, \(children.count) child(ren)\(perpetrator == nil ? "" : ", perpetrator") held")
-        let notes = CaseNotes(victimAware: form.victimAware ?? true, noConsentReason: form.noConsentReason,
-                              victimFears: form.victimFears, riskSummary: form.riskSummary,
-                              safeContacts: form.safeContacts, unsafeContacts: form.unsafeContacts)
-        try ctx.db.execute(sql: """
-            INSERT INTO victim_case (victim, perpetrator, caseworker, intake) VALUES (?, ?, ?, ?)
-            ON CONFLICT(victim) DO UPDATE SET perpetrator = excluded.perpetrator, caseworker = excluded.caseworker, intake = excluded.intake
-            """, arguments: [victimURC.canonical, perpetrator?.urc.canonical, try json(form.caseworker), try json(notes)])
+        let notes = CaseNotes(
+            victimAware: form.victimAware ?? true, noConsentReason: form.noConsentReason,
+            victimFears: form.victimFears, riskSummary: form.riskSummary,
+            safeContacts: form.safeContacts, unsafeContacts: form.unsafeContacts)
+        try ctx.db.execute(
+            sql: """
+                INSERT INTO victim_case (victim, perpetrator, caseworker, intake) VALUES (?, ?, ?, ?)
+                ON CONFLICT(victim) DO UPDATE SET perpetrator = excluded.perpetrator, caseworker = excluded.caseworker, intake = excluded.intake
+                """, arguments: [victimURC.canonical, perpetrator?.urc.canonical, try json(form.caseworker), try json(notes)])
         for date in form.policeIncidents ?? [] {
-            try ctx.db.execute(sql: "INSERT INTO incident (victim, date, recorded_at) VALUES (?, ?, ?)",
-                               arguments: [victimURC.canonical, date.description, ctx.now.millisecondsSince1970])
+            try ctx.db.execute(
+                sql: "INSERT INTO incident (victim, date, recorded_at) VALUES (?, ?, ?)",
+                arguments: [victimURC.canonical, date.description, ctx.now.millisecondsSince1970])
         }
 
         ctx.cause = "record-consent"
@@ -114,34 +127,40 @@ public struct VictimLot: Lot {
         }
         try considerMarac(victim: victimURC, trigger: .assessment, in: ctx)
 
-        let needs = Set((form.housing?.needsMove == true ? [Referral.Need.housing] : [])
-            + (form.homeSecurity != nil && form.housing?.wantsToStayHome == true ? [.homeSecurity] : [])
-            + (form.homeSecurity?.emergencyLockChange == true ? [.emergencyLockChange] : []))
+        let needs = Set(
+            (form.housing?.needsMove == true ? [Referral.Need.housing] : [])
+                + (form.homeSecurity != nil && form.housing?.wantsToStayHome == true ? [.homeSecurity] : [])
+                + (form.homeSecurity?.emergencyLockChange == true ? [.emergencyLockChange] : []))
         let household = Referral.Household(
             children: children.isEmpty ? nil : children,
             perpetrator: perpetrator.map { p in
-                Referral.HouseholdPerpetrator(urc: p.urc, name: p.name, relationship: form.perpetrator?.relationship,
-                                              livesAtAddress: form.perpetrator?.livesAtAddress,
-                                              visitsAddress: form.perpetrator?.visitsAddress,
-                                              bailConditions: form.perpetrator?.bailConditions)
+                Referral.HouseholdPerpetrator(
+                    urc: p.urc, name: p.name, relationship: form.perpetrator?.relationship,
+                    livesAtAddress: form.perpetrator?.livesAtAddress,
+                    visitsAddress: form.perpetrator?.visitsAddress,
+                    bailConditions: form.perpetrator?.bailConditions)
             })
         let risk = try currentRisk(victimURC, in: ctx)
-        func referral(to recipient: PartyID, needs: [Referral.Need], reason: String, subject: Person = victim,
-                      role: Referral.SubjectRole = .victim, housing: Referral.Housing? = nil,
-                      homeSecurity: Referral.HomeSecurity? = nil,
-                      programme: Referral.PerpetratorProgramme? = nil, household: Referral.Household? = household) throws {
+        func referral(
+            to recipient: PartyID, needs: [Referral.Need], reason: String, subject: Person = victim,
+            role: Referral.SubjectRole = .victim, housing: Referral.Housing? = nil,
+            homeSecurity: Referral.HomeSecurity? = nil,
+            programme: Referral.PerpetratorProgramme? = nil, household: Referral.Household? = household
+        ) throws {
             let purpose = ctx.settings.purpose(ofReferralTo: recipient)
-            let r = Referral(referralId: newReferralID(), referredAt: ctx.now,
-                             referrer: Referrer(service: ctx.party, staff: form.caseworker),
-                             sharing: try ctx.sharing(of: subject.urc, to: recipient, purpose: purpose,
-                                                      lawfulBasis: form.lawfulBasis(for: recipient, at: ctx.now)),
-                             priority: form.priority ?? (risk == .high ? .high : .standard),
-                             reason: role == .perpetrator ? reason : (form.reason ?? reason),
-                             subject: subject, subjectRole: role, risk: role == .perpetrator ? nil : Referral.Risk(level: risk),
-                             household: household, needs: needs, housing: housing, homeSecurity: homeSecurity,
-                             perpetratorProgramme: programme,
-                             // The case notes are about her: they never go into a referral about him.
-                             notes: role == .perpetrator ? nil : form.notes)
+            let r = Referral(
+                referralId: newReferralID(), referredAt: ctx.now,
+                referrer: Referrer(service: ctx.party, staff: form.caseworker),
+                sharing: try ctx.sharing(
+                    of: subject.urc, to: recipient, purpose: purpose,
+                    lawfulBasis: form.lawfulBasis(for: recipient, at: ctx.now)),
+                priority: form.priority ?? (risk == .high ? .high : .standard),
+                reason: role == .perpetrator ? reason : (form.reason ?? reason),
+                subject: subject, subjectRole: role, risk: role == .perpetrator ? nil : Referral.Risk(level: risk),
+                household: household, needs: needs, housing: housing, homeSecurity: homeSecurity,
+                perpetratorProgramme: programme,
+                // The case notes are about her: they never go into a referral about him.
+                notes: role == .perpetrator ? nil : form.notes)
             try ctx.sendReferral(r, to: recipient)
             ctx.log(ctx.cause, subject: subject.urc, "referral \(r.referralId) to \(recipient)")
         }
@@ -161,20 +180,23 @@ public struct VictimLot: Lot {
                 landlordPermission: hs.landlordPermission, inContactWithPerpetrator: hs.inContactWithPerpetrator,
                 perpetratorLivesAtAddress: form.perpetrator?.livesAtAddress ?? false,
                 emergencyLockChange: hs.emergencyLockChange, accessNotes: hs.accessNotes)
-            try referral(to: .sanctuary, needs: Array(needs.subtracting([.housing])).sorted { $0.rawValue < $1.rawValue },
-                         reason: "Wishes to stay at home with added security", homeSecurity: security)
+            try referral(
+                to: .sanctuary, needs: Array(needs.subtracting([.housing])).sorted { $0.rawValue < $1.rawValue },
+                reason: "Wishes to stay at home with added security", homeSecurity: security)
         }
         if let p = perpetrator, form.perpetrator?.seekingHelp == true {
             ctx.cause = "refer-perpetrator"
             if form.perpetrator?.consentsToReferral == true {
-                try ctx.recordConsent(subject: p.urc, recipients: [.perpetrator], purposes: [ctx.settings.purpose(ofReferralTo: .perpetrator)],
-                                      recordedBy: form.caseworker)
+                try ctx.recordConsent(
+                    subject: p.urc, recipients: [.perpetrator], purposes: [ctx.settings.purpose(ofReferralTo: .perpetrator)],
+                    recordedBy: form.caseworker)
             }
             // What the programme receives of the referrer's words is what is written for it (motivation).
-            try referral(to: .perpetrator, needs: [.perpetratorProgramme], reason: "Asked for help to change his behaviour",
-                         subject: p, role: .perpetrator,
-                         programme: Referral.PerpetratorProgramme(selfReferral: false, motivation: "Asked for help to change his behaviour"),
-                         household: nil)
+            try referral(
+                to: .perpetrator, needs: [.perpetratorProgramme], reason: "Asked for help to change his behaviour",
+                subject: p, role: .perpetrator,
+                programme: Referral.PerpetratorProgramme(selfReferral: false, motivation: "Asked for help to change his behaviour"),
+                household: nil)
         }
         return victimURC
     }
@@ -185,18 +207,26 @@ public struct VictimLot: Lot {
 
     /// Records a scored DASH for a victim this service holds.
     public func record(_ dash: DashAssessment, victim: URC, in ctx: LotContext) throws {
-        try ctx.db.execute(sql: "INSERT INTO dash (victim, completed_at, score, professional_judgement, assessment) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [victim.canonical, dash.completedAt.millisecondsSince1970, dash.score,
-                                       dash.professionalJudgement ?? false, try json(dash)])
-        ctx.log("score-dash", subject: victim, "DASH \(dash.score)/\(dash.answers.count)\(dash.professionalJudgement == true ? ", professional judgement: high risk" : "")")
+        try ctx.db.execute(
+            sql: "INSERT INTO dash (victim, completed_at, score, professional_judgement, assessment) VALUES (?, ?, ?, ?, ?)",
+            arguments: [
+                victim.canonical, dash.completedAt.millisecondsSince1970, dash.score,
+                dash.professionalJudgement ?? false, try json(dash),
+            ])
+        ctx.log(
+            "score-dash", subject: victim,
+            "DASH \(dash.score)/\(dash.answers.count)\(dash.professionalJudgement == true ? ", professional judgement: high risk" : "")")
     }
 
     /// A new DASH for a victim this service holds (after a new incident, or a review).
     public func reassess(victim: URC, answers: [DashAnswer], professionalJudgement: Bool, in ctx: LotContext) throws {
         _ = try ctx.person(victim)
-        guard try caseRow(victim, in: ctx) != nil else { throw LotError.notFound("\(victim.canonical) is not a victim's case here (a child, a perpetrator, or a partner-support referral)") }
-        let dash = try DashScoring.score(answers, questions: ctx.settings.victim.dashQuestions, professionalJudgement: professionalJudgement,
-                                         incidents: try incidentsInWindow(victim, in: ctx), at: ctx.now)
+        guard try caseRow(victim, in: ctx) != nil else {
+            throw LotError.notFound("\(victim.canonical) is not a victim's case here (a child, a perpetrator, or a partner-support referral)")
+        }
+        let dash = try DashScoring.score(
+            answers, questions: ctx.settings.victim.dashQuestions, professionalJudgement: professionalJudgement,
+            incidents: try incidentsInWindow(victim, in: ctx), at: ctx.now)
         ctx.cause = "score-dash"
         try record(dash, victim: victim, in: ctx)
         try considerMarac(victim: victim, trigger: .assessment, in: ctx)
@@ -207,21 +237,25 @@ public struct VictimLot: Lot {
         _ = try ctx.person(victim)
         guard try caseRow(victim, in: ctx) != nil else { throw LotError.notFound("\(victim.canonical) is not a victim's case here") }
         guard date <= CalendarDate(ctx.now) else { throw LotError.badInput("incident date \(date) is in the future") }
-        try ctx.db.execute(sql: "INSERT INTO incident (victim, date, recorded_at) VALUES (?, ?, ?)",
-                           arguments: [victim.canonical, date.description, ctx.now.millisecondsSince1970])
+        try ctx.db.execute(
+            sql: "INSERT INTO incident (victim, date, recorded_at) VALUES (?, ?, ?)",
+            arguments: [victim.canonical, date.description, ctx.now.millisecondsSince1970])
         ctx.log("incident", subject: victim, "police-reported incident on \(date)")
         try considerMarac(victim: victim, trigger: .incident, in: ctx)
     }
 
     func incidentsInWindow(_ victim: URC, in ctx: LotContext) throws -> Int {
         let since = CalendarDate(ctx.now).adding(days: -ctx.settings.victim.escalationWindowDays)
-        return try Int.fetchOne(ctx.db, sql: "SELECT COUNT(*) FROM incident WHERE victim = ? AND date >= ?",
-                                arguments: [victim.canonical, since.description]) ?? 0
+        return try Int.fetchOne(
+            ctx.db, sql: "SELECT COUNT(*) FROM incident WHERE victim = ? AND date >= ?",
+            arguments: [victim.canonical, since.description]) ?? 0
     }
 
     func latestDash(_ victim: URC, in ctx: LotContext) throws -> DashAssessment? {
-        try String.fetchOne(ctx.db, sql: "SELECT assessment FROM dash WHERE victim = ? ORDER BY completed_at DESC, id DESC LIMIT 1",
-                            arguments: [victim.canonical]).flatMap { try JSONDecoder().decode(DashAssessment.self, from: Data($0.utf8)) }
+        try String.fetchOne(
+            ctx.db, sql: "SELECT assessment FROM dash WHERE victim = ? ORDER BY completed_at DESC, id DESC LIMIT 1",
+            arguments: [victim.canonical]
+        ).flatMap { try JSONDecoder().decode(DashAssessment.self, from: Data($0.utf8)) }
     }
 
     func currentRisk(_ victim: URC, in ctx: LotContext) throws -> Referral.Risk.Level {
@@ -246,8 +280,9 @@ public struct VictimLot: Lot {
         var criteria = dash?.maracCriteria(threshold: s.maracThreshold) ?? []
         if incidents >= s.escalationIncidents { criteria.append(.potentialEscalation) }
 
-        let last = try Row.fetchOne(ctx.db, sql: "SELECT * FROM marac_history WHERE victim = ? ORDER BY referred_on DESC LIMIT 1",
-                                    arguments: [victim.canonical])
+        let last = try Row.fetchOne(
+            ctx.db, sql: "SELECT * FROM marac_history WHERE victim = ? ORDER BY referred_on DESC LIMIT 1",
+            arguments: [victim.canonical])
         let lastDate = (last?["referred_on"] as String?).flatMap(CalendarDate.init)
         let today = CalendarDate(ctx.now)
         let withinRepeatWindow = lastDate.map { today.dayNumber - $0.dayNumber <= s.repeatWindowDays } ?? false
@@ -257,8 +292,9 @@ public struct VictimLot: Lot {
             if withinRepeatWindow && samePerpetrator {
                 ctx.cause = "repeat-flag"
                 ctx.log("repeat-flag", subject: victim, "incident within \(s.repeatWindowDays) days of the MARAC referral of \(lastDate!): repeat")
-                try referToMarac(victim: victim, perpetrator: perpetrator, criteria: criteria.isEmpty ? [.potentialEscalation] : criteria,
-                                 dash: dash, incidents: incidents, isRepeat: true, lastReferral: lastDate, row: row, in: ctx)
+                try referToMarac(
+                    victim: victim, perpetrator: perpetrator, criteria: criteria.isEmpty ? [.potentialEscalation] : criteria,
+                    dash: dash, incidents: incidents, isRepeat: true, lastReferral: lastDate, row: row, in: ctx)
                 return
             }
             // A new incident only refers when it reaches the escalation threshold.
@@ -266,23 +302,31 @@ public struct VictimLot: Lot {
         }
         if !criteria.isEmpty {
             ctx.cause = "marac-referral"
-            try referToMarac(victim: victim, perpetrator: perpetrator, criteria: criteria, dash: dash, incidents: incidents,
-                             isRepeat: withinRepeatWindow && samePerpetrator, lastReferral: lastDate, row: row, in: ctx)
-            try ctx.db.execute(sql: "UPDATE risk_register SET removed_at = ? WHERE victim = ? AND removed_at IS NULL",
-                               arguments: [ctx.now.millisecondsSince1970, victim.canonical])
+            try referToMarac(
+                victim: victim, perpetrator: perpetrator, criteria: criteria, dash: dash, incidents: incidents,
+                isRepeat: withinRepeatWindow && samePerpetrator, lastReferral: lastDate, row: row, in: ctx)
+            try ctx.db.execute(
+                sql: "UPDATE risk_register SET removed_at = ? WHERE victim = ? AND removed_at IS NULL",
+                arguments: [ctx.now.millisecondsSince1970, victim.canonical])
         } else if let dash, dash.score >= s.riskRegisterFrom {
             ctx.cause = "risk-register"
-            try ctx.db.execute(sql: """
-                INSERT INTO risk_register (victim, added_at, score, reason) VALUES (?, ?, ?, ?)
-                ON CONFLICT(victim) DO UPDATE SET score = excluded.score, reason = excluded.reason, removed_at = NULL
-                """, arguments: [victim.canonical, ctx.now.millisecondsSince1970, dash.score,
-                                 "DASH \(dash.score): high risk below the MARAC threshold of \(s.maracThreshold)"])
+            try ctx.db.execute(
+                sql: """
+                    INSERT INTO risk_register (victim, added_at, score, reason) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(victim) DO UPDATE SET score = excluded.score, reason = excluded.reason, removed_at = NULL
+                    """,
+                arguments: [
+                    victim.canonical, ctx.now.millisecondsSince1970, dash.score,
+                    "DASH \(dash.score): high risk below the MARAC threshold of \(s.maracThreshold)",
+                ])
             ctx.log("risk-register", subject: victim, "DASH \(dash.score), below the MARAC threshold of \(s.maracThreshold): on the risk register")
         }
     }
 
-    func referToMarac(victim victimURC: URC, perpetrator: URC?, criteria: [MaracReferral.Criterion], dash: DashAssessment?,
-                      incidents: Int, isRepeat: Bool, lastReferral: CalendarDate?, row: Row, in ctx: LotContext) throws {
+    func referToMarac(
+        victim victimURC: URC, perpetrator: URC?, criteria: [MaracReferral.Criterion], dash: DashAssessment?,
+        incidents: Int, isRepeat: Bool, lastReferral: CalendarDate?, row: Row, in ctx: LotContext
+    ) throws {
         let caseworker = try JSONDecoder().decode(Staff.self, from: Data((row["caseworker"] as String).utf8))
         let notes = try JSONDecoder().decode(CaseNotes.self, from: Data((row["intake"] as String).utf8))
         guard let victim = try ctx.person(victimURC).person else { throw LotError.unprocessable("the victim's record does not read") }
@@ -291,13 +335,18 @@ public struct VictimLot: Lot {
             let p = try ctx.person(urc).person
             return MaracReferral.PerpetratorDetails(urc: urc, name: p?.name, dateOfBirth: p?.dateOfBirth)
         }
-        let dashUsed = dash ?? DashAssessment(completedAt: ctx.now, answers: [], score: 0, professionalJudgement: nil,
-                                              policeIncidentsLast12Months: incidents)
+        let dashUsed =
+            dash
+            ?? DashAssessment(
+                completedAt: ctx.now, answers: [], score: 0, professionalJudgement: nil,
+                policeIncidentsLast12Months: incidents)
         let why = criteria.map(\.rawValue).joined(separator: ", ")
         let sharing = try ctx.maracSharing(of: victimURC, why: "\(why); DASH \(dashUsed.score)", decidedBy: caseworker)
         let consent = sharing.consentId
-        let previous = try String.fetchAll(ctx.db, sql: "SELECT referred_on FROM marac_history WHERE victim = ? ORDER BY referred_on",
-                                           arguments: [victimURC.canonical]).compactMap(CalendarDate.init).map { MaracReferral.PreviousMarac(date: $0) }
+        let previous = try String.fetchAll(
+            ctx.db, sql: "SELECT referred_on FROM marac_history WHERE victim = ? ORDER BY referred_on",
+            arguments: [victimURC.canonical]
+        ).compactMap(CalendarDate.init).map { MaracReferral.PreviousMarac(date: $0) }
         let referral = MaracReferral(
             maracReferralId: newReferralID(), referredAt: ctx.now, referrer: Referrer(service: ctx.party, staff: caseworker),
             sharing: sharing, victim: victim, perpetrator: perpetratorDetails, children: children, criteria: criteria,
@@ -307,9 +356,12 @@ public struct VictimLot: Lot {
             previousMaracs: previous.isEmpty ? nil : previous, repeat: isRepeat, lastMaracReferralAt: lastReferral,
             riskSummary: notes.riskSummary ?? "DASH \(dashUsed.score); criteria: \(why)")
         try ctx.sendMaracReferral(referral)
-        try ctx.db.execute(sql: "INSERT INTO marac_history (marac_referral_id, victim, perpetrator, referred_on, is_repeat, criteria) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [referral.maracReferralId, victimURC.canonical, perpetrator?.canonical,
-                                       CalendarDate(ctx.now).description, isRepeat, why])
+        try ctx.db.execute(
+            sql: "INSERT INTO marac_history (marac_referral_id, victim, perpetrator, referred_on, is_repeat, criteria) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [
+                referral.maracReferralId, victimURC.canonical, perpetrator?.canonical,
+                CalendarDate(ctx.now).description, isRepeat, why,
+            ])
         ctx.log("marac-referral", subject: victimURC, "MARAC referral \(referral.maracReferralId) (\(why))\(isRepeat ? ", flagged as a repeat" : "")")
     }
 
@@ -327,10 +379,11 @@ public struct VictimLot: Lot {
                 ctx.log("partner-support-unanswered", subject: r.subject.urc, "referral \(r.referralId) from perpetrator kept; no answer goes back")
                 return
             }
-            try ctx.acceptReferral(r, from: message.envelope.sender, messageID: message.envelope.messageID,
-                                   note: r.needs?.contains(.partnerSupport) == true ? "Partner support offered" : nil)
+            try ctx.acceptReferral(
+                r, from: message.envelope.sender, messageID: message.envelope.messageID,
+                note: r.needs?.contains(.partnerSupport) == true ? "Partner support offered" : nil)
         case .safetyAlert:
-            break   // stored by LotKit; staff see it in `case` and `inbox`
+            break  // stored by LotKit; staff see it in `case` and `inbox`
         default:
             throw LotError.unprocessable("the victim service does not take \(message.envelope.type.rawValue) messages")
         }
