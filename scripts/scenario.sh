@@ -77,7 +77,11 @@ sleep 0.5
 as marac actions "$case_id"
 echo "-- overdue a fortnight from now:"; as marac overdue --on "$(after 15)"
 
-step "7. A poisoned message (changed after signing) is refused and dead-lettered"
+step "7. A man refers himself to the perpetrator programme; his partner is offered support by the victim service"
+as perpetrator intake scripts/scenario/self-referral.json
+await victim "referral from perpetrator"
+
+step "8. A poisoned message (changed after signing) is refused and dead-lettered"
 "$bin/refgw" drill tampered --key "$dir/keys/victim-dev.key" --url "$REFGW_AMQPS_URL_VICTIM" --subject "$victim"
 await victim "refused (bad-signature)"
 tampered_kept() { "$bin/refgw" dlq list --database "$dir/gateway/gateway.sqlite" --reason bad-signature | grep -q bad-signature; }
@@ -90,7 +94,7 @@ echo "-- the administrator replays the tampered message through the gateway: ref
 "$bin/refgw" dlq replay --group bad-signature --reason "Checking it was not a transient fault" --by "Duty admin" \
     --url "$REFGW_AMQPS_URL_REFGW_DEADLETTERS" --database "$dir/gateway/gateway.sqlite" || true
 
-step "8. What each service received"
+step "9. What each service received"
 for party in victim family safehome perpetrator sanctuary marac; do
     echo "-- $party inbox:"; as "$party" inbox
 done
@@ -99,7 +103,7 @@ as perpetrator case "$perpetrator"
 echo "-- the family service's record of Jane and the children:"
 as family case "$victim"
 
-step "9. Subject access: who received what about Jane (the gateway's audit trail)"
+step "10. Subject access: who received what about Jane (the gateway's audit trail)"
 "$bin/refgw" audit trail "$victim" --database "$dir/gateway/gateway.sqlite"
 "$bin/refgw" audit verify --database "$dir/gateway/gateway.sqlite"
 echo "$victim" > "$dir/scenario-victim-urc"

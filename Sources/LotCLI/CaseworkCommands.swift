@@ -6,20 +6,21 @@ import LotKit
 import Lots
 
 /// `intake FILE`: a person's first contact, with every referral the rules call for.
-public struct IntakeCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "intake", abstract: "Record a first contact from an intake file (JSON).")
+public struct IntakeCommand<L: WorkerLot>: ParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "intake", abstract: "Record a first contact from an intake file (JSON).")
+    }
     public init() {}
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<L>
     @Argument(help: "The intake file.") var file: String
 
     public func run() throws {
         try guarded {
-            guard let lot = CurrentLot.lot as? any IntakeLot else {
+            guard let lot = worker.lot as? any IntakeLot else {
                 throw LotError.badInput("the \(worker.party) service takes no intake: people reach it by referral")
             }
-            let form = try IntakeForm.load(file)
             let engine = try worker.engine()
-            let urc = try engine.perform("intake") { ctx in try lot.intake(form, in: ctx) }
+            let urc = try lot.recordIntake(fromFile: file, with: engine)
             print("intake recorded: \(urc.canonical)")
             try printCase(urc, engine: engine, brief: true)
         }
@@ -27,10 +28,12 @@ public struct IntakeCommand: ParsableCommand {
 }
 
 /// `refer URC --to PARTY`: a referral staff decide on.
-public struct ReferCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "refer", abstract: "Refer a person this service holds to another service.")
+public struct ReferCommand<L: WorkerLot>: ParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "refer", abstract: "Refer a person this service holds to another service.")
+    }
     public init() {}
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<L>
     @OptionGroup var staff: StaffOptions
     @Argument(help: "The person's URC.") var urc: String
     @Option(help: "The service to refer to.") var to: String
@@ -107,10 +110,12 @@ public struct ReferCommand: ParsableCommand {
 }
 
 /// `consent URC --to ...` or `consent --withdraw ID`.
-public struct ConsentCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "consent", abstract: "Record a person's consent to share, or its withdrawal.")
+public struct ConsentCommand<L: WorkerLot>: ParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "consent", abstract: "Record a person's consent to share, or its withdrawal.")
+    }
     public init() {}
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<L>
     @OptionGroup var staff: StaffOptions
     @Argument(help: "The person's URC (not with --withdraw).") var urc: String?
     @Option(help: "A service the person agrees to share with (repeatable).") var to: [String] = []
@@ -142,10 +147,12 @@ public struct ConsentCommand: ParsableCommand {
 }
 
 /// `outcome REFERRAL --status ...`: tell the referrer where its referral stands.
-public struct OutcomeCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "outcome", abstract: "Send the referrer an outcome for a referral received.")
+public struct OutcomeCommand<L: WorkerLot>: ParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "outcome", abstract: "Send the referrer an outcome for a referral received.")
+    }
     public init() {}
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<L>
     @Argument(help: "The referral id.") var referral: String
     @Option(help: "accepted, declined, contact-made, contact-failed or completed.") var status: String
     @Option(help: "With declined: not-eligible, out-of-area, under-18, no-capacity, client-declined, duplicate, other.") var declineReason: String?
@@ -177,10 +184,12 @@ public struct OutcomeCommand: ParsableCommand {
 }
 
 /// `action-update CASE ACTION --status`: report on a MARAC action this agency owns.
-public struct ActionUpdateCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "action-update", abstract: "Report on a MARAC action this service owns.")
+public struct ActionUpdateCommand<L: WorkerLot>: ParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "action-update", abstract: "Report on a MARAC action this service owns.")
+    }
     public init() {}
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<L>
     @OptionGroup var staff: StaffOptions
     @Argument(help: "The MARAC case id.") var caseID: String
     @Argument(help: "The action id.") var actionID: String

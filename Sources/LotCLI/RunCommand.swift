@@ -5,12 +5,14 @@ import LotKit
 import ServiceLifecycle
 
 /// `run`: the worker process, until SIGTERM or SIGINT.
-public struct RunCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
+public struct RunCommand<L: WorkerLot>: AsyncParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(
         commandName: "run", abstract: "Run the worker: apply messages from the gateway, publish the outbox, fire timers.")
+    }
     public init() {}
 
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<L>
     @Flag(help: "Declare the broker topology at start (development brokers only).") var declareTopology = false
     @Option(help: "Seconds between timer checks.") var timerInterval: Double = 30
 

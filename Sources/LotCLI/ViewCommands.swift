@@ -5,10 +5,12 @@ import GRDB
 import LotKit
 
 /// `inbox`: what arrived from the gateway, newest first.
-public struct InboxCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "inbox", abstract: "List the messages received, newest first.")
+public struct InboxCommand<L: WorkerLot>: ParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "inbox", abstract: "List the messages received, newest first.")
+    }
     public init() {}
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<L>
     @Option(help: "How many.") var limit = 20
 
     public func run() throws {
@@ -30,11 +32,13 @@ public struct InboxCommand: ParsableCommand {
 }
 
 /// `case URC`: everything this service holds and did about a person.
-public struct CaseCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+public struct CaseCommand<L: WorkerLot>: ParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(
         commandName: "case", abstract: "Show a person's record: people linked, referrals, alerts, actions, rules applied.")
+    }
     public init() {}
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<L>
     @Argument(help: "The person's URC.") var urc: String
 
     public func run() throws {
@@ -97,10 +101,12 @@ func printCase(_ urc: URC, engine: LotEngine, brief: Bool) throws {
 }
 
 /// `actions`: the MARAC actions this service owns.
-public struct ActionsCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "actions", abstract: "List the MARAC actions this service owns.")
+public struct ActionsCommand<L: WorkerLot>: ParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "actions", abstract: "List the MARAC actions this service owns.")
+    }
     public init() {}
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<L>
 
     public func run() throws {
         try guarded {
@@ -121,20 +127,24 @@ public struct ActionsCommand: ParsableCommand {
 }
 
 /// `rules`: the automatic rules of this service.
-public struct RulesCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "rules", abstract: "List this service's automatic rules.")
+public struct RulesCommand<L: WorkerLot>: ParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "rules", abstract: "List this service's automatic rules.")
+    }
     public init() {}
 
     public func run() throws {
-        for r in CurrentLot.lot.rules { print("\(r.name): \(r.summary)") }
+        for r in L().rules { print("\(r.name): \(r.summary)") }
     }
 }
 
 /// `init`: creates the service's store (every other command needs one).
-public struct InitCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+public struct InitCommand<L: WorkerLot>: ParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(
         commandName: "init", abstract: "Create this service's store (nothing changes if it exists).")
-    @OptionGroup var worker: WorkerOptions
+    }
+    @OptionGroup var worker: WorkerOptions<L>
     public init() {}
 
     public func run() throws {
@@ -149,9 +159,10 @@ public struct InitCommand: ParsableCommand {
     }
 }
 
-/// The commands every worker executable has.
-public let commonCommands: [any ParsableCommand.Type] = [
-    InitCommand.self, RunCommand.self, IntakeCommand.self, InboxCommand.self, CaseCommand.self, ReferCommand.self, ConsentCommand.self,
-    OutcomeCommand.self,
-    ActionsCommand.self, ActionUpdateCommand.self, RulesCommand.self,
-]
+/// The commands every worker executable has, for the service `lot`.
+public func commonCommands<L: WorkerLot>(for lot: L.Type) -> [any ParsableCommand.Type] {
+    [
+        InitCommand<L>.self, RunCommand<L>.self, IntakeCommand<L>.self, InboxCommand<L>.self, CaseCommand<L>.self, ReferCommand<L>.self,
+        ConsentCommand<L>.self, OutcomeCommand<L>.self, ActionsCommand<L>.self, ActionUpdateCommand<L>.self, RulesCommand<L>.self,
+    ]
+}

@@ -4,20 +4,9 @@ import Contracts
 import Foundation
 import LotKit
 import Messaging
-import Synchronization
-
-/// The service an executable runs (set once by its `main`, before parsing).
-public enum CurrentLot {
-    private static let box = Mutex<(any Lot)?>(nil)
-    public static func set(_ lot: any Lot) { box.withLock { $0 = lot } }
-    public static var lot: any Lot {
-        guard let lot = box.withLock({ $0 }) else { fatalError("CurrentLot.set was not called by the executable's main") }
-        return lot
-    }
-}
 
 /// Where a worker finds its store, keys, trust file, configuration and broker; shared by every command.
-public struct WorkerOptions: ParsableArguments {
+public struct WorkerOptions<L: WorkerLot>: ParsableArguments {
     public init() {}
 
     @Option(help: "Folder for worker state: <party>/<party>.sqlite, keys/<party>-dev.key, trust.json (default $REFGW_HOME, else var).")
@@ -30,7 +19,9 @@ public struct WorkerOptions: ParsableArguments {
     @Option(help: "Prefix of every broker name (tests and demos; default $REFGW_NAMESPACE, else none).") public var namespace: String?
 
     var env: [String: String] { ProcessInfo.processInfo.environment }
-    var party: PartyID { CurrentLot.lot.party }
+    /// The service this executable runs.
+    var lot: L { L() }
+    var party: PartyID { lot.party }
     var homeDirectory: String { home ?? env["REFGW_HOME"] ?? "var" }
     var configDirectory: URL { URL(fileURLWithPath: config ?? env["REFGW_CONFIG"] ?? "config") }
     var databasePath: String { database ?? "\(homeDirectory)/\(party)/\(party).sqlite" }
@@ -52,7 +43,7 @@ public struct WorkerOptions: ParsableArguments {
         do { parties = try PartyDirectory(contentsOf: configDirectory.appendingPathComponent("parties.json")) } catch {
             throw LotError.configuration("\(configDirectory.path)/parties.json: \(error)")
         }
-        return try LotEngine(lot: CurrentLot.lot, databasePath: databasePath, settings: settings, parties: parties)
+        return try LotEngine(lot: lot, databasePath: databasePath, settings: settings, parties: parties)
     }
 
     func signer() throws -> MessageSigner {
@@ -121,9 +112,9 @@ public struct StaffOptions: ParsableArguments {
 }
 
 /// Parses the command line for `root` and runs the chosen command, async or not (what `AsyncParsableCommand.main`
-/// does; called from each executable's top-level code, where Swift would pick the synchronous `main`).
-public func runWorkerCommand(_ root: any ParsableCommand.Type, lot: any Lot) async {
-    CurrentLot.set(lot)
+/// does; called from each executable's top-level code, where Swift would pick the synchronous `main`). A mistake on
+/// the command line is one line on stderr, like every other refusal, rather than the parser's usage screen.
+public func runWorkerCommand(_ root: any ParsableCommand.Type) async {
     do {
         var command = try root.parseAsRoot()
         if var asyncCommand = command as? any AsyncParsableCommand {
@@ -132,6 +123,16 @@ public func runWorkerCommand(_ root: any ParsableCommand.Type, lot: any Lot) asy
             try command.run()
         }
     } catch {
-        root.exit(withError: error)
+        let code = root.exitCode(for: error)
+        let message = root.message(for: error)
+        // Help and version requests, and refusals already written by `report`, end as the parser ends them.
+        guard code != .success, !message.isEmpty else { root.exit(withError: error) }
+        let executable = root.configuration.commandName ?? "worker"
+        let line = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "; ")
+        let names = Set(root.configuration.subcommands.compactMap { $0.configuration.commandName })
+        let hint = CommandLine.arguments.dropFirst().first(where: names.contains).map { "`\(executable) \($0) --help` shows its arguments" }
+            ?? "`\(executable) --help` lists the commands"
+        FileHandle.standardError.write(Data("\(executable): \(line) (\(hint))\n".utf8))
+        exit(code.rawValue)
     }
 }

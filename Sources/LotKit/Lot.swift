@@ -21,6 +21,13 @@ public protocol Lot: Sendable {
     func fire(_ timer: DueTimer, in ctx: LotContext) throws
 }
 
+/// A lot that runs as its own worker executable. The command line knows a service only by its type (the parser
+/// builds each command from its arguments), so such a lot is made from nothing; its settings come with each context.
+public protocol WorkerLot: Lot {
+    /// The service, ready to run.
+    init()
+}
+
 extension Lot {
     public var migrations: [(String, @Sendable (Database) throws -> Void)] { [] }
     public var holdsContactDetails: Bool { true }

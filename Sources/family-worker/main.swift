@@ -6,7 +6,7 @@ import Lots
 struct FamilyWorker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "family-worker", abstract: "Family Service (Lot 1): children's URCs, referrals to safe home and MARAC.",
-        subcommands: commonCommands)
+        subcommands: commonCommands(for: FamilyLot.self))
 }
 
-await runWorkerCommand(FamilyWorker.self, lot: FamilyLot())
+await runWorkerCommand(FamilyWorker.self)

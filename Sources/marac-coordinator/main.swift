@@ -11,14 +11,14 @@ struct MaracCoordinator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "marac-coordinator", abstract: "MARAC coordinator: cases, repeats, action plans, updates, overdue actions.",
         subcommands: [
-            InitCommand.self, RunCommand.self, InboxCommand.self, CaseCommand.self, RulesCommand.self,
+            InitCommand<MaracLot>.self, RunCommand<MaracLot>.self, InboxCommand<MaracLot>.self, CaseCommand<MaracLot>.self, RulesCommand<MaracLot>.self,
             CasesCommand.self, PlanCommand.self, CaseActionsCommand.self, OverdueCommand.self,
         ])
 }
 
 struct CasesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "cases", abstract: "List MARAC cases, newest first.")
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<MaracLot>
     func run() throws {
         try guarded {
             let rows = try worker.engine().read { db in try Row.fetchAll(db, sql: "SELECT * FROM marac_case ORDER BY received_at DESC") }
@@ -37,7 +37,7 @@ struct CasesCommand: ParsableCommand {
 
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "plan", abstract: "Issue the action plan agreed at a meeting.")
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<MaracLot>
     @Argument(help: "The case id.") var caseID: String
     @Option(help: "Meeting date (YYYY-MM-DD).") var meeting: String
     @Option(help: "Next meeting date.") var next: String?
@@ -58,7 +58,7 @@ struct PlanCommand: ParsableCommand {
 
 struct CaseActionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "actions", abstract: "List a case's actions and their status.")
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<MaracLot>
     @Argument(help: "The case id.") var caseID: String
     func run() throws {
         try guarded {
@@ -78,7 +78,7 @@ struct CaseActionsCommand: ParsableCommand {
 
 struct OverdueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "overdue", abstract: "List actions past their due date and not done.")
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<MaracLot>
     @Option(help: "As on this date (default today).") var on: String?
     func run() throws {
         try guarded {
@@ -93,4 +93,4 @@ struct OverdueCommand: ParsableCommand {
     }
 }
 
-await runWorkerCommand(MaracCoordinator.self, lot: MaracLot())
+await runWorkerCommand(MaracCoordinator.self)

@@ -9,14 +9,14 @@ struct PerpetratorWorker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "perpetrator-worker",
         abstract: "Perpetrator Intervention (Lot 4): programme referrals; partner support through the victim service.",
-        subcommands: commonCommands + [PartnerSupportCommand.self])
+        subcommands: commonCommands(for: PerpetratorLot.self) + [PartnerSupportCommand.self])
 }
 
 /// `partner-support URC`: ask the victim service to support the partner of a man on the programme.
 struct PartnerSupportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "partner-support", abstract: "Refer a man's partner to the victim service for support (this service never learns where she is).")
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<PerpetratorLot>
     @OptionGroup var staff: StaffOptions
     @Argument(help: "The man's URC.") var urc: String
     @Option(help: "The partner's given name.") var partnerGiven: String
@@ -41,4 +41,4 @@ struct PartnerSupportCommand: ParsableCommand {
     }
 }
 
-await runWorkerCommand(PerpetratorWorker.self, lot: PerpetratorLot())
+await runWorkerCommand(PerpetratorWorker.self)

@@ -6,7 +6,7 @@ import Lots
 struct SafeHomeWorker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "safehome-worker", abstract: "Safe Home Service (Lot 2): housing referrals from family, victim and perpetrator services.",
-        subcommands: commonCommands)
+        subcommands: commonCommands(for: SafeHomeLot.self))
 }
 
-await runWorkerCommand(SafeHomeWorker.self, lot: SafeHomeLot())
+await runWorkerCommand(SafeHomeWorker.self)

@@ -10,15 +10,15 @@ import Lots
 struct SanctuaryWorker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sanctuary-worker", abstract: "Sanctuary scheme: eligibility, installers, timescales, alerts, costs.",
-        subcommands: commonCommands + [
+        subcommands: commonCommands(for: SanctuaryLot.self) + [
             JobsCommand.self, ContactCommand.self, PerpetratorPresentCommand.self, LockChangedCommand.self,
-            CompleteCommand.self, ConflictCommand.self,
+            CompleteCommand.self, ConflictCommand.self, MadeToMeasureCommand.self,
         ])
 }
 
 struct JobsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "jobs", abstract: "List installation jobs.")
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<SanctuaryLot>
     func run() throws {
         try guarded {
             let rows = try worker.engine().read { db in try Row.fetchAll(db, sql: "SELECT * FROM job ORDER BY accepted_at") }
@@ -38,7 +38,7 @@ struct JobsCommand: ParsableCommand {
 
 struct ContactCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "contact", abstract: "Record first contact made, or failed.")
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<SanctuaryLot>
     @Argument(help: "The referral id.") var referral: String
     @Flag(help: "No contact could be made (alerts the referrer).") var failed = false
     @Option(help: "Attempts made.") var attempts: Int?
@@ -59,7 +59,7 @@ struct ContactCommand: ParsableCommand {
 struct PerpetratorPresentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "perpetrator-present", abstract: "The perpetrator is at the address: suspend works and alert the referrer now.")
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<SanctuaryLot>
     @Argument(help: "The referral id.") var referral: String
     func run() throws {
         try guarded {
@@ -72,7 +72,7 @@ struct PerpetratorPresentCommand: ParsableCommand {
 
 struct LockChangedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "lock-changed", abstract: "The emergency lock change is done.")
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<SanctuaryLot>
     @Argument(help: "The referral id.") var referral: String
     func run() throws {
         try guarded {
@@ -85,7 +85,7 @@ struct LockChangedCommand: ParsableCommand {
 
 struct CompleteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "complete", abstract: "Works completed, with their items and cost.")
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<SanctuaryLot>
     @Argument(help: "The referral id.") var referral: String
     @Option(help: "code:quantity:unit-pence[:description] (repeatable).") var item: [String] = []
     func run() throws {
@@ -108,7 +108,7 @@ struct CompleteCommand: ParsableCommand {
 struct ConflictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conflict", abstract: "An installer declares they know a person: never allocated to them.")
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<SanctuaryLot>
     @Option(help: "The installer's name as in config/lots.yaml.") var installer: String
     @Option(help: "The person's URC.") var urc: String
     func run() throws {
@@ -121,4 +121,20 @@ struct ConflictCommand: ParsableCommand {
     }
 }
 
-await runWorkerCommand(SanctuaryWorker.self, lot: SanctuaryLot())
+/// `made-to-measure REFERRAL --item ...`: works measured and ordered to fit, with their own timescale.
+struct MadeToMeasureCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "made-to-measure", abstract: "Works measured and ordered to fit (grilles, film): their own timescale replaces the working-day limit.")
+    @OptionGroup var worker: WorkerOptions<SanctuaryLot>
+    @Argument(help: "The referral id.") var referral: String
+    @Option(help: "An item ordered (repeatable; config/lots.yaml sanctuary.madeToMeasureItems).") var item: [String] = []
+    func run() throws {
+        try guarded {
+            let referral = self.referral, items = self.item
+            let due = try worker.engine().perform("made-to-measure") { ctx in try SanctuaryLot().orderMadeToMeasure(referral, items: items, in: ctx) }
+            print("made-to-measure works ordered for \(referral): due by \(CalendarDate(due)), the referrer is alerted if not fitted by then")
+        }
+    }
+}
+
+await runWorkerCommand(SanctuaryWorker.self)

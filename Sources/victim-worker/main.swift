@@ -9,7 +9,7 @@ import Lots
 struct VictimWorker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "victim-worker", abstract: "Victim & Survivor Service (Lot 3): intake, DASH, MARAC and referrals.",
-        subcommands: commonCommands + [DashCommand.self, IncidentCommand.self])
+        subcommands: commonCommands(for: VictimLot.self) + [DashCommand.self, IncidentCommand.self])
 }
 
 /// `dash URC FILE`: a new DASH for a victim (answers by question number).
@@ -17,7 +17,7 @@ struct DashCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dash",
         abstract: "Record a new DASH (JSON: {\"answers\": [{\"question\": 1, \"answer\": \"yes\"}, ...], \"professionalJudgement\": false}).")
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<VictimLot>
     @Argument(help: "The victim's URC.") var urc: String
     @Argument(help: "The DASH file.") var file: String
 
@@ -43,7 +43,7 @@ struct DashCommand: ParsableCommand {
 /// `incident URC --date`: a police-reported incident.
 struct IncidentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "incident", abstract: "Record a police-reported incident (may make a MARAC repeat).")
-    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var worker: WorkerOptions<VictimLot>
     @Argument(help: "The victim's URC.") var urc: String
     @Option(help: "The incident's date (YYYY-MM-DD; default today).") var date: String?
 
@@ -58,4 +58,4 @@ struct IncidentCommand: ParsableCommand {
     }
 }
 
-await runWorkerCommand(VictimWorker.self, lot: VictimLot())
+await runWorkerCommand(VictimWorker.self)

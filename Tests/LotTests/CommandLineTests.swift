@@ -22,7 +22,7 @@ struct CommandLineTests {
 
     func snapshot(_ home: URL, _ party: String) throws -> [String] {
         let path = home.appendingPathComponent("\(party)/\(party).sqlite").path
-        let tables = ["person", "referral", "outbox", "consent", "rule_log", "dash", "incident", "marac_case", "marac_action"]
+        let tables = ["person", "referral", "outbox", "consent", "rule_log", "dash", "incident", "marac_case", "marac_action", "self_referral"]
         // A store that does not exist yet holds nothing; opening one to find a referral is not a change.
         guard FileManager.default.fileExists(atPath: path) else { return tables.map { "\($0):0" } }
         let db = try DatabaseQueue(path: path)
@@ -68,12 +68,16 @@ struct CommandLineTests {
             ("a consent for minus one day", "victim-worker", "negative-days", "a consent lasts at least one day"),
             ("a referral form with a misspelt section", "victim-worker", "misspelt-form", "there is no field `housng`"),
             ("a command on a home without a store", "family-worker", "no-store", "create it with `family-worker init`"),
+            ("a self-referral saying where his partner lives", "perpetrator-worker", "self-referral-address", "there is no field `partners[0].address`"),
+            ("a command without a required option", "victim-worker", "usage-missing", "Missing expected argument '--to <to>' (`victim-worker refer --help`"),
+            ("an option no command has", "victim-worker", "usage-unknown", "Unknown option '--colour' (`victim-worker case --help`"),
+            ("a command the worker does not have", "sanctuary-worker", "usage-command", "(`sanctuary-worker --help` lists the commands)"),
         ])
     func badInput(_ name: String, _ executable: String, _ kind: String, _ expected: String) async throws {
         let dir = try home()
         let party = executable == "marac-coordinator" ? "marac" : String(executable.dropLast("-worker".count))
         // A store with one intake in it, so "changes nothing" is about a store with content.
-        for worker in ["victim-worker", "family-worker", "sanctuary-worker", "marac-coordinator"] where kind != "no-store" || worker != executable {
+        for worker in ["victim-worker", "family-worker", "sanctuary-worker", "marac-coordinator", "perpetrator-worker"] where kind != "no-store" || worker != executable {
             let created = try await run(worker, ["init"], home: dir)
             #expect(created.status == 0 && created.output.contains("created the"), "\(created.output)")
         }
@@ -147,10 +151,22 @@ struct CommandLineTests {
             try Data(#"{"housng": {}}"#.utf8).write(to: f)
             args = ["refer", held, "--to", "safehome", "--reason", "x", "--by", "A", "--form", f.path]
         case "no-store": args = ["case", held]
+        case "self-referral-address":
+            var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Repo.selfReferral))) as! [String: Any]
+            var partners = json["partners"] as! [[String: Any]]
+            partners[0]["address"] = ["lines": ["12 Acacia Avenue"], "postcode": "M1 1AA"]
+            json["partners"] = partners
+            let f = dir.appendingPathComponent("self-referral.json")
+            try JSONSerialization.data(withJSONObject: json).write(to: f)
+            args = ["intake", f.path]
+        case "usage-missing": args = ["refer", held, "--reason", "x", "--by", "A"]
+        case "usage-unknown": args = ["case", held, "--colour", "red"]
+        case "usage-command": args = ["dash", held, "dash.json"]
         default: fatalError(kind)
         }
         let r = try await run(executable, args, home: dir)
-        #expect(r.status == 1, "\(name): exit status \(r.status)")
+        // A mistake on the command line is a usage error (EX_USAGE, as the argument parser has it); the rest fail.
+        #expect(r.status == (kind.hasPrefix("usage-") ? 64 : 1), "\(name): exit status \(r.status)")
         #expect(r.output.contains(expected), "\(name): \(r.output)")
         #expect(r.output.split(separator: "\n").count == 1, "\(name): one line, got: \(r.output)")
         #expect(!r.output.contains("Fatal error") && !r.output.contains("Stack"))

@@ -12,6 +12,7 @@ enum Repo {
     static let settings = try! LotSettings(contentsOf: root.appendingPathComponent("config/lots.yaml"))
     static let parties = try! PartyDirectory(contentsOf: root.appendingPathComponent("config/parties.json"))
     static var scenarioIntake: String { root.appendingPathComponent("scripts/scenario/jane-intake.json").path }
+    static var selfReferral: String { root.appendingPathComponent("scripts/scenario/self-referral.json").path }
 }
 
 /// A service's engine on a fresh store in a temporary folder.

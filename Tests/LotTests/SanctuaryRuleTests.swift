@@ -100,6 +100,48 @@ struct SanctuaryRuleTests {
         #expect(try alerts(e2).map(\.kind) == [.worksOverdue])
     }
 
+    @Test("made-to-measure works leave the working-day limit for their own timescale, and are alerted on when it passes")
+    func madeToMeasure() throws {
+        let e = try engine(lot)
+        let s = Repo.settings.sanctuary
+        let r = referral(to: .sanctuary, homeSecurity: eligible)
+        let monday = Timestamp(rfc3339: "2027-02-01T10:00:00Z")!
+        try e.apply(try inbound(r, from: .victim, to: .sanctuary, about: r.subject.urc), at: monday)
+        try e.perform("contact", at: monday) { try lot.recordContact(r.referralId, made: true, attempts: 1, in: $0) }
+        // Not a made-to-measure item: refused, and the job keeps its working-day limit.
+        #expect(throws: LotError.self) {
+            try e.perform("made-to-measure", at: monday) { try lot.orderMadeToMeasure(r.referralId, items: ["spy-hole"], in: $0) }
+        }
+        let due = try e.perform("made-to-measure", at: monday) {
+            try lot.orderMadeToMeasure(r.referralId, items: ["window-grilles", "security-film"], in: $0)
+        }
+        #expect(due == WorkingDays.adding(s.madeToMeasureWithinWorkingDays, to: monday, holidays: Set(s.bankHolidays)))
+        #expect(try e.count("SELECT COUNT(*) FROM made_to_measure WHERE referral_id = ?", [r.referralId]) == 2)
+        #expect(throws: LotError.self) {
+            try e.perform("made-to-measure", at: monday) { try lot.orderMadeToMeasure(r.referralId, items: ["security-film"], in: $0) }
+        }
+        // Past the standard limit, no works alert: the job is on its own timescale.
+        let pastStandard = WorkingDays.adding(s.worksWithinWorkingDays + 1, to: monday, holidays: Set(s.bankHolidays))
+        #expect(try e.fireDueTimers(at: pastStandard) == 0)
+        #expect(try alerts(e).isEmpty)
+        // Past its own: an alert to the referrer naming the made-to-measure limit.
+        #expect(try e.fireDueTimers(at: due.adding(seconds: 1)) == 1)
+        let alert = try #require(alerts(e).last)
+        #expect(alert.kind == .worksOverdue && alert.summary.contains("Made-to-measure"))
+        #expect(try e.strings("SELECT rule FROM rule_log WHERE rule = 'made-to-measure'").count == 2)
+
+        // A job completed before its made-to-measure date raises nothing.
+        let e2 = try engine(lot)
+        let r2 = referral(to: .sanctuary, homeSecurity: eligible)
+        try e2.apply(try inbound(r2, from: .victim, to: .sanctuary, about: r2.subject.urc), at: monday)
+        try e2.perform("contact", at: monday) { try lot.recordContact(r2.referralId, made: true, attempts: 1, in: $0) }
+        _ = try e2.perform("order", at: monday) { try lot.orderMadeToMeasure(r2.referralId, items: ["window-grilles"], in: $0) }
+        try e2.perform("complete", at: monday.adding(seconds: 10 * 86_400)) {
+            try lot.complete(r2.referralId, items: [.init(code: "GRILLE", quantity: 2, unitCostPence: 30_000)], in: $0)
+        }
+        #expect(try e2.fireDueTimers(at: monday.adding(seconds: 60 * 86_400)) == 0)
+    }
+
     @Test("working days skip weekends and bank holidays")
     func workingDays() {
         // Friday 2026-12-18 + 5 working days: Mon 21, Tue 22, Wed 23, Thu 24, (Fri 25 and Mon 28 are holidays) Tue 29.

@@ -74,6 +74,37 @@ struct ServiceRuleTests {
         #expect(try e.outbox().last?.recipient == "victim")
     }
 
+    @Test("a self-referral to the perpetrator programme: held without contact details, partners referred for support elsewhere")
+    func perpetratorSelfReferral() throws {
+        let lot = PerpetratorLot()
+        let e = try engine(lot)
+        let form = try StrictForm.load(SelfReferral.self, path: Repo.selfReferral, describing: "self-referral")
+        let man = try e.perform("intake") { try lot.intake(form, in: $0) }
+        #expect(try e.strings("SELECT role FROM person WHERE urc = ?", [man.canonical]) == ["perpetrator"])
+        #expect(try e.strings("SELECT motivation FROM self_referral") == ["children stop-abuse"])
+        #expect(try e.count("SELECT children_in_household FROM self_referral") == 2)
+        let sent = try ContractJSON.decode(Referral.self, from: try #require(e.outbox().last).body)
+        #expect(try e.outbox().map(\.recipient) == ["victim"])
+        #expect(sent.needs == [.partnerSupport] && sent.subject.name.given == "Lucy" && sent.subject.address == nil)
+        #expect(sent.household?.perpetrator?.urc == man)
+        #expect(try e.strings("SELECT rule FROM rule_log ORDER BY id") == ["self-referral", "partner-support"])
+
+        // Where she lives is not a field of the form: refused by name, and nothing is stored.
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Repo.selfReferral))) as! [String: Any]
+        var partners = json["partners"] as! [[String: Any]]
+        partners[0]["address"] = ["lines": ["12 Acacia Avenue"], "postcode": "M1 1AA"]
+        json["partners"] = partners
+        #expect {
+            try StrictForm.decode(SelfReferral.self, from: JSONSerialization.data(withJSONObject: json), describing: "self-referral")
+        } throws: { "\($0)".contains("there is no field `partners[0].address`") }
+        #expect(throws: LotError.self) {
+            var none = form
+            none.motivation = []
+            _ = try e.perform("intake") { try lot.intake(none, in: $0) }
+        }
+        #expect(try e.count("SELECT COUNT(*) FROM self_referral") == 1)
+    }
+
     @Test("MARAC: a case per referral, repeats flagged, plan to each owning service, updates only from the owner, overdue listed")
     func maracCoordinator() throws {
         let lot = MaracLot()

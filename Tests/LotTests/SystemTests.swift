@@ -51,6 +51,10 @@ struct SystemTests {
         try await store(h, "safehome").read { (db: Database) throws -> Void in
             #expect(try String.fetchAll(db, sql: "SELECT subject FROM referral WHERE direction = 'in'") == [victim])
         }
+        try await store(h, "perpetrator").read { (db: Database) throws -> Void in
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM self_referral") == 1)
+            #expect(try String.fetchAll(db, sql: "SELECT counterpart FROM referral WHERE direction = 'out'") == ["victim"])  // partner support
+        }
         try await store(h, "sanctuary").read { (db: Database) throws -> Void in
             let job = try #require(try Row.fetchOne(db, sql: "SELECT * FROM job"))
             #expect(job["status"] as String == "completed")

@@ -33,6 +33,10 @@ public struct LotSettings: Sendable, Equatable {
         public var emergencyLockChangeSameDay: Bool
         public var bankHolidays: [CalendarDate]
         public var installers: [String]
+        /// Works measured and ordered to fit (grilles, security film): excepted from `worksWithinWorkingDays`.
+        public var madeToMeasureItems: [String]
+        /// Working days from ordering a made-to-measure item to its fitting: its own tracked timescale.
+        public var madeToMeasureWithinWorkingDays: Int
     }
 
     /// MARAC coordinator.

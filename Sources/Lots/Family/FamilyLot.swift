@@ -5,7 +5,7 @@ import LotKit
 
 /// Lot 1, the Family Service: children and young people 0-19 and their parents. Every child has a URC of its
 /// own, linked to the adult's; the service refers to safe home and to MARAC.
-public struct FamilyLot: Lot {
+public struct FamilyLot: WorkerLot, IntakeLot {
     public let party = PartyID.family
     public init() {}
 

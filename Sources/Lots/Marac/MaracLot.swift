@@ -5,7 +5,7 @@ import LotKit
 
 /// The MARAC coordinator: receives MARAC referrals, flags repeats, issues action plans with actions owned by
 /// agencies, receives the owners' updates, and lists what is overdue before the next meeting.
-public struct MaracLot: Lot {
+public struct MaracLot: WorkerLot {
     public let party = PartyID.marac
     public init() {}
 

@@ -1,18 +1,22 @@
 import Contracts
 import Foundation
+import GRDB
 import LotKit
 
 /// Lot 4, Perpetrator Intervention: works with the man, never holds where his partner or children are. It
 /// identifies partners so the victim service (which holds their details) can support them.
-public struct PerpetratorLot: Lot {
+public struct PerpetratorLot: WorkerLot {
     public let party = PartyID.perpetrator
     public init() {}
 
     /// Never: an address, phone, email or safe contact of anyone (dropped before storing, whatever arrives).
     public var holdsContactDetails: Bool { false }
 
+    public var migrations: [(String, @Sendable (Database) throws -> Void)] { [Self.selfReferralMigration] }
+
     public var rules: [RuleDescription] {
         [
+            .init("self-referral", "A person asking for help to change is taken on from an intake holding no contact details of anyone."),
             .init("accept-referral", "A referral about a man seeking help is accepted; contact details are never stored."),
             .init(
                 "partner-support",

@@ -4,7 +4,7 @@ import LotKit
 
 /// Lot 2, the Safe Home Service: housing. Takes referrals only from the family, victim and perpetrator services
 /// (config/lots.yaml), keeps the URC it was given, and can refer on to the sanctuary scheme (`refer`).
-public struct SafeHomeLot: Lot {
+public struct SafeHomeLot: WorkerLot {
     public let party = PartyID.safehome
     public init() {}
 

@@ -6,7 +6,7 @@ import LotKit
 /// The sanctuary scheme (seed 000): home-security installations. Checks eligibility, allocates an installer
 /// without a conflict, keeps the timescales (first contact 48 h, works in 2-5 working days of contact,
 /// emergency lock change the same day) and alerts the referrer at once when something is wrong.
-public struct SanctuaryLot: Lot {
+public struct SanctuaryLot: WorkerLot {
     public let party = PartyID.sanctuary
     public init() {}
 
@@ -15,6 +15,7 @@ public struct SanctuaryLot: Lot {
         public static let firstContact = "first-contact"
         public static let works = "works"
         public static let emergencyLockChange = "emergency-lock-change"
+        public static let madeToMeasure = "made-to-measure"
     }
 
     public var rules: [RuleDescription] {
@@ -28,6 +29,10 @@ public struct SanctuaryLot: Lot {
             .init(
                 "timescales",
                 "First contact due 48 h after referral; works within 5 working days of contact; emergency lock change the same day. Overdue: alert to the referrer."
+            ),
+            .init(
+                "made-to-measure",
+                "Works ordered to fit (grilles, security film) leave the working-day limit for their own: fitted within 20 working days of the order, else an alert."
             ),
             .init("perpetrator-at-address", "Perpetrator at the address: works suspended and an immediate safety alert to the referrer."),
             .init("completion", "Completion outcome carries the works and their cost."),
@@ -61,7 +66,23 @@ public struct SanctuaryLot: Lot {
                             );
                             """)
                 }
-            )
+            ),
+            (
+                "v2-made-to-measure",
+                { db in
+                    try db.execute(
+                        sql: """
+                            -- Works measured and ordered to fit, each with its own due date (excepted from the working-day limit).
+                            CREATE TABLE made_to_measure (
+                                referral_id TEXT NOT NULL REFERENCES job(referral_id),
+                                item TEXT NOT NULL,
+                                ordered_at INTEGER NOT NULL,
+                                due_at INTEGER NOT NULL,
+                                PRIMARY KEY (referral_id, item)
+                            );
+                            """)
+                }
+            ),
         ]
     }
 
@@ -221,6 +242,39 @@ public struct SanctuaryLot: Lot {
         }
     }
 
+    /// Works that must be measured and ordered to fit: the job leaves the working-day limit and is tracked against
+    /// the made-to-measure timescale from today (seed 000: "with the exception of works that require specific
+    /// measurement and to be ordered to fit").
+    public func orderMadeToMeasure(_ referralID: String, items: [String], in ctx: LotContext) throws -> Timestamp {
+        let (referral, row) = try job(referralID, in: ctx)
+        let referralID = referral.referralId
+        let s = ctx.settings.sanctuary
+        guard !items.isEmpty else { throw LotError.badInput("name the items ordered (--item \(s.madeToMeasureItems.joined(separator: ", ")))") }
+        for item in items where !s.madeToMeasureItems.contains(item) {
+            throw LotError.badInput(
+                "'\(item)' is not a made-to-measure item in config/lots.yaml (\(s.madeToMeasureItems.joined(separator: ", "))): other works keep the working-day limit")
+        }
+        guard row["status"] as String == "contacted" else {
+            throw LotError.badInput("referral \(referralID) is \(row["status"] as String): made-to-measure works are ordered after first contact")
+        }
+        let already = Set(try String.fetchAll(ctx.db, sql: "SELECT item FROM made_to_measure WHERE referral_id = ?", arguments: [referralID]))
+        if let again = items.first(where: already.contains) {
+            throw LotError.badInput("\(again) is already ordered for referral \(referralID)")
+        }
+        ctx.cause = "made-to-measure"
+        let due = WorkingDays.adding(s.madeToMeasureWithinWorkingDays, to: ctx.now, holidays: Set(s.bankHolidays))
+        for item in Set(items).sorted() {
+            try ctx.db.execute(
+                sql: "INSERT INTO made_to_measure (referral_id, item, ordered_at, due_at) VALUES (?, ?, ?, ?)",
+                arguments: [referralID, item, ctx.now.millisecondsSince1970, due.millisecondsSince1970])
+        }
+        // One deadline for the job: the later of what is ordered, never the standard limit again.
+        try ctx.cancelTimers(reference: referralID, kinds: [TimerKind.works, TimerKind.madeToMeasure])
+        try ctx.schedule(TimerKind.madeToMeasure, subject: referral.subject, reference: referralID, dueAt: due)
+        ctx.log("made-to-measure", subject: referral.subject, "\(items.count) item(s) ordered to fit; due by \(CalendarDate(due))")
+        return due
+    }
+
     /// The perpetrator is living at or visiting the address: stop and tell the referrer now.
     public func perpetratorPresent(_ referralID: String, in ctx: LotContext) throws {
         let (referral, row) = try job(referralID, in: ctx)
@@ -272,14 +326,19 @@ public struct SanctuaryLot: Lot {
             case TimerKind.works:
                 (.worksOverdue, "Works not completed within \(ctx.settings.sanctuary.worksWithinWorkingDays) working days of contact.")
             case TimerKind.emergencyLockChange: (.emergencyLockChangeOverdue, "The emergency lock change was not done today.")
+            case TimerKind.madeToMeasure:
+                (
+                    .worksOverdue,
+                    "Made-to-measure works not fitted within \(ctx.settings.sanctuary.madeToMeasureWithinWorkingDays) working days of the order."
+                )
             default: throw LotError.unprocessable("unknown sanctuary timer \(timer.kind)")
             }
-        ctx.cause = "timescales"
+        ctx.cause = timer.kind == TimerKind.madeToMeasure ? "made-to-measure" : "timescales"
         try ctx.raiseAlert(
             kind, severity: timer.kind == TimerKind.emergencyLockChange ? .immediate : .urgent, to: referral.counterpart,
             about: referral.subject, relatesTo: .init(referralId: referral.referralId), summary: summary,
             actionRequired: "Contact the sanctuary scheme about this referral.")
-        ctx.log("timescales", subject: referral.subject, "\(kind.rawValue): alert to \(referral.counterpart)")
+        ctx.log(ctx.cause, subject: referral.subject, "\(kind.rawValue): alert to \(referral.counterpart)")
     }
 }
 

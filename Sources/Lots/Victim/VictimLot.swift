@@ -6,7 +6,7 @@ import LotKit
 /// Lot 3, the Victim & Survivor Service: the main entry point. Allocates URCs, scores the DASH, refers to MARAC
 /// and to the other services as the rules say, keeps the risk register, and supports partners of men on the
 /// perpetrator programme.
-public struct VictimLot: Lot {
+public struct VictimLot: WorkerLot, IntakeLot {
     public let party = PartyID.victim
     public init() {}
 
