@@ -1,7 +1,6 @@
 import ArgumentParser
 import Contracts
 import Foundation
-import GRDB
 import LotKit
 import Lots
 
@@ -87,7 +86,7 @@ public struct ReferCommand<L: WorkerLot>: ParsableCommand {
                 guard let person = held.person else {
                     throw LotError.badInput("\(subject.canonical) is a child: refer the adult, with the children in the household")
                 }
-                let role = Referral.SubjectRole(rawValue: held.role) ?? .victim
+                let role = held.role
                 let children = try ctx.linked(to: subject).compactMap(\.child)
                 let purpose = ctx.settings.purpose(ofReferralTo: recipient)
                 let r = Referral(
@@ -101,7 +100,7 @@ public struct ReferCommand<L: WorkerLot>: ParsableCommand {
                     needs: needs.isEmpty ? nil : needs, housing: sections.housing, homeSecurity: sections.homeSecurity,
                     perpetratorProgramme: sections.perpetratorProgramme, notes: sections.notes)
                 try ctx.sendReferral(r, to: recipient)
-                ctx.log("refer", subject: subject, "referral \(r.referralId) to \(recipient) by \(staff.name)")
+                try ctx.log("refer", subject: subject, "referral \(r.referralId) to \(recipient) by \(staff.name)")
                 return r.referralId
             }
             print("referral \(id) to \(recipient): queued for the gateway")
@@ -207,19 +206,17 @@ public struct ActionUpdateCommand<L: WorkerLot>: ParsableCommand {
             let note = self.note
             let staff = self.staff.staff
             try engine.perform("action-update") { ctx in
-                let row = try ctx.uniqueRow(
-                    in: "assigned_action", idColumn: "action_id", id: actionID, where: "case_id = ?", arguments: [caseID],
-                    what: "action", notFound: "\(ctx.party) owns no action \(actionID) in MARAC case \(caseID): `actions` lists them")
-                let subject: String = row["subject"]
-                let actionID: String = row["action_id"]
-                try ctx.db.execute(
-                    sql: "UPDATE assigned_action SET status = ?, updated_at = ? WHERE case_id = ? AND action_id = ?",
-                    arguments: [s.rawValue, ctx.now.millisecondsSince1970, caseID, actionID])
+                var action = try ctx.unique(
+                    AssignedAction.ofCase(caseID), idColumn: "action_id", id: actionID, what: "action",
+                    notFound: "\(ctx.party) owns no action \(actionID) in MARAC case \(caseID): `actions` lists them")
+                action.status = s
+                action.updatedAt = ctx.now
+                try action.update(ctx.db)
                 try ctx.send(
                     MaracActionUpdate(
-                        caseId: caseID, actionId: actionID, status: s, note: note, updatedAt: ctx.now,
+                        caseId: caseID, actionId: action.actionId, status: s, note: note, updatedAt: ctx.now,
                         updatedBy: Referrer(service: ctx.party, staff: staff)),
-                    to: .marac, about: try URC(parsing: subject))
+                    to: .marac, about: action.subject)
             }
             print("action \(actionID) of \(caseID): \(s.rawValue), queued for the MARAC coordinator")
         }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Contracts
 import Foundation
-import GRDB
 import LotKit
 
 /// `inbox`: what arrived from the gateway, newest first.
@@ -17,16 +16,12 @@ public struct InboxCommand<L: WorkerLot>: ParsableCommand {
         try guarded {
             let engine = try worker.engine()
             let limit = self.limit
-            let rows = try engine.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM inbox ORDER BY received_at DESC, rowid DESC LIMIT ?", arguments: [limit])
-            }
-            if rows.isEmpty {
+            let received = try engine.read { db in try InboxEntry.newest(limit: limit).fetchAll(db) }
+            if received.isEmpty {
                 print("\(worker.party): nothing received yet")
                 return
             }
-            for r in rows {
-                print("\(Timestamp(millisecondsSince1970: r["received_at"]).rfc3339)  \(r["subject"] as String)  \(r["summary"] as String)")
-            }
+            for r in received { print("\(r.receivedAt.rfc3339)  \(r.subject)  \(r.summary)") }
         }
     }
 }
@@ -52,49 +47,36 @@ public struct CaseCommand<L: WorkerLot>: ParsableCommand {
 /// Prints a person's record (people, referrals with status, alerts, actions, and with `brief == false` the rule log).
 func printCase(_ urc: URC, engine: LotEngine, brief: Bool) throws {
     try engine.read { db in
-        guard let person = try Row.fetchOne(db, sql: "SELECT * FROM person WHERE urc = ?", arguments: [urc.canonical]) else {
+        guard let person = try HeldPerson.fetchOne(db, key: urc) else {
             throw LotError.notFound("\(engine.lot.party) holds nobody with URC \(urc.canonical): check the code with the person")
         }
-        print(
-            "\(urc.canonical)  \(person["role"] as String)  \(person["display_name"] as String)\((person["allocated_here"] as Bool) ? "" : "  (URC kept as given)")"
-        )
-        for p in try Row.fetchAll(db, sql: "SELECT * FROM person WHERE linked_to = ? ORDER BY created_at, urc", arguments: [urc.canonical]) {
-            print("  linked: \(p["urc"] as String)  \(p["role"] as String)  \(p["display_name"] as String)")
-        }
-        for c in try Row.fetchAll(db, sql: "SELECT * FROM consent WHERE subject = ? ORDER BY given_at", arguments: [urc.canonical]) {
-            var state = (c["withdrawn_at"] as Int64?) == nil ? "current" : "withdrawn"
-            switch c["gateway_status"] as String? {
-            case "registered"?: state += ", registered at the gateway"
-            case "refused"?: state = "refused by the gateway"
-            default: state += ", not yet acknowledged by the gateway"
+        print("\(urc.canonical)  \(person.role.rawValue)  \(person.displayName)\(person.allocatedHere ? "" : "  (URC kept as given)")")
+        let linked = try HeldPerson.linked(to: urc).fetchAll(db)
+        for p in linked { print("  linked: \(p.urc)  \(p.role.rawValue)  \(p.displayName)") }
+        for c in try HeldConsent.of(urc).fetchAll(db) {
+            var state = c.withdrawnAt == nil ? "current" : "withdrawn"
+            switch c.gatewayStatus {
+            case .registered?: state += ", registered at the gateway"
+            case .refused?: state = "refused by the gateway"
+            case nil: state += ", not yet acknowledged by the gateway"
             }
-            if let detail = c["gateway_detail"] as String? { state += ": \(detail)" }
-            print("  consent \(c["consent_id"] as String): \(c["recipients"] as String) (\(state))")
+            if let detail = c.gatewayDetail { state += ": \(detail)" }
+            print("  consent \(c.consentId): \(c.recipients) (\(state))")
         }
-        let people = [urc.canonical] + (try String.fetchAll(db, sql: "SELECT urc FROM person WHERE linked_to = ?", arguments: [urc.canonical]))
-        let marks = people.map { _ in "?" }.joined(separator: ",")
-        for r in try Row.fetchAll(
-            db, sql: "SELECT * FROM referral WHERE subject IN (\(marks)) ORDER BY created_at", arguments: StatementArguments(people))
-        {
-            let dir = (r["direction"] as String) == "out" ? "to  " : "from"
-            let detail = (r["status_detail"] as String?).map { " - \($0)" } ?? ""
-            print("  \(r["type"] as String) \(r["referral_id"] as String) \(dir) \(r["counterpart"] as String): \(r["status"] as String)\(detail)")
+        let people = [urc] + linked.map(\.urc)
+        for r in try ReferralRecord.about(people).fetchAll(db) {
+            let detail = r.statusDetail.map { " - \($0)" } ?? ""
+            print("  \(r.type.rawValue) \(r.referralId) \(r.direction == .outgoing ? "to  " : "from") \(r.counterpart): \(r.status.rawValue)\(detail)")
         }
-        for a in try Row.fetchAll(db, sql: "SELECT * FROM alert WHERE subject IN (\(marks)) ORDER BY at", arguments: StatementArguments(people)) {
-            let dir = (a["direction"] as String) == "out" ? "to" : "from"
-            print("  alert \(a["severity"] as String) \(a["kind"] as String) \(dir) \(a["counterpart"] as String): \(a["summary"] as String)")
+        for a in try AlertRecord.about(people).fetchAll(db) {
+            print("  alert \(a.severity.rawValue) \(a.kind.rawValue) \(a.direction == .outgoing ? "to" : "from") \(a.counterpart): \(a.summary)")
         }
-        for a in try Row.fetchAll(db, sql: "SELECT * FROM assigned_action WHERE subject = ? ORDER BY case_id, action_id", arguments: [urc.canonical])
-        {
-            print(
-                "  MARAC action \(a["case_id"] as String)/\(a["action_id"] as String) due \(a["due_date"] as String): \(a["status"] as String) - \(a["description"] as String)"
-            )
+        for a in try AssignedAction.about(urc).fetchAll(db) {
+            print("  MARAC action \(a.caseId)/\(a.actionId) due \(a.dueDate): \(a.status.rawValue) - \(a.description)")
         }
         if !brief {
-            for l in try Row.fetchAll(
-                db, sql: "SELECT * FROM rule_log WHERE subject IN (\(marks)) ORDER BY id", arguments: StatementArguments(people))
-            {
-                print("  rule \(l["rule"] as String): \(l["detail"] as String)")
+            for l in try RuleLogEntry.about(people).fetchAll(db) {
+                print("  rule \(l.rule): \(l.detail)")
             }
         }
     }
@@ -110,18 +92,14 @@ public struct ActionsCommand<L: WorkerLot>: ParsableCommand {
 
     public func run() throws {
         try guarded {
-            let rows = try worker.engine().read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM assigned_action ORDER BY due_date, case_id, action_id")
+            let actions = try worker.engine().read { db in
+                try AssignedAction.byDueDate.fetchAll(db)
             }
-            if rows.isEmpty {
+            if actions.isEmpty {
                 print("\(worker.party) owns no MARAC actions")
                 return
             }
-            for a in rows {
-                print(
-                    "\(a["case_id"] as String) \(a["action_id"] as String)  due \(a["due_date"] as String)  \(a["status"] as String)  \(a["description"] as String)"
-                )
-            }
+            for a in actions { print("\(a.caseId) \(a.actionId)  due \(a.dueDate)  \(a.status.rawValue)  \(a.description)") }
         }
     }
 }

@@ -32,7 +32,7 @@ extension Lot {
     public var migrations: [(String, @Sendable (Database) throws -> Void)] { [] }
     public var holdsContactDetails: Bool { true }
     public func fire(_ timer: DueTimer, in ctx: LotContext) throws {
-        ctx.log("timer", subject: timer.subject, "timer \(timer.kind) has no action in this service")
+        try ctx.log("timer", subject: timer.subject, "timer \(timer.kind) has no action in this service")
     }
 }
 

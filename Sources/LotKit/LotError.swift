@@ -11,6 +11,9 @@ public enum LotError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(String)
     /// An incoming message this service cannot apply; it goes to the dead letters.
     case unprocessable(String)
+    /// The store itself failed (disk, lock, a row that does not read as its type), with the underlying error's
+    /// type and text; the transaction changed nothing.
+    case storeFailed(String)
 
     public var description: String {
         switch self {
@@ -18,6 +21,7 @@ public enum LotError: Error, Sendable, Equatable, CustomStringConvertible {
         case .badInput(let s): s
         case .notFound(let s): s
         case .unprocessable(let s): "cannot apply the message: \(s)"
+        case .storeFailed(let s): "\(s); nothing was changed: check the disk, and that no other program holds the store"
         }
     }
 

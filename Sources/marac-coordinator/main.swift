@@ -1,7 +1,6 @@
 import ArgumentParser
 import Contracts
 import Foundation
-import GRDB
 import LotCLI
 import LotKit
 import Lots
@@ -21,15 +20,13 @@ struct CasesCommand: ParsableCommand {
     @OptionGroup var worker: WorkerOptions<MaracLot>
     func run() throws {
         try guarded {
-            let rows = try worker.engine().read { db in try Row.fetchAll(db, sql: "SELECT * FROM marac_case ORDER BY received_at DESC") }
-            if rows.isEmpty {
+            let cases = try worker.engine().read { db in try MaracCase.newestFirst.fetchAll(db) }
+            if cases.isEmpty {
                 print("no MARAC cases")
                 return
             }
-            for c in rows {
-                print(
-                    "\(c["case_id"] as String)  victim \(c["victim"] as String)  from \(c["referred_by"] as String)  DASH \(c["dash_score"] as Int)  \(c["criteria"] as String)\((c["is_repeat"] as Bool) ? "  REPEAT" : "")"
-                )
+            for c in cases {
+                print("\(c.caseId)  victim \(c.victim)  from \(c.referredBy)  DASH \(c.dashScore)  \(c.criteria)\(c.isRepeat ? "  REPEAT" : "")")
             }
         }
     }
@@ -63,14 +60,12 @@ struct CaseActionsCommand: ParsableCommand {
     func run() throws {
         try guarded {
             let caseID = self.caseID
-            let rows = try worker.engine().read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM marac_action WHERE case_id = ? ORDER BY action_id", arguments: [caseID])
+            let actions = try worker.engine().read { db in
+                try MaracAction.ofCase(caseID).fetchAll(db)
             }
-            if rows.isEmpty { throw LotError.notFound("no actions for case \(caseID): `cases` lists the cases") }
-            for a in rows {
-                print(
-                    "\(a["action_id"] as String)  \(a["owner"] as String)  due \(a["due_date"] as String)  \(a["status"] as String)  \(a["description"] as String)\((a["note"] as String?).map { "  (\($0))" } ?? "")"
-                )
+            if actions.isEmpty { throw LotError.notFound("no actions for case \(caseID): `cases` lists the cases") }
+            for a in actions {
+                print("\(a.actionId)  \(a.owner)  due \(a.dueDate)  \(a.status.rawValue)  \(a.description)\(a.note.map { "  (\($0))" } ?? "")")
             }
         }
     }
@@ -83,12 +78,12 @@ struct OverdueCommand: ParsableCommand {
     func run() throws {
         try guarded {
             let day = try on.map(parseDate) ?? CalendarDate(Timestamp())
-            let rows = try worker.engine().read { db in try MaracLot().overdue(on: day, in: db) }
-            if rows.isEmpty {
+            let overdue = try worker.engine().read { db in try MaracAction.overdue(on: day).fetchAll(db) }
+            if overdue.isEmpty {
                 print("no overdue actions on \(day)")
                 return
             }
-            for a in rows { print("\(a.caseID) \(a.actionID)  \(a.owner)  due \(a.due)  \(a.status)  \(a.description)") }
+            for a in overdue { print("\(a.caseId) \(a.actionId)  \(a.owner)  due \(a.dueDate)  \(a.status.rawValue)  \(a.description)") }
         }
     }
 }

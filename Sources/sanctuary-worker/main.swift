@@ -1,7 +1,6 @@
 import ArgumentParser
 import Contracts
 import Foundation
-import GRDB
 import LotCLI
 import LotKit
 import Lots
@@ -21,16 +20,14 @@ struct JobsCommand: ParsableCommand {
     @OptionGroup var worker: WorkerOptions<SanctuaryLot>
     func run() throws {
         try guarded {
-            let rows = try worker.engine().read { db in try Row.fetchAll(db, sql: "SELECT * FROM job ORDER BY accepted_at") }
-            if rows.isEmpty {
+            let jobs = try worker.engine().read { db in try SanctuaryJob.byAcceptance.fetchAll(db) }
+            if jobs.isEmpty {
                 print("no jobs")
                 return
             }
-            for j in rows {
-                let cost = (j["cost_pence"] as Int?).map { String(format: "  £%.2f", Double($0) / 100) } ?? ""
-                print(
-                    "\(j["referral_id"] as String)  \(j["subject"] as String)  \(j["status"] as String)\((j["emergency"] as Bool) ? "  emergency" : "")  installer: \(j["installer"] as String? ?? "none")\(cost)"
-                )
+            for j in jobs {
+                let cost = j.costPence.map { String(format: "  £%.2f", Double($0) / 100) } ?? ""
+                print("\(j.referralId)  \(j.subject)  \(j.status.rawValue)\(j.emergency ? "  emergency" : "")  installer: \(j.installer ?? "none")\(cost)")
             }
         }
     }

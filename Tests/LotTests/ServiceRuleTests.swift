@@ -105,6 +105,20 @@ struct ServiceRuleTests {
         #expect(try e.count("SELECT COUNT(*) FROM self_referral") == 1)
     }
 
+    @Test("a stored row that does not read as its type is a store failure with its cause, never a crash")
+    func unreadableRow() throws {
+        let e = try engine(FamilyLot())
+        try e.store.database.write { db in
+            try db.execute(sql: "INSERT INTO person (urc, role, display_name, allocated_here, created_at) VALUES ('10AB', 'victim', 'X', 1, 0)")
+        }
+        #expect {
+            try e.perform("read") { ctx in _ = try ctx.linked(to: URCAllocator(issuerUnchecked: "10").allocate()); _ = try HeldPerson.fetchAll(ctx.db) }
+        } throws: { error in
+            guard case .storeFailed(let cause)? = error as? LotError else { return false }
+            return cause.contains("the family store failed") && cause.contains("urc")
+        }
+    }
+
     @Test("MARAC: a case per referral, repeats flagged, plan to each owning service, updates only from the owner, overdue listed")
     func maracCoordinator() throws {
         let lot = MaracLot()
@@ -139,7 +153,7 @@ struct ServiceRuleTests {
             updatedBy: Referrer(service: .victim, staff: staff))
         #expect(throws: LotError.self) { try e.apply(try inbound(update, from: .victim, to: .marac, about: victimURC)) }
         try e.apply(try inbound(update, from: .sanctuary, to: .marac, about: victimURC))
-        let overdue = try e.read { db in try lot.overdue(on: today.adding(days: 5), in: db) }
+        let overdue = try e.read { db in try MaracAction.overdue(on: today.adding(days: 5)).fetchAll(db) }
         #expect(overdue.map(\.owner) == ["police"])
         #expect(throws: LotError.self) { try MaracLot.PlannedAction(parsing: "Police|2026-01-01|x") }
     }

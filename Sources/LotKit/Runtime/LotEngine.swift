@@ -39,7 +39,7 @@ public struct LotEngine: Sendable {
         } catch let e as URCError {
             throw LotError.badInput("\(e)")
         } catch {
-            throw LotError.configuration("the \(party) store failed: \(error)")
+            throw LotError.storeFailed("the \(party) store failed (\(type(of: error))): \(error)")
         }
     }
 
@@ -78,7 +78,8 @@ public struct LotEngine: Sendable {
                     } catch let e as LotError {
                         result = .failure(e)
                     } catch {
-                        result = .failure(.unprocessable("\(error)"))
+                        // Kept as it is: a store failing is not the message's fault, and the log must say which.
+                        result = .failure(.storeFailed("\(type(of: error)): \(error)"))
                     }
                     return .rollback
                 }
@@ -90,9 +91,8 @@ public struct LotEngine: Sendable {
 
     static func apply(_ m: InboundMessage, lot: any Lot, in ctx: LotContext) throws -> Applied {
         let env = m.envelope
-        if try Bool.fetchOne(ctx.db, sql: "SELECT 1 FROM inbox WHERE message_id = ?", arguments: [env.messageID]) == true {
-            return .duplicate
-        }
+        let db = ctx.db
+        if try InboxEntry.exists(db, key: env.messageID) { return .duplicate }
         guard env.recipient == ctx.party else {
             throw LotError.unprocessable("message \(env.messageID) is for \(env.recipient), not \(ctx.party)")
         }
@@ -100,71 +100,59 @@ public struct LotEngine: Sendable {
         switch env.type {
         case .referralOutcome:
             let o = try m.decode(ReferralOutcome.self)
-            let known =
-                try Bool.fetchOne(
-                    ctx.db, sql: "SELECT 1 FROM referral WHERE referral_id = ? AND direction = 'out' AND counterpart = ?",
-                    arguments: [o.referralId, env.sender.rawValue]) ?? false
-            guard known else {
-                throw LotError.unprocessable("an outcome for referral \(o.referralId), which \(ctx.party) did not send to \(env.sender)")
-            }
+            let known = try ReferralRecord.filter(key: o.referralId)
+                .filter(Column("direction") == ReferralDirection.outgoing && Column("counterpart") == env.sender).fetchCount(db) > 0
+            guard known else { throw LotError.unprocessable("an outcome for referral \(o.referralId), which \(ctx.party) did not send to \(env.sender)") }
             var detail = o.declineReason?.summary ?? o.note
             if let works = o.works { detail = "works completed, total £\(String(format: "%.2f", Double(works.totalCostPence) / 100))" }
-            try ctx.updateReferral(o.referralId, status: o.outcome.rawValue, detail: detail)
+            try ctx.updateReferral(o.referralId, status: ReferralStatus(o.outcome), detail: detail)
             summary += ": referral \(o.referralId) \(o.outcome.rawValue)"
         case .nonDeliveryReport:
             let r = try m.decode(NonDeliveryReport.self)
-            try ctx.db.execute(
-                sql: """
-                    INSERT INTO refusal (message_id, original_type, intended_recipient, reason_code, reason_text, at) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(message_id) DO NOTHING
-                    """,
-                arguments: [
-                    r.originalMessageId, r.originalType, r.intendedRecipient.rawValue, r.reasonCode.rawValue,
-                    r.reasonText, ctx.now.millisecondsSince1970,
-                ])
-            if let id = try String.fetchOne(
-                ctx.db, sql: "SELECT referral_id FROM referral WHERE message_id = ? AND direction = 'out'",
-                arguments: [r.originalMessageId])
-            {
-                try ctx.updateReferral(id, status: "refused", detail: "\(r.reasonCode.rawValue): \(r.reasonText)")
+            try RefusalRecord(
+                messageId: r.originalMessageId, originalType: r.originalType, intendedRecipient: r.intendedRecipient, reasonCode: r.reasonCode,
+                reasonText: r.reasonText, at: ctx.now
+            ).insert(db, onConflict: .ignore)
+            let refused = try ReferralRecord.filter(Column("message_id") == r.originalMessageId && Column("direction") == ReferralDirection.outgoing)
+                .fetchOne(db)
+            if let refused {
+                try ctx.updateReferral(refused.referralId, status: .refused, detail: "\(r.reasonCode.rawValue): \(r.reasonText)")
             }
             if r.originalType == MessageType.consent.rawValue {
                 // The gateway did not keep the consent record: this service must not rely on it.
-                try ctx.markConsent(sentAs: r.originalMessageId, status: "refused", detail: "\(r.reasonCode.rawValue): \(r.reasonText)")
+                try ctx.markConsentRefused(sentAs: r.originalMessageId, detail: "\(r.reasonCode.rawValue): \(r.reasonText)")
             }
             summary += ": \(r.originalType) to \(r.intendedRecipient) refused (\(r.reasonCode.rawValue))"
         case .consentAcknowledgement:
             let ack = try m.decode(ConsentAcknowledgement.self)
-            try ctx.db.execute(
-                sql: "UPDATE consent SET gateway_status = 'registered', gateway_detail = NULL WHERE consent_id = ?",
-                arguments: [ack.consentId])
+            if var consent = try HeldConsent.fetchOne(db, key: ack.consentId) {
+                consent.gatewayStatus = .registered
+                consent.gatewayDetail = nil
+                try consent.update(db)
+            }
             summary += ": consent \(ack.consentId) \(ack.status == .given ? "registered" : "withdrawal registered")"
         case .safetyAlert:
             let a = try m.decode(SafetyAlert.self)
-            try ctx.db.execute(
-                sql: """
-                    INSERT INTO alert (alert_id, direction, counterpart, subject, kind, severity, at, summary, reference)
-                    VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(alert_id) DO NOTHING
-                    """,
-                arguments: [
-                    a.alertId, env.sender.rawValue, env.subject.canonical, a.kind.rawValue, a.severity.rawValue,
-                    a.raisedAt.millisecondsSince1970, a.summary, a.relatesTo?.referralId ?? a.relatesTo?.maracReferralId,
-                ])
+            try AlertRecord(
+                alertId: a.alertId, direction: .incoming, counterpart: env.sender, subject: env.subject, kind: a.kind, severity: a.severity,
+                at: a.raisedAt, summary: a.summary, reference: a.relatesTo?.referralId ?? a.relatesTo?.maracReferralId
+            ).insert(db, onConflict: .ignore)
             summary += ": \(a.severity.rawValue) \(a.kind.rawValue)"
             try lot.receive(m, in: ctx)
         case .maracActionPlan:
             let plan = try m.decode(MaracActionPlan.self)
             for action in plan.actions where action.owner == ctx.party.rawValue {
-                try ctx.db.execute(
-                    sql: """
-                        INSERT INTO assigned_action (case_id, action_id, marac_referral_id, subject, description, due_date, status, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT(case_id, action_id) DO UPDATE SET description = excluded.description, due_date = excluded.due_date
-                        """,
-                    arguments: [
-                        plan.caseId, action.actionId, plan.maracReferralId, env.subject.canonical, action.description,
-                        action.dueDate.description, action.status.rawValue, ctx.now.millisecondsSince1970,
-                    ])
+                // A plan issued again updates what and when; where the action stands stays this agency's.
+                if var held = try AssignedAction.fetchOne(db, key: ["case_id": plan.caseId, "action_id": action.actionId]) {
+                    held.description = action.description
+                    held.dueDate = action.dueDate
+                    try held.update(db)
+                } else {
+                    try AssignedAction(
+                        caseId: plan.caseId, actionId: action.actionId, maracReferralId: plan.maracReferralId, subject: env.subject,
+                        description: action.description, dueDate: action.dueDate, status: action.status, updatedAt: ctx.now
+                    ).insert(db)
+                }
             }
             summary += ": case \(plan.caseId), \(plan.actions.count) action(s) for \(ctx.party)"
         default:
@@ -173,12 +161,8 @@ public struct LotEngine: Sendable {
                 summary += ": referral \(r.referralId) (\(r.subjectRole.rawValue))"
             }
         }
-        try ctx.db.execute(
-            sql: "INSERT INTO inbox (message_id, type, sender, subject, received_at, summary) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [
-                env.messageID, env.type.rawValue, env.sender.rawValue, env.subject.canonical,
-                ctx.now.millisecondsSince1970, summary,
-            ])
+        try InboxEntry(messageId: env.messageID, type: env.type, sender: env.sender, subject: env.subject, receivedAt: ctx.now, summary: summary)
+            .insert(db)
         return .applied
     }
 
@@ -187,20 +171,12 @@ public struct LotEngine: Sendable {
     public func fireDueTimers(at now: Timestamp = Timestamp()) throws -> Int {
         let lot = self.lot
         return try perform("timer", at: now) { ctx in
-            let due = try Row.fetchAll(
-                ctx.db,
-                sql: """
-                    SELECT * FROM timer WHERE due_at <= ? AND fired_at IS NULL AND cancelled_at IS NULL ORDER BY due_at, id
-                    """, arguments: [now.millisecondsSince1970]
-            ).map { row in
-                DueTimer(
-                    id: row["id"], kind: row["kind"], subject: try URC(parsing: row["subject"] as String),
-                    reference: row["reference"], dueAt: Timestamp(millisecondsSince1970: row["due_at"]))
-            }
-            for t in due {
-                try ctx.db.execute(sql: "UPDATE timer SET fired_at = ? WHERE id = ?", arguments: [now.millisecondsSince1970, t.id])
-                ctx.cause = "timer \(t.kind)"
-                try lot.fire(t, in: ctx)
+            let due = try TimerRecord.due(at: now).fetchAll(ctx.db)
+            for var timer in due {
+                timer.firedAt = now
+                try timer.update(ctx.db)
+                ctx.cause = "timer \(timer.kind)"
+                try lot.fire(DueTimer(id: timer.id ?? 0, kind: timer.kind, subject: timer.subject, reference: timer.reference, dueAt: timer.dueAt), in: ctx)
             }
             return due.count
         }
@@ -208,33 +184,16 @@ public struct LotEngine: Sendable {
 
     // MARK: Outbox
 
-    /// A message waiting in the outbox.
-    public struct PendingMessage: Sendable {
-        public var seq: Int64
-        public var messageID: String
-        public var type: MessageType
-        public var recipient: PartyID
-        public var subject: URC
-        public var body: Data
-    }
-
     /// Up to `limit` unsent messages, oldest first.
-    public func pendingMessages(limit: Int = 500) throws -> [PendingMessage] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?", arguments: [limit]).map { row in
-                PendingMessage(
-                    seq: row["seq"], messageID: row["message_id"], type: MessageType(rawValue: row["type"])!,
-                    recipient: PartyID(rawValue: row["recipient"])!, subject: try URC(parsing: row["subject"] as String),
-                    body: row["body"])
-            }
-        }
+    public func pendingMessages(limit: Int = 500) throws -> [OutboxEntry] {
+        try read { db in try OutboxEntry.pending(limit: limit).fetchAll(db) }
     }
 
     /// Marks messages the broker confirmed as sent.
     public func markSent(_ seqs: [Int64], at now: Timestamp = Timestamp()) throws {
         guard !seqs.isEmpty else { return }
         try store.database.write { db in
-            for s in seqs { try db.execute(sql: "UPDATE outbox SET sent_at = ? WHERE seq = ?", arguments: [now.millisecondsSince1970, s]) }
+            _ = try OutboxEntry.filter(keys: seqs).updateAll(db, Column("sent_at").set(to: now))
         }
     }
 }

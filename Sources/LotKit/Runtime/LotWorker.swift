@@ -172,7 +172,7 @@ public final class LotWorker: Service, Sendable {
         await flushing.lock()
         defer { flushing.unlock() }
         while true {
-            let pending: [LotEngine.PendingMessage]
+            let pending: [OutboxEntry]
             do { pending = try engine.pendingMessages() } catch {
                 logger.error("cannot read the outbox", metadata: ["error": "\(error)"])
                 return
@@ -182,7 +182,7 @@ public final class LotWorker: Service, Sendable {
             let outgoing = pending.map { p -> OutgoingMessage in
                 // Signed now, not when written: a message that waited out a broker outage is still fresh.
                 var envelope = Envelope(
-                    messageID: p.messageID, type: p.type, sender: signer.party, recipient: p.recipient,
+                    messageID: p.messageId, type: p.type, sender: signer.party, recipient: p.recipient,
                     subject: p.subject, sentAt: now, keyID: signer.keyID)
                 signer.sign(&envelope, body: p.body)
                 return SignedMessage(envelope: envelope, body: p.body)
@@ -194,9 +194,9 @@ public final class LotWorker: Service, Sendable {
                 if case .failure(let e) = r {
                     logger.error(
                         "an outgoing message was not confirmed; it stays in the outbox",
-                        metadata: ["message_id": "\(p.messageID)", "error": "\(e)"])
-                } else {
-                    sent.append(p.seq)
+                        metadata: ["message_id": "\(p.messageId)", "error": "\(e)"])
+                } else if let seq = p.seq {
+                    sent.append(seq)
                 }
             }
             do { try engine.markSent(sent, at: now) } catch {

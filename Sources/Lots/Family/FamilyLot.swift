@@ -28,7 +28,7 @@ public struct FamilyLot: WorkerLot, IntakeLot {
         ctx.cause = "child-urcs"
         let (adult, children, perpetrator) = try form.holdPeople(in: ctx)
         let adultURC = adult.urc
-        ctx.log("child-urcs", subject: adultURC, "\(children.count) child(ren) each with a URC linked to the adult's")
+        try ctx.log("child-urcs", subject: adultURC, "\(children.count) child(ren) each with a URC linked to the adult's")
         ctx.cause = "record-consent"
         try form.recordConsent(for: adultURC, in: ctx)
         let perpetratorDetails = perpetrator.map { MaracReferral.PerpetratorDetails(urc: $0.urc, name: $0.name, dateOfBirth: $0.dateOfBirth) }
@@ -44,7 +44,7 @@ public struct FamilyLot: WorkerLot, IntakeLot {
                 victimFears: form.victimFears, safeContacts: form.safeContacts, unsafeContacts: form.unsafeContacts,
                 repeat: false, riskSummary: form.riskSummary ?? "DASH \(dash.score) completed by the family service")
             try ctx.sendMaracReferral(referral)
-            ctx.log("marac-referral", subject: adultURC, "MARAC referral \(referral.maracReferralId) (DASH \(dash.score))")
+            try ctx.log("marac-referral", subject: adultURC, "MARAC referral \(referral.maracReferralId) (DASH \(dash.score))")
         }
         if form.housing?.needsMove == true, let housing = form.housing {
             ctx.cause = "refer-safehome"
@@ -57,7 +57,7 @@ public struct FamilyLot: WorkerLot, IntakeLot {
                 subject: adult, subjectRole: .victim,
                 household: Referral.Household(children: children), needs: [.housing], housing: housing, notes: form.notes)
             try ctx.sendReferral(r, to: .safehome)
-            ctx.log("refer-safehome", subject: adultURC, "referral \(r.referralId) to safehome")
+            try ctx.log("refer-safehome", subject: adultURC, "referral \(r.referralId) to safehome")
         }
         return adultURC
     }
@@ -68,7 +68,7 @@ public struct FamilyLot: WorkerLot, IntakeLot {
             let r = try message.decode(Referral.self)
             // Each child's URC is kept as given and linked to the adult's.
             try ctx.acceptReferral(r, from: message.envelope.sender, messageID: message.envelope.messageID)
-            ctx.log(
+            try ctx.log(
                 "child-urcs", subject: r.subject.urc,
                 "\(r.household?.children?.count ?? 0) child(ren) held with the URCs given, linked to the adult's")
         case .safetyAlert:

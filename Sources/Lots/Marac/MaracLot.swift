@@ -65,29 +65,21 @@ public struct MaracLot: WorkerLot {
                     Person(urc: p.urc, name: name, dateOfBirth: p.dateOfBirth), role: .perpetrator, linkedTo: r.victim.urc, allocatedHere: false)
             }
             let since = ctx.now.adding(seconds: -Double(ctx.settings.marac.repeatWindowDays) * 86_400)
-            let earlier =
-                try Int.fetchOne(
-                    ctx.db, sql: "SELECT COUNT(*) FROM marac_case WHERE victim = ? AND received_at >= ?",
-                    arguments: [r.victim.urc.canonical, since.millisecondsSince1970]) ?? 0
+            let earlier = try MaracCase.filter(Column("victim") == r.victim.urc && Column("received_at") >= since).fetchCount(ctx.db)
             let isRepeat = r.repeat || earlier > 0
             let caseID = "MC-\(UUID().uuidString.prefix(8))"  // the contract's case id: upper case
-            try ctx.db.execute(
-                sql: """
-                    INSERT INTO marac_case (case_id, marac_referral_id, victim, perpetrator, referred_by, received_at, is_repeat, dash_score, criteria)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    caseID, r.maracReferralId, r.victim.urc.canonical, r.perpetrator?.urc.canonical,
-                    message.envelope.sender.rawValue, ctx.now.millisecondsSince1970, isRepeat, r.dash.score,
-                    r.criteria.map(\.rawValue).joined(separator: ", "),
-                ])
+            try MaracCase(
+                caseId: caseID, maracReferralId: r.maracReferralId, victim: r.victim.urc, perpetrator: r.perpetrator?.urc,
+                referredBy: message.envelope.sender, receivedAt: ctx.now, isRepeat: isRepeat, dashScore: r.dash.score,
+                criteria: r.criteria.map(\.rawValue).joined(separator: ", ")
+            ).insert(ctx.db)
             try ctx.recordReferral(
-                id: r.maracReferralId, direction: "in", counterpart: message.envelope.sender, subject: r.victim.urc,
-                messageID: message.envelope.messageID, type: .maracReferral, status: "case \(caseID)",
+                id: r.maracReferralId, direction: .incoming, counterpart: message.envelope.sender, subject: r.victim.urc,
+                messageID: message.envelope.messageID, type: .maracReferral, status: .received, detail: "case \(caseID)",
                 body: message.body)
-            ctx.log("open-case", subject: r.victim.urc, "case \(caseID) from MARAC referral \(r.maracReferralId) (DASH \(r.dash.score))")
+            try ctx.log("open-case", subject: r.victim.urc, "case \(caseID) from MARAC referral \(r.maracReferralId) (DASH \(r.dash.score))")
             if isRepeat {
-                ctx.log(
+                try ctx.log(
                     "repeat-flag", subject: r.victim.urc,
                     r.repeat
                         ? "flagged a repeat by \(message.envelope.sender)"
@@ -95,21 +87,19 @@ public struct MaracLot: WorkerLot {
             }
         case .maracActionUpdate:
             let u = try message.decode(MaracActionUpdate.self)
-            guard
-                let owner = try String.fetchOne(
-                    ctx.db, sql: "SELECT owner FROM marac_action WHERE case_id = ? AND action_id = ?",
-                    arguments: [u.caseId, u.actionId])
-            else {
+            guard var action = try MaracAction.fetchOne(ctx.db, key: ["case_id": u.caseId, "action_id": u.actionId]) else {
                 throw LotError.unprocessable("an update for action \(u.actionId) of case \(u.caseId), which the coordinator does not hold")
             }
+            let owner = action.owner
             guard owner == message.envelope.sender.rawValue else {
                 throw LotError.unprocessable("action \(u.actionId) of case \(u.caseId) is owned by \(owner), not \(message.envelope.sender)")
             }
             ctx.cause = "action-update"
-            try ctx.db.execute(
-                sql: "UPDATE marac_action SET status = ?, note = ?, updated_at = ? WHERE case_id = ? AND action_id = ?",
-                arguments: [u.status.rawValue, u.note, u.updatedAt.millisecondsSince1970, u.caseId, u.actionId])
-            ctx.log(
+            action.status = u.status
+            action.note = u.note
+            action.updatedAt = u.updatedAt
+            try action.update(ctx.db)
+            try ctx.log(
                 "action-update", subject: message.envelope.subject, "action \(u.actionId) of case \(u.caseId): \(u.status.rawValue) (from \(owner))")
         default:
             throw LotError.unprocessable("the MARAC coordinator does not take \(message.envelope.type.rawValue) messages")
@@ -143,7 +133,7 @@ public struct MaracLot: WorkerLot {
         caseID: String, meeting: CalendarDate, next: CalendarDate?, actions: [PlannedAction],
         in ctx: LotContext
     ) throws -> MaracActionPlan {
-        guard let row = try Row.fetchOne(ctx.db, sql: "SELECT * FROM marac_case WHERE case_id = ?", arguments: [caseID]) else {
+        guard let held = try MaracCase.fetchOne(ctx.db, key: caseID) else {
             throw LotError.notFound("no MARAC case \(caseID): `cases` lists them")
         }
         guard !actions.isEmpty else { throw LotError.badInput("an action plan needs at least one --action") }
@@ -151,43 +141,24 @@ public struct MaracLot: WorkerLot {
             MaracActionPlan.Action(actionId: UUID.randomLowercased(), owner: a.owner, description: a.description, dueDate: a.due)
         }
         for a in planned {
-            try ctx.db.execute(
-                sql:
-                    "INSERT INTO marac_action (case_id, action_id, owner, description, due_date, status, updated_at) VALUES (?, ?, ?, ?, ?, 'open', ?)",
-                arguments: [caseID, a.actionId, a.owner, a.description, a.dueDate.description, ctx.now.millisecondsSince1970])
+            try MaracAction(
+                caseId: caseID, actionId: a.actionId, owner: a.owner, description: a.description, dueDate: a.dueDate, status: .open,
+                updatedAt: ctx.now
+            ).insert(ctx.db)
         }
         let plan = MaracActionPlan(
-            caseId: caseID, maracReferralId: row["marac_referral_id"], meetingDate: meeting,
+            caseId: caseID, maracReferralId: held.maracReferralId, meetingDate: meeting,
             nextMeetingDate: next, actions: planned)
-        let victim = try URC(parsing: row["victim"] as String)
+        let victim = held.victim
         ctx.cause = "action-plan"
         // Only services on the gateway get messages; police, health and others are tracked here.
         let owners = Set(planned.compactMap { PartyID(rawValue: $0.owner) }).filter {
             PartyID.services.contains($0) && $0 != .marac && $0 != .perpetrator
         }
         for owner in owners.sorted() { try ctx.send(plan, to: owner, about: victim) }
-        ctx.log(
+        try ctx.log(
             "action-plan", subject: victim,
             "\(planned.count) action(s) for case \(caseID); sent to \(owners.sorted().map(\.rawValue).joined(separator: ", "))")
         return plan
-    }
-
-    /// An action not done by its due date.
-    public struct OverdueAction: Sendable, Equatable {
-        public var caseID: String, actionID: String, owner: String, due: String, status: String, description: String
-    }
-
-    /// Actions past their due date on `date` and not done or closed as not possible.
-    public func overdue(on date: CalendarDate, in db: Database) throws -> [OverdueAction] {
-        try Row.fetchAll(
-            db,
-            sql: """
-                SELECT * FROM marac_action WHERE due_date < ? AND status NOT IN ('done', 'not-possible') ORDER BY due_date, case_id, action_id
-                """, arguments: [date.description]
-        ).map {
-            OverdueAction(
-                caseID: $0["case_id"], actionID: $0["action_id"], owner: $0["owner"], due: $0["due_date"],
-                status: $0["status"], description: $0["description"])
-        }
     }
 }

@@ -45,7 +45,7 @@ public struct PerpetratorLot: WorkerLot {
         staff: Staff, in ctx: LotContext
     ) throws -> String {
         let held = try ctx.person(man)
-        guard held.role == Referral.SubjectRole.perpetrator.rawValue else {
+        guard held.role == .perpetrator else {
             throw LotError.badInput("\(man.canonical) is not a man on the programme here")
         }
         guard !justification.trimmingCharacters(in: .whitespaces).isEmpty else {
@@ -67,7 +67,7 @@ public struct PerpetratorLot: WorkerLot {
             household: Referral.Household(perpetrator: .init(urc: man, name: held.person?.name, relationship: .partner)),
             needs: [.partnerSupport])
         try ctx.sendReferral(referral, to: .victim)
-        ctx.log("partner-support", subject: man, "partner-support referral \(referral.referralId) to the victim service")
+        try ctx.log("partner-support", subject: man, "partner-support referral \(referral.referralId) to the victim service")
         return referral.referralId
     }
 }

@@ -92,17 +92,12 @@ extension PerpetratorLot: IntakeLot {
             urc: try given.urc ?? ctx.allocateURC(), name: given.name, dateOfBirth: given.dateOfBirth, gender: given.gender,
             language: given.language, interpreterNeeded: given.interpreterNeeded, disabilities: given.disabilities)
         try ctx.hold(person, role: .perpetrator, allocatedHere: given.urc == nil)
-        let caseworker = String(decoding: try ContractJSON.encoder.encode(form.caseworker), as: UTF8.self)
-        try ctx.db.execute(
-            sql: """
-                INSERT INTO self_referral (urc, referred_at, motivation, court_mandated, children_in_household, caseworker)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                person.urc.canonical, ctx.now.millisecondsSince1970, Set(form.motivation).map(\.rawValue).sorted().joined(separator: " "),
-                form.courtMandated ?? false, form.childrenInHousehold, caseworker,
-            ])
-        ctx.log("self-referral", subject: person.urc, "self-referral: \(form.motivation.count) motivation(s), \(form.partners?.count ?? 0) partner(s) named")
+        try SelfReferralRecord(
+            urc: person.urc, referredAt: ctx.now, motivation: Set(form.motivation).map(\.rawValue).sorted().joined(separator: " "),
+            courtMandated: form.courtMandated ?? false, childrenInHousehold: form.childrenInHousehold,
+            caseworker: String(decoding: try ContractJSON.encoder.encode(form.caseworker), as: UTF8.self)
+        ).insert(ctx.db)
+        try ctx.log("self-referral", subject: person.urc, "self-referral: \(form.motivation.count) motivation(s), \(form.partners?.count ?? 0) partner(s) named")
         for partner in form.partners ?? [] {
             if let why = partner.supportJustification {
                 try requestPartnerSupport(
@@ -114,4 +109,17 @@ extension PerpetratorLot: IntakeLot {
         }
         return person.urc
     }
+}
+
+/// A self-referral as stored (table `self_referral`): counted for the seed's self-referral target.
+struct SelfReferralRecord: StoreRecord, Sendable {
+    static let databaseTableName = "self_referral"
+    var urc: URC
+    var referredAt: Timestamp
+    /// `SelfReferral.Motivation` values, space-separated.
+    var motivation: String
+    var courtMandated: Bool
+    var childrenInHousehold: Int?
+    /// JSON `Staff`.
+    var caseworker: String
 }

@@ -24,12 +24,12 @@ public struct SafeHomeLot: WorkerLot {
                 try ctx.acceptReferral(r, from: sender, messageID: message.envelope.messageID)
             } else {
                 ctx.cause = "decline-referral"
-                try ctx.recordReceived(r, from: sender, messageID: message.envelope.messageID, status: "received")
+                try ctx.recordReceived(r, from: sender, messageID: message.envelope.messageID, status: .received)
                 let allowed = ctx.settings.safehome.acceptsReferralsFrom.map(\.rawValue).joined(separator: ", ")
                 try ctx.sendOutcome(
                     for: try ctx.receivedReferral(r.referralId), .declined,
                     declineReason: .init(code: .notEligible, text: "Safe Home takes referrals from \(allowed) only"))
-                ctx.log("decline-referral", subject: r.subject.urc, "referral \(r.referralId) from \(sender) declined")
+                try ctx.log("decline-referral", subject: r.subject.urc, "referral \(r.referralId) from \(sender) declined")
             }
         case .safetyAlert:
             break

@@ -99,7 +99,7 @@ public struct SanctuaryLot: WorkerLot {
 
     func assess(_ r: Referral, from sender: PartyID, messageID: String, in ctx: LotContext) throws {
         ctx.cause = "eligibility"
-        try ctx.recordReceived(r, from: sender, messageID: messageID, status: "received")
+        try ctx.recordReceived(r, from: sender, messageID: messageID, status: .received)
         let received = try ctx.receivedReferral(r.referralId)
         let s = ctx.settings.sanctuary
         guard let hs = r.homeSecurity else {
@@ -116,7 +116,7 @@ public struct SanctuaryLot: WorkerLot {
                 relatesTo: .init(referralId: r.referralId),
                 summary: "The person referred is under 18; the sanctuary scheme cannot install.",
                 actionRequired: "Make a child protection referral to children's social care.")
-            ctx.log("child-protection", subject: r.subject.urc, "under 18: declined, child-protection alert to \(sender)")
+            try ctx.log("child-protection", subject: r.subject.urc, "under 18: declined, child-protection alert to \(sender)")
             return
         }
         let refusal: ReferralOutcome.DeclineReason? =
@@ -133,23 +133,19 @@ public struct SanctuaryLot: WorkerLot {
                             : nil
         if let refusal {
             try ctx.sendOutcome(for: received, .declined, declineReason: refusal)
-            ctx.log("eligibility", subject: r.subject.urc, "not eligible: \(refusal.text ?? refusal.code.rawValue)")
+            try ctx.log("eligibility", subject: r.subject.urc, "not eligible: \(refusal.text ?? refusal.code.rawValue)")
             return
         }
         let perpetrator = r.household?.perpetrator?.urc
         ctx.cause = "allocate-installer"
         let installer = try freeInstaller(for: [r.subject.urc] + (perpetrator.map { [$0] } ?? []), in: ctx)
         let emergency = hs.emergencyLockChange == true || r.needs?.contains(.emergencyLockChange) == true
-        try ctx.db.execute(
-            sql: """
-                INSERT INTO job (referral_id, subject, perpetrator, status, emergency, installer, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                r.referralId, r.subject.urc.canonical, perpetrator?.canonical, installer == nil ? "unallocated" : "accepted",
-                emergency, installer, ctx.now.millisecondsSince1970,
-            ])
+        try SanctuaryJob(
+            referralId: r.referralId, subject: r.subject.urc, perpetrator: perpetrator, status: installer == nil ? .unallocated : .accepted,
+            emergency: emergency, installer: installer, acceptedAt: ctx.now
+        ).insert(ctx.db)
         try ctx.sendOutcome(for: received, .accepted, note: emergency ? "Emergency lock change today" : nil)
-        ctx.log(
+        try ctx.log(
             "allocate-installer", subject: r.subject.urc, installer == nil ? "no installer free of conflicts: job unallocated" : "installer allocated"
         )
         ctx.cause = "timescales"
@@ -164,27 +160,19 @@ public struct SanctuaryLot: WorkerLot {
     }
 
     func freeInstaller(for people: [URC], in ctx: LotContext) throws -> String? {
-        let conflicted = Set(
-            try String.fetchAll(
-                ctx.db, sql: "SELECT installer FROM installer_conflict WHERE urc IN (\(people.map { _ in "?" }.joined(separator: ",")))",
-                arguments: StatementArguments(people.map(\.canonical))))
+        let conflicted = Set(try InstallerConflict.filter(people.contains(Column("urc"))).fetchAll(ctx.db).map(\.installer))
         // The installer with the fewest open jobs among those without a conflict.
         return try ctx.settings.sanctuary.installers.filter { !conflicted.contains($0) }.min { a, b in
-            try openJobs(a, ctx) < openJobs(b, ctx)
+            try SanctuaryJob.open(for: a).fetchCount(ctx.db) < SanctuaryJob.open(for: b).fetchCount(ctx.db)
         }
     }
 
-    func openJobs(_ installer: String, _ ctx: LotContext) throws -> Int {
-        try Int.fetchOne(ctx.db, sql: "SELECT COUNT(*) FROM job WHERE installer = ? AND status IN ('accepted', 'contacted')", arguments: [installer])
-            ?? 0
-    }
-
-    func job(_ referralID: String, in ctx: LotContext) throws -> (ReceivedReferral, Row) {
+    func job(_ referralID: String, in ctx: LotContext) throws -> (ReferralRecord, SanctuaryJob) {
         let referral = try ctx.receivedReferral(referralID)
-        guard let row = try Row.fetchOne(ctx.db, sql: "SELECT * FROM job WHERE referral_id = ?", arguments: [referral.referralId]) else {
+        guard let job = try SanctuaryJob.fetchOne(ctx.db, key: referral.referralId) else {
             throw LotError.notFound("referral \(referralID) was not accepted, so it has no job")
         }
-        return (referral, row)
+        return (referral, job)
     }
 
     // MARK: Staff actions
@@ -194,37 +182,30 @@ public struct SanctuaryLot: WorkerLot {
         guard ctx.settings.sanctuary.installers.contains(installer) else {
             throw LotError.badInput("'\(installer)' is not an installer in config/lots.yaml (sanctuary.installers)")
         }
-        try ctx.db.execute(
-            sql: "INSERT OR IGNORE INTO installer_conflict (installer, urc, declared_at) VALUES (?, ?, ?)",
-            arguments: [installer, urc.canonical, ctx.now.millisecondsSince1970])
+        try InstallerConflict(installer: installer, urc: urc, declaredAt: ctx.now).insert(ctx.db, onConflict: .ignore)
         ctx.cause = "allocate-installer"
-        let affected = try Row.fetchAll(
-            ctx.db,
-            sql: """
-                SELECT referral_id, subject, perpetrator FROM job WHERE installer = ? AND status IN ('accepted', 'contacted') AND (subject = ? OR perpetrator = ?)
-                """, arguments: [installer, urc.canonical, urc.canonical])
-        for row in affected {
-            let people = [row["subject"], row["perpetrator"]].compactMap { ($0 as String?).flatMap { try? URC(parsing: $0) } }
-            let other = try freeInstaller(for: people, in: ctx)
-            try ctx.db.execute(
-                sql: "UPDATE job SET installer = ?, status = CASE WHEN ? IS NULL THEN 'unallocated' ELSE status END WHERE referral_id = ?",
-                arguments: [other, other, row["referral_id"] as String])
-            ctx.log("allocate-installer", subject: try URC(parsing: row["subject"] as String), "installer conflict declared: job reallocated")
+        let affected = try SanctuaryJob.open(for: installer).filter(Column("subject") == urc || Column("perpetrator") == urc).fetchAll(ctx.db)
+        for var job in affected {
+            let other = try freeInstaller(for: [job.subject] + (job.perpetrator.map { [$0] } ?? []), in: ctx)
+            job.installer = other
+            if other == nil { job.status = .unallocated }
+            try job.update(ctx.db)
+            try ctx.log("allocate-installer", subject: job.subject, "installer conflict declared: job reallocated")
         }
     }
 
     /// First contact made (or attempted and failed).
     public func recordContact(_ referralID: String, made: Bool, attempts: Int?, in ctx: LotContext) throws {
-        let (referral, row) = try job(referralID, in: ctx)
+        var (referral, job) = try job(referralID, in: ctx)
         let referralID = referral.referralId
-        guard ["accepted", "unallocated"].contains(row["status"] as String) else {
-            throw LotError.badInput("referral \(referralID) is \(row["status"] as String); contact is recorded once, before works")
+        guard [.accepted, .unallocated].contains(job.status) else {
+            throw LotError.badInput("referral \(referralID) is \(job.status.rawValue); contact is recorded once, before works")
         }
         if made {
             ctx.cause = "timescales"
-            try ctx.db.execute(
-                sql: "UPDATE job SET status = 'contacted', contacted_at = ? WHERE referral_id = ?",
-                arguments: [ctx.now.millisecondsSince1970, referralID])
+            job.status = .contacted
+            job.contactedAt = ctx.now
+            try job.update(ctx.db)
             try ctx.cancelTimers(reference: referralID, kinds: [TimerKind.firstContact])
             try ctx.sendOutcome(for: referral, .contactMade, contactAttempts: attempts)
             try ctx.schedule(
@@ -246,7 +227,7 @@ public struct SanctuaryLot: WorkerLot {
     /// the made-to-measure timescale from today (seed 000: "with the exception of works that require specific
     /// measurement and to be ordered to fit").
     public func orderMadeToMeasure(_ referralID: String, items: [String], in ctx: LotContext) throws -> Timestamp {
-        let (referral, row) = try job(referralID, in: ctx)
+        let (referral, job) = try job(referralID, in: ctx)
         let referralID = referral.referralId
         let s = ctx.settings.sanctuary
         guard !items.isEmpty else { throw LotError.badInput("name the items ordered (--item \(s.madeToMeasureItems.joined(separator: ", ")))") }
@@ -254,65 +235,65 @@ public struct SanctuaryLot: WorkerLot {
             throw LotError.badInput(
                 "'\(item)' is not a made-to-measure item in config/lots.yaml (\(s.madeToMeasureItems.joined(separator: ", "))): other works keep the working-day limit")
         }
-        guard row["status"] as String == "contacted" else {
-            throw LotError.badInput("referral \(referralID) is \(row["status"] as String): made-to-measure works are ordered after first contact")
+        guard job.status == .contacted else {
+            throw LotError.badInput("referral \(referralID) is \(job.status.rawValue): made-to-measure works are ordered after first contact")
         }
-        let already = Set(try String.fetchAll(ctx.db, sql: "SELECT item FROM made_to_measure WHERE referral_id = ?", arguments: [referralID]))
+        let already = Set(try MadeToMeasureOrder.filter(Column("referral_id") == referralID).fetchAll(ctx.db).map(\.item))
         if let again = items.first(where: already.contains) {
             throw LotError.badInput("\(again) is already ordered for referral \(referralID)")
         }
         ctx.cause = "made-to-measure"
         let due = WorkingDays.adding(s.madeToMeasureWithinWorkingDays, to: ctx.now, holidays: Set(s.bankHolidays))
         for item in Set(items).sorted() {
-            try ctx.db.execute(
-                sql: "INSERT INTO made_to_measure (referral_id, item, ordered_at, due_at) VALUES (?, ?, ?, ?)",
-                arguments: [referralID, item, ctx.now.millisecondsSince1970, due.millisecondsSince1970])
+            try MadeToMeasureOrder(referralId: referralID, item: item, orderedAt: ctx.now, dueAt: due).insert(ctx.db)
         }
         // One deadline for the job: the later of what is ordered, never the standard limit again.
         try ctx.cancelTimers(reference: referralID, kinds: [TimerKind.works, TimerKind.madeToMeasure])
         try ctx.schedule(TimerKind.madeToMeasure, subject: referral.subject, reference: referralID, dueAt: due)
-        ctx.log("made-to-measure", subject: referral.subject, "\(items.count) item(s) ordered to fit; due by \(CalendarDate(due))")
+        try ctx.log("made-to-measure", subject: referral.subject, "\(items.count) item(s) ordered to fit; due by \(CalendarDate(due))")
         return due
     }
 
     /// The perpetrator is living at or visiting the address: stop and tell the referrer now.
     public func perpetratorPresent(_ referralID: String, in ctx: LotContext) throws {
-        let (referral, row) = try job(referralID, in: ctx)
+        var (referral, job) = try job(referralID, in: ctx)
         let referralID = referral.referralId
-        guard row["status"] as String != "completed" else { throw LotError.badInput("referral \(referralID) is completed") }
+        guard job.status != .completed else { throw LotError.badInput("referral \(referralID) is completed") }
         ctx.cause = "perpetrator-at-address"
-        try ctx.db.execute(sql: "UPDATE job SET status = 'suspended' WHERE referral_id = ?", arguments: [referralID])
+        job.status = .suspended
+        try job.update(ctx.db)
         try ctx.cancelTimers(reference: referralID)
-        try ctx.updateReferral(referralID, status: "suspended", detail: "perpetrator at the address")
+        try ctx.updateReferral(referralID, status: .suspended, detail: "perpetrator at the address")
         try ctx.raiseAlert(
             .perpetratorAtAddress, severity: .immediate, to: referral.counterpart, about: referral.subject,
             relatesTo: .init(referralId: referralID),
             summary: "The perpetrator is at the address. Works are suspended.",
             actionRequired: "Contact the person safely now and review the safety plan.")
-        ctx.log("perpetrator-at-address", subject: referral.subject, "works suspended; immediate alert to \(referral.counterpart)")
+        try ctx.log("perpetrator-at-address", subject: referral.subject, "works suspended; immediate alert to \(referral.counterpart)")
     }
 
     /// The emergency lock change is done.
     public func lockChanged(_ referralID: String, in ctx: LotContext) throws {
         let (referral, _) = try job(referralID, in: ctx)
         try ctx.cancelTimers(reference: referral.referralId, kinds: [TimerKind.emergencyLockChange])
-        ctx.log("timescales", subject: referral.subject, "emergency lock change done")
+        try ctx.log("timescales", subject: referral.subject, "emergency lock change done")
     }
 
     /// Works completed: the completion outcome carries the items and their cost.
     public func complete(_ referralID: String, items: [ReferralOutcome.WorkItem], in ctx: LotContext) throws {
-        let (referral, row) = try job(referralID, in: ctx)
+        var (referral, job) = try job(referralID, in: ctx)
         let referralID = referral.referralId
-        guard row["status"] as String == "contacted" else {
+        guard job.status == .contacted else {
             throw LotError.badInput(
-                "referral \(referralID) is \(row["status"] as String): works are completed after contact, and not while suspended")
+                "referral \(referralID) is \(job.status.rawValue): works are completed after contact, and not while suspended")
         }
         guard !items.isEmpty else { throw LotError.badInput("list the works done (--item code:quantity:unit-pence)") }
         ctx.cause = "completion"
         let works = ReferralOutcome.Works(items: items, completedAt: ctx.now)
-        try ctx.db.execute(
-            sql: "UPDATE job SET status = 'completed', completed_at = ?, cost_pence = ? WHERE referral_id = ?",
-            arguments: [ctx.now.millisecondsSince1970, works.totalCostPence, referralID])
+        job.status = .completed
+        job.completedAt = ctx.now
+        job.costPence = works.totalCostPence
+        try job.update(ctx.db)
         try ctx.cancelTimers(reference: referralID)
         try ctx.sendOutcome(for: referral, .completed, works: works)
     }
@@ -338,7 +319,7 @@ public struct SanctuaryLot: WorkerLot {
             kind, severity: timer.kind == TimerKind.emergencyLockChange ? .immediate : .urgent, to: referral.counterpart,
             about: referral.subject, relatesTo: .init(referralId: referral.referralId), summary: summary,
             actionRequired: "Contact the sanctuary scheme about this referral.")
-        ctx.log(ctx.cause, subject: referral.subject, "\(kind.rawValue): alert to \(referral.counterpart)")
+        try ctx.log(ctx.cause, subject: referral.subject, "\(kind.rawValue): alert to \(referral.counterpart)")
     }
 }
 

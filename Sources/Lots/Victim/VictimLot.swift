@@ -101,25 +101,21 @@ public struct VictimLot: WorkerLot, IntakeLot {
         ctx.cause = "allocate-urcs"
         let (victim, children, perpetrator) = try form.holdPeople(in: ctx)
         let victimURC = victim.urc
-        ctx.log("allocate-urcs", subject: victimURC, "victim, \(children.count) child(ren)\(perpetrator == nil ? "" : ", perpetrator") held")
+        try ctx.log("allocate-urcs", subject: victimURC, "victim, \(children.count) child(ren)\(perpetrator == nil ? "" : ", perpetrator") held")
         let notes = CaseNotes(
             victimAware: form.victimAware ?? true, noConsentReason: form.noConsentReason,
             victimFears: form.victimFears, riskSummary: form.riskSummary,
             safeContacts: form.safeContacts, unsafeContacts: form.unsafeContacts)
-        try ctx.db.execute(
-            sql: """
-                INSERT INTO victim_case (victim, perpetrator, caseworker, intake) VALUES (?, ?, ?, ?)
-                ON CONFLICT(victim) DO UPDATE SET perpetrator = excluded.perpetrator, caseworker = excluded.caseworker, intake = excluded.intake
-                """, arguments: [victimURC.canonical, perpetrator?.urc.canonical, try json(form.caseworker), try json(notes)])
+        try VictimCase(
+            victim: victimURC, perpetrator: perpetrator?.urc, caseworker: try json(form.caseworker), intake: try json(notes)
+        ).upsert(ctx.db)
         for date in form.policeIncidents ?? [] {
-            try ctx.db.execute(
-                sql: "INSERT INTO incident (victim, date, recorded_at) VALUES (?, ?, ?)",
-                arguments: [victimURC.canonical, date.description, ctx.now.millisecondsSince1970])
+            try IncidentRecord(victim: victimURC, date: date, recordedAt: ctx.now).insert(ctx.db)
         }
 
         ctx.cause = "record-consent"
         if let id = try form.recordConsent(for: victimURC, in: ctx) {
-            ctx.log("record-consent", subject: victimURC, "consent \(id) to \(form.consent!.recipients.map(\.rawValue).joined(separator: ", "))")
+            try ctx.log("record-consent", subject: victimURC, "consent \(id) to \(form.consent!.recipients.map(\.rawValue).joined(separator: ", "))")
         }
         if let dash {
             ctx.cause = "score-dash"
@@ -162,7 +158,7 @@ public struct VictimLot: WorkerLot, IntakeLot {
                 // The case notes are about her: they never go into a referral about him.
                 notes: role == .perpetrator ? nil : form.notes)
             try ctx.sendReferral(r, to: recipient)
-            ctx.log(ctx.cause, subject: subject.urc, "referral \(r.referralId) to \(recipient)")
+            try ctx.log(ctx.cause, subject: subject.urc, "referral \(r.referralId) to \(recipient)")
         }
         if !children.isEmpty {
             ctx.cause = "refer-family"
@@ -207,13 +203,11 @@ public struct VictimLot: WorkerLot, IntakeLot {
 
     /// Records a scored DASH for a victim this service holds.
     public func record(_ dash: DashAssessment, victim: URC, in ctx: LotContext) throws {
-        try ctx.db.execute(
-            sql: "INSERT INTO dash (victim, completed_at, score, professional_judgement, assessment) VALUES (?, ?, ?, ?, ?)",
-            arguments: [
-                victim.canonical, dash.completedAt.millisecondsSince1970, dash.score,
-                dash.professionalJudgement ?? false, try json(dash),
-            ])
-        ctx.log(
+        try DashRecord(
+            victim: victim, completedAt: dash.completedAt, score: dash.score, professionalJudgement: dash.professionalJudgement ?? false,
+            assessment: try json(dash)
+        ).insert(ctx.db)
+        try ctx.log(
             "score-dash", subject: victim,
             "DASH \(dash.score)/\(dash.answers.count)\(dash.professionalJudgement == true ? ", professional judgement: high risk" : "")")
     }
@@ -237,25 +231,22 @@ public struct VictimLot: WorkerLot, IntakeLot {
         _ = try ctx.person(victim)
         guard try caseRow(victim, in: ctx) != nil else { throw LotError.notFound("\(victim.canonical) is not a victim's case here") }
         guard date <= CalendarDate(ctx.now) else { throw LotError.badInput("incident date \(date) is in the future") }
-        try ctx.db.execute(
-            sql: "INSERT INTO incident (victim, date, recorded_at) VALUES (?, ?, ?)",
-            arguments: [victim.canonical, date.description, ctx.now.millisecondsSince1970])
-        ctx.log("incident", subject: victim, "police-reported incident on \(date)")
+        try IncidentRecord(victim: victim, date: date, recordedAt: ctx.now).insert(ctx.db)
+        try ctx.log("incident", subject: victim, "police-reported incident on \(date)")
         try considerMarac(victim: victim, trigger: .incident, in: ctx)
     }
 
     func incidentsInWindow(_ victim: URC, in ctx: LotContext) throws -> Int {
         let since = CalendarDate(ctx.now).adding(days: -ctx.settings.victim.escalationWindowDays)
-        return try Int.fetchOne(
-            ctx.db, sql: "SELECT COUNT(*) FROM incident WHERE victim = ? AND date >= ?",
-            arguments: [victim.canonical, since.description]) ?? 0
+        return try IncidentRecord.filter(Column("victim") == victim && Column("date") >= since).fetchCount(ctx.db)
     }
 
     func latestDash(_ victim: URC, in ctx: LotContext) throws -> DashAssessment? {
-        try String.fetchOne(
-            ctx.db, sql: "SELECT assessment FROM dash WHERE victim = ? ORDER BY completed_at DESC, id DESC LIMIT 1",
-            arguments: [victim.canonical]
-        ).flatMap { try JSONDecoder().decode(DashAssessment.self, from: Data($0.utf8)) }
+        guard let latest = try DashRecord.filter(Column("victim") == victim).order(Column("completed_at").desc, Column("id").desc).fetchOne(ctx.db)
+        else { return nil }
+        do { return try JSONDecoder().decode(DashAssessment.self, from: Data(latest.assessment.utf8)) } catch {
+            throw LotError.storeFailed("DASH \(latest.id ?? 0) of \(victim) does not read: \(LotError.describe(error))")
+        }
     }
 
     func currentRisk(_ victim: URC, in ctx: LotContext) throws -> Referral.Risk.Level {
@@ -265,33 +256,31 @@ public struct VictimLot: WorkerLot, IntakeLot {
         return dash.score >= s.riskRegisterFrom / 2 ? .medium : .standard
     }
 
-    func caseRow(_ victim: URC, in ctx: LotContext) throws -> Row? {
-        try Row.fetchOne(ctx.db, sql: "SELECT * FROM victim_case WHERE victim = ?", arguments: [victim.canonical])
+    func caseRow(_ victim: URC, in ctx: LotContext) throws -> VictimCase? {
+        try VictimCase.fetchOne(ctx.db, key: victim)
     }
 
     /// The MARAC rules: refer on the criteria, flag repeats, or put high risk below the threshold on the register.
     func considerMarac(victim: URC, trigger: Trigger, in ctx: LotContext) throws {
         let s = ctx.settings.victim
         guard let row = try caseRow(victim, in: ctx) else { return }
-        let perpetrator = (row["perpetrator"] as String?).flatMap { try? URC(parsing: $0) }
+        let perpetrator = row.perpetrator
         let dash = try latestDash(victim, in: ctx)
         let incidents = try incidentsInWindow(victim, in: ctx)
         // Professional judgement can refer below 14; it is an extra criterion, never a replacement for a 14+.
         var criteria = dash?.maracCriteria(threshold: s.maracThreshold) ?? []
         if incidents >= s.escalationIncidents { criteria.append(.potentialEscalation) }
 
-        let last = try Row.fetchOne(
-            ctx.db, sql: "SELECT * FROM marac_history WHERE victim = ? ORDER BY referred_on DESC LIMIT 1",
-            arguments: [victim.canonical])
-        let lastDate = (last?["referred_on"] as String?).flatMap(CalendarDate.init)
+        let last = try MaracHistoryEntry.filter(Column("victim") == victim).order(Column("referred_on").desc).fetchOne(ctx.db)
+        let lastDate = last?.referredOn
         let today = CalendarDate(ctx.now)
         let withinRepeatWindow = lastDate.map { today.dayNumber - $0.dayNumber <= s.repeatWindowDays } ?? false
-        let samePerpetrator = (last?["perpetrator"] as String?) == perpetrator?.canonical
+        let samePerpetrator = last?.perpetrator == perpetrator
 
         if trigger == .incident {
             if withinRepeatWindow && samePerpetrator {
                 ctx.cause = "repeat-flag"
-                ctx.log("repeat-flag", subject: victim, "incident within \(s.repeatWindowDays) days of the MARAC referral of \(lastDate!): repeat")
+                try ctx.log("repeat-flag", subject: victim, "incident within \(s.repeatWindowDays) days of the MARAC referral of \(lastDate!): repeat")
                 try referToMarac(
                     victim: victim, perpetrator: perpetrator, criteria: criteria.isEmpty ? [.potentialEscalation] : criteria,
                     dash: dash, incidents: incidents, isRepeat: true, lastReferral: lastDate, row: row, in: ctx)
@@ -305,30 +294,27 @@ public struct VictimLot: WorkerLot, IntakeLot {
             try referToMarac(
                 victim: victim, perpetrator: perpetrator, criteria: criteria, dash: dash, incidents: incidents,
                 isRepeat: withinRepeatWindow && samePerpetrator, lastReferral: lastDate, row: row, in: ctx)
-            try ctx.db.execute(
-                sql: "UPDATE risk_register SET removed_at = ? WHERE victim = ? AND removed_at IS NULL",
-                arguments: [ctx.now.millisecondsSince1970, victim.canonical])
+            try RiskRegisterEntry.filter(key: victim).filter(Column("removed_at") == nil).updateAll(ctx.db, Column("removed_at").set(to: ctx.now))
         } else if let dash, dash.score >= s.riskRegisterFrom {
             ctx.cause = "risk-register"
-            try ctx.db.execute(
-                sql: """
-                    INSERT INTO risk_register (victim, added_at, score, reason) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(victim) DO UPDATE SET score = excluded.score, reason = excluded.reason, removed_at = NULL
-                    """,
-                arguments: [
-                    victim.canonical, ctx.now.millisecondsSince1970, dash.score,
-                    "DASH \(dash.score): high risk below the MARAC threshold of \(s.maracThreshold)",
-                ])
-            ctx.log("risk-register", subject: victim, "DASH \(dash.score), below the MARAC threshold of \(s.maracThreshold): on the risk register")
+            let reason = "DASH \(dash.score): high risk below the MARAC threshold of \(s.maracThreshold)"
+            if var entry = try RiskRegisterEntry.fetchOne(ctx.db, key: victim) {
+                entry.score = dash.score
+                entry.reason = reason
+                entry.removedAt = nil
+                try entry.update(ctx.db)
+            } else {
+                try RiskRegisterEntry(victim: victim, addedAt: ctx.now, score: dash.score, reason: reason).insert(ctx.db)
+            }
+            try ctx.log("risk-register", subject: victim, "DASH \(dash.score), below the MARAC threshold of \(s.maracThreshold): on the risk register")
         }
     }
 
     func referToMarac(
         victim victimURC: URC, perpetrator: URC?, criteria: [MaracReferral.Criterion], dash: DashAssessment?,
-        incidents: Int, isRepeat: Bool, lastReferral: CalendarDate?, row: Row, in ctx: LotContext
+        incidents: Int, isRepeat: Bool, lastReferral: CalendarDate?, row: VictimCase, in ctx: LotContext
     ) throws {
-        let caseworker = try JSONDecoder().decode(Staff.self, from: Data((row["caseworker"] as String).utf8))
-        let notes = try JSONDecoder().decode(CaseNotes.self, from: Data((row["intake"] as String).utf8))
+        let (caseworker, notes) = try row.decoded()
         guard let victim = try ctx.person(victimURC).person else { throw LotError.unprocessable("the victim's record does not read") }
         let children = try ctx.linked(to: victimURC).compactMap(\.child)
         let perpetratorDetails = try perpetrator.map { urc -> MaracReferral.PerpetratorDetails in
@@ -343,10 +329,8 @@ public struct VictimLot: WorkerLot, IntakeLot {
         let why = criteria.map(\.rawValue).joined(separator: ", ")
         let sharing = try ctx.maracSharing(of: victimURC, why: "\(why); DASH \(dashUsed.score)", decidedBy: caseworker)
         let consent = sharing.consentId
-        let previous = try String.fetchAll(
-            ctx.db, sql: "SELECT referred_on FROM marac_history WHERE victim = ? ORDER BY referred_on",
-            arguments: [victimURC.canonical]
-        ).compactMap(CalendarDate.init).map { MaracReferral.PreviousMarac(date: $0) }
+        let previous = try MaracHistoryEntry.filter(Column("victim") == victimURC).order(Column("referred_on")).fetchAll(ctx.db)
+            .map { MaracReferral.PreviousMarac(date: $0.referredOn) }
         let referral = MaracReferral(
             maracReferralId: newReferralID(), referredAt: ctx.now, referrer: Referrer(service: ctx.party, staff: caseworker),
             sharing: sharing, victim: victim, perpetrator: perpetratorDetails, children: children, criteria: criteria,
@@ -356,13 +340,11 @@ public struct VictimLot: WorkerLot, IntakeLot {
             previousMaracs: previous.isEmpty ? nil : previous, repeat: isRepeat, lastMaracReferralAt: lastReferral,
             riskSummary: notes.riskSummary ?? "DASH \(dashUsed.score); criteria: \(why)")
         try ctx.sendMaracReferral(referral)
-        try ctx.db.execute(
-            sql: "INSERT INTO marac_history (marac_referral_id, victim, perpetrator, referred_on, is_repeat, criteria) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [
-                referral.maracReferralId, victimURC.canonical, perpetrator?.canonical,
-                CalendarDate(ctx.now).description, isRepeat, why,
-            ])
-        ctx.log("marac-referral", subject: victimURC, "MARAC referral \(referral.maracReferralId) (\(why))\(isRepeat ? ", flagged as a repeat" : "")")
+        try MaracHistoryEntry(
+            maracReferralId: referral.maracReferralId, victim: victimURC, perpetrator: perpetrator, referredOn: CalendarDate(ctx.now),
+            isRepeat: isRepeat, criteria: why
+        ).insert(ctx.db)
+        try ctx.log("marac-referral", subject: victimURC, "MARAC referral \(referral.maracReferralId) (\(why))\(isRepeat ? ", flagged as a repeat" : "")")
     }
 
     // MARK: Messages received
@@ -375,8 +357,8 @@ public struct VictimLot: WorkerLot, IntakeLot {
                 // The programme must never learn whether his partner took up support: such a referral is kept and
                 // worked, not answered (the gateway would refuse the answer: she is not known as a perpetrator).
                 ctx.cause = "partner-support-unanswered"
-                try ctx.recordReceived(r, from: message.envelope.sender, messageID: message.envelope.messageID, status: "received")
-                ctx.log("partner-support-unanswered", subject: r.subject.urc, "referral \(r.referralId) from perpetrator kept; no answer goes back")
+                try ctx.recordReceived(r, from: message.envelope.sender, messageID: message.envelope.messageID, status: .received)
+                try ctx.log("partner-support-unanswered", subject: r.subject.urc, "referral \(r.referralId) from perpetrator kept; no answer goes back")
                 return
             }
             try ctx.acceptReferral(
