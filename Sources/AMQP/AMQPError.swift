@@ -30,6 +30,7 @@ public enum AMQPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// rabbitmq-c reported an error the other cases do not describe.
     case library(String)
 
+    /// The one-line message for logs and operators: what went wrong and what to check or do about it.
     public var description: String {
         switch self {
         case .invalidURL(let why):

@@ -8,12 +8,14 @@ public struct AMQPConnectionConfiguration: Sendable, Equatable {
         public var caCertificatePath: String?
         /// PEM client certificate and key, for brokers that require client certificates.
         public var clientCertificatePath: String?
+        /// PEM private key of `clientCertificatePath`; give both or neither.
         public var clientKeyPath: String?
         /// Verify the broker's certificate chain (never turn off outside a test).
         public var verifyPeer: Bool
         /// Verify that the certificate names the host connected to.
         public var verifyHostname: Bool
 
+        /// TLS settings; by default both the broker's certificate chain and its host name are verified.
         public init(
             caCertificatePath: String? = nil, clientCertificatePath: String? = nil,
             clientKeyPath: String? = nil, verifyPeer: Bool = true, verifyHostname: Bool = true
@@ -26,10 +28,15 @@ public struct AMQPConnectionConfiguration: Sendable, Equatable {
         }
     }
 
+    /// The broker's host name or IP address (an IPv6 address without its brackets).
     public var host: String
+    /// The broker's TCP port: 5672 for amqp and 5671 for amqps unless the URL names another.
     public var port: Int
+    /// The broker user to log in as; RabbitMQ refuses a published message whose `user_id` is not this user.
     public var user: String
+    /// The broker user's password; kept out of logs and errors (`redactedURL` hides it).
     public var password: String
+    /// The RabbitMQ virtual host to open (`/` is the default vhost).
     public var vhost: String
     /// Heartbeat interval asked of the broker, in seconds (0 disables heartbeats).
     public var heartbeat: Int
@@ -41,6 +48,7 @@ public struct AMQPConnectionConfiguration: Sendable, Equatable {
     /// Name the connection shows in the broker's management tools.
     public var connectionName: String?
 
+    /// Settings from their parts; a nil `port` picks 5672, or 5671 when `tls` is set.
     public init(
         host: String = "localhost", port: Int? = nil, user: String = "guest", password: String = "guest",
         vhost: String = "/", heartbeat: Int = 30, connectTimeout: Double = 10, tls: TLS? = nil,

@@ -1,20 +1,30 @@
 /// A value in an AMQP field table: message headers and queue or exchange arguments.
 public enum AMQPFieldValue: Sendable, Hashable, CustomStringConvertible {
+    /// A boolean (AMQP type `t`).
     case bool(Bool)
+    /// A signed integer: sent as a 64-bit `l`; an integer of any width is read into it (an unsigned 64-bit one clamped).
     case int(Int64)
+    /// A floating-point number: sent as a 64-bit `d`; a 32-bit `f` is read into it too.
     case double(Double)
+    /// A long string (`S`), UTF-8: what every envelope header must be.
     case string(String)
+    /// Raw bytes (`x`), for values that are not text.
     case bytes([UInt8])
     /// Seconds since 1970 (AMQP timestamps have second resolution).
     case timestamp(UInt64)
+    /// A field array (`A`), such as RabbitMQ's `x-death` list.
     case array([AMQPFieldValue])
+    /// A nested field table (`F`), such as one `x-death` entry.
     case table(AMQPFieldTable)
+    /// No value (`V`).
     case void
 
+    /// The text of a long string; nil for every other kind (nothing is converted).
     public var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil
     }
+    /// The number of an integer, or a timestamp's seconds since 1970; nil for every other kind.
     public var intValue: Int64? {
         switch self {
         case .int(let i): return i
@@ -22,10 +32,12 @@ public enum AMQPFieldValue: Sendable, Hashable, CustomStringConvertible {
         default: return nil
         }
     }
+    /// The table, when this is one (such as an `x-death` entry); nil otherwise.
     public var tableValue: AMQPFieldTable? {
         if case .table(let t) = self { return t }
         return nil
     }
+    /// The items, when this is an array (such as the `x-death` header); nil otherwise.
     public var arrayValue: [AMQPFieldValue]? {
         if case .array(let a) = self { return a }
         return nil
@@ -46,6 +58,7 @@ public enum AMQPFieldValue: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// A readable rendering for logs and errors: strings quoted, bytes only counted, table keys sorted.
     public var description: String {
         switch self {
         case .bool(let b): return "\(b)"
@@ -65,7 +78,10 @@ public enum AMQPFieldValue: Sendable, Hashable, CustomStringConvertible {
 public typealias AMQPFieldTable = [String: AMQPFieldValue]
 
 extension AMQPFieldValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
+    /// A long string from a string literal, as in `["x-queue-type": "quorum"]`.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// A 64-bit integer from an integer literal, as in `["x-delivery-limit": 5]`.
     public init(integerLiteral value: Int64) { self = .int(value) }
+    /// A boolean from a literal `true` or `false`.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
 }

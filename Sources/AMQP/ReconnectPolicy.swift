@@ -3,10 +3,14 @@ import Foundation
 /// Exponential backoff with jitter between reconnection attempts, so many clients do not hammer a broker that
 /// has just come back.
 public struct AMQPReconnectPolicy: Sendable, Equatable {
+    /// Seconds to wait before the first reconnection attempt.
     public var initialDelay: Double
+    /// The longest wait between attempts, in seconds, however many have failed.
     public var maximumDelay: Double
+    /// Factor by which the wait grows after each failed attempt.
     public var multiplier: Double
 
+    /// Defaults: 0.1 s at first, doubling with each attempt, never more than 5 s.
     public init(initialDelay: Double = 0.1, maximumDelay: Double = 5, multiplier: Double = 2) {
         self.initialDelay = initialDelay
         self.maximumDelay = maximumDelay

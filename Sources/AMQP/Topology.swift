@@ -1,16 +1,21 @@
 /// Exchanges, queues and bindings a client declares on every (re)connection, so that a restarted or new broker
 /// has everything the client needs. Declarations are idempotent when the arguments match.
 public struct AMQPTopology: Sendable, Equatable {
+    /// Exchanges to declare, before the queues and bindings.
     public var exchanges: [Exchange]
+    /// Queues to declare, with the arguments their typed options give.
     public var queues: [Queue]
+    /// Bindings to declare, after the exchanges and queues they name.
     public var bindings: [Binding]
 
+    /// A topology from its declarations; empty by default (declares nothing).
     public init(exchanges: [Exchange] = [], queues: [Queue] = [], bindings: [Binding] = []) {
         self.exchanges = exchanges
         self.queues = queues
         self.bindings = bindings
     }
 
+    /// True when there is nothing to declare (as for a gateway whose broker user may not declare).
     public var isEmpty: Bool { exchanges.isEmpty && queues.isEmpty && bindings.isEmpty }
 
     /// This topology followed by another's declarations.
@@ -22,13 +27,20 @@ public struct AMQPTopology: Sendable, Equatable {
 
     /// An exchange declaration.
     public struct Exchange: Sendable, Equatable {
+        /// How it routes: by exact routing key (`direct`), by pattern (`topic`), to every bound queue (`fanout`), or by headers.
         public enum Kind: String, Sendable { case direct, topic, fanout, headers }
+        /// The exchange's name (such as `refgw.submit`).
         public var name: String
+        /// How it routes messages to the queues bound to it.
         public var kind: Kind
+        /// Whether the exchange survives a broker restart; the project's always do.
         public var durable: Bool
+        /// An internal exchange takes messages only from other exchanges, never from publishers.
         public var `internal`: Bool
+        /// Further `exchange.declare` arguments (such as `alternate-exchange`), passed as they are.
         public var arguments: AMQPFieldTable
 
+        /// A durable, non-internal direct exchange unless told otherwise.
         public init(
             _ name: String, kind: Kind = .direct, durable: Bool = true, internal: Bool = false,
             arguments: AMQPFieldTable = [:]
@@ -43,35 +55,53 @@ public struct AMQPTopology: Sendable, Equatable {
 
     /// A queue declaration; `arguments` is computed from the typed options.
     public struct Queue: Sendable, Equatable {
+        /// The queue type (`x-queue-type`): `quorum`, replicated and durable (the project's); `classic`, on one node.
         public enum Kind: String, Sendable { case classic, quorum }
         /// What a queue does when full (`x-overflow`).
         public enum Overflow: String, Sendable {
+            /// Drops (or dead-letters) the oldest messages to make room: RabbitMQ's default.
             case dropHead = "drop-head"
+            /// Refuses new messages (a publisher with confirms gets a nack); at-least-once dead-lettering needs it.
             case rejectPublish = "reject-publish"
+            /// Refuses new messages and dead-letters them (classic queues only).
             case rejectPublishDLX = "reject-publish-dlx"
         }
         /// How a quorum queue dead-letters (`x-dead-letter-strategy`).
         public enum DeadLetterStrategy: String, Sendable {
+            /// A dead letter leaves the queue at once and may be lost on its way to the dead-letter queue (RabbitMQ's default).
             case atMostOnce = "at-most-once"
+            /// A dead letter stays in the queue until its dead-letter queue has confirmed it; needs `overflow: .rejectPublish`.
             case atLeastOnce = "at-least-once"
         }
 
+        /// The queue's name (such as `gateway.in` or `inbox.victim`).
         public var name: String
+        /// The queue type; quorum by default, which can dead-letter at least once and enforce a delivery limit.
         public var kind: Kind
+        /// Whether the queue survives a broker restart (quorum queues must be durable).
         public var durable: Bool
+        /// An exclusive queue belongs to the connection that declared it and goes when it closes (classic queues only).
         public var exclusive: Bool
+        /// An auto-delete queue is deleted when its last consumer goes away.
         public var autoDelete: Bool
+        /// Where rejected, expired or over-limit messages go (`x-dead-letter-exchange`); nil drops them.
         public var deadLetterExchange: String?
+        /// The routing key dead letters get (`x-dead-letter-routing-key`); nil keeps each message's own.
         public var deadLetterRoutingKey: String?
         /// Deliveries after which a quorum queue dead-letters the message (`x-delivery-limit`).
         public var deliveryLimit: Int?
+        /// How this quorum queue dead-letters (`x-dead-letter-strategy`); nil leaves RabbitMQ's default, at most once.
         public var deadLetterStrategy: DeadLetterStrategy?
+        /// What the queue does when full (`x-overflow`); nil leaves RabbitMQ's default, dropping the oldest.
         public var overflow: Overflow?
+        /// How long a message may wait in the queue before it expires (`x-message-ttl`), in milliseconds; nil: for ever.
         public var messageTTLMilliseconds: Int?
+        /// The most ready messages the queue holds (`x-max-length`); nil: no limit.
         public var maxLength: Int?
         /// Arguments not covered above, passed as they are.
         public var extraArguments: AMQPFieldTable
 
+        /// A durable quorum queue with no dead-lettering and no limits unless told otherwise (`reliable` gives the project's).
         public init(
             _ name: String, kind: Kind = .quorum, durable: Bool = true, exclusive: Bool = false,
             autoDelete: Bool = false, deadLetterExchange: String? = nil, deadLetterRoutingKey: String? = nil,
@@ -123,11 +153,16 @@ public struct AMQPTopology: Sendable, Equatable {
 
     /// A binding of a queue to an exchange.
     public struct Binding: Sendable, Equatable {
+        /// The queue that receives what the binding matches.
         public var queue: String
+        /// The exchange the binding takes messages from.
         public var exchange: String
+        /// The key a direct exchange matches (a recipient's id on `refgw.deliver`); fanout exchanges ignore it.
         public var routingKey: String
+        /// Further binding arguments (for headers exchanges), passed as they are.
         public var arguments: AMQPFieldTable
 
+        /// A binding of `queue` to `exchange` for messages routed with `routingKey`.
         public init(queue: String, exchange: String, routingKey: String, arguments: AMQPFieldTable = [:]) {
             self.queue = queue
             self.exchange = exchange

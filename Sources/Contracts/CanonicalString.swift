@@ -10,6 +10,7 @@ public protocol CanonicalStringCodable: Codable {
 }
 
 extension CanonicalStringCodable {
+    /// Decodes the value from its JSON string; conforming types call this from `init(from:)`, and the error quotes the text.
     public init(canonicalFrom decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         do {
@@ -19,6 +20,7 @@ extension CanonicalStringCodable {
         }
     }
 
+    /// Encodes the value as its canonical string; conforming types call this from `encode(to:)`.
     public func encodeCanonical(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(canonicalString)
@@ -27,6 +29,8 @@ extension CanonicalStringCodable {
 
 /// The reason a canonical string was refused.
 public struct CanonicalStringError: Error, CustomStringConvertible {
+    /// What is wrong with the text, in one line (e.g. "not a date (YYYY-MM-DD)").
     public let description: String
+    /// Makes the error from its one-line description.
     public init(_ description: String) { self.description = description }
 }

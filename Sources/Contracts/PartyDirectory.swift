@@ -4,6 +4,7 @@ import Foundation
 public struct PartyDirectory: Sendable {
     /// One party's registration.
     public struct Entry: Codable, Sendable, Equatable {
+        /// A registration as `config/parties.json` lists it; `issuer` is nil for a party that never allocates URCs.
         public init(id: PartyID, name: String, issuer: String?, brokerUser: String) {
             self.id = id
             self.name = name
@@ -11,19 +12,24 @@ public struct PartyDirectory: Sendable {
             self.brokerUser = brokerUser
         }
 
+        /// The party's id, as envelopes and bodies carry it (`victim`, `safehome`).
         public var id: PartyID
+        /// The service's name for people to read (e.g. "Safe Home Service (Lot 2)").
         public var name: String
         /// Two-symbol URC issuer code; nil for parties that never allocate URCs (the gateway).
         public var issuer: String?
+        /// The RabbitMQ user the party logs in as; the gateway checks a message's broker-validated `user_id` against it.
         public var brokerUser: String
     }
 
     private struct File: Codable { var parties: [Entry] }
 
+    /// Every party's registration, by party id.
     public let entries: [PartyID: Entry]
     /// Each issuer code's party (every URC a body names is looked up here).
     private let byIssuer: [String: PartyID]
 
+    /// Checks the entries: party ids and issuer codes must each be unique, and every issuer code two URC symbols.
     public init(entries: [Entry]) throws(PartyDirectoryError) {
         var byID: [PartyID: Entry] = [:]
         var issuers: [String: PartyID] = [:]
@@ -40,6 +46,7 @@ public struct PartyDirectory: Sendable {
         byIssuer = issuers
     }
 
+    /// Reads and checks `config/parties.json` (`{"parties": [...]}`).
     public init(contentsOf url: URL) throws(PartyDirectoryError) {
         do {
             let file = try JSONDecoder().decode(File.self, from: Data(contentsOf: url))
@@ -51,6 +58,7 @@ public struct PartyDirectory: Sendable {
         }
     }
 
+    /// The registration of party `id`; nil when it is not a party on this gateway.
     public subscript(_ id: PartyID) -> Entry? { entries[id] }
 
     /// The party whose issuer code `urc` carries (nil: no party allocates URCs with that code).
@@ -68,10 +76,14 @@ public struct PartyDirectory: Sendable {
 
 /// Why the party directory could not be used.
 public enum PartyDirectoryError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file cannot be read, or an entry is wrong (what is wrong).
     case invalid(String)
+    /// A party id or an issuer code is listed twice (which one).
     case duplicate(String)
+    /// An id no entry of the file names.
     case unknownParty(String)
 
+    /// The problem in one line, naming config/parties.json.
     public var description: String {
         switch self {
         case .invalid(let why): return "config/parties.json: \(why)"

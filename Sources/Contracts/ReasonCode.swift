@@ -1,31 +1,58 @@
 /// Stable codes for refused and dead-lettered messages (contracts/reason-codes.json). Never reuse or rename one:
 /// senders' systems and administrators' reports key on them.
 public enum ReasonCode: String, Sendable, Codable, CaseIterable {
+    /// The signature does not verify, or the message carries none: altered, or signed with another key.
     case badSignature = "bad-signature"
+    /// Signed with a key id the gateway does not trust: unknown, rotated out, or past its `notAfter`.
     case unknownKey = "unknown-key"
+    /// The envelope's sender is not the publishing broker user or the key's owner, or the body names another writer.
     case senderMismatch = "sender-mismatch"
+    /// A required AMQP property or `refgw-*` header is missing, malformed or not in canonical form.
     case invalidEnvelope = "invalid-envelope"
+    /// The body does not validate against its type's JSON Schema in contracts/schemas.
     case invalidSchema = "invalid-schema"
+    /// No current consent covers this recipient and purpose, and no lawful basis the policy allows stands in for it.
     case noConsent = "no-consent"
+    /// The consent the sharing relied on was withdrawn; nothing relying on it is delivered after the withdrawal.
     case consentWithdrawn = "consent-withdrawn"
+    /// The sharing policy has no entry letting this sender send this type to this recipient for this purpose (default deny).
     case noPolicy = "no-policy"
+    /// The lawful basis given may not be invoked by this sender toward this recipient under the policy.
     case lawfulBasisNotAllowed = "lawful-basis-not-allowed"
+    /// `refgw-sent-at` is outside the gateway's accepted window (clock skew, or an old message replayed).
     case expiredTimestamp = "expired-timestamp"
+    /// A different message reuses a message id already processed (the same message sent again is simply not reapplied).
     case duplicateMessage = "duplicate-message"
+    /// `refgw-recipient` is not a party on this gateway.
     case unknownRecipient = "unknown-recipient"
+    /// The body, or the text the gateway must check toward the perpetrator service, is larger than the policy's limits.
     case oversized = "oversized"
+    /// The message carries what may never reach this recipient and cannot be removed (e.g. in a name or a job title).
     case forbiddenContent = "forbidden-content"
+    /// A URC in the envelope or body has the wrong form or check symbol, is the reserved 0000-0000-0000, or has no party's issuer.
     case invalidURC = "invalid-urc"
+    /// The body, or what it refers to, is about someone other than the envelope's `refgw-subject`.
     case subjectMismatch = "subject-mismatch"
+    /// A person is named in a role contradicting the one first seen, in two roles at once, or toward the perpetrator service
+    /// when not known as a perpetrator.
     case subjectRoleConflict = "subject-role-conflict"
+    /// The referral, MARAC referral or action the message answers was not delivered between these services about this person.
     case unknownReference = "unknown-reference"
+    /// The sender may not record this consent (it does not hold the person) or withdraw it (another service recorded it).
     case consentNotPermitted = "consent-not-permitted"
+    /// The consent record cannot be kept: bad recipients or purposes, an expiry not in the future, a reused id, or an unknown withdrawal.
     case invalidConsent = "invalid-consent"
+    /// The gateway could not make a view valid for the recipient after redaction; the sharing policy needs review.
     case redactionFailed = "redaction-failed"
+    /// Raised by a recipient's worker: it could not process the message, and an administrator has been told.
     case processingFailed = "processing-failed"
+    /// Broker dead-letter reason: a consumer rejected the message without requeue.
     case rejected = "rejected"
+    /// Broker dead-letter reason: the message's time to live ran out in a queue.
     case expired = "expired"
+    /// Broker dead-letter reason (`maxlen` in `x-death`): a queue was at its length limit.
     case maxLength = "maxlen"
+    /// Broker dead-letter reason: every delivery up to the quorum queue's delivery limit failed (`delivery_limit` in `x-death`).
     case deliveryLimit = "delivery-limit"
 
     /// A one-line explanation without personal data, suitable for a non-delivery report.

@@ -5,10 +5,12 @@ public struct Timestamp: CanonicalStringCodable, Hashable, Sendable, Comparable,
     /// Milliseconds since 1970-01-01T00:00:00Z.
     public let millisecondsSince1970: Int64
 
+    /// The instant of `date` (now by default), truncated to whole milliseconds.
     public init(_ date: Date = Date()) {
         millisecondsSince1970 = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
     }
 
+    /// The instant that many milliseconds after (negative: before) 1970-01-01T00:00:00Z.
     public init(millisecondsSince1970: Int64) {
         self.millisecondsSince1970 = millisecondsSince1970
     }
@@ -43,8 +45,10 @@ public struct Timestamp: CanonicalStringCodable, Hashable, Sendable, Comparable,
         millisecondsSince1970 = (Int64(days) * 86_400 + Int64(h * 3600 + mi * 60 + s)) * 1000 + Int64(ms)
     }
 
+    /// The same instant as a Foundation `Date`.
     public var date: Date { Date(timeIntervalSince1970: Double(millisecondsSince1970) / 1000) }
 
+    /// The canonical wire form: RFC 3339 UTC with exactly three fractional digits (`2026-11-21T10:00:00.000Z`).
     public var rfc3339: String {
         let ms = millisecondsSince1970
         let totalSeconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
@@ -59,9 +63,12 @@ public struct Timestamp: CanonicalStringCodable, Hashable, Sendable, Comparable,
         return "\(p(y, 4))-\(p(m, 2))-\(p(d, 2))T\(p(secOfDay / 3600, 2)):\(p(secOfDay / 60 % 60, 2)):\(p(secOfDay % 60, 2)).\(p(milli, 3))Z"
     }
 
+    /// The RFC 3339 form, so that logs show times as messages carry them.
     public var description: String { rfc3339 }
+    /// Earlier instants sort first.
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.millisecondsSince1970 < b.millisecondsSince1970 }
 
+    /// The instant `seconds` later (negative: earlier), to the millisecond, for clock windows and deadlines.
     public func adding(seconds: Double) -> Timestamp {
         Timestamp(millisecondsSince1970: millisecondsSince1970 + Int64(seconds * 1000))
     }
@@ -99,8 +106,10 @@ public struct Timestamp: CanonicalStringCodable, Hashable, Sendable, Comparable,
 
 /// A calendar date (`2026-11-21`), for dates of birth, due dates and meeting dates.
 public struct CalendarDate: CanonicalStringCodable, Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// Year (1–9999), month (1–12) and day of the month, in the proleptic Gregorian calendar.
     public let year: Int, month: Int, day: Int
 
+    /// The date, or nil for a day the month does not have or a year outside 1–9999.
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month), (1...Timestamp.daysIn(month: month, year: year)).contains(day) else { return nil }
         self.year = year
@@ -108,6 +117,7 @@ public struct CalendarDate: CanonicalStringCodable, Hashable, Sendable, Comparab
         self.day = day
     }
 
+    /// Parses `YYYY-MM-DD`; nil when the text is not a real date in that form.
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard text.utf8.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
@@ -128,11 +138,13 @@ public struct CalendarDate: CanonicalStringCodable, Hashable, Sendable, Comparab
     /// Days since 1970-01-01.
     public var dayNumber: Int { Timestamp.daysFromCivil(year: year, month: month, day: day) }
 
+    /// The date `days` later (negative: earlier), for due dates and look-back windows.
     public func adding(days: Int) -> CalendarDate {
         let (y, m, d) = Timestamp.civil(fromDays: dayNumber + days)
         return CalendarDate(year: y, month: m, day: d)!
     }
 
+    /// The canonical form, `YYYY-MM-DD`, zero-padded.
     public var description: String {
         func p(_ n: Int, _ w: Int) -> String {
             let s = String(n)
@@ -141,30 +153,39 @@ public struct CalendarDate: CanonicalStringCodable, Hashable, Sendable, Comparab
         return "\(p(year, 4))-\(p(month, 2))-\(p(day, 2))"
     }
 
+    /// Earlier dates sort first.
     public static func < (a: CalendarDate, b: CalendarDate) -> Bool { a.dayNumber < b.dayNumber }
 
 }
 
 extension Timestamp {
+    /// Decodes an RFC 3339 UTC string (`Z` only, 0–9 fractional digits); any other text is a decoding error.
     public init(from decoder: any Decoder) throws { try self.init(canonicalFrom: decoder) }
+    /// Encodes the instant as its canonical RFC 3339 string, with milliseconds.
     public func encode(to encoder: any Encoder) throws { try encodeCanonical(to: encoder) }
 
+    /// Parses an RFC 3339 UTC time; the error shows the form expected.
     public init(canonicalString text: String) throws {
         guard let t = Timestamp(rfc3339: text) else { throw CanonicalStringError("not an RFC 3339 UTC time like 2026-11-21T10:00:00.000Z") }
         self = t
     }
 
+    /// The canonical RFC 3339 form, with milliseconds.
     public var canonicalString: String { rfc3339 }
 }
 
 extension CalendarDate {
+    /// Decodes a `YYYY-MM-DD` string; any other text is a decoding error.
     public init(from decoder: any Decoder) throws { try self.init(canonicalFrom: decoder) }
+    /// Encodes the date as its `YYYY-MM-DD` string.
     public func encode(to encoder: any Encoder) throws { try encodeCanonical(to: encoder) }
 
+    /// Parses `YYYY-MM-DD`, throwing when the text is not a real date.
     public init(canonicalString text: String) throws {
         guard let d = CalendarDate(text) else { throw CanonicalStringError("not a date (YYYY-MM-DD)") }
         self = d
     }
 
+    /// The `YYYY-MM-DD` form.
     public var canonicalString: String { description }
 }

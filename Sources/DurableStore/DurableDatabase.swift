@@ -15,6 +15,7 @@ public enum DurableDatabase {
         /// Write-ahead log pages after which a commit copies them back into the database (SQLite's default, 1,000).
         public var checkpointPages: Int
 
+        /// SQLite's defaults (a 2 MiB cache, a checkpoint every 1,000 pages); the gateway's store asks for more.
         public init(writerCacheMiB: Int = 2, checkpointPages: Int = 1000) {
             self.writerCacheMiB = writerCacheMiB
             self.checkpointPages = checkpointPages
@@ -63,6 +64,7 @@ public enum DurableDatabase {
 
 /// A store's database could not be opened or migrated; the message says which file and why.
 public struct DurableDatabaseError: Error, CustomStringConvertible {
+    /// Which file could not be opened or locked, and why.
     public let description: String
     init(_ description: String) { self.description = description }
 }

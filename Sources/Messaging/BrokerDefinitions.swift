@@ -14,9 +14,13 @@ import Foundation
 public struct BrokerDefinitions: Sendable {
     /// A broker user and the password it logs in with (only its salted hash goes into the file).
     public struct Account: Sendable {
+        /// The broker user name (a party's `brokerUser`, the operator's or the dead-letter administrator's).
         public var name: String
+        /// The password in clear: only its salted hash is written into the definitions.
         public var password: String
+        /// RabbitMQ user tags (`administrator` for the operator only).
         public var tags: [String]
+        /// Permission regexes over resource names: what the user may declare, publish to and consume from (`^$`: nothing).
         public var configure: String, write: String, read: String
     }
 
@@ -25,8 +29,11 @@ public struct BrokerDefinitions: Sendable {
     /// The operator's user: manages the broker (declares, inspects); no service runs as it.
     public static let operatorUser = "refgw-admin"
 
+    /// The broker names the definitions describe.
     public var topology: ReferralGatewayTopology
+    /// The virtual host every resource and permission is in.
     public var vhost: String
+    /// Every user with its permissions: the operator, the dead-letter administrator, then each party.
     public var accounts: [Account]
 
     /// The users and permissions for `parties`; `password(user)` supplies each password.

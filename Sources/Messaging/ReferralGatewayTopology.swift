@@ -11,17 +11,25 @@ import Contracts
 /// A `namespace` prefixes every name, so a smoke run or a test can use the same shape without touching
 /// real traffic.
 public struct ReferralGatewayTopology: Sendable {
+    /// Deliveries after which a queue gives up on a message and dead-letters it.
     public static let defaultDeliveryLimit = 5
     /// The names production uses.
     public static let standard = ReferralGatewayTopology()
 
+    /// Prefix of every name: empty in production; a test's own (such as `t1a2b3c.`) in tests and smoke runs.
     public let namespace: String
+    /// The fanout exchange services publish to; it routes everything to `gatewayQueue`.
     public var submitExchange: String { namespace + "refgw.submit" }
+    /// The direct exchange the gateway publishes to, routing by recipient id to each inbox.
     public var deliverExchange: String { namespace + "refgw.deliver" }
+    /// The fanout exchange every queue dead-letters to, and where the gateway puts what it refuses.
     public var deadLetterExchange: String { namespace + "refgw.dlx" }
+    /// The gateway's input queue, fed by `submitExchange`.
     public var gatewayQueue: String { namespace + "gateway.in" }
+    /// Where every dead letter ends, for the dead-letter keeper to store.
     public var deadLetterQueue: String { namespace + "dead-letters" }
 
+    /// The topology with every name prefixed by `namespace`.
     public init(namespace: String = "") {
         self.namespace = namespace
     }

@@ -4,9 +4,12 @@ import Foundation
 
 /// A contract message as it travels: envelope plus body bytes, convertible to and from AMQP.
 public struct SignedMessage: Sendable, Equatable {
+    /// Who sent it to whom about whom, and the signature over it and the body.
     public var envelope: Envelope
+    /// The body bytes exactly as signed: any change breaks the signature.
     public var body: Data
 
+    /// A message from an envelope and the body it was signed with.
     public init(envelope: Envelope, body: Data) {
         self.envelope = envelope
         self.body = body

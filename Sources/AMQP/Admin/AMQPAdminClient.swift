@@ -78,6 +78,7 @@ public final class AMQPAdminClient: Sendable {
         try await run { (c: RawConnection) throws(AMQPError) in try c.deleteQueue(name) }
     }
 
+    /// Deletes an exchange and its bindings; the queues that were bound to it, and their messages, stay.
     public func deleteExchange(_ name: String) async throws(AMQPError) {
         try await run { (c: RawConnection) throws(AMQPError) in try c.deleteExchange(name) }
     }

@@ -10,17 +10,20 @@ import Synchronization
 /// `redelivered`. End the sequence with `stopReceiving()` (graceful shutdown: settle what you hold, then
 /// `close()`); `close()` alone returns unsettled deliveries to the queue.
 public final class AMQPConsumer: AsyncSequence, Sendable {
+    /// Each element is one delivery, to be settled exactly once (`ack`, `nack` or `reject`).
     public typealias Element = AMQPDelivery
 
     /// Tuning for a consumer.
     public struct Options: Sendable {
         /// Unacknowledged deliveries the broker may send ahead (`basic.qos`).
         public var prefetch: UInt16
+        /// Backoff between attempts to reconnect after the connection is lost.
         public var reconnect: AMQPReconnectPolicy
         /// Hand deliveries out in batches (`batches`) instead of one by one: everything read in one turn of the
         /// connection thread, so a consumer can commit a batch's effects in one transaction.
         public var batched: Bool
 
+        /// Defaults: 100 unacknowledged deliveries in flight, the default backoff, deliveries handed out one by one.
         public init(prefetch: UInt16 = 100, reconnect: AMQPReconnectPolicy = .init(), batched: Bool = false) {
             self.prefetch = prefetch
             self.reconnect = reconnect
@@ -37,13 +40,17 @@ public final class AMQPConsumer: AsyncSequence, Sendable {
 
     /// The deliveries as batches (see `batches`).
     public struct Batches: AsyncSequence, Sendable {
+        /// Each element is every delivery that arrived since the previous batch was taken (never empty).
         public typealias Element = [AMQPDelivery]
         let core: ConsumerCore
 
+        /// An iterator over the batches; it ends once the consumer has stopped receiving and the last batch was taken.
         public func makeAsyncIterator() -> Iterator { Iterator(core: core) }
 
+        /// Waits for the next batch of deliveries.
         public struct Iterator: AsyncIteratorProtocol {
             let core: ConsumerCore
+            /// The next batch, waiting for at least one delivery; nil once the consumer has stopped and everything was taken.
             public mutating func next() async -> [AMQPDelivery]? { await core.nextBatch() }
         }
     }
@@ -75,6 +82,7 @@ public final class AMQPConsumer: AsyncSequence, Sendable {
     /// With `Options.batched`: deliveries that arrived since the last batch was taken, without waiting.
     public func takeBuffered() -> [AMQPDelivery] { core.takeBuffered() }
 
+    /// An iterator over the deliveries; it ends after `stopReceiving()` or `close()`, once those already read are handed out.
     public func makeAsyncIterator() -> AsyncStream<AMQPDelivery>.Iterator {
         stream.makeAsyncIterator()
     }

@@ -5,12 +5,17 @@ import Foundation
 /// Settling is non-blocking: it is queued for the consumer's thread. If the connection was lost since the
 /// message was delivered, settling does nothing and the broker delivers the message again (`redelivered`).
 public struct AMQPDelivery: Sendable {
+    /// The exchange the message was published to (for a dead letter, the dead-letter exchange that routed it here).
     public let exchange: String
+    /// The routing key it was published with (or the one its queue's dead-lettering gave it).
     public let routingKey: String
     /// True when the broker delivered this message before (to this or another consumer) without an ack.
     public let redelivered: Bool
+    /// The AMQP properties and headers as published (the contract's envelope travels in the headers).
     public let properties: AMQPProperties
+    /// The body bytes as published: the broker never changes them.
     public let body: Data
+    /// The channel's number for this delivery, with which it is settled; 0 for a message read back from storage.
     public let deliveryTag: UInt64
     let generation: Int
     let settler: ConsumerCore?
@@ -79,9 +84,13 @@ extension Collection where Element == AMQPDelivery {
 public struct AMQPDeath: Sendable, Equatable {
     /// `rejected`, `expired`, `maxlen` or `delivery_limit`.
     public var reason: String
+    /// The queue the message was dead-lettered from.
     public var queue: String
+    /// The exchange the message had been published to before it reached that queue.
     public var exchange: String
+    /// The routing keys it had been published with (including any `CC` keys).
     public var routingKeys: [String]
+    /// How many times it was dead-lettered from this queue for this reason.
     public var count: Int64
     /// Seconds since 1970 of the first death for this queue and reason.
     public var time: UInt64?

@@ -19,8 +19,10 @@ public final class AMQPPublisher: Sendable {
         public var window: Int
         /// Seconds after which an unconfirmed message fails with `.timedOut` (it may still have been stored).
         public var confirmTimeout: Double
+        /// Backoff between attempts to reconnect after the connection is lost.
         public var reconnect: AMQPReconnectPolicy
 
+        /// Defaults: 100 unconfirmed messages in flight, 60 s for each confirm, the default backoff; `window` is at least 1.
         public init(window: Int = 100, confirmTimeout: Double = 60, reconnect: AMQPReconnectPolicy = .init()) {
             self.window = max(1, window)
             self.confirmTimeout = confirmTimeout

@@ -5,13 +5,21 @@
 public struct Envelope: Sendable, Equatable {
     /// Header names, as they appear in the AMQP headers table.
     public enum Header {
+        /// Envelope and signing scheme version (`Envelope.contractVersion`); any other version is refused.
         public static let contract = "refgw-contract"
+        /// Version of the body's schema: a positive number without leading zeros.
         public static let typeVersion = "refgw-type-version"
+        /// Party id of the service that wrote the message.
         public static let sender = "refgw-sender"
+        /// Party id of the service the message is for (`gateway` for consent records).
         public static let recipient = "refgw-recipient"
+        /// Canonical URC of the person the message is about.
         public static let subject = "refgw-subject"
+        /// When the message was signed: RFC 3339 UTC with exactly three fractional digits.
         public static let sentAt = "refgw-sent-at"
+        /// Id of the key that signed: the sender's on submission, the gateway's on delivery.
         public static let keyID = "refgw-key-id"
+        /// Standard base64 (padded) of the 64-byte Ed25519 signature over the signing input.
         public static let signature = "refgw-signature"
         /// Every envelope header, in the order contracts/envelope.md lists them.
         public static let all = [contract, typeVersion, sender, recipient, subject, sentAt, keyID, signature]
@@ -22,7 +30,9 @@ public struct Envelope: Sendable, Equatable {
 
     /// Lower-case UUID; unique per message, reused by nobody, the key for deduplication.
     public var messageID: String
+    /// The message type (AMQP `type` property), which names the body's schema.
     public var type: MessageType
+    /// Version of the body's schema (`refgw-type-version`); the type's current version unless given.
     public var typeVersion: Int
     /// The service that wrote the message (unchanged when the gateway forwards it).
     public var sender: PartyID
@@ -30,12 +40,14 @@ public struct Envelope: Sendable, Equatable {
     public var recipient: PartyID
     /// The URC of the person the message is about.
     public var subject: URC
+    /// When it was signed (`refgw-sent-at`): by the sender on submission, by the gateway on delivery.
     public var sentAt: Timestamp
     /// Which key signed it: the sender's key, or the gateway's on forwarded messages.
     public var keyID: String
     /// Base64 Ed25519 signature over `signingInput(body:)`; nil before signing.
     public var signature: String?
 
+    /// An envelope to sign; the type version defaults to the type's current one and the time to now.
     public init(
         messageID: String, type: MessageType, typeVersion: Int? = nil, sender: PartyID, recipient: PartyID,
         subject: URC, sentAt: Timestamp = Timestamp(), keyID: String, signature: String? = nil
@@ -126,14 +138,20 @@ public struct Envelope: Sendable, Equatable {
 
 /// Why an envelope could not be read.
 public enum EnvelopeError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A required property or header is absent or empty (its name).
     case missing(String)
+    /// A property or header is present but not in the contract's form (its name, what is wrong).
     case malformed(String, String)
+    /// The `type` property is not one of the contract's message types.
     case unknownType(String)
+    /// `refgw-contract` names an envelope version this code does not implement.
     case unsupportedContract(String)
+    /// `refgw-type-version` is not one the contract lists for the type.
     case unsupportedTypeVersion(MessageType, Int)
     /// A header was sent as another AMQP type than a long string (name, what it was).
     case notAString(String, String)
 
+    /// The problem in one line, naming the property or header at fault.
     public var description: String {
         switch self {
         case .missing(let h): return "the message has no '\(h)'"

@@ -5,13 +5,18 @@
 public struct JSONParser {
     /// Why a body is not acceptable JSON; the position is a byte offset, never the content.
     public struct Error: Swift.Error, Equatable, CustomStringConvertible {
+        /// What is wrong, in words; it never quotes the body.
         public let reason: String
+        /// Byte offset into the body where parsing stopped.
         public let offset: Int
+        /// The offset and the reason: safe to log, as it quotes nothing from the body.
         public var description: String { "invalid JSON at byte \(offset): \(reason)" }
     }
 
+    /// The deepest nesting of arrays and objects accepted; deeper bodies are refused rather than risk the stack.
     public static let maximumDepth = 64
 
+    /// Parses one complete JSON document; anything but whitespace after it is an error.
     public static func parse(_ bytes: some Collection<UInt8>) throws(Error) -> JSONValue {
         let array = Array(bytes)
         return try array.withUnsafeBufferPointer { buffer throws(Error) in

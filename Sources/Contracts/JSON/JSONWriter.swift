@@ -1,5 +1,6 @@
 /// Writes a `JSONValue` as compact UTF-8 JSON, members in document order.
 public enum JSONWriter {
+    /// The value as compact UTF-8 JSON: members in document order, numbers exactly as written.
     public static func bytes(_ value: JSONValue) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(2048)
@@ -7,6 +8,7 @@ public enum JSONWriter {
         return out
     }
 
+    /// Appends the value's compact JSON to `out`, to build a larger document without copying.
     public static func write(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)

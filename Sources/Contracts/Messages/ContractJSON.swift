@@ -12,10 +12,12 @@ public enum ContractJSON {
     /// A decoder for the contract's JSON.
     public static var decoder: JSONDecoder { JSONDecoder() }
 
+    /// The body as contract JSON: sorted keys, unescaped slashes, optional fields left out.
     public static func encode<B: MessageBody>(_ body: B) throws -> Data {
         try encoder.encode(body)
     }
 
+    /// Decodes a body of type `B`; this checks types and required fields, not the schema (unknown members are ignored).
     public static func decode<B: MessageBody>(_ type: B.Type, from data: Data) throws -> B {
         try decoder.decode(type, from: data)
     }

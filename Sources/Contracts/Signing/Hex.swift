@@ -3,6 +3,7 @@
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
+    /// The bytes as lower-case hexadecimal, two digits a byte (a SHA-256 gives the 64 digits of `body-sha256`).
     public static func encode<S: Sequence<UInt8>>(_ bytes: S) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(64)

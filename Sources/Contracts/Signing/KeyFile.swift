@@ -3,12 +3,18 @@ import Foundation
 /// A private signing key on disk: JSON with key id, party and base64 seed, readable by its owner only.
 /// Key files never belong in the repository; `development` marks keys generated on a developer's machine.
 public struct KeyFile: Codable, Sendable {
+    /// The key id the trust file lists the public key under (JSON `keyId`).
     public var keyId: String
+    /// The party that signs with this key.
     public var party: PartyID
+    /// The 32-byte Ed25519 seed, base64 in the file.
     public var privateKey: Data
+    /// True for a key generated on a developer's machine, never to be trusted in production.
     public var development: Bool
+    /// A warning for anyone who opens a development key's file; nil for production keys.
     public var warning: String?
 
+    /// The key file of `signer`'s key; a development key also gets the warning.
     public init(signer: MessageSigner, development: Bool) {
         keyId = signer.keyID
         party = signer.party
@@ -53,6 +59,7 @@ public struct KeyFile: Codable, Sendable {
 
 /// A key file problem, in one line.
 public struct KeyFileError: Error, CustomStringConvertible {
+    /// What is wrong with the key file, naming its path and, where known, the fix.
     public let description: String
     init(_ d: String) { description = d }
 }

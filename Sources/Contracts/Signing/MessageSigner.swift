@@ -3,7 +3,9 @@ import Foundation
 
 /// Signs envelopes with one party's Ed25519 private key.
 public struct MessageSigner: Sendable {
+    /// The key id written into `refgw-key-id`; the trust file lists the public key under it.
     public let keyID: String
+    /// The party that owns the key; receivers check that it is the party expected to sign.
     public let party: PartyID
     private let rawPrivateKey: Data
     /// Built once: making the key object derives the public key, which cost as much as signing.
@@ -36,6 +38,7 @@ public struct MessageSigner: Sendable {
     /// The private seed, to store in a key file that never enters the repository.
     public var privateKey: Data { rawPrivateKey }
 
+    /// The raw 32-byte Ed25519 public key, for the trust file.
     public var publicKey: Data {
         key.key.publicKey.rawRepresentation
     }
@@ -50,13 +53,20 @@ public struct MessageSigner: Sendable {
 
 /// Why a signature was not accepted; `reasonCode` is the contract's refusal code.
 public enum SignatureError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The message has no `refgw-signature`.
     case unsigned
+    /// The trust file has no key with this id.
     case unknownKey(String)
+    /// The key belongs to another party than the one expected to sign (the sender, or the gateway on delivery).
     case keyNotOwnedBy(keyID: String, expected: PartyID, owner: PartyID)
+    /// The key is past its `notAfter` (rotated out).
     case keyExpired(String)
+    /// The signature does not verify over the signing input: the message was changed or signed with another key.
     case badSignature
+    /// A key id or private key that cannot be used (what is wrong).
     case malformedKey(String)
 
+    /// The problem in one line, naming the key id where there is one.
     public var description: String {
         switch self {
         case .unsigned: return "the message carries no signature"
@@ -68,6 +78,7 @@ public enum SignatureError: Error, Sendable, Equatable, CustomStringConvertible 
         }
     }
 
+    /// The contract's refusal code: key trouble is `unknown-key`, a wrong owner `sender-mismatch`, the rest `bad-signature`.
     public var reasonCode: ReasonCode {
         switch self {
         case .unsigned, .badSignature, .malformedKey: return .badSignature

@@ -5,7 +5,9 @@ import Foundation
 public struct TrustStore: Sendable {
     /// One trusted public key.
     public struct Key: Sendable, Codable, Equatable {
+        /// The id messages name in `refgw-key-id` (JSON `keyId`).
         public var keyID: String
+        /// The key's owner: a signature with this key is accepted only where this party is the one expected to sign.
         public var party: PartyID
         /// Raw 32-byte Ed25519 public key, base64 in the file.
         public var publicKey: Data
@@ -19,6 +21,7 @@ public struct TrustStore: Sendable {
             case party, publicKey, notAfter, development
         }
 
+        /// A trusted key; without `notAfter` it never expires.
         public init(keyID: String, party: PartyID, publicKey: Data, notAfter: Timestamp? = nil, development: Bool? = nil) {
             self.keyID = keyID
             self.party = party
@@ -30,6 +33,7 @@ public struct TrustStore: Sendable {
 
     private struct File: Codable { var keys: [Key] }
 
+    /// Every trusted key, by key id.
     public private(set) var keys: [String: Key] = [:]
     /// Public key objects, decoded once per key rather than per message.
     private var verifiers: [String: VerifierBox] = [:]
@@ -40,6 +44,7 @@ public struct TrustStore: Sendable {
         init(_ key: Curve25519.Signing.PublicKey) { self.key = key }
     }
 
+    /// A store of these keys; throws on an unusable key or a key id listed twice.
     public init(keys: [Key] = []) throws(TrustStoreError) {
         for k in keys { try add(k) }
     }
@@ -53,6 +58,7 @@ public struct TrustStore: Sendable {
         try self.init(keys: file.keys)
     }
 
+    /// Trusts one more key; throws if its id is malformed, it is not a 32-byte Ed25519 public key, or its id is taken.
     public mutating func add(_ key: Key) throws(TrustStoreError) {
         guard Envelope.isKeyID(key.keyID) else { throw .invalidKey(key.keyID, "is not a valid key id") }
         guard let verifier = try? Curve25519.Signing.PublicKey(rawRepresentation: key.publicKey) else {
@@ -96,10 +102,14 @@ public struct TrustStore: Sendable {
 
 /// Why a trust file could not be used.
 public enum TrustStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file cannot be read or is not a trust file (path, why).
     case unreadable(String, String)
+    /// A key's id or public key is unusable (key id, what is wrong).
     case invalidKey(String, String)
+    /// Two keys share one key id.
     case duplicateKey(String)
 
+    /// The problem in one line, naming the file or the key id.
     public var description: String {
         switch self {
         case .unreadable(let path, let why): return "cannot read trust file \(path): \(why)"

@@ -25,6 +25,7 @@ public struct URC: CanonicalStringCodable, Hashable, Sendable, CustomStringConve
         canonical = Self.format(values)
     }
 
+    /// A URC from text as people type it; nil when it is not one (`init(parsing:)` says why).
     public init?(_ description: String) {
         guard let u = try? URC(parsing: description) else { return nil }
         self = u
@@ -37,6 +38,7 @@ public struct URC: CanonicalStringCodable, Hashable, Sendable, CustomStringConve
         canonical = Self.format(data + [Self.checkValue(for: data)])
     }
 
+    /// The canonical form.
     public var description: String { canonical }
 
     /// The two-symbol code of the service that allocated this URC.
@@ -80,10 +82,14 @@ public struct URC: CanonicalStringCodable, Hashable, Sendable, CustomStringConve
 
 /// Why a text is not a URC; each says how to correct it.
 public enum URCError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A character that is not a URC symbol (O, I and L are read as 0 and 1; U never is one).
     case invalidSymbol(Character)
+    /// Not twelve symbols once hyphens and spaces are dropped (how many there are).
     case wrongLength(Int)
+    /// The check symbol does not match: a symbol was mistyped or two were swapped.
     case checkSymbolMismatch
 
+    /// What is wrong and how to correct it, in one line a caseworker can act on.
     public var description: String {
         switch self {
         case .invalidSymbol(let c):
@@ -122,12 +128,16 @@ enum GF32 {
 }
 
 extension URC {
+    /// Decodes a URC from its JSON string, as leniently as `init(parsing:)` reads typed input.
     public init(from decoder: any Decoder) throws { try self.init(canonicalFrom: decoder) }
+    /// Encodes the URC as its canonical string.
     public func encode(to encoder: any Encoder) throws { try encodeCanonical(to: encoder) }
 
+    /// Parses as `init(parsing:)` does: lenient about case, hyphens, spaces and O, I, L; strict about the check symbol.
     public init(canonicalString text: String) throws {
         self = try URC(parsing: text)
     }
 
+    /// The canonical form, as messages carry it.
     public var canonicalString: String { canonical }
 }

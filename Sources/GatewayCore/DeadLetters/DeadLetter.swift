@@ -6,30 +6,47 @@ import GRDB
 
 /// A dead letter as the keeper stores it: where it came from, why it died, and who and what it concerns.
 public struct DeadLetter: Sendable, Equatable, Codable {
+    /// The row id in the store, which the `refgw dlq` commands name; nil until the letter is kept.
     public var id: Int64?
+    /// The message's `message_id`, when it had one.
     public var messageID: String?
+    /// The exchange it was first published to (from `x-death`; `refgw.submit` for a message the gateway refused).
     public var originalExchange: String
+    /// The routing key it was first published with (for a refusal, its intended recipient).
     public var originalRoutingKey: String
+    /// The queue it died in: `gateway.in` (also for the gateway's refusals) or a recipient's inbox.
     public var queue: String
     /// RabbitMQ's `rejected`, `expired`, `maxlen`, `delivery_limit`, or the gateway's reason code.
     public var reason: String
+    /// The gateway's explanation of its refusal (no personal data); nil for a message RabbitMQ dead-lettered.
     public var reasonDetail: String?
+    /// How many times RabbitMQ dead-lettered it, over every queue and reason (1 for a gateway refusal).
     public var deathCount: Int
+    /// When it first died (for a refusal, when the gateway refused it).
     public var firstDeathAt: Timestamp
+    /// When it last died: `list` sorts by this, and `since` filters on it.
     public var lastDeathAt: Timestamp
+    /// The sending service as the `refgw-sender` header names it (as it arrived, not verified).
     public var sender: String?
+    /// The intended recipient as `refgw-recipient` names it (not verified).
     public var recipient: String?
+    /// The message type, from the AMQP `type` property (such as `referral`).
     public var type: String?
+    /// The URC it is about as `refgw-subject` names it (not verified); nil when the header was missing or empty.
     public var subject: String?
+    /// When the dead-letter keeper stored it.
     public var keptAt: Timestamp
     /// `kept`, `replayed` or `discarded`.
     public var status: String
     /// Replays the gateway decided, and the last one's outcome (`delivered`, or the reason it was refused again).
     public var replayCount: Int = 0
+    /// The latest replay's outcome code (`ReplayOutcome.code`); nil before any replay was decided.
     public var lastReplayOutcome: String?
     /// Who replayed or discarded it, when and why.
     public var resolvedAt: Timestamp?
+    /// The administrator who replayed or discarded it.
     public var resolvedBy: String?
+    /// The reason the administrator gave for the replay or discard.
     public var resolutionReason: String?
 
     /// Reads a delivery from the dead-letter queue: RabbitMQ's `x-death`, or the gateway's refusal headers.
@@ -131,9 +148,13 @@ public enum DeadLetterArchive {
 
     /// Filters for `list`.
     public struct Filter: Sendable {
+        /// Only dead letters with this reason, sender, recipient or type (nil: any).
         public var reason: String?, sender: String?, recipient: String?, type: String?
+        /// Only dead letters that last died at or after this time.
         public var since: Timestamp?
+        /// Also replayed and discarded ones (`--all`), not only those still kept.
         public var includeResolved = false
+        /// A filter; by default every dead letter still kept.
         public init(
             reason: String? = nil, sender: String? = nil, recipient: String? = nil, type: String? = nil,
             since: Timestamp? = nil, includeResolved: Bool = false
@@ -171,6 +192,7 @@ public enum DeadLetterArchive {
 
     /// One group of kept dead letters: a reason, a type and a recipient, with how many.
     public struct Group: Sendable, Equatable, Codable {
+        /// The group's reason code, type and recipient (`-` where the letters have none), and how many letters it holds.
         public var reason: String, type: String, recipient: String, count: Int
     }
 

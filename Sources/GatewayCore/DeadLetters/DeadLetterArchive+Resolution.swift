@@ -5,6 +5,7 @@ import GRDB
 extension DeadLetterArchive {
     /// A group of kept dead letters as `refgw dlq groups` names it: `reason`, `reason/type` or `reason/type/recipient`.
     public struct GroupKey: Sendable, Equatable {
+        /// The reason code, then optionally the type and the recipient (`-` selects letters that have none).
         public var reason: String, type: String?, recipient: String?
 
         /// Reads `no-consent/referral/safehome` (later parts optional).
@@ -43,6 +44,7 @@ extension DeadLetterArchive {
 
     /// Why a dead letter cannot be replayed or discarded as asked.
     public struct ResolutionError: Error, CustomStringConvertible {
+        /// Which dead letter stands in the way and why, with the command that shows more.
         public let description: String
     }
 

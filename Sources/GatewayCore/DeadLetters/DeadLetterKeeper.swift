@@ -16,6 +16,7 @@ public final class DeadLetterKeeper: Service, Sendable {
     private let consumerBox = Mutex<AMQPConsumer?>(nil)
     private let keptCount = Mutex(0)
 
+    /// A keeper of `topology`'s dead-letter queue storing into `store`; `configuration` logs in as the dead-letter user.
     public init(
         store: GatewayStore, configuration: AMQPConnectionConfiguration, topology: ReferralGatewayTopology = .standard,
         logger: Logger = Logger(label: "refgw.dead-letters")
@@ -29,6 +30,7 @@ public final class DeadLetterKeeper: Service, Sendable {
     /// Dead letters kept since start (redeliveries of one already kept are not counted).
     public var kept: Int { keptCount.withLock { $0 } }
 
+    /// Keeps dead letters until graceful shutdown: each batch committed in one transaction, then acked (requeued if that fails).
     public func run() async throws {
         let consumer = try await AMQPConsumer(
             configuration: configuration, queue: queue,

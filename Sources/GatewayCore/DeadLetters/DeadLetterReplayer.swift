@@ -10,11 +10,14 @@ import Messaging
 /// Nothing is lost if this stops half-way: a request that was stored but not published is published again by the
 /// next replay of that dead letter, and the gateway decides every request once.
 public struct DeadLetterReplayer: Sendable {
+    /// The gateway's store, holding the dead letters and the replay requests written for them.
     public let store: GatewayStore
     /// The dead-letter user's connection: the gateway takes replay requests from that broker user only.
     public let configuration: AMQPConnectionConfiguration
+    /// The broker names; replay requests go to its `submitExchange`.
     public let topology: ReferralGatewayTopology
 
+    /// A replayer over `store` that publishes as the dead-letter user `configuration` logs in as.
     public init(store: GatewayStore, configuration: AMQPConnectionConfiguration, topology: ReferralGatewayTopology = .standard) {
         self.store = store
         self.configuration = configuration
@@ -23,14 +26,19 @@ public struct DeadLetterReplayer: Sendable {
 
     /// Where a bulk replay is: requests published, then decisions made, out of `total`.
     public struct Progress: Sendable {
+        /// `publishing`: requests being sent under confirms; `deciding`: waiting for the gateway's decisions.
         public enum Phase: String, Sendable { case publishing, deciding }
+        /// Which step the replay is in.
         public var phase: Phase
+        /// Requests published (while publishing) or decided (while deciding) so far.
         public var done: Int
+        /// How many requests the step has in all.
         public var total: Int
     }
 
     /// What became of a replay run.
     public struct Report: Sendable {
+        /// Dead letters the run was asked to replay.
         public var requested = 0
         /// Seconds spent publishing the requests (with confirms), and until the last decision arrived.
         public var publishSeconds = 0.0, totalSeconds = 0.0

@@ -16,9 +16,12 @@ public struct ReplayRequest: Sendable, Equatable {
     /// Requests carried by one message at most.
     public static let perMessage = 500
 
+    /// This request's unique id: the gateway decides each request once, so publishing it again is harmless.
     public var requestID: String
+    /// The kept dead letter to decide again (its id in the store).
     public var deadLetterID: Int64
 
+    /// A request for a dead letter, with a fresh random id unless one stored earlier is published again.
     public init(requestID: String = UUID.randomLowercased(), deadLetterID: Int64) {
         self.requestID = requestID
         self.deadLetterID = deadLetterID
@@ -91,6 +94,7 @@ public enum ReplayOutcome: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The outcome in words, for the replay's report and the logs.
     public var description: String {
         switch self {
         case .delivered: return "delivered"

@@ -10,7 +10,9 @@ extension GatewayDecider {
         public var envelope: Envelope
         /// The policy's entry it is delivered under now; nil for the gateway's own non-delivery reports.
         public var rule: SharingPolicy.Rule?
+        /// Names of what today's policy removed from the stored body (none for a non-delivery report).
         public var removedFields: [String]
+        /// The message to deliver again, signed afresh by the gateway.
         public var outgoing: SignedMessage
     }
 

@@ -7,11 +7,17 @@ import Messaging
 /// The gateway's checks that need no database: who sent it, is it intact and well-formed, may this recipient
 /// have it at all, and what of it. Pure and thread-safe, so batches can be assessed in parallel.
 public struct GatewayDecider: Sendable {
+    /// The information-sharing policy every message is decided under.
     public let policy: SharingPolicy
+    /// The contract schemas each body is validated against, and how each type's body is bound to its envelope.
     public let schemas: ContractSchemas
+    /// The services' public keys: who signed a message, and whether that key is the sender's and current.
     public let trust: TrustStore
+    /// The parties on this gateway, with their broker users and the issuer codes of their URCs.
     public let parties: PartyDirectory
+    /// The gateway's own signing key, with which it signs everything it delivers.
     public let signer: MessageSigner
+    /// The broker names (exchanges and queues) the gateway works with.
     public let topology: ReferralGatewayTopology
     /// The broker user whose messages on `gateway.in` are replay requests (the dead-letter administrator).
     public let replayUser: String

@@ -12,6 +12,7 @@ public typealias PersonRole = Referral.SubjectRole
 public struct MessageBindings: Sendable {
     /// Where a body names its subject.
     public struct SubjectPlace: Sendable {
+        /// The path of the subject's URC in the body (such as `subject.urc`).
         public var urc: [String]
         /// The body field that says the subject's role (a referral's `subjectRole`).
         public var roleField: [String]?
@@ -21,14 +22,19 @@ public struct MessageBindings: Sendable {
 
     /// A place where a body names someone besides its subject, and the role that place gives them.
     public struct PersonPlace: Sendable {
+        /// The path of the URCs at this place, arrays transparent (such as `household.children.urc`).
         public var urc: [String]
+        /// The role everyone named at this place has.
         public var role: PersonRole
     }
 
     /// What the gateway remembers of a delivered body, and what later bodies refer to.
     public enum Kind: String, Sendable, Codable, CaseIterable {
+        /// A referral, by its `referralId`.
         case referral
+        /// A MARAC referral, by its `maracReferralId`.
         case maracReferral = "marac-referral"
+        /// An action of a MARAC action plan, by its `actionId`, remembered with its case.
         case maracAction = "marac-action"
     }
 
@@ -46,25 +52,37 @@ public struct MessageBindings: Sendable {
 
     /// An identifier a delivered body carries, remembered under `kind` (with its case, for MARAC actions).
     public struct Record: Sendable {
+        /// What the identifier is remembered as.
         public var kind: Kind
+        /// The path of the identifier in the body.
         public var id: [String]
+        /// The path of the MARAC case the identifier belongs to (for actions); nil where there is none.
         public var caseField: [String]?
     }
 
     /// An identifier a body refers to, which the gateway must have delivered about the same subject.
     public struct Reference: Sendable {
+        /// What the gateway must have delivered for the identifier to name.
         public var kind: Kind
+        /// The path of the referenced identifier in the body.
         public var id: [String]
+        /// The path of the case the referenced item must belong to; nil when no case is checked.
         public var caseField: [String]?
+        /// Between whom the referenced item must have been delivered.
         public var between: Between
     }
 
     /// One message type's binding.
     public struct Binding: Sendable {
+        /// Where the body names the envelope's subject; nil when it does not (a consent record).
         public var subject: SubjectPlace?
+        /// The other places the body may name people, each with the role it gives them.
         public var people: [PersonPlace] = []
+        /// Paths whose values must be the sender's party id (a service writes only as itself).
         public var senderFields: [[String]] = []
+        /// Identifiers the gateway remembers once the body is delivered, for later messages to refer to.
         public var records: [Record] = []
+        /// Identifiers in the body that must name something the gateway delivered earlier.
         public var refersTo: [Reference] = []
 
         /// Every place a URC may sit, the subject's first.
@@ -169,20 +187,27 @@ public struct MessageBindings: Sendable {
 public struct BoundBody: Sendable, Equatable {
     /// Someone a body names, in the role it names them in (nil: the body does not say, e.g. a consent record).
     public struct Named: Sendable, Hashable {
+        /// The person's URC, checked, canonical and issued by a party.
         public var urc: URC
+        /// The role the body names them in; nil when it does not say.
         public var role: PersonRole?
     }
 
     /// An identifier the body refers to.
     public struct ReferenceUse: Sendable, Equatable {
+        /// What kind of delivered record it must be.
         public var kind: MessageBindings.Kind
+        /// The identifier the body refers to.
         public var id: String
+        /// The MARAC case the body names beside it, where the binding reads one.
         public var caseID: String?
+        /// Between whom it must have been delivered.
         public var between: MessageBindings.Between
     }
 
     /// The subject (the envelope's), first, then everyone else named, each once.
     public var people: [Named]
+    /// Every identifier the body refers to, each checked against what the gateway delivered.
     public var references: [ReferenceUse]
 
     /// The envelope's subject as the body names it.

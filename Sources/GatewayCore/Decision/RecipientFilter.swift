@@ -4,7 +4,9 @@ import Contracts
 /// free text checked and withheld, the allow-list applied, and the result checked against the recipient's view.
 /// No keys and no database: the gateway signs what this returns, and `refgw policy preview` prints it.
 public struct RecipientFilter: Sendable {
+    /// The sharing policy whose allow-lists, free-text and own-items rules are applied.
     public let policy: SharingPolicy
+    /// The contract schemas: where each type's free text, name-like words and length limits are.
     public let schemas: ContractSchemas
     /// Each recipient's view of each type: every body is checked against it before the gateway signs it.
     public let views: RecipientViews

@@ -17,18 +17,25 @@ public struct SharingPolicy: Sendable {
 
     /// What one recipient may receive of one message type.
     public struct Rule: Sendable {
+        /// The service that receives messages under this entry.
         public var recipient: PartyID
+        /// The message type the entry is for.
         public var type: MessageType
+        /// The services that may send this type to this recipient; any other is refused (`no-policy`).
         public var senders: Set<PartyID>
         /// Purposes this may be shared for; the message's `sharing.purpose`, or `defaultPurpose`.
         public var purposes: Set<Purpose>
         /// The purpose of message types whose body carries none.
         public var defaultPurpose: Purpose?
+        /// Whether the person's consent (or an allowed lawful basis) is needed.
         public var consent: ConsentRule
+        /// Lawful bases that can stand in for consent, each with the senders allowed to invoke it.
         public var lawfulBases: [LawfulBasisCode: Set<PartyID>]
         /// Only referrals whose `subjectRole` is one of these (nil: any).
         public var subjectRoles: Set<String>?
+        /// The allow-list as a path set: whatever it does not cover is removed before delivery.
         public var fields: PathSet
+        /// The allow-list as written in the policy file, in its order (for `refgw policy` summaries).
         public var fieldList: [String]
         /// Scrub postcodes, phone numbers, emails and sentences with sensitive terms from free-text fields.
         public var scrubContactDetails: Bool
@@ -39,6 +46,7 @@ public struct SharingPolicy: Sendable {
         public var freeTextOnly: PathSet?
     }
 
+    /// The largest body the gateway accepts, in bytes; a larger one is refused (`oversized`) before its signature is checked.
     public var maxMessageBytes: Int
     /// The most characters of text the check toward a recipient that must never learn where anyone is reads in
     /// one message (every string, delivered or context): more is refused (`oversized`), so that no message can
@@ -63,7 +71,9 @@ public struct SharingPolicy: Sendable {
     /// The rule for a recipient and type; nil means default deny.
     public func rule(for recipient: PartyID, type: MessageType) -> Rule? { rules[recipient]?[type] }
 
+    /// Every party the policy has at least one entry for.
     public var recipients: Set<PartyID> { Set(rules.keys) }
+    /// Every entry, in no particular order.
     public var allRules: [Rule] { rules.values.flatMap(\.values) }
 
     /// Whether the policy shares anything with `recipient` for `purpose` (what a consent to it can cover).
@@ -249,6 +259,8 @@ public struct SharingPolicy: Sendable {
 
 /// A policy file problem, saying where.
 public struct PolicyError: Error, CustomStringConvertible, Equatable {
+    /// The problem, naming the file and the place in it (such as `recipients.safehome.referral.fields`).
     public let description: String
+    /// A problem described by `d`, which should say where it is.
     public init(_ d: String) { description = d }
 }

@@ -2,9 +2,11 @@ import Foundation
 
 /// What can say where someone is, or that she is supported.
 public enum DisclosureKind: String, Sendable, CaseIterable {
+    /// An email address (also written out, as in "jo at gmail"), or a postcode.
     case email, postcode
     /// A phone number, or any run of six or more digits (an account, a door code, a number split to get through).
     case phone = "number"
+    /// A street address, a place in the area's gazetteer, or a school.
     case address, place, school
     /// A sentence with a sensitive term (refuge, MARAC, IDVA, safe house...): the whole sentence goes.
     case sensitiveTerm = "sensitive term"

@@ -28,7 +28,9 @@ public struct DisclosureGuard: Sendable {
 
     /// A checked body and the names (never the values) of what was removed.
     public struct Checked: Sendable {
+        /// The body with what was found in delivered free text replaced by `[removed]`.
         public var body: JSONValue
+        /// Names (never values) of what was removed, for the audit log.
         public var removed: [String]
     }
 

@@ -4,11 +4,17 @@ import Yams
 /// The words of the area that say where someone is (`config/gazetteer.yaml`): places, streets and schools, the
 /// words that end a street's name, and the postcode areas. Data an information-governance officer keeps.
 public struct Gazetteer: Sendable, Equatable {
+    /// Place names of the area (towns, estates, neighbourhoods), each of which says where someone is.
     public var places: [String]
+    /// Street names of the area, found even without a street word after them.
     public var streets: [String]
+    /// School names of the area: a child's school must never reach the perpetrator service.
     public var schools: [String]
+    /// Words that end a street's name and are nothing else (`road`, `lane`): a name before one makes an address.
     public var streetWords: [String]
+    /// Street words that are also ordinary words (`close`, `way`): they count after a word that is not an ordinary one, or in capitals.
     public var ambiguousStreetWords: [String]
+    /// The area's postcode areas (one or two letters, such as `LS`), so that an outward code alone (`LS6`) is found.
     public var postcodeAreas: [String]
     /// Mail providers, whose name after "at" is an email address even without its domain ("jo at gmail").
     public var mailProviders: [String]
@@ -19,6 +25,7 @@ public struct Gazetteer: Sendable, Equatable {
     public static let empty = Gazetteer(
         places: [], streets: [], schools: [], streetWords: [], ambiguousStreetWords: [], postcodeAreas: [], mailProviders: [])
 
+    /// A gazetteer from its lists; social platforms are set on their own.
     public init(
         places: [String], streets: [String], schools: [String], streetWords: [String],
         ambiguousStreetWords: [String], postcodeAreas: [String], mailProviders: [String] = []

@@ -3,8 +3,10 @@
 public struct PathSet: Sendable, Equatable {
     /// The path ending here is in the set (and so is everything below it, for allow-lists).
     public var terminal = false
+    /// The next part of each path in the set, with the set of what follows it.
     public var children: [String: PathSet] = [:]
 
+    /// The empty set: it covers nothing.
     public init() {}
 
     /// A set from dotted paths.
@@ -12,6 +14,7 @@ public struct PathSet: Sendable, Equatable {
         for p in paths { insert(p.split(separator: ".").map(String.init)) }
     }
 
+    /// Adds a path given as its parts (`["subject", "name"]`); an empty path makes this node terminal.
     public mutating func insert(_ path: [String]) {
         guard let first = path.first else {
             terminal = true

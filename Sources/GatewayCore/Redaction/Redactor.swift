@@ -6,10 +6,13 @@ import Contracts
 public struct Redactor: Sendable {
     /// What redaction did: the body to forward and the names (never the values) of what was removed.
     public struct Result: Sendable, Equatable {
+        /// The body to forward: only the allowed fields, without the withheld free text.
         public var body: JSONValue
+        /// Dotted paths of what was removed, each once (never the values), for the audit log.
         public var removedFields: [String]
     }
 
+    /// A redactor; it holds no state, so one serves every message.
     public init() {}
 
     /// `allowed` is the recipient's allow-list; `withheld`, free-text fields it never receives whatever the

@@ -100,14 +100,18 @@ public final class ContractSchemas: Sendable {
 
 /// A schema file the gateway cannot use.
 public struct SchemaLoadError: Error, CustomStringConvertible {
+    /// Which file, and what in it the gateway cannot use.
     public let description: String
     init(_ d: String) { description = d }
 }
 
 /// Where and how a body breaks its schema (no values: the text goes into non-delivery reports).
 public struct SchemaViolation: Error, Equatable, CustomStringConvertible {
+    /// Where in the body the rule is broken, as a path of keys and indexes (`/subject/urc`); empty for the whole body.
     public let path: String
+    /// The rule that is broken, said without the value.
     public let rule: String
+    /// `path: rule` (`/` for the whole body), safe for a non-delivery report.
     public var description: String { "\(path.isEmpty ? "/" : path): \(rule)" }
 }
 

@@ -11,8 +11,11 @@ import Foundation
 public struct RecipientViews: Sendable {
     /// A view's schema, self-contained (every `$ref` inlined), and compiled.
     public struct View: Sendable {
+        /// The service that receives bodies checked against this view.
         public var recipient: PartyID
+        /// The message type the view is of.
         public var type: MessageType
+        /// The view as a self-contained JSON Schema, as published under `contracts/views/`.
         public var schema: JSONValue
         let node: SchemaNode
     }

@@ -224,16 +224,20 @@ extension GatewayLedger {
     /// transaction and in parallel, as the gateway does for new messages. A class: handed from the checks to the
     /// transaction by reference, not copied field by field for each of thousands.
     public final class PreparedReplay: Sendable {
+        /// What the checks before the transaction found, by where the dead letter died.
         public enum Check: Sendable {
             /// Submitted to the gateway: assessed as if it had just arrived, except for its age.
             case resubmission(Assessment)
             /// Died in `to`'s inbox after the gateway delivered it.
             case redelivery(Result<GatewayDecider.Redelivery, Refusal>, to: PartyID)
+            /// Cannot be replayed from where it died; the text says why.
             case notReplayable(String)
         }
+        /// The stored dead letter being replayed.
         public let letter: StoredLetter
         /// The envelope as stored, when its headers read (for the audit entry).
         public let envelope: Envelope?
+        /// What the checks before the transaction found.
         public let check: Check
 
         init(letter: StoredLetter, envelope: Envelope?, check: Check) {
@@ -281,10 +285,15 @@ extension GatewayLedger {
 /// A kept dead letter read back for a replay: its status, where it died, and the message as first published
 /// (the gateway's refusal headers and RabbitMQ's death records removed, `user_id` the broker user that published it).
 public struct StoredLetter: Sendable {
+    /// The dead letter's id in the store.
     public var id: Int64
+    /// `kept`, `replayed` or `discarded`: only a kept one is replayed.
     public var status: String
+    /// The queue it died in, which decides how it is replayed: `gateway.in`, or a recipient's inbox.
     public var queue: String
+    /// What the keeper read from its properties and headers (not verified), for the audit entry.
     public var messageID: String?, type: String?, sender: String?, recipient: String?, subject: String?
+    /// The message rebuilt as first published, to be decided again.
     public var delivery: AMQPDelivery
     /// The gateway's note that it checked the sender's signature when it refused the message (`SignatureSeal`).
     public var signatureSeal: String?

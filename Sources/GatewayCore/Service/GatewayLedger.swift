@@ -11,8 +11,11 @@ import Synchronization
 public struct GatewayLedger: Sendable {
     /// What became of one message.
     public enum Outcome: Sendable, Equatable {
+        /// Allowed: redacted, signed and put in the outbox for `recipient`'s inbox.
         case delivered(recipient: PartyID)
+        /// Refused with this reason: the sender gets a non-delivery report and the message is dead-lettered.
         case refused(ReasonCode)
+        /// A consent record (given or withdrawn) was applied to the registry.
         case consentRecorded
         /// The same message again (a redelivery, or a sender's retry): nothing is applied twice.
         case alreadyProcessed
@@ -23,10 +26,12 @@ public struct GatewayLedger: Sendable {
     /// "No subject could be read": the subject of non-delivery reports for messages without a readable URC.
     public static let noSubject = try! URC(parsing: "0000-0000-0000")
 
+    /// The checks that need no database, which every message went through before its transaction.
     public let decider: GatewayDecider
     /// The person-registry overlay of each transaction a batch is being applied in.
     private let batches = BatchOverlays()
 
+    /// A ledger that applies what `decider` assessed.
     public init(decider: GatewayDecider) { self.decider = decider }
 
     /// Applies a batch; returns each message's outcome and the outbox entries to publish.

@@ -18,9 +18,11 @@ public final class GatewayService: Service, Sendable {
     /// Counts since start, for logs and benchmarks (no personal data).
     public struct Counters: Sendable, Equatable {
         public var delivered = 0, refused = 0, consentRecords = 0, duplicates = 0, replays = 0
+        /// Messages decided in any way (a replay request message counts once per dead letter in it).
         public var processed: Int { delivered + refused + consentRecords + duplicates + replays }
         /// Time spent per phase, in seconds: checks and redaction, the database transaction, publishing.
         public var assessSeconds = 0.0, storeSeconds = 0.0, publishSeconds = 0.0
+        /// Batches applied, each in one database transaction.
         public var batches = 0
     }
 
@@ -38,6 +40,7 @@ public final class GatewayService: Service, Sendable {
     /// Called after every batch with its outcomes (for tests and benchmarks).
     private let observer: (@Sendable ([GatewayLedger.Outcome]) -> Void)?
 
+    /// A gateway taking up to `prefetch` unacknowledged messages from `gateway.in`; `declareTopology` only where its user may declare.
     public init(
         decider: GatewayDecider, store: GatewayStore, configuration: AMQPConnectionConfiguration,
         prefetch: UInt16 = 500, declareTopology: Bool = false, logger: Logger = Logger(label: "refgw.gateway"),
@@ -53,12 +56,14 @@ public final class GatewayService: Service, Sendable {
         self.observer = observer
     }
 
+    /// A snapshot of the counters since start.
     public var statistics: Counters { counters.withLock { $0 } }
 
     /// Batches smaller than this wait `batchWindow` for more: latency traded for fewer commits under load.
     static let smallBatch = 64
     static let batchWindow = Duration.milliseconds(2)
 
+    /// Runs until graceful shutdown: publishes what an earlier run left in the outbox, then consumes, decides and delivers.
     public func run() async throws {
         // With least privilege the gateway's broker user may not declare: the broker's definitions hold the topology.
         let topology = declareTopology ? decider.topology.topology(parties: Array(decider.policy.recipients)) : AMQPTopology()

@@ -7,42 +7,65 @@ import GRDB
 public struct AuditEntry: Sendable, Equatable, Codable {
     /// What happened.
     public enum Event: String, Sendable, Codable {
+        /// A message delivered to its recipient, or refused (with its reason code).
         case delivered, refused
+        /// A service recorded a person's consent.
         case consentGiven = "consent-given"
+        /// A consent was withdrawn: no later delivery may rely on it.
         case consentWithdrawn = "consent-withdrawn"
+        /// An administrator saw a dead letter's body unmasked.
         case deadLetterRevealed = "dead-letter-revealed"
+        /// An administrator replayed a dead letter, or discarded it (its body erased, a tombstone kept).
         case replayed, discarded
         /// An administrator corrected the role the gateway knew a person in.
         case roleCorrected = "role-corrected"
     }
     /// What the sharing relied on.
     public enum Basis: String, Sendable, Codable {
+        /// The person's consent; `basisReference` is the consent id.
         case consent
+        /// A lawful basis the message invoked instead of consent; `basisReference` is its code.
         case lawfulBasis = "lawful-basis"
+        /// The policy needs no consent for this sharing; `basisReference` is the policy's reason.
         case policy
     }
 
+    /// Position in the chain, from 1; nil until appended.
     public var seq: Int64?
+    /// When the gateway decided or the administrator acted, by the gateway's clock.
     public var at: Timestamp
+    /// What kind of decision or action the entry records.
     public var event: Event
+    /// The message decided (`(none)` for an action on no message, such as a role correction).
     public var messageID: String
+    /// The message type (or what an action was on: `person` for a role correction).
     public var type: String
+    /// The sending service (`gateway` for an administrator's action on a person).
     public var sender: String
+    /// The service the message was for.
     public var recipient: String
+    /// The URC the message is about (`0000-0000-0000` when none could be read).
     public var subject: String
+    /// For a refusal, its stable reason code (for a discard, the reason the letter died).
     public var reasonCode: String?
+    /// What a delivery relied on; nil where nothing was shared.
     public var basis: Basis?
     /// The consent id, the lawful basis code, or the policy's reason.
     public var basisReference: String?
+    /// Why, in words: a lawful basis's justification, a refusal's detail, or an administrator's reason.
     public var justification: String?
+    /// Dotted names of the fields removed before delivery, never their values.
     public var removedFields: [String]
     /// Who acted, for administrators' actions (replay, reveal, discard).
     public var actor: String?
     /// Everyone besides the subject the decision named, as "URC role" (children, a perpetrator).
     public var people: [String] = []
+    /// The hash of the entry before (64 zeros for the first): the chain's link.
     public var previousHash: String = ""
+    /// SHA-256, in hex, of this entry's fields and `previousHash`.
     public var hash: String = ""
 
+    /// An entry to append; `AuditLog.append` sets its `seq` and hashes.
     public init(
         at: Timestamp = Timestamp(), event: Event, messageID: String, type: String, sender: String,
         recipient: String, subject: String, reasonCode: String? = nil, basis: Basis? = nil,
@@ -86,7 +109,9 @@ public enum AuditLog {
 
     /// The last entry's sequence number and hash: what the next entry chains to.
     public struct Tail: Sendable {
+        /// The last entry's sequence number (0 for an empty log).
         public var seq: Int64
+        /// The last entry's hash (64 zeros for an empty log).
         public var hash: String
     }
 
@@ -145,10 +170,13 @@ public enum AuditLog {
 
     /// The outcome of checking the chain.
     public struct Verification: Sendable, Equatable {
+        /// Entries read, up to and including the first broken one.
         public var entries: Int
         /// The first entry whose hash does not match, if any.
         public var firstBroken: Int64?
+        /// What is wrong with the first broken entry (missing, out of order, or changed); nil when intact.
         public var problem: String?
+        /// True when every entry is there, in order, with a matching hash.
         public var isIntact: Bool { firstBroken == nil }
     }
 
@@ -185,6 +213,7 @@ public enum AuditLog {
         ).map(entry)
     }
 
+    /// The latest `limit` entries, newest first.
     public static func entries(in db: Database, limit: Int = 1000) throws -> [AuditEntry] {
         try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY seq DESC LIMIT ?", arguments: [limit]).map(entry)
     }
@@ -209,6 +238,7 @@ public enum AuditLog {
 
 /// An audit log problem.
 public struct AuditError: Error, CustomStringConvertible {
+    /// Why the entry could not be appended.
     public let description: String
     init(_ d: String) { description = d }
 }

@@ -10,6 +10,7 @@ public enum ConsentRegistry {
         case covered(consentID: String)
         /// A consent covered it but was withdrawn.
         case withdrawn(consentID: String)
+        /// No consent covers it: none was given, or none is current at that time.
         case none
     }
 
@@ -70,12 +71,19 @@ public enum ConsentRegistry {
 
     /// A consent as the registry keeps it.
     public struct Recorded: Sendable, Equatable {
+        /// The person the consent is of.
         public var subject: URC
+        /// The service that recorded it, which alone may withdraw it unless the policy names others.
         public var recordedBy: String
+        /// The services the person agreed their information may go to.
         public var recipients: [String]
+        /// The purposes the person agreed it may be shared for.
         public var purposes: [String]
+        /// When the person gave it; it covers nothing before.
         public var givenAt: Timestamp
+        /// When it lapses; it covers nothing from then on.
         public var expiresAt: Timestamp
+        /// When it was withdrawn; nil while it stands.
         public var withdrawnAt: Timestamp?
     }
 
@@ -110,6 +118,7 @@ public enum ConsentRegistry {
 
     /// What became of one consent by `time`.
     public enum State: String, Sendable, Equatable {
+        /// `current`: it covers that time; `withdrawn`; `expired` (or not yet given); `unknown`: no such consent of that subject.
         case current, withdrawn, expired, unknown
     }
 

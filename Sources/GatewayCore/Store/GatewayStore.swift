@@ -9,6 +9,7 @@ import GRDB
 /// This is the part of the system that must later move to a server database for several gateway instances
 /// (DESIGN.md, "Storage"); everything goes through this type so that move stays local.
 public final class GatewayStore: Sendable {
+    /// The SQLite pool (one writer, concurrent readers) through which all of the gateway's state is read and written.
     public let database: DatabasePool
 
     /// Opens (creating and migrating) the store at `path`.
@@ -212,6 +213,7 @@ public final class GatewayStore: Sendable {
 
 /// The gateway's database cannot be used.
 public struct GatewayStoreError: Error, CustomStringConvertible {
+    /// Which database file could not be opened, and why.
     public let description: String
     init(_ d: String) { description = d }
 }

@@ -8,7 +8,9 @@ import GRDB
 public enum Outbox {
     /// A stored message.
     public struct Entry: Sendable {
+        /// The row id, to `remove` once the broker has confirmed the message.
         public var id: Int64
+        /// The message to publish, rebuilt from the stored row.
         public var message: OutgoingMessage
     }
 
@@ -55,6 +57,7 @@ public enum Outbox {
         }
     }
 
+    /// Deletes the messages the broker confirmed, within the caller's transaction.
     public static func remove(_ ids: [Int64], in db: Database) throws {
         guard !ids.isEmpty else { return }
         try db.execute(literal: "DELETE FROM outbox WHERE id IN \(ids)")

@@ -10,9 +10,13 @@ import GRDB
 public enum PersonRegistry {
     /// The role a person was first seen in, and where.
     public struct Known: Sendable, Equatable {
+        /// The role the person was first named in, which later messages must fit.
         public var role: PersonRole
+        /// The service that sent the first message naming them in that role.
         public var firstSeenBy: String
+        /// That first message's id.
         public var firstMessageID: String
+        /// When the gateway delivered that first message.
         public var firstSeenAt: Timestamp
     }
 
@@ -187,6 +191,7 @@ public enum PersonRegistry {
 
     /// Why a role could not be corrected.
     public struct CorrectionError: Error, CustomStringConvertible {
+        /// Why the role was not corrected.
         public let description: String
     }
 
@@ -215,6 +220,7 @@ public enum PersonRegistry {
 public enum Correspondence {
     /// What the registry says of a reference.
     public enum Finding: Sendable, Equatable {
+        /// Delivered between the right services about the same person: the reference holds.
         case found
         /// Delivered between these services, but about someone else (or in another case).
         case otherSubject
