@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import GatewayCore
 import GRDB
 import LotKit
 import Lots
@@ -109,6 +110,39 @@ struct VictimRuleTests {
         #expect(repeatReferral.lastMaracReferralAt == today)
         #expect(repeatReferral.previousMaracs?.map(\.date) == [today])
         #expect(try e.strings("SELECT rule FROM rule_log WHERE rule = 'repeat-flag'").count == 1)
+    }
+
+    @Test("potential escalation without a DASH: an intake is refused until it has one; a later incident waits for one, then refers")
+    func escalationWithoutDash() throws {
+        let e = try engine(lot)
+        let today = CalendarDate(Timestamp())
+        let incidents = [today.adding(days: -200), today.adding(days: -100), today.adding(days: -10)].map(\.description)
+        #expect {
+            let form = try intake {
+                $0["dash"] = nil
+                $0["policeIncidents"] = incidents
+            }
+            _ = try e.perform("intake") { try lot.intake(form, in: $0) }
+        } throws: { "\($0)".contains("complete the DASH") }
+        #expect(try e.count("SELECT COUNT(*) FROM person") == 0)
+
+        let form = try intake {
+            $0["dash"] = nil
+            $0["policeIncidents"] = Array(incidents.prefix(2))
+        }
+        let urc = try e.perform("intake") { try lot.intake(form, in: $0) }
+        let decision = try e.perform("incident") { try lot.recordIncident(victim: urc, on: today, in: $0) }
+        #expect(decision == .awaitingDash([.potentialEscalation]))
+        #expect(try e.outbox().filter { $0.type == "marac-referral" }.isEmpty)
+        #expect(try e.strings("SELECT detail FROM rule_log WHERE rule = 'marac-referral'").first?.contains("no DASH on file") == true)
+
+        let answers = try JSONDecoder().decode([DashAnswer].self, from: JSONSerialization.data(withJSONObject: dashAnswers(yes: 3)))
+        try e.perform("dash") { try lot.reassess(victim: urc, answers: answers, professionalJudgement: false, in: $0) }
+        let sent = try #require(e.outbox().first { $0.type == "marac-referral" })
+        #expect(try ContractJSON.decode(MaracReferral.self, from: sent.body).criteria == [.potentialEscalation])
+        // What goes is what the gateway accepts: a referral it would refuse is a referral lost for a woman at high risk.
+        let schemas = try ContractSchemas(directory: Repo.root.appendingPathComponent("contracts/schemas"))
+        try schemas.validate(try JSONParser.parse(sent.body), as: .maracReferral)
     }
 
     @Test("an incident for a URC the service does not hold, or in the future, is refused")

@@ -97,6 +97,13 @@ public struct VictimLot: WorkerLot, IntakeLot {
         for r in form.consent?.recipients ?? [] where !PartyID.services.contains(r) || r == ctx.party {
             throw LotError.badInput("consent names '\(r)', which is not another service on the gateway")
         }
+        let since = CalendarDate(ctx.now).adding(days: -s.escalationWindowDays)
+        if dash == nil, (form.policeIncidents ?? []).filter({ $0 >= since }).count >= s.escalationIncidents {
+            // A MARAC referral carries the DASH: without one it could not go, and she is at high risk now.
+            throw LotError.badInput(
+                "\(s.escalationIncidents) or more police-reported incidents in \(s.escalationWindowDays) days meet the MARAC potential-escalation criterion: "
+                    + "complete the DASH with her and add it to the intake (`dash`), so that the MARAC referral can go with it")
+        }
 
         ctx.cause = "allocate-urcs"
         let (victim, children, perpetrator) = try form.holdPeople(in: ctx)
@@ -226,14 +233,16 @@ public struct VictimLot: WorkerLot, IntakeLot {
         try considerMarac(victim: victim, trigger: .assessment, in: ctx)
     }
 
-    /// A police-reported incident: may make a repeat, or reach the escalation threshold.
-    public func recordIncident(victim: URC, on date: CalendarDate, in ctx: LotContext) throws {
+    /// A police-reported incident: may make a repeat, or reach the escalation threshold. Returns what the MARAC
+    /// rules came to, so that staff are told when a referral waits for a DASH.
+    @discardableResult
+    public func recordIncident(victim: URC, on date: CalendarDate, in ctx: LotContext) throws -> MaracDecision {
         _ = try ctx.person(victim)
         guard try caseRow(victim, in: ctx) != nil else { throw LotError.notFound("\(victim.canonical) is not a victim's case here") }
         guard date <= CalendarDate(ctx.now) else { throw LotError.badInput("incident date \(date) is in the future") }
         try IncidentRecord(victim: victim, date: date, recordedAt: ctx.now).insert(ctx.db)
         try ctx.log("incident", subject: victim, "police-reported incident on \(date)")
-        try considerMarac(victim: victim, trigger: .incident, in: ctx)
+        return try considerMarac(victim: victim, trigger: .incident, in: ctx)
     }
 
     func incidentsInWindow(_ victim: URC, in ctx: LotContext) throws -> Int {
@@ -260,10 +269,22 @@ public struct VictimLot: WorkerLot, IntakeLot {
         try VictimCase.fetchOne(ctx.db, key: victim)
     }
 
+    /// What the MARAC rules came to for a victim.
+    public enum MaracDecision: Sendable, Equatable {
+        /// Nothing to do, or high risk below the threshold put on the risk register.
+        case none
+        /// A MARAC referral is in the outbox.
+        case referred
+        /// The criteria are met but there is no DASH to send with the referral: staff are to complete one (`dash`),
+        /// and recording it refers.
+        case awaitingDash([MaracReferral.Criterion])
+    }
+
     /// The MARAC rules: refer on the criteria, flag repeats, or put high risk below the threshold on the register.
-    func considerMarac(victim: URC, trigger: Trigger, in ctx: LotContext) throws {
+    @discardableResult
+    func considerMarac(victim: URC, trigger: Trigger, in ctx: LotContext) throws -> MaracDecision {
         let s = ctx.settings.victim
-        guard let row = try caseRow(victim, in: ctx) else { return }
+        guard let row = try caseRow(victim, in: ctx) else { return .none }
         let perpetrator = row.perpetrator
         let dash = try latestDash(victim, in: ctx)
         let incidents = try incidentsInWindow(victim, in: ctx)
@@ -277,6 +298,18 @@ public struct VictimLot: WorkerLot, IntakeLot {
         let withinRepeatWindow = lastDate.map { today.dayNumber - $0.dayNumber <= s.repeatWindowDays } ?? false
         let samePerpetrator = last?.perpetrator == perpetrator
 
+        // A MARAC referral carries the DASH (the contract requires its 24 answers): without one, the referral
+        // waits, named in the rule log and told to the member of staff, until `dash` records one and refers.
+        let needed = trigger == .incident && withinRepeatWindow && samePerpetrator ? (criteria.isEmpty ? [.potentialEscalation] : criteria)
+            : trigger == .incident && !criteria.contains(.potentialEscalation) ? [] : criteria
+        guard let dash else {
+            guard !needed.isEmpty else { return .none }
+            ctx.cause = "marac-referral"
+            try ctx.log(
+                "marac-referral", subject: victim,
+                "criteria met (\(needed.map(\.rawValue).joined(separator: ", "))) but no DASH on file: the referral waits for one (`dash`)")
+            return .awaitingDash(needed)
+        }
         if trigger == .incident {
             if withinRepeatWindow && samePerpetrator {
                 ctx.cause = "repeat-flag"
@@ -284,10 +317,10 @@ public struct VictimLot: WorkerLot, IntakeLot {
                 try referToMarac(
                     victim: victim, perpetrator: perpetrator, criteria: criteria.isEmpty ? [.potentialEscalation] : criteria,
                     dash: dash, incidents: incidents, isRepeat: true, lastReferral: lastDate, row: row, in: ctx)
-                return
+                return .referred
             }
             // A new incident only refers when it reaches the escalation threshold.
-            guard criteria.contains(.potentialEscalation) else { return }
+            guard criteria.contains(.potentialEscalation) else { return .none }
         }
         if !criteria.isEmpty {
             ctx.cause = "marac-referral"
@@ -295,7 +328,8 @@ public struct VictimLot: WorkerLot, IntakeLot {
                 victim: victim, perpetrator: perpetrator, criteria: criteria, dash: dash, incidents: incidents,
                 isRepeat: withinRepeatWindow && samePerpetrator, lastReferral: lastDate, row: row, in: ctx)
             try RiskRegisterEntry.filter(key: victim).filter(Column("removed_at") == nil).updateAll(ctx.db, Column("removed_at").set(to: ctx.now))
-        } else if let dash, dash.score >= s.riskRegisterFrom {
+            return .referred
+        } else if dash.score >= s.riskRegisterFrom {
             ctx.cause = "risk-register"
             let reason = "DASH \(dash.score): high risk below the MARAC threshold of \(s.maracThreshold)"
             if var entry = try RiskRegisterEntry.fetchOne(ctx.db, key: victim) {
@@ -308,10 +342,11 @@ public struct VictimLot: WorkerLot, IntakeLot {
             }
             try ctx.log("risk-register", subject: victim, "DASH \(dash.score), below the MARAC threshold of \(s.maracThreshold): on the risk register")
         }
+        return .none
     }
 
     func referToMarac(
-        victim victimURC: URC, perpetrator: URC?, criteria: [MaracReferral.Criterion], dash: DashAssessment?,
+        victim victimURC: URC, perpetrator: URC?, criteria: [MaracReferral.Criterion], dash dashUsed: DashAssessment,
         incidents: Int, isRepeat: Bool, lastReferral: CalendarDate?, row: VictimCase, in ctx: LotContext
     ) throws {
         let (caseworker, notes) = try row.decoded()
@@ -321,11 +356,6 @@ public struct VictimLot: WorkerLot, IntakeLot {
             let p = try ctx.person(urc).person
             return MaracReferral.PerpetratorDetails(urc: urc, name: p?.name, dateOfBirth: p?.dateOfBirth)
         }
-        let dashUsed =
-            dash
-            ?? DashAssessment(
-                completedAt: ctx.now, answers: [], score: 0, professionalJudgement: nil,
-                policeIncidentsLast12Months: incidents)
         let why = criteria.map(\.rawValue).joined(separator: ", ")
         let sharing = try ctx.maracSharing(of: victimURC, why: "\(why); DASH \(dashUsed.score)", decidedBy: caseworker)
         let consent = sharing.consentId
