@@ -134,9 +134,15 @@ public struct AMQPConnectionConfiguration: Sendable, Equatable {
         var tls: TLS? = scheme == "amqps" ? TLS() : nil
         var heartbeat = 30
         var timeout = 10.0
+        // What the URL asks of TLS checking, settled after every parameter is read: the result must not depend on
+        // their order, and turning peer verification off also turns host-name checking off.
+        var verifyPeer = true
+        var hostnameCheck = true
+        var seen: Set<String> = []
         for pair in query.split(separator: "&") where !pair.isEmpty {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = String(kv[0])
+            guard seen.insert(key).inserted else { throw .invalidURL("query parameter '\(key)' is given twice: give it once") }
             guard let value = kv.count == 2 ? Self.percentDecoded(kv[1]) : "" else {
                 throw .invalidURL("bad percent-encoding in query parameter '\(key)'")
             }
@@ -157,14 +163,15 @@ public struct AMQPConnectionConfiguration: Sendable, Equatable {
                     guard value == "verify_peer" || value == "verify_none" else {
                         throw .invalidURL("verify must be verify_peer or verify_none, not '\(value)'")
                     }
-                    tls?.verifyPeer = value == "verify_peer"
-                    if value == "verify_none" { tls?.verifyHostname = false }
-                default: tls?.verifyHostname = value != "disable"
+                    verifyPeer = value == "verify_peer"
+                default: hostnameCheck = value != "disable"
                 }
             default:
                 throw .invalidURL("unknown query parameter '\(key)'")
             }
         }
+        tls?.verifyPeer = verifyPeer
+        tls?.verifyHostname = verifyPeer && hostnameCheck
         if let t = tls, (t.clientCertificatePath == nil) != (t.clientKeyPath == nil) {
             throw .invalidURL("certfile and keyfile must be given together")
         }

@@ -23,6 +23,21 @@ import Testing
         #expect(tls.tls == .init(caCertificatePath: "/tmp/ca.pem", clientCertificatePath: "/c.pem", clientKeyPath: "/k.pem"))
     }
 
+    @Test(
+        "TLS checks follow from what the URL says, in any order; no peer check means no host-name check",
+        arguments: [
+            ("amqps://h/", true, true),
+            ("amqps://h/?verify=verify_none", false, false),
+            ("amqps://h/?verify=verify_none&server_name_indication=h", false, false),
+            ("amqps://h/?server_name_indication=h&verify=verify_none", false, false),
+            ("amqps://h/?server_name_indication=disable&verify=verify_peer", true, false),
+            ("amqps://h/?verify=verify_peer&server_name_indication=disable", true, false),
+        ])
+    func tlsChecksAreOrderFree(url: String, peer: Bool, hostname: Bool) throws {
+        let tls = try #require(try AMQPConnectionConfiguration(url: url).tls)
+        #expect(tls.verifyPeer == peer && tls.verifyHostname == hostname, "\(url)")
+    }
+
     @Test(arguments: [
         ("localhost:5672", "no scheme"),
         ("http://localhost", "unsupported scheme"),
@@ -34,6 +49,7 @@ import Testing
         ("amqps://h/v?certfile=/x", "together"),
         ("amqp://h/v?colour=blue", "unknown query parameter"),
         ("amqp://us%zzer@h/", "percent-encoding"),
+        ("amqps://h/v?verify=verify_none&verify=verify_peer", "given twice"),
     ])
     func rejectsMalformedURLs(url: String, expected: String) {
         do {

@@ -32,6 +32,22 @@ import Testing
         #expect(trail.count == 50 && trail.first?.removedFields == ["subject.address", "household.children.school"])
     }
 
+    @Test("a separator in any hashed field is refused, so that no two entries hash alike", arguments: ["actor", "reasonCode", "subject"])
+    func separatorsAreRefused(_ field: String) throws {
+        let (store, dir) = try storeWithEntries(1)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var e = AuditEntry(
+            event: .replayed, messageID: "m", type: "referral", sender: "victim", recipient: "safehome", subject: "10BH-P5N4-0BAA",
+            reasonCode: "no-consent", actor: "Duty admin")
+        switch field {
+        case "actor": e.actor = "Duty\u{1F}admin"
+        case "reasonCode": e.reasonCode = "no\u{1E}consent"
+        default: e.subject = "10BH\u{1F}P5N4"
+        }
+        #expect(throws: AuditError.self) { try store.database.write { db in try AuditLog.append(e, in: db) } }
+        #expect(try store.database.read { try AuditLog.verify($0) }.entries == 1)
+    }
+
     @Test func theDatabaseRefusesUpdatesAndDeletes() throws {
         let (store, dir) = try storeWithEntries(3)
         defer { try? FileManager.default.removeItem(at: dir) }

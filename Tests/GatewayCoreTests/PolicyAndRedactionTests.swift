@@ -52,6 +52,14 @@ import Testing
             "version: 1\nlimits: {maxMessageBytes: 1, acceptedClockSkewSeconds: 1}\nconsent: {recorders: []}\nrecipients: {safehome: {referral: {senders: [victim], purposes: [housing], consent: required, lawfulBases: {marac-high-risk: [family]}, fields: [x]}}}",
             "not among the senders"
         ),
+        (
+            "version: 1\nlimits: {maxMessageBytes: 1, acceptedClockSkewSeconds: 1}\nconsent: {recorders: []}\nrecipients: {perpetrator: {referral: {senders: [victim], purposes: [perpetrator-intervention], consent: required, subjectRoles: [perpetator], fields: [x]}}}",
+            "'perpetator' is not a role"
+        ),
+        (
+            "version: 1\nlimits: {maxMessageBytes: 1, acceptedClockSkewSeconds: 1}\nconsent: {recorders: []}\nrecipients: {perpetrator: {referral: {senders: [victim], purposes: [perpetrator-intervention], consent: required, subjectRoles: [], fields: [x]}}}",
+            "an empty list lets no one through"
+        ),
     ])
     func mistakesInAPolicyAreNamed(yaml: String, expected: String) {
         #expect(throws: PolicyError.self) { try SharingPolicy(yaml: yaml) }

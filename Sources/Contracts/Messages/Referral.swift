@@ -6,7 +6,7 @@ public struct Referral: MessageBody {
     /// How urgently the receiving service should act: `standard`, `high` or `emergency`.
     public enum Priority: String, Codable, Sendable { case standard, high, emergency }
     /// The role of the person referred; the gateway holds every URC to the role it was first seen in.
-    public enum SubjectRole: String, Codable, Sendable {
+    public enum SubjectRole: String, Codable, Sendable, CaseIterable {
         /// The person experiencing abuse, a child of the household, or the person causing the harm.
         case victim, child, perpetrator
         /// Another adult of the household (who may later be referred as a victim in her own right).

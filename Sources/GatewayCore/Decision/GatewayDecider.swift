@@ -163,9 +163,10 @@ public struct GatewayDecider: Sendable {
             throw Refusal(.noPolicy, "the policy does not let \(env.sender) send \(env.type.rawValue) to \(env.recipient)")
         }
         if let roles = rule.subjectRoles {
-            guard let role = bound.subject.role, roles.contains(role.rawValue) else {
+            guard let role = bound.subject.role, roles.contains(role) else {
                 throw Refusal(
-                    .forbiddenContent, "\(env.recipient) may only receive \(env.type.rawValue) about a \(roles.sorted().joined(separator: " or "))")
+                    .forbiddenContent,
+                    "\(env.recipient) may only receive \(env.type.rawValue) about a \(roles.map(\.rawValue).sorted().joined(separator: " or "))")
             }
         }
         let purposeText = json.value(at: "sharing.purpose")?.stringValue ?? rule.defaultPurpose?.rawValue

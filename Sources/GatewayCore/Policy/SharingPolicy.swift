@@ -32,7 +32,7 @@ public struct SharingPolicy: Sendable {
         /// Lawful bases that can stand in for consent, each with the senders allowed to invoke it.
         public var lawfulBases: [LawfulBasisCode: Set<PartyID>]
         /// Only referrals whose `subjectRole` is one of these (nil: any).
-        public var subjectRoles: Set<String>?
+        public var subjectRoles: Set<PersonRole>?
         /// The allow-list as a path set: whatever it does not cover is removed before delivery.
         public var fields: PathSet
         /// The allow-list as written in the policy file, in its order (for `refgw policy` summaries).
@@ -242,13 +242,24 @@ public struct SharingPolicy: Sendable {
                     guard parts.count == 2 else { throw PolicyError("\(source): \(at).ownItemsOnly: '\(o)' must be list.field") }
                     own = (parts[0], parts[1])
                 }
+                var roles: Set<PersonRole>?
+                for text in e.subjectRoles ?? [] {
+                    guard let role = PersonRole(rawValue: text) else {
+                        throw PolicyError(
+                            "\(source): \(at).subjectRoles: '\(text)' is not a role (\(PersonRole.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    }
+                    roles = (roles ?? []).union([role])
+                }
+                if e.subjectRoles?.isEmpty == true {
+                    throw PolicyError("\(source): \(at).subjectRoles: an empty list lets no one through; remove it to allow every role")
+                }
                 let fieldSet = PathSet(e.fields)
                 for f in e.freeText ?? [] where !fieldSet.covers(f) {
                     throw PolicyError("\(source): \(at).freeText: '\(f)' is not among the fields; list it there too")
                 }
                 rules[recipient, default: [:]][type] = Rule(
                     recipient: recipient, type: type, senders: senders, purposes: purposes, defaultPurpose: defaultPurpose,
-                    consent: consent, lawfulBases: bases, subjectRoles: e.subjectRoles.map(Set.init), fields: PathSet(e.fields),
+                    consent: consent, lawfulBases: bases, subjectRoles: roles, fields: PathSet(e.fields),
                     fieldList: e.fields, scrubContactDetails: e.scrubContactDetails ?? false, ownItemsOnly: own,
                     freeTextOnly: e.freeText.map(PathSet.init))
             }

@@ -139,9 +139,11 @@ public enum AuditLog {
     @discardableResult
     public static func append(_ entry: AuditEntry, after tail: inout Tail, indexPeople: Bool = true, in db: Database) throws -> AuditEntry {
         var e = entry
-        for s in [e.messageID, e.type, e.sender, e.recipient, e.subject, e.basisReference ?? "", e.justification ?? ""] + e.removedFields + e.people
-        where s.utf8.contains(where: { $0 == 0x1F || $0 == 0x1E }) {
-            throw AuditError("an audit field contains a separator character")
+        let hashed =
+            [e.messageID, e.type, e.sender, e.recipient, e.subject, e.reasonCode ?? "", e.basisReference ?? "", e.justification ?? "", e.actor ?? ""]
+            + e.removedFields + e.people
+        for s in hashed where s.utf8.contains(where: { $0 == 0x1F || $0 == 0x1E }) {
+            throw AuditError("an audit field contains a separator character (U+001E or U+001F): remove it and try again")
         }
         e.seq = tail.seq + 1
         e.previousHash = tail.hash
