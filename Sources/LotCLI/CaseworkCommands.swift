@@ -6,13 +6,16 @@ import Lots
 
 /// `intake FILE`: a person's first contact, with every referral the rules call for.
 public struct IntakeCommand<L: WorkerLot>: ParsableCommand {
+    /// How `intake` appears in each worker's `--help`.
     public static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: "intake", abstract: "Record a first contact from an intake file (JSON).")
     }
+    /// Empty: ArgumentParser fills the options from the command line.
     public init() {}
     @OptionGroup var worker: WorkerOptions<L>
     @Argument(help: "The intake file.") var file: String
 
+    /// Records the intake in one transaction and prints the URC and the case; a service reached only by referral refuses.
     public func run() throws {
         try guarded {
             guard let lot = worker.lot as? any IntakeLot else {
@@ -28,9 +31,11 @@ public struct IntakeCommand<L: WorkerLot>: ParsableCommand {
 
 /// `refer URC --to PARTY`: a referral staff decide on.
 public struct ReferCommand<L: WorkerLot>: ParsableCommand {
+    /// How `refer` appears in each worker's `--help`.
     public static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: "refer", abstract: "Refer a person this service holds to another service.")
     }
+    /// Empty: ArgumentParser fills the options from the command line.
     public init() {}
     @OptionGroup var worker: WorkerOptions<L>
     @OptionGroup var staff: StaffOptions
@@ -50,6 +55,7 @@ public struct ReferCommand<L: WorkerLot>: ParsableCommand {
         var notes: String?
     }
 
+    /// Refers the person, with the children linked to them, on a consent held or else the lawful basis staff gave.
     public func run() throws {
         try guarded {
             let subject = try parseURC(urc)
@@ -110,9 +116,11 @@ public struct ReferCommand<L: WorkerLot>: ParsableCommand {
 
 /// `consent URC --to ...` or `consent --withdraw ID`.
 public struct ConsentCommand<L: WorkerLot>: ParsableCommand {
+    /// How `consent` appears in each worker's `--help`.
     public static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: "consent", abstract: "Record a person's consent to share, or its withdrawal.")
     }
+    /// Empty: ArgumentParser fills the options from the command line.
     public init() {}
     @OptionGroup var worker: WorkerOptions<L>
     @OptionGroup var staff: StaffOptions
@@ -121,6 +129,7 @@ public struct ConsentCommand<L: WorkerLot>: ParsableCommand {
     @Option(help: "How many days it lasts (default from config/lots.yaml).") var days: Int?
     @Option(help: "The consent id to withdraw.") var withdraw: String?
 
+    /// Records a consent to share with the services named (purposes from config/lots.yaml), or withdraws one by id.
     public func run() throws {
         try guarded {
             let engine = try worker.engine()
@@ -147,9 +156,11 @@ public struct ConsentCommand<L: WorkerLot>: ParsableCommand {
 
 /// `outcome REFERRAL --status ...`: tell the referrer where its referral stands.
 public struct OutcomeCommand<L: WorkerLot>: ParsableCommand {
+    /// How `outcome` appears in each worker's `--help`.
     public static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: "outcome", abstract: "Send the referrer an outcome for a referral received.")
     }
+    /// Empty: ArgumentParser fills the options from the command line.
     public init() {}
     @OptionGroup var worker: WorkerOptions<L>
     @Argument(help: "The referral id.") var referral: String
@@ -157,6 +168,7 @@ public struct OutcomeCommand<L: WorkerLot>: ParsableCommand {
     @Option(help: "With declined: not-eligible, out-of-area, under-18, no-capacity, client-declined, duplicate, other.") var declineReason: String?
     @Option(help: "A short note (no contact details).") var note: String?
 
+    /// Sends the referrer the outcome of a referral received (a decline with its reason) and records the new status.
     public func run() throws {
         try guarded {
             guard let outcome = ReferralOutcome.Outcome(rawValue: status) else {
@@ -184,9 +196,11 @@ public struct OutcomeCommand<L: WorkerLot>: ParsableCommand {
 
 /// `action-update CASE ACTION --status`: report on a MARAC action this agency owns.
 public struct ActionUpdateCommand<L: WorkerLot>: ParsableCommand {
+    /// How `action-update` appears in each worker's `--help`.
     public static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: "action-update", abstract: "Report on a MARAC action this service owns.")
     }
+    /// Empty: ArgumentParser fills the options from the command line.
     public init() {}
     @OptionGroup var worker: WorkerOptions<L>
     @OptionGroup var staff: StaffOptions
@@ -195,6 +209,7 @@ public struct ActionUpdateCommand<L: WorkerLot>: ParsableCommand {
     @Option(help: "open, in-progress, done, not-possible or not-done.") var status: String
     @Option(help: "A short note.") var note: String?
 
+    /// Records the new status of a MARAC action this service owns and reports it to the MARAC coordinator.
     public func run() throws {
         try guarded {
             guard let s = ActionStatus(rawValue: status) else {

@@ -6,16 +6,19 @@ import ServiceLifecycle
 
 /// `run`: the worker process, until SIGTERM or SIGINT.
 public struct RunCommand<L: WorkerLot>: AsyncParsableCommand {
+    /// How `run` appears in each worker's `--help`.
     public static var configuration: CommandConfiguration {
         CommandConfiguration(
         commandName: "run", abstract: "Run the worker: apply messages from the gateway, publish the outbox, fire timers.")
     }
+    /// Empty: ArgumentParser fills the options from the command line.
     public init() {}
 
     @OptionGroup var worker: WorkerOptions<L>
     @Flag(help: "Declare the broker topology at start (development brokers only).") var declareTopology = false
     @Option(help: "Seconds between timer checks.") var timerInterval: Double = 30
 
+    /// Starts the worker with its store, key, trust file and broker, and keeps it running until SIGTERM or SIGINT.
     public func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let service: LotWorker = try guarded {

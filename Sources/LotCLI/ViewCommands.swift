@@ -5,13 +5,16 @@ import LotKit
 
 /// `inbox`: what arrived from the gateway, newest first.
 public struct InboxCommand<L: WorkerLot>: ParsableCommand {
+    /// How `inbox` appears in each worker's `--help`.
     public static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: "inbox", abstract: "List the messages received, newest first.")
     }
+    /// Empty: ArgumentParser fills the options from the command line.
     public init() {}
     @OptionGroup var worker: WorkerOptions<L>
     @Option(help: "How many.") var limit = 20
 
+    /// Prints the newest messages applied, one line each: when, about whose URC, and what came of it.
     public func run() throws {
         try guarded {
             let engine = try worker.engine()
@@ -28,14 +31,17 @@ public struct InboxCommand<L: WorkerLot>: ParsableCommand {
 
 /// `case URC`: everything this service holds and did about a person.
 public struct CaseCommand<L: WorkerLot>: ParsableCommand {
+    /// How `case` appears in each worker's `--help`.
     public static var configuration: CommandConfiguration {
         CommandConfiguration(
         commandName: "case", abstract: "Show a person's record: people linked, referrals, alerts, actions, rules applied.")
     }
+    /// Empty: ArgumentParser fills the argument from the command line.
     public init() {}
     @OptionGroup var worker: WorkerOptions<L>
     @Argument(help: "The person's URC.") var urc: String
 
+    /// Prints the person's record with the rule log; a mistyped URC is refused before the store is opened.
     public func run() throws {
         try guarded {
             let subject = try parseURC(urc)
@@ -84,12 +90,15 @@ func printCase(_ urc: URC, engine: LotEngine, brief: Bool) throws {
 
 /// `actions`: the MARAC actions this service owns.
 public struct ActionsCommand<L: WorkerLot>: ParsableCommand {
+    /// How `actions` appears in each worker's `--help`.
     public static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: "actions", abstract: "List the MARAC actions this service owns.")
     }
+    /// Empty: ArgumentParser fills the options from the command line.
     public init() {}
     @OptionGroup var worker: WorkerOptions<L>
 
+    /// Prints each MARAC action this service owns, soonest due first, with its status.
     public func run() throws {
         try guarded {
             let actions = try worker.engine().read { db in
@@ -106,11 +115,14 @@ public struct ActionsCommand<L: WorkerLot>: ParsableCommand {
 
 /// `rules`: the automatic rules of this service.
 public struct RulesCommand<L: WorkerLot>: ParsableCommand {
+    /// How `rules` appears in each worker's `--help`.
     public static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: "rules", abstract: "List this service's automatic rules.")
     }
+    /// Empty: the command takes no options.
     public init() {}
 
+    /// Prints each automatic rule's name and what it does; it needs no store.
     public func run() throws {
         for r in L().rules { print("\(r.name): \(r.summary)") }
     }
@@ -118,13 +130,16 @@ public struct RulesCommand<L: WorkerLot>: ParsableCommand {
 
 /// `init`: creates the service's store (every other command needs one).
 public struct InitCommand<L: WorkerLot>: ParsableCommand {
+    /// How `init` appears in each worker's `--help`.
     public static var configuration: CommandConfiguration {
         CommandConfiguration(
         commandName: "init", abstract: "Create this service's store (nothing changes if it exists).")
     }
     @OptionGroup var worker: WorkerOptions<L>
+    /// Empty: ArgumentParser fills the options from the command line.
     public init() {}
 
+    /// Creates and migrates the store at its path under `--home`, or says it exists already.
     public func run() throws {
         try guarded {
             let existed = FileManager.default.fileExists(atPath: worker.databasePath)

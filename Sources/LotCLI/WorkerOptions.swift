@@ -7,15 +7,23 @@ import Messaging
 
 /// Where a worker finds its store, keys, trust file, configuration and broker; shared by every command.
 public struct WorkerOptions<L: WorkerLot>: ParsableArguments {
+    /// Empty: ArgumentParser fills the options from the command line.
     public init() {}
 
+    /// The folder holding the store, keys and trust file; nil: `$REFGW_HOME`, else `var`.
     @Option(help: "Folder for worker state: <party>/<party>.sqlite, keys/<party>-dev.key, trust.json (default $REFGW_HOME, else var).")
     public var home: String?
+    /// The store's path, when it is not the one under `--home`.
     @Option(help: "This service's SQLite store (default <home>/<party>/<party>.sqlite).") public var database: String?
+    /// The folder with parties.json (issuer codes) and lots.yaml (rule thresholds); nil: `$REFGW_CONFIG`, else `config`.
     @Option(help: "Configuration folder: parties.json, lots.yaml (default $REFGW_CONFIG, else config).") public var config: String?
+    /// The private key this service signs every message with, when it is not the one under `--home`.
     @Option(help: "This service's private signing key (default <home>/keys/<party>-dev.key).") public var key: String?
+    /// The trust file with the gateway's public key, the only signer whose messages the worker accepts.
     @Option(help: "Trust file with the gateway's public key (default <home>/trust.json).") public var trust: String?
+    /// The broker URL, with this service's broker user; nil: `$REFGW_AMQP_URL_<PARTY>`.
     @Option(help: "Broker URL (default $REFGW_AMQP_URL_<PARTY>).") public var url: String?
+    /// A prefix for every exchange and queue name, so that tests and demos keep off the real topology.
     @Option(help: "Prefix of every broker name (tests and demos; default $REFGW_NAMESPACE, else none).") public var namespace: String?
 
     var env: [String: String] { ProcessInfo.processInfo.environment }
@@ -105,9 +113,13 @@ public func parseService(_ text: String) throws -> PartyID {
 
 /// Staff named on the command line.
 public struct StaffOptions: ParsableArguments {
+    /// Empty: ArgumentParser fills the options from the command line.
     public init() {}
+    /// Who is acting: named in the referral, consent or lawful-basis decision they make.
     @Option(help: "Name of the member of staff acting.") public var by: String
+    /// The acting member of staff's job title (IDVA, Housing officer); Caseworker unless given.
     @Option(help: "Their role.") public var role: String = "Caseworker"
+    /// The member of staff as messages name them: a referrer, who recorded a consent, who decided a lawful basis.
     public var staff: Staff { Staff(name: by, role: role) }
 }
 

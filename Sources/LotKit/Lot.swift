@@ -29,8 +29,11 @@ public protocol WorkerLot: Lot {
 }
 
 extension Lot {
+    /// By default a service has no tables beyond LotKit's.
     public var migrations: [(String, @Sendable (Database) throws -> Void)] { [] }
+    /// By default a service may hold addresses and contact details; the perpetrator service may not.
     public var holdsContactDetails: Bool { true }
+    /// By default a timer has no action: its firing is only written to the rule log.
     public func fire(_ timer: DueTimer, in ctx: LotContext) throws {
         try ctx.log("timer", subject: timer.subject, "timer \(timer.kind) has no action in this service")
     }
@@ -38,8 +41,11 @@ extension Lot {
 
 /// A rule's name and what it does, for staff and reviewers.
 public struct RuleDescription: Sendable, Equatable {
+    /// The rule's name, as the rule log and `case` show it.
     public var name: String
+    /// What the rule does, in a sentence for staff.
     public var summary: String
+    /// The rule `name`, which does what `summary` says.
     public init(_ name: String, _ summary: String) {
         self.name = name
         self.summary = summary
@@ -48,9 +54,12 @@ public struct RuleDescription: Sendable, Equatable {
 
 /// A message from the gateway, verified and read.
 public struct InboundMessage: Sendable {
+    /// The verified envelope: message id, type, sender, recipient and the subject's URC.
     public var envelope: Envelope
+    /// The body as it arrived: JSON, already redacted by the gateway for this recipient.
     public var body: Data
 
+    /// A message whose gateway signature has already been verified.
     public init(envelope: Envelope, body: Data) {
         self.envelope = envelope
         self.body = body
@@ -66,9 +75,14 @@ public struct InboundMessage: Sendable {
 
 /// A timer whose time has come.
 public struct DueTimer: Sendable, Equatable {
+    /// The timer's row id in the store.
     public var id: Int64
+    /// What fell due, one of the lot's own timer kinds (first contact, works, emergency lock change, ...).
     public var kind: String
+    /// The URC of the person the deadline concerns.
     public var subject: URC
+    /// What it is about: the id of the referral it was scheduled for.
     public var reference: String
+    /// When it was due; it fires at the first timer check after that.
     public var dueAt: Timestamp
 }

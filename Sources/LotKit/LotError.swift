@@ -15,6 +15,7 @@ public enum LotError: Error, Sendable, Equatable, CustomStringConvertible {
     /// type and text; the transaction changed nothing.
     case storeFailed(String)
 
+    /// The one line a member of staff sees on stderr, or the worker logs.
     public var description: String {
         switch self {
         case .configuration(let s): "configuration: \(s)"

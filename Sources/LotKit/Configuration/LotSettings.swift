@@ -7,31 +7,45 @@ import Yams
 public struct LotSettings: Sendable, Equatable {
     /// Victim & Survivor Service: DASH scoring, MARAC criteria, risk register.
     public struct Victim: Sendable, Equatable, Decodable {
+        /// How many answers a DASH must have, one per question number (24 in the SafeLives Dash RIC).
         public var dashQuestions: Int
+        /// Visible high risk: a DASH score (the number of "yes" answers) of this or more is referred to MARAC.
         public var maracThreshold: Int
+        /// Potential escalation: this many police-reported incidents within `escalationWindowDays` is referred to MARAC.
         public var escalationIncidents: Int
+        /// The days back from today in which police-reported incidents count towards potential escalation.
         public var escalationWindowDays: Int
+        /// An incident within this many days of the last MARAC referral (same perpetrator) is a repeat: referred again and flagged.
         public var repeatWindowDays: Int
+        /// A DASH score of this or more is high risk: put on the risk register when it is not referred to MARAC.
         public var riskRegisterFrom: Int
     }
 
     /// Family Service.
     public struct Family: Sendable, Equatable, Decodable {
+        /// A DASH score of this or more for the adult victim is referred to MARAC.
         public var maracThreshold: Int
     }
 
     /// Safe Home Service.
     public struct SafeHome: Sendable, Equatable, Decodable {
+        /// The only services whose referrals are accepted; a referral from any other is declined as not eligible.
         public var acceptsReferralsFrom: [PartyID]
     }
 
     /// Sanctuary scheme.
     public struct Sanctuary: Sendable, Equatable, Decodable {
+        /// Tenures the scheme installs for (permanent or long-term temporary homes); any other is declined.
         public var eligibleTenures: [Tenure]
+        /// Hours after the referral was made by which first contact is due; past them, the referrer is alerted.
         public var firstContactHours: Int
+        /// Working days after first contact by which works are due (weekends and `bankHolidays` skipped).
         public var worksWithinWorkingDays: Int
+        /// Whether an emergency lock change is due by the end of the day it was accepted (UTC), with an immediate alert after.
         public var emergencyLockChangeSameDay: Bool
+        /// Days that are not working days, besides Saturdays and Sundays.
         public var bankHolidays: [CalendarDate]
+        /// The installers, by the name staff type to `conflict`; one with a declared conflict is never allocated.
         public var installers: [String]
         /// Works measured and ordered to fit (grilles, security film): excepted from `worksWithinWorkingDays`.
         public var madeToMeasureItems: [String]
@@ -41,16 +55,25 @@ public struct LotSettings: Sendable, Equatable {
 
     /// MARAC coordinator.
     public struct Marac: Sendable, Equatable, Decodable {
+        /// A MARAC referral within this many days of an earlier one for the same victim opens a case flagged as a repeat.
         public var repeatWindowDays: Int
     }
 
+    /// The purpose a referral to each service is shared for: what the gateway checks consent and policy against.
     public var referralPurposes: [PartyID: Purpose]
+    /// The purpose of a partner-support referral from the perpetrator service to the victim service.
     public var partnerSupportPurpose: Purpose
+    /// How many days a consent lasts when staff do not say.
     public var consentDays: Int
+    /// The victim service's DASH, MARAC and risk-register thresholds.
     public var victim: Victim
+    /// The family service's MARAC threshold.
     public var family: Family
+    /// Which services may refer to the safe home service.
     public var safehome: SafeHome
+    /// The sanctuary scheme's eligibility, timescales and installers.
     public var sanctuary: Sanctuary
+    /// The MARAC coordinator's repeat window.
     public var marac: Marac
 
     /// The purpose a referral to `recipient` is shared for.

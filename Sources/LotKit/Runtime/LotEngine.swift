@@ -5,8 +5,11 @@ import GRDB
 /// A service's rules applied to its store, without the broker: the worker feeds it messages and timers, staff
 /// commands call `perform`. Every call is one transaction.
 public struct LotEngine: Sendable {
+    /// The service whose rules are applied.
     public let lot: any Lot
+    /// The service's own SQLite store.
     public let store: LotStore
+    /// The rule thresholds and timescales from config/lots.yaml, given to every context.
     public let settings: LotSettings
     let allocator: URCAllocator?
 
@@ -50,6 +53,7 @@ public struct LotEngine: Sendable {
 
     /// What applying one message came to.
     public enum Applied: Sendable, Equatable {
+        /// The message was new, and its effects and the messages they cause are committed.
         case applied
         /// The same message id was applied before (a redelivery): nothing changed.
         case duplicate

@@ -12,16 +12,19 @@ import Synchronization
 /// A delivery is acknowledged only after its effects are committed and the messages they caused are confirmed
 /// by the broker, so a crash at any point loses nothing: the broker redelivers, the inbox table dedupes.
 public final class LotWorker: Service, Sendable {
+    /// How the worker uses the broker: topology names, how far ahead it takes deliveries, how often it polls.
     public struct Options: Sendable {
         /// Broker topology names (a namespace for tests).
         public var topology: ReferralGatewayTopology
         /// Declare the topology at start (development brokers only; least-privilege users may not).
         public var declareTopology: Bool
+        /// Deliveries the broker may send ahead unacknowledged (`basic.qos`), so the most one batch (one transaction) holds.
         public var prefetch: UInt16
         /// How often the outbox is checked for messages staff commands wrote.
         public var outboxInterval: Duration
         /// How often timers are checked.
         public var timerInterval: Duration
+        /// Options for production by default: standard names, no topology declared, outbox every 250 ms, timers every 30 s.
         public init(
             topology: ReferralGatewayTopology = .standard, declareTopology: Bool = false, prefetch: UInt16 = 200,
             outboxInterval: Duration = .milliseconds(250), timerInterval: Duration = .seconds(30)
@@ -36,9 +39,11 @@ public final class LotWorker: Service, Sendable {
 
     /// Counts since start (no personal data).
     public struct Counters: Sendable, Equatable {
+        /// Messages applied, redeliveries skipped, unverified ones dead-lettered, failures requeued, messages published, timers fired.
         public var applied = 0, duplicates = 0, deadLettered = 0, retried = 0, published = 0, timersFired = 0
     }
 
+    /// The service's rules and store, which every delivery and timer is applied to.
     public let engine: LotEngine
     private let signer: MessageSigner
     private let trust: TrustStore
@@ -50,6 +55,7 @@ public final class LotWorker: Service, Sendable {
     private let consumerBox = Mutex<AMQPConsumer?>(nil)
     private let flushing = AsyncLock()
 
+    /// A worker for `engine`'s service that signs with `signer` and accepts only gateway messages `trust` verifies.
     public init(
         engine: LotEngine, signer: MessageSigner, trust: TrustStore, configuration: AMQPConnectionConfiguration,
         options: Options = .init(), logger: Logger? = nil, clock: @escaping @Sendable () -> Timestamp = { Timestamp() }
@@ -63,8 +69,10 @@ public final class LotWorker: Service, Sendable {
         self.clock = clock
     }
 
+    /// The counts so far, for logs and tests (no personal data).
     public var statistics: Counters { counters.withLock { $0 } }
 
+    /// Runs until graceful shutdown: publishes what a previous run left in the outbox, then applies batches and fires timers.
     public func run() async throws {
         let party = engine.lot.party
         guard signer.party == party else {

@@ -12,16 +12,22 @@ public enum ConsentRegistration: String, Codable, Sendable, DatabaseValueConvert
 
 /// A consent this service recorded and sent to the gateway's registry (table `consent`).
 public struct HeldConsent: StoreRecord, Sendable {
+    /// The table of consents this service recorded, one row per consent id.
     public static let databaseTableName = "consent"
 
+    /// The consent's id, the same in the gateway's registry; `consent --withdraw` takes it.
     public var consentId: String
+    /// The URC of the person who gave the consent.
     public var subject: URC
     /// The services it allows sharing with, space-separated.
     public var recipients: String
     /// The purposes it covers, space-separated.
     public var purposes: String
+    /// When staff recorded it; it covers no message before then.
     public var givenAt: Timestamp
+    /// When it lapses: `--days` after it was given, else `consentDays` from config/lots.yaml.
     public var expiresAt: Timestamp
+    /// When the person withdrew it; nil while it stands. A withdrawal stops every later delivery that relied on it.
     public var withdrawnAt: Timestamp?
     /// nil until the gateway answers.
     public var gatewayStatus: ConsentRegistration?

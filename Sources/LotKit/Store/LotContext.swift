@@ -5,8 +5,11 @@ import GRDB
 /// One transaction on a service's store, as rules and commands see it: every change made and every message
 /// sent through a context commits together or not at all.
 public final class LotContext {
+    /// The open write transaction: whatever is written through it commits or rolls back with everything else.
     public let db: Database
+    /// The service acting: the sender of every message this context writes to the outbox.
     public let party: PartyID
+    /// The rule thresholds and timescales from config/lots.yaml.
     public let settings: LotSettings
     /// The time of this transaction (a test or a timer run may set it).
     public let now: Timestamp

@@ -9,7 +9,9 @@ import GRDB
 ///
 /// Every change a message or a command causes, and every message it causes, is written in one transaction.
 public final class LotStore: Sendable {
+    /// The SQLite file, opened in WAL mode so that the worker and staff commands can use it at once.
     public let database: DatabasePool
+    /// The service whose store this is.
     public let party: PartyID
 
     /// Opens (creating and migrating) the store at `path`; `migrations` are the service's own tables.

@@ -5,17 +5,24 @@ import GRDB
 /// A message a change caused (table `outbox`), written in the change's transaction; the worker signs and publishes
 /// it with confirm after the commit, then marks it sent.
 public struct OutboxEntry: StoreRecord, Sendable {
+    /// The transactional outbox: written with the change that caused each message, published after it commits.
     public static let databaseTableName = "outbox"
 
     /// Its place in the outbox: messages are published in this order.
     public var seq: Int64?
+    /// The id the envelope will carry; recipients dedupe on it, so publishing it twice is harmless.
     public var messageId: String
+    /// The body's message type.
     public var type: MessageType
+    /// The party it is for: a service, the MARAC coordinator, or the gateway itself (consent records).
     public var recipient: PartyID
+    /// The URC of the person it is about, for the envelope.
     public var subject: URC
+    /// The body as JSON; it is signed when published, not when written.
     public var body: Data
     /// The rule or command that wrote it.
     public var cause: String
+    /// When the change that caused it was made.
     public var createdAt: Timestamp
     /// nil until the broker confirmed it.
     public var sentAt: Timestamp?

@@ -19,8 +19,11 @@ public enum ReferralStatus: String, Codable, Sendable, CaseIterable, DatabaseVal
     /// The gateway refused it (its non-delivery report says why).
     case refused
     case accepted, declined
+    /// The receiving service reached the person.
     case contactMade = "contact-made"
+    /// The receiving service could not reach the person.
     case contactFailed = "contact-failed"
+    /// The receiving service finished its work (sanctuary works: with their items and cost).
     case completed
     /// Sanctuary works stopped: the perpetrator is at the address.
     case suspended
@@ -39,19 +42,28 @@ public enum ReferralStatus: String, Codable, Sendable, CaseIterable, DatabaseVal
 
 /// A referral this service sent or received (table `referral`), with where it stands.
 public struct ReferralRecord: StoreRecord, Sendable {
+    /// The table of referrals in and out, one row per referral id.
     public static let databaseTableName = "referral"
 
+    /// The referral's id (a MARAC referral's, for `marac-referral`), which every outcome about it names.
     public var referralId: String
+    /// Whether this service sent it or received it.
     public var direction: ReferralDirection
     /// The service at the other end: the recipient of one sent, the sender of one received.
     public var counterpart: PartyID
+    /// The URC of the person referred (the victim, for a MARAC referral).
     public var subject: URC
+    /// The id of the message that carried it: a non-delivery report names it when the gateway refuses the referral.
     public var messageId: String
     /// `referral` or `marac-referral`.
     public var type: MessageType
+    /// Where it stands now; `referral_event` keeps every status it had.
     public var status: ReferralStatus
+    /// Why it stands so, when known: a decline reason, an outcome's note, the gateway's refusal code and text.
     public var statusDetail: String?
+    /// When this service sent or received it.
     public var createdAt: Timestamp
+    /// When its status last changed.
     public var updatedAt: Timestamp
     /// The message body as received (after the gateway's redaction) or as sent.
     public var body: Data
@@ -69,9 +81,14 @@ extension ReferralRecord {
 
 /// One change of a referral's status (table `referral_event`): the history `case` shows.
 public struct ReferralEvent: StoreRecord, Sendable {
+    /// The table of status changes, one row per change, in the order they were made.
     public static let databaseTableName = "referral_event"
+    /// The referral whose status changed.
     public var referralId: String
+    /// When the status changed.
     public var at: Timestamp
+    /// The status it moved to.
     public var status: ReferralStatus
+    /// Why, when known (the referral's `statusDetail` at that moment).
     public var detail: String?
 }
