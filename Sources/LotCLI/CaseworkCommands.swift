@@ -72,6 +72,9 @@ public struct ReferCommand<L: WorkerLot>: ParsableCommand {
             if let form {
                 sections = try StrictForm.load(Form.self, path: form, describing: "referral form")
             }
+            if lawfulBasis == nil, justification != nil {
+                throw LotError.badInput("--justification goes with --lawful-basis: name the basis, or leave the justification out")
+            }
             var basis: LawfulBasisCode?
             if let lawfulBasis {
                 guard let b = LawfulBasisCode(rawValue: lawfulBasis) else {
@@ -166,13 +169,16 @@ public struct OutcomeCommand<L: WorkerLot>: ParsableCommand {
     @Argument(help: "The referral id.") var referral: String
     @Option(help: "accepted, declined, contact-made, contact-failed or completed.") var status: String
     @Option(help: "With declined: not-eligible, out-of-area, under-18, no-capacity, client-declined, duplicate, other.") var declineReason: String?
-    @Option(help: "A short note (no contact details).") var note: String?
+    @Option(help: "A short note (no contact details); with declined, the reason in words.") var note: String?
 
     /// Sends the referrer the outcome of a referral received (a decline with its reason) and records the new status.
     public func run() throws {
         try guarded {
             guard let outcome = ReferralOutcome.Outcome(rawValue: status) else {
                 throw LotError.badInput("status is accepted, declined, contact-made, contact-failed or completed")
+            }
+            if outcome != .declined, declineReason != nil {
+                throw LotError.badInput("--decline-reason goes with --status declined only")
             }
             var reason: ReferralOutcome.DeclineReason?
             if outcome == .declined {

@@ -18,6 +18,13 @@ public struct RunCommand<L: WorkerLot>: AsyncParsableCommand {
     @Flag(help: "Declare the broker topology at start (development brokers only).") var declareTopology = false
     @Option(help: "Seconds between timer checks.") var timerInterval: Double = 30
 
+    /// Refuses an interval that would spin (0 or less) or leave overdue alerts unsent for more than an hour.
+    public func validate() throws {
+        guard timerInterval >= 0.1, timerInterval <= 3600 else {
+            throw ValidationError("--timer-interval is between 0.1 and 3600 seconds, not \(timerInterval)")
+        }
+    }
+
     /// Starts the worker with its store, key, trust file and broker, and keeps it running until SIGTERM or SIGINT.
     public func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }

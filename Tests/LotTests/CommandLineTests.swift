@@ -69,6 +69,9 @@ struct CommandLineTests {
             ("a referral form with a misspelt section", "victim-worker", "misspelt-form", "there is no field `housng`"),
             ("a command on a home without a store", "family-worker", "no-store", "create it with `family-worker init`"),
             ("a self-referral saying where his partner lives", "perpetrator-worker", "self-referral-address", "there is no field `partners[0].address`"),
+            ("a justification without a lawful basis", "victim-worker", "justification-alone", "--justification goes with --lawful-basis"),
+            ("a decline reason on an acceptance", "family-worker", "decline-reason-accepted", "--decline-reason goes with --status declined only"),
+            ("a timer interval that would spin", "victim-worker", "usage-interval", "--timer-interval is between 0.1 and 3600 seconds"),
             ("a command without a required option", "victim-worker", "usage-missing", "Missing expected argument '--to <to>' (`victim-worker refer --help`"),
             ("an option no command has", "victim-worker", "usage-unknown", "Unknown option '--colour' (`victim-worker case --help`"),
             ("a command the worker does not have", "sanctuary-worker", "usage-command", "(`sanctuary-worker --help` lists the commands)"),
@@ -159,6 +162,10 @@ struct CommandLineTests {
             let f = dir.appendingPathComponent("self-referral.json")
             try JSONSerialization.data(withJSONObject: json).write(to: f)
             args = ["intake", f.path]
+        case "justification-alone": args = ["refer", held, "--to", "family", "--reason", "x", "--by", "A", "--justification", "because"]
+        case "decline-reason-accepted":
+            args = ["outcome", "00000000-0000-0000-0000-000000000000", "--status", "accepted", "--decline-reason", "no-capacity"]
+        case "usage-interval": args = ["run", "--timer-interval", "0"]
         case "usage-missing": args = ["refer", held, "--reason", "x", "--by", "A"]
         case "usage-unknown": args = ["case", held, "--colour", "red"]
         case "usage-command": args = ["dash", held, "dash.json"]

@@ -142,6 +142,17 @@ struct SanctuaryRuleTests {
         #expect(try e2.fireDueTimers(at: monday.adding(seconds: 60 * 86_400)) == 0)
     }
 
+    @Test("a typed referral id is matched as text: wildcards match nothing")
+    func wildcardsMatchNothing() throws {
+        let e = try engine(lot)
+        let r = referral(to: .sanctuary, homeSecurity: eligible)
+        try e.apply(try inbound(r, from: .victim, to: .sanctuary, about: r.subject.urc))
+        for typed in ["%%%%%%%%", "________", String(r.referralId.prefix(7)) + "%"] {
+            #expect(throws: LotError.self) { try e.perform("contact") { try lot.recordContact(typed, made: true, attempts: 1, in: $0) } }
+        }
+        try e.perform("contact") { try lot.recordContact(String(r.referralId.prefix(8)), made: true, attempts: 1, in: $0) }
+    }
+
     @Test("working days skip weekends and bank holidays")
     func workingDays() {
         // Friday 2026-12-18 + 5 working days: Mon 21, Tue 22, Wed 23, Thu 24, (Fri 25 and Mon 28 are holidays) Tue 29.

@@ -105,6 +105,35 @@ struct ServiceRuleTests {
         #expect(try e.count("SELECT COUNT(*) FROM self_referral") == 1)
     }
 
+    /// A lot whose timers of kind "broken" fail, to show one failing timer holds back no other.
+    struct TimerLot: Lot {
+        let party = PartyID.sanctuary
+        var rules: [RuleDescription] { [] }
+        func receive(_ message: InboundMessage, in ctx: LotContext) throws {}
+        func fire(_ timer: DueTimer, in ctx: LotContext) throws {
+            guard timer.kind != "broken" else { throw LotError.unprocessable("this timer cannot fire") }
+            try ctx.log("fired", subject: timer.subject, timer.kind)
+        }
+    }
+
+    @Test("a timer whose action fails stays due and holds back no other timer")
+    func failingTimerIsolated() throws {
+        let e = try engine(TimerLot())
+        let who = URCAllocator(issuerUnchecked: "10").allocate()
+        let now = Timestamp()
+        try e.perform("schedule") { ctx in
+            try ctx.schedule("broken", subject: who, reference: "a", dueAt: now.adding(seconds: -60))
+            try ctx.schedule("lock-change", subject: who, reference: "b", dueAt: now.adding(seconds: -30))
+        }
+        var failed: [String] = []
+        #expect(try e.fireDueTimers(at: now) { timer, _ in failed.append(timer.kind) } == 1)
+        #expect(failed == ["broken"])
+        #expect(try e.strings("SELECT detail FROM rule_log WHERE rule = 'fired'") == ["lock-change"])
+        #expect(try e.strings("SELECT kind FROM timer WHERE fired_at IS NULL") == ["broken"])
+        #expect(try e.fireDueTimers(at: now.adding(seconds: 30)) == 0)  // tried again, still failing, still due
+        #expect(try e.strings("SELECT kind FROM timer WHERE fired_at IS NULL") == ["broken"])
+    }
+
     @Test("a stored row that does not read as its type is a store failure with its cause, never a crash")
     func unreadableRow() throws {
         let e = try engine(FamilyLot())

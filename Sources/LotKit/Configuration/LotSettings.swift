@@ -124,9 +124,29 @@ public struct LotSettings: Sendable, Equatable {
         safehome = file.safehome
         sanctuary = file.sanctuary
         marac = file.marac
-        guard victim.dashQuestions > 0, victim.maracThreshold > 0, victim.maracThreshold <= victim.dashQuestions else {
-            throw .configuration("\(url.lastPathComponent): victim.maracThreshold must be between 1 and dashQuestions")
+        // Each limit in its range: a zero or negative one would silently stop a rule (every consent expiring at
+        // once, a timer due before it is set), and the file is where an administrator would look.
+        let name = url.lastPathComponent
+        func check(_ ok: Bool, _ field: String, _ range: String) throws(LotError) {
+            guard ok else { throw .configuration("\(name): \(field) must be \(range)") }
         }
-        guard !sanctuary.installers.isEmpty else { throw .configuration("\(url.lastPathComponent): sanctuary.installers is empty") }
+        try check((1...3650).contains(consentDays), "consentDays", "between 1 and 3650 days")
+        try check((1...100).contains(victim.dashQuestions), "victim.dashQuestions", "between 1 and 100")
+        try check((1...victim.dashQuestions).contains(victim.maracThreshold), "victim.maracThreshold", "between 1 and dashQuestions")
+        try check((1...victim.maracThreshold).contains(victim.riskRegisterFrom), "victim.riskRegisterFrom", "between 1 and maracThreshold")
+        try check((1...victim.dashQuestions).contains(family.maracThreshold), "family.maracThreshold", "between 1 and victim.dashQuestions")
+        try check(victim.escalationIncidents >= 1, "victim.escalationIncidents", "at least 1")
+        for (field, days) in [
+            ("victim.escalationWindowDays", victim.escalationWindowDays), ("victim.repeatWindowDays", victim.repeatWindowDays),
+            ("marac.repeatWindowDays", marac.repeatWindowDays),
+        ] {
+            try check((1...3650).contains(days), field, "between 1 and 3650 days")
+        }
+        try check((1...720).contains(sanctuary.firstContactHours), "sanctuary.firstContactHours", "between 1 and 720 hours")
+        try check((1...60).contains(sanctuary.worksWithinWorkingDays), "sanctuary.worksWithinWorkingDays", "between 1 and 60 working days")
+        try check(
+            (1...260).contains(sanctuary.madeToMeasureWithinWorkingDays), "sanctuary.madeToMeasureWithinWorkingDays", "between 1 and 260 working days")
+        try check(!sanctuary.installers.isEmpty, "sanctuary.installers", "a list of at least one installer")
+        try check(Set(sanctuary.installers).count == sanctuary.installers.count, "sanctuary.installers", "a list without repeats")
     }
 }

@@ -170,20 +170,37 @@ public struct LotEngine: Sendable {
         return .applied
     }
 
-    /// Fires every timer due at `now`, each once; returns how many fired.
+    /// Fires every timer due at `now`, each once, each in its own savepoint: a timer whose action fails stays
+    /// pending (reported to `failed`, tried again next time) and never holds back the others, such as an overdue
+    /// lock change's alert. Returns how many fired.
     @discardableResult
-    public func fireDueTimers(at now: Timestamp = Timestamp()) throws -> Int {
+    public func fireDueTimers(at now: Timestamp = Timestamp(), failed: (DueTimer, LotError) -> Void = { _, _ in }) throws -> Int {
         let lot = self.lot
-        return try perform("timer", at: now) { ctx in
-            let due = try TimerRecord.due(at: now).fetchAll(ctx.db)
-            for var timer in due {
-                timer.firedAt = now
-                try timer.update(ctx.db)
-                ctx.cause = "timer \(timer.kind)"
-                try lot.fire(DueTimer(id: timer.id ?? 0, kind: timer.kind, subject: timer.subject, reference: timer.reference, dueAt: timer.dueAt), in: ctx)
+        var failures: [(DueTimer, LotError)] = []
+        let fired = try perform("timer", at: now) { ctx in
+            var fired = 0
+            for var timer in try TimerRecord.due(at: now).fetchAll(ctx.db) {
+                let due = DueTimer(id: timer.id ?? 0, kind: timer.kind, subject: timer.subject, reference: timer.reference, dueAt: timer.dueAt)
+                try ctx.db.inSavepoint {
+                    do {
+                        timer.firedAt = now
+                        try timer.update(ctx.db)
+                        ctx.cause = "timer \(timer.kind)"
+                        try lot.fire(due, in: ctx)
+                        fired += 1
+                        return .commit
+                    } catch let e as LotError {
+                        failures.append((due, e))
+                    } catch {
+                        failures.append((due, .storeFailed("\(type(of: error)): \(error)")))
+                    }
+                    return .rollback
+                }
             }
-            return due.count
+            return fired
         }
+        for (timer, error) in failures { failed(timer, error) }
+        return fired
     }
 
     // MARK: Outbox

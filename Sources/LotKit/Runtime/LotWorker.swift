@@ -218,7 +218,11 @@ public final class LotWorker: Service, Sendable {
 
     private func fireTimers(_ publisher: AMQPPublisher) async {
         do {
-            let fired = try engine.fireDueTimers(at: clock())
+            let fired = try engine.fireDueTimers(at: clock()) { timer, error in
+                logger.error(
+                    "a timer's action failed; it stays due and is tried again",
+                    metadata: ["timer": "\(timer.kind)", "timer_id": "\(timer.id)", "error": "\(error)"])
+            }
             if fired > 0 {
                 counters.withLock { $0.timersFired += fired }
                 await flushOutbox(publisher)

@@ -239,7 +239,10 @@ public final class LotContext {
         _ request: QueryInterfaceRequest<R>, idColumn: String, id: String, what: String, notFound: String
     ) throws -> R {
         let column = Column(idColumn)
-        let matches = try request.filter(column == id || (id.count >= 8 && column.like("\(id.lowercased())%"))).limit(2).fetchAll(db)
+        // Typed text is matched as text: `%` and `_` are escaped, so "%%%%%%%%" matches nothing rather than anything.
+        let escaped = id.lowercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+        let matches = try request.filter(column == id || (id.count >= 8 && column.like("\(escaped)%", escape: "\\"))).limit(2).fetchAll(db)
         guard matches.count == 1 else {
             throw LotError.notFound(matches.isEmpty ? notFound : "more than one \(what) starts with \(id): type more of it")
         }
@@ -256,6 +259,7 @@ public final class LotContext {
         var stored = referral
         if !holdsContactDetails {
             stored.subject.address = nil
+            stored.subject.addressIsSafe = nil
             stored.subject.safeContact = nil
             stored.housing = nil
             stored.homeSecurity = nil
