@@ -10,7 +10,6 @@ let workerDependencies: [Target.Dependency] = [
 
 let package = Package(
     name: "ReferralGateway",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "AMQP", targets: ["AMQP"]),
         .library(name: "Contracts", targets: ["Contracts"]),

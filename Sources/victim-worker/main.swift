@@ -52,8 +52,16 @@ struct IncidentCommand: ParsableCommand {
             let victim = try parseURC(urc)
             let day = try date.map(parseDate) ?? CalendarDate(Timestamp())
             let engine = try worker.engine()
-            try engine.perform("incident") { ctx in try VictimLot().recordIncident(victim: victim, on: day, in: ctx) }
+            let decision = try engine.perform("incident") { ctx in try VictimLot().recordIncident(victim: victim, on: day, in: ctx) }
             print("incident of \(day) recorded for \(victim.canonical)")
+            switch decision {
+            case .referred: print("MARAC referral queued for the gateway; `case \(victim.canonical)` shows why")
+            case .awaitingDash(let criteria):
+                print(
+                    "MARAC criteria met (\(criteria.map(\.rawValue).joined(separator: ", "))) but there is no DASH on file: "
+                        + "complete one with her now (`dash \(victim.canonical) FILE`) and the referral goes with it")
+            case .none: break
+            }
         }
     }
 }
