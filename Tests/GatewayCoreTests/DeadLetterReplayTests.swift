@@ -152,6 +152,45 @@ import Testing
         await s.finish()
     }
 
+    @Test(
+        "a referral that died in the perpetrator service's inbox is not delivered again once the gateway knows its subject as a victim: today's roles decide a replay"
+    )
+    func redeliveryFollowsTodaysRole() async throws {
+        let s = try await Setup()
+        let h = s.h
+        let man = Self.urcs.allocate()
+        try await h.giveConsent(from: .victim, subject: man, recipients: [.perpetrator], purposes: [.perpetratorIntervention])
+        var body = GatewayRefusalTests.referral(subject: man, purpose: .perpetratorIntervention, reason: "Asked for help to change")
+        body.subjectRole = .perpetrator
+        try await h.submit([try h.message(body, from: .victim, to: .perpetrator, about: man)])
+        let delivered = try #require(try await h.take(1, from: h.names.inbox(.perpetrator)).first)
+
+        // It died in the inbox (the worker could not apply it), and was kept.
+        var properties = delivered.properties
+        properties.headers["x-death"] = .array([
+            .table([
+                "reason": "delivery_limit", "queue": .string(h.names.inbox(.perpetrator)), "exchange": .string(h.names.deliverExchange),
+                "routing-keys": .array([.string(PartyID.perpetrator.rawValue)]), "count": .int(1),
+                "time": .timestamp(UInt64(Date().timeIntervalSince1970)),
+            ])
+        ])
+        let died = AMQPDelivery(storedFrom: h.names.deliverExchange, routingKey: PartyID.perpetrator.rawValue, properties: properties, body: delivered.body)
+        let ids = try await h.store.database.write { db in
+            _ = try DeadLetterArchive.keep(died, now: Timestamp(), in: db)
+            return try DeadLetterArchive.keptIDs(in: db)
+        }
+        #expect(ids.count == 1)
+
+        // An administrator finds the person was a victim all along, and corrects the role before anyone replays.
+        _ = try await h.store.database.write { db in
+            try PersonRegistry.correct(man, to: .victim, by: "Admin A", reason: "Named as perpetrator in error", in: db)
+        }
+        let report = try await s.replayer.replay(ids, by: "Admin A", reason: "Worker fixed")
+        #expect(report.outcomes == ["forbidden-content": 1])
+        #expect(try await h.take(1, from: h.names.inbox(.perpetrator), timeout: 1).isEmpty, "a referral about a victim reached the perpetrator service")
+        await s.finish()
+    }
+
     /// `m` as the broker would dead-letter it from gateway.in after too many deliveries without an acknowledgement.
     static func diedInGatewayQueue(_ m: SignedMessage, _ h: GatewayHarness) -> AMQPDelivery {
         let submitted = m.submission(brokerUser: "victim", topology: h.names)

@@ -19,7 +19,8 @@ extension GatewayDecider {
     /// Prepares a kept dead letter from `recipient`'s inbox for delivery again: the gateway's own signature must
     /// hold (the stored copy is intact), today's policy entry must still let its sender reach the recipient and is
     /// applied once more (it can only remove more), and it is signed afresh so the recipient's clock check accepts it.
-    /// Whether its sharing basis still holds needs the store; the ledger checks that.
+    /// Whether its sharing basis still holds, and whether the person is still known in a role the entry allows,
+    /// need the store; the ledger checks those.
     public func prepareRedelivery(_ delivery: AMQPDelivery, to recipient: PartyID, now: Timestamp) throws(Refusal) -> Redelivery {
         let env = try readEnvelope(delivery)
         guard env.recipient == recipient else {
@@ -40,6 +41,11 @@ extension GatewayDecider {
         }
         let json: JSONValue
         do { json = try JSONParser.parse(delivery.body) } catch { throw Refusal(.invalidSchema, "the stored body is not JSON: \(error.description)") }
+        // Today's entry decides, as for a new message: a purpose it no longer allows is not shared again.
+        let purposeText = json.value(at: "sharing.purpose")?.stringValue ?? rule.defaultPurpose?.rawValue
+        guard let purposeText, let purpose = Purpose(rawValue: purposeText), rule.purposes.contains(purpose) else {
+            throw Refusal(.noPolicy, "the policy no longer allows \(env.type.rawValue) to \(recipient) for purpose '\(purposeText ?? "none")'")
+        }
         let view = try redactAndSign(json, envelope: env, rule: rule, now: now)
         return Redelivery(envelope: env, rule: rule, removedFields: view.removedFields, outgoing: view.message)
     }

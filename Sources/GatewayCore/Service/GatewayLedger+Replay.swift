@@ -181,6 +181,19 @@ extension GatewayLedger {
         let env = r.envelope
         var basis = SharingBasis(basis: .policy, reference: "the gateway's own non-delivery report")
         if let rule = r.rule {
+            // The role the gateway knows the person in now (an administrator may have corrected it since).
+            if let roles = rule.subjectRoles {
+                guard let known = try PersonRegistry.known([env.subject], in: db)[env.subject]?.role, roles.contains(known) else {
+                    let knownAs = try PersonRegistry.known([env.subject], in: db)[env.subject]?.role.rawValue ?? "unknown"
+                    return (
+                        .refused(
+                            .forbiddenContent,
+                            "\(recipient) may only receive \(env.type.rawValue) about a \(roles.map(\.rawValue).sorted().joined(separator: " or ")); "
+                                + "the subject is known as \(knownAs)"),
+                        nil
+                    )
+                }
+            }
             guard
                 let earlier = try Row.fetchOne(
                     db.cachedStatement(
