@@ -6,9 +6,12 @@ import LotKit
 /// Lot 1, the Family Service: children and young people 0-19 and their parents. Every child has a URC of its
 /// own, linked to the adult's; the service refers to safe home and to MARAC.
 public struct FamilyLot: WorkerLot, IntakeLot {
+    /// The family service (Lot 1, children and young people 0-19 and their parents) on the gateway.
     public let party = PartyID.family
+    /// The family service, made from nothing: its settings come with each context.
     public init() {}
 
+    /// A URC per child linked to the adult's, consent, MARAC referral at 14+, safe home referrals, answering referrals.
     public var rules: [RuleDescription] {
         [
             .init("child-urcs", "Each child gets a URC of its own, linked to the adult's (a URC given by another service is kept)."),
@@ -62,6 +65,7 @@ public struct FamilyLot: WorkerLot, IntakeLot {
         return adultURC
     }
 
+    /// Takes referrals, accepted with each child's URC kept and linked to the adult's; alerts are stored; refuses the rest.
     public func receive(_ message: InboundMessage, in ctx: LotContext) throws {
         switch message.envelope.type {
         case .referral:

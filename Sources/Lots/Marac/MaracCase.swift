@@ -4,18 +4,24 @@ import LotKit
 
 /// A MARAC case opened for each MARAC referral received (table `marac_case`).
 public struct MaracCase: StoreRecord, Sendable {
+    /// Stored in the `marac_case` table.
     public static let databaseTableName = "marac_case"
 
     /// `MC-` and eight upper-case hex digits, as the contract has it.
     public var caseId: String
+    /// The MARAC referral that opened the case (one case per referral).
     public var maracReferralId: String
+    /// The victim's URC, as the referrer gave it.
     public var victim: URC
+    /// The perpetrator's URC, when the referral named one.
     public var perpetrator: URC?
     /// The agency that referred.
     public var referredBy: PartyID
+    /// When the coordinator received the referral: the repeat window counts back from it.
     public var receivedAt: Timestamp
     /// Flagged by the referrer, or another referral for the victim within the repeat window.
     public var isRepeat: Bool
+    /// The DASH score the referral carried.
     public var dashScore: Int
     /// The MARAC criteria met, comma-separated.
     public var criteria: String
@@ -26,17 +32,24 @@ public struct MaracCase: StoreRecord, Sendable {
 
 /// An action of a MARAC action plan, with where it stands (table `marac_action`).
 public struct MaracAction: StoreRecord, Sendable, Equatable {
+    /// Stored in the `marac_action` table.
     public static let databaseTableName = "marac_action"
 
+    /// The MARAC case the action belongs to.
     public var caseId: String
+    /// The action's id within the plan (a lower-case UUID).
     public var actionId: String
     /// A service id on the gateway, or another agency tracked here (police, health, ...).
     public var owner: String
+    /// What the owner is to do.
     public var description: String
+    /// When it is due: past it and neither done nor not possible, it is listed as overdue.
     public var dueDate: CalendarDate
+    /// Where it stands (open, in progress, done, not possible, not done), as the owner last reported it.
     public var status: ActionStatus
     /// The owner's last note on it.
     public var note: String?
+    /// When it was issued, or when its owner last updated it.
     public var updatedAt: Timestamp
 
     /// The actions of case `caseID`, by id.

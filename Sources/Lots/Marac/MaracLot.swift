@@ -6,9 +6,12 @@ import LotKit
 /// The MARAC coordinator: receives MARAC referrals, flags repeats, issues action plans with actions owned by
 /// agencies, receives the owners' updates, and lists what is overdue before the next meeting.
 public struct MaracLot: WorkerLot {
+    /// The MARAC coordinator on the gateway.
     public let party = PartyID.marac
+    /// The MARAC coordinator, made from nothing: its settings come with each context.
     public init() {}
 
+    /// A case per referral, repeats flagged, action plans to the owning services, and updates from the owning agency only.
     public var rules: [RuleDescription] {
         [
             .init("open-case", "Each MARAC referral opens a case."),
@@ -18,6 +21,7 @@ public struct MaracLot: WorkerLot {
         ]
     }
 
+    /// Adds `marac_case` (one per MARAC referral, with its repeat flag) and `marac_action` (each action of a plan).
     public var migrations: [(String, @Sendable (Database) throws -> Void)] {
         [
             (
@@ -53,6 +57,7 @@ public struct MaracLot: WorkerLot {
         ]
     }
 
+    /// Takes MARAC referrals (a case each, repeats flagged) and action-plan updates from the owning agency; refuses the rest.
     public func receive(_ message: InboundMessage, in ctx: LotContext) throws {
         switch message.envelope.type {
         case .maracReferral:
@@ -108,10 +113,14 @@ public struct MaracLot: WorkerLot {
 
     /// One action of a plan as staff type it: `owner|due-date|description`.
     public struct PlannedAction: Sendable {
+        /// The owning agency: a service id on the gateway, or another agency in lower case (police, childrens-social-care).
         public var owner: String
+        /// When the owner is to have done it.
         public var due: CalendarDate
+        /// What is to be done.
         public var description: String
 
+        /// Reads `owner|YYYY-MM-DD|description`; a missing part, a bad owner or a bad date is refused, saying which.
         public init(parsing text: String) throws {
             let parts = text.split(separator: "|", maxSplits: 2).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 3, !parts[0].isEmpty, !parts[2].isEmpty else {

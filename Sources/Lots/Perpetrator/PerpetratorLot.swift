@@ -6,14 +6,18 @@ import LotKit
 /// Lot 4, Perpetrator Intervention: works with the man, never holds where his partner or children are. It
 /// identifies partners so the victim service (which holds their details) can support them.
 public struct PerpetratorLot: WorkerLot {
+    /// The perpetrator intervention service (Lot 4, a Respect-accredited programme) on the gateway.
     public let party = PartyID.perpetrator
+    /// The perpetrator service, made from nothing: its settings come with each context.
     public init() {}
 
     /// Never: an address, phone, email or safe contact of anyone (dropped before storing, whatever arrives).
     public var holdsContactDetails: Bool { false }
 
+    /// Adds the `self_referral` table: men's own requests for help, holding no contact details of anyone.
     public var migrations: [(String, @Sendable (Database) throws -> Void)] { [Self.selfReferralMigration] }
 
+    /// Self-referral, agency referrals accepted without contact details, and partner-support referrals to the victim service.
     public var rules: [RuleDescription] {
         [
             .init("self-referral", "A person asking for help to change is taken on from an intake holding no contact details of anyone."),
@@ -25,6 +29,7 @@ public struct PerpetratorLot: WorkerLot {
         ]
     }
 
+    /// Takes referrals about perpetrators only, accepted with any contact details dropped; refuses every other message.
     public func receive(_ message: InboundMessage, in ctx: LotContext) throws {
         switch message.envelope.type {
         case .referral:

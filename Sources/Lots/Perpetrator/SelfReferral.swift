@@ -11,19 +11,27 @@ public struct SelfReferral: Codable, Sendable {
     public struct Referrer: Codable, Sendable {
         /// Given when another service already allocated one; otherwise the programme allocates it.
         public var urc: URC?
+        /// His name, in parts that cannot carry a phone number or an address.
         public var name: PersonName
+        /// Date of birth, when he gives it.
         public var dateOfBirth: CalendarDate?
+        /// Gender as he describes it, when recorded (counted in the quarterly Equality report).
         public var gender: Gender?
+        /// Preferred language, when recorded.
         public var language: LanguageTag?
+        /// Whether an interpreter is needed to work with him.
         public var interpreterNeeded: Bool?
+        /// Disabilities or long-term conditions, when recorded.
         public var disabilities: [Disability]?
     }
 
     /// A current or former partner he names, so that the victim service (never this one) can offer her support.
     public struct Partner: Codable, Sendable {
+        /// Her name: with her URC, all this service keeps of her.
         public var name: PersonName
         /// Her URC, if another service gave one.
         public var urc: URC?
+        /// How she is related to him (partner, ex-partner, spouse, ...).
         public var relationship: Relationship?
         /// Why she should be contacted: with it, a partner-support referral goes to the victim service.
         public var supportJustification: String?
@@ -31,16 +39,23 @@ public struct SelfReferral: Codable, Sendable {
 
     /// What moves him to ask for help (counted for the seed's "motivated to change" outcome).
     public enum Motivation: String, Codable, Sendable, CaseIterable {
+        /// He wants to stop being abusive.
         case stopAbuse = "stop-abuse"
+        /// For the sake of his children.
         case children
+        /// He wants to keep his relationship.
         case keepRelationship = "keep-relationship"
+        /// His partner asked him to get help.
         case partnerAsked = "partner-asked"
+        /// Police, court or probation involvement moved him to ask.
         case criminalJustice = "criminal-justice"
+        /// Anything else.
         case other
     }
 
     /// The intake worker recording it.
     public var caseworker: Staff
+    /// The person referring themselves: who they are, never where.
     public var person: Referrer
     /// At least one: a self-referral is a request to change.
     public var motivation: [Motivation]
@@ -48,6 +63,7 @@ public struct SelfReferral: Codable, Sendable {
     public var courtMandated: Bool?
     /// How many children live with him or see him: counted, never named here.
     public var childrenInHousehold: Int?
+    /// Partners he names; each with a `supportJustification` is referred to the victim service for support.
     public var partners: [Partner]?
 }
 

@@ -5,9 +5,12 @@ import LotKit
 /// Lot 2, the Safe Home Service: housing. Takes referrals only from the family, victim and perpetrator services
 /// (config/lots.yaml), keeps the URC it was given, and can refer on to the sanctuary scheme (`refer`).
 public struct SafeHomeLot: WorkerLot {
+    /// The safe home service (Lot 2, housing) on the gateway.
     public let party = PartyID.safehome
+    /// The safe home service, made from nothing: its settings come with each context.
     public init() {}
 
+    /// Referrals accepted from the allowed services, keeping the URC given, and declined from any other.
     public var rules: [RuleDescription] {
         [
             .init("accept-referral", "A referral from an allowed service is accepted, keeping the URC it came with."),
@@ -15,6 +18,7 @@ public struct SafeHomeLot: WorkerLot {
         ]
     }
 
+    /// Takes referrals: accepted from `safehome.acceptsReferralsFrom`, declined from others; alerts are stored; refuses the rest.
     public func receive(_ message: InboundMessage, in ctx: LotContext) throws {
         switch message.envelope.type {
         case .referral:

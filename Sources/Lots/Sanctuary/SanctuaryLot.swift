@@ -7,17 +7,24 @@ import LotKit
 /// without a conflict, keeps the timescales (first contact 48 h, works in 2-5 working days of contact,
 /// emergency lock change the same day) and alerts the referrer at once when something is wrong.
 public struct SanctuaryLot: WorkerLot {
+    /// The sanctuary scheme (home-security installations) on the gateway.
     public let party = PartyID.sanctuary
+    /// The sanctuary scheme, made from nothing: its settings come with each context.
     public init() {}
 
     /// Timer kinds.
     public enum TimerKind {
+        /// First contact with the client, due `firstContactHours` (48) after the referral was made.
         public static let firstContact = "first-contact"
+        /// Works, due within `worksWithinWorkingDays` (5) working days of first contact.
         public static let works = "works"
+        /// An emergency lock change, due by the end of the day the referral is accepted (UTC).
         public static let emergencyLockChange = "emergency-lock-change"
+        /// Made-to-measure works, due `madeToMeasureWithinWorkingDays` (20) working days after the order.
         public static let madeToMeasure = "made-to-measure"
     }
 
+    /// Eligibility, child protection, conflict-free allocation, timescales, made-to-measure, perpetrator at the address, completion.
     public var rules: [RuleDescription] {
         [
             .init(
@@ -39,6 +46,7 @@ public struct SanctuaryLot: WorkerLot {
         ]
     }
 
+    /// Adds `job` and `installer_conflict` (v1), then `made_to_measure` orders with their own due dates (v2).
     public var migrations: [(String, @Sendable (Database) throws -> Void)] {
         [
             (
@@ -86,6 +94,7 @@ public struct SanctuaryLot: WorkerLot {
         ]
     }
 
+    /// Takes referrals, assessed for eligibility and given a job; safety alerts are only stored; refuses anything else.
     public func receive(_ message: InboundMessage, in ctx: LotContext) throws {
         switch message.envelope.type {
         case .referral:
@@ -298,6 +307,7 @@ public struct SanctuaryLot: WorkerLot {
         try ctx.sendOutcome(for: referral, .completed, works: works)
     }
 
+    /// A missed timescale (first contact, works, emergency lock change, made-to-measure): an alert to the referrer.
     public func fire(_ timer: DueTimer, in ctx: LotContext) throws {
         let referral = try ctx.receivedReferral(timer.reference)
         let (kind, summary): (SafetyAlert.Kind, String) =

@@ -7,9 +7,12 @@ import LotKit
 /// and to the other services as the rules say, keeps the risk register, and supports partners of men on the
 /// perpetrator programme.
 public struct VictimLot: WorkerLot, IntakeLot {
+    /// The victim & survivor service (Lot 3) on the gateway: the main entry point.
     public let party = PartyID.victim
+    /// The victim service, made from nothing: its settings come with each context.
     public init() {}
 
+    /// URCs, consent, DASH scoring, MARAC referrals and repeats, the risk register, referrals on, and answering referrals.
     public var rules: [RuleDescription] {
         [
             .init("allocate-urcs", "A URC for the victim, each child and the perpetrator, unless one was given."),
@@ -31,6 +34,7 @@ public struct VictimLot: WorkerLot, IntakeLot {
         ]
     }
 
+    /// Adds `victim_case`, `dash`, `incident`, `marac_history` (what makes a later referral a repeat) and `risk_register`.
     public var migrations: [(String, @Sendable (Database) throws -> Void)] {
         [
             (
@@ -379,6 +383,7 @@ public struct VictimLot: WorkerLot, IntakeLot {
 
     // MARK: Messages received
 
+    /// Takes referrals, accepted and answered, except partner support from the perpetrator service: kept, never answered.
     public func receive(_ message: InboundMessage, in ctx: LotContext) throws {
         switch message.envelope.type {
         case .referral:
