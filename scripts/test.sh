@@ -17,6 +17,13 @@ trap cleanup EXIT INT TERM
 # The official JSON Schema Test Suite, which the gateway's validator is run against (SchemaTestSuiteTests).
 REFGW_JSON_SCHEMA_SUITE=$(bash scripts/json-schema-suite.sh)
 export REFGW_JSON_SCHEMA_SUITE
+# The house style (.swift-format, checked before anything is built): formatting, and a doc comment on every
+# public declaration. A failure names the file and line; `swift format format -i -r Sources Tests Package.swift`
+# mends what the formatter can.
+if ! swift format lint --strict -r Sources Tests Package.swift; then
+    echo "test.sh: the code is not in the house style (above); run: swift format format -i -r Sources Tests Package.swift" >&2
+    exit 1
+fi
 swift build --build-tests
 REFGW_BIN=$(swift build --show-bin-path)
 export REFGW_BIN

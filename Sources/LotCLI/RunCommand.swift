@@ -9,7 +9,7 @@ public struct RunCommand<L: WorkerLot>: AsyncParsableCommand {
     /// How `run` appears in each worker's `--help`.
     public static var configuration: CommandConfiguration {
         CommandConfiguration(
-        commandName: "run", abstract: "Run the worker: apply messages from the gateway, publish the outbox, fire timers.")
+            commandName: "run", abstract: "Run the worker: apply messages from the gateway, publish the outbox, fire timers.")
     }
     /// Empty: ArgumentParser fills the options from the command line.
     public init() {}

@@ -34,7 +34,7 @@ public struct CaseCommand<L: WorkerLot>: ParsableCommand {
     /// How `case` appears in each worker's `--help`.
     public static var configuration: CommandConfiguration {
         CommandConfiguration(
-        commandName: "case", abstract: "Show a person's record: people linked, referrals, alerts, actions, rules applied.")
+            commandName: "case", abstract: "Show a person's record: people linked, referrals, alerts, actions, rules applied.")
     }
     /// Empty: ArgumentParser fills the argument from the command line.
     public init() {}
@@ -72,7 +72,8 @@ func printCase(_ urc: URC, engine: LotEngine, brief: Bool) throws {
         let people = [urc] + linked.map(\.urc)
         for r in try ReferralRecord.about(people).fetchAll(db) {
             let detail = r.statusDetail.map { " - \($0)" } ?? ""
-            print("  \(r.type.rawValue) \(r.referralId) \(r.direction == .outgoing ? "to  " : "from") \(r.counterpart): \(r.status.rawValue)\(detail)")
+            print(
+                "  \(r.type.rawValue) \(r.referralId) \(r.direction == .outgoing ? "to  " : "from") \(r.counterpart): \(r.status.rawValue)\(detail)")
         }
         for a in try AlertRecord.about(people).fetchAll(db) {
             print("  alert \(a.severity.rawValue) \(a.kind.rawValue) \(a.direction == .outgoing ? "to" : "from") \(a.counterpart): \(a.summary)")
@@ -133,7 +134,7 @@ public struct InitCommand<L: WorkerLot>: ParsableCommand {
     /// How `init` appears in each worker's `--help`.
     public static var configuration: CommandConfiguration {
         CommandConfiguration(
-        commandName: "init", abstract: "Create this service's store (nothing changes if it exists).")
+            commandName: "init", abstract: "Create this service's store (nothing changes if it exists).")
     }
     @OptionGroup var worker: WorkerOptions<L>
     /// Empty: ArgumentParser fills the options from the command line.

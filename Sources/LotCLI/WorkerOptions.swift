@@ -142,7 +142,8 @@ public func runWorkerCommand(_ root: any ParsableCommand.Type) async {
         let executable = root.configuration.commandName ?? "worker"
         let line = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "; ")
         let names = Set(root.configuration.subcommands.compactMap { $0.configuration.commandName })
-        let hint = CommandLine.arguments.dropFirst().first(where: names.contains).map { "`\(executable) \($0) --help` shows its arguments" }
+        let hint =
+            CommandLine.arguments.dropFirst().first(where: names.contains).map { "`\(executable) \($0) --help` shows its arguments" }
             ?? "`\(executable) --help` lists the commands"
         FileHandle.standardError.write(Data("\(executable): \(line) (\(hint))\n".utf8))
         exit(code.rawValue)

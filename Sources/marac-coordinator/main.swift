@@ -10,7 +10,8 @@ struct MaracCoordinator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "marac-coordinator", abstract: "MARAC coordinator: cases, repeats, action plans, updates, overdue actions.",
         subcommands: [
-            InitCommand<MaracLot>.self, RunCommand<MaracLot>.self, InboxCommand<MaracLot>.self, CaseCommand<MaracLot>.self, RulesCommand<MaracLot>.self,
+            InitCommand<MaracLot>.self, RunCommand<MaracLot>.self, InboxCommand<MaracLot>.self, CaseCommand<MaracLot>.self,
+            RulesCommand<MaracLot>.self,
             CasesCommand.self, PlanCommand.self, CaseActionsCommand.self, OverdueCommand.self,
         ])
 }

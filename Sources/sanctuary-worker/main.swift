@@ -27,7 +27,9 @@ struct JobsCommand: ParsableCommand {
             }
             for j in jobs {
                 let cost = j.costPence.map { String(format: "  £%.2f", Double($0) / 100) } ?? ""
-                print("\(j.referralId)  \(j.subject)  \(j.status.rawValue)\(j.emergency ? "  emergency" : "")  installer: \(j.installer ?? "none")\(cost)")
+                print(
+                    "\(j.referralId)  \(j.subject)  \(j.status.rawValue)\(j.emergency ? "  emergency" : "")  installer: \(j.installer ?? "none")\(cost)"
+                )
             }
         }
     }
@@ -121,13 +123,15 @@ struct ConflictCommand: ParsableCommand {
 /// `made-to-measure REFERRAL --item ...`: works measured and ordered to fit, with their own timescale.
 struct MadeToMeasureCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "made-to-measure", abstract: "Works measured and ordered to fit (grilles, film): their own timescale replaces the working-day limit.")
+        commandName: "made-to-measure",
+        abstract: "Works measured and ordered to fit (grilles, film): their own timescale replaces the working-day limit.")
     @OptionGroup var worker: WorkerOptions<SanctuaryLot>
     @Argument(help: "The referral id.") var referral: String
     @Option(help: "An item ordered (repeatable; config/lots.yaml sanctuary.madeToMeasureItems).") var item: [String] = []
     func run() throws {
         try guarded {
-            let referral = self.referral, items = self.item
+            let referral = self.referral
+            let items = self.item
             let due = try worker.engine().perform("made-to-measure") { ctx in try SanctuaryLot().orderMadeToMeasure(referral, items: items, in: ctx) }
             print("made-to-measure works ordered for \(referral): due by \(CalendarDate(due)), the referrer is alerted if not fitted by then")
         }

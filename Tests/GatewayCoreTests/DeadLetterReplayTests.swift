@@ -174,7 +174,8 @@ import Testing
                 "time": .timestamp(UInt64(Date().timeIntervalSince1970)),
             ])
         ])
-        let died = AMQPDelivery(storedFrom: h.names.deliverExchange, routingKey: PartyID.perpetrator.rawValue, properties: properties, body: delivered.body)
+        let died = AMQPDelivery(
+            storedFrom: h.names.deliverExchange, routingKey: PartyID.perpetrator.rawValue, properties: properties, body: delivered.body)
         let ids = try await h.store.database.write { db in
             _ = try DeadLetterArchive.keep(died, now: Timestamp(), in: db)
             return try DeadLetterArchive.keptIDs(in: db)
@@ -187,7 +188,8 @@ import Testing
         }
         let report = try await s.replayer.replay(ids, by: "Admin A", reason: "Worker fixed")
         #expect(report.outcomes == ["forbidden-content": 1])
-        #expect(try await h.take(1, from: h.names.inbox(.perpetrator), timeout: 1).isEmpty, "a referral about a victim reached the perpetrator service")
+        #expect(
+            try await h.take(1, from: h.names.inbox(.perpetrator), timeout: 1).isEmpty, "a referral about a victim reached the perpetrator service")
         await s.finish()
     }
 

@@ -68,11 +68,17 @@ struct CommandLineTests {
             ("a consent for minus one day", "victim-worker", "negative-days", "a consent lasts at least one day"),
             ("a referral form with a misspelt section", "victim-worker", "misspelt-form", "there is no field `housng`"),
             ("a command on a home without a store", "family-worker", "no-store", "create it with `family-worker init`"),
-            ("a self-referral saying where his partner lives", "perpetrator-worker", "self-referral-address", "there is no field `partners[0].address`"),
+            (
+                "a self-referral saying where his partner lives", "perpetrator-worker", "self-referral-address",
+                "there is no field `partners[0].address`"
+            ),
             ("a justification without a lawful basis", "victim-worker", "justification-alone", "--justification goes with --lawful-basis"),
             ("a decline reason on an acceptance", "family-worker", "decline-reason-accepted", "--decline-reason goes with --status declined only"),
             ("a timer interval that would spin", "victim-worker", "usage-interval", "--timer-interval is between 0.1 and 3600 seconds"),
-            ("a command without a required option", "victim-worker", "usage-missing", "Missing expected argument '--to <to>' (`victim-worker refer --help`"),
+            (
+                "a command without a required option", "victim-worker", "usage-missing",
+                "Missing expected argument '--to <to>' (`victim-worker refer --help`"
+            ),
             ("an option no command has", "victim-worker", "usage-unknown", "Unknown option '--colour' (`victim-worker case --help`"),
             ("a command the worker does not have", "sanctuary-worker", "usage-command", "(`sanctuary-worker --help` lists the commands)"),
         ])
@@ -80,7 +86,8 @@ struct CommandLineTests {
         let dir = try home()
         let party = executable == "marac-coordinator" ? "marac" : String(executable.dropLast("-worker".count))
         // A store with one intake in it, so "changes nothing" is about a store with content.
-        for worker in ["victim-worker", "family-worker", "sanctuary-worker", "marac-coordinator", "perpetrator-worker"] where kind != "no-store" || worker != executable {
+        for worker in ["victim-worker", "family-worker", "sanctuary-worker", "marac-coordinator", "perpetrator-worker"]
+        where kind != "no-store" || worker != executable {
             let created = try await run(worker, ["init"], home: dir)
             #expect(created.status == 0 && created.output.contains("created the"), "\(created.output)")
         }

@@ -141,7 +141,10 @@ struct ServiceRuleTests {
             try db.execute(sql: "INSERT INTO person (urc, role, display_name, allocated_here, created_at) VALUES ('10AB', 'victim', 'X', 1, 0)")
         }
         #expect {
-            try e.perform("read") { ctx in _ = try ctx.linked(to: URCAllocator(issuerUnchecked: "10").allocate()); _ = try HeldPerson.fetchAll(ctx.db) }
+            try e.perform("read") { ctx in
+                _ = try ctx.linked(to: URCAllocator(issuerUnchecked: "10").allocate())
+                _ = try HeldPerson.fetchAll(ctx.db)
+            }
         } throws: { error in
             guard case .storeFailed(let cause)? = error as? LotError else { return false }
             return cause.contains("the family store failed") && cause.contains("urc")

@@ -1,7 +1,7 @@
 import Contracts
 import Foundation
-import GatewayCore
 import GRDB
+import GatewayCore
 import LotKit
 import Lots
 import Testing

@@ -67,5 +67,6 @@ public enum Subprocess {
 
 /// A program a test needed could not be started.
 public struct SubprocessError: Error, CustomStringConvertible {
+    /// Which program, and why it did not start.
     public let description: String
 }

@@ -145,7 +145,8 @@ public struct LotSettings: Sendable, Equatable {
         try check((1...720).contains(sanctuary.firstContactHours), "sanctuary.firstContactHours", "between 1 and 720 hours")
         try check((1...60).contains(sanctuary.worksWithinWorkingDays), "sanctuary.worksWithinWorkingDays", "between 1 and 60 working days")
         try check(
-            (1...260).contains(sanctuary.madeToMeasureWithinWorkingDays), "sanctuary.madeToMeasureWithinWorkingDays", "between 1 and 260 working days")
+            (1...260).contains(sanctuary.madeToMeasureWithinWorkingDays), "sanctuary.madeToMeasureWithinWorkingDays", "between 1 and 260 working days"
+        )
         try check(!sanctuary.installers.isEmpty, "sanctuary.installers", "a list of at least one installer")
         try check(Set(sanctuary.installers).count == sanctuary.installers.count, "sanctuary.installers", "a list without repeats")
     }

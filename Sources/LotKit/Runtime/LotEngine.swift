@@ -104,9 +104,12 @@ public struct LotEngine: Sendable {
         switch env.type {
         case .referralOutcome:
             let o = try m.decode(ReferralOutcome.self)
-            let known = try ReferralRecord.filter(key: o.referralId)
+            let known =
+                try ReferralRecord.filter(key: o.referralId)
                 .filter(Column("direction") == ReferralDirection.outgoing && Column("counterpart") == env.sender).fetchCount(db) > 0
-            guard known else { throw LotError.unprocessable("an outcome for referral \(o.referralId), which \(ctx.party) did not send to \(env.sender)") }
+            guard known else {
+                throw LotError.unprocessable("an outcome for referral \(o.referralId), which \(ctx.party) did not send to \(env.sender)")
+            }
             var detail = o.declineReason?.summary ?? o.note
             if let works = o.works { detail = "works completed, total £\(String(format: "%.2f", Double(works.totalCostPence) / 100))" }
             try ctx.updateReferral(o.referralId, status: ReferralStatus(o.outcome), detail: detail)

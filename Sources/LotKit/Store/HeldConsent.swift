@@ -36,7 +36,8 @@ public struct HeldConsent: StoreRecord, Sendable {
 
     /// Whether it names `recipient` and `purpose`.
     public func covers(_ recipient: PartyID, _ purpose: Purpose) -> Bool {
-        recipients.split(separator: " ").contains(Substring(recipient.rawValue)) && purposes.split(separator: " ").contains(Substring(purpose.rawValue))
+        recipients.split(separator: " ").contains(Substring(recipient.rawValue))
+            && purposes.split(separator: " ").contains(Substring(purpose.rawValue))
     }
 }
 

@@ -93,8 +93,9 @@ extension PerpetratorLot: IntakeLot {
     public func intake(_ form: SelfReferral, in ctx: LotContext) throws -> URC {
         // Check everything first: a bad form changes nothing.
         guard !form.motivation.isEmpty else {
-            throw LotError.badInput("a self-referral says what moves the person to change: `motivation` lists at least one of "
-                + SelfReferral.Motivation.allCases.map(\.rawValue).joined(separator: ", "))
+            throw LotError.badInput(
+                "a self-referral says what moves the person to change: `motivation` lists at least one of "
+                    + SelfReferral.Motivation.allCases.map(\.rawValue).joined(separator: ", "))
         }
         if let n = form.childrenInHousehold, !(0...30).contains(n) {
             throw LotError.badInput("childrenInHousehold is a count from 0 to 30, not \(n)")
@@ -113,14 +114,17 @@ extension PerpetratorLot: IntakeLot {
             courtMandated: form.courtMandated ?? false, childrenInHousehold: form.childrenInHousehold,
             caseworker: String(decoding: try ContractJSON.encoder.encode(form.caseworker), as: UTF8.self)
         ).insert(ctx.db)
-        try ctx.log("self-referral", subject: person.urc, "self-referral: \(form.motivation.count) motivation(s), \(form.partners?.count ?? 0) partner(s) named")
+        try ctx.log(
+            "self-referral", subject: person.urc,
+            "self-referral: \(form.motivation.count) motivation(s), \(form.partners?.count ?? 0) partner(s) named")
         for partner in form.partners ?? [] {
             if let why = partner.supportJustification {
                 try requestPartnerSupport(
                     for: person.urc, partnerName: partner.name, partnerURC: partner.urc, justification: why, staff: form.caseworker, in: ctx)
             } else {
-                try ctx.hold(Person(urc: try partner.urc ?? ctx.allocateURC(), name: partner.name), role: .victim, linkedTo: person.urc,
-                             allocatedHere: partner.urc == nil)
+                try ctx.hold(
+                    Person(urc: try partner.urc ?? ctx.allocateURC(), name: partner.name), role: .victim, linkedTo: person.urc,
+                    allocatedHere: partner.urc == nil)
             }
         }
         return person.urc

@@ -242,7 +242,8 @@ public struct SanctuaryLot: WorkerLot {
         guard !items.isEmpty else { throw LotError.badInput("name the items ordered (--item \(s.madeToMeasureItems.joined(separator: ", ")))") }
         for item in items where !s.madeToMeasureItems.contains(item) {
             throw LotError.badInput(
-                "'\(item)' is not a made-to-measure item in config/lots.yaml (\(s.madeToMeasureItems.joined(separator: ", "))): other works keep the working-day limit")
+                "'\(item)' is not a made-to-measure item in config/lots.yaml (\(s.madeToMeasureItems.joined(separator: ", "))): other works keep the working-day limit"
+            )
         }
         guard job.status == .contacted else {
             throw LotError.badInput("referral \(referralID) is \(job.status.rawValue): made-to-measure works are ordered after first contact")

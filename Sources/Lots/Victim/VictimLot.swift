@@ -304,7 +304,9 @@ public struct VictimLot: WorkerLot, IntakeLot {
 
         // A MARAC referral carries the DASH (the contract requires its 24 answers): without one, the referral
         // waits, named in the rule log and told to the member of staff, until `dash` records one and refers.
-        let needed = trigger == .incident && withinRepeatWindow && samePerpetrator ? (criteria.isEmpty ? [.potentialEscalation] : criteria)
+        let needed =
+            trigger == .incident && withinRepeatWindow && samePerpetrator
+            ? (criteria.isEmpty ? [.potentialEscalation] : criteria)
             : trigger == .incident && !criteria.contains(.potentialEscalation) ? [] : criteria
         guard let dash else {
             guard !needed.isEmpty else { return .none }
@@ -317,7 +319,8 @@ public struct VictimLot: WorkerLot, IntakeLot {
         if trigger == .incident {
             if withinRepeatWindow && samePerpetrator {
                 ctx.cause = "repeat-flag"
-                try ctx.log("repeat-flag", subject: victim, "incident within \(s.repeatWindowDays) days of the MARAC referral of \(lastDate!): repeat")
+                try ctx.log(
+                    "repeat-flag", subject: victim, "incident within \(s.repeatWindowDays) days of the MARAC referral of \(lastDate!): repeat")
                 try referToMarac(
                     victim: victim, perpetrator: perpetrator, criteria: criteria.isEmpty ? [.potentialEscalation] : criteria,
                     dash: dash, incidents: incidents, isRepeat: true, lastReferral: lastDate, row: row, in: ctx)
@@ -344,7 +347,8 @@ public struct VictimLot: WorkerLot, IntakeLot {
             } else {
                 try RiskRegisterEntry(victim: victim, addedAt: ctx.now, score: dash.score, reason: reason).insert(ctx.db)
             }
-            try ctx.log("risk-register", subject: victim, "DASH \(dash.score), below the MARAC threshold of \(s.maracThreshold): on the risk register")
+            try ctx.log(
+                "risk-register", subject: victim, "DASH \(dash.score), below the MARAC threshold of \(s.maracThreshold): on the risk register")
         }
         return .none
     }
@@ -378,7 +382,8 @@ public struct VictimLot: WorkerLot, IntakeLot {
             maracReferralId: referral.maracReferralId, victim: victimURC, perpetrator: perpetrator, referredOn: CalendarDate(ctx.now),
             isRepeat: isRepeat, criteria: why
         ).insert(ctx.db)
-        try ctx.log("marac-referral", subject: victimURC, "MARAC referral \(referral.maracReferralId) (\(why))\(isRepeat ? ", flagged as a repeat" : "")")
+        try ctx.log(
+            "marac-referral", subject: victimURC, "MARAC referral \(referral.maracReferralId) (\(why))\(isRepeat ? ", flagged as a repeat" : "")")
     }
 
     // MARK: Messages received
@@ -393,7 +398,8 @@ public struct VictimLot: WorkerLot, IntakeLot {
                 // worked, not answered (the gateway would refuse the answer: she is not known as a perpetrator).
                 ctx.cause = "partner-support-unanswered"
                 try ctx.recordReceived(r, from: message.envelope.sender, messageID: message.envelope.messageID, status: .received)
-                try ctx.log("partner-support-unanswered", subject: r.subject.urc, "referral \(r.referralId) from perpetrator kept; no answer goes back")
+                try ctx.log(
+                    "partner-support-unanswered", subject: r.subject.urc, "referral \(r.referralId) from perpetrator kept; no answer goes back")
                 return
             }
             try ctx.acceptReferral(
