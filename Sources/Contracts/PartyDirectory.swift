@@ -36,7 +36,15 @@ public struct PartyDirectory: Sendable {
         for e in entries {
             guard byID[e.id] == nil else { throw .duplicate("party '\(e.id)'") }
             if let issuer = e.issuer {
-                guard (try? URCAllocator(issuer: issuer)) != nil else { throw .invalid("issuer code '\(issuer)' of \(e.id) is not two URC symbols") }
+                guard let allocator = try? URCAllocator(issuer: issuer) else {
+                    throw .invalid("issuer code '\(issuer)' of \(e.id) is not two URC symbols")
+                }
+                // Written as URCs carry it, or every URC it allocated would be looked up under another code.
+                let canonical = allocator.allocate().issuer
+                guard issuer == canonical else {
+                    throw .invalid("issuer code '\(issuer)' of \(e.id) is not in canonical form: write it as '\(canonical)'")
+                }
+                guard issuer != "00" else { throw .invalid("issuer code '00' of \(e.id) is reserved: 0000-0000-0000 stands for no one") }
                 if let other = issuers[issuer] { throw .duplicate("issuer code '\(issuer)' (\(other) and \(e.id))") }
                 issuers[issuer] = e.id
             }

@@ -105,6 +105,17 @@ struct ServiceRuleTests {
         #expect(try e.count("SELECT COUNT(*) FROM self_referral") == 1)
     }
 
+    @Test("a safety alert to the MARAC coordinator is kept and shown, not dead-lettered")
+    func maracKeepsSafetyAlerts() throws {
+        let e = try engine(MaracLot())
+        let victim = URCAllocator(issuerUnchecked: "10").allocate()
+        let alert = SafetyAlert(
+            alertId: UUID().uuidString.lowercased(), kind: .perpetratorAtAddress, severity: .immediate, raisedAt: Timestamp(),
+            summary: "The perpetrator is at the address. Works are suspended.")
+        #expect(try e.apply(try inbound(alert, from: .sanctuary, to: .marac, about: victim)) == .applied)
+        #expect(try e.strings("SELECT kind FROM alert WHERE direction = 'in'") == ["perpetrator-at-address"])
+    }
+
     /// A lot whose timers of kind "broken" fail, to show one failing timer holds back no other.
     struct TimerLot: Lot {
         let party = PartyID.sanctuary

@@ -106,6 +106,8 @@ public struct MaracLot: WorkerLot {
             try action.update(ctx.db)
             try ctx.log(
                 "action-update", subject: message.envelope.subject, "action \(u.actionId) of case \(u.caseId): \(u.status.rawValue) (from \(owner))")
+        case .safetyAlert:
+            break  // stored by LotKit; the coordinator sees it in `case` and `inbox`
         default:
             throw LotError.unprocessable("the MARAC coordinator does not take \(message.envelope.type.rawValue) messages")
         }

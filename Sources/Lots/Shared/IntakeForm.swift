@@ -144,17 +144,16 @@ public struct IntakeForm: Codable, Sendable {
     /// Anything else about the case, as free text; never put into a referral about the perpetrator.
     public var notes: String?
 
-    /// Reads an intake file; a mistake names the file and the field, and nothing is changed.
-    public static func load(_ path: String) throws -> IntakeForm {
-        try StrictForm.load(IntakeForm.self, path: path, describing: "intake file")
-    }
-
     /// The DASH as scored: exactly `questions` answers, one per question number.
     public func scoredDash(questions: Int, at now: Timestamp) throws -> DashAssessment? {
         guard let dash else { return nil }
         return try DashScoring.score(
             dash.answers, questions: questions, professionalJudgement: dash.professionalJudgement ?? false,
-            incidents: policeIncidents?.count, at: now)
+            incidents: policeIncidents.map { dates in
+                // The DASH field counts the last 12 months only, whatever else the form lists.
+                let since = CalendarDate(now).adding(days: -365)
+                return dates.filter { $0 >= since }.count
+            }, at: now)
     }
 
     /// The people on the form, held by this service: the adult, each child linked to the adult, and the
