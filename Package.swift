@@ -115,7 +115,7 @@ let package = Package(
         .target(
             name: "LotKit",
             dependencies: [
-                "AMQP", "Contracts", "Messaging", "DurableStore",
+                "AMQP", "Contracts", "Messaging", "DurableStore", "GatewayCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

@@ -147,9 +147,21 @@ final class GatewayHarness: Sendable {
     /// the test sends next is decided with it (and the inbox holds only what the test expects).
     func submitConsent(_ m: SignedMessage) async throws {
         try await submit([m])
-        let answer = try #require(
-            try await take(1, from: names.inbox(m.envelope.sender)).first, "no answer to consent record \(m.envelope.messageID)")
-        let (env, body) = try verified(answer)
+        // Waits while the gateway is working through what came before (on one core beside other suites that can
+        // be minutes), and gives up only after a minute in which it processed nothing.
+        var answer: AMQPDelivery?
+        var seen = service.statistics.processed
+        var lastProgress = ContinuousClock.now
+        while answer == nil, ContinuousClock.now - lastProgress < .seconds(60) {
+            answer = try await take(1, from: names.inbox(m.envelope.sender), timeout: 5).first
+            let now = service.statistics.processed
+            if now > seen {
+                seen = now
+                lastProgress = .now
+            }
+        }
+        let answered = try #require(answer, "no answer to consent record \(m.envelope.messageID), and the gateway processed nothing for 60 s")
+        let (env, body) = try verified(answered)
         #expect(
             env.type == .consentAcknowledgement && body["originalMessageId"]?.stringValue == m.envelope.messageID,
             "the consent record was refused: \(body["reasonCode"]?.stringValue ?? "?") \(body["reasonText"]?.stringValue ?? "")")

@@ -103,6 +103,19 @@ struct ServiceRuleTests {
             _ = try e.perform("intake") { try lot.intake(none, in: $0) }
         }
         #expect(try e.count("SELECT COUNT(*) FROM self_referral") == 1)
+
+        // Nor in the free text: a justification saying where she is, or that she is in a refuge, is refused by what it
+        // holds, and nothing is stored (the man could read this service's records by a subject access request).
+        for text in ["She has moved to 12 Acacia Avenue, M1 1AA; offer support", "She is in a refuge now; offer support", "Call her on 07700 900123"]
+        {
+            var told = form
+            told.partners?[0].supportJustification = text
+            #expect {
+                _ = try e.perform("intake") { try lot.intake(told, in: $0) }
+            } throws: { "\($0)".contains("never keeps where anyone is") }
+        }
+        #expect(try e.count("SELECT COUNT(*) FROM self_referral") == 1)
+        #expect(try e.outbox().count == 1)
     }
 
     @Test("a safety alert to the MARAC coordinator is kept and shown, not dead-lettered")

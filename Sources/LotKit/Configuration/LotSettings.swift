@@ -5,6 +5,8 @@ import Yams
 /// The rule thresholds and timescales of every service (`config/lots.yaml`): areas set their own numbers, so
 /// they are data, reviewed like the sharing policy, never constants in code.
 public struct LotSettings: Sendable, Equatable {
+    /// The folder the file was read from: the rest of the configuration (the sharing policy) is beside it.
+    public let directory: URL
     /// Victim & Survivor Service: DASH scoring, MARAC criteria, risk register.
     public struct Victim: Sendable, Equatable, Decodable {
         /// How many answers a DASH must have, one per question number (24 in the SafeLives Dash RIC).
@@ -117,6 +119,7 @@ public struct LotSettings: Sendable, Equatable {
             purposes[p] = v
         }
         referralPurposes = purposes
+        directory = url.deletingLastPathComponent()
         partnerSupportPurpose = file.partnerSupportPurpose
         consentDays = file.consentDays
         victim = file.victim

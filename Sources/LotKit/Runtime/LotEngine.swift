@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import GRDB
+import GatewayCore
 
 /// A service's rules applied to its store, without the broker: the worker feeds it messages and timers, staff
 /// commands call `perform`. Every call is one transaction.
@@ -12,11 +13,26 @@ public struct LotEngine: Sendable {
     /// The rule thresholds and timescales from config/lots.yaml, given to every context.
     public let settings: LotSettings
     let allocator: URCAllocator?
+    /// For a service that must never hold where anyone is: the gateway's own text checks (the sharing policy's
+    /// gazetteer and sensitive terms), run on the free text its staff write before it is stored.
+    let whereabouts: DisclosureGuard?
 
-    /// Opens the service's store at `databasePath` with its issuer code from the party directory.
+    /// Opens the service's store at `databasePath` with its issuer code from the party directory. A service that
+    /// holds no contact details also reads the sharing policy beside `config/lots.yaml`, for its text checks.
     public init(lot: any Lot, databasePath: String, settings: LotSettings, parties: PartyDirectory) throws(LotError) {
         self.lot = lot
         self.settings = settings
+        if lot.holdsContactDetails {
+            whereabouts = nil
+        } else {
+            let file = settings.directory.appendingPathComponent("sharing-policy.yaml")
+            do {
+                let policy = try SharingPolicy(contentsOf: file)
+                whereabouts = DisclosureGuard(gazetteer: policy.gazetteer, sensitiveTerms: policy.sensitiveTerms)
+            } catch {
+                throw .configuration("\(file.path): \(error) (the \(lot.party) service checks its staff's free text with it)")
+            }
+        }
         store = try LotStore(path: databasePath, party: lot.party, migrations: lot.migrations)
         allocator = parties.entries[lot.party]?.issuer.flatMap { try? URCAllocator(issuer: $0) }
     }
@@ -30,12 +46,13 @@ public struct LotEngine: Sendable {
         let settings = self.settings
         let allocator = self.allocator
         let holds = lot.holdsContactDetails
+        let whereabouts = self.whereabouts
         do {
             return try store.database.write { db in
                 try body(
                     LotContext(
                         db: db, party: party, settings: settings, now: now, allocator: allocator,
-                        holdsContactDetails: holds, cause: cause))
+                        holdsContactDetails: holds, whereabouts: whereabouts, cause: cause))
             }
         } catch let e as LotError {
             throw e

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import GRDB
+import GatewayCore
 
 /// One transaction on a service's store, as rules and commands see it: every change made and every message
 /// sent through a context commits together or not at all.
@@ -15,12 +16,13 @@ public final class LotContext {
     public let now: Timestamp
     let allocator: URCAllocator?
     let holdsContactDetails: Bool
+    let whereabouts: DisclosureGuard?
     /// The rule or command on whose behalf changes are made, recorded with each outgoing message.
     public var cause: String
 
     init(
         db: Database, party: PartyID, settings: LotSettings, now: Timestamp, allocator: URCAllocator?,
-        holdsContactDetails: Bool, cause: String
+        holdsContactDetails: Bool, whereabouts: DisclosureGuard? = nil, cause: String
     ) {
         self.db = db
         self.party = party
@@ -28,6 +30,7 @@ public final class LotContext {
         self.now = now
         self.allocator = allocator
         self.holdsContactDetails = holdsContactDetails
+        self.whereabouts = whereabouts
         self.cause = cause
     }
 
@@ -91,6 +94,21 @@ public final class LotContext {
     /// The people linked to `urc` (children, partner), in the order they were recorded.
     public func linked(to urc: URC) throws -> [HeldPerson] {
         try HeldPerson.linked(to: urc).fetchAll(db)
+    }
+
+    // MARK: Free text
+
+    /// Refuses free text that says where someone is or how to reach them (an address, a postcode, a phone number,
+    /// a place in the area, a school, a refuge), in a service that must never hold it: kept here, it would reach
+    /// anyone who may read this service's records, the man himself by a subject access request. Elsewhere it passes.
+    public func refuseWhereabouts(in text: String?, field: String) throws {
+        guard let whereabouts, let text, !text.isEmpty else { return }
+        let (_, found) = whereabouts.scrub(text)
+        guard found.isEmpty else {
+            throw LotError.badInput(
+                "\(field) holds \(found.map(\.rawValue).joined(separator: ", ")): the \(party) service never keeps where anyone is or how to reach them; write it without that"
+            )
+        }
     }
 
     // MARK: Outbox
@@ -185,6 +203,11 @@ public final class LotContext {
     /// Records a referral this service sends and puts it in the outbox.
     @discardableResult
     public func sendReferral(_ referral: Referral, to recipient: PartyID) throws -> String {
+        // What this service writes is stored here as sent: its free text must not say where anyone is.
+        try refuseWhereabouts(in: referral.reason, field: "the reason")
+        try refuseWhereabouts(in: referral.notes, field: "the notes")
+        try refuseWhereabouts(in: referral.sharing.lawfulBasis?.justification, field: "the justification")
+        try refuseWhereabouts(in: referral.perpetratorProgramme?.motivation, field: "the motivation")
         let messageID = try send(referral, to: recipient, about: referral.subject.urc)
         try recordReferral(
             id: referral.referralId, direction: .outgoing, counterpart: recipient, subject: referral.subject.urc,
