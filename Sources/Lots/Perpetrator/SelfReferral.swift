@@ -112,7 +112,7 @@ extension PerpetratorLot: IntakeLot {
         try SelfReferralRecord(
             urc: person.urc, referredAt: ctx.now, motivation: Set(form.motivation).map(\.rawValue).sorted().joined(separator: " "),
             courtMandated: form.courtMandated ?? false, childrenInHousehold: form.childrenInHousehold,
-            caseworker: String(decoding: try ContractJSON.encoder.encode(form.caseworker), as: UTF8.self)
+            caseworker: try json(form.caseworker)
         ).insert(ctx.db)
         try ctx.log(
             "self-referral", subject: person.urc,
