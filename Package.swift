@@ -59,11 +59,20 @@ let package = Package(
         .target(name: "Messaging", dependencies: ["AMQP", "Contracts", .product(name: "Crypto", package: "swift-crypto")]),
         // The SQLite stores of the gateway and the services: durable commits, migrations safe between processes.
         .target(name: "DurableStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-        // The gateway's decisions: schema validation, sharing policy, consent, redaction, audit, and its service loop.
+        // The gateway's decisions, pure and transport-neutral: JSON schema, sharing policy, redaction, the decider.
+        .target(
+            name: "GatewayDecision",
+            dependencies: [
+                "Contracts",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The gateway's store and service loop: consent registry, audit, outbox, dead letters, the AMQP loop.
         .target(
             name: "GatewayCore",
             dependencies: [
-                "AMQP", "Contracts", "Messaging", "DurableStore",
+                "AMQP", "Contracts", "Messaging", "DurableStore", "GatewayDecision",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -75,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "gateway",
             dependencies: [
-                "GatewayCore", "AMQP", "Contracts", "Messaging",
+                "GatewayCore", "GatewayDecision", "AMQP", "Contracts", "Messaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -85,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "refgw",
             dependencies: [
-                "AMQP", "Contracts", "Messaging", "GatewayCore",
+                "AMQP", "Contracts", "Messaging", "GatewayCore", "GatewayDecision",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -96,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "gateway-bench",
             dependencies: [
-                "GatewayCore", "AMQP", "Contracts", "Messaging",
+                "GatewayCore", "GatewayDecision", "AMQP", "Contracts", "Messaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -115,7 +124,7 @@ let package = Package(
         .target(
             name: "LotKit",
             dependencies: [
-                "AMQP", "Contracts", "Messaging", "DurableStore", "GatewayCore",
+                "AMQP", "Contracts", "Messaging", "DurableStore", "GatewayDecision",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -145,11 +154,11 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["AMQP", "Messaging"], path: "Tests/TestSupport"),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "Contracts", "Messaging", "TestSupport"]),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "TestSupport"]),
-        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "Contracts", "Messaging", "AMQP", "TestSupport"]),
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "GatewayDecision", "Contracts", "Messaging", "AMQP", "TestSupport"]),
         .testTarget(
             name: "LotTests",
             dependencies: [
-                "LotKit", "Lots", "GatewayCore", "Contracts", "Messaging", "AMQP", "TestSupport",
+                "LotKit", "Lots", "GatewayCore", "GatewayDecision", "Contracts", "Messaging", "AMQP", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
     ]

@@ -1,3 +1,4 @@
+
 /// Ids asked in one `IN (…)` list at most: SQLite bounds the number of parameters of a statement, and a bulk replay
 /// names thousands.
 let idsPerQuery = 500

@@ -4,6 +4,7 @@ import Contracts
 import Foundation
 import GRDB
 import GatewayCore
+import GatewayDecision
 import Messaging
 import Synchronization
 
@@ -56,7 +57,7 @@ struct GatewayBench: AsyncParsableCommand {
         let decider = try GatewayDecider(
             policy: try SharingPolicy(contentsOf: rootURL.appendingPathComponent("config/sharing-policy.yaml")),
             schemas: try ContractSchemas(directory: rootURL.appendingPathComponent("contracts/schemas")),
-            trust: trust, parties: parties, signer: gatewayKey, topology: names, replayUser: amqp.user)
+            trust: trust, parties: parties, signer: gatewayKey, replayUser: amqp.user)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gwbench-\(UUID().uuidString.prefix(6))")
         let store = try GatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -100,7 +101,7 @@ struct GatewayBench: AsyncParsableCommand {
                 try await throughput(
                     count: messages, make: make, names: names, amqp: amqp,
                     start: { try await relay.start() }, stop: { await relay.stop() }))
-            let service = GatewayService(decider: decider, store: store, configuration: amqp, prefetch: prefetch)
+            let service = GatewayService(decider: decider, store: store, configuration: amqp, topology: names, prefetch: prefetch)
             services.append(service)
             gatewayRounds.append(
                 try await throughput(
@@ -119,7 +120,7 @@ struct GatewayBench: AsyncParsableCommand {
         let relayLatency = try await latency(
             count: latencyMessages, rate: relayRate * latencyLoad, offset: messages, make: make, names: names, amqp: amqp,
             start: { try await relay.start() }, stop: { await relay.stop() })
-        let service2 = GatewayService(decider: decider, store: store, configuration: amqp, prefetch: prefetch)
+        let service2 = GatewayService(decider: decider, store: store, configuration: amqp, topology: names, prefetch: prefetch)
         let gwLatency = try await latency(
             count: latencyMessages, rate: gwRate * latencyLoad, offset: messages * 2, make: make, names: names, amqp: amqp,
             start: {
@@ -201,7 +202,7 @@ struct GatewayBench: AsyncParsableCommand {
         let delivery = AMQPDelivery(
             storedFrom: submitted.exchange, routingKey: submitted.routingKey, properties: submitted.properties, body: submitted.body)
         let now = Timestamp()
-        time("whole assessment") { _ = decider.assess(delivery, now: now) }
+        time("whole assessment") { _ = decider.assess(SubmittedMessage(delivery), now: now) }
     }
 
     /// The database's share, on a store already holding `storeDecisions` decisions (a gateway in service: its
@@ -244,7 +245,8 @@ struct GatewayBench: AsyncParsableCommand {
         let now = Timestamp()
         return try (0..<n).map { i in
             let m = try make.referral(i).submission(brokerUser: make.user, topology: make.names)
-            return decider.assess(AMQPDelivery(storedFrom: m.exchange, routingKey: m.routingKey, properties: m.properties, body: m.body), now: now)
+            return decider.assess(
+                SubmittedMessage(AMQPDelivery(storedFrom: m.exchange, routingKey: m.routingKey, properties: m.properties, body: m.body)), now: now)
         }
     }
 

@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import GRDB
 import GatewayCore
+import GatewayDecision
 import Messaging
 
 /// Bulk replay, end to end on the real broker: `count` referrals refused for want of consent are kept by the
@@ -18,7 +19,7 @@ struct ReplayBench {
 
     func run() async throws {
         print("gateway-bench --replay: \(count) dead letters (2 KiB referrals refused for no consent), then consent, then one bulk replay")
-        let gateway = GatewayService(decider: decider, store: store, configuration: amqp)
+        let gateway = GatewayService(decider: decider, store: store, configuration: amqp, topology: names)
         let keeper = DeadLetterKeeper(store: store, configuration: amqp, topology: names)
         let running = [Task { try await gateway.run() }, Task { try await keeper.run() }]
 

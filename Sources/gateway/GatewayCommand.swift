@@ -3,6 +3,7 @@ import ArgumentParser
 import Contracts
 import Foundation
 import GatewayCore
+import GatewayDecision
 import Logging
 import Messaging
 import ServiceLifecycle
@@ -40,15 +41,15 @@ struct GatewayCommand: AsyncParsableCommand {
             let decider = try GatewayDecider(
                 policy: policy, schemas: contractSchemas, trust: try TrustStore(contentsOf: URL(fileURLWithPath: trust)),
                 parties: try PartyDirectory(contentsOf: configDir.appendingPathComponent("parties.json")),
-                signer: try KeyFile.signer(contentsOf: URL(fileURLWithPath: key)),
-                topology: ReferralGatewayTopology(namespace: namespace ?? env["REFGW_NAMESPACE"] ?? ""))
+                signer: try KeyFile.signer(contentsOf: URL(fileURLWithPath: key)), replayUser: BrokerDefinitions.deadLetterAdmin)
             guard decider.signer.party == .gateway else {
                 throw ValidationError("key \(decider.signer.keyID) belongs to \(decider.signer.party), not to the gateway")
             }
             service = GatewayService(
                 decider: decider, store: try GatewayStore(path: database),
                 configuration: try AMQPConnectionConfiguration(url: text),
-                prefetch: prefetch, declareTopology: declareTopology, logger: logger)
+                topology: ReferralGatewayTopology(namespace: namespace ?? env["REFGW_NAMESPACE"] ?? ""), prefetch: prefetch,
+                declareTopology: declareTopology, logger: logger)
         } catch let e as ValidationError {
             throw e
         } catch {

@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import GRDB
 import GatewayCore
+import GatewayDecision
 
 /// `refgw audit verify|trail`: check the audit log's hash chain; list what was shared about a person.
 struct AuditCommand: AsyncParsableCommand {

@@ -4,6 +4,7 @@ import Contracts
 import Foundation
 import GRDB
 import GatewayCore
+import GatewayDecision
 import Logging
 import Messaging
 import ServiceLifecycle

@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import GRDB
 import GatewayCore
+import GatewayDecision
 
 /// `refgw person show|correct`: the role the gateway knows a person in, who holds them, and correcting a role
 /// first given by mistake.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Contracts
 import Foundation
 import GatewayCore
+import GatewayDecision
 
 /// `refgw policy check|views|preview`: the sharing policy checked against the contract, each recipient's view of
 /// it, and what a recipient would receive of one body.

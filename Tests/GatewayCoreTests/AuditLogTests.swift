@@ -4,6 +4,7 @@ import GRDB
 import Testing
 
 @testable import GatewayCore
+@testable import GatewayDecision
 
 /// The audit log is append-only and hash-chained: changing one byte of one entry is detected.
 @Suite struct AuditLogTests {

@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import GRDB
 import GatewayCore
+import GatewayDecision
 import Messaging
 import Synchronization
 import TestSupport
@@ -331,7 +332,9 @@ import Testing
                         keyID: $0.keyID, party: $0.party, publicKey: $0.publicKey,
                         notAfter: $0.party == .victim ? expiring : nil, development: true)
                 })
-            return try GatewayDecider(policy: Repo.policy, schemas: Repo.schemas, trust: trust, parties: Repo.parties, signer: gateway)
+            return try GatewayDecider(
+                policy: Repo.policy, schemas: Repo.schemas, trust: trust, parties: Repo.parties, signer: gateway,
+                replayUser: BrokerDefinitions.deadLetterAdmin)
         }
         let d = try decider(trusting: [victim, gateway])
         let subject = Self.urcs.allocate()
@@ -345,7 +348,7 @@ import Testing
         func verdict(_ d: GatewayDecider, seal: String?, body: Data? = nil) -> String {
             var del = delivery
             if let body { del = AMQPDelivery(storedFrom: del.exchange, routingKey: del.routingKey, properties: del.properties, body: body) }
-            switch d.assess(del, replaying: true, seal: seal).verdict {
+            switch d.assess(SubmittedMessage(del), replaying: true, seal: seal).verdict {
             case .deliver: return "deliver"
             case .refuse(let r): return r.code.rawValue
             default: return "other"

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import GatewayCore
+import GatewayDecision
 import TestSupport
 
 enum Repo {

@@ -2,6 +2,7 @@ import AMQP
 import Contracts
 import Foundation
 import GatewayCore
+import GatewayDecision
 import Messaging
 import Synchronization
 import TestSupport
@@ -39,9 +40,9 @@ final class GatewayHarness: Sendable {
         store = try GatewayStore(path: directory.appendingPathComponent("gateway.sqlite").path)
         let decider = try GatewayDecider(
             policy: policy, schemas: Repo.schemas, trust: trust, parties: Repo.parties,
-            signer: gatewaySigner, topology: names)
+            signer: gatewaySigner, replayUser: BrokerDefinitions.deadLetterAdmin)
         self.decider = decider
-        service = GatewayService(decider: decider, store: store, configuration: Self.configuration(for: .gateway))
+        service = GatewayService(decider: decider, store: store, configuration: Self.configuration(for: .gateway), topology: names)
         try await TestBrokerEnvironment.declare(names)
         let service = self.service
         running = Task { try await service.run() }

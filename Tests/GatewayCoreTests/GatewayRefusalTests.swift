@@ -2,6 +2,7 @@ import AMQP
 import Contracts
 import Foundation
 import GatewayCore
+import GatewayDecision
 import Messaging
 import TestSupport
 import Testing

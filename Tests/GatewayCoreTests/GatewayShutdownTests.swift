@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import GRDB
 import GatewayCore
+import GatewayDecision
 import Messaging
 import TestSupport
 import Testing
@@ -38,7 +39,8 @@ import Testing
         #expect(before < total, "the gateway finished everything before it was stopped; the test proves nothing")
 
         // A new gateway on the same store and queues finishes the rest.
-        let successor = GatewayService(decider: h.decider, store: h.store, configuration: GatewayHarness.configuration(for: .gateway))
+        let successor = GatewayService(
+            decider: h.decider, store: h.store, configuration: GatewayHarness.configuration(for: .gateway), topology: h.names)
         let running = Task { try await successor.run() }
         let received = try await h.drain(total, from: .safehome)
         await successor.stop()

@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 
 @testable import GatewayCore
+@testable import GatewayDecision
 
 /// Opening the gateway's store: the gateway, its dead-letter keeper and admin commands open the same file.
 @Suite struct GatewayStoreTests {
@@ -94,7 +95,7 @@ import Testing
             #expect(!columns.contains("body") && !columns.contains("properties") && columns.contains("status"))
             let (letter, properties, body) = try #require(try DeadLetterArchive.find(ids[1], in: db))
             #expect(letter.messageID == "m1" && properties.contains("refgw-sender") && body == Data("{\"n\":2}".utf8))
-            #expect(try StoredLetter.load(ids, in: db).map(\.delivery.body) == [Data("{\"n\":1}".utf8), Data("{\"n\":2}".utf8)])
+            #expect(try StoredLetter.load(ids, in: db).map(\.message.body) == [Data("{\"n\":1}".utf8), Data("{\"n\":2}".utf8)])
         }
         try await store.database.write { db in try DeadLetterArchive.discard([ids[0]], by: "Admin A", reason: "test letter", in: db) }
         try await store.database.read { (db: Database) throws -> Void in

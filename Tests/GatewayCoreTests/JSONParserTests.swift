@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import GatewayCore
+@testable import GatewayDecision
 
 /// The body parser is strict: what two parsers could read differently is refused.
 @Suite struct JSONParserTests {

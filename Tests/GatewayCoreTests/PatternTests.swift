@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import GatewayCore
+@testable import GatewayDecision
 
 /// The fast matcher agrees with NSRegularExpression on every pattern of the contract, over many strings.
 @Suite struct PatternTests {

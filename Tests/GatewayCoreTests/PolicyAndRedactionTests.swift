@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import GatewayCore
+@testable import GatewayDecision
 
 @Suite struct PolicyTests {
     @Test func theShippedPolicyCoversEveryServiceAndNamesOnlyRealFields() throws {

@@ -4,6 +4,7 @@ import TestSupport
 import Testing
 
 @testable import GatewayCore
+@testable import GatewayDecision
 
 /// Every delivered body is valid for its recipient: over every (type, recipient) pair the policy allows, bodies
 /// generated from the schema files (every optional field sometimes, every enum value) are redacted and signed as
@@ -13,7 +14,7 @@ import Testing
     @Test func everyRedactedBodyIsValidForItsRecipient() async throws {
         let decider = try GatewayDecider(
             policy: Repo.policy, schemas: Repo.schemas, trust: try TrustStore(keys: []), parties: Repo.parties,
-            signer: MessageSigner.generate(keyID: "gateway-test", party: .gateway))
+            signer: MessageSigner.generate(keyID: "gateway-test", party: .gateway), replayUser: "refgw-deadletters")
         var g = SchemaInstanceGenerator(seed: 0x5C4E, documents: Repo.schemas.documents)
         let perPair = Int(ProcessInfo.processInfo.environment["REFGW_VIEW_COUNT"] ?? "") ?? 300
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("refgw-views-\(UUID().uuidString.prefix(8))")
@@ -61,7 +62,7 @@ import Testing
     @Test func thePublishedViewsAreTheOnesThePolicyMakes() throws {
         let decider = try GatewayDecider(
             policy: Repo.policy, schemas: Repo.schemas, trust: try TrustStore(keys: []), parties: Repo.parties,
-            signer: MessageSigner.generate(keyID: "gateway-test", party: .gateway))
+            signer: MessageSigner.generate(keyID: "gateway-test", party: .gateway), replayUser: "refgw-deadletters")
         let folder = Repo.root.appendingPathComponent("contracts/views")
         var expected = Set<String>()
         for view in decider.views.all {

@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import GRDB
 import GatewayCore
+import GatewayDecision
 import Testing
 
 /// Replay requests as the administrator's command stores and sends them, without a broker.
@@ -69,11 +70,14 @@ import Testing
     func requestMessagesRoundTrip() throws {
         let requests = (1...500).map { ReplayRequest(deadLetterID: Int64($0) * 1_000_003) }
         let m = ReplayRequest.message(requests, topology: .standard, brokerUser: "refgw-deadletters")
-        func delivery(_ body: String, type: String? = ReplayRequest.messageType) -> AMQPDelivery {
-            AMQPDelivery(storedFrom: "refgw.submit", routingKey: "gateway", properties: AMQPProperties(type: type), body: Data(body.utf8))
+        func delivery(_ body: String, type: String? = ReplayRequest.messageType) -> SubmittedMessage {
+            SubmittedMessage(
+                AMQPDelivery(storedFrom: "refgw.submit", routingKey: "gateway", properties: AMQPProperties(type: type), body: Data(body.utf8)))
         }
         #expect(
-            ReplayRequest.read(AMQPDelivery(storedFrom: m.exchange, routingKey: m.routingKey, properties: m.properties, body: m.body)) == requests)
+            ReplayRequest.read(
+                SubmittedMessage(AMQPDelivery(storedFrom: m.exchange, routingKey: m.routingKey, properties: m.properties, body: m.body)))
+                == requests)
         // As the command wrote them with Foundation's encoder before.
         #expect(
             ReplayRequest.read(delivery(#"{"requests":[{"requestID":"r-1","deadLetterID":7}]}"#)) == [

@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import GRDB
 import GatewayCore
+import GatewayDecision
 import LotKit
 import Lots
 import Messaging
@@ -46,8 +47,8 @@ struct PoisonedWorkerReplayTests {
         let decider = try GatewayDecider(
             policy: try SharingPolicy(contentsOf: Repo.root.appendingPathComponent("config/sharing-policy.yaml")),
             schemas: try ContractSchemas(directory: Repo.root.appendingPathComponent("contracts/schemas")),
-            trust: trust, parties: Repo.parties, signer: gatewaySigner, topology: names)
-        let gateway = GatewayService(decider: decider, store: store, configuration: user("gateway"))
+            trust: trust, parties: Repo.parties, signer: gatewaySigner, replayUser: BrokerDefinitions.deadLetterAdmin)
+        let gateway = GatewayService(decider: decider, store: store, configuration: user("gateway"), topology: names)
         let keeper = DeadLetterKeeper(store: store, configuration: user(BrokerDefinitions.deadLetterAdmin), topology: names)
         let lot = BreakableLot(SanctuaryLot())
         let worker = LotWorker(

@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import GRDB
 import GatewayCore
+import GatewayDecision
 import LotKit
 import Lots
 import Testing

@@ -141,3 +141,8 @@ extension URC {
     /// The canonical form, as messages carry it.
     public var canonicalString: String { canonical }
 }
+
+extension URC {
+    /// The reserved URC that names nobody: the subject of a report or entry about a message whose subject could not be read.
+    public static let noSubject = try! URC(parsing: "0000-0000-0000")
+}

@@ -3,6 +3,7 @@ import Contracts
 import Crypto
 import Foundation
 import GRDB
+import GatewayDecision
 
 /// A dead letter as the keeper stores it: where it came from, why it died, and who and what it concerns.
 public struct DeadLetter: Sendable, Equatable, Codable {

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import GRDB
+import GatewayDecision
 
 extension DeadLetterArchive {
     /// A group of kept dead letters as `refgw dlq groups` names it: `reason`, `reason/type` or `reason/type/recipient`.

@@ -1,4 +1,5 @@
 import Foundation
+import GatewayDecision
 
 /// What an administrator sees of a dead letter's body by default: its shape, identifiers and codes, with every
 /// other text value masked, so that looking at a failure never puts a person's details on the screen.

@@ -1,6 +1,7 @@
 import AMQP
 import Contracts
 import Foundation
+import GatewayDecision
 import Logging
 import Messaging
 

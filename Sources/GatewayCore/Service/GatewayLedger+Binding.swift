@@ -2,6 +2,7 @@ import AMQP
 import Contracts
 import Foundation
 import GRDB
+import GatewayDecision
 import Messaging
 
 extension GatewayLedger {
@@ -101,7 +102,7 @@ extension GatewayLedger {
     func acknowledge(_ record: ConsentRecord, envelope env: Envelope, reportTo: PartyID, now: Timestamp, in db: Database) throws -> Outbox.Entry {
         let ack = ConsentAcknowledgement(originalMessageId: env.messageID, consentId: record.consentId, status: record.status, recordedAt: now)
         let message = try SignedMessage.make(ack, to: reportTo, about: env.subject, signer: decider.signer, sentAt: now)
-        let out = message.outgoing(exchange: decider.topology.deliverExchange, routingKey: reportTo.rawValue, brokerUser: nil)
+        let out = message.outgoing(exchange: topology.deliverExchange, routingKey: reportTo.rawValue, brokerUser: nil)
         return Outbox.Entry(id: try Outbox.add(out, in: db, now: now.millisecondsSince1970), message: out)
     }
 }

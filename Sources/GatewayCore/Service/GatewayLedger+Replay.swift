@@ -2,6 +2,7 @@ import AMQP
 import Contracts
 import Foundation
 import GRDB
+import GatewayDecision
 import Messaging
 
 extension GatewayLedger {
@@ -262,14 +263,13 @@ extension GatewayLedger {
 
     /// Prepares the replay of one stored dead letter.
     func prepare(_ letter: StoredLetter, now: Timestamp) -> PreparedReplay {
-        let topology = decider.topology
         if letter.queue == topology.gatewayQueue {
-            let a = decider.assess(letter.delivery, now: now, replaying: true, seal: letter.signatureSeal)
+            let a = decider.assess(letter.message, now: now, replaying: true, seal: letter.signatureSeal)
             return PreparedReplay(letter: letter, envelope: a.envelope, check: .resubmission(a))
         }
-        let envelope = try? decider.readEnvelope(letter.delivery)
+        let envelope = try? decider.readEnvelope(letter.message)
         if let recipient = decider.parties.entries.keys.first(where: { topology.inbox($0) == letter.queue }) {
-            let r = Result { () throws(Refusal) in try decider.prepareRedelivery(letter.delivery, to: recipient, now: now) }
+            let r = Result { () throws(Refusal) in try decider.prepareRedelivery(letter.message, to: recipient, now: now) }
             return PreparedReplay(letter: letter, envelope: envelope, check: .redelivery(r, to: recipient))
         }
         return PreparedReplay(
@@ -307,7 +307,7 @@ public struct StoredLetter: Sendable {
     /// What the keeper read from its properties and headers (not verified), for the audit entry.
     public var messageID: String?, type: String?, sender: String?, recipient: String?, subject: String?
     /// The message rebuilt as first published, to be decided again.
-    public var delivery: AMQPDelivery
+    public var message: SubmittedMessage
     /// The gateway's note that it checked the sender's signature when it refused the message (`SignatureSeal`).
     public var signatureSeal: String?
     /// Headers the gateway adds when it dead-letters or replays, which are not part of the message.
@@ -348,7 +348,7 @@ public struct StoredLetter: Sendable {
         subject = letter[7]
         // The properties as kept (one JSON object of strings): the AMQP properties, the message's own headers, and
         // what the gateway or the broker added, which is set apart.
-        var headers = AMQPFieldTable(minimumCapacity: 16)
+        var headers: [String: TransportHeader] = [:]
         var messageID: String?
         var type: String?
         var userID: String?
@@ -369,14 +369,13 @@ public struct StoredLetter: Sendable {
                 case "refgw-published-by": publishedBy = v
                 case SignatureSeal.header: seal = v
                 case let k where k.hasPrefix("x-") || Self.addedHeaders.contains(k): break
-                case let k: headers[k] = .string(v)
+                case let k: headers[k] = .text(v)
                 }
             }
         }
-        let props = AMQPProperties(
-            contentType: contentType, persistent: persistent, messageID: messageID, type: type,
-            userID: publishedBy ?? userID, headers: headers)
-        delivery = AMQPDelivery(storedFrom: letter[9], routingKey: letter[10], properties: props, body: letter[11])
+        message = SubmittedMessage(
+            publisher: publishedBy ?? userID, messageID: messageID, type: type, contentType: contentType,
+            persistent: persistent, headers: headers, body: letter[11])
         signatureSeal = seal
     }
 }

@@ -2,6 +2,7 @@ import AMQP
 import Contracts
 import Foundation
 import GRDB
+import GatewayDecision
 import Messaging
 import Synchronization
 
@@ -24,15 +25,20 @@ public struct GatewayLedger: Sendable {
     }
 
     /// "No subject could be read": the subject of non-delivery reports for messages without a readable URC.
-    public static let noSubject = try! URC(parsing: "0000-0000-0000")
+    public static var noSubject: URC { .noSubject }
 
     /// The checks that need no database, which every message went through before its transaction.
     public let decider: GatewayDecider
+    /// The broker names (exchanges and queues) deliveries, reports and dead letters go to.
+    public let topology: ReferralGatewayTopology
     /// The person-registry overlay of each transaction a batch is being applied in.
     private let batches = BatchOverlays()
 
-    /// A ledger that applies what `decider` assessed.
-    public init(decider: GatewayDecider) { self.decider = decider }
+    /// A ledger that applies what `decider` assessed, sending through `topology`'s exchanges.
+    public init(decider: GatewayDecider, topology: ReferralGatewayTopology = .standard) {
+        self.decider = decider
+        self.topology = topology
+    }
 
     /// Applies a batch; returns each message's outcome and the outbox entries to publish.
     /// `replays` holds what `prepareReplays` checked outside the transaction, by request id.
@@ -235,7 +241,7 @@ public struct GatewayLedger: Sendable {
                 audited.seq, env.messageID,
             ])
         }
-        var out = message.outgoing(exchange: decider.topology.deliverExchange, routingKey: env.recipient.rawValue, brokerUser: nil)
+        var out = message.outgoing(exchange: topology.deliverExchange, routingKey: env.recipient.rawValue, brokerUser: nil)
         for (k, v) in headers { out.properties.headers[k] = .string(v) }
         return Outbox.Entry(id: try Outbox.add(out, in: db, now: now.millisecondsSince1970), message: out)
     }
@@ -244,11 +250,11 @@ public struct GatewayLedger: Sendable {
     private func refuse(_ a: Assessment, _ r: Refusal, in db: Database, now: Timestamp, tail: inout AuditLog.Tail) throws -> (Outcome, [Outbox.Entry])
     {
         let env = a.envelope
-        let d = a.delivery
+        let d = a.message
         try AuditLog.append(
             AuditEntry(
-                at: now, event: .refused, messageID: env?.messageID ?? d.properties.messageID.map(Self.printable) ?? "(none)",
-                type: env?.type.rawValue ?? d.properties.type.map(Self.printable) ?? "(none)",
+                at: now, event: .refused, messageID: env?.messageID ?? d.messageID.map(Self.printable) ?? "(none)",
+                type: env?.type.rawValue ?? d.type.map(Self.printable) ?? "(none)",
                 sender: env?.sender.rawValue ?? a.brokerSender?.rawValue ?? "(unknown)",
                 recipient: env?.recipient.rawValue ?? "(unknown)",
                 subject: env?.subject.canonical ?? Self.noSubject.canonical,
@@ -259,28 +265,31 @@ public struct GatewayLedger: Sendable {
         if let reportTo = a.brokerSender, decider.parties[reportTo] != nil, reportTo != .gateway {
             let report = NonDeliveryReport(
                 // A UUID in upper case is still the sender's id: it is reported in the contract's lower case.
-                originalMessageId: env?.messageID ?? d.properties.messageID.map { $0.lowercased() }.flatMap { Envelope.isMessageID($0) ? $0 : nil }
+                originalMessageId: env?.messageID ?? d.messageID.map { $0.lowercased() }.flatMap { Envelope.isMessageID($0) ? $0 : nil }
                     ?? "00000000-0000-0000-0000-000000000000",
                 originalType: env?.type.rawValue ?? "unknown", intendedRecipient: env?.recipient ?? .gateway,
                 reasonCode: r.code, reasonText: String(r.detail.prefix(500)), refusedAt: now)
             let message = try SignedMessage.make(
                 report, to: reportTo, about: env?.subject ?? Self.noSubject,
                 signer: decider.signer, sentAt: now)
-            let out = message.outgoing(exchange: decider.topology.deliverExchange, routingKey: reportTo.rawValue, brokerUser: nil)
+            let out = message.outgoing(exchange: topology.deliverExchange, routingKey: reportTo.rawValue, brokerUser: nil)
             entries.append(Outbox.Entry(id: try Outbox.add(out, in: db, now: now.millisecondsSince1970), message: out))
         }
         // The original, unchanged, with the reason in headers, to the dead letters.
-        var headers = d.properties.headers
+        // Headers of other kinds than text are not kept: the outbox stores text headers only.
+        var headers = AMQPFieldTable()
+        for (name, value) in d.headers { if let text = value.text { headers[name] = .string(text) } }
         headers["refgw-reason"] = .string(r.code.rawValue)
         headers["refgw-reason-detail"] = .string(String(r.detail.prefix(500)))
         headers["refgw-refused-at"] = .string(now.rfc3339)
-        headers["refgw-published-by"] = .string(d.properties.userID ?? "")
+        headers["refgw-published-by"] = .string(d.publisher ?? "")
         // Only the gateway's own seal: a header of that name from the sender is dropped.
         headers[SignatureSeal.header] = a.signatureChecked ? env.map { .string(decider.signatureSeal.seal($0, body: d.body)) } : nil
-        var props = d.properties
-        props.headers = headers
+        let props = AMQPProperties(
+            contentType: d.contentType, persistent: d.persistent, messageID: d.messageID, type: d.type, userID: d.publisher,
+            headers: headers)
         let dead = OutgoingMessage(
-            exchange: decider.topology.deadLetterExchange, routingKey: decider.topology.gatewayQueue,
+            exchange: topology.deadLetterExchange, routingKey: topology.gatewayQueue,
             properties: props, body: d.body)
         entries.append(Outbox.Entry(id: try Outbox.add(dead, in: db, now: now.millisecondsSince1970), message: dead))
         return (.refused(r.code), entries)

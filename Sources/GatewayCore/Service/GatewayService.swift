@@ -2,6 +2,7 @@ import AMQP
 import Contracts
 import Foundation
 import GRDB
+import GatewayDecision
 import Logging
 import Messaging
 import ServiceLifecycle
@@ -27,6 +28,7 @@ public final class GatewayService: Service, Sendable {
     }
 
     private let decider: GatewayDecider
+    private let topology: ReferralGatewayTopology
     private let ledger: GatewayLedger
     private let store: GatewayStore
     private let configuration: AMQPConnectionConfiguration
@@ -43,11 +45,13 @@ public final class GatewayService: Service, Sendable {
     /// A gateway taking up to `prefetch` unacknowledged messages from `gateway.in`; `declareTopology` only where its user may declare.
     public init(
         decider: GatewayDecider, store: GatewayStore, configuration: AMQPConnectionConfiguration,
-        prefetch: UInt16 = 500, declareTopology: Bool = false, logger: Logger = Logger(label: "refgw.gateway"),
+        topology: ReferralGatewayTopology = .standard, prefetch: UInt16 = 500, declareTopology: Bool = false,
+        logger: Logger = Logger(label: "refgw.gateway"),
         observer: (@Sendable ([GatewayLedger.Outcome]) -> Void)? = nil
     ) {
         self.decider = decider
-        self.ledger = GatewayLedger(decider: decider)
+        self.topology = topology
+        self.ledger = GatewayLedger(decider: decider, topology: topology)
         self.store = store
         self.configuration = configuration
         self.prefetch = prefetch
@@ -66,16 +70,16 @@ public final class GatewayService: Service, Sendable {
     /// Runs until graceful shutdown: publishes what an earlier run left in the outbox, then consumes, decides and delivers.
     public func run() async throws {
         // With least privilege the gateway's broker user may not declare: the broker's definitions hold the topology.
-        let topology = declareTopology ? decider.topology.topology(parties: Array(decider.policy.recipients)) : AMQPTopology()
-        let publisher = try await AMQPPublisher(configuration: configuration, topology: topology, logger: logger)
+        let declared = declareTopology ? topology.topology(parties: Array(decider.policy.recipients)) : AMQPTopology()
+        let publisher = try await AMQPPublisher(configuration: configuration, topology: declared, logger: logger)
         let consumer = try await AMQPConsumer(
-            configuration: configuration, queue: decider.topology.gatewayQueue,
-            topology: topology, options: .init(prefetch: prefetch, batched: true),
+            configuration: configuration, queue: topology.gatewayQueue,
+            topology: declared, options: .init(prefetch: prefetch, batched: true),
             logger: logger)
         consumerBox.withLock { $0 = consumer }
         // Whatever a previous run decided but did not get confirmed goes out first.
         try await publishPendingOutbox(with: publisher)
-        logger.info("gateway running", metadata: ["queue": "\(decider.topology.gatewayQueue)", "broker": "\(configuration.redactedURL)"])
+        logger.info("gateway running", metadata: ["queue": "\(topology.gatewayQueue)", "broker": "\(configuration.redactedURL)"])
         await withGracefulShutdownHandler {
             var pipeline = Pipeline()
             for await first in consumer.batches {
@@ -90,18 +94,21 @@ public final class GatewayService: Service, Sendable {
                 let t0 = ContinuousClock.now
                 let assessments = await assess(batch, now: now)
                 let assessSeconds = (ContinuousClock.now - t0).seconds
-                for part in Self.parts(of: assessments) {
+                for range in Self.parts(of: assessments) {
+                    let part = Array(assessments[range])
+                    let deliveries = Array(batch[range])
                     do {
                         let t1 = ContinuousClock.now
                         let replays = try await prepareReplays(in: part, now: now)
                         let seconds = assessSeconds * Double(part.count) / Double(batch.count) + (ContinuousClock.now - t1).seconds
-                        let checked = CheckedBatch(assessments: part, replays: replays, now: now, assessSeconds: seconds)
+                        let checked = CheckedBatch(
+                            assessments: part, deliveries: deliveries, replays: replays, now: now, assessSeconds: seconds)
                         pipeline.add(checked, service: self, publisher: publisher)
                     } catch {
                         logger.error(
                             "the dead letters that replay requests name could not be read; the requests will be delivered again",
                             metadata: ["error": "\(error)", "messages": "\(part.count)"])
-                        part.map(\.delivery).nack(requeue: true)
+                        deliveries.nack(requeue: true)
                     }
                 }
             }
@@ -129,27 +136,28 @@ public final class GatewayService: Service, Sendable {
 
     /// Splits an assessed batch so that no part carries more than `replaysPerPart` replay requests (a message
     /// carrying requests is never split).
-    static func parts(of assessments: [Assessment]) -> [[Assessment]] {
-        var parts: [[Assessment]] = []
-        var current: [Assessment] = []
+    static func parts(of assessments: [Assessment]) -> [Range<Int>] {
+        var parts: [Range<Int>] = []
+        var start = 0
         var replays = 0
-        for a in assessments {
+        for (i, a) in assessments.enumerated() {
             let n = if case .replay(let r) = a.verdict { r.count } else { 0 }
             if replays > 0, replays + n > replaysPerPart {
-                parts.append(current)
-                current = []
+                parts.append(start..<i)
+                start = i
                 replays = 0
             }
-            current.append(a)
             replays += n
         }
-        if !current.isEmpty { parts.append(current) }
+        if start < assessments.count { parts.append(start..<assessments.count) }
         return parts
     }
 
     /// A part checked and ready for its transaction.
     struct CheckedBatch: Sendable {
         var assessments: [Assessment]
+        /// The deliveries assessed, in the same order: acknowledged once the part is committed and published.
+        var deliveries: [AMQPDelivery]
         var replays: [String: GatewayLedger.PreparedReplay]
         var now: Timestamp
         var assessSeconds: Double
@@ -158,6 +166,7 @@ public final class GatewayService: Service, Sendable {
     /// A part whose decisions are committed and whose outgoing messages wait to be published.
     struct StagedBatch: Sendable {
         var assessments: [Assessment]
+        var deliveries: [AMQPDelivery]
         var outcomes: [GatewayLedger.Outcome]
         var outbox: [Outbox.Entry]
         var assessSeconds: Double
@@ -216,13 +225,13 @@ public final class GatewayService: Service, Sendable {
                 return (outcomes, entries)
             }
             return StagedBatch(
-                assessments: checked.assessments, outcomes: outcomes, outbox: entries,
+                assessments: checked.assessments, deliveries: checked.deliveries, outcomes: outcomes, outbox: entries,
                 assessSeconds: checked.assessSeconds, storeSeconds: (ContinuousClock.now - t0).seconds)
         } catch {
             // Nothing was acknowledged: the broker delivers these again; the store dedupes what was applied.
             confirmedOutbox.withLock { $0 += confirmed }
             logger.error("a batch failed and will be delivered again", metadata: ["error": "\(error)", "messages": "\(checked.assessments.count)"])
-            checked.assessments.map(\.delivery).nack(requeue: true)
+            checked.deliveries.nack(requeue: true)
             try? await Task.sleep(for: .milliseconds(500))
             return nil
         }
@@ -252,10 +261,10 @@ public final class GatewayService: Service, Sendable {
         // Deleted in the next transaction: a crash before then only sends them again (receivers dedupe).
         confirmedOutbox.withLock { $0 += done }
         if done.count == staged.outbox.count {
-            staged.assessments.map(\.delivery).ack()
+            staged.deliveries.ack()
         } else {
             // Given back: when they come again they are recognised, and the outbox is sent again.
-            staged.assessments.map(\.delivery).nack(requeue: true)
+            staged.deliveries.nack(requeue: true)
             return
         }
         let publishSeconds = (ContinuousClock.now - t0).seconds
@@ -289,11 +298,11 @@ public final class GatewayService: Service, Sendable {
 
     private func assess(_ batch: [AMQPDelivery], now: Timestamp) async -> [Assessment] {
         let decider = self.decider
-        guard batch.count >= 16 else { return batch.map { decider.assess($0, now: now) } }
+        guard batch.count >= 16 else { return batch.map { decider.assess(SubmittedMessage($0), now: now) } }
         // Two halves in parallel: signature checks and redaction dominate the CPU time.
         let middle = batch.count / 2
-        async let first = Task { batch[..<middle].map { decider.assess($0, now: now) } }.value
-        let second = batch[middle...].map { decider.assess($0, now: now) }
+        async let first = Task { batch[..<middle].map { decider.assess(SubmittedMessage($0), now: now) } }.value
+        let second = batch[middle...].map { decider.assess(SubmittedMessage($0), now: now) }
         return await first + second
     }
 

@@ -2,6 +2,7 @@ import Contracts
 import Crypto
 import Foundation
 import GRDB
+import GatewayDecision
 
 /// One decision in the audit log. Holds names of removed fields, never their values.
 public struct AuditEntry: Sendable, Equatable, Codable {
@@ -243,8 +244,4 @@ public struct AuditError: Error, CustomStringConvertible {
     /// Why the entry could not be appended.
     public let description: String
     init(_ d: String) { description = d }
-}
-
-extension Digest {
-    var hex: String { Hex.encode(self) }
 }

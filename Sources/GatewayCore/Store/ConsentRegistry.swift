@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import GRDB
+import GatewayDecision
 
 /// The consents people gave (and withdrew), as the services recorded them with the gateway.
 public enum ConsentRegistry {

@@ -1,6 +1,7 @@
 import DurableStore
 import Foundation
 import GRDB
+import GatewayDecision
 
 /// The gateway's durable state in one SQLite file: seen message ids, the consent registry, the audit log and
 /// the outbox. One write transaction per batch of messages holds every effect of those messages, so a crash

@@ -2,6 +2,7 @@ import AMQP
 import Contracts
 import Foundation
 import GRDB
+import GatewayDecision
 
 /// Messages the gateway decided to send, stored in the same transaction as the decision and deleted once the
 /// broker confirmed them: a crash in between loses nothing (they are sent at the next start).

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import GRDB
+import GatewayDecision
 
 /// What the gateway knows of each person, by URC: the role it first delivered a message naming them in, and which
 /// services hold them (the issuer of the URC, and every service the gateway delivered a message naming them to).

@@ -1,7 +1,7 @@
 import Contracts
 import Foundation
 import GRDB
-import GatewayCore
+import GatewayDecision
 
 /// A service's rules applied to its store, without the broker: the worker feeds it messages and timers, staff
 /// commands call `perform`. Every call is one transaction.

@@ -1,7 +1,7 @@
 import Contracts
 import Foundation
 import GRDB
-import GatewayCore
+import GatewayDecision
 
 /// One transaction on a service's store, as rules and commands see it: every change made and every message
 /// sent through a context commits together or not at all.

@@ -1,7 +1,5 @@
-import AMQP
 import Contracts
 import Foundation
-import Messaging
 
 /// An administrator's request that the gateway decide a kept dead letter again.
 ///
@@ -27,13 +25,9 @@ public struct ReplayRequest: Sendable, Equatable {
         self.deadLetterID = deadLetterID
     }
 
-    /// One message the dead-letter user publishes to the gateway's input, carrying `requests` (at most `perMessage`):
+    /// The body of one message carrying `requests` (at most `perMessage`):
     /// `{"requests": [{"requestID": "…", "deadLetterID": 12}, …]}`.
-    public static func message(_ requests: [ReplayRequest], topology: ReferralGatewayTopology, brokerUser: String) -> OutgoingMessage {
-        let properties = AMQPProperties(
-            contentType: "application/json", persistent: true, messageID: UUID.randomLowercased(),
-            timestamp: UInt64(Date().timeIntervalSince1970), type: Self.messageType,
-            userID: brokerUser, appID: "refgw-dlq")
+    public static func body(_ requests: [ReplayRequest]) -> Data {
         // JSONWriter, not JSONEncoder: Foundation's encoder was a third of sending a bulk replay's requests.
         let body = JSONValue.object([
             .init(
@@ -43,12 +37,12 @@ public struct ReplayRequest: Sendable, Equatable {
                         .object([.init("requestID", .string($0.requestID)), .init("deadLetterID", .number(String($0.deadLetterID)))])
                     }))
         ])
-        return OutgoingMessage(exchange: topology.submitExchange, routingKey: "gateway", properties: properties, body: Data(JSONWriter.bytes(body)))
+        return Data(JSONWriter.bytes(body))
     }
 
-    /// The requests a delivery carries, or nil when it is not a replay request message.
-    public static func read(_ delivery: AMQPDelivery) -> [ReplayRequest]? {
-        guard delivery.properties.type == Self.messageType, let body = try? JSONParser.parse(delivery.body),
+    /// The requests a message carries, or nil when it is not a replay request message.
+    public static func read(_ delivery: SubmittedMessage) -> [ReplayRequest]? {
+        guard delivery.type == Self.messageType, let body = try? JSONParser.parse(delivery.body),
             let items = body["requests"]?.arrayValue, (1...Self.perMessage).contains(items.count)
         else { return nil }
         var requests: [ReplayRequest] = []

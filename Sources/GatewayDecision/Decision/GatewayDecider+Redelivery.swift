@@ -1,7 +1,5 @@
-import AMQP
 import Contracts
 import Foundation
-import Messaging
 
 extension GatewayDecider {
     /// A message the gateway delivered that died in its recipient's inbox, ready to go to that recipient again.
@@ -21,7 +19,7 @@ extension GatewayDecider {
     /// applied once more (it can only remove more), and it is signed afresh so the recipient's clock check accepts it.
     /// Whether its sharing basis still holds, and whether the person is still known in a role the entry allows,
     /// need the store; the ledger checks those.
-    public func prepareRedelivery(_ delivery: AMQPDelivery, to recipient: PartyID, now: Timestamp) throws(Refusal) -> Redelivery {
+    public func prepareRedelivery(_ delivery: SubmittedMessage, to recipient: PartyID, now: Timestamp) throws(Refusal) -> Redelivery {
         let env = try readEnvelope(delivery)
         guard env.recipient == recipient else {
             throw Refusal(.invalidEnvelope, "the dead letter died in the inbox of \(recipient) but is addressed to \(env.recipient)")

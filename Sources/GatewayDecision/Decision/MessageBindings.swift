@@ -323,7 +323,7 @@ extension MessageBindings.Binding {
 
     /// Refuses the reserved URC and URCs whose issuer code is no party's.
     static func checkIssued(_ urc: URC, at where_: String, parties: PartyDirectory) throws(Refusal) {
-        guard urc != GatewayLedger.noSubject else {
+        guard urc != URC.noSubject else {
             throw Refusal(.invalidURC, "\(where_) is the reserved URC 0000-0000-0000, which names nobody")
         }
         guard parties.party(issuing: urc) != nil else {

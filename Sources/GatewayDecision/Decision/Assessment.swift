@@ -1,7 +1,5 @@
-import AMQP
 import Contracts
 import Foundation
-import Messaging
 
 /// What the gateway concluded about one incoming message before touching its database.
 public struct Assessment: Sendable {
@@ -17,8 +15,8 @@ public struct Assessment: Sendable {
         case replay([ReplayRequest])
     }
 
-    /// The delivery from `gateway.in` as it arrived, acknowledged once the decision is stored.
-    public var delivery: AMQPDelivery
+    /// The message as it was submitted.
+    public var message: SubmittedMessage
     /// The envelope, when it could be read.
     public var envelope: Envelope?
     /// The sending party as the broker vouches for it (from `user_id`).

@@ -1,8 +1,6 @@
-import AMQP
 import Contracts
 import Crypto
 import Foundation
-import Messaging
 
 /// The gateway's checks that need no database: who sent it, is it intact and well-formed, may this recipient
 /// have it at all, and what of it. Pure and thread-safe, so batches can be assessed in parallel.
@@ -17,9 +15,7 @@ public struct GatewayDecider: Sendable {
     public let parties: PartyDirectory
     /// The gateway's own signing key, with which it signs everything it delivers.
     public let signer: MessageSigner
-    /// The broker names (exchanges and queues) the gateway works with.
-    public let topology: ReferralGatewayTopology
-    /// The broker user whose messages on `gateway.in` are replay requests (the dead-letter administrator).
+    /// The publisher whose messages to the gateway are replay requests (the dead-letter administrator's broker user).
     public let replayUser: String
     /// Marks refused messages whose sender's signature was checked, so a replay need not check it again.
     public let signatureSeal: SignatureSeal
@@ -34,15 +30,13 @@ public struct GatewayDecider: Sendable {
     /// Throws when the policy and the schemas do not fit together (a view cannot be made).
     public init(
         policy: SharingPolicy, schemas: ContractSchemas, trust: TrustStore, parties: PartyDirectory,
-        signer: MessageSigner, topology: ReferralGatewayTopology = .standard,
-        replayUser: String = BrokerDefinitions.deadLetterAdmin
+        signer: MessageSigner, replayUser: String
     ) throws {
         self.policy = policy
         self.schemas = schemas
         self.trust = trust
         self.parties = parties
         self.signer = signer
-        self.topology = topology
         self.replayUser = replayUser
         signatureSeal = SignatureSeal(signer: signer)
         filter = try RecipientFilter(policy: policy, schemas: schemas, parties: parties)
@@ -51,27 +45,27 @@ public struct GatewayDecider: Sendable {
         partyByBrokerUser = byUser
     }
 
-    /// Assesses one delivery from `gateway.in` at `now`. `replaying` is set for a kept dead letter decided again:
+    /// Assesses one message submitted to the gateway at `now`. `replaying` is set for a kept dead letter decided again:
     /// its sent-at is as old as the dead letter, so the clock check gives way to the replay's audit entry; `seal`
     /// is the `SignatureSeal` the gateway put on that dead letter when it refused it, if any.
-    public func assess(_ delivery: AMQPDelivery, now: Timestamp = Timestamp(), replaying: Bool = false, seal: String? = nil) -> Assessment {
+    public func assess(_ delivery: SubmittedMessage, now: Timestamp = Timestamp(), replaying: Bool = false, seal: String? = nil) -> Assessment {
         // The content, not the signature: a sender that re-signs on a retry (fresh sent-at after a crash) is
         // still sending the same message, and must not be refused as a reused id.
         var fingerprintInput = Data()
         for name in [Envelope.Header.sender, Envelope.Header.recipient, Envelope.Header.subject] {
-            fingerprintInput.append(contentsOf: (delivery.properties.headers[name]?.stringValue ?? "").utf8)
+            fingerprintInput.append(contentsOf: (delivery.text(name) ?? "").utf8)
             fingerprintInput.append(0x0A)
         }
-        fingerprintInput.append(contentsOf: (delivery.properties.type ?? "").utf8)
+        fingerprintInput.append(contentsOf: (delivery.type ?? "").utf8)
         fingerprintInput.append(0x0A)
         fingerprintInput.append(delivery.body)
         let fingerprint = SHA256.hash(data: fingerprintInput).hex
-        let brokerSender = delivery.properties.userID.flatMap { partyByBrokerUser[$0] }
+        let brokerSender = delivery.publisher.flatMap { partyByBrokerUser[$0] }
         var a = Assessment(
-            delivery: delivery, envelope: nil, brokerSender: brokerSender, fingerprint: fingerprint,
+            message: delivery, envelope: nil, brokerSender: brokerSender, fingerprint: fingerprint,
             verdict: .refuse(Refusal(.invalidEnvelope)))
         // Only the dead-letter administrator's broker user can ask for a replay (the broker vouches for user_id).
-        if delivery.properties.userID == replayUser, let requests = ReplayRequest.read(delivery) {
+        if delivery.publisher == replayUser, let requests = ReplayRequest.read(delivery) {
             a.verdict = .replay(requests)
             return a
         }
@@ -87,9 +81,9 @@ public struct GatewayDecider: Sendable {
         return a
     }
 
-    func readEnvelope(_ delivery: AMQPDelivery) throws(Refusal) -> Envelope {
+    package func readEnvelope(_ delivery: SubmittedMessage) throws(Refusal) -> Envelope {
         do {
-            return try SignedMessage(delivery: delivery).envelope
+            return try delivery.signedMessage().envelope
         } catch {
             throw Refusal(.invalidEnvelope, "the envelope cannot be read: \(error.description)")
         }
@@ -97,7 +91,7 @@ public struct GatewayDecider: Sendable {
 
     /// Who sent it: a body within bounds, published by the party the envelope names, signed with that party's key.
     private func authenticate(
-        _ env: Envelope, delivery: AMQPDelivery, brokerSender: PartyID?, now: Timestamp,
+        _ env: Envelope, delivery: SubmittedMessage, brokerSender: PartyID?, now: Timestamp,
         seal: String?
     ) throws(Refusal) {
         let body = delivery.body
@@ -108,7 +102,7 @@ public struct GatewayDecider: Sendable {
         guard let brokerSender, brokerSender == env.sender else {
             throw Refusal(
                 .senderMismatch,
-                "the message says it is from \(env.sender) but was published by broker user '\(delivery.properties.userID ?? "(none)")'")
+                "the message says it is from \(env.sender) but was published by broker user '\(delivery.publisher ?? "(none)")'")
         }
         let sealed = seal.map { seal in { [signatureSeal] (input: Data) in signatureSeal.vouches(seal, forSigningInput: input) } }
         do {
@@ -120,7 +114,7 @@ public struct GatewayDecider: Sendable {
 
     /// What may go where: clock, schema, the body bound to the envelope, policy and lawful basis, then the
     /// recipient's redacted, re-signed view.
-    private func decide(_ env: Envelope, delivery: AMQPDelivery, now: Timestamp, checkClock: Bool) throws(Refusal) -> Assessment.Verdict {
+    private func decide(_ env: Envelope, delivery: SubmittedMessage, now: Timestamp, checkClock: Bool) throws(Refusal) -> Assessment.Verdict {
         let body = delivery.body
         let skew = abs(Double(now.millisecondsSince1970 - env.sentAt.millisecondsSince1970) / 1000)
         guard skew <= policy.acceptedClockSkew || !checkClock else {
