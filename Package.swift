@@ -68,12 +68,21 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // The gateway's store and service loop: consent registry, audit, outbox, dead letters, the AMQP loop.
+        // Everything the gateway persists, behind one protocol: seen ids, consent registry, audit chain, outbox,
+        // dead letters and replay requests; the SQLite store. The only gateway module that names a database library.
+        .target(
+            name: "GatewayStorage",
+            dependencies: [
+                "Contracts", "DurableStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The gateway's runtime: the ledger applying decisions to the store, the AMQP loop, the keeper, the replayer.
         .target(
             name: "GatewayCore",
             dependencies: [
-                "AMQP", "Contracts", "Messaging", "DurableStore", "GatewayDecision",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "AMQP", "Contracts", "Messaging", "GatewayDecision", "GatewayStorage",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -84,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "gateway",
             dependencies: [
-                "GatewayCore", "GatewayDecision", "AMQP", "Contracts", "Messaging",
+                "GatewayCore", "GatewayDecision", "GatewayStorage", "AMQP", "Contracts", "Messaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -94,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "refgw",
             dependencies: [
-                "AMQP", "Contracts", "Messaging", "GatewayCore", "GatewayDecision",
+                "AMQP", "Contracts", "Messaging", "GatewayCore", "GatewayDecision", "GatewayStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -105,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "gateway-bench",
             dependencies: [
-                "GatewayCore", "GatewayDecision", "AMQP", "Contracts", "Messaging",
+                "GatewayCore", "GatewayDecision", "GatewayStorage", "AMQP", "Contracts", "Messaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -154,11 +163,16 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["AMQP", "Messaging"], path: "Tests/TestSupport"),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "Contracts", "Messaging", "TestSupport"]),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "TestSupport"]),
-        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "GatewayDecision", "Contracts", "Messaging", "AMQP", "TestSupport"]),
+        .testTarget(
+            name: "GatewayCoreTests",
+            dependencies: [
+                "GatewayCore", "GatewayDecision", "GatewayStorage", "Contracts", "Messaging", "AMQP", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(
             name: "LotTests",
             dependencies: [
-                "LotKit", "Lots", "GatewayCore", "GatewayDecision", "Contracts", "Messaging", "AMQP", "TestSupport",
+                "LotKit", "Lots", "GatewayCore", "GatewayDecision", "GatewayStorage", "Contracts", "Messaging", "AMQP", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
     ]

@@ -2,9 +2,9 @@ import AMQP
 import ArgumentParser
 import Contracts
 import Foundation
-import GRDB
 import GatewayCore
 import GatewayDecision
+import GatewayStorage
 import Messaging
 import Synchronization
 
@@ -59,7 +59,7 @@ struct GatewayBench: AsyncParsableCommand {
             schemas: try ContractSchemas(directory: rootURL.appendingPathComponent("contracts/schemas")),
             trust: trust, parties: parties, signer: gatewayKey, replayUser: amqp.user)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gwbench-\(UUID().uuidString.prefix(6))")
-        let store = try GatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
+        let store = try SQLiteGatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
         defer { try? FileManager.default.removeItem(at: dir) }
 
         if steps {
@@ -255,9 +255,9 @@ struct GatewayBench: AsyncParsableCommand {
         let ledger = GatewayLedger(decider: decider)
         let now = Timestamp()
         let t0 = ContinuousClock.now
-        let entries = try await store.database.write { db in try ledger.apply(batch, in: db, now: now).outbox }
+        let entries = try await store.write { db in try ledger.apply(batch, in: db, now: now).outbox }
         let t1 = ContinuousClock.now
-        try await store.database.write { db in try Outbox.remove(entries.map(\.id), in: db) }
+        try await store.write { db in try Outbox.remove(entries.map(\.id), in: db) }
         return ((t1 - t0).seconds, (ContinuousClock.now - t1).seconds)
     }
 
@@ -424,7 +424,7 @@ struct Factory: Sendable {
     /// Consent for every subject, written straight into the gateway's store.
     func consents(for count: Int, into store: GatewayStore) async throws {
         let n = min(count, Self.subjects.count)
-        try await store.database.write { db in
+        try await store.write { db in
             for s in Self.subjects.prefix(n) {
                 try ConsentRegistry.record(
                     .given(

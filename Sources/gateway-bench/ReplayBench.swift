@@ -1,9 +1,9 @@
 import AMQP
 import Contracts
 import Foundation
-import GRDB
 import GatewayCore
 import GatewayDecision
+import GatewayStorage
 import Messaging
 
 /// Bulk replay, end to end on the real broker: `count` referrals refused for want of consent are kept by the
@@ -53,7 +53,7 @@ struct ReplayBench {
             }
             return ids
         }
-        let ids = try await store.database.read { db in try DeadLetterArchive.keptIDs(in: db) }
+        let ids = try await store.read { db in try DeadLetterArchive.keptIDs(in: db) }
         let before = gateway.statistics
         let cpu0 = CPUTime.now()
         let replayer = DeadLetterReplayer(store: store, configuration: amqp, topology: names)
@@ -80,9 +80,7 @@ struct ReplayBench {
         await inbox.stopReceiving()
         let duplicates = await extra.value + (delivered.count - Set(delivered).count)
         await inbox.close()
-        let resolved = try await store.database.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dead_letter WHERE status = 'replayed'") ?? 0
-        }
+        let resolved = try await store.read { tx in try tx.deadLetterCount(status: .replayed) }
 
         print(
             String(
@@ -115,6 +113,6 @@ struct ReplayBench {
     }
 
     func kept() async throws -> Int {
-        try await store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dead_letter") ?? 0 }
+        try await store.read { tx in try tx.deadLetterCount(status: nil) }
     }
 }

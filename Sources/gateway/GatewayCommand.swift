@@ -4,6 +4,7 @@ import Contracts
 import Foundation
 import GatewayCore
 import GatewayDecision
+import GatewayStorage
 import Logging
 import Messaging
 import ServiceLifecycle
@@ -46,7 +47,7 @@ struct GatewayCommand: AsyncParsableCommand {
                 throw ValidationError("key \(decider.signer.keyID) belongs to \(decider.signer.party), not to the gateway")
             }
             service = GatewayService(
-                decider: decider, store: try GatewayStore(path: database),
+                decider: decider, store: try SQLiteGatewayStore(path: database),
                 configuration: try AMQPConnectionConfiguration(url: text),
                 topology: ReferralGatewayTopology(namespace: namespace ?? env["REFGW_NAMESPACE"] ?? ""), prefetch: prefetch,
                 declareTopology: declareTopology, logger: logger)

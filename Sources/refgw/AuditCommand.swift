@@ -1,9 +1,9 @@
 import ArgumentParser
 import Contracts
 import Foundation
-import GRDB
 import GatewayCore
 import GatewayDecision
+import GatewayStorage
 
 /// `refgw audit verify|trail`: check the audit log's hash chain; list what was shared about a person.
 struct AuditCommand: AsyncParsableCommand {
@@ -15,7 +15,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func open() throws -> GatewayStore {
             guard FileManager.default.fileExists(atPath: database) else { throw fail("no gateway database at \(database)") }
-            do { return try GatewayStore(path: database) } catch { throw fail("\(error)") }
+            do { return try SQLiteGatewayStore(path: database) } catch { throw fail("\(error)") }
         }
     }
 
@@ -27,7 +27,7 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try options.open()
             let result: AuditLog.Verification
-            do { result = try await store.database.read { db in try AuditLog.verify(db) } } catch {
+            do { result = try await store.read { db in try AuditLog.verify(db) } } catch {
                 throw fail("cannot read the audit log: \(error)")
             }
             if let problem = result.problem {
@@ -48,7 +48,7 @@ struct AuditCommand: AsyncParsableCommand {
             let subject: URC
             do { subject = try URC(parsing: urc) } catch { throw fail("'\(urc)': \(error)") }
             let store = try options.open()
-            let entries = try await store.database.read { db in try AuditLog.trail(subject: subject.canonical, in: db) }
+            let entries = try await store.read { db in try AuditLog.trail(subject: subject.canonical, in: db) }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

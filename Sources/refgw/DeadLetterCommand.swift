@@ -2,9 +2,9 @@ import AMQP
 import ArgumentParser
 import Contracts
 import Foundation
-import GRDB
 import GatewayCore
 import GatewayDecision
+import GatewayStorage
 import Logging
 import Messaging
 import ServiceLifecycle
@@ -19,7 +19,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
         @Option(help: "The gateway's SQLite file.") var database = "var/gateway/gateway.sqlite"
         func open() throws -> GatewayStore {
             guard FileManager.default.fileExists(atPath: database) else { throw fail("no gateway database at \(database): pass --database") }
-            return try GatewayStore(path: database)
+            return try SQLiteGatewayStore(path: database)
         }
     }
 
@@ -36,7 +36,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
                 throw fail("no broker URL: pass --url or set REFGW_AMQP_URL_REFGW_DEADLETTERS")
             }
             let keeper = DeadLetterKeeper(
-                store: try GatewayStore(path: store.database), configuration: try AMQPConnectionConfiguration(url: text),
+                store: try SQLiteGatewayStore(path: store.database), configuration: try AMQPConnectionConfiguration(url: text),
                 topology: topologyNames(namespace))
             let logger = Logger(label: "refgw.dead-letters")
             try await ServiceGroup(configuration: .init(services: [keeper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
@@ -69,7 +69,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
             let filter = DeadLetterArchive.Filter(
                 reason: reason, sender: sender, recipient: recipient, type: type, since: sinceTime, includeResolved: all)
             let limit = self.limit
-            let letters = try store.open().database.read { db in try DeadLetterArchive.list(filter, limit: limit, in: db) }
+            let letters = try store.open().readNow { db in try DeadLetterArchive.list(filter, limit: limit, in: db) }
             if json {
                 let e = JSONEncoder()
                 e.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -87,8 +87,8 @@ struct DeadLetterCommand: AsyncParsableCommand {
                 print(
                     pad("\(l.id ?? 0)", 6) + pad(String(l.lastDeathAt.rfc3339.prefix(19)), 21) + pad(l.reason, 22) + pad(l.type ?? "-", 20)
                         + pad(l.sender ?? "-", 12) + pad(l.recipient ?? "-", 12) + pad(l.subject ?? "-", 16) + "\(l.deathCount)"
-                        + (l.status == "kept" ? "" : "  (\(l.status) by \(l.resolvedBy ?? "-"))")
-                        + (l.status == "kept" && l.replayCount > 0 ? "  (replayed \(l.replayCount)×: \(l.lastReplayOutcome ?? "-"))" : ""))
+                        + (l.status == .kept ? "" : "  (\(l.status.rawValue) by \(l.resolvedBy ?? "-"))")
+                        + (l.status == .kept && l.replayCount > 0 ? "  (replayed \(l.replayCount)×: \(l.lastReplayOutcome ?? "-"))" : ""))
             }
         }
     }
@@ -99,7 +99,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
         @Flag(help: "JSON instead of lines.") var json = false
 
         func run() throws {
-            let groups = try store.open().database.read { db in try DeadLetterArchive.groups(in: db) }
+            let groups = try store.open().readNow { db in try DeadLetterArchive.groups(in: db) }
             if json {
                 let e = JSONEncoder()
                 e.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -129,7 +129,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
             let reason = viewer?.reason
             let by = viewer?.by
             guard
-                let (l, properties, body) = try gateway.database.write({ db -> (DeadLetter, String, Data)? in
+                let (l, properties, body) = try gateway.writeNow({ db -> (DeadLetter, String, Data)? in
                     guard let found = try DeadLetterArchive.find(id, in: db) else { return nil }
                     if reveal {
                         try AuditLog.append(
@@ -141,7 +141,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
                     return found
                 })
             else { throw fail("no dead letter \(id): `refgw dlq list` shows their ids") }
-            print("dead letter \(id) (\(l.status))")
+            print("dead letter \(id) (\(l.status.rawValue))")
             print("  message id:  \(l.messageID ?? "-")")
             print("  type:        \(l.type ?? "-")   from \(l.sender ?? "-") to \(l.recipient ?? "-")   subject \(l.subject ?? "-")")
             print(
@@ -150,12 +150,12 @@ struct DeadLetterCommand: AsyncParsableCommand {
             if l.replayCount > 0 { print("  replays:     \(l.replayCount), last: \(l.lastReplayOutcome ?? "-")") }
             if let by = l.resolvedBy {
                 print(
-                    "  \(l.status):\(String(repeating: " ", count: max(1, 12 - l.status.count)))by \(by) at \(l.resolvedAt.map { "\($0)" } ?? "-"): \(l.resolutionReason ?? "")"
+                    "  \(l.status.rawValue):\(String(repeating: " ", count: max(1, 12 - l.status.rawValue.count)))by \(by) at \(l.resolvedAt.map { "\($0)" } ?? "-"): \(l.resolutionReason ?? "")"
                 )
             }
             print("  came from:   exchange \(l.originalExchange), routing key \(l.originalRoutingKey), queue \(l.queue)")
             print("  properties:  \(properties)")
-            if l.status == "discarded" {
+            if l.status == .discarded {
                 print("  body:        erased when it was discarded (this is its tombstone)")
                 return
             }
@@ -215,9 +215,9 @@ extension DeadLetterCommand {
                 guard let key = DeadLetterArchive.GroupKey(group) else {
                     throw fail("'\(group)' is not a group: reason[/type[/recipient]], e.g. no-consent/referral/safehome")
                 }
-                selected = try await gateway.database.read { db in try DeadLetterArchive.ids(in: key, in: db) }
+                selected = try await gateway.read { db in try DeadLetterArchive.ids(in: key, in: db) }
             } else if all {
-                selected = try await gateway.database.read { db in try DeadLetterArchive.keptIDs(in: db) }
+                selected = try await gateway.read { db in try DeadLetterArchive.keptIDs(in: db) }
             }
             guard !selected.isEmpty else {
                 print("no kept dead letters match: nothing to replay")
@@ -280,7 +280,7 @@ extension DeadLetterCommand {
             let (by, reason) = try who.required(for: "a discard")
             let ids = self.ids
             do {
-                try await store.open().database.write { db in try DeadLetterArchive.discard(ids, by: by, reason: reason, in: db) }
+                try await store.open().write { db in try DeadLetterArchive.discard(ids, by: by, reason: reason, in: db) }
             } catch let e as DeadLetterArchive.ResolutionError {
                 throw fail(e.description)
             }

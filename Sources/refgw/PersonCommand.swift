@@ -1,9 +1,9 @@
 import ArgumentParser
 import Contracts
 import Foundation
-import GRDB
 import GatewayCore
 import GatewayDecision
+import GatewayStorage
 
 /// `refgw person show|correct`: the role the gateway knows a person in, who holds them, and correcting a role
 /// first given by mistake.
@@ -25,7 +25,7 @@ struct PersonCommand: ParsableCommand {
             do { parties = try PartyDirectory(contentsOf: URL(fileURLWithPath: config.directory).appendingPathComponent("parties.json")) } catch {
                 throw fail(error)
             }
-            try gateway.database.read { db in
+            try gateway.readNow { db in
                 guard let known = try PersonRegistry.known([subject], in: db)[subject] else {
                     print("\(subject.canonical): no delivered message has named this person")
                     return
@@ -59,7 +59,7 @@ struct PersonCommand: ParsableCommand {
             guard !by.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("--by must name who is correcting it") }
             let gateway = try store.open()
             do {
-                let old = try gateway.database.write { db in try PersonRegistry.correct(subject, to: newRole, by: by, reason: reason, in: db) }
+                let old = try gateway.writeNow { db in try PersonRegistry.correct(subject, to: newRole, by: by, reason: reason, in: db) }
                 print("\(subject.canonical): \(old.rawValue) → \(newRole.rawValue), audited")
             } catch let e as PersonRegistry.CorrectionError {
                 throw fail(e.description)

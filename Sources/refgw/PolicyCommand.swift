@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import GatewayCore
 import GatewayDecision
+import GatewayStorage
 
 /// `refgw policy check|views|preview`: the sharing policy checked against the contract, each recipient's view of
 /// it, and what a recipient would receive of one body.

@@ -5,12 +5,13 @@ import Testing
 
 @testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayStorage
 
 /// The audit log is append-only and hash-chained: changing one byte of one entry is detected.
 @Suite struct AuditLogTests {
-    func storeWithEntries(_ n: Int) throws -> (GatewayStore, URL) {
+    func storeWithEntries(_ n: Int) throws -> (SQLiteGatewayStore, URL) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString.prefix(8))")
-        let store = try GatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
+        let store = try SQLiteGatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
         try store.database.write { db in
             for i in 0..<n {
                 try AuditLog.append(
@@ -18,7 +19,7 @@ import Testing
                         event: i % 3 == 0 ? .refused : .delivered, messageID: UUID().uuidString.lowercased(),
                         type: "referral", sender: "victim", recipient: "safehome", subject: "10BH-P5N4-0BAA",
                         reasonCode: i % 3 == 0 ? "no-consent" : nil, basis: i % 3 == 0 ? nil : .consent,
-                        basisReference: "c-\(i)", removedFields: ["subject.address", "household.children.school"]), in: db)
+                        basisReference: "c-\(i)", removedFields: ["subject.address", "household.children.school"]), in: db.tx)
             }
         }
         return (store, dir)
@@ -27,9 +28,9 @@ import Testing
     @Test func anIntactLogVerifies() throws {
         let (store, dir) = try storeWithEntries(50)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let v = try store.database.read { try AuditLog.verify($0) }
+        let v = try store.database.read { try AuditLog.verify($0.tx) }
         #expect(v.isIntact && v.entries == 50)
-        let trail = try store.database.read { try AuditLog.trail(subject: "10BH-P5N4-0BAA", in: $0) }
+        let trail = try store.database.read { try AuditLog.trail(subject: "10BH-P5N4-0BAA", in: $0.tx) }
         #expect(trail.count == 50 && trail.first?.removedFields == ["subject.address", "household.children.school"])
     }
 
@@ -45,8 +46,8 @@ import Testing
         case "reasonCode": e.reasonCode = "no\u{1E}consent"
         default: e.subject = "10BH\u{1F}P5N4"
         }
-        #expect(throws: AuditError.self) { try store.database.write { db in try AuditLog.append(e, in: db) } }
-        #expect(try store.database.read { try AuditLog.verify($0) }.entries == 1)
+        #expect(throws: AuditError.self) { try store.database.write { db in try AuditLog.append(e, in: db.tx) } }
+        #expect(try store.database.read { try AuditLog.verify($0.tx) }.entries == 1)
     }
 
     @Test func theDatabaseRefusesUpdatesAndDeletes() throws {
@@ -70,7 +71,7 @@ import Testing
             default: try db.execute(sql: "UPDATE audit SET \(column) = substr(\(column), 1, length(\(column)) - 1) || 'X' WHERE seq = 7")
             }
         }
-        let v = try store.database.read { try AuditLog.verify($0) }
+        let v = try store.database.read { try AuditLog.verify($0.tx) }
         #expect(!v.isIntact)
         #expect(v.firstBroken == 7, "\(v)")
         #expect(v.problem?.contains("changed") == true)
@@ -83,7 +84,7 @@ import Testing
             try db.execute(sql: "DROP TRIGGER audit_is_append_only_delete")
             try db.execute(sql: "DELETE FROM audit WHERE seq = 4")
         }
-        let v = try store.database.read { try AuditLog.verify($0) }
+        let v = try store.database.read { try AuditLog.verify($0.tx) }
         #expect(v.firstBroken == 5 && v.problem?.contains("missing") == true, "\(v)")
     }
 }

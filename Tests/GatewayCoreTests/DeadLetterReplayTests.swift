@@ -9,6 +9,8 @@ import Synchronization
 import TestSupport
 import Testing
 
+@testable import GatewayStorage
+
 /// Dead letters kept, listed, grouped, replayed through the real gateway and broker, and discarded.
 @Suite(.needsBroker) struct DeadLetterReplayTests {
     static let urcs = try! URCAllocator(issuer: "10")  // the victim service's: it sends and records consent
@@ -39,7 +41,7 @@ import Testing
         }
 
         func letters(_ filter: DeadLetterArchive.Filter = .init()) async throws -> [DeadLetter] {
-            try await h.store.database.read { db in try DeadLetterArchive.list(filter, in: db) }
+            try await h.store.database.read { db in try DeadLetterArchive.list(filter, in: db.tx) }
         }
 
         func finish() async {
@@ -75,7 +77,7 @@ import Testing
         #expect(try await s.letters(.init(sender: "victim", recipient: "safehome", type: "referral")).count == 3)
         #expect(try await s.letters(.init(recipient: "family")).isEmpty)
         #expect(try await s.letters(.init(since: Timestamp().adding(seconds: 3600))).isEmpty)
-        let groups = try await h.store.database.read { db in try DeadLetterArchive.groups(in: db) }
+        let groups = try await h.store.database.read { db in try DeadLetterArchive.groups(in: db.tx) }
         #expect(groups.map(DeadLetterArchive.key(of:)) == ["no-consent/referral/safehome"] && groups.first?.count == 3)
         let byMessage = Dictionary(uniqueKeysWithValues: try await s.letters().map { ($0.messageID!, $0.id!) })
         let (idA, idB, idC) = (byMessage[a.envelope.messageID]!, byMessage[b.envelope.messageID]!, byMessage[c.envelope.messageID]!)
@@ -98,8 +100,8 @@ import Testing
         #expect(d.properties.headers[ReplayRequest.replayCountHeader]?.stringValue == "1")
 
         var all = Dictionary(uniqueKeysWithValues: try await s.letters(.init(includeResolved: true)).map { ($0.id!, $0) })
-        #expect(all[idA]?.status == "replayed" && all[idA]?.resolvedBy == "Admin A" && all[idA]?.lastReplayOutcome == "delivered")
-        #expect(all[idB]?.status == "kept" && all[idB]?.replayCount == 1 && all[idB]?.lastReplayOutcome == "consent-withdrawn")
+        #expect(all[idA]?.status == .replayed && all[idA]?.resolvedBy == "Admin A" && all[idA]?.lastReplayOutcome == "delivered")
+        #expect(all[idB]?.status == .kept && all[idB]?.replayCount == 1 && all[idB]?.lastReplayOutcome == "consent-withdrawn")
 
         // Safe to repeat: A cannot be asked again; the same request arriving twice, or the sender's retry, delivers nothing more.
         await #expect(throws: DeadLetterArchive.ResolutionError.self) { try await s.replayer.replay([idA], by: "Admin A", reason: "again") }
@@ -117,24 +119,25 @@ import Testing
 
         // Discard: the body goes, a tombstone stays, the audit log says who and why; it can no longer be replayed.
         try await h.store.database.write { db in
-            try DeadLetterArchive.discard([idC], by: "Admin B", reason: "Referral withdrawn by the caseworker", in: db)
+            try DeadLetterArchive.discard([idC], by: "Admin B", reason: "Referral withdrawn by the caseworker", in: db.tx)
         }
-        let tombstone = try #require(try await h.store.database.read { db in try DeadLetterArchive.find(idC, in: db) })
-        #expect(tombstone.0.status == "discarded" && tombstone.0.resolvedBy == "Admin B" && tombstone.body.isEmpty && tombstone.properties == "{}")
+        let tombstone = try #require(try await h.store.database.read { db in try DeadLetterArchive.find(idC, in: db.tx) })
+        #expect(tombstone.0.status == .discarded && tombstone.0.resolvedBy == "Admin B" && tombstone.body.isEmpty && tombstone.properties == "{}")
         await #expect(throws: DeadLetterArchive.ResolutionError.self) { try await s.replayer.replay([idC], by: "Admin B", reason: "oops") }
         #expect(try await s.letters().map(\.id) == [idB])
         #expect(try await s.letters(.init(includeResolved: true)).count == 3)
 
         // The group now holds only the one still kept; replaying it again is refused again, and counted.
-        let group = try await h.store.database.read { db in try DeadLetterArchive.ids(in: #require(.init("no-consent/referral/safehome")), in: db) }
+        let group = try await h.store.database.read { db in try DeadLetterArchive.ids(in: #require(.init("no-consent/referral/safehome")), in: db.tx)
+        }
         #expect(group == [idB])
         let again = try await s.replayer.replay(group, by: "Admin A", reason: "Second try")
         #expect(again.outcomes == ["consent-withdrawn": 1])
         all = Dictionary(uniqueKeysWithValues: try await s.letters(.init(includeResolved: true)).map { ($0.id!, $0) })
-        #expect(all[idB]?.replayCount == 2 && all[idB]?.status == "kept")
+        #expect(all[idB]?.replayCount == 2 && all[idB]?.status == .kept)
 
         try await h.store.database.read { (db: Database) throws -> Void in
-            #expect(try AuditLog.verify(db).isIntact)
+            #expect(try AuditLog.verify(db.tx).isIntact)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'replayed' AND actor = 'Admin A'") == 3)
             #expect(
                 try Int.fetchOne(
@@ -178,14 +181,14 @@ import Testing
         let died = AMQPDelivery(
             storedFrom: h.names.deliverExchange, routingKey: PartyID.perpetrator.rawValue, properties: properties, body: delivered.body)
         let ids = try await h.store.database.write { db in
-            _ = try DeadLetterArchive.keep(died, now: Timestamp(), in: db)
-            return try DeadLetterArchive.keptIDs(in: db)
+            _ = try DeadLetterArchive.keep(died, now: Timestamp(), in: db.tx)
+            return try DeadLetterArchive.keptIDs(in: db.tx)
         }
         #expect(ids.count == 1)
 
         // An administrator finds the person was a victim all along, and corrects the role before anyone replays.
         _ = try await h.store.database.write { db in
-            try PersonRegistry.correct(man, to: .victim, by: "Admin A", reason: "Named as perpetrator in error", in: db)
+            try PersonRegistry.correct(man, to: .victim, by: "Admin A", reason: "Named as perpetrator in error", in: db.tx)
         }
         let report = try await s.replayer.replay(ids, by: "Admin A", reason: "Worker fixed")
         #expect(report.outcomes == ["forbidden-content": 1])
@@ -220,15 +223,15 @@ import Testing
         }
         let ids = try await h.store.database.write { db in
             for m in messages {
-                try DeadLetterArchive.keep(Self.diedInGatewayQueue(m, h), now: Timestamp(), in: db)
+                try DeadLetterArchive.keep(Self.diedInGatewayQueue(m, h), now: Timestamp(), in: db.tx)
                 try ConsentRegistry.record(
                     .given(
                         consentId: UUID.randomLowercased(), recipients: [.safehome], purposes: [.housing],
                         givenAt: Timestamp().adding(seconds: -60), expiresAt: Timestamp().adding(seconds: 3600),
                         method: .written, recordedBy: Referrer(service: .victim, staff: Staff(name: "W", role: "IDVA"))),
-                    subject: m.envelope.subject, recordedBy: .victim, in: db)
+                    subject: m.envelope.subject, recordedBy: .victim, in: db.tx)
             }
-            return try DeadLetterArchive.keptIDs(in: db)
+            return try DeadLetterArchive.keptIDs(in: db.tx)
         }
         #expect(ids.count == count)
         let published = Mutex<[Int]>([])
@@ -254,7 +257,7 @@ import Testing
         let m = try await refer(s, subject: subject)
         #expect(try await h.take(1, from: h.names.inbox(.safehome)).count == 1)
 
-        try await h.store.database.write { db in _ = try DeadLetterArchive.keep(Self.diedInGatewayQueue(m, h), now: Timestamp(), in: db) }
+        try await h.store.database.write { db in _ = try DeadLetterArchive.keep(Self.diedInGatewayQueue(m, h), now: Timestamp(), in: db.tx) }
         let letter = try #require(try await s.letters(.init(reason: "delivery_limit")).first)
         #expect(letter.queue == h.names.gatewayQueue && letter.messageID == m.envelope.messageID)
 
@@ -265,7 +268,7 @@ import Testing
             #expect(
                 try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND message_id = ?", arguments: [m.envelope.messageID]) == 1)
-            #expect(try AuditLog.verify(db).isIntact)
+            #expect(try AuditLog.verify(db.tx).isIntact)
         }
         await s.finish()
     }

@@ -4,6 +4,7 @@ import Testing
 
 @testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayStorage
 
 /// The text check runs on every string a message carries toward the perpetrator service, in the gateway's own
 /// process: a trap in it, or a pattern that runs away, would stop every service's traffic with one referral. Two

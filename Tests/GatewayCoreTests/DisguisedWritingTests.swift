@@ -4,6 +4,7 @@ import Testing
 
 @testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayStorage
 
 /// What a red team wrote to get a number, an address or a term past the check toward the perpetrator service, one
 /// argument per way of writing: each root cause it found is a group here, so a regression names its principle.

@@ -4,6 +4,8 @@ import GatewayCore
 import GatewayDecision
 import TestSupport
 
+@testable import GatewayStorage
+
 enum Repo {
     static let root = RepositoryRoot.url
     static let schemas = try! ContractSchemas(directory: root.appendingPathComponent("contracts/schemas"))

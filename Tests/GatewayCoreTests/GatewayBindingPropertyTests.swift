@@ -8,6 +8,8 @@ import Messaging
 import TestSupport
 import Testing
 
+@testable import GatewayStorage
+
 /// 10,000 generated messages through the real gateway and broker, valid ones mixed with subtly mismatched ones
 /// (a body about someone else, a role the person was never seen in, a linked person in the wrong role, a consent
 /// id of another person or recipient, a bad URC, a referrer that is not the sender). Each is decided as an oracle
@@ -171,16 +173,17 @@ import Testing
                     if (entry[1] as String?) == "consent" {
                         let purpose = Purpose(rawValue: body.value(at: "sharing.purpose")?.stringValue ?? "")!
                         #expect(
-                            try ConsentRegistry.check(entry[2], subject: env.subject, recipient: recipient, purpose: purpose, at: Timestamp(), in: db)
+                            try ConsentRegistry.check(
+                                entry[2], subject: env.subject, recipient: recipient, purpose: purpose, at: Timestamp(), in: db.tx)
                                 == .covered(consentID: entry[2]))
                     }
                     let people = (entry[3] as String?).map { try! JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
                     for child in body.value(at: "household.children")?.arrayValue ?? [] {
                         let urc = try URC(parsing: child["urc"]!.stringValue!)
                         #expect(people.contains("\(urc.canonical) child"), "a delivered child was not in its decision")
-                        #expect(try PersonRegistry.known([urc], in: db)[urc]?.role == .child)
+                        #expect(try PersonRegistry.known([urc], in: db.tx)[urc]?.role == .child)
                     }
-                    let known = try PersonRegistry.known([env.subject], in: db)[env.subject]?.role
+                    let known = try PersonRegistry.known([env.subject], in: db.tx)[env.subject]?.role
                     #expect(known == PersonRole(rawValue: body["subjectRole"]?.stringValue ?? ""))
                     if recipient == .perpetrator { #expect(known == .perpetrator) }
                 }

@@ -8,13 +8,15 @@ import Synchronization
 import TestSupport
 import Testing
 
+@testable import GatewayStorage
+
 /// A real gateway on the test broker, in its own namespace of queues, with development keys for every party.
 final class GatewayHarness: Sendable {
     let names: ReferralGatewayTopology
     let signers: [PartyID: MessageSigner]
     let gatewaySigner: MessageSigner
     let trust: TrustStore
-    let store: GatewayStore
+    let store: SQLiteGatewayStore
     let service: GatewayService
     let directory: URL
     let decider: GatewayDecider
@@ -37,7 +39,7 @@ final class GatewayHarness: Sendable {
         self.signers = signers
         trust = try TrustStore(keys: keys)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gw-\(UUID().uuidString.prefix(8))")
-        store = try GatewayStore(path: directory.appendingPathComponent("gateway.sqlite").path)
+        store = try SQLiteGatewayStore(path: directory.appendingPathComponent("gateway.sqlite").path)
         let decider = try GatewayDecider(
             policy: policy, schemas: Repo.schemas, trust: trust, parties: Repo.parties,
             signer: gatewaySigner, replayUser: BrokerDefinitions.deadLetterAdmin)

@@ -8,6 +8,8 @@ import Messaging
 import TestSupport
 import Testing
 
+@testable import GatewayStorage
+
 /// 10,000 generated referrals through the real gateway and broker: every recipient receives only its
 /// allow-listed fields, and the perpetrator service receives no address, phone, email, location, school or
 /// MARAC detail, not even inside free text.
@@ -96,7 +98,7 @@ import Testing
             (
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND basis = 'consent'")!,
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND removed_fields != '[]'")!,
-                try AuditLog.verify(db)
+                try AuditLog.verify(db.tx)
             )
         }
         #expect(deliveries == total)

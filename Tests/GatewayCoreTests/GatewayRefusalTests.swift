@@ -7,6 +7,8 @@ import Messaging
 import TestSupport
 import Testing
 
+@testable import GatewayStorage
+
 /// Every refusal reason: the sender gets a signed non-delivery report with the reason code, the original goes
 /// to dead-letters with the reason in a header, nothing reaches the recipient, and the gateway carries on.
 @Suite(.needsBroker) struct GatewayRefusalTests {

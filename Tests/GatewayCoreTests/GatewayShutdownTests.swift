@@ -8,6 +8,8 @@ import Messaging
 import TestSupport
 import Testing
 
+@testable import GatewayStorage
+
 /// Graceful shutdown (what SIGTERM triggers through the service group): the gateway stops receiving, finishes
 /// what it was handed, acknowledges nothing unfinished; a new gateway on the same store takes over, and every
 /// referral arrives exactly once.

@@ -5,6 +5,7 @@ import Testing
 
 @testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayStorage
 
 /// Opening the gateway's store: the gateway, its dead-letter keeper and admin commands open the same file.
 @Suite struct GatewayStoreTests {
@@ -21,14 +22,14 @@ import Testing
                 for _ in 0..<6 {
                     group.enter()
                     Thread.detachNewThread {
-                        do { _ = try GatewayStore(path: path) } catch { errors.withLock { $0.append("\(error)") } }
+                        do { _ = try SQLiteGatewayStore(path: path) } catch { errors.withLock { $0.append("\(error)") } }
                         group.leave()
                     }
                 }
                 group.notify(queue: .global()) { done.resume() }
             }
             #expect(errors.withLock { $0 } == [])
-            let store = try GatewayStore(path: path)
+            let store = try SQLiteGatewayStore(path: path)
             let applied = try await store.database.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
             #expect(applied.count == Set(applied).count && !applied.isEmpty)
         }
@@ -41,7 +42,7 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("gateway.sqlite").path
         let old = try DatabaseQueue(path: path)
-        try GatewayStore.migrator.migrate(old, upTo: migration)
+        try SQLiteGatewayStore.migrator.migrate(old, upTo: migration)
         try old.write(fill)
         try old.close()
         return (path, dir)
@@ -57,18 +58,18 @@ import Testing
                     try AuditLog.append(
                         AuditEntry(
                             event: AuditEntry.Event(rawValue: event)!, messageID: id, type: "referral", sender: "victim",
-                            recipient: "safehome", subject: "1000-0000-0000"), in: db)
+                            recipient: "safehome", subject: "1000-0000-0000"), in: db.tx)
                 }
             }
         }
         defer { try? FileManager.default.removeItem(at: dir) }
 
-        let store = try GatewayStore(path: path)
+        let store = try SQLiteGatewayStore(path: path)
         try await store.database.read { (db: Database) throws -> Void in
             #expect(try Int64.fetchOne(db, sql: "SELECT delivered_seq FROM seen_message WHERE message_id = 'm-delivered-twice'") == 3)
             #expect(try Int64.fetchOne(db, sql: "SELECT delivered_seq FROM seen_message WHERE message_id = 'm-refused'") == nil)
             #expect(try String.fetchOne(db, sql: "SELECT name FROM sqlite_master WHERE name = 'audit_by_message'") == nil)
-            #expect(try AuditLog.verify(db).isIntact)
+            #expect(try AuditLog.verify(db.tx).isIntact)
         }
     }
 
@@ -88,20 +89,20 @@ import Testing
         }
         defer { try? FileManager.default.removeItem(at: dir) }
 
-        let store = try GatewayStore(path: path)
-        let ids = try await store.database.read { db in try DeadLetterArchive.keptIDs(in: db) }
+        let store = try SQLiteGatewayStore(path: path)
+        let ids = try await store.database.read { db in try DeadLetterArchive.keptIDs(in: db.tx) }
         try await store.database.read { (db: Database) throws -> Void in
             let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(dead_letter)").map { $0["name"] as String }
             #expect(!columns.contains("body") && !columns.contains("properties") && columns.contains("status"))
-            let (letter, properties, body) = try #require(try DeadLetterArchive.find(ids[1], in: db))
+            let (letter, properties, body) = try #require(try DeadLetterArchive.find(ids[1], in: db.tx))
             #expect(letter.messageID == "m1" && properties.contains("refgw-sender") && body == Data("{\"n\":2}".utf8))
-            #expect(try StoredLetter.load(ids, in: db).map(\.message.body) == [Data("{\"n\":1}".utf8), Data("{\"n\":2}".utf8)])
+            #expect(try StoredLetter.load(ids, in: db.tx).map(\.message.body) == [Data("{\"n\":1}".utf8), Data("{\"n\":2}".utf8)])
         }
-        try await store.database.write { db in try DeadLetterArchive.discard([ids[0]], by: "Admin A", reason: "test letter", in: db) }
+        try await store.database.write { db in try DeadLetterArchive.discard([ids[0]], by: "Admin A", reason: "test letter", in: db.tx) }
         try await store.database.read { (db: Database) throws -> Void in
-            let (letter, properties, body) = try #require(try DeadLetterArchive.find(ids[0], in: db))
-            #expect(letter.status == "discarded" && properties == "{}" && body.isEmpty)
-            #expect(try DeadLetterArchive.find(ids[1], in: db)?.body == Data("{\"n\":2}".utf8))
+            let (letter, properties, body) = try #require(try DeadLetterArchive.find(ids[0], in: db.tx))
+            #expect(letter.status == .discarded && properties == "{}" && body.isEmpty)
+            #expect(try DeadLetterArchive.find(ids[1], in: db.tx)?.body == Data("{\"n\":2}".utf8))
         }
     }
 }

@@ -8,6 +8,8 @@ import Messaging
 import TestSupport
 import Testing
 
+@testable import GatewayStorage
+
 /// The holes an outside agency found, each over the real broker: the envelope bound to the body, consent
 /// authority, a strict envelope, and bodies valid for their recipients. Each refusal carries its reason code and
 /// a report to the sender, and the gateway goes on delivering.
@@ -70,8 +72,8 @@ import Testing
         try await expectReport(.subjectMismatch, about: m.envelope.messageID, harness: h)
         #expect(try await h.take(1, from: h.names.inbox(.family), timeout: 0.5).isEmpty)
         try await h.store.database.read { (db: Database) throws -> Void in
-            #expect(try AuditLog.trail(subject: other.canonical, in: db).isEmpty)
-            #expect(try AuditLog.trail(subject: consented.canonical, in: db).map(\.event) == [.consentGiven, .refused])
+            #expect(try AuditLog.trail(subject: other.canonical, in: db.tx).isEmpty)
+            #expect(try AuditLog.trail(subject: consented.canonical, in: db.tx).map(\.event) == [.consentGiven, .refused])
         }
         try await expectStillDelivering(h)
         await h.shutDown()
@@ -141,20 +143,20 @@ import Testing
         try await h.submit([first])
         try await expectReport(.subjectRoleConflict, about: first.envelope.messageID, harness: h)
         let old = try await h.store.database.write { db in
-            try PersonRegistry.correct(s, to: .victim, by: "Duty admin", reason: "Named as a child by mistake in the first referral", in: db)
+            try PersonRegistry.correct(s, to: .victim, by: "Duty admin", reason: "Named as a child by mistake in the first referral", in: db.tx)
         }
         #expect(old == .child)
         #expect(throws: PersonRegistry.CorrectionError.self) {
             try h.store.database.write { db in
-                _ = try PersonRegistry.correct(Self.victimURCs.allocate(), to: .victim, by: "A", reason: "never seen before", in: db)
+                _ = try PersonRegistry.correct(Self.victimURCs.allocate(), to: .victim, by: "A", reason: "never seen before", in: db.tx)
             }
         }
         try await h.submit([try asVictim()])
         _ = try #require(try await h.take(1, from: h.names.inbox(.safehome)).first)
         try await h.store.database.read { (db: Database) throws -> Void in
-            let trail = try AuditLog.trail(subject: s.canonical, in: db)
+            let trail = try AuditLog.trail(subject: s.canonical, in: db.tx)
             #expect(trail.contains { $0.event == .roleCorrected && $0.actor == "Duty admin" && $0.basisReference == "child -> victim" })
-            #expect(try AuditLog.verify(db).isIntact)
+            #expect(try AuditLog.verify(db.tx).isIntact)
         }
         await h.shutDown()
     }
@@ -424,13 +426,13 @@ import Testing
         _ = try #require(try await h.take(1, from: h.names.inbox(.family)).first)
         try await h.store.database.read { (db: Database) throws -> Void in
             for (urc, role) in [(child, PersonRole.child), (father, .perpetrator)] {
-                let trail = try AuditLog.trail(subject: urc.canonical, in: db)
+                let trail = try AuditLog.trail(subject: urc.canonical, in: db.tx)
                 #expect(trail.map(\.messageID) == [m.envelope.messageID], "\(role)")
                 #expect(trail.first?.people.contains("\(urc.canonical) \(role.rawValue)") == true)
-                #expect(try PersonRegistry.known([urc], in: db)[urc]?.role == role)
-                #expect(try PersonRegistry.holds(.family, urc, parties: Repo.parties, in: db))
+                #expect(try PersonRegistry.known([urc], in: db.tx)[urc]?.role == role)
+                #expect(try PersonRegistry.holds(.family, urc, parties: Repo.parties, in: db.tx))
             }
-            #expect(try AuditLog.verify(db).isIntact)
+            #expect(try AuditLog.verify(db.tx).isIntact)
         }
         await h.shutDown()
     }

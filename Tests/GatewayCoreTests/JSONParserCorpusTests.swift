@@ -5,6 +5,7 @@ import Testing
 
 @testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayStorage
 
 /// The body parser over a corpus of RFC 8259's edge cases (structure, numbers, escapes, surrogates, UTF-8, depth),
 /// each with the answer it must give, and differentially against Python's `json`: what we accept, Python reads as the

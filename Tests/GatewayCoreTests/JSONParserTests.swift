@@ -4,6 +4,7 @@ import Testing
 
 @testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayStorage
 
 /// The body parser is strict: what two parsers could read differently is refused.
 @Suite struct JSONParserTests {

@@ -4,6 +4,7 @@ import Testing
 
 @testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayStorage
 
 /// The fast matcher agrees with NSRegularExpression on every pattern of the contract, over many strings.
 @Suite struct PatternTests {

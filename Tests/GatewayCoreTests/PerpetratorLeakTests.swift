@@ -8,6 +8,8 @@ import Messaging
 import TestSupport
 import Testing
 
+@testable import GatewayStorage
+
 /// An adversarial leak suite toward the perpetrator service, over the real gateway and broker: at least 5,000
 /// referrals, each hiding one address, postcode, phone number, email, school, place or sensitive term, written
 /// every way `LeakGenerator` knows, put in every string field a referral has (the free text written for the

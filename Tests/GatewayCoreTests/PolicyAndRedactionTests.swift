@@ -4,6 +4,7 @@ import Testing
 
 @testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayStorage
 
 @Suite struct PolicyTests {
     @Test func theShippedPolicyCoversEveryServiceAndNamesOnlyRealFields() throws {

@@ -5,6 +5,7 @@ import Testing
 
 @testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayStorage
 
 /// Every delivered body is valid for its recipient: over every (type, recipient) pair the policy allows, bodies
 /// generated from the schema files (every optional field sometimes, every enum value) are redacted and signed as

@@ -6,21 +6,23 @@ import GatewayCore
 import GatewayDecision
 import Testing
 
+@testable import GatewayStorage
+
 /// Replay requests as the administrator's command stores and sends them, without a broker.
 @Suite struct ReplayRequestTests {
     /// A store holding `count` dead letters refused by the gateway; returns it and their ids.
-    func storeWithLetters(_ count: Int) async throws -> (GatewayStore, [Int64]) {
+    func storeWithLetters(_ count: Int) async throws -> (SQLiteGatewayStore, [Int64]) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("requests-\(UUID().uuidString.prefix(8))")
-        let store = try GatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
+        let store = try SQLiteGatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
         let ids = try await store.database.write { db in
             for i in 0..<count {
                 let properties = AMQPProperties(messageID: UUID.randomLowercased(), type: "referral", headers: ["refgw-reason": "no-consent"])
                 try DeadLetterArchive.keep(
                     AMQPDelivery(
                         storedFrom: "refgw.dlx", routingKey: "gateway.in", properties: properties,
-                        body: Data("{\"n\":\(i)}".utf8)), now: Timestamp(), in: db)
+                        body: Data("{\"n\":\(i)}".utf8)), now: Timestamp(), in: db.tx)
             }
-            return try DeadLetterArchive.keptIDs(in: db)
+            return try DeadLetterArchive.keptIDs(in: db.tx)
         }
         return (store, ids)
     }
@@ -31,12 +33,12 @@ import Testing
     func requestsAreStoredOncePerLetter() async throws {
         let (store, ids) = try await storeWithLetters(3)
         let first = try await store.database.write { db in
-            try DeadLetterArchive.requestReplays(of: [ids[0], ids[1], ids[0]], by: "Admin A", reason: "consent recorded", in: db)
+            try DeadLetterArchive.requestReplays(of: [ids[0], ids[1], ids[0]], by: "Admin A", reason: "consent recorded", in: db.tx)
         }
         #expect(first.map(\.deadLetterID) == [ids[0], ids[1], ids[0]] && first[0] == first[2] && first[0] != first[1])
         // Run again before the gateway decided: the waiting requests are sent again, a new one only for the third.
         let again = try await store.database.write { db in
-            try DeadLetterArchive.requestReplays(of: ids, by: "Admin B", reason: "second try", in: db)
+            try DeadLetterArchive.requestReplays(of: ids, by: "Admin B", reason: "second try", in: db.tx)
         }
         #expect(Array(again.prefix(2)) == Array(first.prefix(2)) && !first.contains(again[2]))
         try await store.database.write { db in
@@ -44,7 +46,7 @@ import Testing
             try db.execute(sql: "UPDATE dead_letter SET status = 'replayed' WHERE id = ?", arguments: [ids[1]])
         }
         let attempts = try await store.database.write { db in
-            let retry = try DeadLetterArchive.requestReplays(of: [ids[0]], by: "Admin A", reason: "third try", in: db)
+            let retry = try DeadLetterArchive.requestReplays(of: [ids[0]], by: "Admin A", reason: "third try", in: db.tx)
             return try Int.fetchOne(db, sql: "SELECT attempt FROM replay_request WHERE request_id = ?", arguments: [retry[0].requestID])
         }
         #expect(attempts == 2)
@@ -52,7 +54,7 @@ import Testing
         let before = try await store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM replay_request") }
         for (asked, says) in [([ids[2], 999_999], "there is no dead letter 999999"), ([ids[2], ids[1]], "was already replayed")] {
             await #expect {
-                try await store.database.write { db in try DeadLetterArchive.requestReplays(of: asked, by: "A", reason: "r", in: db) }
+                try await store.database.write { db in try DeadLetterArchive.requestReplays(of: asked, by: "A", reason: "r", in: db.tx) }
             } throws: { "\($0)".contains(says) }
         }
         #expect(try await store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM replay_request") } == before)

@@ -5,6 +5,7 @@ import Testing
 
 @testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayStorage
 
 /// The gateway's validator and Python's `jsonschema` (an independent implementation, with its format checker)
 /// agree on every body: for every contract schema, bodies generated valid from the schema files, and the same

@@ -3,6 +3,7 @@ import Foundation
 
 @testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayStorage
 
 /// Random bodies valid against the contract's own schemas, made from the schema files (not from the Swift
 /// types): every optional field sometimes there, every enum value in turn, strings of each pattern's form. A

@@ -4,6 +4,7 @@ import Testing
 
 @testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayStorage
 
 /// The gateway's JSON Schema validator against the official JSON Schema Test Suite (draft 2020-12), for every
 /// keyword it implements. `scripts/test.sh` fetches the suite (`scripts/json-schema-suite.sh`) and names it in

@@ -11,6 +11,8 @@ import Synchronization
 import TestSupport
 import Testing
 
+@testable import GatewayStorage
+
 /// A service whose handling of referrals is broken until the test fixes it (a bug, a missing setting).
 final class BreakableLot: Lot {
     let inner: SanctuaryLot
@@ -43,7 +45,7 @@ struct PoisonedWorkerReplayTests {
         let trust = try TrustStore(
             keys: [victimSigner, sanctuarySigner, gatewaySigner].map { .init(keyID: $0.keyID, party: $0.party, publicKey: $0.publicKey) })
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("replay-\(UUID().uuidString.prefix(8))")
-        let store = try GatewayStore(path: folder.appendingPathComponent("gateway.sqlite").path)
+        let store = try SQLiteGatewayStore(path: folder.appendingPathComponent("gateway.sqlite").path)
         let decider = try GatewayDecider(
             policy: try SharingPolicy(contentsOf: Repo.root.appendingPathComponent("config/sharing-policy.yaml")),
             schemas: try ContractSchemas(directory: Repo.root.appendingPathComponent("contracts/schemas")),
@@ -76,7 +78,7 @@ struct PoisonedWorkerReplayTests {
         await victim.close()
 
         func kept() async throws -> [DeadLetter] {
-            try await store.database.read { db in try DeadLetterArchive.list(.init(includeResolved: true), in: db) }
+            try await store.database.read { db in try DeadLetterArchive.list(.init(includeResolved: true), in: db.tx) }
         }
         let deadline = ContinuousClock.now + .seconds(60)
         while try await kept().isEmpty && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
@@ -120,7 +122,7 @@ struct PoisonedWorkerReplayTests {
         #expect(worker.statistics.applied == 1)
         #expect(try worker.engine.count("SELECT COUNT(*) FROM inbox") == 1)
         try await store.database.read { (db: Database) throws -> Void in
-            #expect(try AuditLog.verify(db).isIntact)
+            #expect(try AuditLog.verify(db.tx).isIntact)
             #expect(
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND message_id = ?", arguments: [r.referralId]) == 0)
             #expect(

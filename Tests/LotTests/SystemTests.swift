@@ -8,6 +8,8 @@ import Lots
 import TestSupport
 import Testing
 
+@testable import GatewayStorage
+
 /// The whole system over the real broker: the gateway and six workers as separate processes.
 @Suite("The system end to end", .needsBroker, .serialized)
 struct SystemTests {
@@ -125,19 +127,19 @@ struct SystemTests {
         #expect(discard.0 == 0 && discard.1.contains("discarded 1 dead letter"))
         #expect(try await refgw("dlq", "replay", "\(noConsent.id!)", "--reason", "r", "--by", "Admin B").1.contains("already discarded"))
         let after = try JSONDecoder().decode([DeadLetter].self, from: Data(try await refgw("dlq", "list", "--all", "--json").1.utf8))
-        #expect(after.first { $0.id == noConsent.id }?.status == "discarded")
+        #expect(after.first { $0.id == noConsent.id }?.status == .discarded)
         let stillKept = try #require(after.first { $0.id == tampered.id })
         // Three replays: the scenario's administrator, then the two above.
-        #expect(stillKept.status == "kept" && stillKept.replayCount == 3 && stillKept.lastReplayOutcome == "bad-signature")
+        #expect(stillKept.status == .kept && stillKept.replayCount == 3 && stillKept.lastReplayOutcome == "bad-signature")
         #expect(
             try await refgw("dlq", "groups").1.contains(
                 "1 × bad-signature safety-alert to sanctuary   (--group bad-signature/safety-alert/sanctuary)"))
         let tombstone = try await refgw("dlq", "show", "\(noConsent.id!)")
         #expect(tombstone.1.contains("erased when it was discarded") && tombstone.1.contains("Admin B") && !tombstone.1.contains("Jane"))
 
-        let gateway = try GatewayStore(path: h.path("gateway/gateway.sqlite"))
+        let gateway = try SQLiteGatewayStore(path: h.path("gateway/gateway.sqlite"))
         try await gateway.database.read { (db: Database) throws -> Void in
-            #expect(try AuditLog.verify(db).isIntact)
+            #expect(try AuditLog.verify(db.tx).isIntact)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'dead-letter-revealed' AND actor = 'Admin A'") == 1)
             #expect(
                 try Int.fetchOne(
@@ -146,7 +148,7 @@ struct SystemTests {
                 try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'replayed' AND actor = 'Duty admin' AND reason_code = 'bad-signature'") == 1)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'discarded' AND actor = 'Admin B'") == 1)
-            let trail = try AuditLog.trail(subject: victim, in: db)
+            let trail = try AuditLog.trail(subject: victim, in: db.tx)
             let delivered = Set(trail.filter { $0.event == .delivered && $0.type == "referral" }.map(\.recipient))
             #expect(delivered == ["family", "safehome", "sanctuary"])
             #expect(trail.contains { $0.type == "marac-referral" && $0.event == .delivered && $0.basisReference == "marac-high-risk" })
@@ -203,7 +205,7 @@ struct SystemTests {
         }
         #expect(try victimEngine.count("SELECT COUNT(*) FROM inbox WHERE type = 'referral-outcome'") == count)
         #expect(try victimEngine.count("SELECT COUNT(*) FROM referral_event WHERE status = 'accepted'") == count)
-        let gateway = try GatewayStore(path: h.path("gateway/gateway.sqlite"))
+        let gateway = try SQLiteGatewayStore(path: h.path("gateway/gateway.sqlite"))
         try await gateway.database.read { (db: Database) throws -> Void in
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit WHERE event = 'delivered' AND type = 'referral'") == count)
             #expect(

@@ -7,6 +7,8 @@ import LotKit
 import Lots
 import Testing
 
+@testable import GatewayStorage
+
 @Suite("Victim service rules")
 struct VictimRuleTests {
     let lot = VictimLot()

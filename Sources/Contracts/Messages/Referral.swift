@@ -235,3 +235,6 @@ public struct Referral: MessageBody {
         self.notes = notes
     }
 }
+
+/// The role a message names a person in: the referral's `subjectRole` values.
+public typealias PersonRole = Referral.SubjectRole

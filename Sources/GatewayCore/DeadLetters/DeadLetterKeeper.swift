@@ -2,6 +2,7 @@ import AMQP
 import Contracts
 import Foundation
 import GatewayDecision
+import GatewayStorage
 import Logging
 import Messaging
 import ServiceLifecycle
@@ -10,7 +11,7 @@ import Synchronization
 /// Keeps every message that reaches `dead-letters` in the gateway's store, committing before it acknowledges,
 /// so a dead letter is never lost and a redelivered one is kept once. Runs as the dead-letter user.
 public final class DeadLetterKeeper: Service, Sendable {
-    private let store: GatewayStore
+    private let store: any GatewayStore
     private let configuration: AMQPConnectionConfiguration
     private let queue: String
     private let logger: Logger
@@ -19,7 +20,7 @@ public final class DeadLetterKeeper: Service, Sendable {
 
     /// A keeper of `topology`'s dead-letter queue storing into `store`; `configuration` logs in as the dead-letter user.
     public init(
-        store: GatewayStore, configuration: AMQPConnectionConfiguration, topology: ReferralGatewayTopology = .standard,
+        store: any GatewayStore, configuration: AMQPConnectionConfiguration, topology: ReferralGatewayTopology = .standard,
         logger: Logger = Logger(label: "refgw.dead-letters")
     ) {
         self.store = store
@@ -42,7 +43,7 @@ public final class DeadLetterKeeper: Service, Sendable {
             for await batch in consumer.batches {
                 do {
                     let now = Timestamp()
-                    let new = try await store.database.write { db in
+                    let new = try await store.write { db in
                         try batch.reduce(0) { n, d in n + (try DeadLetterArchive.keep(d, now: now, in: db) ? 1 : 0) }
                     }
                     keptCount.withLock { $0 += new }

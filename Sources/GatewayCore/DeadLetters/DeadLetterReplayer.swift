@@ -2,6 +2,7 @@ import AMQP
 import Contracts
 import Foundation
 import GatewayDecision
+import GatewayStorage
 import Logging
 import Messaging
 
@@ -12,14 +13,14 @@ import Messaging
 /// next replay of that dead letter, and the gateway decides every request once.
 public struct DeadLetterReplayer: Sendable {
     /// The gateway's store, holding the dead letters and the replay requests written for them.
-    public let store: GatewayStore
+    public let store: any GatewayStore
     /// The dead-letter user's connection: the gateway takes replay requests from that broker user only.
     public let configuration: AMQPConnectionConfiguration
     /// The broker names; replay requests go to its `submitExchange`.
     public let topology: ReferralGatewayTopology
 
     /// A replayer over `store` that publishes as the dead-letter user `configuration` logs in as.
-    public init(store: GatewayStore, configuration: AMQPConnectionConfiguration, topology: ReferralGatewayTopology = .standard) {
+    public init(store: any GatewayStore, configuration: AMQPConnectionConfiguration, topology: ReferralGatewayTopology = .standard) {
         self.store = store
         self.configuration = configuration
         self.topology = topology
@@ -63,7 +64,7 @@ public struct DeadLetterReplayer: Sendable {
         let start = ContinuousClock.now
         // All checked before any is stored: an unknown or resolved id changes nothing.
         do {
-            try await store.database.read { db in try DeadLetterArchive.checkReplayable(ids, in: db) }
+            try await store.read { db in try DeadLetterArchive.checkReplayable(ids, in: db) }
         } catch let error as DeadLetterArchive.ResolutionError {
             throw DeadLetterArchive.ResolutionError(description: error.description + "; nothing was replayed")
         }
@@ -93,7 +94,10 @@ public struct DeadLetterReplayer: Sendable {
         for part in ids.chunks(of: Self.storedPerPart) {
             let stored: [ReplayRequest]
             do {
-                stored = try await store.database.write { db in try DeadLetterArchive.requestReplays(of: Array(part), by: by, reason: reason, in: db)
+                stored = try await store.write { tx in
+                    try DeadLetterArchive.requestReplays(of: Array(part), by: by, reason: reason, in: tx).map {
+                        ReplayRequest(requestID: $0.requestID, deadLetterID: $0.deadLetterID)
+                    }
                 }
             } catch {
                 // What was sent stays sent and is decided (a letter resolved by someone else since the check, or
@@ -130,7 +134,7 @@ public struct DeadLetterReplayer: Sendable {
         var undecided = requests.map(\.requestID)
         while true {
             let last = ContinuousClock.now >= deadline
-            let found = try await store.database.read { [undecided] db in
+            let found = try await store.read { [undecided] db in
                 var found: [String: String] = [:]
                 for part in undecided.chunks(of: idsPerQuery).map(Array.init) {
                     if !last, try DeadLetterArchive.replayOutcomes(of: [part[part.count - 1]], in: db).isEmpty { break }

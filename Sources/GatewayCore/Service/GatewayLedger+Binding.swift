@@ -1,8 +1,8 @@
 import AMQP
 import Contracts
 import Foundation
-import GRDB
 import GatewayDecision
+import GatewayStorage
 import Messaging
 
 extension GatewayLedger {
@@ -10,9 +10,9 @@ extension GatewayLedger {
     /// what the body refers to was delivered between these services about this person; identifiers it carries
     /// are not another person's; everyone keeps the role they were first seen in; and a recipient that may only
     /// hear of people in some roles hears of nobody else. Nil when it may go on to the consent check.
-    func checkBinding(_ p: PreparedDelivery, envelope env: Envelope, in db: Database) throws -> Refusal? {
+    func checkBinding(_ p: PreparedDelivery, envelope env: Envelope, in tx: any GatewayTransaction) throws -> Refusal? {
         for ref in p.bound.references {
-            switch try Correspondence.find(ref, sender: env.sender, recipient: env.recipient, subject: env.subject, in: db) {
+            switch try Correspondence.find(ref, sender: env.sender, recipient: env.recipient, subject: env.subject, in: tx) {
             case .found:
                 continue
             case .otherSubject:
@@ -27,10 +27,10 @@ extension GatewayLedger {
                 )
             }
         }
-        for r in p.records where try Correspondence.isRecorded(r, aboutAnotherThan: env.subject, in: db) {
+        for r in p.records where try Correspondence.isRecorded(r, aboutAnotherThan: env.subject, in: tx) {
             return Refusal(.subjectMismatch, "\(r.kind.rawValue) \(r.id) was delivered before about another person: an identifier names one thing")
         }
-        let known = try people(in: db).known(p.bound.people.map(\.urc), in: db)
+        let known = try people(in: tx).known(p.bound.people.map(\.urc), in: tx)
         for person in p.bound.people {
             guard let claimed = person.role, let k = known[person.urc], !decider.policy.role(claimed, fits: k.role) else { continue }
             return Refusal(
@@ -55,23 +55,23 @@ extension GatewayLedger {
 
     /// Everything a delivery changes besides the audit entry and the outbox: the roles its sender declared, that its
     /// recipient now holds everyone it names, and what later messages may refer to.
-    func remember(_ p: PreparedDelivery, envelope env: Envelope, now: Timestamp, in db: Database) throws {
-        try people(in: db).remember(
+    func remember(_ p: PreparedDelivery, envelope env: Envelope, now: Timestamp, in tx: any GatewayTransaction) throws {
+        try people(in: tx).remember(
             declared: p.bound.people, delivered: p.deliveredPeople.map(\.urc), recipient: env.recipient,
-            seenBy: env.sender, messageID: env.messageID, parties: decider.parties, now: now, in: db)
-        try Correspondence.record(p.records, envelope: env, now: now, in: db)
+            seenBy: env.sender, messageID: env.messageID, parties: decider.parties, now: now, in: tx)
+        try Correspondence.record(p.records, envelope: env, now: now, in: tx)
     }
 
     /// Whether the sender may keep this consent record: it holds the person (a consent given), it recorded the
     /// consent or the policy names it for the person's role (a withdrawal), and the consent id is used once.
-    func checkConsentAuthority(_ record: ConsentRecord, envelope env: Envelope, in db: Database) throws -> Refusal? {
-        let existing = try ConsentRegistry.recorded(record.consentId, in: db)
+    func checkConsentAuthority(_ record: ConsentRecord, envelope env: Envelope, in tx: any GatewayTransaction) throws -> Refusal? {
+        let existing = try ConsentRegistry.recorded(record.consentId, in: tx)
         switch record.status {
         case .given:
             if existing != nil {
                 return Refusal(.invalidConsent, "consent \(record.consentId) is already recorded: a new consent needs a new id")
             }
-            guard try people(in: db).holds(env.sender, env.subject, parties: decider.parties, in: db) else {
+            guard try people(in: tx).holds(env.sender, env.subject, parties: decider.parties, in: tx) else {
                 return Refusal(
                     .consentNotPermitted,
                     "\(env.sender) holds no record of \(env.subject.canonical): only a service that issued the URC or received the person through the gateway may record their consent"
@@ -86,7 +86,7 @@ extension GatewayLedger {
                 return Refusal(.invalidConsent, "consent \(record.consentId) was already withdrawn")
             }
             if existing.recordedBy != env.sender.rawValue {
-                let role = try people(in: db).known([env.subject], in: db)[env.subject]?.role
+                let role = try people(in: tx).known([env.subject], in: tx)[env.subject]?.role
                 guard let role, decider.policy.consentWithdrawnAlsoBy[role]?.contains(env.sender) == true else {
                     return Refusal(
                         .consentNotPermitted,
@@ -99,11 +99,13 @@ extension GatewayLedger {
     }
 
     /// The gateway's acknowledgement of a kept consent record, to the service that sent it.
-    func acknowledge(_ record: ConsentRecord, envelope env: Envelope, reportTo: PartyID, now: Timestamp, in db: Database) throws -> Outbox.Entry {
+    func acknowledge(
+        _ record: ConsentRecord, envelope env: Envelope, reportTo: PartyID, now: Timestamp, in tx: any GatewayTransaction
+    ) throws -> Outbox.Entry {
         let ack = ConsentAcknowledgement(originalMessageId: env.messageID, consentId: record.consentId, status: record.status, recordedAt: now)
         let message = try SignedMessage.make(ack, to: reportTo, about: env.subject, signer: decider.signer, sentAt: now)
         let out = message.outgoing(exchange: topology.deliverExchange, routingKey: reportTo.rawValue, brokerUser: nil)
-        return Outbox.Entry(id: try Outbox.add(out, in: db, now: now.millisecondsSince1970), message: out)
+        return Outbox.Entry(id: try Outbox.add(out, in: tx), message: out)
     }
 }
 
@@ -116,14 +118,5 @@ extension MessageBindings.Between {
         case .received: return "to \(sender)"
         case .any: return "about this person"
         }
-    }
-}
-
-extension Correspondence {
-    /// Whether the gateway delivered `record`'s identifier before about someone other than `subject`.
-    static func isRecorded(_ record: DeliveredRecord, aboutAnotherThan subject: URC, in db: Database) throws -> Bool {
-        try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT 1 FROM correspondence WHERE kind = ? AND reference = ? AND subject <> ? LIMIT 1"),
-            arguments: [record.kind.rawValue, record.id, subject.canonical]) ?? false
     }
 }

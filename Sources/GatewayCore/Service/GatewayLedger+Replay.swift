@@ -1,8 +1,8 @@
 import AMQP
 import Contracts
 import Foundation
-import GRDB
 import GatewayDecision
+import GatewayStorage
 import Messaging
 
 extension GatewayLedger {
@@ -14,13 +14,13 @@ extension GatewayLedger {
     /// A message already delivered is not delivered again. No non-delivery report is sent for a replay refused
     /// again: the sender had one, and the dead letter stays kept with the new outcome beside it.
     func replay(
-        _ requests: [ReplayRequest], prepared: [String: PreparedReplay], in db: Database, now: Timestamp,
+        _ requests: [ReplayRequest], prepared: [String: PreparedReplay], in tx: any GatewayTransaction, now: Timestamp,
         tail: inout AuditLog.Tail
     ) throws -> (Outcome, [Outbox.Entry]) {
         var outcomes: [ReplayOutcome] = []
         var entries: [Outbox.Entry] = []
         for request in requests {
-            guard let outcome = try replay(request, prepared: prepared[request.requestID], in: db, now: now, tail: &tail, entries: &entries) else {
+            guard let outcome = try replay(request, prepared: prepared[request.requestID], in: tx, now: now, tail: &tail, entries: &entries) else {
                 continue
             }
             outcomes.append(outcome)
@@ -31,45 +31,35 @@ extension GatewayLedger {
 
     /// Decides one request; nil when it was decided before.
     private func replay(
-        _ request: ReplayRequest, prepared: PreparedReplay?, in db: Database, now: Timestamp,
+        _ request: ReplayRequest, prepared: PreparedReplay?, in tx: any GatewayTransaction, now: Timestamp,
         tail: inout AuditLog.Tail, entries: inout [Outbox.Entry]
     ) throws -> ReplayOutcome? {
-        // The request and its letter's status in one query (by position: a bulk replay asks thousands of times).
-        guard
-            let asked = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT r.dead_letter_id, r.outcome, r.attempt, r.requested_by, r.reason, d.status
-                        FROM replay_request r LEFT JOIN dead_letter d ON d.id = r.dead_letter_id WHERE r.request_id = ?
-                        """), arguments: [request.requestID]),
-            (asked[0] as Int64) == request.deadLetterID
-        else {
+        guard let (asked, letterStatus) = try tx.replayRequest(request.requestID), asked.deadLetterID == request.deadLetterID else {
             // `refgw dlq replay` stores who asked and why before it publishes: without that there is nothing to audit.
             return .notReplayable("no replay request \(request.requestID) is stored for dead letter \(request.deadLetterID)")
         }
-        if (asked[1] as String?) != nil { return nil }
-        let attempt: Int = asked[2]
-        let by: String = asked[3]
-        let why: String = asked[4]
+        if asked.outcome != nil { return nil }
+        let attempt = asked.attempt
+        let by = asked.requestedBy
+        let why = asked.reason
         func decided(_ outcome: ReplayOutcome) throws -> ReplayOutcome {
-            try db.cachedStatement(sql: "UPDATE replay_request SET outcome = ?, decided_at = ? WHERE request_id = ?")
-                .execute(arguments: [outcome.code, now.millisecondsSince1970, request.requestID])
+            try tx.decideReplayRequest(request.requestID, outcome: outcome.code, at: now)
             return outcome
         }
         // Only the status can have changed since the replay was prepared: a letter's content is never rewritten.
-        guard let status = asked[5] as String? else {
+        guard let status = letterStatus else {
             return try decided(.notReplayable("there is no dead letter \(request.deadLetterID)"))
         }
         switch status {
-        case "discarded": return try decided(.notReplayable("dead letter \(request.deadLetterID) was discarded"))
-        case "replayed": return try decided(.alreadyDelivered)
-        default: break
+        case .discarded: return try decided(.notReplayable("dead letter \(request.deadLetterID) was discarded"))
+        case .replayed: return try decided(.alreadyDelivered)
+        case .kept: break
         }
         let ready: PreparedReplay
         if let prepared {
             ready = prepared
         } else {
-            guard let letter = try StoredLetter.load([request.deadLetterID], in: db).first else {
+            guard let letter = try StoredLetter.load([request.deadLetterID], in: tx).first else {
                 return try decided(.notReplayable("there is no dead letter \(request.deadLetterID)"))
             }
             ready = prepare(letter, now: now)
@@ -78,8 +68,8 @@ extension GatewayLedger {
         var outcome: ReplayOutcome
         var effect: Effect?
         switch ready.check {
-        case .resubmission(let a): (outcome, effect) = try resubmission(a, in: db, now: now)
-        case .redelivery(let r, let recipient): (outcome, effect) = try redelivery(r, to: recipient, in: db, now: now)
+        case .resubmission(let a): (outcome, effect) = try resubmission(a, in: tx, now: now)
+        case .redelivery(let r, let recipient): (outcome, effect) = try redelivery(r, to: recipient, in: tx, now: now)
         case .notReplayable(let why): outcome = .notReplayable(why)
         }
 
@@ -95,14 +85,14 @@ extension GatewayLedger {
                 at: now, event: .replayed, messageID: messageID, type: type, sender: sender, recipient: recipient,
                 subject: subject, reasonCode: outcome == .delivered ? nil : outcome.code,
                 basisReference: "dead letter \(request.deadLetterID), replay \(attempt)",
-                justification: why, actor: by), after: &tail, in: db)
+                justification: why, actor: by), after: &tail, in: tx)
         // A refusal's detail goes into the audit log; the dead letter itself stays as it was, still kept.
         if case .refused(let code, let detail) = outcome {
             try AuditLog.append(
                 AuditEntry(
                     at: now, event: .refused, messageID: messageID, type: type, sender: sender, recipient: recipient,
                     subject: subject, reasonCode: code.rawValue, justification: String(detail.prefix(500)),
-                    actor: by), after: &tail, in: db)
+                    actor: by), after: &tail, in: tx)
         }
         switch effect {
         case .deliver(let message, let basis, let removed, let prepared):
@@ -110,26 +100,16 @@ extension GatewayLedger {
             entries.append(
                 try deliver(
                     message, basis: basis, removedFields: removed, headers: headers, prepared: prepared,
-                    in: db, now: now, tail: &tail))
+                    in: tx, now: now, tail: &tail))
         case .recordConsent(let record, let env):
-            try recordConsent(record, envelope: env, in: db, now: now, tail: &tail)
+            try recordConsent(record, envelope: env, in: tx, now: now, tail: &tail)
         case nil:
             break
         }
         // The letter remembers every answer; delivered (now or before) resolves it.
-        try db.cachedStatement(
-            sql: """
-                UPDATE dead_letter SET replay_count = replay_count + 1, last_replay_outcome = ?,
-                    status = CASE WHEN ? THEN 'replayed' ELSE status END,
-                    resolved_at = CASE WHEN ? THEN ? ELSE resolved_at END,
-                    resolved_by = CASE WHEN ? THEN ? ELSE resolved_by END,
-                    resolution_reason = CASE WHEN ? THEN ? ELSE resolution_reason END
-                WHERE id = ?
-                """
-        ).execute(arguments: [
-            outcome.code, outcome.resolves, outcome.resolves, now.millisecondsSince1970, outcome.resolves, by,
-            outcome.resolves, why, request.deadLetterID,
-        ])
+        try tx.recordReplay(
+            of: request.deadLetterID, outcome: outcome.code,
+            resolution: outcome.resolves ? DeadLetterResolution(at: now, by: by, reason: why) : nil)
         return try decided(outcome)
     }
 
@@ -141,14 +121,14 @@ extension GatewayLedger {
     }
 
     /// A message that was submitted to the gateway: assessed again as it arrived, except for its age.
-    private func resubmission(_ a: Assessment, in db: Database, now: Timestamp) throws -> (ReplayOutcome, Effect?) {
+    private func resubmission(_ a: Assessment, in tx: any GatewayTransaction, now: Timestamp) throws -> (ReplayOutcome, Effect?) {
         guard let env = a.envelope else {
             if case .refuse(let r) = a.verdict { return (.refused(r.code, r.detail), nil) }
             return (.notReplayable("its envelope cannot be read"), nil)
         }
         // Delivered under this id is final; seen before with the same content is what a replay expects; another
         // message under this id never goes.
-        switch try Self.see(a, envelope: env, now: now, in: db) {
+        switch try Self.see(a, envelope: env, now: now, in: tx) {
         case .same(delivered: true), .reused(_, delivered: true): return (.alreadyDelivered, nil)
         case .reused(let r, delivered: false): return (.refused(r.code, r.detail), nil)
         case .new, .same(delivered: false): break
@@ -159,10 +139,10 @@ extension GatewayLedger {
         case .replay:
             return (.notReplayable("a replay request is not itself replayed"), nil)
         case .recordConsent(let record):
-            if let r = try checkConsentAuthority(record, envelope: env, in: db) { return (.refused(r.code, r.detail), nil) }
+            if let r = try checkConsentAuthority(record, envelope: env, in: tx) { return (.refused(r.code, r.detail), nil) }
             return (.delivered, .recordConsent(record, env))
         case .deliver(let p):
-            switch try admit(p, envelope: env, now: now, in: db) {
+            switch try admit(p, envelope: env, now: now, in: tx) {
             case .failure(let r): return (.refused(r.code, r.detail), nil)
             case .success(let basis): return (.delivered, .deliver(p.outgoing, basis, removedFields: p.removedFields, prepared: p))
             }
@@ -171,7 +151,7 @@ extension GatewayLedger {
 
     /// A delivery that died in `recipient`'s inbox: delivered again if the basis it was shared on still holds.
     private func redelivery(
-        _ prepared: Result<GatewayDecider.Redelivery, Refusal>, to recipient: PartyID, in db: Database,
+        _ prepared: Result<GatewayDecider.Redelivery, Refusal>, to recipient: PartyID, in tx: any GatewayTransaction,
         now: Timestamp
     ) throws -> (ReplayOutcome, Effect?) {
         let r: GatewayDecider.Redelivery
@@ -184,8 +164,8 @@ extension GatewayLedger {
         if let rule = r.rule {
             // The role the gateway knows the person in now (an administrator may have corrected it since).
             if let roles = rule.subjectRoles {
-                guard let known = try PersonRegistry.known([env.subject], in: db)[env.subject]?.role, roles.contains(known) else {
-                    let knownAs = try PersonRegistry.known([env.subject], in: db)[env.subject]?.role.rawValue ?? "unknown"
+                guard let known = try PersonRegistry.known([env.subject], in: tx)[env.subject]?.role, roles.contains(known) else {
+                    let knownAs = try PersonRegistry.known([env.subject], in: tx)[env.subject]?.role.rawValue ?? "unknown"
                     return (
                         .refused(
                             .forbiddenContent,
@@ -195,13 +175,9 @@ extension GatewayLedger {
                     )
                 }
             }
-            guard
-                let earlier = try Row.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT a.basis, a.basis_reference, a.justification FROM seen_message s JOIN audit a ON a.seq = s.delivered_seq
-                            WHERE s.message_id = ? AND a.recipient = ?
-                            """), arguments: [env.messageID, recipient.rawValue])
+            // The seen-message ledger points at the delivery's audit entry, which says what it relied on.
+            guard let seq = try tx.seenMessage(env.messageID)?.deliveredSeq, let earlier = try tx.auditEntry(seq),
+                earlier.recipient == recipient.rawValue
             else {
                 return (
                     .refused(
@@ -209,13 +185,11 @@ extension GatewayLedger {
                     nil
                 )
             }
-            let reference: String = earlier[1] ?? ""
-            basis = SharingBasis(
-                basis: AuditEntry.Basis(rawValue: earlier[0] ?? "") ?? .policy, reference: reference,
-                justification: earlier[2])
+            let reference = earlier.basisReference ?? ""
+            basis = SharingBasis(basis: earlier.basis ?? .policy, reference: reference, justification: earlier.justification)
             switch basis.basis {
             case .consent:
-                switch try ConsentRegistry.state(of: reference, subject: env.subject, at: now, in: db) {
+                switch try ConsentRegistry.state(of: reference, subject: env.subject, at: now, in: tx) {
                 case .current: break
                 case .withdrawn: return (.refused(.consentWithdrawn, "consent \(reference), which the delivery relied on, was withdrawn"), nil)
                 case .expired, .unknown:
@@ -278,8 +252,8 @@ extension GatewayLedger {
     }
 
     /// Prepares the replays a batch asks for, by request id: the dead letters read in one go, checked in parallel.
-    public func prepareReplays(_ requests: [ReplayRequest], from store: GatewayStore, now: Timestamp) async throws -> [String: PreparedReplay] {
-        let letters = try await store.database.read { db in try StoredLetter.load(requests.map(\.deadLetterID), in: db) }
+    public func prepareReplays(_ requests: [ReplayRequest], from store: any GatewayStore, now: Timestamp) async throws -> [String: PreparedReplay] {
+        let letters = try await store.read { tx in try StoredLetter.load(requests.map(\.deadLetterID), in: tx) }
         let byID = Dictionary(letters.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let work = requests.compactMap { r in byID[r.deadLetterID].map { (r.requestID, $0) } }
         let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, work.count / 32))
@@ -300,8 +274,8 @@ extension GatewayLedger {
 public struct StoredLetter: Sendable {
     /// The dead letter's id in the store.
     public var id: Int64
-    /// `kept`, `replayed` or `discarded`: only a kept one is replayed.
-    public var status: String
+    /// Only a kept one is replayed.
+    public var status: DeadLetterStatus
     /// The queue it died in, which decides how it is replayed: `gateway.in`, or a recipient's inbox.
     public var queue: String
     /// What the keeper read from its properties and headers (not verified), for the audit entry.
@@ -316,36 +290,20 @@ public struct StoredLetter: Sendable {
         SignatureSeal.header, ReplayRequest.replayOfHeader, ReplayRequest.replayCountHeader,
     ]
 
-    /// The dead letters `ids` (those that exist), `idsPerQuery` to a query.
-    static func load(_ ids: [Int64], in db: Database) throws -> [StoredLetter] {
-        var out: [StoredLetter] = []
-        for slice in ids.chunks(of: idsPerQuery) {
-            // Read from the cursor's row as it goes: copying each row first (2 KiB bodies) was a fifth of loading.
-            let rows = try Row.fetchCursor(
-                db,
-                SQLRequest<Row>(
-                    "SELECT \(sql: columns) FROM dead_letter d JOIN dead_letter_content c ON c.id = d.id WHERE d.id IN \(slice)"))
-            while let row = try rows.next() { out.append(StoredLetter(row: row)) }
-        }
-        return out
+    /// The dead letters `ids` (those that exist).
+    static func load(_ ids: [Int64], in tx: any GatewayTransaction) throws -> [StoredLetter] {
+        try tx.deadLettersWithContent(ids).map(StoredLetter.init)
     }
 
-    /// The columns `init(row:)` reads, in its order: by position, as looking each up by name cost more than the
-    /// rest of reading the row (a bulk replay reads thousands).
-    static let columns = """
-        d.id, d.status, d.queue, d.message_id, d.type, d.sender, d.recipient, d.subject, c.properties, d.original_exchange, \
-        d.original_routing_key, c.body
-        """
-
-    init(row letter: Row) {
-        id = letter[0]
-        status = letter[1]
-        queue = letter[2]
-        messageID = letter[3]
-        type = letter[4]
-        sender = letter[5]
-        recipient = letter[6]
-        subject = letter[7]
+    init(_ letter: DeadLetter, content: DeadLetterContent) {
+        id = letter.id ?? 0
+        status = letter.status
+        queue = letter.queue
+        messageID = letter.messageID
+        type = letter.type
+        sender = letter.sender
+        recipient = letter.recipient
+        subject = letter.subject
         // The properties as kept (one JSON object of strings): the AMQP properties, the message's own headers, and
         // what the gateway or the broker added, which is set apart.
         var headers: [String: TransportHeader] = [:]
@@ -357,7 +315,7 @@ public struct StoredLetter: Sendable {
         // Letters kept before content type and delivery mode were kept had arrived as JSON, persistent.
         var contentType: String? = "application/json"
         var persistent = true
-        if case .object(let members)? = try? JSONParser.parse((letter[8] as String).utf8) {
+        if case .object(let members)? = try? JSONParser.parse(content.properties.utf8) {
             for m in members {
                 guard let v = m.value.stringValue else { continue }
                 switch m.key {
@@ -375,7 +333,7 @@ public struct StoredLetter: Sendable {
         }
         message = SubmittedMessage(
             publisher: publishedBy ?? userID, messageID: messageID, type: type, contentType: contentType,
-            persistent: persistent, headers: headers, body: letter[11])
+            persistent: persistent, headers: headers, body: content.body)
         signatureSeal = seal
     }
 }

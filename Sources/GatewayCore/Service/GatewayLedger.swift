@@ -1,8 +1,8 @@
 import AMQP
 import Contracts
 import Foundation
-import GRDB
 import GatewayDecision
+import GatewayStorage
 import Messaging
 import Synchronization
 
@@ -43,16 +43,17 @@ public struct GatewayLedger: Sendable {
     /// Applies a batch; returns each message's outcome and the outbox entries to publish.
     /// `replays` holds what `prepareReplays` checked outside the transaction, by request id.
     public func apply(
-        _ batch: [Assessment], replays: [String: PreparedReplay] = [:], in db: Database,
+        _ batch: [Assessment], replays: [String: PreparedReplay] = [:], in tx: any GatewayTransaction,
         now: Timestamp
     ) throws -> (outcomes: [Outcome], outbox: [Outbox.Entry]) {
         var outcomes: [Outcome] = []
         var outbox: [Outbox.Entry] = []
-        var tail = try AuditLog.tail(db)
+        // The last entry this batch appended: a delivery's seen message points at its entry.
+        var tail = AuditLog.Tail()
         // The people the batch names, read in one query; what it registers is written once, at the end.
         let people = PersonRegistry.Overlay()
-        batches.overlays.withLock { $0[ObjectIdentifier(db)] = people }
-        defer { _ = batches.overlays.withLock { $0.removeValue(forKey: ObjectIdentifier(db)) } }
+        batches.overlays.withLock { $0[ObjectIdentifier(tx)] = people }
+        defer { _ = batches.overlays.withLock { $0.removeValue(forKey: ObjectIdentifier(tx)) } }
         try people.load(
             batch.flatMap { a -> [URC] in
                 switch a.verdict {
@@ -60,71 +61,71 @@ public struct GatewayLedger: Sendable {
                 case .recordConsent: return a.envelope.map { [$0.subject] } ?? []
                 default: return []
                 }
-            }, in: db)
+            }, in: tx)
         for a in batch {
-            let (outcome, entries) = try apply(a, replays: replays, in: db, now: now, tail: &tail)
+            let (outcome, entries) = try apply(a, replays: replays, in: tx, now: now, tail: &tail)
             outcomes.append(outcome)
             outbox += entries
         }
-        try people.flush(in: db)
+        try people.flush(in: tx)
         return (outcomes, outbox)
     }
 
-    /// The person registry as the batch in transaction `db` sees it (read directly outside a batch).
-    func people(in db: Database) -> PersonRegistry.Overlay {
-        batches.overlays.withLock { $0[ObjectIdentifier(db)] } ?? PersonRegistry.Overlay()
+    /// The person registry as the batch in transaction `tx` sees it (read directly outside a batch).
+    func people(in tx: any GatewayTransaction) -> PersonRegistry.Overlay {
+        batches.overlays.withLock { $0[ObjectIdentifier(tx)] } ?? PersonRegistry.Overlay()
     }
 
     private func apply(
-        _ a: Assessment, replays: [String: PreparedReplay], in db: Database, now: Timestamp,
+        _ a: Assessment, replays: [String: PreparedReplay], in tx: any GatewayTransaction, now: Timestamp,
         tail: inout AuditLog.Tail
     ) throws -> (Outcome, [Outbox.Entry]) {
-        guard let env = a.envelope else { return try decide(a, replays: replays, in: db, now: now, tail: &tail) }
-        switch try Self.see(a, envelope: env, now: now, remember: false, in: db) {
+        guard let env = a.envelope else { return try decide(a, replays: replays, in: tx, now: now, tail: &tail) }
+        switch try Self.see(a, envelope: env, now: now, remember: false, in: tx) {
         case .new: break
         case .same: return (.alreadyProcessed, [])
-        case .reused(let refusal, _): return try refuse(a, refusal, in: db, now: now, tail: &tail)
+        case .reused(let refusal, _): return try refuse(a, refusal, in: tx, now: now, tail: &tail)
         }
-        let decided = try decide(a, replays: replays, in: db, now: now, tail: &tail)
+        let decided = try decide(a, replays: replays, in: tx, now: now, tail: &tail)
         // Remembered once decided, with the delivery's audit entry when it went (one write, not an insert and
         // an update): the entry a delivery appends is the tail it leaves.
         var delivered: Int64?
         if case .delivered = decided.0 { delivered = tail.seq }
-        try db.cachedStatement(sql: "INSERT INTO seen_message (message_id, sender, fingerprint, processed_at, delivered_seq) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [env.messageID, env.sender.rawValue, a.fingerprint, now.millisecondsSince1970, delivered])
+        try tx.rememberMessage(
+            SeenMessage(messageID: env.messageID, sender: env.sender.rawValue, fingerprint: a.fingerprint, processedAt: now, deliveredSeq: delivered))
         return decided
     }
 
     /// What becomes of a message not seen before (or without an envelope).
     private func decide(
-        _ a: Assessment, replays: [String: PreparedReplay], in db: Database, now: Timestamp,
+        _ a: Assessment, replays: [String: PreparedReplay], in tx: any GatewayTransaction, now: Timestamp,
         tail: inout AuditLog.Tail
     ) throws -> (Outcome, [Outbox.Entry]) {
         switch a.verdict {
         case .refuse(let r):
-            return try refuse(a, r, in: db, now: now, tail: &tail)
+            return try refuse(a, r, in: tx, now: now, tail: &tail)
         case .recordConsent(let record):
             let env = a.envelope!
-            if let refusal = try checkConsentAuthority(record, envelope: env, in: db) {
-                return try refuse(a, refusal, in: db, now: now, tail: &tail)
+            if let refusal = try checkConsentAuthority(record, envelope: env, in: tx) {
+                return try refuse(a, refusal, in: tx, now: now, tail: &tail)
             }
-            try recordConsent(record, envelope: env, in: db, now: now, tail: &tail)
+            try recordConsent(record, envelope: env, in: tx, now: now, tail: &tail)
             // The sender learns that the registry holds it: its own record of the consent can say so.
             guard let reportTo = a.brokerSender else { return (.consentRecorded, []) }
-            return (.consentRecorded, [try acknowledge(record, envelope: env, reportTo: reportTo, now: now, in: db)])
+            return (.consentRecorded, [try acknowledge(record, envelope: env, reportTo: reportTo, now: now, in: tx)])
         case .deliver(let p):
             let env = a.envelope!
-            switch try admit(p, envelope: env, now: now, in: db) {
+            switch try admit(p, envelope: env, now: now, in: tx) {
             case .failure(let refusal):
-                return try refuse(a, refusal, in: db, now: now, tail: &tail)
+                return try refuse(a, refusal, in: tx, now: now, tail: &tail)
             case .success(let basis):
                 let entry = try deliver(
                     p.outgoing, basis: basis, removedFields: p.removedFields, prepared: p, markSeen: false,
-                    in: db, now: now, tail: &tail)
+                    in: tx, now: now, tail: &tail)
                 return (.delivered(recipient: env.recipient), [entry])
             }
         case .replay(let requests):
-            return try replay(requests, prepared: replays, in: db, now: now, tail: &tail)
+            return try replay(requests, prepared: replays, in: tx, now: now, tail: &tail)
         }
     }
 
@@ -140,33 +141,30 @@ public struct GatewayLedger: Sendable {
 
     /// Looks a message id up in the seen-message ledger, remembering it when it is new (unless the caller
     /// remembers it itself once decided: `remember` false).
-    static func see(_ a: Assessment, envelope env: Envelope, now: Timestamp, remember: Bool = true, in db: Database) throws -> Seen {
-        if let seen = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT fingerprint, delivered_seq IS NOT NULL FROM seen_message WHERE message_id = ?"),
-            arguments: [env.messageID])
-        {
-            let fingerprint: String = seen[0]
-            let delivered: Bool = seen[1]
-            return fingerprint == a.fingerprint
+    static func see(_ a: Assessment, envelope env: Envelope, now: Timestamp, remember: Bool = true, in tx: any GatewayTransaction) throws -> Seen {
+        if let seen = try tx.seenMessage(env.messageID) {
+            let delivered = seen.deliveredSeq != nil
+            return seen.fingerprint == a.fingerprint
                 ? .same(delivered: delivered)
                 : .reused(Refusal(.duplicateMessage, "message id \(env.messageID) was already used for another message"), delivered: delivered)
         }
         if remember {
-            try db.cachedStatement(sql: "INSERT INTO seen_message (message_id, sender, fingerprint, processed_at) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [env.messageID, env.sender.rawValue, a.fingerprint, now.millisecondsSince1970])
+            try tx.rememberMessage(SeenMessage(messageID: env.messageID, sender: env.sender.rawValue, fingerprint: a.fingerprint, processedAt: now))
         }
         return .new
     }
 
     /// Records a consent message in the registry and the audit log.
-    func recordConsent(_ record: ConsentRecord, envelope env: Envelope, in db: Database, now: Timestamp, tail: inout AuditLog.Tail) throws {
-        try ConsentRegistry.record(record, subject: env.subject, recordedBy: env.sender, in: db)
+    func recordConsent(
+        _ record: ConsentRecord, envelope env: Envelope, in tx: any GatewayTransaction, now: Timestamp, tail: inout AuditLog.Tail
+    ) throws {
+        try ConsentRegistry.record(record, subject: env.subject, recordedBy: env.sender, in: tx)
         try AuditLog.append(
             AuditEntry(
                 at: now, event: record.status == .given ? .consentGiven : .consentWithdrawn,
                 messageID: env.messageID, type: env.type.rawValue, sender: env.sender.rawValue,
                 recipient: PartyID.gateway.rawValue, subject: env.subject.canonical,
-                basisReference: record.consentId), after: &tail, in: db)
+                basisReference: record.consentId), after: &tail, in: tx)
     }
 
     /// What a delivery relies on, as the audit log records it.
@@ -177,16 +175,18 @@ public struct GatewayLedger: Sendable {
     }
 
     /// The binding checks, then the sharing basis: what a delivery needs of the store before it may go.
-    func admit(_ p: PreparedDelivery, envelope env: Envelope, now: Timestamp, in db: Database) throws -> Result<SharingBasis, Refusal> {
-        if let refusal = try checkBinding(p, envelope: env, in: db) { return .failure(refusal) }
-        return try sharingBasis(for: p, envelope: env, now: now, in: db)
+    func admit(_ p: PreparedDelivery, envelope env: Envelope, now: Timestamp, in tx: any GatewayTransaction) throws -> Result<SharingBasis, Refusal> {
+        if let refusal = try checkBinding(p, envelope: env, in: tx) { return .failure(refusal) }
+        return try sharingBasis(for: p, envelope: env, now: now, in: tx)
     }
 
     /// The consent the message names (exactly that one), the lawful basis it invokes, the policy's reason consent
     /// is not needed, or a current consent of the subject's.
-    func sharingBasis(for p: PreparedDelivery, envelope env: Envelope, now: Timestamp, in db: Database) throws -> Result<SharingBasis, Refusal> {
+    func sharingBasis(
+        for p: PreparedDelivery, envelope env: Envelope, now: Timestamp, in tx: any GatewayTransaction
+    ) throws -> Result<SharingBasis, Refusal> {
         if let id = p.consentID {
-            switch try ConsentRegistry.check(id, subject: env.subject, recipient: env.recipient, purpose: p.purpose, at: now, in: db) {
+            switch try ConsentRegistry.check(id, subject: env.subject, recipient: env.recipient, purpose: p.purpose, at: now, in: tx) {
             case .covered:
                 return .success(SharingBasis(basis: .consent, reference: id))
             case .withdrawn:
@@ -203,7 +203,7 @@ public struct GatewayLedger: Sendable {
             return .success(SharingBasis(basis: .lawfulBasis, reference: lawful.code.rawValue, justification: lawful.justification))
         }
         if case .notRequired(let reason) = p.rule.consent { return .success(SharingBasis(basis: .policy, reference: reason)) }
-        switch try ConsentRegistry.find(subject: env.subject, recipient: env.recipient, purpose: p.purpose, at: now, in: db) {
+        switch try ConsentRegistry.find(subject: env.subject, recipient: env.recipient, purpose: p.purpose, at: now, in: tx) {
         case .covered(let consentID):
             return .success(SharingBasis(basis: .consent, reference: consentID))
         case .withdrawn(let consentID):
@@ -221,11 +221,11 @@ public struct GatewayLedger: Sendable {
     /// `markSeen` false: the caller remembers the message as delivered itself.
     func deliver(
         _ message: SignedMessage, basis: SharingBasis, removedFields: [String], headers: [String: String] = [:],
-        prepared: PreparedDelivery? = nil, markSeen: Bool = true, in db: Database, now: Timestamp,
+        prepared: PreparedDelivery? = nil, markSeen: Bool = true, in tx: any GatewayTransaction, now: Timestamp,
         tail: inout AuditLog.Tail
     ) throws -> Outbox.Entry {
         let env = message.envelope
-        if let prepared { try remember(prepared, envelope: env, now: now, in: db) }
+        if let prepared { try remember(prepared, envelope: env, now: now, in: tx) }
         let people = prepared?.deliveredPeople.dropFirst().map { "\($0.urc.canonical) \($0.role?.rawValue ?? "named")" } ?? []
         let audited = try AuditLog.append(
             AuditEntry(
@@ -233,22 +233,18 @@ public struct GatewayLedger: Sendable {
                 sender: env.sender.rawValue, recipient: env.recipient.rawValue,
                 subject: env.subject.canonical, basis: basis.basis, basisReference: basis.reference,
                 justification: basis.justification, removedFields: removedFields, people: people),
-            after: &tail, indexPeople: false, in: db)
-        self.people(in: db).pendingIndex += people.map { (String($0.prefix { $0 != " " }), audited.seq!) }
+            after: &tail, in: tx)
         // What replays ask later: was it delivered, and on what basis (the audit log has no index of message ids).
-        if markSeen {
-            try db.cachedStatement(sql: "UPDATE seen_message SET delivered_seq = ? WHERE message_id = ?").execute(arguments: [
-                audited.seq, env.messageID,
-            ])
-        }
+        if markSeen { try tx.markDelivered(env.messageID, auditSeq: audited.seq!) }
         var out = message.outgoing(exchange: topology.deliverExchange, routingKey: env.recipient.rawValue, brokerUser: nil)
         for (k, v) in headers { out.properties.headers[k] = .string(v) }
-        return Outbox.Entry(id: try Outbox.add(out, in: db, now: now.millisecondsSince1970), message: out)
+        return Outbox.Entry(id: try Outbox.add(out, in: tx), message: out)
     }
 
     /// Audits a refusal, and queues a non-delivery report to the sender and the original to the dead letters.
-    private func refuse(_ a: Assessment, _ r: Refusal, in db: Database, now: Timestamp, tail: inout AuditLog.Tail) throws -> (Outcome, [Outbox.Entry])
-    {
+    private func refuse(
+        _ a: Assessment, _ r: Refusal, in tx: any GatewayTransaction, now: Timestamp, tail: inout AuditLog.Tail
+    ) throws -> (Outcome, [Outbox.Entry]) {
         let env = a.envelope
         let d = a.message
         try AuditLog.append(
@@ -258,7 +254,7 @@ public struct GatewayLedger: Sendable {
                 sender: env?.sender.rawValue ?? a.brokerSender?.rawValue ?? "(unknown)",
                 recipient: env?.recipient.rawValue ?? "(unknown)",
                 subject: env?.subject.canonical ?? Self.noSubject.canonical,
-                reasonCode: r.code.rawValue, justification: r.detail), after: &tail, in: db)
+                reasonCode: r.code.rawValue, justification: r.detail), after: &tail, in: tx)
         var entries: [Outbox.Entry] = []
         // The report goes to whoever the broker says published the message; without a user_id the broker vouched
         // for nobody, and a report to whoever the envelope names could flood another service's inbox.
@@ -273,7 +269,7 @@ public struct GatewayLedger: Sendable {
                 report, to: reportTo, about: env?.subject ?? Self.noSubject,
                 signer: decider.signer, sentAt: now)
             let out = message.outgoing(exchange: topology.deliverExchange, routingKey: reportTo.rawValue, brokerUser: nil)
-            entries.append(Outbox.Entry(id: try Outbox.add(out, in: db, now: now.millisecondsSince1970), message: out))
+            entries.append(Outbox.Entry(id: try Outbox.add(out, in: tx), message: out))
         }
         // The original, unchanged, with the reason in headers, to the dead letters.
         // Headers of other kinds than text are not kept: the outbox stores text headers only.
@@ -291,7 +287,7 @@ public struct GatewayLedger: Sendable {
         let dead = OutgoingMessage(
             exchange: topology.deadLetterExchange, routingKey: topology.gatewayQueue,
             properties: props, body: d.body)
-        entries.append(Outbox.Entry(id: try Outbox.add(dead, in: db, now: now.millisecondsSince1970), message: dead))
+        entries.append(Outbox.Entry(id: try Outbox.add(dead, in: tx), message: dead))
         return (.refused(r.code), entries)
     }
 
@@ -303,4 +299,14 @@ public struct GatewayLedger: Sendable {
 /// The overlays of the transactions batches are applied in, by transaction (one at a time, in practice).
 final class BatchOverlays: Sendable {
     let overlays = Mutex<[ObjectIdentifier: PersonRegistry.Overlay]>([:])
+}
+
+extension AuditLog {
+    /// Appends within the caller's transaction and notes the entry as the batch's latest in `tail`.
+    @discardableResult
+    static func append(_ entry: AuditEntry, after tail: inout Tail, in tx: any GatewayTransaction) throws -> AuditEntry {
+        let stored = try tx.appendAudit(entry)
+        tail = Tail(seq: stored.seq ?? 0, hash: stored.hash)
+        return stored
+    }
 }

@@ -1,8 +1,8 @@
 import AMQP
 import Contracts
 import Foundation
-import GRDB
 import GatewayDecision
+import GatewayStorage
 import Logging
 import Messaging
 import ServiceLifecycle
@@ -30,7 +30,7 @@ public final class GatewayService: Service, Sendable {
     private let decider: GatewayDecider
     private let topology: ReferralGatewayTopology
     private let ledger: GatewayLedger
-    private let store: GatewayStore
+    private let store: any GatewayStore
     private let configuration: AMQPConnectionConfiguration
     private let prefetch: UInt16
     private let declareTopology: Bool
@@ -44,7 +44,7 @@ public final class GatewayService: Service, Sendable {
 
     /// A gateway taking up to `prefetch` unacknowledged messages from `gateway.in`; `declareTopology` only where its user may declare.
     public init(
-        decider: GatewayDecider, store: GatewayStore, configuration: AMQPConnectionConfiguration,
+        decider: GatewayDecider, store: any GatewayStore, configuration: AMQPConnectionConfiguration,
         topology: ReferralGatewayTopology = .standard, prefetch: UInt16 = 500, declareTopology: Bool = false,
         logger: Logger = Logger(label: "refgw.gateway"),
         observer: (@Sendable ([GatewayLedger.Outcome]) -> Void)? = nil
@@ -120,7 +120,7 @@ public final class GatewayService: Service, Sendable {
             defer { ids.removeAll() }
             return ids
         }
-        try? await store.database.write { db in try Outbox.remove(confirmed, in: db) }
+        try? await store.write { db in try Outbox.remove(confirmed, in: db) }
         await consumer.close()
         await publisher.close()
         logger.info("gateway stopped", metadata: ["processed": "\(statistics.processed)"])
@@ -217,7 +217,7 @@ public final class GatewayService: Service, Sendable {
         let user = configuration.user
         let ledger = self.ledger
         do {
-            let (outcomes, entries) = try await store.database.write { db in
+            let (outcomes, entries) = try await store.write { db in
                 try Outbox.remove(confirmed, in: db)
                 var (outcomes, entries) = try ledger.apply(checked.assessments, replays: checked.replays, in: db, now: checked.now)
                 // A redelivered message may have outbox entries a crash left behind: send everything pending then.
@@ -309,12 +309,12 @@ public final class GatewayService: Service, Sendable {
     /// Sends what a previous run decided but did not get confirmed, before taking new work.
     private func publishPendingOutbox(with publisher: AMQPPublisher) async throws {
         let user = configuration.user
-        let entries = try await store.database.read { db in try Outbox.pending(in: db, userID: user) }
+        let entries = try await store.read { db in try Outbox.pending(in: db, userID: user) }
         guard !entries.isEmpty else { return }
         logger.notice("sending messages decided before a restart", metadata: ["count": "\(entries.count)"])
         let results = await publisher.publish(entries.map(\.message))
         let confirmed = zip(entries, results).compactMap { e, r -> Int64? in if case .success = r { return e.id } else { return nil } }
-        try await store.database.write { db in try Outbox.remove(confirmed, in: db) }
+        try await store.write { db in try Outbox.remove(confirmed, in: db) }
     }
 }
 

@@ -1,9 +1,6 @@
 import Contracts
 import Foundation
 
-/// The role a message names a person in: the referral's `subjectRole` values.
-public typealias PersonRole = Referral.SubjectRole
-
 /// How each message type's body is bound to its envelope (`contracts/bindings.json`): where the body names the
 /// envelope's subject and in which role, which other people it may name, which fields must name the sender, what
 /// the gateway remembers of a delivery, and what a body may refer to.

@@ -1,8 +1,6 @@
 import Contracts
 import Crypto
 import Foundation
-import GRDB
-import GatewayDecision
 
 /// One decision in the audit log. Holds names of removed fields, never their values.
 public struct AuditEntry: Sendable, Equatable, Codable {
@@ -90,7 +88,7 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     }
 
     /// The bytes the hash commits to: every field, in a fixed order, with the previous entry's hash first.
-    func chainInput(previousHash: String) -> Data {
+    package func chainInput(previousHash: String) -> Data {
         let fields: [String] =
             [
                 previousHash, String(seq ?? 0), String(at.millisecondsSince1970), event.rawValue, messageID, type, sender,
@@ -106,39 +104,26 @@ public struct AuditEntry: Sendable, Equatable, Codable {
 /// The append-only, hash-chained audit log: each entry's hash commits to the entry and to the hash before it,
 /// so changing, removing or reordering any entry breaks every hash after it.
 public enum AuditLog {
-    static let genesis = String(repeating: "0", count: 64)
+    /// The hash the first entry chains to.
+    public static let genesis = String(repeating: "0", count: 64)
 
     /// The last entry's sequence number and hash: what the next entry chains to.
-    public struct Tail: Sendable {
+    public struct Tail: Sendable, Equatable {
         /// The last entry's sequence number (0 for an empty log).
         public var seq: Int64
         /// The last entry's hash (64 zeros for an empty log).
         public var hash: String
+
+        /// A tail; by default an empty log's.
+        public init(seq: Int64 = 0, hash: String = AuditLog.genesis) {
+            self.seq = seq
+            self.hash = hash
+        }
     }
 
-    // The statements, made once (a statement is looked up by its text for every entry).
-    static let columns =
-        "seq, at, event, message_id, type, sender, recipient, subject, reason_code, basis, basis_reference, justification, removed_fields, actor, previous_hash, hash"
-    static let insert = "INSERT INTO audit (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    static let insertWithPeople = "INSERT INTO audit (\(columns), people) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-
-    /// Reads the tail within the caller's transaction.
-    public static func tail(_ db: Database) throws -> Tail {
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-        return Tail(seq: last?["seq"] ?? 0, hash: last?["hash"] ?? genesis)
-    }
-
-    /// Appends within the caller's transaction; returns the stored entry.
-    @discardableResult
-    public static func append(_ entry: AuditEntry, in db: Database) throws -> AuditEntry {
-        var tail = try tail(db)
-        return try append(entry, after: &tail, in: db)
-    }
-
-    /// Appends after a tail read earlier in the same transaction (many entries per transaction), moving it on.
-    /// `indexPeople`: index the people it names now (false: the caller indexes them with the rest of its batch).
-    @discardableResult
-    public static func append(_ entry: AuditEntry, after tail: inout Tail, indexPeople: Bool = true, in db: Database) throws -> AuditEntry {
+    /// `entry` as it is stored after `tail`: its `seq` and hashes set. Throws when a field holds a separator.
+    /// Every store appends through this, so the chain is computed one way whatever holds it.
+    public static func chained(_ entry: AuditEntry, after tail: Tail) throws -> AuditEntry {
         var e = entry
         let hashed =
             [e.messageID, e.type, e.sender, e.recipient, e.subject, e.reasonCode ?? "", e.basisReference ?? "", e.justification ?? "", e.actor ?? ""]
@@ -148,27 +133,14 @@ public enum AuditLog {
         }
         e.seq = tail.seq + 1
         e.previousHash = tail.hash
-        e.hash = SHA256.hash(data: e.chainInput(previousHash: tail.hash)).hex
-        var arguments: StatementArguments = [
-            e.seq, e.at.millisecondsSince1970, e.event.rawValue, e.messageID, e.type, e.sender,
-            e.recipient, e.subject, e.reasonCode, e.basis?.rawValue, e.basisReference,
-            e.justification, String(decoding: JSONWriter.bytes(.array(e.removedFields.map { .string($0) })), as: UTF8.self),
-            e.actor, e.previousHash, e.hash,
-        ]
-        // Most entries name only their subject: they are written as before `people` existed.
-        if e.people.isEmpty {
-            try db.cachedStatement(sql: Self.insert).execute(arguments: arguments)
-        } else {
-            arguments += [String(decoding: JSONWriter.bytes(.array(e.people.map { .string($0) })), as: UTF8.self)]
-            try db.cachedStatement(sql: Self.insertWithPeople).execute(arguments: arguments)
-        }
-        for person in indexPeople ? e.people : [] {
-            // "URC role": the index holds the URC.
-            try db.cachedStatement(sql: "INSERT INTO audit_person (urc, seq) VALUES (?, ?) ON CONFLICT DO NOTHING")
-                .execute(arguments: [String(person.prefix { $0 != " " }), e.seq])
-        }
-        tail = Tail(seq: e.seq!, hash: e.hash)
+        e.hash = Hex.encode(SHA256.hash(data: e.chainInput(previousHash: tail.hash)))
         return e
+    }
+
+    /// Appends within the caller's transaction; returns the stored entry.
+    @discardableResult
+    public static func append(_ entry: AuditEntry, in tx: any GatewayTransaction) throws -> AuditEntry {
+        try tx.appendAudit(entry)
     }
 
     /// The outcome of checking the chain.
@@ -184,58 +156,36 @@ public enum AuditLog {
     }
 
     /// Recomputes every hash from the first entry.
-    public static func verify(_ db: Database) throws -> Verification {
+    public static func verify(_ tx: any GatewayTransaction) throws -> Verification {
         var previous = genesis
         var expectedSeq: Int64 = 1
         var n = 0
-        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit ORDER BY seq")
-        while let row = try rows.next() {
-            let e = try entry(row)
+        var broken: Verification?
+        try tx.forEachAuditEntry { e in
             n += 1
-            if e.seq != expectedSeq { return Verification(entries: n, firstBroken: e.seq, problem: "entry \(expectedSeq) is missing") }
-            if e.previousHash != previous {
-                return Verification(entries: n, firstBroken: e.seq, problem: "entry \(e.seq!) does not follow the one before it")
-            }
-            if SHA256.hash(data: e.chainInput(previousHash: previous)).hex != e.hash {
-                return Verification(entries: n, firstBroken: e.seq, problem: "entry \(e.seq!) was changed after it was written")
+            if e.seq != expectedSeq {
+                broken = Verification(entries: n, firstBroken: e.seq, problem: "entry \(expectedSeq) is missing")
+            } else if e.previousHash != previous {
+                broken = Verification(entries: n, firstBroken: e.seq, problem: "entry \(e.seq!) does not follow the one before it")
+            } else if Hex.encode(SHA256.hash(data: e.chainInput(previousHash: previous))) != e.hash {
+                broken = Verification(entries: n, firstBroken: e.seq, problem: "entry \(e.seq!) was changed after it was written")
             }
             previous = e.hash
             expectedSeq += 1
+            return broken == nil
         }
-        return Verification(entries: n, firstBroken: nil, problem: nil)
+        return broken ?? Verification(entries: n, firstBroken: nil, problem: nil)
     }
 
     /// Every entry about a person (subject access request): who received what, and what was refused, whether the
     /// person was the subject or named beside them (a child in a parent's referral, the perpetrator in a victim's).
-    public static func trail(subject: String, in db: Database) throws -> [AuditEntry] {
-        try Row.fetchAll(
-            db,
-            sql: """
-                SELECT * FROM audit WHERE subject = ? OR seq IN (SELECT seq FROM audit_person WHERE urc = ?) ORDER BY seq
-                """, arguments: [subject, subject]
-        ).map(entry)
+    public static func trail(subject: String, in tx: any GatewayTransaction) throws -> [AuditEntry] {
+        try tx.auditTrail(of: subject)
     }
 
     /// The latest `limit` entries, newest first.
-    public static func entries(in db: Database, limit: Int = 1000) throws -> [AuditEntry] {
-        try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY seq DESC LIMIT ?", arguments: [limit]).map(entry)
-    }
-
-    static func entry(_ row: Row) throws -> AuditEntry {
-        var e = AuditEntry(
-            at: Timestamp(millisecondsSince1970: row["at"]), event: AuditEntry.Event(rawValue: row["event"]) ?? .refused,
-            messageID: row["message_id"], type: row["type"], sender: row["sender"], recipient: row["recipient"],
-            subject: row["subject"], reasonCode: row["reason_code"], basis: (row["basis"] as String?).flatMap(AuditEntry.Basis.init),
-            basisReference: row["basis_reference"], justification: row["justification"],
-            removedFields: (try? JSONDecoder().decode([String].self, from: Data((row["removed_fields"] as String).utf8))) ?? ["<unreadable>"],
-            actor: row["actor"],
-            people: (row.hasColumn("people") ? row["people"] as String? : nil).map {
-                (try? JSONDecoder().decode([String].self, from: Data($0.utf8))) ?? ["<unreadable>"]
-            } ?? [])
-        e.seq = row["seq"]
-        e.previousHash = row["previous_hash"]
-        e.hash = row["hash"]
-        return e
+    public static func entries(in tx: any GatewayTransaction, limit: Int = 1000) throws -> [AuditEntry] {
+        try tx.latestAuditEntries(limit)
     }
 }
 

@@ -1,26 +1,41 @@
 import DurableStore
 import Foundation
 import GRDB
-import GatewayDecision
 
-/// The gateway's durable state in one SQLite file: seen message ids, the consent registry, the audit log and
-/// the outbox. One write transaction per batch of messages holds every effect of those messages, so a crash
-/// at any moment leaves either all of a message's effects or none.
-///
-/// This is the part of the system that must later move to a server database for several gateway instances
-/// (DESIGN.md, "Storage"); everything goes through this type so that move stays local.
-public final class GatewayStore: Sendable {
-    /// The SQLite pool (one writer, concurrent readers) through which all of the gateway's state is read and written.
-    public let database: DatabasePool
+/// The gateway's state in one SQLite file, for one machine (the embedded default): one writer at a time, so a
+/// message id, a withdrawal and the audit chain are ordered by the file's own write lock. The dead-letter keeper and
+/// the administrators' commands open the same file beside the gateway.
+public final class SQLiteGatewayStore: GatewayStore {
+    /// The SQLite pool (one writer, concurrent readers); the tests look inside it.
+    let database: DatabasePool
 
     /// Opens (creating and migrating) the store at `path`.
     public init(path: String) throws {
-        // The dead-letter keeper and the admin commands open this file beside the gateway.
         do {
             database = try DurableDatabase.open(path: path, migrator: Self.migrator, tuning: Self.tuning)
         } catch {
-            throw GatewayStoreError("cannot open the gateway database \(path): \(error)")
+            throw GatewayStoreError.unavailable("cannot open the gateway database \(path): \(error)")
         }
+    }
+
+    /// Runs `body` in one write transaction.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any GatewayTransaction) throws -> T) async throws -> T {
+        try await database.write { db in try body(SQLiteGatewayTransaction(db)) }
+    }
+
+    /// Runs `body` on a snapshot.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any GatewayTransaction) throws -> T) async throws -> T {
+        try await database.read { db in try body(SQLiteGatewayTransaction(db)) }
+    }
+
+    /// Runs `body` in one write transaction, blocking.
+    public func writeNow<T>(_ body: (any GatewayTransaction) throws -> T) throws -> T {
+        try database.write { db in try body(SQLiteGatewayTransaction(db)) }
+    }
+
+    /// Runs `body` on a snapshot, blocking.
+    public func readNow<T>(_ body: (any GatewayTransaction) throws -> T) throws -> T {
+        try database.read { db in try body(SQLiteGatewayTransaction(db)) }
     }
 
     /// Every message adds entries at random places in the seen-message and audit indexes. Once those outgrow
@@ -210,11 +225,4 @@ public final class GatewayStore: Sendable {
         }
         return m
     }
-}
-
-/// The gateway's database cannot be used.
-public struct GatewayStoreError: Error, CustomStringConvertible {
-    /// Which database file could not be opened, and why.
-    public let description: String
-    init(_ d: String) { description = d }
 }

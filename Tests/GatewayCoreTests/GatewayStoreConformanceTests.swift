@@ -1,0 +1,306 @@
+import Contracts
+import Foundation
+import Testing
+
+@testable import GatewayStorage
+
+/// The storage protocol's promises, checked through the protocol alone, on every store the gateway can run on:
+/// what a transaction writes is read back as written, a failed transaction leaves nothing, keys that must be unique
+/// are, and the audit log stays one verifiable chain.
+@Suite struct GatewayStoreConformanceTests {
+    /// A store of one kind, new and empty, and how to remove it.
+    struct Made {
+        var store: any GatewayStore
+        var remove: () -> Void
+    }
+
+    /// The stores under test: SQLite always; PostgreSQL where the test command started one.
+    enum Kind: String, CaseIterable, CustomTestStringConvertible {
+        case sqlite
+
+        var testDescription: String { rawValue }
+
+        func make() throws -> Made {
+            switch self {
+            case .sqlite:
+                let dir = FileManager.default.temporaryDirectory.appendingPathComponent("conformance-\(UUID().uuidString.prefix(8))")
+                let store = try SQLiteGatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
+                return Made(store: store, remove: { try? FileManager.default.removeItem(at: dir) })
+            }
+        }
+    }
+
+    static let alice = try! URC(parsing: "10BH-P5N4-0BAA")
+    static let bob = try! URCAllocator(issuer: "20").allocate()
+    static let t0 = Timestamp(millisecondsSince1970: 1_790_000_000_000)
+
+    struct Failure: Error {}
+
+    @Test("a message id is remembered once; a second remember of it fails, and a failed transaction keeps nothing", arguments: Kind.allCases)
+    func seenMessages(_ kind: Kind) async throws {
+        let made = try kind.make()
+        defer { made.remove() }
+        let store = made.store
+        let first = SeenMessage(messageID: "m-1", sender: "victim", fingerprint: "f1", processedAt: Self.t0)
+        #expect(try await store.read { try $0.seenMessage("m-1") } == nil)
+        try await store.write { try $0.rememberMessage(first) }
+        #expect(try await store.read { try $0.seenMessage("m-1") } == first)
+        await #expect(throws: GatewayStoreError.duplicate("message id m-1")) {
+            try await store.write { try $0.rememberMessage(SeenMessage(messageID: "m-1", sender: "family", fingerprint: "f2", processedAt: Self.t0)) }
+        }
+        try await store.write { try $0.markDelivered("m-1", auditSeq: 7) }
+        #expect(try await store.read { try $0.seenMessage("m-1")?.deliveredSeq } == 7)
+        // Rolled back: neither the message nor the audit entry written beside it stays.
+        await #expect(throws: Failure.self) {
+            try await store.write { tx in
+                try tx.rememberMessage(SeenMessage(messageID: "m-2", sender: "victim", fingerprint: "f", processedAt: Self.t0))
+                try tx.appendAudit(Self.entry("m-2"))
+                throw Failure()
+            }
+        }
+        #expect(try await store.read { try $0.seenMessage("m-2") } == nil)
+        #expect(try await store.read { try AuditLog.verify($0) }.entries == 0)
+    }
+
+    @Test("two writers racing on one message id: exactly one remembers it", arguments: Kind.allCases)
+    func racingWriters(_ kind: Kind) async throws {
+        let made = try kind.make()
+        defer { made.remove() }
+        let store = made.store
+        let won = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<8 {
+                group.addTask {
+                    do {
+                        try await store.write {
+                            try $0.rememberMessage(SeenMessage(messageID: "race", sender: "victim", fingerprint: "f\(i)", processedAt: Self.t0))
+                        }
+                        return true
+                    } catch { return false }
+                }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(won == 1)
+    }
+
+    @Test("consents: kept once by id, withdrawn only by the right subject, and found by the registry as they stand", arguments: Kind.allCases)
+    func consents(_ kind: Kind) async throws {
+        let made = try kind.make()
+        defer { made.remove() }
+        let store = made.store
+        let c = StoredConsent(
+            consentID: "c-1", subject: Self.alice, recordedBy: "victim", recipients: ["safehome", "family"], purposes: ["housing"],
+            givenAt: Self.t0, expiresAt: Self.t0.adding(seconds: 86_400))
+        try await store.write { tx in
+            try tx.addConsent(c)
+            var other = c
+            other.recipients = ["perpetrator"]
+            try tx.addConsent(other)  // the same id again: the first stays
+        }
+        #expect(try await store.read { try $0.consent("c-1") } == c)
+        #expect(try await store.read { try $0.consents(of: Self.alice) } == [c])
+        #expect(try await store.read { try $0.consents(of: Self.bob) } == [])
+        let noon = Self.t0.adding(seconds: 3_600)
+        #expect(
+            try await store.read { try ConsentRegistry.find(subject: Self.alice, recipient: .safehome, purpose: .housing, at: noon, in: $0) }
+                == .covered(consentID: "c-1"))
+        #expect(
+            try await store.read { try ConsentRegistry.find(subject: Self.alice, recipient: .perpetrator, purpose: .housing, at: noon, in: $0) }
+                == ConsentRegistry.Finding.none)
+        #expect(
+            try await store.read { try ConsentRegistry.state(of: "c-1", subject: Self.alice, at: Self.t0.adding(seconds: 90_000), in: $0) }
+                == .expired)
+        try await store.write { try $0.withdrawConsent("c-1", of: Self.bob, at: noon) }  // not Bob's: nothing changes
+        #expect(try await store.read { try $0.consent("c-1")?.withdrawnAt } == nil)
+        try await store.write { try $0.withdrawConsent("c-1", of: Self.alice, at: noon) }
+        try await store.write { try $0.withdrawConsent("c-1", of: Self.alice, at: noon.adding(seconds: 60)) }  // the first time stays
+        #expect(try await store.read { try $0.consent("c-1")?.withdrawnAt } == noon)
+        #expect(
+            try await store.read { try ConsentRegistry.check("c-1", subject: Self.alice, recipient: .family, purpose: .housing, at: noon, in: $0) }
+                == .withdrawn(consentID: "c-1"))
+    }
+
+    @Test("people and correspondence read back as written; a row saved again replaces the old one", arguments: Kind.allCases)
+    func peopleAndCorrespondence(_ kind: Kind) async throws {
+        let made = try kind.make()
+        defer { made.remove() }
+        let store = made.store
+        var p = PersonRecord(
+            urc: Self.alice.canonical, role: .victim, issuer: "victim", firstSeenBy: "victim", firstMessageID: "m-1", firstSeenAt: Self.t0,
+            holders: ["safehome"])
+        try await store.write { [p] in try $0.savePeople([p]) }
+        p.holders.append("family")
+        try await store.write { [p] in try $0.savePeople([p]) }
+        #expect(try await store.read { try $0.people([Self.alice.canonical, Self.bob.canonical]) } == [p])
+        #expect(try await store.read { try PersonRegistry.holds(.family, Self.alice, parties: PartyDirectory(entries: []), in: $0) })
+        let r = CorrespondenceRecord(
+            kind: "referral", reference: "R-1", sender: "victim", recipient: "safehome", subject: Self.alice.canonical, caseID: nil,
+            messageID: "m-1", at: Self.t0)
+        try await store.write { tx in
+            try tx.recordCorrespondence(r)
+            var again = r
+            again.subject = Self.bob.canonical
+            try tx.recordCorrespondence(again)  // the same reference to the same recipient: the first stays
+            var toFamily = r
+            toFamily.recipient = "family"
+            try tx.recordCorrespondence(toFamily)
+        }
+        let found = try await store.read { try $0.correspondence(kind: "referral", reference: "R-1") }
+        #expect(found.count == 2 && found.allSatisfy { $0.subject == Self.alice.canonical } && found.contains(r))
+        #expect(try await store.read { try $0.correspondence(kind: "marac-action", reference: "R-1") } == [])
+    }
+
+    static func entry(_ id: String, subject: URC = alice, people: [String] = []) -> AuditEntry {
+        AuditEntry(
+            at: t0, event: .delivered, messageID: id, type: "referral", sender: "victim", recipient: "safehome", subject: subject.canonical,
+            basis: .consent, basisReference: "c-1", removedFields: ["subject.address"], people: people)
+    }
+
+    @Test(
+        "the audit log is one chain across transactions; it verifies, finds a person named beside the subject, refuses separators",
+        arguments: Kind.allCases)
+    func auditChain(_ kind: Kind) async throws {
+        let made = try kind.make()
+        defer { made.remove() }
+        let store = made.store
+        let stored = try await store.write { tx in
+            [try tx.appendAudit(Self.entry("m-1")), try tx.appendAudit(Self.entry("m-2", people: ["\(Self.bob.canonical) perpetrator"]))]
+        }
+        #expect(stored.map(\.seq) == [1, 2] && stored[0].previousHash == AuditLog.genesis && stored[1].previousHash == stored[0].hash)
+        let third = try await store.write { try $0.appendAudit(Self.entry("m-3", subject: Self.bob)) }
+        #expect(third.seq == 3 && third.previousHash == stored[1].hash)
+        #expect(try await store.read { try AuditLog.verify($0) } == AuditLog.Verification(entries: 3, firstBroken: nil, problem: nil))
+        #expect(try await store.read { try $0.auditEntry(2) } == stored[1])
+        #expect(try await store.read { try $0.latestAuditEntries(2) }.map(\.seq) == [3, 2])
+        #expect(try await store.read { try $0.auditTrail(of: Self.bob.canonical) }.map(\.messageID) == ["m-2", "m-3"])
+        #expect(try await store.read { try $0.auditTrail(of: Self.alice.canonical) }.map(\.messageID) == ["m-1", "m-2"])
+        await #expect(throws: AuditError.self) {
+            try await store.write { tx in
+                var e = Self.entry("m-4")
+                e.actor = "Admin\u{1F}A"
+                try tx.appendAudit(e)
+            }
+        }
+        // Neither the refused entry nor a rolled-back one takes a place in the chain.
+        await #expect(throws: Failure.self) {
+            try await store.write { tx in
+                try tx.appendAudit(Self.entry("m-5"))
+                throw Failure()
+            }
+        }
+        #expect(try await store.write { try $0.appendAudit(Self.entry("m-6")) }.seq == 4)
+        #expect(try await store.read { try AuditLog.verify($0) }.isIntact)
+    }
+
+    @Test("the outbox gives back what was stored, in order, and forgets what was removed", arguments: Kind.allCases)
+    func outbox(_ kind: Kind) async throws {
+        let made = try kind.make()
+        defer { made.remove() }
+        let store = made.store
+        let a = OutboxMessage(
+            messageID: "m-1", exchange: "refgw.deliver", routingKey: "safehome", type: "referral", contentType: "application/json",
+            persistent: true, headers: ["refgw-sender": "victim", "refgw-subject": Self.alice.canonical], body: Data("{}".utf8))
+        let b = OutboxMessage(
+            messageID: "", exchange: "refgw.dead-letters", routingKey: "gateway.in", type: "", contentType: nil, persistent: false,
+            headers: [:], body: Data([0xFF, 0x00]))
+        let ids = try await store.write { tx in [try tx.addToOutbox(a), try tx.addToOutbox(b)] }
+        #expect(try await store.read { try $0.pendingOutbox() } == [OutboxEntry(id: ids[0], message: a), OutboxEntry(id: ids[1], message: b)])
+        try await store.write { try $0.removeFromOutbox([ids[0]]) }
+        #expect(try await store.read { try $0.pendingOutbox() }.map(\.id) == [ids[1]])
+    }
+
+    static func letter(reason: String, type: String?, recipient: String?, diedAt: Timestamp) -> DeadLetter {
+        DeadLetter(
+            messageID: UUID.randomLowercased(), originalExchange: "refgw.submit", originalRoutingKey: recipient ?? "", queue: "gateway.in",
+            reason: reason, reasonDetail: "why", deathCount: 1, firstDeathAt: diedAt, lastDeathAt: diedAt, sender: "victim",
+            recipient: recipient, type: type, subject: alice.canonical, keptAt: diedAt)
+    }
+
+    @Test("dead letters: kept once by fingerprint, listed and grouped as kept, discarded to a tombstone, replays counted", arguments: Kind.allCases)
+    func deadLetters(_ kind: Kind) async throws {
+        let made = try kind.make()
+        defer { made.remove() }
+        let store = made.store
+        let content = DeadLetterContent(properties: #"{"type":"referral"}"#, body: Data("body".utf8))
+        let ids = try await store.write { tx in
+            [
+                try tx.keepDeadLetter(
+                    Self.letter(reason: "no-consent", type: "referral", recipient: "safehome", diedAt: Self.t0), fingerprint: "a", content: content),
+                try tx.keepDeadLetter(
+                    Self.letter(reason: "no-consent", type: "referral", recipient: "safehome", diedAt: Self.t0), fingerprint: "a", content: content),
+                try tx.keepDeadLetter(
+                    Self.letter(reason: "invalid-envelope", type: nil, recipient: nil, diedAt: Self.t0.adding(seconds: 60)), fingerprint: "b",
+                    content: content),
+            ]
+        }
+        #expect(ids[0] != nil && ids[1] == nil && ids[2] != nil)
+        let (a, b) = (ids[0]!, ids[2]!)
+        #expect(try await store.read { try $0.deadLetters(DeadLetterFilter(), limit: 10) }.map(\.id) == [b, a])
+        #expect(try await store.read { try $0.deadLetters(DeadLetterFilter(reason: "no-consent"), limit: 10) }.map(\.id) == [a])
+        #expect(try await store.read { try $0.deadLetters(DeadLetterFilter(since: Self.t0.adding(seconds: 30)), limit: 10) }.map(\.id) == [b])
+        #expect(
+            try await store.read { try $0.deadLetterGroups() } == [
+                DeadLetterGroup(reason: "invalid-envelope", type: "-", recipient: "-", count: 1),
+                DeadLetterGroup(reason: "no-consent", type: "referral", recipient: "safehome", count: 1),
+            ])
+        #expect(try await store.read { try $0.keptDeadLetterIDs(in: DeadLetterGroupKey("invalid-envelope/-")) } == [b])
+        #expect(try await store.read { try $0.keptDeadLetterIDs(in: DeadLetterGroupKey("no-consent/referral/safehome")) } == [a])
+        #expect(try await store.read { try $0.keptDeadLetterIDs(in: nil) } == [a, b])
+        #expect(try await store.read { try $0.deadLettersWithContent([b, a]) }.map { $0.0.id } == [b, a])
+        #expect(try await store.read { try $0.deadLettersWithContent([a]) }.first?.1 == content)
+
+        try await store.write { tx in
+            try DeadLetterArchive.discard([b], by: "Admin B", reason: "test letter", now: Self.t0, in: tx)
+        }
+        let tomb = try #require(try await store.read { try $0.deadLettersWithContent([b]) }.first)
+        #expect(tomb.0.status == .discarded && tomb.0.resolvedBy == "Admin B" && tomb.1 == DeadLetterContent(properties: "{}", body: Data()))
+        #expect(try await store.read { try $0.latestAuditEntries(1) }.first?.event == .discarded)
+        try await store.write { try $0.recordReplay(of: a, outcome: "no-consent", resolution: nil) }
+        try await store.write {
+            try $0.recordReplay(of: a, outcome: "delivered", resolution: DeadLetterResolution(at: Self.t0, by: "Admin A", reason: "r"))
+        }
+        let replayed = try #require(
+            try await store.read { try $0.deadLetters(DeadLetterFilter(includeResolved: true), limit: 10) }.first { $0.id == a })
+        #expect(
+            replayed.status == .replayed && replayed.replayCount == 2 && replayed.lastReplayOutcome == "delivered" && replayed.resolvedBy == "Admin A"
+        )
+        #expect(try await store.read { try ($0.deadLetterCount(status: nil), $0.deadLetterCount(status: .kept)) } == (2, 0))
+        await #expect(throws: DeadLetterArchive.ResolutionError.self) {
+            try await store.write { tx in try DeadLetterArchive.discard([a], by: "Admin B", reason: "again", in: tx) }
+        }
+    }
+
+    @Test(
+        "replay requests: a waiting one is reused, a decided one answers, a resolved letter is refused with nothing stored", arguments: Kind.allCases)
+    func replayRequests(_ kind: Kind) async throws {
+        let made = try kind.make()
+        defer { made.remove() }
+        let store = made.store
+        let content = DeadLetterContent(properties: "{}", body: Data())
+        let ids = try await store.write { tx in
+            try ["x", "y"].map {
+                try tx.keepDeadLetter(
+                    Self.letter(reason: "no-consent", type: "referral", recipient: "safehome", diedAt: Self.t0), fingerprint: $0, content: content)!
+            }
+        }
+        let first = try await store.write { tx in try DeadLetterArchive.requestReplays(of: ids, by: "Admin A", reason: "consent recorded", in: tx) }
+        let again = try await store.write { tx in try DeadLetterArchive.requestReplays(of: ids, by: "Admin A", reason: "again", in: tx) }
+        #expect(first == again && first.map(\.deadLetterID) == ids)
+        let (request, status) = try #require(try await store.read { try $0.replayRequest(first[0].requestID) })
+        #expect(request.attempt == 1 && request.requestedBy == "Admin A" && request.outcome == nil && status == .kept)
+        try await store.write { try $0.decideReplayRequest(first[0].requestID, outcome: "no-consent", at: Self.t0) }
+        #expect(try await store.read { try $0.replayOutcomes(of: first.map(\.requestID)) } == [first[0].requestID: "no-consent"])
+        let history = try await store.read { try $0.replayHistory(of: ids) }
+        #expect(history[ids[0]] == ReplayHistory(status: .kept, resolvedAt: nil, attempts: 1, pending: nil))
+        #expect(history[ids[1]]?.pending == first[1].requestID)
+        // A decided request is not reused: the next replay of that letter is its second attempt.
+        let third = try await store.write { tx in try DeadLetterArchive.requestReplays(of: [ids[0]], by: "Admin A", reason: "third", in: tx) }
+        #expect(third[0].requestID != first[0].requestID)
+        #expect(try await store.read { try $0.replayRequest(third[0].requestID) }?.0.attempt == 2)
+        try await store.write { try DeadLetterArchive.discard([ids[1]], by: "Admin B", reason: "gone now", in: $0) }
+        await #expect(throws: DeadLetterArchive.ResolutionError.self) {
+            try await store.write { tx in try DeadLetterArchive.requestReplays(of: ids, by: "Admin A", reason: "r", in: tx) }
+        }
+        #expect(try await store.read { try $0.replayHistory(of: ids) }[ids[0]]?.attempts == 2)
+    }
+}
