@@ -15,7 +15,7 @@ public final class DeadLetterKeeper: Service, Sendable {
     private let configuration: AMQPConnectionConfiguration
     private let queue: String
     private let logger: Logger
-    private let consumerBox = Mutex<AMQPConsumer?>(nil)
+    private let consumerSlot = ConsumerSlot()
     private let keptCount = Mutex(0)
 
     /// A keeper of `topology`'s dead-letter queue storing into `store`; `configuration` logs in as the dead-letter user.
@@ -37,7 +37,7 @@ public final class DeadLetterKeeper: Service, Sendable {
         let consumer = try await AMQPConsumer(
             configuration: configuration, queue: queue,
             options: .init(prefetch: 500, batched: true), logger: logger)
-        consumerBox.withLock { $0 = consumer }
+        await consumerSlot.hold(consumer)
         logger.info("dead-letter keeper running", metadata: ["queue": "\(queue)", "broker": "\(configuration.redactedURL)"])
         await withGracefulShutdownHandler {
             for await batch in consumer.batches {
@@ -58,11 +58,12 @@ public final class DeadLetterKeeper: Service, Sendable {
             Task { await consumer.stopReceiving() }
         }
         await consumer.close()
+        consumerSlot.release()
         logger.info("dead-letter keeper stopped", metadata: ["kept": "\(kept)"])
     }
 
     /// Stops receiving (for tests and embedding).
     public func stop() async {
-        if let c = consumerBox.withLock({ $0 }) { await c.stopReceiving() }
+        await consumerSlot.stop()
     }
 }

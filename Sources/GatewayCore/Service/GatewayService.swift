@@ -36,7 +36,7 @@ public final class GatewayService: Service, Sendable {
     private let declareTopology: Bool
     private let logger: Logger
     private let counters = Mutex(Counters())
-    private let consumerBox = Mutex<AMQPConsumer?>(nil)
+    private let consumerSlot = ConsumerSlot()
     /// Outbox rows the broker confirmed, deleted in the next transaction.
     private let confirmedOutbox = Mutex<[Int64]>([])
     /// Called after every batch with its outcomes (for tests and benchmarks).
@@ -76,7 +76,7 @@ public final class GatewayService: Service, Sendable {
             configuration: configuration, queue: topology.gatewayQueue,
             topology: declared, options: .init(prefetch: prefetch, batched: true),
             logger: logger)
-        consumerBox.withLock { $0 = consumer }
+        await consumerSlot.hold(consumer)
         // Whatever a previous run decided but did not get confirmed goes out first.
         try await publishPendingOutbox(with: publisher)
         logger.info("gateway running", metadata: ["queue": "\(topology.gatewayQueue)", "broker": "\(configuration.redactedURL)"])
@@ -122,13 +122,14 @@ public final class GatewayService: Service, Sendable {
         }
         try? await store.write { db in try Outbox.remove(confirmed, in: db) }
         await consumer.close()
+        consumerSlot.release()
         await publisher.close()
         logger.info("gateway stopped", metadata: ["processed": "\(statistics.processed)"])
     }
 
     /// Stops receiving; batches already handed over are finished (for tests and embedding without a ServiceGroup).
     public func stop() async {
-        if let c = consumerBox.withLock({ $0 }) { await c.stopReceiving() }
+        await consumerSlot.stop()
     }
 
     /// Replay requests in one transaction at most: a bulk replay is decided in parts whose steps overlap.
