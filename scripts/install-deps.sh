@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs from Debian's packages and PyPI, only what is missing.
 set -euo pipefail
-wanted=(rabbitmq-server librabbitmq-dev libssl-dev openssl)
+wanted=(rabbitmq-server librabbitmq-dev libssl-dev openssl postgresql)
 # python3 may come from elsewhere (pyenv): only ask apt for it when there is none at all.
 command -v python3 > /dev/null || wanted+=(python3 python3-pip)
 missing=()
@@ -13,7 +13,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     echo "installing from Debian: ${missing[*]}"
     $sudo apt-get update -qq
-    # The package would start a system-wide broker where systemd runs; this project runs private nodes instead.
+    # The packages would start a system-wide broker and database where systemd runs; this project runs private ones.
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
 fi
 if ! python3 -c 'import jsonschema, referencing, rfc3339_validator' 2> /dev/null; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, starts a private RabbitMQ node (own temp dir, own ports, TLS
-# listener with a CA made on the spot), runs every test against it, and stops the node even when tests fail.
+# listener with a CA made on the spot) and a private PostgreSQL server (own temp dir, own port), runs every test
+# against them, and stops both even when tests fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -8,6 +9,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/refgw-test.XXXXXX")
 cleanup() {
     status=$?
     bash scripts/broker.sh stop "$work/broker" || true
+    bash scripts/postgres.sh stop "$work/postgres" || true
     # Nodes that tests started themselves (broker-restart tests) are stopped here too if a test died early.
     for d in "${TMPDIR:-/tmp}"/refgw-node-*; do [ -f "$d/node.env" ] && bash scripts/broker.sh stop "$d" > /dev/null 2>&1 && rm -rf "$d"; done
     rm -rf "$work"
@@ -31,6 +33,10 @@ echo "starting a private RabbitMQ node in $work/broker"
 bash scripts/broker.sh start "$work/broker"
 # shellcheck disable=SC1091
 source "$work/broker/env"
+echo "starting a private PostgreSQL server in $work/postgres"
+bash scripts/postgres.sh start "$work/postgres"
+# shellcheck disable=SC1091
+source "$work/postgres/env"
 # Swift Testing only: there are no XCTest cases, and its empty summary would only confuse the reader.
 if ! swift test --skip-build --disable-xctest 2>&1 | tee "$work/swift-test.log"; then
     # Tests run in parallel, so a failure scrolls past among the other tests' logs; a CI page keeping only the

@@ -22,7 +22,9 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "The contract's schema folder.") var schemas = "contracts/schemas"
     @Option(help: "Trust file with every service's public key.") var trust = "var/trust.json"
     @Option(help: "The gateway's private key file.") var key: String
-    @Option(help: "The gateway's SQLite file.") var database = "var/gateway/gateway.sqlite"
+    @Option(help: "The gateway's SQLite file (one machine).") var database = "var/gateway/gateway.sqlite"
+    @Option(help: "The region's PostgreSQL database instead, shared by its gateways (postgres://USER:PASSWORD@HOST:PORT/DATABASE).")
+    var postgres: String?
     @Flag(help: "Declare the broker topology at start (development brokers whose gateway user may configure).") var declareTopology = false
     @Option(help: "Prefix of every broker name (tests and demos); default $REFGW_NAMESPACE, else none.") var namespace: String?
     @Option(help: "Unacknowledged messages the broker may hand over at once (bigger batches, fewer commits).") var prefetch: UInt16 = 500
@@ -47,7 +49,7 @@ struct GatewayCommand: AsyncParsableCommand {
                 throw ValidationError("key \(decider.signer.keyID) belongs to \(decider.signer.party), not to the gateway")
             }
             service = GatewayService(
-                decider: decider, store: try SQLiteGatewayStore(path: database),
+                decider: decider, store: try postgres.map { try PostgresGatewayStore(url: $0) } ?? SQLiteGatewayStore(path: database),
                 configuration: try AMQPConnectionConfiguration(url: text),
                 topology: ReferralGatewayTopology(namespace: namespace ?? env["REFGW_NAMESPACE"] ?? ""), prefetch: prefetch,
                 declareTopology: declareTopology, logger: logger)

@@ -10,14 +10,8 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "The gateway's audit log.", subcommands: [Verify.self, Trail.self])
 
-    struct Options: ParsableArguments {
-        @Option(help: "The gateway's SQLite file.") var database = "var/gateway/gateway.sqlite"
-
-        func open() throws -> GatewayStore {
-            guard FileManager.default.fileExists(atPath: database) else { throw fail("no gateway database at \(database)") }
-            do { return try SQLiteGatewayStore(path: database) } catch { throw fail("\(error)") }
-        }
-    }
+    /// Where the gateway's state is.
+    typealias Options = GatewayStoreOptions
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -15,13 +15,8 @@ struct DeadLetterCommand: AsyncParsableCommand {
         commandName: "dlq", abstract: "Dead letters: keep them, list them, group them, show one (masked), replay or discard them.",
         subcommands: [Keep.self, List.self, Groups.self, Show.self, Replay.self, Discard.self])
 
-    struct Store: ParsableArguments {
-        @Option(help: "The gateway's SQLite file.") var database = "var/gateway/gateway.sqlite"
-        func open() throws -> GatewayStore {
-            guard FileManager.default.fileExists(atPath: database) else { throw fail("no gateway database at \(database): pass --database") }
-            return try SQLiteGatewayStore(path: database)
-        }
-    }
+    /// Where the gateway's state is.
+    typealias Store = GatewayStoreOptions
 
     struct Keep: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -36,7 +31,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
                 throw fail("no broker URL: pass --url or set REFGW_AMQP_URL_REFGW_DEADLETTERS")
             }
             let keeper = DeadLetterKeeper(
-                store: try SQLiteGatewayStore(path: store.database), configuration: try AMQPConnectionConfiguration(url: text),
+                store: try store.open(creating: true), configuration: try AMQPConnectionConfiguration(url: text),
                 topology: topologyNames(namespace))
             let logger = Logger(label: "refgw.dead-letters")
             try await ServiceGroup(configuration: .init(services: [keeper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()

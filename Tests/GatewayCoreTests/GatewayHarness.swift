@@ -17,15 +17,19 @@ final class GatewayHarness: Sendable {
     let gatewaySigner: MessageSigner
     let trust: TrustStore
     let store: SQLiteGatewayStore
-    let service: GatewayService
+    /// The gateways, as competing consumers of one `gateway.in`: one on `store`, or one on each store given.
+    let services: [GatewayService]
+    /// The first gateway (the only one, unless stores were given).
+    var service: GatewayService { services[0] }
     let directory: URL
     let decider: GatewayDecider
-    private let running: Task<Void, any Error>
+    private let running = Mutex<[Int: Task<Void, any Error>]>([:])
 
     static func configuration(for party: PartyID) -> AMQPConnectionConfiguration { TestBrokerEnvironment.user(party.rawValue) }
     static var admin: AMQPConnectionConfiguration { TestBrokerEnvironment.admin }
 
-    init(policy: SharingPolicy = Repo.policy) async throws {
+    /// A gateway on a new SQLite store; with `stores`, one gateway on each (several gateways sharing a region's store).
+    init(policy: SharingPolicy = Repo.policy, stores: [any GatewayStore] = []) async throws {
         names = ReferralGatewayTopology(namespace: "t\(UUID().uuidString.prefix(6).lowercased()).")
         var signers: [PartyID: MessageSigner] = [:]
         var keys: [TrustStore.Key] = []
@@ -44,22 +48,37 @@ final class GatewayHarness: Sendable {
             policy: policy, schemas: Repo.schemas, trust: trust, parties: Repo.parties,
             signer: gatewaySigner, replayUser: BrokerDefinitions.deadLetterAdmin)
         self.decider = decider
-        service = GatewayService(decider: decider, store: store, configuration: Self.configuration(for: .gateway), topology: names)
+        let names = self.names
+        services = (stores.isEmpty ? [store] : stores).map {
+            GatewayService(decider: decider, store: $0, configuration: Self.configuration(for: .gateway), topology: names)
+        }
         try await TestBrokerEnvironment.declare(names)
-        let service = self.service
-        running = Task { try await service.run() }
+        for i in services.indices { start(i) }
     }
 
-    /// Stops the gateway gracefully, as SIGTERM does (stop receiving, finish what was handed over).
+    /// Starts gateway `i` (again), unless it runs.
+    func start(_ i: Int) {
+        let service = services[i]
+        running.withLock { if $0[i] == nil { $0[i] = Task { try await service.run() } } }
+    }
+
+    /// Stops gateway `i` gracefully, as SIGTERM does, and waits until it has finished what it was handed.
+    func stop(_ i: Int) async {
+        await services[i].stop()
+        _ = try? await running.withLock({ $0.removeValue(forKey: i) })?.value
+    }
+
+    /// Messages the gateways processed, together.
+    var processed: Int { services.reduce(0) { $0 + $1.statistics.processed } }
+
+    /// Stops the gateways gracefully, as SIGTERM does (stop receiving, finish what was handed over).
     func stopGateway() async {
-        await service.stop()
-        _ = try? await running.value
+        for i in services.indices { await stop(i) }
     }
 
-    /// Stops the gateway and removes the namespace's queues.
+    /// Stops the gateways and removes the namespace's queues.
     func shutDown() async {
-        await service.stop()
-        _ = try? await running.value
+        await stopGateway()
         await TestBrokerEnvironment.remove(names)
         try? FileManager.default.removeItem(at: directory)
     }
@@ -153,11 +172,11 @@ final class GatewayHarness: Sendable {
         // Waits while the gateway is working through what came before (on one core beside other suites that can
         // be minutes), and gives up only after a minute in which it processed nothing.
         var answer: AMQPDelivery?
-        var seen = service.statistics.processed
+        var seen = processed
         var lastProgress = ContinuousClock.now
         while answer == nil, ContinuousClock.now - lastProgress < .seconds(60) {
             answer = try await take(1, from: names.inbox(m.envelope.sender), timeout: 5).first
-            let now = service.statistics.processed
+            let now = processed
             if now > seen {
                 seen = now
                 lastProgress = .now
@@ -174,11 +193,11 @@ final class GatewayHarness: Sendable {
     func waitUntilProcessed(_ count: Int, stall: Double = 60) async throws {
         // A bound on going without progress, not on the whole wait: a backlog of 10,000 takes a slow machine, or
         // one running other suites beside this one, several times as long, and is still working.
-        var seen = service.statistics.processed
+        var seen = processed
         var lastProgress = ContinuousClock.now
         while seen < count {
             try await Task.sleep(for: .milliseconds(20))
-            let now = service.statistics.processed
+            let now = processed
             if now > seen {
                 seen = now
                 lastProgress = .now

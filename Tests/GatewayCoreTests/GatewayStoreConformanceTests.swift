@@ -14,11 +14,16 @@ import Testing
         var remove: () -> Void
     }
 
-    /// The stores under test: SQLite always; PostgreSQL where the test command started one.
+    /// The stores under test: SQLite always; PostgreSQL where the test command started one (`REFGW_POSTGRES_URL`).
     enum Kind: String, CaseIterable, CustomTestStringConvertible {
-        case sqlite
+        case sqlite, postgres
 
         var testDescription: String { rawValue }
+
+        /// The kinds this run can test.
+        static var available: [Kind] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+        static var postgresURL: String? { ProcessInfo.processInfo.environment["REFGW_POSTGRES_URL"] }
 
         func make() throws -> Made {
             switch self {
@@ -26,8 +31,20 @@ import Testing
                 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("conformance-\(UUID().uuidString.prefix(8))")
                 let store = try SQLiteGatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
                 return Made(store: store, remove: { try? FileManager.default.removeItem(at: dir) })
+            case .postgres:
+                // A database of its own for each test, dropped afterwards.
+                let server = try #require(Self.postgresURL)
+                let name = "conformance_\(UUID().uuidString.prefix(8).lowercased())"
+                try PostgresGatewayStore.createDatabase(name, on: server)
+                let store = try PostgresGatewayStore(url: PostgresGatewayStore.url(server, database: name))
+                return Made(store: store, remove: { try? PostgresGatewayStore.dropDatabase(name, on: server) })
             }
         }
+    }
+
+    @Test("the test command gives the suite a PostgreSQL server in CI, so that both stores are checked")
+    func postgresIsThereInCI() {
+        if ProcessInfo.processInfo.environment["CI"] == "true" { #expect(Kind.postgresURL != nil) }
     }
 
     static let alice = try! URC(parsing: "10BH-P5N4-0BAA")
@@ -36,7 +53,7 @@ import Testing
 
     struct Failure: Error {}
 
-    @Test("a message id is remembered once; a second remember of it fails, and a failed transaction keeps nothing", arguments: Kind.allCases)
+    @Test("a message id is remembered once; a second remember of it fails, and a failed transaction keeps nothing", arguments: Kind.available)
     func seenMessages(_ kind: Kind) async throws {
         let made = try kind.make()
         defer { made.remove() }
@@ -62,7 +79,7 @@ import Testing
         #expect(try await store.read { try AuditLog.verify($0) }.entries == 0)
     }
 
-    @Test("two writers racing on one message id: exactly one remembers it", arguments: Kind.allCases)
+    @Test("two writers racing on one message id: exactly one remembers it", arguments: Kind.available)
     func racingWriters(_ kind: Kind) async throws {
         let made = try kind.make()
         defer { made.remove() }
@@ -83,7 +100,7 @@ import Testing
         #expect(won == 1)
     }
 
-    @Test("consents: kept once by id, withdrawn only by the right subject, and found by the registry as they stand", arguments: Kind.allCases)
+    @Test("consents: kept once by id, withdrawn only by the right subject, and found by the registry as they stand", arguments: Kind.available)
     func consents(_ kind: Kind) async throws {
         let made = try kind.make()
         defer { made.remove() }
@@ -120,7 +137,7 @@ import Testing
                 == .withdrawn(consentID: "c-1"))
     }
 
-    @Test("people and correspondence read back as written; a row saved again replaces the old one", arguments: Kind.allCases)
+    @Test("people and correspondence read back as written; a row saved again replaces the old one", arguments: Kind.available)
     func peopleAndCorrespondence(_ kind: Kind) async throws {
         let made = try kind.make()
         defer { made.remove() }
@@ -158,7 +175,7 @@ import Testing
 
     @Test(
         "the audit log is one chain across transactions; it verifies, finds a person named beside the subject, refuses separators",
-        arguments: Kind.allCases)
+        arguments: Kind.available)
     func auditChain(_ kind: Kind) async throws {
         let made = try kind.make()
         defer { made.remove() }
@@ -192,7 +209,7 @@ import Testing
         #expect(try await store.read { try AuditLog.verify($0) }.isIntact)
     }
 
-    @Test("the outbox gives back what was stored, in order, and forgets what was removed", arguments: Kind.allCases)
+    @Test("the outbox gives back what was stored, in order, and forgets what was removed", arguments: Kind.available)
     func outbox(_ kind: Kind) async throws {
         let made = try kind.make()
         defer { made.remove() }
@@ -216,7 +233,7 @@ import Testing
             recipient: recipient, type: type, subject: alice.canonical, keptAt: diedAt)
     }
 
-    @Test("dead letters: kept once by fingerprint, listed and grouped as kept, discarded to a tombstone, replays counted", arguments: Kind.allCases)
+    @Test("dead letters: kept once by fingerprint, listed and grouped as kept, discarded to a tombstone, replays counted", arguments: Kind.available)
     func deadLetters(_ kind: Kind) async throws {
         let made = try kind.make()
         defer { made.remove() }
@@ -271,7 +288,8 @@ import Testing
     }
 
     @Test(
-        "replay requests: a waiting one is reused, a decided one answers, a resolved letter is refused with nothing stored", arguments: Kind.allCases)
+        "replay requests: a waiting one is reused, a decided one answers, a resolved letter is refused with nothing stored", arguments: Kind.available
+    )
     func replayRequests(_ kind: Kind) async throws {
         let made = try kind.make()
         defer { made.remove() }
