@@ -25,6 +25,8 @@ struct GatewayBench: AsyncParsableCommand {
     @Option(help: "Repository root (for config/ and contracts/).") var root = "."
     @Option(help: "The gateway's prefetch (messages handed over at once).") var prefetch: UInt16 = 500
     @Flag(help: "Print what each step of checking one referral costs, then stop.") var steps = false
+    @Option(help: "Run the gateway on PostgreSQL: a database of its own is made on this server, and dropped after.")
+    var postgres: String?
     @Option(
         help: "Decisions the store holds before timing starts (a gateway in service); default 200,000 with --steps, none for the throughput rounds.")
     var storeDecisions: Int?
@@ -59,8 +61,21 @@ struct GatewayBench: AsyncParsableCommand {
             schemas: try ContractSchemas(directory: rootURL.appendingPathComponent("contracts/schemas")),
             trust: trust, parties: parties, signer: gatewayKey, replayUser: amqp.user)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gwbench-\(UUID().uuidString.prefix(6))")
-        let store = try SQLiteGatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let store: any GatewayStore
+        let database = "bench_\(UUID().uuidString.prefix(8).lowercased())"
+        if let postgres {
+            let name = database
+            try PostgresGatewayStore.createDatabase(name, on: postgres)
+            store = try PostgresGatewayStore(url: PostgresGatewayStore.url(postgres, database: name))
+            print("store: PostgreSQL (database \(name))")
+        } else {
+            store = try SQLiteGatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
+            print("store: SQLite")
+        }
+        defer {
+            try? FileManager.default.removeItem(at: dir)
+            if let postgres { try? PostgresGatewayStore.dropDatabase(database, on: postgres) }
+        }
 
         if steps {
             try printStepCosts(decider: decider, make: Factory(signer: victim, names: names, user: amqp.user), trust: trust)

@@ -158,7 +158,7 @@ final class ConnectionPool: Sendable {
 extension PostgresGatewayStore {
     /// Creates the database `name` on the server `url` names (connecting to its `postgres` database), for a new
     /// region or a test of its own; a name already taken is left as it is.
-    static func createDatabase(_ name: String, on url: String) throws {
+    public static func createDatabase(_ name: String, on url: String) throws {
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
             throw GatewayStoreError.unavailable("'\(name)' is not a database name: use letters, digits and _")
         }
@@ -169,7 +169,7 @@ extension PostgresGatewayStore {
     }
 
     /// Drops the database `name` on the server `url` names (a test's own, once it is done).
-    static func dropDatabase(_ name: String, on url: String) throws {
+    public static func dropDatabase(_ name: String, on url: String) throws {
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return }
         try onServer(url) { tx in try tx.run(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")) }
     }
@@ -186,7 +186,7 @@ extension PostgresGatewayStore {
     }
 
     /// `url` with its database replaced by `name`.
-    static func url(_ url: String, database name: String) -> String {
+    public static func url(_ url: String, database name: String) -> String {
         guard var c = URLComponents(string: url) else { return url }
         c.path = "/" + name
         return c.string ?? url
