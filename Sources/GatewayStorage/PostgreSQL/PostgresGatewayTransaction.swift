@@ -110,17 +110,16 @@ final class PostgresGatewayTransaction: GatewayTransaction {
             let (urc, role, issuer, by, message, at, holders) = try row.decode((String, String?, String, String, String, Int64, String).self)
             return PersonRecord(
                 urc: urc, role: role.flatMap(PersonRole.init(rawValue:)), issuer: issuer, firstSeenBy: by, firstMessageID: message,
-                firstSeenAt: Timestamp(millisecondsSince1970: at), holders: holders.split(separator: " ").map(String.init))
+                firstSeenAt: Timestamp(millisecondsSince1970: at), holders: PersonRecord.holders(fromColumn: holders))
         }
     }
 
     func savePeople(_ people: [PersonRecord]) throws {
         for p in people {
-            let holders = " " + p.holders.map { "\($0) " }.joined()
             try run(
                 """
                 INSERT INTO person_role (urc, role, issuer, first_seen_by, first_message_id, first_seen_at, holders)
-                VALUES (\(p.urc), \(p.role?.rawValue), \(p.issuer), \(p.firstSeenBy), \(p.firstMessageID), \(p.firstSeenAt.millisecondsSince1970), \(holders))
+                VALUES (\(p.urc), \(p.role?.rawValue), \(p.issuer), \(p.firstSeenBy), \(p.firstMessageID), \(p.firstSeenAt.millisecondsSince1970), \(p.holdersColumn))
                 ON CONFLICT (urc) DO UPDATE SET role = excluded.role, first_seen_by = excluded.first_seen_by,
                     first_message_id = excluded.first_message_id, first_seen_at = excluded.first_seen_at, holders = excluded.holders
                 """)
@@ -400,8 +399,7 @@ final class PostgresGatewayTransaction: GatewayTransaction {
             let c = Array(row)
             return (try Self.letter(row), DeadLetterContent(properties: try c[21].decode(String.self), body: try c[22].decode(Data.self)))
         }
-        let order = Dictionary(ids.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
-        return found.sorted { order[$0.0.id!]! < order[$1.0.id!]! }
+        return found.inOrder(of: ids)
     }
 
     func discardDeadLetter(_ id: Int64, resolution r: DeadLetterResolution) throws {

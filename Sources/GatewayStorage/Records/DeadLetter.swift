@@ -218,3 +218,11 @@ public struct ReplayHistory: Sendable, Equatable {
         self.pending = pending
     }
 }
+
+extension Array where Element == (DeadLetter, DeadLetterContent) {
+    /// The letters in the order `ids` names them (a query returns them in its own order).
+    package func inOrder(of ids: [Int64]) -> Self {
+        let order = Dictionary(ids.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        return sorted { order[$0.0.id!]! < order[$1.0.id!]! }
+    }
+}

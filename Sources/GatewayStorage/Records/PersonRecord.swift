@@ -33,6 +33,14 @@ public struct PersonRecord: Sendable, Equatable {
     }
 }
 
+extension PersonRecord {
+    /// The holders as both stores keep them: ' family safehome ', a holder found by its name between spaces.
+    package var holdersColumn: String { " " + holders.map { "\($0) " }.joined() }
+
+    /// The holders read back from `holdersColumn`'s form.
+    package static func holders(fromColumn text: String) -> [String] { text.split(separator: " ").map(String.init) }
+}
+
 /// A referral, MARAC referral or MARAC action the gateway delivered: what answers, plans, updates and alerts refer to.
 public struct CorrespondenceRecord: Sendable, Equatable {
     /// `referral`, `marac-referral` or `marac-action`.

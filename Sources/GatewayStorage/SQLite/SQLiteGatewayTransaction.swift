@@ -93,7 +93,7 @@ final class SQLiteGatewayTransaction: GatewayTransaction {
                     PersonRecord(
                         urc: r[0], role: (r[1] as String?).flatMap(PersonRole.init(rawValue:)), issuer: r[2], firstSeenBy: r[3],
                         firstMessageID: r[4], firstSeenAt: Timestamp(millisecondsSince1970: r[5]),
-                        holders: (r[6] as String).split(separator: " ").map(String.init)))
+                        holders: PersonRecord.holders(fromColumn: r[6])))
             }
         }
         return out
@@ -110,10 +110,8 @@ final class SQLiteGatewayTransaction: GatewayTransaction {
                     first_message_id = excluded.first_message_id, first_seen_at = excluded.first_seen_at, holders = excluded.holders
                 """)
         for p in people {
-            // ' family safehome ': a holder is found by its name between spaces.
-            let holders = " " + p.holders.map { "\($0) " }.joined()
             try upsert.execute(arguments: [
-                p.urc, p.role?.rawValue, p.issuer, p.firstSeenBy, p.firstMessageID, p.firstSeenAt.millisecondsSince1970, holders,
+                p.urc, p.role?.rawValue, p.issuer, p.firstSeenBy, p.firstMessageID, p.firstSeenAt.millisecondsSince1970, p.holdersColumn,
             ])
         }
     }
@@ -369,8 +367,7 @@ final class SQLiteGatewayTransaction: GatewayTransaction {
                     """))
             while let row = try rows.next() { out.append((try Self.letter(row), DeadLetterContent(properties: row[21], body: row[22]))) }
         }
-        let order = Dictionary(ids.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
-        return out.sorted { order[$0.0.id!]! < order[$1.0.id!]! }
+        return out.inOrder(of: ids)
     }
 
     func discardDeadLetter(_ id: Int64, resolution r: DeadLetterResolution) throws {
