@@ -57,7 +57,7 @@ CONF
     fi
     port=$(cat "$dir/port")
     as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start > /dev/null
-    if ! as_server "$bin/psql" -h 127.0.0.1 -p "$port" -U refgw -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'refgw'" \
+    if ! PGPASSWORD=$(cat "$dir/password") as_server "$bin/psql" -h 127.0.0.1 -p "$port" -U refgw -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'refgw'" \
         2> /dev/null | grep -q 1; then
         PGPASSWORD=$(cat "$dir/password") as_server "$bin/createdb" -h 127.0.0.1 -p "$port" -U refgw refgw
     fi
