@@ -17,6 +17,8 @@ public enum AMQPError: Error, Sendable, Equatable, CustomStringConvertible {
     case channelClosed(code: Int, text: String)
     /// The broker closed the connection.
     case connectionClosed(code: Int, text: String)
+    /// Every node of a cluster was tried and none took the connection; one failure per node, in the order tried.
+    case noNodeAnswered([AMQPError])
     /// The connection was lost (socket error, missed heartbeats).
     case connectionLost(String)
     /// A step did not finish in time.
@@ -50,6 +52,8 @@ public enum AMQPError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the broker closed the channel (\(code)): \(text)"
         case .connectionClosed(let code, let text):
             return "the broker closed the connection (\(code)): \(text)"
+        case .noNodeAnswered(let failures):
+            return "no broker node answered (\(failures.count) tried): " + failures.map(\.description).joined(separator: " | ")
         case .connectionLost(let why):
             return "connection to the broker lost: \(why)"
         case .timedOut(let what):
@@ -69,7 +73,7 @@ public enum AMQPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Whether a new connection may succeed where this one failed (true for transient network problems).
     public var isTransient: Bool {
         switch self {
-        case .unreachable, .connectionLost, .timedOut, .connectionClosed: return true
+        case .unreachable, .connectionLost, .timedOut, .connectionClosed, .noNodeAnswered: return true
         default: return false
         }
     }

@@ -1,7 +1,22 @@
 import Foundation
 
-/// Where and how to connect to the broker; built from an `amqp://` or `amqps://` URL.
+/// Where and how to connect to the broker; built from an `amqp://` or `amqps://` URL, or a comma-separated list of
+/// them naming the nodes of one cluster.
 public struct AMQPConnectionConfiguration: Sendable, Equatable {
+    /// One broker node to connect to.
+    public struct Node: Sendable, Equatable {
+        /// The node's host name or IP address (an IPv6 address without its brackets).
+        public var host: String
+        /// The node's TCP port.
+        public var port: Int
+
+        /// A node by host and port.
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
+
     /// TLS settings for `amqps` connections.
     public struct TLS: Sendable, Equatable {
         /// PEM file of the certificate authority that signed the broker's certificate.
@@ -28,10 +43,19 @@ public struct AMQPConnectionConfiguration: Sendable, Equatable {
         }
     }
 
-    /// The broker's host name or IP address (an IPv6 address without its brackets).
-    public var host: String
-    /// The broker's TCP port: 5672 for amqp and 5671 for amqps unless the URL names another.
-    public var port: Int
+    /// The cluster's nodes in the order they are tried: on connect, and on every reconnect starting after the node
+    /// just lost, the next is tried when one does not answer. Never empty.
+    public var nodes: [Node]
+    /// The first node's host name or IP address (an IPv6 address without its brackets).
+    public var host: String {
+        get { nodes[0].host }
+        set { nodes[0].host = newValue }
+    }
+    /// The first node's TCP port: 5672 for amqp and 5671 for amqps unless the URL names another.
+    public var port: Int {
+        get { nodes[0].port }
+        set { nodes[0].port = newValue }
+    }
     /// The broker user to log in as; RabbitMQ refuses a published message whose `user_id` is not this user.
     public var user: String
     /// The broker user's password; kept out of logs and errors (`redactedURL` hides it).
@@ -54,8 +78,7 @@ public struct AMQPConnectionConfiguration: Sendable, Equatable {
         vhost: String = "/", heartbeat: Int = 30, connectTimeout: Double = 10, tls: TLS? = nil,
         connectionName: String? = nil
     ) {
-        self.host = host
-        self.port = port ?? (tls == nil ? 5672 : 5671)
+        self.nodes = [Node(host: host, port: port ?? (tls == nil ? 5672 : 5671))]
         self.user = user
         self.password = password
         self.vhost = vhost
@@ -65,12 +88,48 @@ public struct AMQPConnectionConfiguration: Sendable, Equatable {
         self.connectionName = connectionName
     }
 
-    /// Parses `amqp[s]://user:password@host:port/vhost?heartbeat=30&connection_timeout=10000&cacertfile=...`.
+    /// Parses `amqp[s]://user:password@host:port/vhost?heartbeat=30&connection_timeout=10000&cacertfile=...`, or a
+    /// comma-separated list of such URLs, one per node of a cluster, which may differ in host and port only.
     ///
     /// Query keys follow RabbitMQ's URI query parameters: `heartbeat` (s), `connection_timeout` (ms),
     /// `cacertfile`, `certfile`, `keyfile`, `verify` (`verify_peer` or `verify_none`), `server_name_indication`
     /// (`disable` turns off host name checking). An empty path means the default vhost `/`.
     public init(url: String) throws(AMQPError) {
+        let urls = Self.split(list: url)
+        guard urls.count > 1 else {
+            try self.init(singleURL: url)
+            return
+        }
+        try self.init(singleURL: urls[0])
+        for (i, other) in urls.enumerated().dropFirst() {
+            var node = try Self(singleURL: other)
+            let extra = node.nodes[0]
+            node.nodes = nodes
+            guard node == self else {
+                throw .invalidURL(
+                    "broker URL \(i + 1) of \(urls.count) differs from the first in more than host and port: give every node the same user, password, vhost and options"
+                )
+            }
+            guard !nodes.contains(extra) else { throw .invalidURL("node \(extra.host):\(extra.port) is listed twice: list each node once") }
+            nodes.append(extra)
+        }
+    }
+
+    /// Splits a list at each comma that starts another `amqp://` or `amqps://` URL, so a comma inside a password stays.
+    private static func split(list: String) -> [String] {
+        var parts: [String] = []
+        var current = Substring(list)
+        while let comma = current.indices.first(where: { i in
+            current[i] == "," && ["amqp://", "amqps://"].contains { current[current.index(after: i)...].prefix(8).lowercased().hasPrefix($0) }
+        }) {
+            parts.append(String(current[..<comma]))
+            current = current[current.index(after: comma)...]
+        }
+        parts.append(String(current))
+        return parts
+    }
+
+    private init(singleURL url: String) throws(AMQPError) {
         guard let schemeEnd = url.range(of: "://") else {
             throw .invalidURL("'\(Self.redacted(url))' has no scheme")
         }
@@ -186,12 +245,21 @@ public struct AMQPConnectionConfiguration: Sendable, Equatable {
         heartbeat > 0 ? min(1, Double(heartbeat) / 2) : 1
     }
 
-    /// The URL with the password hidden, safe for logs and error messages.
+    /// The URL (one per node, comma-separated) with the password hidden, safe for logs and error messages.
     public var redactedURL: String {
         let scheme = tls == nil ? "amqp" : "amqps"
-        let h = host.contains(":") ? "[\(host)]" : host
         let v = vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? vhost
-        return "\(scheme)://\(user):***@\(h):\(port)/\(v)"
+        return nodes.map { n in
+            let h = n.host.contains(":") ? "[\(n.host)]" : n.host
+            return "\(scheme)://\(user):***@\(h):\(n.port)/\(v)"
+        }.joined(separator: ",")
+    }
+
+    /// These settings with `node` as the only node: what one connection attempt uses.
+    func only(_ node: Node) -> AMQPConnectionConfiguration {
+        var c = self
+        c.nodes = [node]
+        return c
     }
 
     private static func redacted(_ url: String) -> String {

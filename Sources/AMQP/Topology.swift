@@ -98,6 +98,10 @@ public struct AMQPTopology: Sendable, Equatable {
         public var messageTTLMilliseconds: Int?
         /// The most ready messages the queue holds (`x-max-length`); nil: no limit.
         public var maxLength: Int?
+        /// How many nodes hold a copy of a quorum queue (`x-quorum-initial-group-size`), capped by the cluster's
+        /// size; nil leaves the broker's `quorum_cluster_size`. Part of the queue's identity: every declarer must
+        /// give the same value, or the broker refuses the declaration.
+        public var replicas: Int?
         /// Arguments not covered above, passed as they are.
         public var extraArguments: AMQPFieldTable
 
@@ -107,7 +111,7 @@ public struct AMQPTopology: Sendable, Equatable {
             autoDelete: Bool = false, deadLetterExchange: String? = nil, deadLetterRoutingKey: String? = nil,
             deliveryLimit: Int? = nil, deadLetterStrategy: DeadLetterStrategy? = nil,
             overflow: Overflow? = nil, messageTTLMilliseconds: Int? = nil, maxLength: Int? = nil,
-            extraArguments: AMQPFieldTable = [:]
+            replicas: Int? = nil, extraArguments: AMQPFieldTable = [:]
         ) {
             self.name = name
             self.kind = kind
@@ -121,6 +125,7 @@ public struct AMQPTopology: Sendable, Equatable {
             self.overflow = overflow
             self.messageTTLMilliseconds = messageTTLMilliseconds
             self.maxLength = maxLength
+            self.replicas = replicas
             self.extraArguments = extraArguments
         }
 
@@ -128,12 +133,12 @@ public struct AMQPTopology: Sendable, Equatable {
         /// which RabbitMQ only honours together with `overflow=reject-publish`.
         public static func reliable(
             _ name: String, deadLetterExchange: String, deadLetterRoutingKey: String? = nil,
-            deliveryLimit: Int? = 5
+            deliveryLimit: Int? = 5, replicas: Int? = nil
         ) -> Queue {
             Queue(
                 name, kind: .quorum, deadLetterExchange: deadLetterExchange,
                 deadLetterRoutingKey: deadLetterRoutingKey, deliveryLimit: deliveryLimit,
-                deadLetterStrategy: .atLeastOnce, overflow: .rejectPublish)
+                deadLetterStrategy: .atLeastOnce, overflow: .rejectPublish, replicas: replicas)
         }
 
         /// The `x-` arguments sent with `queue.declare`.
@@ -147,6 +152,7 @@ public struct AMQPTopology: Sendable, Equatable {
             if let v = overflow { a["x-overflow"] = .string(v.rawValue) }
             if let v = messageTTLMilliseconds { a["x-message-ttl"] = .int(Int64(v)) }
             if let v = maxLength { a["x-max-length"] = .int(Int64(v)) }
+            if let v = replicas { a["x-quorum-initial-group-size"] = .int(Int64(v)) }
             return a
         }
     }

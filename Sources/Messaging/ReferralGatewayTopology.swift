@@ -6,13 +6,17 @@ import Contracts
 /// Services publish to `refgw.submit`, which routes everything to `gateway.in`; the gateway publishes to
 /// `refgw.deliver`, which routes by recipient to `inbox.<party>`. Every queue is a quorum queue that
 /// dead-letters at least once to `refgw.dlx` → `dead-letters`, and gives up on a message after
-/// `deliveryLimit` failed deliveries.
+/// `deliveryLimit` failed deliveries. Each queue is kept on `replicas` nodes of a cluster (all of a smaller one), so
+/// losing one node of three loses no message and stops no queue.
 ///
 /// A `namespace` prefixes every name, so a smoke run or a test can use the same shape without touching
 /// real traffic.
 public struct ReferralGatewayTopology: Sendable {
     /// Deliveries after which a queue gives up on a message and dead-letters it.
     public static let defaultDeliveryLimit = 5
+    /// Nodes holding a copy of each queue: a majority (two) survives the loss of any one. A constant, not a setting,
+    /// because every process declares the queues and the broker refuses a declaration whose size differs.
+    public static let replicas = 3
     /// The names production uses.
     public static let standard = ReferralGatewayTopology()
 
@@ -54,16 +58,17 @@ public struct ReferralGatewayTopology: Sendable {
                 .init(deadLetterExchange, kind: .fanout),
             ],
             queues: [
-                .reliable(gatewayQueue, deadLetterExchange: deadLetterExchange, deliveryLimit: deliveryLimit),
+                .reliable(gatewayQueue, deadLetterExchange: deadLetterExchange, deliveryLimit: deliveryLimit, replicas: Self.replicas),
                 // The end of the line: nowhere further to dead-letter to, so no limit.
-                .init(deadLetterQueue, kind: .quorum),
+                .init(deadLetterQueue, kind: .quorum, replicas: Self.replicas),
             ],
             bindings: [
                 .init(queue: gatewayQueue, exchange: submitExchange, routingKey: ""),
                 .init(queue: deadLetterQueue, exchange: deadLetterExchange, routingKey: ""),
             ])
         for party in parties {
-            t.queues.append(.reliable(inbox(party), deadLetterExchange: deadLetterExchange, deliveryLimit: deliveryLimit))
+            t.queues.append(
+                .reliable(inbox(party), deadLetterExchange: deadLetterExchange, deliveryLimit: deliveryLimit, replicas: Self.replicas))
             t.bindings.append(.init(queue: inbox(party), exchange: deliverExchange, routingKey: party.rawValue))
         }
         return t

@@ -53,6 +53,26 @@ import Glibc
         #expect(reason.lowercased().contains("refused") || reason.lowercased().contains("socket"), "\(reason)")
     }
 
+    @Test("a node that is down is passed over for the next in the list; when none answers, each one's failure is named")
+    func listedNodesAreTriedInTurn() async throws {
+        let (fd, closedPort) = try Self.bound()
+        defer { close(fd) }
+        let live = "amqp://refgw-admin:\(password)@127.0.0.1:\(port)/"
+        let dead = "amqp://refgw-admin:\(password)@127.0.0.1:\(closedPort)/"
+        #expect(await connectError("\(dead),\(live)") == nil)
+        guard case .noNodeAnswered(let failures)? = await connectError("\(dead),\(dead.replacingOccurrences(of: "127.0.0.1", with: "localhost"))")
+        else {
+            Issue.record("two dead nodes connected, or failed otherwise")
+            return
+        }
+        #expect(failures.count == 2 && failures.allSatisfy(\.isTransient))
+        // A refusal every node would give alike is not hidden behind the next node's.
+        let wrong = live.replacingOccurrences(of: password, with: "not-the-password")
+        #expect(
+            await connectError("\(wrong),\(wrong.replacingOccurrences(of: "127.0.0.1", with: "localhost"))")
+                == .authenticationFailed(user: "refgw-admin"))
+    }
+
     // The time is measured on the thread that connects, which blocks in `poll` for the deadline: what the test's
     // own task sees also includes waiting for a thread of the concurrency pool, which CPU-bound suites beside it
     // hold (24 s for a 1.5 s timeout, once). The bound is the deadline itself, with a second's grace.
@@ -116,7 +136,8 @@ import Glibc
             .invalidURL("x"), .unreachable(host: "h", port: 1, reason: "r"), .tlsFailed(host: "h", port: 1, reason: "r"),
             .authenticationFailed(user: "u"), .vhostAccessDenied(user: "u", vhost: "v"), .accessRefused("t"),
             .channelClosed(code: 1, text: "t"), .connectionClosed(code: 1, text: "t"), .connectionLost("x"),
-            .timedOut("x"), .nacked(messageID: nil), .unroutable(messageID: "m", exchange: "e", routingKey: "k", code: 312, text: "NO_ROUTE"),
+            .timedOut("x"), .noNodeAnswered([.connectionLost("x"), .timedOut("y")]), .nacked(messageID: nil),
+            .unroutable(messageID: "m", exchange: "e", routingKey: "k", code: 312, text: "NO_ROUTE"),
             .shutDown, .library("x"),
         ]
         for e in errors { #expect(!e.description.contains("\n") && !e.description.isEmpty) }

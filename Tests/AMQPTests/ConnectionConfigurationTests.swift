@@ -15,6 +15,28 @@ import Testing
         #expect(!c.redactedURL.contains("s@cret"))
     }
 
+    @Test("a comma-separated list names a cluster's nodes, tried in that order; a comma in a password stays")
+    func parsesAListOfNodes() throws {
+        let c = try AMQPConnectionConfiguration(
+            url:
+                "amqps://gw:pa,ss@n1.example:5671/%2f?cacertfile=/ca.pem,amqps://gw:pa,ss@n2.example/%2f?cacertfile=/ca.pem,AMQPS://gw:pa,ss@[::1]:6000/%2f?cacertfile=/ca.pem"
+        )
+        #expect(c.nodes == [.init(host: "n1.example", port: 5671), .init(host: "n2.example", port: 5671), .init(host: "::1", port: 6000)])
+        #expect(c.password == "pa,ss" && c.host == "n1.example" && c.tls?.caCertificatePath == "/ca.pem")
+        #expect(c.redactedURL == "amqps://gw:***@n1.example:5671/%2F,amqps://gw:***@n2.example:5671/%2F,amqps://gw:***@[::1]:6000/%2F")
+        #expect(try AMQPConnectionConfiguration(url: "amqp://a:b@h1/").nodes.count == 1)
+    }
+
+    @Test(
+        "nodes of one list differ in host and port only, each listed once",
+        arguments: [
+            "amqp://a:b@h1/,amqp://a:other@h2/", "amqp://a:b@h1/,amqps://a:b@h2/", "amqp://a:b@h1/v,amqp://a:b@h2/w",
+            "amqp://a:b@h1/?heartbeat=5,amqp://a:b@h2/", "amqp://a:b@h1:5672/,amqp://a:b@h1/", "amqp://a:b@h1/,amqp://",
+        ])
+    func refusesListsThatDisagree(url: String) {
+        #expect(throws: AMQPError.self, "\(url)") { try AMQPConnectionConfiguration(url: url) }
+    }
+
     @Test func defaultsPortAndVhost() throws {
         let plain = try AMQPConnectionConfiguration(url: "amqp://localhost")
         #expect(plain.port == 5672 && plain.vhost == "/" && plain.user == "guest")

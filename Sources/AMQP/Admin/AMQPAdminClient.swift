@@ -50,7 +50,7 @@ public final class AMQPAdminClient: Sendable {
         let result: Result<T, AMQPError> = await withCheckedContinuation { continuation in
             let job: Job = { connection in
                 do throws(AMQPError) {
-                    if connection == nil || !(connection!.isOpen) { connection = try RawConnection(configuration) }
+                    if connection == nil || !(connection!.isOpen) { connection = try RawConnection.open(configuration).connection }
                     if !connection!.channelIsOpen { try connection!.openChannel() }
                     continuation.resume(returning: .success(try body(connection!)))
                 } catch {

@@ -5,6 +5,8 @@ import Logging
 final class ConsumerLoop: ConnectionLoop {
     private let core: ConsumerCore
     private var connection: RawConnection?
+    /// The cluster node to try first on the next connect: after a loss, the one after the node lost.
+    private var nextNode = 0
     private var generation = 0
     private var ledger = DeliveryLedger()
     private var consumerTag: String?
@@ -105,7 +107,8 @@ final class ConsumerLoop: ConnectionLoop {
     }
 
     func connect() throws(AMQPError) {
-        let conn = try RawConnection(core.configuration)
+        let (conn, node) = try RawConnection.open(core.configuration, from: nextNode)
+        nextNode = node + 1
         try conn.declare(core.topology)
         try conn.setPrefetch(core.options.prefetch)
         consumerTag = try conn.consume(queue: core.queue)
@@ -136,7 +139,8 @@ final class ConsumerLoop: ConnectionLoop {
             }
             do {
                 try connect()
-                core.logger.info("consumer reconnected", metadata: ["queue": "\(core.queue)"])
+                core.logger.info(
+                    "consumer reconnected", metadata: ["queue": "\(core.queue)", "broker": "\(connection?.configuration.redactedURL ?? "")"])
                 return true
             } catch {
                 let delay = core.options.reconnect.delay(beforeAttempt: attempt)

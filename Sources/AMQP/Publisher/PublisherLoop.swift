@@ -10,6 +10,8 @@ final class PublisherLoop: ConnectionLoop {
 
     private let core: PublisherCore
     private var connection: RawConnection?
+    /// The cluster node to try first on the next connect: after a loss, the one after the node lost.
+    private var nextNode = 0
     private var inFlight: [UInt64: InFlight] = [:]
     private var nextTag: UInt64 = 1
     private var lowestTag: UInt64 = 1
@@ -134,7 +136,8 @@ final class PublisherLoop: ConnectionLoop {
     }
 
     func connect() throws(AMQPError) {
-        let conn = try RawConnection(core.configuration)
+        let (conn, node) = try RawConnection.open(core.configuration, from: nextNode)
+        nextNode = node + 1
         try conn.declare(core.topology)
         try conn.selectConfirms()
         connection = conn
@@ -154,7 +157,7 @@ final class PublisherLoop: ConnectionLoop {
     private func connectionLost(_ error: AMQPError) {
         core.logger.warning(
             "publisher lost its connection; reconnecting",
-            metadata: ["broker": "\(core.configuration.redactedURL)", "error": "\(error)"])
+            metadata: ["broker": "\(connection?.configuration.redactedURL ?? core.configuration.redactedURL)", "error": "\(error)"])
         connection?.close()
         connection = nil
         requeueInFlight()
@@ -169,7 +172,7 @@ final class PublisherLoop: ConnectionLoop {
             core.expireQueued(now: .now)
             do {
                 try connect()
-                core.logger.info("publisher reconnected", metadata: ["broker": "\(core.configuration.redactedURL)"])
+                core.logger.info("publisher reconnected", metadata: ["broker": "\(connection?.configuration.redactedURL ?? "")"])
                 return true
             } catch {
                 let delay = core.options.reconnect.delay(beforeAttempt: attempt)
