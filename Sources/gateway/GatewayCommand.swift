@@ -28,12 +28,16 @@ struct GatewayCommand: AsyncParsableCommand {
     @Flag(help: "Declare the broker topology at start (development brokers whose gateway user may configure).") var declareTopology = false
     @Option(help: "Prefix of every broker name (tests and demos); default $REFGW_NAMESPACE, else none.") var namespace: String?
     @Option(help: "Unacknowledged messages the broker may hand over at once (bigger batches, fewer commits).") var prefetch: UInt16 = 500
+    @Option(help: "This gateway's name in logs and audit entries (a region names each, e.g. gateway-1); default gateway@HOST/PID.")
+    var instance: String?
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        let logger = Logger(label: "refgw.gateway")
+        var logger = Logger(label: "refgw.gateway")
         let service: GatewayService
         do {
+            let name = try instance.map(InstanceName.init) ?? .unnamed("gateway")
+            logger[metadataKey: "instance"] = "\(name)"
             let env = ProcessInfo.processInfo.environment
             guard let text = url ?? env["REFGW_GATEWAY_AMQP_URL"] ?? env["REFGW_AMQP_URL"] else {
                 throw ValidationError("no broker URL: pass --url or set REFGW_GATEWAY_AMQP_URL")
@@ -49,7 +53,9 @@ struct GatewayCommand: AsyncParsableCommand {
                 throw ValidationError("key \(decider.signer.keyID) belongs to \(decider.signer.party), not to the gateway")
             }
             service = GatewayService(
-                decider: decider, store: try postgres.map { try PostgresGatewayStore(url: $0) } ?? SQLiteGatewayStore(path: database),
+                decider: decider,
+                store: try postgres.map { try PostgresGatewayStore(url: $0, instance: "\(name)") }
+                    ?? SQLiteGatewayStore(path: database, instance: "\(name)"),
                 configuration: try AMQPConnectionConfiguration(url: text),
                 topology: ReferralGatewayTopology(namespace: namespace ?? env["REFGW_NAMESPACE"] ?? ""), prefetch: prefetch,
                 declareTopology: declareTopology, logger: logger)

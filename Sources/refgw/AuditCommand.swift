@@ -69,7 +69,8 @@ struct AuditCommand: AsyncParsableCommand {
                     e.subject == subject.canonical
                     ? ""
                     : " (named as \(e.people.first { $0.hasPrefix(subject.canonical) }?.split(separator: " ").last ?? "?") in a message about \(e.subject))"
-                print("\(e.at)  \(what)\(named)")
+                // In a region, which gateway or keeper wrote it.
+                print("\(e.at)  \(what)\(named)" + (e.instance.map { "  [\($0)]" } ?? ""))
                 if !e.removedFields.isEmpty { print("    removed: \(e.removedFields.joined(separator: ", "))") }
             }
         }

@@ -24,16 +24,20 @@ struct DeadLetterCommand: AsyncParsableCommand {
         @OptionGroup var store: Store
         @Option(help: "Broker URL of the dead-letter user (default $REFGW_AMQP_URL_REFGW_DEADLETTERS).") var url: String?
         @Option(help: "Prefix of every name; default $REFGW_NAMESPACE, else none.") var namespace: String?
+        @Option(help: "This keeper's name in logs (a region names each, e.g. keeper-1); default keeper@HOST/PID.") var instance: String?
 
         func run() async throws {
             LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
             guard let text = url ?? ProcessInfo.processInfo.environment["REFGW_AMQP_URL_REFGW_DEADLETTERS"] else {
                 throw fail("no broker URL: pass --url or set REFGW_AMQP_URL_REFGW_DEADLETTERS")
             }
+            let name: InstanceName
+            do { name = try instance.map(InstanceName.init) ?? .unnamed("keeper") } catch { throw fail("\(error)") }
+            var logger = Logger(label: "refgw.dead-letters")
+            logger[metadataKey: "instance"] = "\(name)"
             let keeper = DeadLetterKeeper(
-                store: try store.open(creating: true), configuration: try AMQPConnectionConfiguration(url: text),
-                topology: topologyNames(namespace))
-            let logger = Logger(label: "refgw.dead-letters")
+                store: try store.open(creating: true, instance: name), configuration: try AMQPConnectionConfiguration(url: text),
+                topology: topologyNames(namespace), logger: logger)
             try await ServiceGroup(configuration: .init(services: [keeper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
         }
     }

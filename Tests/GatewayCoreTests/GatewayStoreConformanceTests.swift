@@ -1,4 +1,5 @@
 import Contracts
+import Crypto
 import Foundation
 import Testing
 
@@ -25,18 +26,18 @@ import Testing
 
         static var postgresURL: String? { ProcessInfo.processInfo.environment["REFGW_POSTGRES_URL"] }
 
-        func make() throws -> Made {
+        func make(instance: String? = nil) throws -> Made {
             switch self {
             case .sqlite:
                 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("conformance-\(UUID().uuidString.prefix(8))")
-                let store = try SQLiteGatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
+                let store = try SQLiteGatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path, instance: instance)
                 return Made(store: store, remove: { try? FileManager.default.removeItem(at: dir) })
             case .postgres:
                 // A database of its own for each test, dropped afterwards.
                 let server = try #require(Self.postgresURL)
                 let name = "conformance_\(UUID().uuidString.prefix(8).lowercased())"
                 try PostgresGatewayStore.createDatabase(name, on: server)
-                let store = try PostgresGatewayStore(url: PostgresGatewayStore.url(server, database: name))
+                let store = try PostgresGatewayStore(url: PostgresGatewayStore.url(server, database: name), instance: instance)
                 return Made(store: store, remove: { try? PostgresGatewayStore.dropDatabase(name, on: server) })
             }
         }
@@ -207,6 +208,40 @@ import Testing
         }
         #expect(try await store.write { try $0.appendAudit(Self.entry("m-6")) }.seq == 4)
         #expect(try await store.read { try AuditLog.verify($0) }.isIntact)
+    }
+
+    @Test(
+        "each entry names the instance that wrote it, inside its hash; an entry naming another keeps it; unnamed ones hash as before",
+        arguments: Kind.available)
+    func auditInstances(_ kind: Kind) async throws {
+        let made = try kind.make(instance: "gateway-1")
+        defer { made.remove() }
+        let stored = try await made.store.write { tx in
+            var other = Self.entry("m-2")
+            other.instance = "keeper-2"
+            return [try tx.appendAudit(Self.entry("m-1")), try tx.appendAudit(other)]
+        }
+        #expect(stored.map(\.instance) == ["gateway-1", "keeper-2"])
+        #expect(try await made.store.read { tx in try [1, 2].map { try tx.auditEntry($0)?.instance } } == ["gateway-1", "keeper-2"])
+        #expect(try await made.store.read { try AuditLog.verify($0) }.isIntact)
+        // The name is hashed: the same entry under another name, or none, is another hash.
+        var renamed = stored[0]
+        renamed.instance = "gateway-2"
+        #expect(try AuditLog.chained(renamed, after: .init()).hash != stored[0].hash)
+        var unnamed = stored[0]
+        unnamed.instance = nil
+        let before = try AuditLog.chained(unnamed, after: .init())
+        #expect(before.hash != stored[0].hash)
+        // An entry from before names existed (no people, no instance) hashes over exactly its old fields.
+        let old = [
+            AuditLog.genesis, "1", String(Self.t0.millisecondsSince1970), "delivered", "m-1", "referral", "victim", "safehome",
+            Self.alice.canonical, "", "consent", "c-1", "", "subject.address", "",
+        ]
+        #expect(before.hash == Hex.encode(SHA256.hash(data: Data(old.joined(separator: "\u{1F}").utf8))))
+        // A person named beside the subject is never read as an instance, nor the other way round.
+        var person = unnamed
+        person.people = ["gateway-1"]
+        #expect(try AuditLog.chained(person, after: .init()).hash != stored[0].hash)
     }
 
     @Test("the outbox gives back what was stored, in order, and forgets what was removed", arguments: Kind.available)

@@ -25,6 +25,8 @@ public final class PostgresGatewayStore: GatewayStore {
     private let pool: ConnectionPool
     private let queue = DispatchQueue(label: "refgw.postgres-store", attributes: .concurrent)
     private let logger: Logger
+    /// The name of the process that opened the store, stamped on the audit entries it writes.
+    public let instance: String?
 
     /// The advisory lock every write transaction holds: one writer at a time across the region.
     static let writeLock: Int64 = 0x7265_6667_7701  // "refgw" w1
@@ -32,9 +34,10 @@ public final class PostgresGatewayStore: GatewayStore {
     static let migrationLock: Int64 = 0x7265_6667_6D01  // "refgw" m1
 
     /// Connects to `url` (`postgres://user:password@host:port/database`), keeping up to `connections` open, and
-    /// migrates the schema if this is the first opener of a new database.
-    public init(url: String, connections: Int = 4, logger: Logger = Logger(label: "refgw.postgres")) throws {
+    /// migrates the schema if this is the first opener of a new database. `instance` names the opening process.
+    public init(url: String, instance: String? = nil, connections: Int = 4, logger: Logger = Logger(label: "refgw.postgres")) throws {
         self.logger = logger
+        self.instance = instance
         let configuration = try Self.configuration(url)
         pool = ConnectionPool(configuration: configuration, size: max(1, connections), logger: logger)
         do {
@@ -92,7 +95,7 @@ public final class PostgresGatewayStore: GatewayStore {
 
     private func transaction<T>(begin: String, lock: Bool, _ body: (any GatewayTransaction) throws -> T) throws -> T {
         try pool.with { connection in
-            let tx = PostgresGatewayTransaction(connection: connection, logger: logger)
+            let tx = PostgresGatewayTransaction(connection: connection, instance: instance, logger: logger)
             try tx.run(PostgresQuery(unsafeSQL: begin))
             do {
                 if lock { try tx.run("SELECT pg_advisory_xact_lock(\(Self.writeLock))") }
@@ -182,7 +185,7 @@ extension PostgresGatewayStore {
             on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 0, logger: logger
         ).wait()
         defer { try? connection.close().wait() }
-        try body(PostgresGatewayTransaction(connection: connection, logger: logger))
+        try body(PostgresGatewayTransaction(connection: connection, instance: nil, logger: logger))
     }
 
     /// `url` with its database replaced by `name`.

@@ -9,9 +9,12 @@ final class PostgresGatewayTransaction: GatewayTransaction {
     private let logger: Logger
     /// The audit chain's last entry, read at the first append (under the write lock) and moved on by each one.
     private var tail: AuditLog.Tail?
+    /// The name audit entries are stamped with when they carry none (the process that opened the store).
+    private let instance: String?
 
-    init(connection: PostgresConnection, logger: Logger) {
+    init(connection: PostgresConnection, instance: String?, logger: Logger) {
         self.connection = connection
+        self.instance = instance
         self.logger = logger
     }
 
@@ -153,16 +156,18 @@ final class PostgresGatewayTransaction: GatewayTransaction {
 
     func appendAudit(_ entry: AuditEntry) throws -> AuditEntry {
         let tail = try self.tail ?? currentTail()
-        let e = try AuditLog.chained(entry, after: tail)
+        var stamped = entry
+        stamped.instance = entry.instance ?? instance
+        let e = try AuditLog.chained(stamped, after: tail)
         let removed = String(decoding: JSONWriter.bytes(.array(e.removedFields.map { .string($0) })), as: UTF8.self)
         let people = e.people.isEmpty ? nil : String(decoding: JSONWriter.bytes(.array(e.people.map { .string($0) })), as: UTF8.self)
         try run(
             """
             INSERT INTO audit (seq, at, event, message_id, type, sender, recipient, subject, reason_code, basis, basis_reference,
-                justification, removed_fields, actor, previous_hash, hash, people)
+                justification, removed_fields, actor, previous_hash, hash, people, instance)
             VALUES (\(e.seq!), \(e.at.millisecondsSince1970), \(e.event.rawValue), \(e.messageID), \(e.type), \(e.sender), \(e.recipient),
                 \(e.subject), \(e.reasonCode), \(e.basis?.rawValue), \(e.basisReference), \(e.justification), \(removed), \(e.actor),
-                \(e.previousHash), \(e.hash), \(people))
+                \(e.previousHash), \(e.hash), \(people), \(e.instance))
             """, duplicate: "audit entry \(e.seq!)")
         // "URC role": the index holds the URC.
         for person in e.people {
@@ -180,7 +185,7 @@ final class PostgresGatewayTransaction: GatewayTransaction {
 
     private static let auditSelect = """
         SELECT seq, at, event, message_id, type, sender, recipient, subject, reason_code, basis, basis_reference, justification,
-            removed_fields, actor, previous_hash, hash, people FROM audit
+            removed_fields, actor, previous_hash, hash, people, instance FROM audit
         """
 
     private static func auditEntry(_ row: PostgresRow) throws -> AuditEntry {
@@ -192,12 +197,14 @@ final class PostgresGatewayTransaction: GatewayTransaction {
         let previous = try cells[14].decode(String.self)
         let hash = try cells[15].decode(String.self)
         let people = try cells[16].decode(String?.self)
+        let instance = try cells[17].decode(String?.self)
         var e = AuditEntry(
             at: Timestamp(millisecondsSince1970: at), event: AuditEntry.Event(rawValue: event) ?? .refused, messageID: message, type: type,
             sender: sender, recipient: recipient, subject: subject, reasonCode: reason, basis: basis.flatMap(AuditEntry.Basis.init),
             basisReference: reference, justification: justification,
             removedFields: (try? JSONDecoder().decode([String].self, from: Data(removed.utf8))) ?? ["<unreadable>"], actor: actor,
-            people: people.map { (try? JSONDecoder().decode([String].self, from: Data($0.utf8))) ?? ["<unreadable>"] } ?? [])
+            people: people.map { (try? JSONDecoder().decode([String].self, from: Data($0.utf8))) ?? ["<unreadable>"] } ?? [],
+            instance: instance)
         e.seq = seq
         e.previousHash = previous
         e.hash = hash

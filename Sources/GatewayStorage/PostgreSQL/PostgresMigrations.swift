@@ -139,7 +139,9 @@ enum PostgresMigrations {
                 """,
                 "CREATE INDEX replay_request_by_letter ON replay_request(dead_letter_id)",
             ]
-        )
+        ),
+        // Which gateway, keeper or tool wrote each entry (inside its hash): a region runs several.
+        ("v2-audit-instance", ["ALTER TABLE audit ADD COLUMN instance TEXT"]),
     ]
 
     /// Applies the migrations `connection`'s database lacks, in one transaction under the migration lock.

@@ -59,6 +59,9 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var actor: String?
     /// Everyone besides the subject the decision named, as "URC role" (children, a perpetrator).
     public var people: [String] = []
+    /// The process that wrote the entry, as it names itself (`gateway-1`, `keeper-1`, `refgw@host`): in a region of
+    /// several gateways, which one decided. The store it was opened with stamps it; nil in entries from before names.
+    public var instance: String?
     /// The hash of the entry before (64 zeros for the first): the chain's link.
     public var previousHash: String = ""
     /// SHA-256, in hex, of this entry's fields and `previousHash`.
@@ -69,7 +72,7 @@ public struct AuditEntry: Sendable, Equatable, Codable {
         at: Timestamp = Timestamp(), event: Event, messageID: String, type: String, sender: String,
         recipient: String, subject: String, reasonCode: String? = nil, basis: Basis? = nil,
         basisReference: String? = nil, justification: String? = nil, removedFields: [String] = [],
-        actor: String? = nil, people: [String] = []
+        actor: String? = nil, people: [String] = [], instance: String? = nil
     ) {
         self.at = at
         self.event = event
@@ -85,6 +88,7 @@ public struct AuditEntry: Sendable, Equatable, Codable {
         self.removedFields = removedFields
         self.actor = actor
         self.people = people
+        self.instance = instance
     }
 
     /// The bytes the hash commits to: every field, in a fixed order, with the previous entry's hash first.
@@ -94,9 +98,10 @@ public struct AuditEntry: Sendable, Equatable, Codable {
                 previousHash, String(seq ?? 0), String(at.millisecondsSince1970), event.rawValue, messageID, type, sender,
                 recipient, subject, reasonCode ?? "", basis?.rawValue ?? "", basisReference ?? "", justification ?? "",
                 removedFields.joined(separator: "\u{1E}"), actor ?? "",
-            ] + (people.isEmpty ? [] : [people.joined(separator: "\u{1E}")])
+            ] + (people.isEmpty && instance == nil ? [] : [people.joined(separator: "\u{1E}")]) + (instance.map { [$0] } ?? [])
         // Unit separators cannot occur in any field (they are refused on input), so the encoding is unambiguous.
-        // An entry naming nobody but its subject hashes as entries did before `people` existed.
+        // An entry naming nobody but its subject, and no instance, hashes as entries did before either existed; with
+        // an instance, the people field is always there (empty or not), so the two can never be taken for each other.
         return Data(fields.joined(separator: "\u{1F}").utf8)
     }
 }
@@ -126,7 +131,10 @@ public enum AuditLog {
     public static func chained(_ entry: AuditEntry, after tail: Tail) throws -> AuditEntry {
         var e = entry
         let hashed =
-            [e.messageID, e.type, e.sender, e.recipient, e.subject, e.reasonCode ?? "", e.basisReference ?? "", e.justification ?? "", e.actor ?? ""]
+            [
+                e.messageID, e.type, e.sender, e.recipient, e.subject, e.reasonCode ?? "", e.basisReference ?? "", e.justification ?? "",
+                e.actor ?? "", e.instance ?? "",
+            ]
             + e.removedFields + e.people
         for s in hashed where s.utf8.contains(where: { $0 == 0x1F || $0 == 0x1E }) {
             throw AuditError("an audit field contains a separator character (U+001E or U+001F): remove it and try again")

@@ -8,9 +8,12 @@ import GRDB
 public final class SQLiteGatewayStore: GatewayStore {
     /// The SQLite pool (one writer, concurrent readers); the tests look inside it.
     let database: DatabasePool
+    /// The name of the process that opened the store, stamped on the audit entries it writes.
+    public let instance: String?
 
-    /// Opens (creating and migrating) the store at `path`.
-    public init(path: String) throws {
+    /// Opens (creating and migrating) the store at `path` for the process named `instance`.
+    public init(path: String, instance: String? = nil) throws {
+        self.instance = instance
         do {
             database = try DurableDatabase.open(path: path, migrator: Self.migrator, tuning: Self.tuning)
         } catch {
@@ -20,22 +23,22 @@ public final class SQLiteGatewayStore: GatewayStore {
 
     /// Runs `body` in one write transaction.
     public func write<T: Sendable>(_ body: @escaping @Sendable (any GatewayTransaction) throws -> T) async throws -> T {
-        try await database.write { db in try body(SQLiteGatewayTransaction(db)) }
+        try await database.write { db in try body(SQLiteGatewayTransaction(db, instance: instance)) }
     }
 
     /// Runs `body` on a snapshot.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any GatewayTransaction) throws -> T) async throws -> T {
-        try await database.read { db in try body(SQLiteGatewayTransaction(db)) }
+        try await database.read { db in try body(SQLiteGatewayTransaction(db, instance: instance)) }
     }
 
     /// Runs `body` in one write transaction, blocking.
     public func writeNow<T>(_ body: (any GatewayTransaction) throws -> T) throws -> T {
-        try database.write { db in try body(SQLiteGatewayTransaction(db)) }
+        try database.write { db in try body(SQLiteGatewayTransaction(db, instance: instance)) }
     }
 
     /// Runs `body` on a snapshot, blocking.
     public func readNow<T>(_ body: (any GatewayTransaction) throws -> T) throws -> T {
-        try database.read { db in try body(SQLiteGatewayTransaction(db)) }
+        try database.read { db in try body(SQLiteGatewayTransaction(db, instance: instance)) }
     }
 
     /// Every message adds entries at random places in the seen-message and audit indexes. Once those outgrow
@@ -222,6 +225,10 @@ public final class SQLiteGatewayStore: GatewayStore {
                     ALTER TABLE outbox ADD COLUMN content_type TEXT;
                     ALTER TABLE outbox ADD COLUMN persistent INTEGER NOT NULL DEFAULT 1;
                     """)
+        }
+        m.registerMigration("v7-audit-instance") { db in
+            // Which gateway, keeper or tool wrote each entry (inside its hash): a region runs several.
+            try db.execute(sql: "ALTER TABLE audit ADD COLUMN instance TEXT")
         }
         return m
     }

@@ -9,8 +9,13 @@ final class SQLiteGatewayTransaction: GatewayTransaction {
     let db: Database
     /// The audit chain's last entry, read at the first append of the transaction and moved on by each one.
     private var tail: AuditLog.Tail?
+    /// The name audit entries are stamped with when they carry none (the process that opened the store).
+    private let instance: String?
 
-    init(_ db: Database) { self.db = db }
+    init(_ db: Database, instance: String? = nil) {
+        self.db = db
+        self.instance = instance
+    }
 
     // MARK: Seen messages
 
@@ -144,21 +149,29 @@ final class SQLiteGatewayTransaction: GatewayTransaction {
 
     func appendAudit(_ entry: AuditEntry) throws -> AuditEntry {
         let tail = try self.tail ?? currentTail()
-        let e = try AuditLog.chained(entry, after: tail)
-        var arguments: StatementArguments = [
+        var stamped = entry
+        stamped.instance = entry.instance ?? instance
+        let e = try AuditLog.chained(stamped, after: tail)
+        var values: [(any DatabaseValueConvertible)?] = [
             e.seq, e.at.millisecondsSince1970, e.event.rawValue, e.messageID, e.type, e.sender,
             e.recipient, e.subject, e.reasonCode, e.basis?.rawValue, e.basisReference,
             e.justification, String(decoding: JSONWriter.bytes(.array(e.removedFields.map { .string($0) })), as: UTF8.self),
             e.actor, e.previousHash, e.hash,
         ]
-        // Most entries name only their subject: they are written as before `people` existed.
-        if e.people.isEmpty {
-            try db.cachedStatement(sql: "INSERT INTO audit (\(Self.auditColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .execute(arguments: arguments)
-        } else {
-            arguments += [String(decoding: JSONWriter.bytes(.array(e.people.map { .string($0) })), as: UTF8.self)]
-            try db.cachedStatement(sql: "INSERT INTO audit (\(Self.auditColumns), people) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .execute(arguments: arguments)
+        // The columns added later are written only when they hold something, so an entry without them is written as
+        // before they existed (and a store migrated only so far, in the migration tests, still takes it).
+        var columns = Self.auditColumns
+        if let instance = e.instance {
+            columns += ", instance"
+            values.append(instance)
+        }
+        if !e.people.isEmpty {
+            columns += ", people"
+            values.append(String(decoding: JSONWriter.bytes(.array(e.people.map { .string($0) })), as: UTF8.self))
+        }
+        let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
+        try db.cachedStatement(sql: "INSERT INTO audit (\(columns)) VALUES (\(placeholders))").execute(arguments: StatementArguments(values))
+        if !e.people.isEmpty {
             let index = try db.cachedStatement(sql: "INSERT INTO audit_person (urc, seq) VALUES (?, ?) ON CONFLICT DO NOTHING")
             // "URC role": the index holds the URC.
             for person in e.people { try index.execute(arguments: [String(person.prefix { $0 != " " }), e.seq]) }
@@ -181,14 +194,15 @@ final class SQLiteGatewayTransaction: GatewayTransaction {
             basis: (row[9] as String?).flatMap(AuditEntry.Basis.init), basisReference: row[10], justification: row[11],
             removedFields: (try? JSONDecoder().decode([String].self, from: Data((row[12] as String).utf8))) ?? ["<unreadable>"],
             actor: row[13],
-            people: (row[16] as String?).map { (try? JSONDecoder().decode([String].self, from: Data($0.utf8))) ?? ["<unreadable>"] } ?? [])
+            people: (row[16] as String?).map { (try? JSONDecoder().decode([String].self, from: Data($0.utf8))) ?? ["<unreadable>"] } ?? [],
+            instance: row[17])
         e.seq = row[0]
         e.previousHash = row[14]
         e.hash = row[15]
         return e
     }
 
-    private static let auditSelect = "SELECT \(auditColumns), people FROM audit"
+    private static let auditSelect = "SELECT \(auditColumns), people, instance FROM audit"
 
     func auditEntry(_ seq: Int64) throws -> AuditEntry? {
         try Row.fetchOne(db.cachedStatement(sql: "\(Self.auditSelect) WHERE seq = ?"), arguments: [seq]).map(Self.auditEntry)
