@@ -181,4 +181,36 @@ struct VictimRuleTests {
         #expect(try e.count("SELECT COUNT(*) FROM referral WHERE direction = 'in'") == 1)
         #expect(try e.strings("SELECT rule FROM rule_log").contains("partner-support-unanswered"))
     }
+
+    @Test("messages about a person wait until the gateway answers her consent record; an acknowledgement or a refusal frees them")
+    func messagesWaitForTheConsentAnswer() throws {
+        for answer in ["acknowledged", "refused"] {
+            let e = try engine(lot)
+            let urc = try e.perform("intake") { try lot.intake(try intake(), in: $0) }
+            // A referral about someone else goes at once, whatever waits for her.
+            let other = referral(to: .victim, from: .safehome)
+            #expect(try e.apply(try inbound(other, from: .safehome, to: .victim, about: other.subject.urc)) == .applied)
+            let consent = try #require(try e.pendingMessages().first { $0.type == .consent && $0.subject == urc })
+            let first = try e.pendingMessages()
+            #expect(first.contains { $0.type == .referralOutcome && $0.subject == other.subject.urc }, "the other person's answer waited")
+            #expect(first.filter { $0.subject == urc }.map(\.type) == [.consent], "her referrals may not go with her consent record")
+            try e.markSent(first.compactMap(\.seq))
+            #expect(try e.pendingMessages().allSatisfy { $0.subject != urc }, "her referrals went before the gateway answered her consent")
+            let record = try ContractJSON.decode(ConsentRecord.self, from: consent.body)
+            let reply: InboundMessage =
+                answer == "acknowledged"
+                ? try inbound(
+                    ConsentAcknowledgement(
+                        originalMessageId: consent.messageId, consentId: record.consentId, status: .given, recordedAt: Timestamp()),
+                    from: .gateway, to: .victim, about: urc)
+                : try inbound(
+                    NonDeliveryReport(
+                        originalMessageId: consent.messageId, originalType: MessageType.consent.rawValue, intendedRecipient: .gateway,
+                        reasonCode: .invalidEnvelope, reasonText: "test", refusedAt: Timestamp()),
+                    from: .gateway, to: .victim, about: urc)
+            #expect(try e.apply(reply) == .applied)
+            let freed = try e.pendingMessages()
+            #expect(!freed.isEmpty && freed.allSatisfy { $0.subject == urc && $0.type != .consent }, "after the consent was \(answer)")
+        }
+    }
 }

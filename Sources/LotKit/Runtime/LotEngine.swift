@@ -145,10 +145,12 @@ public struct LotEngine: Sendable {
             if r.originalType == MessageType.consent.rawValue {
                 // The gateway did not keep the consent record: this service must not rely on it.
                 try ctx.markConsentRefused(sentAs: r.originalMessageId, detail: "\(r.reasonCode.rawValue): \(r.reasonText)")
+                try ctx.markConsentAnswered(sentAs: r.originalMessageId)
             }
             summary += ": \(r.originalType) to \(r.intendedRecipient) refused (\(r.reasonCode.rawValue))"
         case .consentAcknowledgement:
             let ack = try m.decode(ConsentAcknowledgement.self)
+            try ctx.markConsentAnswered(sentAs: ack.originalMessageId)
             if var consent = try HeldConsent.fetchOne(db, key: ack.consentId) {
                 consent.gatewayStatus = .registered
                 consent.gatewayDetail = nil

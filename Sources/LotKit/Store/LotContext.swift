@@ -164,6 +164,14 @@ public final class LotContext {
             to: .gateway, about: consent.subject)
     }
 
+    /// Records that the gateway answered the consent record sent as message `messageID`, acknowledging or refusing
+    /// it: the messages about the same person that waited for the answer may go.
+    func markConsentAnswered(sentAs messageID: String) throws {
+        try db.execute(
+            sql: "UPDATE outbox SET answered_at = ? WHERE message_id = ? AND type = 'consent' AND answered_at IS NULL",
+            arguments: [now.millisecondsSince1970, messageID])
+    }
+
     /// Records that the gateway refused the consent record sent as message `messageID` (from its report).
     func markConsentRefused(sentAs messageID: String, detail: String) throws {
         guard let sent = try OutboxEntry.filter(Column("message_id") == messageID && Column("type") == MessageType.consent).fetchOne(db),

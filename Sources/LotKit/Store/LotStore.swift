@@ -157,6 +157,17 @@ public final class LotStore: Sendable {
                     ALTER TABLE consent ADD COLUMN gateway_detail TEXT;   -- the reason code and text of a refusal
                     """)
         }
+        m.registerMigration("core-v3-consent-answers") { db in
+            // When the gateway answered a consent record (acknowledged or refused it). Until then, later messages
+            // about the same person wait: in a region, another gateway could otherwise decide them first. Consent
+            // records written before this migration count as answered, as nothing waited on them then.
+            try db.execute(
+                sql: """
+                    ALTER TABLE outbox ADD COLUMN answered_at INTEGER;
+                    UPDATE outbox SET answered_at = created_at WHERE type = 'consent';
+                    CREATE INDEX outbox_unanswered_consent ON outbox(subject, seq) WHERE type = 'consent' AND answered_at IS NULL;
+                    """)
+        }
         return m
     }
 }

@@ -27,8 +27,17 @@ public struct OutboxEntry: StoreRecord, Sendable {
     /// nil until the broker confirmed it.
     public var sentAt: Timestamp?
 
-    /// Up to `limit` unsent messages, oldest first.
+    /// Up to `limit` unsent messages that may go now, oldest first. A message about a person waits while a consent
+    /// record about them written before it is unanswered by the gateway: several gateways take messages in
+    /// parallel, and a referral decided before its consent (or before its withdrawal) would be decided wrongly.
     public static func pending(limit: Int) -> QueryInterfaceRequest<OutboxEntry> {
-        filter(Column("sent_at") == nil).order(Column("seq")).limit(limit)
+        filter(Column("sent_at") == nil)
+            .filter(
+                sql: """
+                    NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.type = 'consent' AND earlier.answered_at IS NULL
+                        AND earlier.subject = outbox.subject AND earlier.seq < outbox.seq)
+                    """
+            )
+            .order(Column("seq")).limit(limit)
     }
 }
