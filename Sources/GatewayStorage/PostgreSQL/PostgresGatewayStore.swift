@@ -150,11 +150,13 @@ final class ConnectionPool: Sendable {
         return try body(connection)
     }
 
+    /// Closes every idle connection without blocking (this runs in a deinit, on any thread); each connection is
+    /// kept alive until its close completes, as postgres-nio requires.
     func closeAll() {
         for c in idle.withLock({ c in
             defer { c.removeAll() }
             return c
-        }) { let _: EventLoopFuture<Void> = c.close() }
+        }) { c.close().whenComplete { _ in withExtendedLifetime(c) {} } }
     }
 }
 
