@@ -37,8 +37,10 @@ public final class GatewayService: Service, Sendable {
     private let logger: Logger
     private let counters = Mutex(Counters())
     private let consumerSlot = ConsumerSlot()
-    /// Outbox rows the broker confirmed, deleted in the next transaction.
+    /// Outbox rows the broker confirmed, deleted in the next transaction (or when the gateway falls idle).
     private let confirmedOutbox = Mutex<[Int64]>([])
+    /// Parts handed to the pipeline and not yet finished: at zero the confirmed rows get a transaction of their own.
+    private let partsInFlight = Mutex(0)
     /// Called after every batch with its outcomes (for tests and benchmarks).
     private let observer: (@Sendable ([GatewayLedger.Outcome]) -> Void)?
 
@@ -185,6 +187,7 @@ public final class GatewayService: Service, Sendable {
         mutating func add(_ checked: CheckedBatch, service: GatewayService, publisher: AMQPPublisher) {
             let storedBefore = storing
             let publishedBefore = publishing
+            service.partsInFlight.withLock { $0 += 1 }
             let stored = Task { () -> StagedBatch? in
                 _ = await storedBefore?.value
                 return await service.store(checked)
@@ -194,11 +197,34 @@ public final class GatewayService: Service, Sendable {
                 let staged = await stored.value
                 await publishedBefore?.value
                 if let staged { await service.finish(staged, with: publisher) }
+                await service.partFinished()
             }
         }
 
         /// Waits until every part queued is committed and published (or given back).
         func drain() async { await publishing?.value }
+    }
+
+    /// Deletes the confirmed outbox rows once no part is left to carry them in its transaction: an idle gateway
+    /// leaves nothing in the outbox for another gateway (or its own restart) to send again.
+    private func partFinished() async {
+        let idle = partsInFlight.withLock { n in
+            n -= 1
+            return n == 0
+        }
+        guard idle else { return }
+        let confirmed = confirmedOutbox.withLock { ids in
+            defer { ids.removeAll() }
+            return ids
+        }
+        guard !confirmed.isEmpty else { return }
+        do {
+            try await store.write { db in try Outbox.remove(confirmed, in: db) }
+        } catch {
+            // Kept for the next transaction; until then they are only sent again after a crash (receivers dedupe).
+            confirmedOutbox.withLock { $0 += confirmed }
+            logger.warning("confirmed outbox rows could not be deleted yet", metadata: ["error": "\(error)", "rows": "\(confirmed.count)"])
+        }
     }
 
     /// Reads and checks the dead letters a part's replay requests name (outside the transaction).
