@@ -22,8 +22,12 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "The contract's schema folder.") var schemas = "contracts/schemas"
     @Option(help: "Trust file with every service's public key.") var trust = "var/trust.json"
     @Option(help: "The gateway's private key file.") var key: String
-    @Option(help: "The gateway's SQLite file (one machine).") var database = "var/gateway/gateway.sqlite"
-    @Option(help: "The region's PostgreSQL database instead, shared by its gateways (postgres://USER:PASSWORD@HOST:PORT/DATABASE).")
+    @Option(help: "The gateway's SQLite file (one machine; default var/gateway/gateway.sqlite).") var database: String?
+    @Option(
+        help: """
+            The region's PostgreSQL database instead, shared by its gateways (postgres://USER:PASSWORD@HOST:PORT/DATABASE); \
+            default $REFGW_GATEWAY_POSTGRES_URL.
+            """)
     var postgres: String?
     @Flag(help: "Declare the broker topology at start (development brokers whose gateway user may configure).") var declareTopology = false
     @Option(help: "Prefix of every broker name (tests and demos); default $REFGW_NAMESPACE, else none.") var namespace: String?
@@ -54,8 +58,8 @@ struct GatewayCommand: AsyncParsableCommand {
             }
             service = GatewayService(
                 decider: decider,
-                store: try postgres.map { try PostgresGatewayStore(url: $0, instance: "\(name)") }
-                    ?? SQLiteGatewayStore(path: database, instance: "\(name)"),
+                store: try GatewayStoreLocation.resolve(database: database, postgres: postgres, defaultPath: "var/gateway/gateway.sqlite")
+                    .open(instance: "\(name)"),
                 configuration: try AMQPConnectionConfiguration(url: text),
                 topology: ReferralGatewayTopology(namespace: namespace ?? env["REFGW_NAMESPACE"] ?? ""), prefetch: prefetch,
                 declareTopology: declareTopology, logger: logger)
