@@ -12,7 +12,9 @@
 #
 # DIR/env exports REFGW_CLUSTER_DIR, REFGW_CLUSTER_AMQP_URL (the operator, every node listed), and for each broker
 # user REFGW_CLUSTER_AMQP_URL_<USER> and REFGW_CLUSTER_AMQPS_URL_<USER> (TLS), each a comma-separated list of the
-# nodes' URLs that clients try in turn; plus REFGW_CA_FILE. Build first (refgw makes the definitions).
+# nodes' URLs that clients try in turn; plus REFGW_CA_FILE. It exports the same lists under the names a single
+# node's env uses (REFGW_AMQP_URL, REFGW_AMQPS_URL_<USER>, ...), so that whatever runs on one node (system.sh,
+# scenario.sh, the tests) runs on the cluster once this env is sourced. Build first (refgw makes the definitions).
 set -euo pipefail
 cmd=${1:?usage: cluster.sh start|stop|stop-node|start-node|leader DIR [N|QUEUE]}
 dir=${2:?usage: cluster.sh start|stop|stop-node|start-node|leader DIR [N|QUEUE]}
@@ -72,13 +74,12 @@ write_env() {
                 urls="$urls${urls:+,}amqp://$party:$pw@127.0.0.1:$REFGW_AMQP_PORT/%2f"
                 tls_urls="$tls_urls${tls_urls:+,}amqps://$party:$pw@localhost:$REFGW_AMQPS_PORT/%2f?cacertfile=$REFGW_CA_FILE"
             done
-            if [ "$party" = refgw-admin ]; then
-                echo "export REFGW_CLUSTER_AMQP_URL='$urls'"
-                echo "export REFGW_CLUSTER_AMQPS_URL='$tls_urls'"
-            else
-                echo "export REFGW_CLUSTER_AMQP_URL_$upper='$urls'"
-                echo "export REFGW_CLUSTER_AMQPS_URL_$upper='$tls_urls'"
-            fi
+            local suffix=_$upper
+            [ "$party" != refgw-admin ] || suffix=""
+            for prefix in REFGW_CLUSTER_ REFGW_; do
+                echo "export ${prefix}AMQP_URL$suffix='$urls'"
+                echo "export ${prefix}AMQPS_URL$suffix='$tls_urls'"
+            done
         done
     } > "$dir/env.tmp"
     mv "$dir/env.tmp" "$dir/env"

@@ -24,6 +24,29 @@ inbox_shows() { as "$1" inbox --limit 200 | grep -q -- "$2"; }
 # Waits until a service's inbox shows a line matching a pattern.
 await() { wait_for "$1 never received '$2'" inbox_shows "$1" "$2"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# The gateway's store, as system.sh chose it: the region's PostgreSQL database, else the machine's SQLite file.
+if [ -n "${REFGW_GATEWAY_POSTGRES:-}" ]; then store=(--postgres "$REFGW_GATEWAY_POSTGRES"); else store=(--database "$dir/gateway/gateway.sqlite"); fi
+# In a region (a cluster's env sourced, several gateways): the broker node holding gateway.in's leader stops and
+# gateway-1 dies (kill -9) while messages are in flight; later both come back. Nothing may be lost or doubled.
+in_region() { [ -n "${REFGW_CLUSTER_DIR:-}" ] && [ "${REFGW_GATEWAYS:-1}" -gt 1 ]; }
+lose_node_and_gateway() {
+    in_region || return 0
+    local node
+    node=$(bash "$REFGW_CLUSTER_SCRIPT" leader "$REFGW_CLUSTER_DIR" "${REFGW_NAMESPACE:-}gateway.in")
+    echo "-- region: broker node $node, holding gateway.in's leader, stops; gateway-1 is killed (kill -9); the updates are in flight"
+    kill -KILL "$(cat "$dir/pids/gateway-1")"
+    bash "$REFGW_CLUSTER_SCRIPT" stop-node "$REFGW_CLUSTER_DIR" "$node"
+    echo "$node" > "$dir/region-lost-node"
+}
+bring_back_node_and_gateway() {
+    in_region && [ -f "$dir/region-lost-node" ] || return 0
+    local node
+    node=$(cat "$dir/region-lost-node")
+    bash "$REFGW_CLUSTER_SCRIPT" start-node "$REFGW_CLUSTER_DIR" "$node"
+    bash scripts/system.sh start-one "$dir" gateway-1
+    echo "-- region: node $node rejoined the cluster (gateway.in's leader is on node $(bash "$REFGW_CLUSTER_SCRIPT" leader "$REFGW_CLUSTER_DIR" "${REFGW_NAMESPACE:-}gateway.in")) and gateway-1 is back"
+    rm -f "$dir/region-lost-node"
+}
 today=$(date -u +%F)
 after() { date -u -d "+$1 days" +%F; }
 
@@ -70,6 +93,7 @@ action_of() { as "$1" actions | awk -v c="$case_id" '$1 == c {print $2; exit}'; 
 as victim action-update "$case_id" "$(action_of victim)" --status done --note "Safety plan reviewed" "${staff[@]}"
 as sanctuary action-update "$case_id" "$(action_of sanctuary)" --status done --note "Chain and alarm fitted" --by "Sam Okafor" --role Installer
 as family action-update "$case_id" "$(action_of family)" --status in-progress --by "Priya Shah" --role "Family worker"
+lose_node_and_gateway
 await marac "marac-action-update from family"
 await marac "marac-action-update from sanctuary"
 await marac "marac-action-update from victim"
@@ -84,15 +108,17 @@ await victim "referral from perpetrator"
 step "8. A poisoned message (changed after signing) is refused and dead-lettered"
 "$bin/refgw" drill tampered --key "$dir/keys/victim-dev.key" --url "$REFGW_AMQPS_URL_VICTIM" --subject "$victim"
 await victim "refused (bad-signature)"
-tampered_kept() { "$bin/refgw" dlq list --database "$dir/gateway/gateway.sqlite" --reason bad-signature | grep -q bad-signature; }
+tampered_kept() { "$bin/refgw" dlq list "${store[@]}" --reason bad-signature | grep -q bad-signature; }
 wait_for "the dead-letter keeper never kept the tampered message" tampered_kept
 echo "-- what the administrator sees (refgw dlq groups, list, show: personal details masked):"
-"$bin/refgw" dlq groups --database "$dir/gateway/gateway.sqlite"
-"$bin/refgw" dlq list --database "$dir/gateway/gateway.sqlite"
-"$bin/refgw" dlq show "$("$bin/refgw" dlq list --database "$dir/gateway/gateway.sqlite" --reason no-consent | awk 'NR==2 {print $1}')" --database "$dir/gateway/gateway.sqlite" | head -24
+"$bin/refgw" dlq groups "${store[@]}"
+"$bin/refgw" dlq list "${store[@]}"
+"$bin/refgw" dlq show "$("$bin/refgw" dlq list "${store[@]}" --reason no-consent | awk 'NR==2 {print $1}')" "${store[@]}" | head -24
 echo "-- the administrator replays the tampered message through the gateway: refused again, it stays kept"
 "$bin/refgw" dlq replay --group bad-signature --reason "Checking it was not a transient fault" --by "Duty admin" \
-    --url "$REFGW_AMQPS_URL_REFGW_DEADLETTERS" --database "$dir/gateway/gateway.sqlite" || true
+    --url "$REFGW_AMQPS_URL_REFGW_DEADLETTERS" "${store[@]}" || true
+
+bring_back_node_and_gateway
 
 step "9. What each service received"
 for party in victim family safehome perpetrator sanctuary marac; do
@@ -104,6 +130,6 @@ echo "-- the family service's record of Jane and the children:"
 as family case "$victim"
 
 step "10. Subject access: who received what about Jane (the gateway's audit trail)"
-"$bin/refgw" audit trail "$victim" --database "$dir/gateway/gateway.sqlite"
-"$bin/refgw" audit verify --database "$dir/gateway/gateway.sqlite"
+"$bin/refgw" audit trail "$victim" "${store[@]}"
+"$bin/refgw" audit verify "${store[@]}"
 echo "$victim" > "$dir/scenario-victim-urc"

@@ -6,17 +6,35 @@ import Glibc
 import TestSupport
 #endif
 
-/// The whole system as separate processes (scripts/system.sh) in a namespace of its own on the test broker.
+/// How many gateways the system runs, and on which store: one on its SQLite file, or a region's on PostgreSQL.
+struct SystemLayout: Sendable {
+    /// Gateways, and as many dead-letter keepers (named gateway-1, ... when more than one).
+    var gateways = 1
+    /// The region's database (`postgres://...`), or nil for the SQLite file.
+    var postgres: String?
+}
+
+/// The whole system as separate processes (scripts/system.sh) in a namespace of its own on the test broker (or on
+/// the cluster, when the cluster's env is what the tests were given).
 final class SystemHarness: Sendable {
     let directory: URL
     let namespace: String
     let bin: String
+    let layout: SystemLayout
 
-    init() async throws {
+    init(_ layout: SystemLayout = SystemLayout()) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("refgw-system-\(UUID().uuidString.prefix(6))")
         namespace = "s\(UUID().uuidString.prefix(6).lowercased())."
         bin = try Self.binFolder()
+        self.layout = layout
         try await script("system.sh", "start", directory.path)
+    }
+
+    /// What every script is run with: the namespace, the build folder, and the layout.
+    var environment: [String: String] {
+        var env = ["REFGW_NAMESPACE": namespace, "BIN": bin, "REFGW_HOME": directory.path, "REFGW_GATEWAYS": String(layout.gateways)]
+        if let postgres = layout.postgres { env["REFGW_GATEWAY_POSTGRES"] = postgres }
+        return env
     }
 
     /// The build folder: the test binary sits there with the products `swift build --build-tests` made.
@@ -35,8 +53,7 @@ final class SystemHarness: Sendable {
         let log = directory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(4)).out")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let status = try await Subprocess.run(
-            ["/bin/bash", Repo.root.appendingPathComponent("scripts/\(name)").path] + arguments,
-            environment: ["REFGW_NAMESPACE": namespace, "BIN": bin, "REFGW_HOME": directory.path], output: log.path)
+            ["/bin/bash", Repo.root.appendingPathComponent("scripts/\(name)").path] + arguments, environment: environment, output: log.path)
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         guard status == 0 else { throw HarnessError("\(name) \(arguments.joined(separator: " ")) failed (status \(status)):\n\(text.suffix(3000))") }
         return text
@@ -50,13 +67,18 @@ final class SystemHarness: Sendable {
 
     /// kill -9, then a restart as system.sh starts it.
     func crashAndRestart(_ name: String) async throws {
+        try await crash(name)
+        try await script("system.sh", "start-one", directory.path, name)
+    }
+
+    /// kill -9, and no restart (a machine lost).
+    func crash(_ name: String) async throws {
         let p = try pid(name)
         kill(p, SIGKILL)
         var status: Int32 = 0
         // Not our child (system.sh's background job): wait until it is gone.
         for _ in 0..<100 where kill(p, 0) == 0 { try await Task.sleep(for: .milliseconds(20)) }
         _ = waitpid(p, &status, WNOHANG)
-        try await script("system.sh", "start-one", directory.path, name)
     }
 
     func path(_ relative: String) -> String { directory.appendingPathComponent(relative).path }
@@ -64,8 +86,7 @@ final class SystemHarness: Sendable {
     /// Stops the system without waiting (for `defer`).
     func stop() {
         try? Subprocess.runInBackground(
-            ["/bin/bash", Repo.root.appendingPathComponent("scripts/system.sh").path, "stop", directory.path],
-            environment: ["REFGW_NAMESPACE": namespace, "BIN": bin, "REFGW_HOME": directory.path])
+            ["/bin/bash", Repo.root.appendingPathComponent("scripts/system.sh").path, "stop", directory.path], environment: environment)
     }
 }
 

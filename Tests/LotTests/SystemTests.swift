@@ -13,13 +13,6 @@ import Testing
 /// The whole system over the real broker: the gateway and six workers as separate processes.
 @Suite("The system end to end", .needsBroker, .serialized)
 struct SystemTests {
-    /// Opens a store read-only (the workers still have it open).
-    func store(_ h: SystemHarness, _ party: String) throws -> DatabaseQueue {
-        var c = Configuration()
-        c.readonly = true
-        return try DatabaseQueue(path: h.path("\(party)/\(party).sqlite"), configuration: c)
-    }
-
     @Test("the README scenario: every worker's store and the gateway's audit trail")
     func scenario() async throws {
         let h = try await SystemHarness()
@@ -29,7 +22,7 @@ struct SystemTests {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(output.contains("audit log intact"))
 
-        try await store(h, "victim").read { (db: Database) throws -> Void in
+        try await h.store("victim").read { (db: Database) throws -> Void in
             let referrals = try Row.fetchAll(
                 db, sql: "SELECT counterpart, status, type FROM referral WHERE direction = 'out' ORDER BY created_at, rowid")
             let statuses = referrals.map { "\($0["type"] as String) \($0["counterpart"] as String) \($0["status"] as String)" }
@@ -44,34 +37,34 @@ struct SystemTests {
             #expect(try String.fetchAll(db, sql: "SELECT status FROM assigned_action") == ["done"])
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") == 0)
         }
-        try await store(h, "family").read { (db: Database) throws -> Void in
+        try await h.store("family").read { (db: Database) throws -> Void in
             #expect(try String.fetchOne(db, sql: "SELECT allocated_here FROM person WHERE urc = ?", arguments: [victim]) == "0")
             #expect(
                 try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM person WHERE linked_to = ? AND role = 'child' AND allocated_here = 0", arguments: [victim]) == 2)
             #expect(try String.fetchAll(db, sql: "SELECT status FROM assigned_action") == ["in-progress"])
         }
-        try await store(h, "safehome").read { (db: Database) throws -> Void in
+        try await h.store("safehome").read { (db: Database) throws -> Void in
             #expect(try String.fetchAll(db, sql: "SELECT subject FROM referral WHERE direction = 'in'") == [victim])
         }
-        try await store(h, "perpetrator").read { (db: Database) throws -> Void in
+        try await h.store("perpetrator").read { (db: Database) throws -> Void in
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM self_referral") == 1)
             #expect(try String.fetchAll(db, sql: "SELECT counterpart FROM referral WHERE direction = 'out'") == ["victim"])  // partner support
         }
-        try await store(h, "sanctuary").read { (db: Database) throws -> Void in
+        try await h.store("sanctuary").read { (db: Database) throws -> Void in
             let job = try #require(try Row.fetchOne(db, sql: "SELECT * FROM job"))
             #expect(job["status"] as String == "completed")
             #expect(job["cost_pence"] as Int == 2 * 8500 + 2500 + 12000)
             #expect(job["subject"] as String == victim)
         }
-        try await store(h, "marac").read { (db: Database) throws -> Void in
+        try await h.store("marac").read { (db: Database) throws -> Void in
             let c = try #require(try Row.fetchOne(db, sql: "SELECT * FROM marac_case"))
             #expect(c["victim"] as String == victim)
             #expect(c["dash_score"] as Int == 16)
             #expect(try String.fetchAll(db, sql: "SELECT status FROM marac_action ORDER BY owner") == ["in-progress", "open", "done", "done"])
         }
         // Nothing about where Jane or the children are, and nothing about MARAC, reached the perpetrator service.
-        try await store(h, "perpetrator").read { (db: Database) throws -> Void in
+        try await h.store("perpetrator").read { (db: Database) throws -> Void in
             var text = ""
             for table in ["person", "referral", "inbox", "rule_log"] {
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table)") {
@@ -162,28 +155,9 @@ struct SystemTests {
         let h = try await SystemHarness()
         defer { h.stop() }
         let count = 1000
-        // Staff of the victim service record 1,000 referrals in its store (as its commands do); the running
-        // victim worker publishes them.
-        let victimEngine = try LotEngine(
-            lot: VictimLot(), databasePath: h.path("victim/victim.sqlite"), settings: Repo.settings, parties: Repo.parties)
-        try victimEngine.perform("load") { ctx in
-            for i in 0..<count {
-                // Names carry letters only (the contract's type): the number is spelled in letters.
-                let family = String(
-                    String(i, radix: 26).map { Character(UnicodeScalar(UInt8(($0.wholeNumberValue ?? Int($0.asciiValue! - 87)) + 97))) })
-                let person = Person(urc: try ctx.allocateURC(), name: PersonName(given: "Person", family: family.capitalized))
-                try ctx.hold(person, role: .victim, allocatedHere: true)
-                let r = Referral(
-                    referralId: UUID().uuidString.lowercased(), referredAt: ctx.now, referrer: Referrer(service: .victim, staff: staff),
-                    sharing: Sharing(
-                        purpose: .childSafeguarding,
-                        lawfulBasis: LawfulBasis(
-                            code: .safeguarding, justification: "Children at risk in the household", decidedBy: staff, decidedAt: ctx.now)),
-                    priority: .standard, reason: "Load test \(i)", subject: person, subjectRole: .victim, needs: [.childrenSupport])
-                try ctx.sendReferral(r, to: .family)
-            }
-        }
-        let family = try store(h, "family")
+        // Staff of the victim service record 1,000 referrals in its store; the running victim worker publishes them.
+        let victimEngine = try h.recordReferrals(count, to: .family)
+        let family = try h.store("family")
         func familyReceived() throws -> Int {
             try family.read { (db: Database) throws -> Int in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM referral WHERE direction = 'in'") ?? 0 }
         }
