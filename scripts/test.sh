@@ -31,6 +31,8 @@ fi
 swift build --build-tests
 REFGW_BIN=$(swift build --show-bin-path)
 export REFGW_BIN
+# The regional deployment (docker/): no Docker engine runs here, so its files are checked without one.
+bash scripts/check-docker.sh "$REFGW_BIN"
 echo "starting a private RabbitMQ node in $work/broker"
 bash scripts/broker.sh start "$work/broker"
 # shellcheck disable=SC1091
