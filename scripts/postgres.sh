@@ -5,7 +5,7 @@
 #   postgres.sh start DIR   start (creating DIR and the database on first use); writes DIR/env
 #   postgres.sh stop DIR    stop the server
 #
-# DIR/env exports REFGW_POSTGRES_URL (postgres://refgw:PASSWORD@127.0.0.1:PORT/refgw). The password is random,
+# DIR/env exports REFGW_POSTGRES_URL (postgres://refgw:PASSWORD@127.0.0.1:PORT/refgw) and REFGW_POSTGRES_DIR. The password is random,
 # made on first start, in DIR/password (mode 600). Run as root, the server runs as the `nobody` user, as PostgreSQL
 # refuses to run as root.
 set -euo pipefail
@@ -61,7 +61,9 @@ CONF
         2> /dev/null | grep -q 1; then
         PGPASSWORD=$(cat "$dir/password") as_server "$bin/createdb" -h 127.0.0.1 -p "$port" -U refgw refgw
     fi
-    echo "export REFGW_POSTGRES_URL=postgres://refgw:$(cat "$dir/password")@127.0.0.1:$port/refgw" > "$dir/env"
+    # REFGW_POSTGRES_DIR lets gateway-bench read the server's CPU time (its postmaster.pid).
+    printf 'export REFGW_POSTGRES_URL=postgres://refgw:%s@127.0.0.1:%s/refgw\nexport REFGW_POSTGRES_DIR=%s\n' \
+        "$(cat "$dir/password")" "$port" "$(cd "$dir" && pwd)" > "$dir/env"
     echo "postgres.sh: PostgreSQL on 127.0.0.1:$port, data in $dir/data"
     ;;
 stop)

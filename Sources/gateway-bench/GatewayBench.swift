@@ -25,8 +25,13 @@ struct GatewayBench: AsyncParsableCommand {
     @Option(help: "Repository root (for config/ and contracts/).") var root = "."
     @Option(help: "The gateway's prefetch (messages handed over at once).") var prefetch: UInt16 = 500
     @Flag(help: "Print what each step of checking one referral costs, then stop.") var steps = false
-    @Option(help: "Run the gateway on PostgreSQL: a database of its own is made on this server, and dropped after.")
-    var postgres: String?
+    @Option(
+        help:
+            "The gateway's store: sqlite, or postgres (the throughput and latency runs then take SQLite and PostgreSQL in turn, round by round, to compare them; --steps and --replay take PostgreSQL alone)."
+    )
+    var store: BenchStore = .sqlite
+    @Option(help: "The PostgreSQL server for --store postgres (a database of its own is made on it, and dropped after); default $REFGW_POSTGRES_URL.")
+    var postgresURL: String?
     @Option(
         help: "Decisions the store holds before timing starts (a gateway in service); default 200,000 with --steps, none for the throughput rounds.")
     var storeDecisions: Int?
@@ -36,6 +41,16 @@ struct GatewayBench: AsyncParsableCommand {
             "The referrals are about this many households in turn (default: each about a household never seen before, the worst case for the gateway's person registry)."
     )
     var households: Int?
+
+    /// The PostgreSQL server's URL with --store postgres (nil with sqlite); throws saying where to give it.
+    func postgresServer() throws -> String? {
+        guard store == .postgres else { return nil }
+        guard let url = postgresURL ?? ProcessInfo.processInfo.environment["REFGW_POSTGRES_URL"] else {
+            throw ValidationError(
+                "--store postgres needs a server: set --postgres-url or REFGW_POSTGRES_URL (scripts/postgres.sh start DIR writes DIR/env)")
+        }
+        return url
+    }
 
     func run() async throws {
         guard let text = url ?? ProcessInfo.processInfo.environment["REFGW_AMQP_URL"] else { throw ValidationError("set --url or REFGW_AMQP_URL") }
@@ -61,17 +76,20 @@ struct GatewayBench: AsyncParsableCommand {
             schemas: try ContractSchemas(directory: rootURL.appendingPathComponent("contracts/schemas")),
             trust: trust, parties: parties, signer: gatewayKey, replayUser: amqp.user)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gwbench-\(UUID().uuidString.prefix(6))")
-        let store: any GatewayStore
         let database = "bench_\(UUID().uuidString.prefix(8).lowercased())"
-        if let postgres {
-            let name = database
-            try PostgresGatewayStore.createDatabase(name, on: postgres)
-            store = try PostgresGatewayStore(url: PostgresGatewayStore.url(postgres, database: name))
-            print("store: PostgreSQL (database \(name))")
-        } else {
-            store = try SQLiteGatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)
-            print("store: SQLite")
+        let postgres = try postgresServer()
+        // With --store postgres the gateway runs on both stores, round by round in one run, so the two compare on one
+        // machine at one moment; --steps and --replay measure the store named.
+        var stores: [(label: String, store: any GatewayStore)] = []
+        if postgres == nil || !(steps || replay != nil) {
+            stores.append(("SQLite", try SQLiteGatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)))
         }
+        if let postgres {
+            try PostgresGatewayStore.createDatabase(database, on: postgres)
+            stores.append(("PostgreSQL", try PostgresGatewayStore(url: PostgresGatewayStore.url(postgres, database: database))))
+        }
+        print("store: " + stores.map(\.label).joined(separator: " and ") + (postgres == nil ? "" : " (database \(database))"))
+        let chosen = stores.last!.store
         defer {
             try? FileManager.default.removeItem(at: dir)
             if let postgres { try? PostgresGatewayStore.dropDatabase(database, on: postgres) }
@@ -79,13 +97,13 @@ struct GatewayBench: AsyncParsableCommand {
 
         if steps {
             try printStepCosts(decider: decider, make: Factory(signer: victim, names: names, user: amqp.user), trust: trust)
-            try await printLedgerCost(decider: decider, make: Factory(signer: victim, names: names, user: amqp.user), store: store)
+            try await printLedgerCost(decider: decider, make: Factory(signer: victim, names: names, user: amqp.user), store: chosen)
             for q in names.queueNames() { try? await admin.deleteQueue(q) }
             return
         }
         if let replay {
             try await ReplayBench(
-                count: replay, decider: decider, store: store, amqp: amqp, names: names,
+                count: replay, decider: decider, store: chosen, amqp: amqp, names: names,
                 make: Factory(signer: victim, names: names, user: amqp.user)
             ).run()
             for q in names.queueNames() { try? await admin.deleteQueue(q) }
@@ -96,11 +114,13 @@ struct GatewayBench: AsyncParsableCommand {
             "gateway-bench: 2 KiB referrals victim → safehome with consent; backlog \(messages), latency run \(latencyMessages); "
                 + (households.map { "\($0) households in turn" } ?? "a new household each"))
         let make = Factory(signer: victim, names: names, user: amqp.user, households: households)
-        try await make.consents(for: 2 * messages + latencyMessages, into: store)
-        if let storeDecisions, storeDecisions > 0 {
-            let t0 = ContinuousClock.now
-            try await fill(store, with: storeDecisions, of: try assessedReferrals(10_000, decider: decider, make: make), decider: decider)
-            print(String(format: "store filled with %d decisions in %.1f s", storeDecisions, (ContinuousClock.now - t0).seconds))
+        for (_, store) in stores {
+            try await make.consents(for: 2 * messages + stores.count * latencyMessages, into: store)
+            if let storeDecisions, storeDecisions > 0 {
+                let t0 = ContinuousClock.now
+                try await fill(store, with: storeDecisions, of: try assessedReferrals(10_000, decider: decider, make: make), decider: decider)
+                print(String(format: "store filled with %d decisions in %.1f s", storeDecisions, (ContinuousClock.now - t0).seconds))
+            }
         }
         let sample = try make.referral(0)
         print("referral body: \(sample.body.count) bytes")
@@ -108,54 +128,72 @@ struct GatewayBench: AsyncParsableCommand {
         // Bare relay: the floor every broker round trip costs.
         let relay = Relay(configuration: amqp, from: names.gatewayQueue, to: names.deliverExchange)
         var relayRounds: [Round] = []
-        var gatewayRounds: [Round] = []
+        var gatewayRounds = Array(repeating: [Round](), count: stores.count)
         var services: [GatewayService] = []
         var task: Task<Void, any Error>?
+        func gatewayRun(_ service: GatewayService) -> (start: () async throws -> Void, stop: () async -> Void) {
+            (
+                {
+                    task = Task { try await service.run() }
+                    try await Task.sleep(for: .milliseconds(300))
+                },
+                {
+                    await service.stop()
+                    _ = try? await task?.value
+                }
+            )
+        }
         for _ in 0..<max(rounds, 1) {
             relayRounds.append(
                 try await throughput(
                     count: messages, make: make, names: names, amqp: amqp,
                     start: { try await relay.start() }, stop: { await relay.stop() }))
-            let service = GatewayService(decider: decider, store: store, configuration: amqp, topology: names, prefetch: prefetch)
-            services.append(service)
-            gatewayRounds.append(
-                try await throughput(
-                    count: messages, make: make, names: names, amqp: amqp,
-                    start: {
-                        task = Task { try await service.run() }
-                        try await Task.sleep(for: .milliseconds(300))
-                    },
-                    stop: {
-                        await service.stop()
-                        _ = try? await task?.value
-                    }))
+            for (i, entry) in stores.enumerated() {
+                let service = GatewayService(decider: decider, store: entry.store, configuration: amqp, topology: names, prefetch: prefetch)
+                services.append(service)
+                let run = gatewayRun(service)
+                gatewayRounds[i].append(try await throughput(count: messages, make: make, names: names, amqp: amqp, start: run.start, stop: run.stop))
+            }
         }
         let relayRate = relayRounds.map(\.rate).max()!
-        let gwRate = gatewayRounds.map(\.rate).max()!
+        let gwRates = gatewayRounds.map { $0.map(\.rate).max()! }
         let relayLatency = try await latency(
             count: latencyMessages, rate: relayRate * latencyLoad, offset: messages, make: make, names: names, amqp: amqp,
             start: { try await relay.start() }, stop: { await relay.stop() })
-        let service2 = GatewayService(decider: decider, store: store, configuration: amqp, topology: names, prefetch: prefetch)
-        let gwLatency = try await latency(
-            count: latencyMessages, rate: gwRate * latencyLoad, offset: messages * 2, make: make, names: names, amqp: amqp,
-            start: {
-                task = Task { try await service2.run() }
-                try await Task.sleep(for: .milliseconds(300))
-            },
-            stop: {
-                await service2.stop()
-                _ = try? await task?.value
-            })
-        let refused = services.reduce(service2.statistics.refused) { $0 + $1.statistics.refused }
+        var gwLatencies: [(p50: Double, p99: Double)] = []
+        for (i, entry) in stores.enumerated() {
+            let service = GatewayService(decider: decider, store: entry.store, configuration: amqp, topology: names, prefetch: prefetch)
+            services.append(service)
+            let run = gatewayRun(service)
+            // Each store's latency run at the same steady rate, a fraction of the slowest store's best throughput.
+            gwLatencies.append(
+                try await latency(
+                    count: latencyMessages, rate: gwRates.min()! * latencyLoad, offset: messages * 2 + i * latencyMessages, make: make,
+                    names: names, amqp: amqp, start: run.start, stop: run.stop))
+        }
+        let refused = services.reduce(0) { $0 + $1.statistics.refused }
         func rates(_ r: [Round]) -> String { r.map { String(format: "%.0f", $0.rate) }.joined(separator: ", ") }
         func cpu(_ r: [Round]) -> String { r.map(\.cpu).joined(separator: ", ") }
-        print("throughput rounds (msg/s): relay \(rates(relayRounds)); gateway \(rates(gatewayRounds))")
-        print("CPU per message (this process / broker): relay \(cpu(relayRounds)); gateway \(cpu(gatewayRounds))")
-        print(String(format: "bare relay   %7.0f msg/s   latency p50 %6.1f ms   p99 %6.1f ms", relayRate, relayLatency.p50, relayLatency.p99))
+        let gatewayLabels = stores.map { stores.count == 1 ? "gateway" : "gateway (\($0.label))" }
         print(
-            String(
-                format: "gateway      %7.0f msg/s   latency p50 %6.1f ms   p99 %6.1f ms   (%.0f %% of the bare relay)",
-                gwRate, gwLatency.p50, gwLatency.p99, 100 * gwRate / relayRate))
+            "throughput rounds (msg/s): relay \(rates(relayRounds)); "
+                + zip(gatewayLabels, gatewayRounds).map { "\($0) \(rates($1))" }.joined(separator: "; "))
+        print(
+            "CPU per message (this process / broker / PostgreSQL): relay \(cpu(relayRounds)); "
+                + zip(gatewayLabels, gatewayRounds).map { "\($0) \(cpu($1))" }.joined(separator: "; "))
+        print(String(format: "bare relay           %7.0f msg/s   latency p50 %6.1f ms   p99 %6.1f ms", relayRate, relayLatency.p50, relayLatency.p99))
+        for (i, label) in gatewayLabels.enumerated() {
+            print(
+                label.padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + String(
+                        format: " %7.0f msg/s   latency p50 %6.1f ms   p99 %6.1f ms   (%.0f %% of the bare relay)",
+                        gwRates[i], gwLatencies[i].p50, gwLatencies[i].p99, 100 * gwRates[i] / relayRate))
+        }
+        if stores.count == 2 {
+            print(
+                String(format: "PostgreSQL gateway: %.0f %% of the SQLite gateway's throughput (goal: at least 70 %%)", 100 * gwRates[1] / gwRates[0])
+            )
+        }
         let all = services.map(\.statistics)
         let processed = Double(all.reduce(0) { $0 + $1.processed })
         let batches = Double(max(all.reduce(0) { $0 + $1.batches }, 1))
@@ -320,7 +358,7 @@ struct GatewayBench: AsyncParsableCommand {
         let cpu = CPUTime.perMessage(since: cpu0, messages: n)
         await stop()
         await inbox.close()
-        return Round(rate: Double(count) / seconds, processCPU: cpu.process, brokerCPU: cpu.broker)
+        return Round(rate: Double(count) / seconds, processCPU: cpu.process, brokerCPU: cpu.broker, databaseCPU: cpu.database)
     }
 
     /// Publishes at a steady rate while the system runs; returns percentiles of publish-to-inbox time.
@@ -391,7 +429,11 @@ struct Round {
     var rate: Double
     var processCPU: Double
     var brokerCPU: Double?
-    var cpu: String { String(format: "%.0f / ", processCPU) + (brokerCPU.map { String(format: "%.0f µs", $0) } ?? "? µs") }
+    var databaseCPU: Double?
+    var cpu: String {
+        String(format: "%.0f / ", processCPU) + (brokerCPU.map { String(format: "%.0f", $0) } ?? "?")
+            + (databaseCPU.map { String(format: " / %.0f µs", $0) } ?? " / - µs")
+    }
 }
 
 /// Makes the benchmark's referrals, signed by the victim service, each about its own person.
@@ -491,4 +533,9 @@ final class Relay: @unchecked Sendable {
 
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// The stores gateway-bench can run the gateway on.
+enum BenchStore: String, ExpressibleByArgument, CaseIterable {
+    case sqlite, postgres
 }
