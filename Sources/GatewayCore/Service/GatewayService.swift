@@ -176,21 +176,27 @@ public final class GatewayService: Service, Sendable {
         var storeSeconds: Double
     }
 
-    /// The parts in their transactions and being published: each part's transaction starts after the one before
-    /// it commits, and its publishing after the one before it is confirmed, so order is kept while steps overlap.
-    /// The consumer's prefetch bounds how many parts are in flight.
+    /// The parts in their transactions and being published: each transaction starts after the one before it
+    /// commits and takes every part waiting by then (`WaitingParts`), and its publishing starts after the one
+    /// before it is confirmed, so order is kept while steps overlap. The consumer's prefetch bounds how many parts
+    /// are in flight.
     struct Pipeline {
         private var storing: Task<StagedBatch?, Never>?
         private var publishing: Task<Void, Never>?
+        private let waiting = WaitingParts()
 
         /// Queues a checked part for its transaction, then for publishing.
         mutating func add(_ checked: CheckedBatch, service: GatewayService, publisher: AMQPPublisher) {
             let storedBefore = storing
             let publishedBefore = publishing
+            let waiting = self.waiting
             service.partsInFlight.withLock { $0 += 1 }
+            waiting.add(checked)
             let stored = Task { () -> StagedBatch? in
                 _ = await storedBefore?.value
-                return await service.store(checked)
+                // Nil when an earlier transaction took this part with its own.
+                guard let merged = waiting.takeMerged(replayLimit: GatewayService.replaysPerPart) else { return nil }
+                return await service.store(merged)
             }
             storing = stored
             publishing = Task {
