@@ -21,6 +21,10 @@ public protocol GatewayStore: Sendable {
 /// What one transaction of a `GatewayStore` can read and change, in the domain's terms. Each call is one step of
 /// the caller's transaction; nothing is visible to other transactions until it commits.
 public protocol GatewayTransaction: AnyObject {
+    /// Told what a batch is about to read, before it reads it; answers must be the same with or without it, the
+    /// transaction's own writes included.
+    func prepare(for reads: BatchReads) throws
+
     // MARK: Seen messages
 
     /// What the seen-message ledger holds of message id `id`.

@@ -168,6 +168,91 @@ import Testing
         #expect(try await store.read { try $0.correspondence(kind: "marac-action", reference: "R-1") } == [])
     }
 
+    @Test(
+        "a batch's reads answer the same after prepare(for:), its own writes included, and a conflict it held still fails it whole",
+        arguments: Kind.available)
+    func readAheadAndHeldWrites(_ kind: Kind) async throws {
+        let made = try kind.make()
+        defer { made.remove() }
+        let store = made.store
+        let m1 = SeenMessage(messageID: "m-1", sender: "victim", fingerprint: "f1", processedAt: Self.t0)
+        let c = StoredConsent(
+            consentID: "c-1", subject: Self.alice, recordedBy: "victim", recipients: ["safehome"], purposes: ["housing"], givenAt: Self.t0,
+            expiresAt: Self.t0.adding(seconds: 86_400))
+        let r = CorrespondenceRecord(
+            kind: "referral", reference: "R-1", sender: "victim", recipient: "safehome", subject: Self.alice.canonical, caseID: nil,
+            messageID: "m-1", at: Self.t0)
+        try await store.write { tx in
+            try tx.rememberMessage(m1)
+            try tx.addConsent(c)
+            try tx.recordCorrespondence(r)
+        }
+        try await store.write { tx in
+            var reads = BatchReads()
+            reads.messageIDs = ["m-1", "m-2", "m-1"]
+            reads.consentSubjects = [Self.alice, Self.bob]
+            reads.correspondence = [CorrespondenceKey(kind: "referral", reference: "R-1"), CorrespondenceKey(kind: "referral", reference: "R-2")]
+            try tx.prepare(for: reads)
+            #expect(try tx.seenMessage("m-1") == m1)
+            #expect(try tx.seenMessage("m-2") == nil)
+            let m2 = SeenMessage(messageID: "m-2", sender: "victim", fingerprint: "f2", processedAt: Self.t0)
+            try tx.rememberMessage(m2)
+            #expect(try tx.seenMessage("m-2") == m2)
+            #expect(throws: GatewayStoreError.duplicate("message id m-2")) { try tx.rememberMessage(m2) }
+            try tx.markDelivered("m-1", auditSeq: 1)
+            try tx.markDelivered("m-2", auditSeq: 2)
+            #expect(try tx.seenMessage("m-1")?.deliveredSeq == 1)
+            #expect(try tx.seenMessage("m-2")?.deliveredSeq == 2)
+            #expect(try tx.consents(of: Self.alice) == [c])
+            #expect(try tx.consents(of: Self.bob) == [])
+            var bobs = c
+            bobs.consentID = "c-2"
+            bobs.subject = Self.bob
+            try tx.addConsent(bobs)
+            #expect(try tx.consents(of: Self.bob) == [bobs])
+            try tx.withdrawConsent("c-1", of: Self.alice, at: Self.t0.adding(seconds: 60))
+            #expect(try tx.consents(of: Self.alice).first?.withdrawnAt == Self.t0.adding(seconds: 60))
+            var toFamily = r
+            toFamily.recipient = "family"
+            toFamily.at = Self.t0.adding(seconds: 1)
+            var again = r
+            again.subject = Self.bob.canonical
+            try tx.recordCorrespondence(toFamily)
+            try tx.recordCorrespondence(again)  // the same reference to the same recipient: the first stays
+            #expect(try tx.correspondence(kind: "referral", reference: "R-1").sorted { $0.recipient < $1.recipient } == [toFamily, r])
+            #expect(try tx.correspondence(kind: "referral", reference: "R-2") == [])
+            let p = PersonRecord(
+                urc: Self.bob.canonical, role: .perpetrator, issuer: "victim", firstSeenBy: "victim", firstMessageID: "m-2", firstSeenAt: Self.t0,
+                holders: ["safehome"])
+            try tx.savePeople([p])
+            #expect(try tx.people([Self.bob.canonical, Self.alice.canonical]) == [p])
+            let id = try tx.addToOutbox(
+                OutboxMessage(
+                    messageID: "m-2", exchange: "refgw.deliver", routingKey: "safehome", type: "referral", contentType: "application/json",
+                    persistent: true, headers: [:], body: Data("{}".utf8)))
+            // A read of the audit log or the outbox sees everything written before it.
+            try tx.appendAudit(Self.entry("m-2"))
+            #expect(try tx.latestAuditEntries(1).map(\.messageID) == ["m-2"])
+            #expect(try tx.pendingOutbox().map(\.id) == [id])
+            #expect(try tx.seenMessage("m-2")?.deliveredSeq == 2)
+            #expect(try tx.correspondence(kind: "referral", reference: "R-1").sorted { $0.recipient < $1.recipient } == [toFamily, r])
+        }
+        #expect(try await store.read { try $0.seenMessage("m-2")?.deliveredSeq } == 2)
+        #expect(try await store.read { try $0.people([Self.bob.canonical]).map(\.role) } == [.perpetrator])
+        #expect(try await store.read { try $0.correspondence(kind: "referral", reference: "R-1").count } == 2)
+        #expect(try await store.read { try AuditLog.verify($0).entries } == 1)
+        // A message id decided before, remembered among others: the whole transaction fails, and keeps nothing.
+        await #expect(throws: GatewayStoreError.duplicate("message id m-1")) {
+            try await store.write { tx in
+                try tx.rememberMessage(SeenMessage(messageID: "m-3", sender: "victim", fingerprint: "f3", processedAt: Self.t0))
+                try tx.rememberMessage(SeenMessage(messageID: "m-1", sender: "victim", fingerprint: "other", processedAt: Self.t0))
+                try tx.appendAudit(Self.entry("m-3"))
+            }
+        }
+        #expect(try await store.read { try $0.seenMessage("m-3") } == nil)
+        #expect(try await store.read { try AuditLog.verify($0).entries } == 1)
+    }
+
     static func entry(_ id: String, subject: URC = alice, people: [String] = []) -> AuditEntry {
         AuditEntry(
             at: t0, event: .delivered, messageID: id, type: "referral", sender: "victim", recipient: "safehome", subject: subject.canonical,

@@ -62,6 +62,7 @@ public struct GatewayLedger: Sendable {
                 default: return []
                 }
             }, in: tx)
+        try tx.prepare(for: Self.reads(of: batch))
         for a in batch {
             let (outcome, entries) = try apply(a, replays: replays, in: tx, now: now, tail: &tail)
             outcomes.append(outcome)
@@ -69,6 +70,20 @@ public struct GatewayLedger: Sendable {
         }
         try people.flush(in: tx)
         return (outcomes, outbox)
+    }
+
+    /// What deciding `batch` reads of the seen-message ledger, the consent registry and the correspondence.
+    static func reads(of batch: [Assessment]) -> BatchReads {
+        var reads = BatchReads()
+        for a in batch {
+            guard let env = a.envelope else { continue }
+            reads.messageIDs.append(env.messageID)
+            guard case .deliver(let p) = a.verdict else { continue }
+            if p.consentID == nil, p.lawfulBasis == nil { reads.consentSubjects.append(env.subject) }
+            reads.correspondence += p.bound.references.map { CorrespondenceKey(kind: $0.kind.rawValue, reference: $0.id) }
+            reads.correspondence += p.records.map { CorrespondenceKey(kind: $0.kind.rawValue, reference: $0.id) }
+        }
+        return reads
     }
 
     /// The person registry as the batch in transaction `tx` sees it (read directly outside a batch).

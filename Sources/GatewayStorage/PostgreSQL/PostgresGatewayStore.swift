@@ -100,6 +100,8 @@ public final class PostgresGatewayStore: GatewayStore {
             do {
                 if lock { try tx.run("SELECT pg_advisory_xact_lock(\(Self.writeLock))") }
                 let result = try body(tx)
+                // The rows the transaction held go now, inside it: a conflict among them rolls everything back.
+                try tx.flush()
                 try tx.run("COMMIT")
                 return result
             } catch {

@@ -3,7 +3,18 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// One transaction on the PostgreSQL store: each call one statement (or a few), waited for on this thread.
+/// One transaction on the PostgreSQL store, its statements waited for on this thread.
+///
+/// The rows a decision writes (seen message, audit entry and its people, person roles, correspondence, outbox) are
+/// held and sent as one multi-row INSERT per table (`PendingInsert`) before COMMIT, or before any statement that
+/// could read them. The reads on a decision's path answer from what is held as well as from the database, so they
+/// need not send it first: `seenMessage`, `correspondence` and `markDelivered` on a held row. Holding changes no
+/// outcome: the transaction holds the region's write lock, so nothing else writes meanwhile, and a conflict (a
+/// message id another gateway decided first) still fails the whole transaction before it commits.
+///
+/// What a batch is about to read (`prepare(for:)`) is read the same way, one statement a table, and kept until the
+/// next `flush()` that sends rows: the seen messages, consents and correspondence the batch checks. A write that
+/// goes straight to a kept table forgets what is kept of it, so nothing kept can go stale.
 final class PostgresGatewayTransaction: GatewayTransaction {
     private let connection: PostgresConnection
     private let logger: Logger
@@ -11,6 +22,29 @@ final class PostgresGatewayTransaction: GatewayTransaction {
     private var tail: AuditLog.Tail?
     /// The name audit entries are stamped with when they carry none (the process that opened the store).
     private let instance: String?
+
+    // Rows held until `flush()`, in the order they were written.
+    private var heldSeen: [SeenMessage] = []
+    private var heldSeenIndex: [String: Int] = [:]
+    private var heldAudit = PendingInsert(
+        into: """
+            audit (seq, at, event, message_id, type, sender, recipient, subject, reason_code, basis, basis_reference,
+                justification, removed_fields, actor, previous_hash, hash, people, instance)
+            """, columns: 18)
+    private var heldAuditPeople = PendingInsert(into: "audit_person (urc, seq)", columns: 2, then: "ON CONFLICT DO NOTHING")
+    private var heldPeople: [String: PersonRecord] = [:]
+    private var heldPeopleOrder: [String] = []
+    private var heldCorrespondence: [CorrespondenceRecord] = []
+    private var heldOutbox = PendingInsert(
+        into: "outbox (id, message_id, exchange, routing_key, type, headers, body, created_at, content_type, persistent)", columns: 10)
+    /// Outbox ids taken from the table's sequence and not used yet (the held rows need theirs before they are sent).
+    private var reservedOutboxIDs: [Int64] = []
+    private var outboxReservation = 16
+
+    // Read ahead by `prepare(for:)`: what the database holds (nil: it holds none), until the next `flush()`.
+    private var keptSeen: [String: SeenMessage?] = [:]
+    private var keptConsents: [String: [StoredConsent]] = [:]
+    private var keptCorrespondence: [CorrespondenceKey: [CorrespondenceRecord]] = [:]
 
     init(connection: PostgresConnection, instance: String?, logger: Logger) {
         self.connection = connection
@@ -26,10 +60,138 @@ final class PostgresGatewayTransaction: GatewayTransaction {
         } catch let error as PSQLError where duplicate != nil && error.serverInfo?[.sqlState] == PostgresError.Code.uniqueViolation.raw {
             throw GatewayStoreError.duplicate(duplicate!)
         } catch let error as PSQLError {
-            // The server's own words (which name no data, only the statement's problem), not the driver's dump.
-            throw GatewayStoreError.unavailable(
-                "PostgreSQL: \(error.serverInfo?[.message] ?? "\(error.code)")\(error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "")")
+            throw Self.unavailable(error)
         }
+    }
+
+    /// The server's own words (which name no data, only the statement's problem), not the driver's dump.
+    private static func unavailable(_ error: PSQLError) -> GatewayStoreError {
+        .unavailable("PostgreSQL: \(error.serverInfo?[.message] ?? "\(error.code)")\(error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "")")
+    }
+
+    /// Reads what a batch is about to read in one statement a table (see the type's comment).
+    func prepare(for reads: BatchReads) throws {
+        let ids = Array(Set(reads.messageIDs.filter { heldSeenIndex[$0] == nil && keptSeen[$0] == nil }))
+        if !ids.isEmpty {
+            for id in ids { keptSeen[id] = .some(nil) }
+            for row in try rows(
+                "SELECT message_id, sender, fingerprint, processed_at, delivered_seq FROM seen_message WHERE message_id = ANY(\(ids))")
+            {
+                let (id, sender, fingerprint, at, seq) = try row.decode((String, String, String, Int64, Int64?).self)
+                keptSeen[id] = SeenMessage(
+                    messageID: id, sender: sender, fingerprint: fingerprint, processedAt: Timestamp(millisecondsSince1970: at), deliveredSeq: seq)
+            }
+        }
+        let subjects = Array(Set(reads.consentSubjects.map(\.canonical).filter { keptConsents[$0] == nil }))
+        if !subjects.isEmpty {
+            for s in subjects { keptConsents[s] = [] }
+            for row in try rows(
+                """
+                SELECT consent_id, subject, recorded_by, recipients, purposes, given_at, expires_at, withdrawn_at FROM consent
+                WHERE subject = ANY(\(subjects)) ORDER BY consent_id
+                """)
+            {
+                let c = try Self.consent(row)
+                keptConsents[c.subject.canonical, default: []].append(c)
+            }
+        }
+        let keys = Array(Set(reads.correspondence.filter { keptCorrespondence[$0] == nil }))
+        if !keys.isEmpty {
+            for k in keys { keptCorrespondence[k] = [] }
+            let kinds = keys.map(\.kind)
+            let references = keys.map(\.reference)
+            for row in try rows(
+                """
+                SELECT kind, reference, sender, recipient, subject, case_id, message_id, at FROM correspondence
+                WHERE (kind, reference) IN (SELECT * FROM unnest(\(kinds)::text[], \(references)::text[])) ORDER BY at, recipient
+                """)
+            {
+                let (kind, reference, sender, recipient, subject, caseID, message, at) = try row.decode(
+                    (String, String, String, String, String, String?, String, Int64).self)
+                keptCorrespondence[CorrespondenceKey(kind: kind, reference: reference), default: []].append(
+                    CorrespondenceRecord(
+                        kind: kind, reference: reference, sender: sender, recipient: recipient, subject: subject, caseID: caseID,
+                        messageID: message, at: Timestamp(millisecondsSince1970: at)))
+            }
+        }
+    }
+
+    /// Sends every held row: before COMMIT, and before any statement that could read them. Forgets what was read
+    /// ahead when it sends anything, as the rows sent are now the database's.
+    func flush() throws {
+        guard
+            !(heldSeen.isEmpty && heldPeopleOrder.isEmpty && heldCorrespondence.isEmpty && heldAudit.isEmpty && heldAuditPeople.isEmpty
+                && heldOutbox.isEmpty)
+        else { return }
+        keptSeen.removeAll()
+        keptConsents.removeAll()
+        keptCorrespondence.removeAll()
+        if !heldSeen.isEmpty {
+            var rows = PendingInsert(into: "seen_message (message_id, sender, fingerprint, processed_at, delivered_seq)", columns: 5)
+            for m in heldSeen {
+                rows.add([
+                    .text(m.messageID), .text(m.sender), .text(m.fingerprint), .number(m.processedAt.millisecondsSince1970), .number(m.deliveredSeq),
+                ])
+            }
+            for statement in try rows.statements() {
+                do {
+                    _ = try connection.query(statement, logger: logger).wait()
+                } catch let error as PSQLError where error.serverInfo?[.sqlState] == PostgresError.Code.uniqueViolation.raw {
+                    // Another gateway decided one of these first: this transaction fails whole, and publishes nothing.
+                    let id = Self.duplicateKey(error.serverInfo?[.detail]) ?? (heldSeen.count == 1 ? heldSeen[0].messageID : nil)
+                    throw GatewayStoreError.duplicate(id.map { "message id \($0)" } ?? "a message id of this batch")
+                } catch let error as PSQLError {
+                    throw Self.unavailable(error)
+                }
+            }
+            heldSeen.removeAll(keepingCapacity: true)
+            heldSeenIndex.removeAll(keepingCapacity: true)
+        }
+        if !heldPeopleOrder.isEmpty {
+            var rows = PendingInsert(
+                into: "person_role (urc, role, issuer, first_seen_by, first_message_id, first_seen_at, holders)", columns: 7,
+                then: """
+                    ON CONFLICT (urc) DO UPDATE SET role = excluded.role, first_seen_by = excluded.first_seen_by,
+                        first_message_id = excluded.first_message_id, first_seen_at = excluded.first_seen_at, holders = excluded.holders
+                    """)
+            for urc in heldPeopleOrder {
+                let p = heldPeople[urc]!
+                rows.add([
+                    .text(p.urc), .text(p.role?.rawValue), .text(p.issuer), .text(p.firstSeenBy), .text(p.firstMessageID),
+                    .number(p.firstSeenAt.millisecondsSince1970), .text(p.holdersColumn),
+                ])
+            }
+            for statement in try rows.statements() { try run(statement) }
+            heldPeople.removeAll(keepingCapacity: true)
+            heldPeopleOrder.removeAll(keepingCapacity: true)
+        }
+        if !heldCorrespondence.isEmpty {
+            var rows = PendingInsert(
+                into: "correspondence (kind, reference, sender, recipient, subject, case_id, message_id, at)", columns: 8,
+                then: "ON CONFLICT (kind, reference, recipient) DO NOTHING")
+            for r in heldCorrespondence {
+                rows.add([
+                    .text(r.kind), .text(r.reference), .text(r.sender), .text(r.recipient), .text(r.subject), .text(r.caseID), .text(r.messageID),
+                    .number(r.at.millisecondsSince1970),
+                ])
+            }
+            for statement in try rows.statements() { try run(statement) }
+            heldCorrespondence.removeAll(keepingCapacity: true)
+        }
+        for statement in try heldAudit.statements() { try run(statement, duplicate: "an audit entry of this batch") }
+        for statement in try heldAuditPeople.statements() { try run(statement) }
+        for statement in try heldOutbox.statements() { try run(statement) }
+        heldAudit.removeAll()
+        heldAuditPeople.removeAll()
+        heldOutbox.removeAll()
+    }
+
+    /// The key a unique violation names in its detail ("Key (message_id)=(...) already exists.").
+    static func duplicateKey(_ detail: String?) -> String? {
+        guard let detail, let open = detail.range(of: ")=("), let close = detail.range(of: ") already exists", options: .backwards),
+            open.upperBound <= close.lowerBound
+        else { return nil }
+        return String(detail[open.upperBound..<close.lowerBound])
     }
 
     private func rows(_ query: PostgresQuery) throws -> [PostgresRow] { Array(try run(query)) }
@@ -37,7 +199,9 @@ final class PostgresGatewayTransaction: GatewayTransaction {
     // MARK: Seen messages
 
     func seenMessage(_ id: String) throws -> SeenMessage? {
-        try rows("SELECT sender, fingerprint, processed_at, delivered_seq FROM seen_message WHERE message_id = \(id)").first.map {
+        if let held = heldSeenIndex[id] { return heldSeen[held] }
+        if let kept = keptSeen[id] { return kept }
+        return try rows("SELECT sender, fingerprint, processed_at, delivered_seq FROM seen_message WHERE message_id = \(id)").first.map {
             let (sender, fingerprint, at, seq) = try $0.decode((String, String, Int64, Int64?).self)
             return SeenMessage(
                 messageID: id, sender: sender, fingerprint: fingerprint, processedAt: Timestamp(millisecondsSince1970: at), deliveredSeq: seq)
@@ -45,14 +209,18 @@ final class PostgresGatewayTransaction: GatewayTransaction {
     }
 
     func rememberMessage(_ m: SeenMessage) throws {
-        try run(
-            """
-            INSERT INTO seen_message (message_id, sender, fingerprint, processed_at, delivered_seq)
-            VALUES (\(m.messageID), \(m.sender), \(m.fingerprint), \(m.processedAt.millisecondsSince1970), \(m.deliveredSeq))
-            """, duplicate: "message id \(m.messageID)")
+        // Held, and checked against the database's key when sent; one held already is the same conflict, now.
+        guard heldSeenIndex[m.messageID] == nil else { throw GatewayStoreError.duplicate("message id \(m.messageID)") }
+        heldSeenIndex[m.messageID] = heldSeen.count
+        heldSeen.append(m)
     }
 
     func markDelivered(_ id: String, auditSeq: Int64) throws {
+        if let held = heldSeenIndex[id] {
+            heldSeen[held].deliveredSeq = auditSeq
+            return
+        }
+        keptSeen[id] = nil
         try run("UPDATE seen_message SET delivered_seq = \(auditSeq) WHERE message_id = \(id)")
     }
 
@@ -77,7 +245,8 @@ final class PostgresGatewayTransaction: GatewayTransaction {
     }
 
     func consents(of subject: URC) throws -> [StoredConsent] {
-        try rows(
+        if let kept = keptConsents[subject.canonical] { return kept }
+        return try rows(
             """
             SELECT consent_id, subject, recorded_by, recipients, purposes, given_at, expires_at, withdrawn_at FROM consent
             WHERE subject = \(subject.canonical) ORDER BY consent_id
@@ -86,6 +255,8 @@ final class PostgresGatewayTransaction: GatewayTransaction {
     }
 
     func addConsent(_ c: StoredConsent) throws {
+        try flush()
+        keptConsents[c.subject.canonical] = nil
         try run(
             """
             INSERT INTO consent (consent_id, subject, recipients, purposes, given_at, expires_at, withdrawn_at, recorded_by)
@@ -96,6 +267,8 @@ final class PostgresGatewayTransaction: GatewayTransaction {
     }
 
     func withdrawConsent(_ id: String, of subject: URC, at: Timestamp) throws {
+        try flush()
+        keptConsents[subject.canonical] = nil
         try run(
             """
             UPDATE consent SET withdrawn_at = \(at.millisecondsSince1970)
@@ -107,49 +280,51 @@ final class PostgresGatewayTransaction: GatewayTransaction {
 
     func people(_ urcs: [String]) throws -> [PersonRecord] {
         guard !urcs.isEmpty else { return [] }
-        return try rows(
-            "SELECT urc, role, issuer, first_seen_by, first_message_id, first_seen_at, holders FROM person_role WHERE urc = ANY(\(urcs))"
-        ).map { row in
-            let (urc, role, issuer, by, message, at, holders) = try row.decode((String, String?, String, String, String, Int64, String).self)
-            return PersonRecord(
-                urc: urc, role: role.flatMap(PersonRole.init(rawValue:)), issuer: issuer, firstSeenBy: by, firstMessageID: message,
-                firstSeenAt: Timestamp(millisecondsSince1970: at), holders: PersonRecord.holders(fromColumn: holders))
-        }
+        // A held row is the person as this transaction last saved them: it answers instead of the database's.
+        let held = urcs.compactMap { heldPeople[$0] }
+        let unheld = urcs.filter { heldPeople[$0] == nil }
+        guard !unheld.isEmpty else { return held }
+        return try held
+            + rows(
+                "SELECT urc, role, issuer, first_seen_by, first_message_id, first_seen_at, holders FROM person_role WHERE urc = ANY(\(unheld))"
+            ).map { row in
+                let (urc, role, issuer, by, message, at, holders) = try row.decode((String, String?, String, String, String, Int64, String).self)
+                return PersonRecord(
+                    urc: urc, role: role.flatMap(PersonRole.init(rawValue:)), issuer: issuer, firstSeenBy: by, firstMessageID: message,
+                    firstSeenAt: Timestamp(millisecondsSince1970: at), holders: PersonRecord.holders(fromColumn: holders))
+            }
     }
 
     func savePeople(_ people: [PersonRecord]) throws {
+        // The latest save of a person wins, as the upsert would: one row a person in the statement that sends them.
         for p in people {
-            try run(
-                """
-                INSERT INTO person_role (urc, role, issuer, first_seen_by, first_message_id, first_seen_at, holders)
-                VALUES (\(p.urc), \(p.role?.rawValue), \(p.issuer), \(p.firstSeenBy), \(p.firstMessageID), \(p.firstSeenAt.millisecondsSince1970), \(p.holdersColumn))
-                ON CONFLICT (urc) DO UPDATE SET role = excluded.role, first_seen_by = excluded.first_seen_by,
-                    first_message_id = excluded.first_message_id, first_seen_at = excluded.first_seen_at, holders = excluded.holders
-                """)
+            if heldPeople.updateValue(p, forKey: p.urc) == nil { heldPeopleOrder.append(p.urc) }
         }
     }
 
     func correspondence(kind: String, reference: String) throws -> [CorrespondenceRecord] {
-        try rows(
-            """
-            SELECT sender, recipient, subject, case_id, message_id, at FROM correspondence
-            WHERE kind = \(kind) AND reference = \(reference) ORDER BY at, recipient
-            """
-        ).map { row in
-            let (sender, recipient, subject, caseID, message, at) = try row.decode((String, String, String, String?, String, Int64).self)
-            return CorrespondenceRecord(
-                kind: kind, reference: reference, sender: sender, recipient: recipient, subject: subject, caseID: caseID, messageID: message,
-                at: Timestamp(millisecondsSince1970: at))
-        }
+        let stored =
+            try keptCorrespondence[CorrespondenceKey(kind: kind, reference: reference)]
+            ?? rows(
+                """
+                SELECT sender, recipient, subject, case_id, message_id, at FROM correspondence
+                WHERE kind = \(kind) AND reference = \(reference) ORDER BY at, recipient
+                """
+            ).map { row in
+                let (sender, recipient, subject, caseID, message, at) = try row.decode((String, String, String, String?, String, Int64).self)
+                return CorrespondenceRecord(
+                    kind: kind, reference: reference, sender: sender, recipient: recipient, subject: subject, caseID: caseID, messageID: message,
+                    at: Timestamp(millisecondsSince1970: at))
+            }
+        // With the rows held, as the table will hold them: the first row for a recipient stays (DO NOTHING).
+        var recipients = Set(stored.map(\.recipient))
+        let held = heldCorrespondence.filter { $0.kind == kind && $0.reference == reference && recipients.insert($0.recipient).inserted }
+        guard !held.isEmpty else { return stored }
+        return (stored + held).sorted { ($0.at, $0.recipient) < ($1.at, $1.recipient) }
     }
 
     func recordCorrespondence(_ r: CorrespondenceRecord) throws {
-        try run(
-            """
-            INSERT INTO correspondence (kind, reference, sender, recipient, subject, case_id, message_id, at)
-            VALUES (\(r.kind), \(r.reference), \(r.sender), \(r.recipient), \(r.subject), \(r.caseID), \(r.messageID), \(r.at.millisecondsSince1970))
-            ON CONFLICT (kind, reference, recipient) DO NOTHING
-            """)
+        heldCorrespondence.append(r)
     }
 
     // MARK: Audit log
@@ -161,23 +336,21 @@ final class PostgresGatewayTransaction: GatewayTransaction {
         let e = try AuditLog.chained(stamped, after: tail)
         let removed = String(decoding: JSONWriter.bytes(.array(e.removedFields.map { .string($0) })), as: UTF8.self)
         let people = e.people.isEmpty ? nil : String(decoding: JSONWriter.bytes(.array(e.people.map { .string($0) })), as: UTF8.self)
-        try run(
-            """
-            INSERT INTO audit (seq, at, event, message_id, type, sender, recipient, subject, reason_code, basis, basis_reference,
-                justification, removed_fields, actor, previous_hash, hash, people, instance)
-            VALUES (\(e.seq!), \(e.at.millisecondsSince1970), \(e.event.rawValue), \(e.messageID), \(e.type), \(e.sender), \(e.recipient),
-                \(e.subject), \(e.reasonCode), \(e.basis?.rawValue), \(e.basisReference), \(e.justification), \(removed), \(e.actor),
-                \(e.previousHash), \(e.hash), \(people), \(e.instance))
-            """, duplicate: "audit entry \(e.seq!)")
+        heldAudit.add([
+            .number(e.seq!), .number(e.at.millisecondsSince1970), .text(e.event.rawValue), .text(e.messageID), .text(e.type), .text(e.sender),
+            .text(e.recipient), .text(e.subject), .text(e.reasonCode), .text(e.basis?.rawValue), .text(e.basisReference), .text(e.justification),
+            .text(removed), .text(e.actor), .text(e.previousHash), .text(e.hash), .text(people), .text(e.instance),
+        ])
         // "URC role": the index holds the URC.
-        for person in e.people {
-            try run("INSERT INTO audit_person (urc, seq) VALUES (\(String(person.prefix { $0 != " " })), \(e.seq!)) ON CONFLICT DO NOTHING")
-        }
+        for person in e.people { heldAuditPeople.add([.text(String(person.prefix { $0 != " " })), .number(e.seq!)]) }
         self.tail = AuditLog.Tail(seq: e.seq!, hash: e.hash)
         return e
     }
 
+    /// Read once, before the transaction's first append: nothing of the audit log is held then, so the database's
+    /// last entry is the chain's.
     private func currentTail() throws -> AuditLog.Tail {
+        precondition(heldAudit.isEmpty, "the audit tail read after an entry was held")
         guard let row = try rows("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").first else { return AuditLog.Tail() }
         let (seq, hash) = try row.decode((Int64, String).self)
         return AuditLog.Tail(seq: seq, hash: hash)
@@ -212,15 +385,18 @@ final class PostgresGatewayTransaction: GatewayTransaction {
     }
 
     func auditEntry(_ seq: Int64) throws -> AuditEntry? {
-        try rows(PostgresQuery(unsafeSQL: Self.auditSelect + " WHERE seq = $1", binds: binds(seq))).first.map(Self.auditEntry)
+        try flush()
+        return try rows(PostgresQuery(unsafeSQL: Self.auditSelect + " WHERE seq = $1", binds: binds(seq))).first.map(Self.auditEntry)
     }
 
     func latestAuditEntries(_ limit: Int) throws -> [AuditEntry] {
-        try rows(PostgresQuery(unsafeSQL: Self.auditSelect + " ORDER BY seq DESC LIMIT $1", binds: binds(Int64(limit)))).map(Self.auditEntry)
+        try flush()
+        return try rows(PostgresQuery(unsafeSQL: Self.auditSelect + " ORDER BY seq DESC LIMIT $1", binds: binds(Int64(limit)))).map(Self.auditEntry)
     }
 
     func auditTrail(of subject: String) throws -> [AuditEntry] {
-        try rows(
+        try flush()
+        return try rows(
             PostgresQuery(
                 unsafeSQL: Self.auditSelect + " WHERE subject = $1 OR seq IN (SELECT seq FROM audit_person WHERE urc = $1) ORDER BY seq",
                 binds: binds(subject))
@@ -228,6 +404,7 @@ final class PostgresGatewayTransaction: GatewayTransaction {
     }
 
     func forEachAuditEntry(_ body: (AuditEntry) throws -> Bool) throws {
+        try flush()
         // A page at a time, so a long log is never held in memory whole.
         var after: Int64 = 0
         while true {
@@ -252,18 +429,30 @@ final class PostgresGatewayTransaction: GatewayTransaction {
     func addToOutbox(_ m: OutboxMessage) throws -> Int64 {
         let headers = String(
             decoding: JSONWriter.bytes(.object(m.headers.sorted { $0.key < $1.key }.map { .init($0.key, .string($0.value)) })), as: UTF8.self)
-        let row = try rows(
-            """
-            INSERT INTO outbox (message_id, exchange, routing_key, type, headers, body, created_at, content_type, persistent)
-            VALUES (\(m.messageID), \(m.exchange), \(m.routingKey), \(m.type), \(headers), \(m.body), \(Timestamp().millisecondsSince1970),
-                \(m.contentType ?? ""), \(m.persistent))
-            RETURNING id
-            """)
-        return try row[0].decode(Int64.self)
+        let id = try nextOutboxID()
+        heldOutbox.add([
+            .number(id), .text(m.messageID), .text(m.exchange), .text(m.routingKey), .text(m.type), .text(headers), .bytes(m.body),
+            .number(Timestamp().millisecondsSince1970), .text(m.contentType ?? ""), .flag(m.persistent),
+        ])
+        return id
+    }
+
+    /// An id from the outbox's sequence, taken a few at a time (more each time a transaction needs more), so a held
+    /// row knows its id without a round trip of its own; ids a transaction leaves unused are gaps, never reused.
+    private func nextOutboxID() throws -> Int64 {
+        if reservedOutboxIDs.isEmpty {
+            let n = Int64(outboxReservation)
+            outboxReservation = min(outboxReservation * 2, 1024)
+            reservedOutboxIDs = try rows("SELECT nextval('outbox_id_seq') FROM generate_series(1, \(n))").map { try $0.decode(Int64.self) }
+                .sorted(by: >)
+        }
+        return reservedOutboxIDs.removeLast()
     }
 
     func pendingOutbox() throws -> [OutboxEntry] {
-        try rows("SELECT id, message_id, exchange, routing_key, type, headers, body, content_type, persistent FROM outbox ORDER BY id").map { row in
+        try flush()
+        return try rows("SELECT id, message_id, exchange, routing_key, type, headers, body, content_type, persistent FROM outbox ORDER BY id").map {
+            row in
             let (id, message, exchange, key, type, headersText, body, contentType, persistent) = try row.decode(
                 (Int64, String, String, String, String, String, Data, String?, Bool).self)
             guard let headers = try? JSONDecoder().decode([String: String].self, from: Data(headersText.utf8)) else {
@@ -280,6 +469,7 @@ final class PostgresGatewayTransaction: GatewayTransaction {
 
     func removeFromOutbox(_ ids: [Int64]) throws {
         guard !ids.isEmpty else { return }
+        try flush()
         try run("DELETE FROM outbox WHERE id = ANY(\(ids))")
     }
 
