@@ -33,6 +33,11 @@ struct GatewayBench: AsyncParsableCommand {
     @Option(help: "The PostgreSQL server for --store postgres (a database of its own is made on it, and dropped after); default $REFGW_POSTGRES_URL.")
     var postgresURL: String?
     @Option(
+        help:
+            "With --store postgres, also run this many gateways on one PostgreSQL database of their own, as competing consumers (1: not)."
+    )
+    var gateways = 2
+    @Option(
         help: "Decisions the store holds before timing starts (a gateway in service); default 200,000 with --steps, none for the throughput rounds.")
     var storeDecisions: Int?
     @Option(help: "Instead: time a bulk replay of this many dead letters (refused for no consent, then consent given).") var replay: Int?
@@ -80,20 +85,36 @@ struct GatewayBench: AsyncParsableCommand {
         let postgres = try postgresServer()
         // With --store postgres the gateway runs on both stores, round by round in one run, so the two compare on one
         // machine at one moment; --steps and --replay measure the store named.
-        var stores: [(label: String, store: any GatewayStore)] = []
+        // With --gateways N, N gateways (each its own connections, as separate processes would have) on a second
+        // database take a turn too.
+        var stores: [(label: String, stores: [any GatewayStore])] = []
+        var databases: [String] = []
+        defer {
+            try? FileManager.default.removeItem(at: dir)
+            if let postgres { for d in databases { try? PostgresGatewayStore.dropDatabase(d, on: postgres) } }
+        }
         if postgres == nil || !(steps || replay != nil) {
-            stores.append(("SQLite", try SQLiteGatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)))
+            stores.append(("SQLite", [try SQLiteGatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path)]))
         }
         if let postgres {
             try PostgresGatewayStore.createDatabase(database, on: postgres)
-            stores.append(("PostgreSQL", try PostgresGatewayStore(url: PostgresGatewayStore.url(postgres, database: database))))
+            databases.append(database)
+            stores.append(("PostgreSQL", [try PostgresGatewayStore(url: PostgresGatewayStore.url(postgres, database: database))]))
+            if gateways > 1, !(steps || replay != nil) {
+                let shared = database + "_shared"
+                try PostgresGatewayStore.createDatabase(shared, on: postgres)
+                databases.append(shared)
+                stores.append(
+                    (
+                        "PostgreSQL ×\(gateways)",
+                        try (1...gateways).map {
+                            try PostgresGatewayStore(url: PostgresGatewayStore.url(postgres, database: shared), instance: "bench-gateway-\($0)")
+                        }
+                    ))
+            }
         }
-        print("store: " + stores.map(\.label).joined(separator: " and ") + (postgres == nil ? "" : " (database \(database))"))
-        let chosen = stores.last!.store
-        defer {
-            try? FileManager.default.removeItem(at: dir)
-            if let postgres { try? PostgresGatewayStore.dropDatabase(database, on: postgres) }
-        }
+        print("store: " + stores.map(\.label).joined(separator: ", ") + (postgres == nil ? "" : " (databases \(databases.joined(separator: ", ")))"))
+        let chosen = stores.last!.stores[0]
 
         if steps {
             try printStepCosts(decider: decider, make: Factory(signer: victim, names: names, user: amqp.user), trust: trust)
@@ -114,7 +135,8 @@ struct GatewayBench: AsyncParsableCommand {
             "gateway-bench: 2 KiB referrals victim → safehome with consent; backlog \(messages), latency run \(latencyMessages); "
                 + (households.map { "\($0) households in turn" } ?? "a new household each"))
         let make = Factory(signer: victim, names: names, user: amqp.user, households: households)
-        for (_, store) in stores {
+        for (_, entry) in stores {
+            let store = entry[0]
             try await make.consents(for: 2 * messages + stores.count * latencyMessages, into: store)
             if let storeDecisions, storeDecisions > 0 {
                 let t0 = ContinuousClock.now
@@ -130,16 +152,19 @@ struct GatewayBench: AsyncParsableCommand {
         var relayRounds: [Round] = []
         var gatewayRounds = Array(repeating: [Round](), count: stores.count)
         var services: [GatewayService] = []
-        var task: Task<Void, any Error>?
-        func gatewayRun(_ service: GatewayService) -> (start: () async throws -> Void, stop: () async -> Void) {
-            (
+        var tasks: [Task<Void, any Error>] = []
+        // One gateway for each store of an entry, competing on the same queue.
+        func gatewayRun(_ entry: [any GatewayStore]) -> (start: () async throws -> Void, stop: () async -> Void) {
+            let running = entry.map { GatewayService(decider: decider, store: $0, configuration: amqp, topology: names, prefetch: prefetch) }
+            services += running
+            return (
                 {
-                    task = Task { try await service.run() }
+                    tasks = running.map { service in Task { try await service.run() } }
                     try await Task.sleep(for: .milliseconds(300))
                 },
                 {
-                    await service.stop()
-                    _ = try? await task?.value
+                    for service in running { await service.stop() }
+                    for task in tasks { _ = try? await task.value }
                 }
             )
         }
@@ -149,9 +174,7 @@ struct GatewayBench: AsyncParsableCommand {
                     count: messages, make: make, names: names, amqp: amqp,
                     start: { try await relay.start() }, stop: { await relay.stop() }))
             for (i, entry) in stores.enumerated() {
-                let service = GatewayService(decider: decider, store: entry.store, configuration: amqp, topology: names, prefetch: prefetch)
-                services.append(service)
-                let run = gatewayRun(service)
+                let run = gatewayRun(entry.stores)
                 gatewayRounds[i].append(try await throughput(count: messages, make: make, names: names, amqp: amqp, start: run.start, stop: run.stop))
             }
         }
@@ -162,9 +185,7 @@ struct GatewayBench: AsyncParsableCommand {
             start: { try await relay.start() }, stop: { await relay.stop() })
         var gwLatencies: [(p50: Double, p99: Double)] = []
         for (i, entry) in stores.enumerated() {
-            let service = GatewayService(decider: decider, store: entry.store, configuration: amqp, topology: names, prefetch: prefetch)
-            services.append(service)
-            let run = gatewayRun(service)
+            let run = gatewayRun(entry.stores)
             // Each store's latency run at the same steady rate, a fraction of the slowest store's best throughput.
             gwLatencies.append(
                 try await latency(
@@ -181,17 +202,24 @@ struct GatewayBench: AsyncParsableCommand {
         print(
             "CPU per message (this process / broker / PostgreSQL): relay \(cpu(relayRounds)); "
                 + zip(gatewayLabels, gatewayRounds).map { "\($0) \(cpu($1))" }.joined(separator: "; "))
-        print(String(format: "bare relay           %7.0f msg/s   latency p50 %6.1f ms   p99 %6.1f ms", relayRate, relayLatency.p50, relayLatency.p99))
+        print(
+            String(
+                format: "bare relay               %7.0f msg/s   latency p50 %6.1f ms   p99 %6.1f ms", relayRate, relayLatency.p50, relayLatency.p99))
         for (i, label) in gatewayLabels.enumerated() {
             print(
-                label.padding(toLength: 20, withPad: " ", startingAt: 0)
+                label.padding(toLength: 24, withPad: " ", startingAt: 0)
                     + String(
                         format: " %7.0f msg/s   latency p50 %6.1f ms   p99 %6.1f ms   (%.0f %% of the bare relay)",
                         gwRates[i], gwLatencies[i].p50, gwLatencies[i].p99, 100 * gwRates[i] / relayRate))
         }
-        if stores.count == 2 {
+        if stores.count >= 2 {
             print(
                 String(format: "PostgreSQL gateway: %.0f %% of the SQLite gateway's throughput (goal: at least 70 %%)", 100 * gwRates[1] / gwRates[0])
+            )
+        }
+        if stores.count == 3 {
+            print(
+                String(format: "%d gateways on one PostgreSQL database: %.0f %% of one gateway's throughput", gateways, 100 * gwRates[2] / gwRates[1])
             )
         }
         let all = services.map(\.statistics)
