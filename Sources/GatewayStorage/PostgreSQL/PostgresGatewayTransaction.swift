@@ -8,7 +8,7 @@ import PostgresNIO
 /// The rows a decision writes (seen message, audit entry and its people, person roles, correspondence, outbox) are
 /// held and sent as one multi-row INSERT per table (`PendingInsert`) before COMMIT, or before any statement that
 /// could read them. The reads on a decision's path answer from what is held as well as from the database, so they
-/// need not send it first: `seenMessage`, `correspondence` and `markDelivered` on a held row. Holding changes no
+/// need not send it first: `seenMessage`, `people`, `correspondence` and `markDelivered` on a held row. Holding changes no
 /// outcome: the transaction holds the region's write lock, so nothing else writes meanwhile, and a conflict (a
 /// message id another gateway decided first) still fails the whole transaction before it commits.
 ///
