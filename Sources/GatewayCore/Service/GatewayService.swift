@@ -144,7 +144,7 @@ public final class GatewayService: Service, Sendable {
         var start = 0
         var replays = 0
         for (i, a) in assessments.enumerated() {
-            let n = if case .replay(let r) = a.verdict { r.count } else { 0 }
+            let n = a.replayRequestCount
             if replays > 0, replays + n > replaysPerPart {
                 parts.append(start..<i)
                 start = i

@@ -32,11 +32,14 @@ final class WaitingParts: Sendable {
     }
 }
 
+extension Assessment {
+    /// How many replay requests the message carries (none unless it is a replay request).
+    var replayRequestCount: Int { if case .replay(let r) = verdict { r.count } else { 0 } }
+}
+
 extension GatewayService.CheckedBatch {
     /// How many replay requests the part's messages carry.
-    var replayRequests: Int {
-        assessments.reduce(0) { n, a in if case .replay(let r) = a.verdict { n + r.count } else { n } }
-    }
+    var replayRequests: Int { assessments.reduce(0) { $0 + $1.replayRequestCount } }
 
     /// Parts in order as one: their messages in order, decided at the latest part's time (each part's time is
     /// when it was checked, so the latest is still before the transaction, and the audit log's times still rise).

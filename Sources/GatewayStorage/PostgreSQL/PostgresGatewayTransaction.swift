@@ -12,8 +12,8 @@ import PostgresNIO
 /// outcome: the transaction holds the region's write lock, so nothing else writes meanwhile, and a conflict (a
 /// message id another gateway decided first) still fails the whole transaction before it commits.
 ///
-/// What a batch is about to read (`prepare(for:)`) is read the same way, one statement a table, and kept until the
-/// next `flush()` that sends rows: the seen messages, consents and correspondence the batch checks. A write that
+/// Seen messages, consents and correspondence are read one statement a table for all a batch is about to check
+/// (`prepare(for:)`), or for one when asked first, and kept until the next `flush()` that sends rows. A write that
 /// goes straight to a kept table forgets what is kept of it, so nothing kept can go stale.
 final class PostgresGatewayTransaction: GatewayTransaction {
     private let connection: PostgresConnection
@@ -41,7 +41,7 @@ final class PostgresGatewayTransaction: GatewayTransaction {
     private var reservedOutboxIDs: [Int64] = []
     private var outboxReservation = 16
 
-    // Read ahead by `prepare(for:)`: what the database holds (nil: it holds none), until the next `flush()`.
+    // What the database holds (nil: it holds none), as read, until the next `flush()` that sends rows.
     private var keptSeen: [String: SeenMessage?] = [:]
     private var keptConsents: [String: [StoredConsent]] = [:]
     private var keptCorrespondence: [CorrespondenceKey: [CorrespondenceRecord]] = [:]
@@ -71,48 +71,57 @@ final class PostgresGatewayTransaction: GatewayTransaction {
 
     /// Reads what a batch is about to read in one statement a table (see the type's comment).
     func prepare(for reads: BatchReads) throws {
-        let ids = Array(Set(reads.messageIDs.filter { heldSeenIndex[$0] == nil && keptSeen[$0] == nil }))
-        if !ids.isEmpty {
-            for id in ids { keptSeen[id] = .some(nil) }
-            for row in try rows(
-                "SELECT message_id, sender, fingerprint, processed_at, delivered_seq FROM seen_message WHERE message_id = ANY(\(ids))")
-            {
-                let (id, sender, fingerprint, at, seq) = try row.decode((String, String, String, Int64, Int64?).self)
-                keptSeen[id] = SeenMessage(
-                    messageID: id, sender: sender, fingerprint: fingerprint, processedAt: Timestamp(millisecondsSince1970: at), deliveredSeq: seq)
-            }
+        try readSeen(reads.messageIDs)
+        try readConsents(of: reads.consentSubjects.map(\.canonical))
+        try readCorrespondence(reads.correspondence)
+    }
+
+    /// Keeps what the database holds of those of `ids` neither held nor kept yet, in one statement.
+    private func readSeen(_ ids: [String]) throws {
+        let ids = Array(Set(ids.filter { heldSeenIndex[$0] == nil && keptSeen[$0] == nil }))
+        guard !ids.isEmpty else { return }
+        for id in ids { keptSeen[id] = .some(nil) }
+        for row in try rows("SELECT message_id, sender, fingerprint, processed_at, delivered_seq FROM seen_message WHERE message_id = ANY(\(ids))") {
+            let (id, sender, fingerprint, at, seq) = try row.decode((String, String, String, Int64, Int64?).self)
+            keptSeen[id] = SeenMessage(
+                messageID: id, sender: sender, fingerprint: fingerprint, processedAt: Timestamp(millisecondsSince1970: at), deliveredSeq: seq)
         }
-        let subjects = Array(Set(reads.consentSubjects.map(\.canonical).filter { keptConsents[$0] == nil }))
-        if !subjects.isEmpty {
-            for s in subjects { keptConsents[s] = [] }
-            for row in try rows(
-                """
-                SELECT consent_id, subject, recorded_by, recipients, purposes, given_at, expires_at, withdrawn_at FROM consent
-                WHERE subject = ANY(\(subjects)) ORDER BY consent_id
-                """)
-            {
-                let c = try Self.consent(row)
-                keptConsents[c.subject.canonical, default: []].append(c)
-            }
+    }
+
+    /// Keeps the consents of those of `subjects` (canonical URCs) not kept yet, in one statement.
+    private func readConsents(of subjects: [String]) throws {
+        let subjects = Array(Set(subjects.filter { keptConsents[$0] == nil }))
+        guard !subjects.isEmpty else { return }
+        for s in subjects { keptConsents[s] = [] }
+        for row in try rows(
+            """
+            SELECT consent_id, subject, recorded_by, recipients, purposes, given_at, expires_at, withdrawn_at FROM consent
+            WHERE subject = ANY(\(subjects)) ORDER BY consent_id
+            """)
+        {
+            let c = try Self.consent(row)
+            keptConsents[c.subject.canonical, default: []].append(c)
         }
-        let keys = Array(Set(reads.correspondence.filter { keptCorrespondence[$0] == nil }))
-        if !keys.isEmpty {
-            for k in keys { keptCorrespondence[k] = [] }
-            let kinds = keys.map(\.kind)
-            let references = keys.map(\.reference)
-            for row in try rows(
-                """
-                SELECT kind, reference, sender, recipient, subject, case_id, message_id, at FROM correspondence
-                WHERE (kind, reference) IN (SELECT * FROM unnest(\(kinds)::text[], \(references)::text[])) ORDER BY at, recipient
-                """)
-            {
-                let (kind, reference, sender, recipient, subject, caseID, message, at) = try row.decode(
-                    (String, String, String, String, String, String?, String, Int64).self)
-                keptCorrespondence[CorrespondenceKey(kind: kind, reference: reference), default: []].append(
-                    CorrespondenceRecord(
-                        kind: kind, reference: reference, sender: sender, recipient: recipient, subject: subject, caseID: caseID,
-                        messageID: message, at: Timestamp(millisecondsSince1970: at)))
-            }
+    }
+
+    /// Keeps the correspondence of those of `keys` not kept yet, in one statement.
+    private func readCorrespondence(_ keys: [CorrespondenceKey]) throws {
+        let keys = Array(Set(keys.filter { keptCorrespondence[$0] == nil }))
+        guard !keys.isEmpty else { return }
+        for k in keys { keptCorrespondence[k] = [] }
+        for row in try rows(
+            """
+            SELECT kind, reference, sender, recipient, subject, case_id, message_id, at FROM correspondence
+            WHERE (kind, reference) IN (SELECT * FROM unnest(\(keys.map(\.kind))::text[], \(keys.map(\.reference))::text[]))
+            ORDER BY at, recipient
+            """)
+        {
+            let (kind, reference, sender, recipient, subject, caseID, message, at) = try row.decode(
+                (String, String, String, String, String, String?, String, Int64).self)
+            keptCorrespondence[CorrespondenceKey(kind: kind, reference: reference), default: []].append(
+                CorrespondenceRecord(
+                    kind: kind, reference: reference, sender: sender, recipient: recipient, subject: subject, caseID: caseID,
+                    messageID: message, at: Timestamp(millisecondsSince1970: at)))
         }
     }
 
@@ -161,7 +170,7 @@ final class PostgresGatewayTransaction: GatewayTransaction {
                     .number(p.firstSeenAt.millisecondsSince1970), .text(p.holdersColumn),
                 ])
             }
-            for statement in try rows.statements() { try run(statement) }
+            try send(rows)
             heldPeople.removeAll(keepingCapacity: true)
             heldPeopleOrder.removeAll(keepingCapacity: true)
         }
@@ -175,15 +184,20 @@ final class PostgresGatewayTransaction: GatewayTransaction {
                     .number(r.at.millisecondsSince1970),
                 ])
             }
-            for statement in try rows.statements() { try run(statement) }
+            try send(rows)
             heldCorrespondence.removeAll(keepingCapacity: true)
         }
-        for statement in try heldAudit.statements() { try run(statement, duplicate: "an audit entry of this batch") }
-        for statement in try heldAuditPeople.statements() { try run(statement) }
-        for statement in try heldOutbox.statements() { try run(statement) }
+        try send(heldAudit, duplicate: "an audit entry of this batch")
+        try send(heldAuditPeople)
+        try send(heldOutbox)
         heldAudit.removeAll()
         heldAuditPeople.removeAll()
         heldOutbox.removeAll()
+    }
+
+    /// Sends `rows` in as few statements as PostgreSQL's parameter limit allows.
+    private func send(_ rows: PendingInsert, duplicate: String? = nil) throws {
+        for statement in try rows.statements() { try run(statement, duplicate: duplicate) }
     }
 
     /// The key a unique violation names in its detail ("Key (message_id)=(...) already exists.").
@@ -200,12 +214,8 @@ final class PostgresGatewayTransaction: GatewayTransaction {
 
     func seenMessage(_ id: String) throws -> SeenMessage? {
         if let held = heldSeenIndex[id] { return heldSeen[held] }
-        if let kept = keptSeen[id] { return kept }
-        return try rows("SELECT sender, fingerprint, processed_at, delivered_seq FROM seen_message WHERE message_id = \(id)").first.map {
-            let (sender, fingerprint, at, seq) = try $0.decode((String, String, Int64, Int64?).self)
-            return SeenMessage(
-                messageID: id, sender: sender, fingerprint: fingerprint, processedAt: Timestamp(millisecondsSince1970: at), deliveredSeq: seq)
-        }
+        try readSeen([id])
+        return keptSeen[id] ?? nil
     }
 
     func rememberMessage(_ m: SeenMessage) throws {
@@ -245,13 +255,8 @@ final class PostgresGatewayTransaction: GatewayTransaction {
     }
 
     func consents(of subject: URC) throws -> [StoredConsent] {
-        if let kept = keptConsents[subject.canonical] { return kept }
-        return try rows(
-            """
-            SELECT consent_id, subject, recorded_by, recipients, purposes, given_at, expires_at, withdrawn_at FROM consent
-            WHERE subject = \(subject.canonical) ORDER BY consent_id
-            """
-        ).map(Self.consent)
+        try readConsents(of: [subject.canonical])
+        return keptConsents[subject.canonical] ?? []
     }
 
     func addConsent(_ c: StoredConsent) throws {
@@ -303,19 +308,9 @@ final class PostgresGatewayTransaction: GatewayTransaction {
     }
 
     func correspondence(kind: String, reference: String) throws -> [CorrespondenceRecord] {
-        let stored =
-            try keptCorrespondence[CorrespondenceKey(kind: kind, reference: reference)]
-            ?? rows(
-                """
-                SELECT sender, recipient, subject, case_id, message_id, at FROM correspondence
-                WHERE kind = \(kind) AND reference = \(reference) ORDER BY at, recipient
-                """
-            ).map { row in
-                let (sender, recipient, subject, caseID, message, at) = try row.decode((String, String, String, String?, String, Int64).self)
-                return CorrespondenceRecord(
-                    kind: kind, reference: reference, sender: sender, recipient: recipient, subject: subject, caseID: caseID, messageID: message,
-                    at: Timestamp(millisecondsSince1970: at))
-            }
+        let key = CorrespondenceKey(kind: kind, reference: reference)
+        try readCorrespondence([key])
+        let stored = keptCorrespondence[key] ?? []
         // With the rows held, as the table will hold them: the first row for a recipient stays (DO NOTHING).
         var recipients = Set(stored.map(\.recipient))
         let held = heldCorrespondence.filter { $0.kind == kind && $0.reference == reference && recipients.insert($0.recipient).inserted }
