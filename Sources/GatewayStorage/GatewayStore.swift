@@ -110,6 +110,19 @@ public protocol GatewayTransaction: AnyObject {
     func decideReplayRequest(_ id: String, outcome: String, at: Timestamp) throws
     /// The outcome stored for each decided request of `ids`, by request id.
     func replayOutcomes(of ids: [String]) throws -> [String: String]
+
+    // MARK: Retention
+
+    /// When the region-wide chore `task` (such as the purge) last finished, and which instance ran it.
+    func lastMaintenance(_ task: String) throws -> MaintenanceRun?
+    /// Records that chore `task` finished at `at`, run by the instance that opened the store.
+    func recordMaintenance(_ task: String, at: Timestamp) throws
+    /// Forgets up to `limit` seen message ids decided before `cutoff`, oldest first, except those a kept dead letter
+    /// carries (its replay asks what was decided); returns how many it forgot.
+    func purgeSeenMessages(decidedBefore cutoff: Timestamp, limit: Int) throws -> Int
+    /// Erases the body and properties of up to `limit` replayed dead letters resolved before `cutoff`, oldest first,
+    /// keeping each letter's row; returns how many it erased.
+    func eraseReplayedDeadLetterContents(resolvedBefore cutoff: Timestamp, limit: Int) throws -> Int
 }
 
 /// The gateway's store cannot be used, or refused a change.

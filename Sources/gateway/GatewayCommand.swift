@@ -18,7 +18,9 @@ struct GatewayCommand: AsyncParsableCommand {
 
     @Option(help: "Broker URL (amqp[s]://user:password@host:port/vhost); default $REFGW_GATEWAY_AMQP_URL or $REFGW_AMQP_URL.")
     var url: String?
-    @Option(help: "Configuration folder (parties.json, sharing-policy.yaml).") var config = "config"
+    @Option(help: "Configuration folder (parties.json, sharing-policy.yaml, retention.yaml).") var config = "config"
+    @Option(help: "How long what the gateway need not keep is kept, and how often it is purged; default CONFIG/retention.yaml.")
+    var retention: String?
     @Option(help: "The contract's schema folder.") var schemas = "contracts/schemas"
     @Option(help: "Trust file with every service's public key.") var trust = "var/trust.json"
     @Option(help: "The gateway's private key file.") var key: String
@@ -39,6 +41,7 @@ struct GatewayCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "refgw.gateway")
         let service: GatewayService
+        let purger: Purger
         do {
             let name = try instance.map(InstanceName.init) ?? .unnamed("gateway")
             logger[metadataKey: "instance"] = "\(name)"
@@ -56,21 +59,26 @@ struct GatewayCommand: AsyncParsableCommand {
             guard decider.signer.party == .gateway else {
                 throw ValidationError("key \(decider.signer.keyID) belongs to \(decider.signer.party), not to the gateway")
             }
+            let rules = try RetentionRules(
+                contentsOf: retention.map { URL(fileURLWithPath: $0) } ?? configDir.appendingPathComponent("retention.yaml"))
+            let store = try GatewayStoreLocation.resolve(database: database, postgres: postgres, defaultPath: "var/gateway/gateway.sqlite")
+                .open(instance: "\(name)")
+            purger = Purger(rules: rules, store: store, logger: logger)
             service = GatewayService(
                 decider: decider,
-                store: try GatewayStoreLocation.resolve(database: database, postgres: postgres, defaultPath: "var/gateway/gateway.sqlite")
-                    .open(instance: "\(name)"),
+                store: store,
                 configuration: try AMQPConnectionConfiguration(url: text),
                 topology: ReferralGatewayTopology(namespace: namespace ?? env["REFGW_NAMESPACE"] ?? ""), prefetch: prefetch,
                 declareTopology: declareTopology, logger: logger)
         } catch let e as ValidationError {
             throw e
         } catch {
-            // One line naming the problem (policy, schema, trust, key or database), never a stack trace.
+            // One line naming the problem (policy, retention rules, schema, trust, key or database), never a stack trace.
             FileHandle.standardError.write(Data("gateway: \(error)\n".utf8))
             throw ExitCode.failure
         }
-        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // The purger stops first (services stop in reverse order); the message loop finishes what it was handed.
+        let group = ServiceGroup(configuration: .init(services: [service, purger], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -130,7 +130,8 @@ struct DeadLetterCommand: AsyncParsableCommand {
             guard
                 let (l, properties, body) = try gateway.writeNow({ db -> (DeadLetter, String, Data)? in
                     guard let found = try DeadLetterArchive.find(id, in: db) else { return nil }
-                    if reveal {
+                    // A resolved letter whose content is gone has nothing to reveal, and no viewing to audit.
+                    if reveal && !(found.0.status != .kept && found.body.isEmpty) {
                         try AuditLog.append(
                             AuditEntry(
                                 event: .deadLetterRevealed, messageID: found.0.messageID ?? "(none)", type: found.0.type ?? "(none)",
@@ -156,6 +157,10 @@ struct DeadLetterCommand: AsyncParsableCommand {
             print("  properties:  \(properties)")
             if l.status == .discarded {
                 print("  body:        erased when it was discarded (this is its tombstone)")
+                return
+            }
+            if l.status == .replayed && body.isEmpty {
+                print("  body:        erased by the purge after its replay (config/retention.yaml); the audit log says what was delivered")
                 return
             }
             print(

@@ -13,6 +13,8 @@ import Testing
     struct Made {
         var store: any GatewayStore
         var remove: () -> Void
+        /// Opens the same database again, as a second process (another gateway of the region) would.
+        var another: (_ instance: String?) throws -> any GatewayStore
     }
 
     /// The stores under test: SQLite always; PostgreSQL where the test command started one (`REFGW_POSTGRES_URL`).
@@ -31,14 +33,20 @@ import Testing
             case .sqlite:
                 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("conformance-\(UUID().uuidString.prefix(8))")
                 let store = try SQLiteGatewayStore(path: dir.appendingPathComponent("gateway.sqlite").path, instance: instance)
-                return Made(store: store, remove: { try? FileManager.default.removeItem(at: dir) })
+                let path = dir.appendingPathComponent("gateway.sqlite").path
+                return Made(
+                    store: store, remove: { try? FileManager.default.removeItem(at: dir) },
+                    another: { try SQLiteGatewayStore(path: path, instance: $0) })
             case .postgres:
                 // A database of its own for each test, dropped afterwards.
                 let server = try #require(Self.postgresURL)
                 let name = "conformance_\(UUID().uuidString.prefix(8).lowercased())"
                 try PostgresGatewayStore.createDatabase(name, on: server)
-                let store = try PostgresGatewayStore(url: PostgresGatewayStore.url(server, database: name), instance: instance)
-                return Made(store: store, remove: { try? PostgresGatewayStore.dropDatabase(name, on: server) })
+                let url = try PostgresGatewayStore.url(server, database: name)
+                let store = try PostgresGatewayStore(url: url, instance: instance)
+                return Made(
+                    store: store, remove: { try? PostgresGatewayStore.dropDatabase(name, on: server) },
+                    another: { try PostgresGatewayStore(url: url, instance: $0) })
             }
         }
     }
@@ -440,5 +448,96 @@ import Testing
             try await store.write { tx in try DeadLetterArchive.requestReplays(of: ids, by: "Admin A", reason: "r", in: tx) }
         }
         #expect(try await store.read { try $0.replayHistory(of: ids) }[ids[0]]?.attempts == 2)
+    }
+
+    // MARK: Retention
+
+    static let day = 86_400.0
+
+    /// A store holding seen ids decided 100, 95, 60 and 1 days before `t0 + 100 days`, one of the oldest carried by a
+    /// kept dead letter, and three dead letters: one replayed 40 days before, one replayed 2 days before, one kept.
+    static func aged(_ store: any GatewayStore) async throws -> (kept: Int64, oldReplay: Int64, newReplay: Int64) {
+        let content = DeadLetterContent(properties: #"{"type":"referral"}"#, body: Data("her address".utf8))
+        return try await store.write { tx in
+            for (id, age) in [("old-1", 100.0), ("old-2", 95.0), ("old-dead", 100.0), ("mid", 60.0), ("new", 1.0)] {
+                try tx.rememberMessage(
+                    SeenMessage(messageID: id, sender: "victim", fingerprint: "f-\(id)", processedAt: t0.adding(seconds: (100 - age) * day)))
+            }
+            var dead = Self.letter(reason: "delivery_limit", type: "referral", recipient: "safehome", diedAt: t0)
+            dead.messageID = "old-dead"
+            let kept = try tx.keepDeadLetter(dead, fingerprint: "kept", content: content)!
+            let oldReplay = try tx.keepDeadLetter(
+                Self.letter(reason: "no-consent", type: "referral", recipient: "safehome", diedAt: t0), fingerprint: "r1", content: content)!
+            let newReplay = try tx.keepDeadLetter(
+                Self.letter(reason: "no-consent", type: "referral", recipient: "safehome", diedAt: t0), fingerprint: "r2", content: content)!
+            try tx.recordReplay(
+                of: oldReplay, outcome: "delivered", resolution: DeadLetterResolution(at: t0.adding(seconds: 60 * day), by: "Admin A", reason: "r"))
+            try tx.recordReplay(
+                of: newReplay, outcome: "delivered", resolution: DeadLetterResolution(at: t0.adding(seconds: 98 * day), by: "Admin A", reason: "r"))
+            return (kept, oldReplay, newReplay)
+        }
+    }
+
+    @Test(
+        "the purge forgets seen ids older than the cutoff but those a kept dead letter carries, and erases only old replayed letters' content",
+        arguments: Kind.available)
+    func purgeRemovesWhatIsDue(_ kind: Kind) async throws {
+        let made = try kind.make()
+        defer { made.remove() }
+        let store = made.store
+        let letters = try await Self.aged(store)
+        let now = Self.t0.adding(seconds: 100 * Self.day)
+        // Up to the limit, oldest first: two of the three forgettable ids older than 50 days.
+        #expect(try await store.write { try $0.purgeSeenMessages(decidedBefore: now.adding(seconds: -50 * Self.day), limit: 2) } == 2)
+        #expect(try await store.read { tx in try ["old-1", "old-2", "mid"].filter { try tx.seenMessage($0) != nil } } == ["mid"])
+        #expect(try await store.write { try $0.purgeSeenMessages(decidedBefore: now.adding(seconds: -50 * Self.day), limit: 100) } == 1)
+        #expect(try await store.read { tx in try ["old-dead", "new"].map { try tx.seenMessage($0)?.fingerprint } } == ["f-old-dead", "f-new"])
+        #expect(try await store.write { try $0.purgeSeenMessages(decidedBefore: now.adding(seconds: -50 * Self.day), limit: 100) } == 0)
+
+        #expect(
+            try await store.write { try $0.eraseReplayedDeadLetterContents(resolvedBefore: now.adding(seconds: -30 * Self.day), limit: 100) } == 1)
+        let after = try await store.read { try $0.deadLettersWithContent([letters.kept, letters.oldReplay, letters.newReplay]) }
+        #expect(after.map { $0.1.body } == [Data("her address".utf8), Data(), Data("her address".utf8)])
+        #expect(after[1].0.status == .replayed && after[1].0.resolvedBy == "Admin A")
+        #expect(
+            try await store.write { try $0.eraseReplayedDeadLetterContents(resolvedBefore: now.adding(seconds: -30 * Self.day), limit: 100) } == 0)
+    }
+
+    @Test(
+        "the purge runs once an interval across two instances of one store, audits what it removed, and goes on until done",
+        arguments: Kind.available)
+    func purgeOncePerInterval(_ kind: Kind) async throws {
+        let made = try kind.make(instance: "gateway-1")
+        defer { made.remove() }
+        let first = made.store
+        let second = try made.another("gateway-2")
+        _ = try await Self.aged(first)
+        let now = Self.t0.adding(seconds: 100 * Self.day)
+        let rules = RetentionRules(seenMessageDays: 50, replayedDeadLetterContentDays: 30, intervalSeconds: 3600, rowsPerTransaction: 2)
+        // Both instances at once: whichever comes second waits for the lock, then reads the first's run.
+        async let a = first.write { tx in try Retention.purgeIfDue(rules, now: now, in: tx) }
+        async let b = second.write { tx in try Retention.purgeIfDue(rules, now: now, in: tx) }
+        // The limit stopped the first transaction at two ids: not finished, so not recorded, and due to the second.
+        var reports = try await [a, b].compactMap { $0 }
+        #expect(reports.count == 2 && reports[0].complete != reports[1].complete)
+        while reports.last?.complete == false {
+            reports.append(try #require(try await second.write { tx in try Retention.purgeIfDue(rules, now: now, in: tx) }))
+        }
+        #expect(reports.reduce(0) { $0 + $1.seenMessages } == 3 && reports.reduce(0) { $0 + $1.deadLetterContents } == 1)
+        let run = try #require(try await first.read { try $0.lastMaintenance(Retention.purgeTask) })
+        #expect(run.at == now && ["gateway-1", "gateway-2"].contains(run.instance))
+        // Finished: neither instance purges again within the interval; forced, or an interval later, it runs and finds nothing.
+        #expect(try await first.write { tx in try Retention.purgeIfDue(rules, now: now.adding(seconds: 3599), in: tx) } == nil)
+        #expect(try await second.write { tx in try Retention.purgeIfDue(rules, now: now.adding(seconds: 60), in: tx) } == nil)
+        #expect(try await second.write { tx in try Retention.purgeIfDue(rules, now: now.adding(seconds: 60), force: true, in: tx) }?.removed == 0)
+        #expect(try await first.write { tx in try Retention.purgeIfDue(rules, now: now.adding(seconds: 3660), in: tx) }?.removed == 0)
+        // One audit entry for each transaction that removed anything, naming no person; the chain holds.
+        let purges = try await first.read { try $0.latestAuditEntries(20) }.filter { $0.event == .purged }
+        #expect(purges.count == reports.filter { $0.removed > 0 }.count)
+        #expect(
+            purges.allSatisfy {
+                $0.subject == URC.noSubject.canonical && $0.people.isEmpty && $0.justification?.contains("config/retention.yaml") == true
+            })
+        #expect(try await first.read { try AuditLog.verify($0) }.isIntact)
     }
 }

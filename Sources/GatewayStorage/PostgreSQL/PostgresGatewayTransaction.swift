@@ -677,4 +677,53 @@ final class PostgresGatewayTransaction: GatewayTransaction {
         }
         return out
     }
+
+    // MARK: Retention
+
+    func lastMaintenance(_ task: String) throws -> MaintenanceRun? {
+        try rows("SELECT last_run_at, instance FROM maintenance WHERE task = \(task)").first.map { row in
+            let (at, instance) = try row.decode((Int64, String?).self)
+            return MaintenanceRun(at: Timestamp(millisecondsSince1970: at), instance: instance)
+        }
+    }
+
+    func recordMaintenance(_ task: String, at: Timestamp) throws {
+        try run(
+            """
+            INSERT INTO maintenance (task, last_run_at, instance) VALUES (\(task), \(at.millisecondsSince1970), \(instance))
+            ON CONFLICT (task) DO UPDATE SET last_run_at = excluded.last_run_at, instance = excluded.instance
+            """)
+    }
+
+    func purgeSeenMessages(decidedBefore cutoff: Timestamp, limit: Int) throws -> Int {
+        try flush()
+        keptSeen.removeAll()
+        return try rows(
+            """
+            WITH gone AS (
+                DELETE FROM seen_message WHERE message_id IN (
+                    SELECT s.message_id FROM seen_message s
+                    WHERE s.processed_at < \(cutoff.millisecondsSince1970)
+                        AND NOT EXISTS (SELECT 1 FROM dead_letter d WHERE d.message_id = s.message_id AND d.status = 'kept')
+                    ORDER BY s.processed_at LIMIT \(limit))
+                RETURNING 1)
+            SELECT count(*) FROM gone
+            """
+        ).first.map { try Int($0.decode(Int64.self)) } ?? 0
+    }
+
+    func eraseReplayedDeadLetterContents(resolvedBefore cutoff: Timestamp, limit: Int) throws -> Int {
+        // The row goes: a letter without one reads as an erased one (`deadLettersWithContent`).
+        try rows(
+            """
+            WITH gone AS (
+                DELETE FROM dead_letter_content WHERE id IN (
+                    SELECT d.id FROM dead_letter d JOIN dead_letter_content c ON c.id = d.id
+                    WHERE d.status = 'replayed' AND d.resolved_at < \(cutoff.millisecondsSince1970)
+                    ORDER BY d.resolved_at LIMIT \(limit))
+                RETURNING 1)
+            SELECT count(*) FROM gone
+            """
+        ).first.map { try Int($0.decode(Int64.self)) } ?? 0
+    }
 }

@@ -142,6 +142,17 @@ enum PostgresMigrations {
         ),
         // Which gateway, keeper or tool wrote each entry (inside its hash): a region runs several.
         ("v2-audit-instance", ["ALTER TABLE audit ADD COLUMN instance TEXT"]),
+        // The purge (config/retention.yaml): seen ids found by age, those a kept dead letter carries kept, and when it
+        // last ran, so that one gateway of the region runs it once an interval.
+        (
+            "v3-retention",
+            [
+                "CREATE INDEX seen_message_by_time ON seen_message(processed_at)",
+                "CREATE INDEX dead_letter_by_message ON dead_letter(message_id)",
+                "CREATE INDEX dead_letter_resolved ON dead_letter(status, resolved_at)",
+                "CREATE TABLE maintenance (task TEXT PRIMARY KEY, last_run_at BIGINT NOT NULL, instance TEXT)",
+            ]
+        ),
     ]
 
     /// Applies the migrations `connection`'s database lacks, in one transaction under the migration lock.

@@ -18,6 +18,8 @@ public struct AuditEntry: Sendable, Equatable, Codable {
         case replayed, discarded
         /// An administrator corrected the role the gateway knew a person in.
         case roleCorrected = "role-corrected"
+        /// The purge forgot decided message ids and erased replayed dead letters' content, as the retention rules say.
+        case purged
     }
     /// What the sharing relied on.
     public enum Basis: String, Sendable, Codable {

@@ -230,6 +230,21 @@ public final class SQLiteGatewayStore: GatewayStore {
             // Which gateway, keeper or tool wrote each entry (inside its hash): a region runs several.
             try db.execute(sql: "ALTER TABLE audit ADD COLUMN instance TEXT")
         }
+        m.registerMigration("v8-retention") { db in
+            // The purge (config/retention.yaml): seen ids found by age, those a kept dead letter carries kept, and
+            // when it last ran, so that it runs once an interval however many processes share the file.
+            try db.execute(
+                sql: """
+                    CREATE INDEX seen_message_by_time ON seen_message(processed_at);
+                    CREATE INDEX dead_letter_by_message ON dead_letter(message_id);
+                    CREATE INDEX dead_letter_resolved ON dead_letter(status, resolved_at);
+                    CREATE TABLE maintenance (
+                        task TEXT PRIMARY KEY,            -- purge
+                        last_run_at INTEGER NOT NULL,     -- when its last run finished
+                        instance TEXT                     -- which process ran it
+                    );
+                    """)
+        }
         return m
     }
 }

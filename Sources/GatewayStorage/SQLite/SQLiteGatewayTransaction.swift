@@ -473,4 +473,44 @@ final class SQLiteGatewayTransaction: GatewayTransaction {
         }
         return out
     }
+
+    // MARK: Retention
+
+    func lastMaintenance(_ task: String) throws -> MaintenanceRun? {
+        try Row.fetchOne(db, sql: "SELECT last_run_at, instance FROM maintenance WHERE task = ?", arguments: [task]).map {
+            MaintenanceRun(at: Timestamp(millisecondsSince1970: $0[0]), instance: $0[1])
+        }
+    }
+
+    func recordMaintenance(_ task: String, at: Timestamp) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO maintenance (task, last_run_at, instance) VALUES (?, ?, ?)
+                ON CONFLICT (task) DO UPDATE SET last_run_at = excluded.last_run_at, instance = excluded.instance
+                """, arguments: [task, at.millisecondsSince1970, instance])
+    }
+
+    func purgeSeenMessages(decidedBefore cutoff: Timestamp, limit: Int) throws -> Int {
+        try db.execute(
+            sql: """
+                DELETE FROM seen_message WHERE message_id IN (
+                    SELECT s.message_id FROM seen_message s
+                    WHERE s.processed_at < ?
+                        AND NOT EXISTS (SELECT 1 FROM dead_letter d WHERE d.message_id = s.message_id AND d.status = 'kept')
+                    ORDER BY s.processed_at LIMIT ?)
+                """, arguments: [cutoff.millisecondsSince1970, limit])
+        return db.changesCount
+    }
+
+    func eraseReplayedDeadLetterContents(resolvedBefore cutoff: Timestamp, limit: Int) throws -> Int {
+        // The row goes: a letter without one reads as an erased one (`deadLettersWithContent`).
+        try db.execute(
+            sql: """
+                DELETE FROM dead_letter_content WHERE id IN (
+                    SELECT d.id FROM dead_letter d JOIN dead_letter_content c ON c.id = d.id
+                    WHERE d.status = 'replayed' AND d.resolved_at < ?
+                    ORDER BY d.resolved_at LIMIT ?)
+                """, arguments: [cutoff.millisecondsSince1970, limit])
+        return db.changesCount
+    }
 }
