@@ -159,7 +159,7 @@ public final class SQLiteGatewayStore: GatewayStore {
         m.registerMigration("v4-delivered-in-seen-messages") { db in
             // Replays ask whether, and on what basis, a message was delivered. The seen-message ledger answers by
             // pointing at the audit entry, so the audit log needs no index of message ids: one entry fewer at a
-            // random place in an index for every message (see `tuning`). The ledger is therefore never pruned.
+            // random place in an index for every message (see `tuning`). The purge (v8) therefore keeps the ids of kept dead letters.
             try db.execute(
                 sql: """
                     ALTER TABLE seen_message ADD COLUMN delivered_seq INTEGER; -- the audit entry of its latest delivery
