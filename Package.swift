@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // rabbitmq-c from Debian's librabbitmq-dev.
@@ -77,13 +78,14 @@ let package = Package(
                 "Contracts", "DurableStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The gateway's runtime: the ledger applying decisions to the store, the AMQP loop, the keeper, the replayer.
         .target(
-            name: "GatewayCore",
+            name: "GatewayRuntime",
             dependencies: [
                 "AMQP", "Contracts", "Messaging", "GatewayDecision", "GatewayStorage",
                 .product(name: "Yams", package: "Yams"),
@@ -96,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "gateway",
             dependencies: [
-                "GatewayCore", "GatewayDecision", "GatewayStorage", "AMQP", "Contracts", "Messaging",
+                "GatewayRuntime", "GatewayDecision", "GatewayStorage", "AMQP", "Contracts", "Messaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -106,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "refgw",
             dependencies: [
-                "AMQP", "Contracts", "Messaging", "GatewayCore", "GatewayDecision", "GatewayStorage",
+                "AMQP", "Contracts", "Messaging", "GatewayRuntime", "GatewayDecision", "GatewayStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -117,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "gateway-bench",
             dependencies: [
-                "GatewayCore", "GatewayDecision", "GatewayStorage", "AMQP", "Contracts", "Messaging",
+                "GatewayRuntime", "GatewayDecision", "GatewayStorage", "AMQP", "Contracts", "Messaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -167,15 +169,15 @@ let package = Package(
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "Contracts", "Messaging", "TestSupport"]),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "TestSupport"]),
         .testTarget(
-            name: "GatewayCoreTests",
+            name: "GatewayTests",
             dependencies: [
-                "GatewayCore", "GatewayDecision", "GatewayStorage", "Contracts", "Messaging", "AMQP", "TestSupport",
+                "GatewayRuntime", "GatewayDecision", "GatewayStorage", "Contracts", "Messaging", "AMQP", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(
             name: "LotTests",
             dependencies: [
-                "LotKit", "Lots", "GatewayCore", "GatewayDecision", "GatewayStorage", "Contracts", "Messaging", "AMQP", "TestSupport",
+                "LotKit", "Lots", "GatewayRuntime", "GatewayDecision", "GatewayStorage", "Contracts", "Messaging", "AMQP", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
     ]

@@ -6,6 +6,9 @@
 #   broker-ca.pem, broker-server.pem, broker-server-key.pem
 #                                     a CA and the nodes' certificate (rabbitmq-1, rabbitmq-2, rabbitmq-3)
 #   postgres-password                 the region database's password
+#   postgres-server.pem, postgres-server-key.pem
+#                                     the database's certificate (postgres), signed by the same CA: the gateways and
+#                                     keepers connect with sslmode=verify-full against broker-ca.pem
 #   signing-keys/<party>.key, trust.json
 #                                     each party's Ed25519 signing key (production keys) and the trust file
 # It never overwrites a secret that exists, so it can be run again to add what is missing. A real region replaces
@@ -43,6 +46,17 @@ if [ ! -s "$out/broker-server.pem" ]; then
     openssl x509 -req -in "$tmp/server.csr" -CA "$out/broker-ca.pem" -CAkey "$out/broker-ca-key.pem" -CAcreateserial \
         -CAserial "$tmp/ca.srl" -out "$out/broker-server.pem" -days 825 -extfile "$tmp/server.ext" 2> /dev/null
     echo "made $out/broker-ca.pem and the nodes' certificate (keep broker-ca-key.pem offline)"
+fi
+
+if [ ! -s "$out/postgres-server.pem" ]; then
+    [ -s "$out/broker-ca-key.pem" ] || { echo "make-secrets: broker-ca-key.pem is not here to sign the database's certificate: sign one for DNS:postgres with the region's CA into $out/postgres-server.pem" >&2; exit 1; }
+    pgtmp=$(mktemp -d)
+    trap 'rm -rf "${tmp:-}" "$pgtmp"' EXIT
+    printf 'subjectAltName=DNS:postgres\nextendedKeyUsage=serverAuth\n' > "$pgtmp/pg.ext"
+    openssl req -newkey rsa:3072 -nodes -keyout "$out/postgres-server-key.pem" -out "$pgtmp/pg.csr" -subj "/O=ReferralGateway region/CN=postgres" 2> /dev/null
+    openssl x509 -req -in "$pgtmp/pg.csr" -CA "$out/broker-ca.pem" -CAkey "$out/broker-ca-key.pem" -CAcreateserial \
+        -CAserial "$pgtmp/ca.srl" -out "$out/postgres-server.pem" -days 825 -extfile "$pgtmp/pg.ext" 2> /dev/null
+    echo "made $out/postgres-server.pem (the database's certificate)"
 fi
 
 for party in $parties; do

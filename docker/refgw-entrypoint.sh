@@ -52,7 +52,9 @@ fi
 
 if [ -n "${REFGW_POSTGRES_HOST:-}" ]; then
     pg_password=$(secret postgres-password)
-    export REFGW_GATEWAY_POSTGRES_URL="postgres://${REFGW_POSTGRES_USER:-refgw}:$pg_password@$REFGW_POSTGRES_HOST:5432/${REFGW_POSTGRES_DB:-refgw}"
+    [ -r "$secrets/broker-ca.pem" ] || fail "secret 'broker-ca.pem' is missing: run docker/make-secrets.sh, or mount it at $from/broker-ca.pem"
+    # TLS with the database's certificate and name checked against the region's CA: never plain over the network.
+    export REFGW_GATEWAY_POSTGRES_URL="postgres://${REFGW_POSTGRES_USER:-refgw}:$pg_password@$REFGW_POSTGRES_HOST:5432/${REFGW_POSTGRES_DB:-refgw}?sslmode=verify-full&sslrootcert=$secrets/broker-ca.pem"
 fi
 
 # shellcheck disable=SC2086

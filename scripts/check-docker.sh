@@ -34,7 +34,7 @@ urls = env.get("REFGW_AMQP_URL_VICTIM", "").split(",")
 want = [f"amqps://victim:{password}@rabbitmq-{n}:5671/%2f?cacertfile={folder}/broker-ca.pem" for n in (1, 2, 3)]
 assert urls == want, f"check-docker: the entrypoint's broker URLs are {urls}, not {want}"
 assert env.get("REFGW_AMQP_URL") == env["REFGW_AMQP_URL_VICTIM"], "check-docker: REFGW_AMQP_URL differs from the user's URL list"
-assert env.get("REFGW_GATEWAY_POSTGRES_URL", "").startswith("postgres://refgw:") and env["REFGW_GATEWAY_POSTGRES_URL"].endswith("@postgres:5432/refgw"), \
+assert env.get("REFGW_GATEWAY_POSTGRES_URL", "").startswith("postgres://refgw:") and env["REFGW_GATEWAY_POSTGRES_URL"].endswith(f"@postgres:5432/refgw?sslmode=verify-full&sslrootcert={folder}/broker-ca.pem"), \
     "check-docker: the entrypoint's database URL is wrong"
 PY
 if err=$(entry REFGW_BROKER_USER=family "${as_nobody[@]}" sh docker/refgw-entrypoint.sh true 2>&1); then

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Sources/GatewayCore/Redaction/Confusables+Table.swift: every character that passes for a Latin letter.
+"""Writes Sources/GatewayDecision/Redaction/Confusables+Table.swift: every character that passes for a Latin letter.
 
 Two sources, both Unicode's own data:
   - the Latin part of UTS #39's confusables (confusables.txt, as the PyPI package `confusable_homoglyphs` ships
@@ -73,5 +73,5 @@ extension Confusables {{
         """
 }}
 '''
-open("Sources/GatewayCore/Redaction/Confusables+Table.swift", "w", encoding="utf-8").write(out)
+open("Sources/GatewayDecision/Redaction/Confusables+Table.swift", "w", encoding="utf-8").write(out)
 print(f"{len(entries)} characters")

@@ -5,9 +5,11 @@
 #   postgres.sh start DIR   start (creating DIR and the database on first use); writes DIR/env
 #   postgres.sh stop DIR    stop the server
 #
-# DIR/env exports REFGW_POSTGRES_URL (postgres://refgw:PASSWORD@127.0.0.1:PORT/refgw) and REFGW_POSTGRES_DIR. The password is random,
-# made on first start, in DIR/password (mode 600). Run as root, the server runs as the `nobody` user, as PostgreSQL
-# refuses to run as root.
+# DIR/env exports REFGW_POSTGRES_URL (postgres://refgw:PASSWORD@127.0.0.1:PORT/refgw), REFGW_POSTGRES_TLS_URL (the same
+# over TLS to localhost, the server's certificate and name checked against DIR/tls/ca.pem: ?sslmode=verify-full&sslrootcert=...) and
+# REFGW_POSTGRES_DIR. The password is random, made on first start, in DIR/password (mode 600); the certificates are
+# throw-away ones (make-test-certs.sh). Run as root, the server runs as the `nobody` user, as PostgreSQL refuses to
+# run as root.
 set -euo pipefail
 cmd=${1:?usage: postgres.sh start|stop DIR}
 dir=${2:?usage: postgres.sh start|stop DIR}
@@ -42,6 +44,7 @@ start)
         port=$(free_port)
         (umask 077; python3 -c 'import secrets; print(secrets.token_hex(16))' > "$dir/password")
         mkdir -p "$dir/data" "$dir/run"
+        bash "$(dirname "$0")/make-test-certs.sh" "$dir/tls"
         [ "$(id -u)" -eq 0 ] && chown -R nobody:nogroup "$dir"
         chmod 700 "$dir/data"
         as_server "$bin/initdb" -D "$dir/data" -U refgw --auth=scram-sha-256 --pwfile="$dir/password" -E UTF8 --locale=C.UTF-8 > "$dir/initdb.log"
@@ -52,6 +55,9 @@ unix_socket_directories = '$dir/run'
 max_connections = 100
 fsync = on
 synchronous_commit = on
+ssl = on
+ssl_cert_file = '$dir/tls/server.pem'
+ssl_key_file = '$dir/tls/server-key.pem'
 CONF
         echo "$port" > "$dir/port"
     fi
@@ -64,6 +70,8 @@ CONF
     # REFGW_POSTGRES_DIR lets gateway-bench read the server's CPU time (its postmaster.pid).
     printf 'export REFGW_POSTGRES_URL=postgres://refgw:%s@127.0.0.1:%s/refgw\nexport REFGW_POSTGRES_DIR=%s\n' \
         "$(cat "$dir/password")" "$port" "$(cd "$dir" && pwd)" > "$dir/env"
+    printf 'export REFGW_POSTGRES_TLS_URL="postgres://refgw:%s@localhost:%s/refgw?sslmode=verify-full&sslrootcert=%s"\n' \
+        "$(cat "$dir/password")" "$port" "$dir/tls/ca.pem" >> "$dir/env"
     echo "postgres.sh: PostgreSQL on 127.0.0.1:$port, data in $dir/data"
     ;;
 stop)

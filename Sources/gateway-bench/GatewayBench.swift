@@ -2,8 +2,8 @@ import AMQP
 import ArgumentParser
 import Contracts
 import Foundation
-import GatewayCore
 import GatewayDecision
+import GatewayRuntime
 import GatewayStorage
 import Messaging
 import Synchronization

@@ -1,8 +1,8 @@
 import AMQP
 import Contracts
 import Foundation
-import GatewayCore
 import GatewayDecision
+import GatewayRuntime
 import GatewayStorage
 import Messaging
 

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Contracts
 import Foundation
-import GatewayCore
 import GatewayDecision
+import GatewayRuntime
 import GatewayStorage
 
 /// `refgw audit verify|trail`: check the audit log's hash chain; list what was shared about a person.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import GatewayCore
+import GatewayRuntime
 import GatewayStorage
 
 /// Where the gateway keeps its state: its SQLite file on one machine, or the region's PostgreSQL database.

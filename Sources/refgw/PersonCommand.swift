@@ -1,8 +1,8 @@
 import ArgumentParser
 import Contracts
 import Foundation
-import GatewayCore
 import GatewayDecision
+import GatewayRuntime
 import GatewayStorage
 
 /// `refgw person show|correct`: the role the gateway knows a person in, who holds them, and correcting a role

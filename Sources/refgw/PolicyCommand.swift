@@ -1,8 +1,8 @@
 import ArgumentParser
 import Contracts
 import Foundation
-import GatewayCore
 import GatewayDecision
+import GatewayRuntime
 import GatewayStorage
 
 /// `refgw policy check|views|preview`: the sharing policy checked against the contract, each recipient's view of

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Contracts
 import Foundation
-import GatewayCore
+import GatewayRuntime
 import GatewayStorage
 import Logging
 

@@ -1,8 +1,8 @@
 import Contracts
 import Foundation
 import GRDB
-import GatewayCore
 import GatewayDecision
+import GatewayRuntime
 import LotKit
 import Lots
 import TestSupport

@@ -41,6 +41,19 @@ public enum TestBrokerEnvironment {
         return got
     }
 
+    /// Messages ready in `queue` (not those handed to a consumer and not acknowledged yet), asked as the operator.
+    public static func messageCount(_ queue: String) async throws -> Int {
+        let admin = try await AMQPAdminClient(configuration: admin)
+        do {
+            let count = try await admin.messageCount(queue)
+            await admin.close()
+            return count
+        } catch {
+            await admin.close()
+            throw error
+        }
+    }
+
     /// Declares a namespace's topology (the least-privilege users may not).
     public static func declare(_ names: ReferralGatewayTopology, deliveryLimit: Int = ReferralGatewayTopology.defaultDeliveryLimit) async throws {
         let admin = try await AMQPAdminClient(configuration: admin)

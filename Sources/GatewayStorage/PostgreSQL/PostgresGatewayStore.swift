@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 import Synchronization
 
@@ -45,7 +46,7 @@ public final class PostgresGatewayStore: GatewayStore {
         } catch let e as GatewayStoreError {
             throw e
         } catch {
-            throw GatewayStoreError.unavailable("cannot open the gateway database at \(Self.redacted(url)): \(String(reflecting: error))")
+            throw GatewayStoreError.unavailable("cannot open the gateway database at \(Self.redacted(url)): \(Self.reason(error))")
         }
     }
 
@@ -63,7 +64,60 @@ public final class PostgresGatewayStore: GatewayStore {
         return PostgresConnection.Configuration(
             host: host, port: c.port ?? 5432, username: user, password: c.password?.removingPercentEncoding,
             database: database.isEmpty ? nil : database,
-            tls: .disable)
+            tls: try tls(c.queryItems ?? [], host: host, url: url))
+    }
+
+    /// Hosts a connection to which never leaves the machine.
+    static let loopbackHosts: Set<String> = ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+    /// The URL's TLS settings, as libpq names them: `sslmode=verify-full` (the default for any host but this machine:
+    /// TLS, the server's certificate checked against `sslrootcert` or the system's roots, and its name against the
+    /// host) or `sslmode=disable` (the default on loopback). Weaker modes are refused: the gateway's database holds
+    /// who was referred where.
+    static func tls(_ items: [URLQueryItem], host: String, url: String) throws -> PostgresConnection.Configuration.TLS {
+        for item in items where item.name != "sslmode" && item.name != "sslrootcert" {
+            throw GatewayStoreError.unavailable(
+                "'\(item.name)' in \(redacted(url)) is not a setting the gateway reads: use sslmode=verify-full and sslrootcert=CA.pem")
+        }
+        func value(_ name: String) -> String? { items.last { $0.name == name }?.value }
+        let mode = value("sslmode") ?? (loopbackHosts.contains(host) ? "disable" : "verify-full")
+        switch mode {
+        case "disable":
+            return .disable
+        case "verify-full":
+            var settings = TLSConfiguration.makeClientConfiguration()
+            settings.certificateVerification = .fullVerification
+            if let root = value("sslrootcert") {
+                guard FileManager.default.isReadableFile(atPath: root) else {
+                    throw GatewayStoreError.unavailable("cannot read sslrootcert \(root) (the CA of the database's certificate): check the path")
+                }
+                settings.trustRoots = .file(root)
+            }
+            do { return .require(try NIOSSLContext(configuration: settings)) } catch {
+                throw GatewayStoreError.unavailable(
+                    "cannot use sslrootcert \(value("sslrootcert") ?? "(the system's roots)") for PostgreSQL: \(error)")
+            }
+        default:
+            throw GatewayStoreError.unavailable(
+                "sslmode=\(mode) is not supported: use verify-full (TLS, the server's certificate and name checked) or disable (this machine only)")
+        }
+    }
+
+    /// Why a connection failed, in a line an administrator can act on (the driver's own text is a nested dump).
+    static func reason(_ error: any Error) -> String {
+        let text = String(reflecting: error)
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "the server's TLS certificate was not signed by the CA sslrootcert names (or has expired): check sslrootcert"
+        }
+        if text.contains("NIOSSL") || text.contains("handshake") {
+            return "the TLS handshake failed (does the server serve TLS, under the name in the URL?): check the server's ssl settings"
+        }
+        if let psql = error as? PSQLError {
+            if let message = psql.serverInfo?[.message] { return "PostgreSQL: \(message)" }
+            if let underlying = psql.underlying { return "\(psql.code): \(String(describing: underlying).prefix(200))" }
+            return "\(psql.code)"
+        }
+        return text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
     }
 
     /// The URL without its password, for messages.

@@ -1,8 +1,8 @@
 import Contracts
 import Foundation
 
-@testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayRuntime
 @testable import GatewayStorage
 
 /// Random bodies valid against the contract's own schemas, made from the schema files (not from the Swift

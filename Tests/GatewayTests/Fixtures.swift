@@ -1,7 +1,7 @@
 import Contracts
 import Foundation
-import GatewayCore
 import GatewayDecision
+import GatewayRuntime
 import TestSupport
 
 @testable import GatewayStorage

@@ -109,6 +109,24 @@ import Testing
         #expect(won == 1)
     }
 
+    @Test("two instances keeping one dead letter at once, as two keepers given its copies: exactly one keeps it", arguments: Kind.available)
+    func racingKeepers(_ kind: Kind) async throws {
+        let made = try kind.make(instance: "keeper-1")
+        defer { made.remove() }
+        let stores = [made.store, try made.another("keeper-2")]
+        let letter = Self.letter(reason: "no-consent", type: "referral", recipient: "safehome", diedAt: Self.t0)
+        let content = DeadLetterContent(properties: "{}", body: Data("the same letter".utf8))
+        let kept = await withTaskGroup(of: Int64?.self) { group in
+            for i in 0..<8 {
+                let store = stores[i % 2]
+                group.addTask { try? await store.write { tx in try tx.keepDeadLetter(letter, fingerprint: "same", content: content) } }
+            }
+            return await group.reduce(into: [Int64]()) { if let id = $1 { $0.append(id) } }
+        }
+        #expect(kept.count == 1)
+        #expect(try await stores[1].read { try $0.deadLetterCount(status: nil) } == 1)
+    }
+
     @Test("consents: kept once by id, withdrawn only by the right subject, and found by the registry as they stand", arguments: Kind.available)
     func consents(_ kind: Kind) async throws {
         let made = try kind.make()

@@ -2,8 +2,8 @@ import Contracts
 import Foundation
 import Testing
 
-@testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayRuntime
 @testable import GatewayStorage
 
 /// The body parser is strict: what two parsers could read differently is refused.

@@ -3,8 +3,8 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayRuntime
 @testable import GatewayStorage
 
 /// The audit log is append-only and hash-chained: changing one byte of one entry is detected.

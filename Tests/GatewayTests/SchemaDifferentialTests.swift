@@ -3,8 +3,8 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayRuntime
 @testable import GatewayStorage
 
 /// The gateway's validator and Python's `jsonschema` (an independent implementation, with its format checker)

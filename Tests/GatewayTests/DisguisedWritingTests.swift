@@ -2,8 +2,8 @@ import Contracts
 import Foundation
 import Testing
 
-@testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayRuntime
 @testable import GatewayStorage
 
 /// What a red team wrote to get a number, an address or a term past the check toward the perpetrator service, one

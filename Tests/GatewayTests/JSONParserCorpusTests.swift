@@ -3,8 +3,8 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayRuntime
 @testable import GatewayStorage
 
 /// The body parser over a corpus of RFC 8259's edge cases (structure, numbers, escapes, surrogates, UTF-8, depth),

@@ -3,8 +3,8 @@ import GRDB
 import Synchronization
 import Testing
 
-@testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayRuntime
 @testable import GatewayStorage
 
 /// Opening the gateway's store: the gateway, its dead-letter keeper and admin commands open the same file.

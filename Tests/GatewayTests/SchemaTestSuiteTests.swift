@@ -2,8 +2,8 @@ import Contracts
 import Foundation
 import Testing
 
-@testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayRuntime
 @testable import GatewayStorage
 
 /// The gateway's JSON Schema validator against the official JSON Schema Test Suite (draft 2020-12), for every

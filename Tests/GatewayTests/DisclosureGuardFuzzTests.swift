@@ -2,8 +2,8 @@ import Contracts
 import Foundation
 import Testing
 
-@testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayRuntime
 @testable import GatewayStorage
 
 /// The text check runs on every string a message carries toward the perpetrator service, in the gateway's own

@@ -1,6 +1,6 @@
 import Contracts
 import Foundation
-import GatewayCore
+import GatewayRuntime
 import TestSupport
 import Testing
 

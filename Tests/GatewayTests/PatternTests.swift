@@ -2,8 +2,8 @@ import Contracts
 import Foundation
 import Testing
 
-@testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayRuntime
 @testable import GatewayStorage
 
 /// The fast matcher agrees with NSRegularExpression on every pattern of the contract, over many strings.

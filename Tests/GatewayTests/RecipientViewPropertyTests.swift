@@ -3,8 +3,8 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import GatewayCore
 @testable import GatewayDecision
+@testable import GatewayRuntime
 @testable import GatewayStorage
 
 /// Every delivered body is valid for its recipient: over every (type, recipient) pair the policy allows, bodies

@@ -1,8 +1,8 @@
 import AMQP
 import Contracts
 import Foundation
-import GatewayCore
 import GatewayDecision
+import GatewayRuntime
 import Messaging
 import TestSupport
 import Testing
@@ -69,6 +69,45 @@ struct RegionGatewayTests {
         let delivered = audit.1.filter { $0.event == .delivered }.map(\.messageID)
         #expect(delivered.count == referrals.count && Set(delivered) == Set(referrals.map(\.envelope.messageID)))
         #expect(try await stores[1].read { try $0.pendingOutbox() }.isEmpty)
+        await h.shutDown()
+    }
+
+    @Test("two dead-letter keepers on one database keep every letter once when each comes twice, copies side by side")
+    func twoKeepersKeepEachLetterOnce() async throws {
+        let (stores, drop) = try Self.region(gateways: 2)
+        defer { drop() }
+        let h = try await GatewayHarness(stores: stores)
+        await h.stopGateway()
+        let keepers = stores.map { DeadLetterKeeper(store: $0, configuration: DeadLetterReplayTests.deadLetterUser, topology: h.names) }
+        let running = keepers.map { k in Task { try await k.run() } }
+        // Refusals as the gateway writes them, each twice in a row: what a keeper that died before acknowledging
+        // leaves the other, and the broker hands consecutive messages to different consumers.
+        let refusedAt = Timestamp().rfc3339
+        let letters = (0..<150).map { i in
+            OutgoingMessage(
+                exchange: h.names.deadLetterExchange, routingKey: h.names.gatewayQueue,
+                properties: AMQPProperties(
+                    contentType: "application/json", messageID: UUID.randomLowercased(), type: "referral",
+                    headers: [
+                        "refgw-reason": .string("no-consent"), "refgw-refused-at": .string(refusedAt), "refgw-sender": .string("victim"),
+                        "refgw-recipient": .string("safehome"),
+                    ]),
+                body: Data("letter \(i)".utf8))
+        }
+        let publisher = try await AMQPPublisher(configuration: GatewayHarness.admin)
+        for r in await publisher.publish(letters.flatMap { [$0, $0] }) { try r.get() }
+        await publisher.close()
+        try await eventually("every letter is kept and the queue is empty", timeout: 60) {
+            let kept = try await stores[0].read { try $0.deadLetterCount(status: nil) }
+            let waiting = try await TestBrokerEnvironment.messageCount(h.names.deadLetterQueue)
+            return kept >= 150 && waiting == 0
+        }
+        for k in keepers { await k.stop() }
+        for r in running { _ = try? await r.value }
+        #expect(try await stores[1].read { try $0.deadLetterCount(status: nil) } == 150)
+        #expect(keepers.reduce(0) { $0 + $1.kept } == 150)
+        let kept = try await stores[0].read { try $0.deadLetters(DeadLetterFilter(), limit: 1000) }
+        #expect(Set(kept.compactMap(\.messageID)) == Set(letters.compactMap(\.properties.messageID)))
         await h.shutDown()
     }
 }

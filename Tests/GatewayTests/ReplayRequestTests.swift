@@ -2,8 +2,8 @@ import AMQP
 import Contracts
 import Foundation
 import GRDB
-import GatewayCore
 import GatewayDecision
+import GatewayRuntime
 import Testing
 
 @testable import GatewayStorage
