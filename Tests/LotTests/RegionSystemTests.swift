@@ -101,7 +101,13 @@ struct RegionSystemTests {
         #expect(Set(decisions.filter { $0.type == "referral" }.map(\.messageID)).count == count)
         #expect(Set(decisions.filter { $0.type == "referral-outcome" }.map(\.messageID)).count == count)
         #expect(Set(decisions.compactMap(\.instance)) == ["gateway-1", "gateway-2"])
-        #expect(try await store.read { try $0.deadLetterCount(status: nil) } == 0)
+        let deadLetters = try await store.read { try $0.deadLetters(DeadLetterFilter(includeResolved: true), limit: 20) }
+        #expect(
+            deadLetters.isEmpty,
+            """
+            dead letters were kept: \(deadLetters.map { "\($0.queue) \($0.reason) ×\($0.deathCount) \($0.type ?? "-")" })
+            \(h.loggedProblems())
+            """)
 
         // Nothing left in any queue of the run's namespace, on whichever nodes hold them now.
         let names = ReferralGatewayTopology(namespace: h.namespace)

@@ -83,6 +83,21 @@ final class SystemHarness: Sendable {
 
     func path(_ relative: String) -> String { directory.appendingPathComponent(relative).path }
 
+    /// The error and warning lines every process logged, at most `limit` of them: what a failed test prints so a CI
+    /// run says why without its temp dir.
+    func loggedProblems(limit: Int = 40) -> String {
+        let logs = directory.appendingPathComponent("logs")
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: logs.path)) ?? []).sorted()
+        var lines: [String] = []
+        for name in names {
+            let text = (try? String(contentsOf: logs.appendingPathComponent(name), encoding: .utf8)) ?? ""
+            for line in text.split(separator: "\n") where line.contains("error") || line.contains("warning") {
+                lines.append("\(name): \(line)")
+            }
+        }
+        return lines.isEmpty ? "(no process logged an error or warning)" : lines.prefix(limit).joined(separator: "\n")
+    }
+
     /// Stops the system without waiting (for `defer`).
     func stop() {
         try? Subprocess.runInBackground(

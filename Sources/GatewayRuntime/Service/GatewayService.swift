@@ -39,6 +39,8 @@ public final class GatewayService: Service, Sendable {
     private let consumerSlot = ConsumerSlot()
     /// Outbox rows the broker confirmed, deleted in the next transaction (or when the gateway falls idle).
     private let confirmedOutbox = Mutex<[Int64]>([])
+    /// Set at graceful shutdown: unconfirmed messages are then given back rather than published again.
+    private let stopping = Atomic<Bool>(false)
     /// Parts handed to the pipeline and not yet finished: at zero the confirmed rows get a transaction of their own.
     private let partsInFlight = Mutex(0)
     /// Called after every batch with its outcomes (for tests and benchmarks).
@@ -116,6 +118,7 @@ public final class GatewayService: Service, Sendable {
             }
             await pipeline.drain()
         } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .relaxed)
             Task { await consumer.stopReceiving() }
         }
         let confirmed = confirmedOutbox.withLock { ids in
@@ -131,6 +134,7 @@ public final class GatewayService: Service, Sendable {
 
     /// Stops receiving; batches already handed over are finished (for tests and embedding without a ServiceGroup).
     public func stop() async {
+        stopping.store(true, ordering: .relaxed)
         await consumerSlot.stop()
     }
 
@@ -270,36 +274,63 @@ public final class GatewayService: Service, Sendable {
         }
     }
 
+    /// Waits between attempts to publish what the broker did not confirm: a node lost and a queue's leader elected
+    /// again take seconds, and the whole schedule (about two minutes) spans one.
+    static let publishRetryDelays: [Duration] = [.milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(4)]
+        + Array(repeating: .seconds(8), count: 14)
+
     /// Publishes a staged part's messages with confirms, then acknowledges its deliveries.
+    ///
+    /// What the broker does not confirm is published again while the deliveries stay unacknowledged: the decision
+    /// is already committed, and giving the deliveries back would spend one of each message's few delivery attempts
+    /// (a quorum queue's `x-delivery-limit`) on the broker's trouble rather than the message's. Only after the whole
+    /// schedule, or at shutdown, are they given back.
     private func finish(_ staged: StagedBatch, with publisher: AMQPPublisher) async {
         let t0 = ContinuousClock.now
         let user = configuration.user
-        let results = await publisher.publish(
-            staged.outbox.map { e in
-                var m = e.message
-                m.properties.userID = user
-                return m
-            })
-        var confirmed: [Int64] = []
-        for (e, r) in zip(staged.outbox, results) {
-            switch r {
-            case .success: confirmed.append(e.id)
-            case .failure(let error):
-                logger.error(
-                    "an outgoing message was not confirmed; it stays in the outbox",
-                    metadata: ["message_id": "\(e.message.properties.messageID ?? "-")", "error": "\(error)"])
+        var waiting = Array(staged.outbox.indices)
+        var attempt = 0
+        while true {
+            let results = await publisher.publish(
+                waiting.map { i in
+                    var m = staged.outbox[i].message
+                    m.properties.userID = user
+                    return m
+                })
+            var failed: [Int] = []
+            var confirmed: [Int64] = []
+            var lastError: AMQPError?
+            for (i, r) in zip(waiting, results) {
+                switch r {
+                case .success: confirmed.append(staged.outbox[i].id)
+                case .failure(let error):
+                    failed.append(i)
+                    lastError = error
+                }
             }
+            let done = confirmed
+            // Deleted in the next transaction: a crash before then only sends them again (receivers dedupe).
+            confirmedOutbox.withLock { $0 += done }
+            guard let error = lastError else { break }
+            let givingUp = attempt >= Self.publishRetryDelays.count || stopping.load(ordering: .relaxed)
+            logger.error(
+                givingUp
+                    ? "outgoing messages were not confirmed; they stay in the outbox and their inputs are given back"
+                    : "outgoing messages were not confirmed; publishing them again",
+                metadata: [
+                    "messages": "\(failed.count)", "attempt": "\(attempt + 1)",
+                    "message_id": "\(staged.outbox[failed[0]].message.properties.messageID ?? "-")", "error": "\(error)",
+                ])
+            if givingUp {
+                // When they come again they are recognised, and the outbox is sent again.
+                staged.deliveries.nack(requeue: true)
+                return
+            }
+            try? await Task.sleep(for: Self.publishRetryDelays[attempt])
+            attempt += 1
+            waiting = failed
         }
-        let done = confirmed
-        // Deleted in the next transaction: a crash before then only sends them again (receivers dedupe).
-        confirmedOutbox.withLock { $0 += done }
-        if done.count == staged.outbox.count {
-            staged.deliveries.ack()
-        } else {
-            // Given back: when they come again they are recognised, and the outbox is sent again.
-            staged.deliveries.nack(requeue: true)
-            return
-        }
+        staged.deliveries.ack()
         let publishSeconds = (ContinuousClock.now - t0).seconds
         counters.withLock { c in
             c.assessSeconds += staged.assessSeconds
