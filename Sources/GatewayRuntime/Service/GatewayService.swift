@@ -276,7 +276,8 @@ public final class GatewayService: Service, Sendable {
 
     /// Waits between attempts to publish what the broker did not confirm: a node lost and a queue's leader elected
     /// again take seconds, and the whole schedule (about two minutes) spans one.
-    static let publishRetryDelays: [Duration] = [.milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(4)]
+    static let publishRetryDelays: [Duration] =
+        [.milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(4)]
         + Array(repeating: .seconds(8), count: 14)
 
     /// Publishes a staged part's messages with confirms, then acknowledges its deliveries.
