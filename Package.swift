@@ -34,6 +34,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // rabbitmq-c from Debian's librabbitmq-dev.
@@ -83,11 +86,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What every long-running process shows its operators: the admin listener (/metrics, /livez, /readyz),
+        // readiness checks, and the gauges each process sets at start.
+        .target(
+            name: "Operations",
+            dependencies: [
+                "Contracts",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The gateway's runtime: the ledger applying decisions to the store, the AMQP loop, the keeper, the replayer.
         .target(
             name: "GatewayRuntime",
             dependencies: [
-                "AMQP", "Contracts", "Messaging", "GatewayDecision", "GatewayStorage",
+                "AMQP", "Contracts", "Messaging", "GatewayDecision", "GatewayStorage", "Operations",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -98,7 +114,9 @@ let package = Package(
         .executableTarget(
             name: "gateway",
             dependencies: [
-                "GatewayRuntime", "GatewayDecision", "GatewayStorage", "AMQP", "Contracts", "Messaging",
+                "GatewayRuntime", "GatewayDecision", "GatewayStorage", "AMQP", "Contracts", "Messaging", "Operations",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -171,8 +189,9 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "GatewayRuntime", "GatewayDecision", "GatewayStorage", "Contracts", "Messaging", "AMQP", "TestSupport",
+                "GatewayRuntime", "GatewayDecision", "GatewayStorage", "Contracts", "Messaging", "AMQP", "TestSupport", "Operations",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
         .testTarget(
             name: "LotTests",

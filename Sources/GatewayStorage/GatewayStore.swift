@@ -78,6 +78,8 @@ public protocol GatewayTransaction: AnyObject {
     func pendingOutbox() throws -> [OutboxEntry]
     /// Deletes the messages the broker confirmed.
     func removeFromOutbox(_ ids: [Int64]) throws
+    /// How many messages wait to be published, and when the oldest was stored.
+    func outboxBacklog() throws -> Backlog
 
     // MARK: Dead letters
 
@@ -91,6 +93,8 @@ public protocol GatewayTransaction: AnyObject {
     func keptDeadLetterIDs(in group: DeadLetterGroupKey?) throws -> [Int64]
     /// How many dead letters there are with `status` (every one when nil).
     func deadLetterCount(status: DeadLetterStatus?) throws -> Int
+    /// How many dead letters wait for an administrator (kept), and when the oldest of them was kept.
+    func keptDeadLetterBacklog() throws -> Backlog
     /// The dead letters `ids` that exist, each with its content (empty once discarded).
     func deadLettersWithContent(_ ids: [Int64]) throws -> [(DeadLetter, DeadLetterContent)]
     /// Marks dead letter `id` discarded and erases its content, keeping the tombstone.

@@ -1,12 +1,15 @@
 import AMQP
 import ArgumentParser
 import Contracts
+import Crypto
 import Foundation
 import GatewayDecision
 import GatewayRuntime
 import GatewayStorage
 import Logging
 import Messaging
+import Operations
+import Prometheus
 import ServiceLifecycle
 
 /// The gateway process: reads its configuration, opens its store, and runs until SIGTERM or SIGINT.
@@ -36,13 +39,23 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Unacknowledged messages the broker may hand over at once (bigger batches, fewer commits).") var prefetch: UInt16 = 500
     @Option(help: "This gateway's name in logs and audit entries (a region names each, e.g. gateway-1); default gateway@HOST/PID.")
     var instance: String?
+    @Option(
+        help: """
+            Serve /metrics, /livez and /readyz on HOST:PORT (e.g. 127.0.0.1:9464; a host beyond loopback only when named). \
+            Off by default.
+            """)
+    var adminListen: String?
+    @Option(help: "Seconds the outbox's oldest message may wait before /readyz says the gateway is not ready.") var outboxLimit = 300.0
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "refgw.gateway")
         let service: GatewayService
         let purger: Purger
+        var admin: AdminServer?
         do {
+            let adminAddress = try adminListen.map { text throws(AdminAddressError) in try AdminAddress(parsing: text) }
+            let registry = PrometheusCollectorRegistry()
             let name = try instance.map(InstanceName.init) ?? .unnamed("gateway")
             logger[metadataKey: "instance"] = "\(name)"
             let env = ProcessInfo.processInfo.environment
@@ -51,7 +64,8 @@ struct GatewayCommand: AsyncParsableCommand {
             }
             let configDir = URL(fileURLWithPath: config)
             let contractSchemas = try ContractSchemas(directory: URL(fileURLWithPath: schemas))
-            let policy = try SharingPolicy(contentsOf: configDir.appendingPathComponent("sharing-policy.yaml"))
+            let policyURL = configDir.appendingPathComponent("sharing-policy.yaml")
+            let policy = try SharingPolicy(contentsOf: policyURL)
             let decider = try GatewayDecider(
                 policy: policy, schemas: contractSchemas, trust: try TrustStore(contentsOf: URL(fileURLWithPath: trust)),
                 parties: try PartyDirectory(contentsOf: configDir.appendingPathComponent("parties.json")),
@@ -69,7 +83,17 @@ struct GatewayCommand: AsyncParsableCommand {
                 store: store,
                 configuration: try AMQPConnectionConfiguration(url: text),
                 topology: ReferralGatewayTopology(namespace: namespace ?? env["REFGW_NAMESPACE"] ?? ""), prefetch: prefetch,
-                declareTopology: declareTopology, logger: logger)
+                declareTopology: declareTopology, logger: logger,
+                metrics: GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry)))
+            if let adminAddress {
+                let policyHash = (try? Data(contentsOf: policyURL)).map { SHA256.hash(data: $0).map { String(format: "%02x", $0) }.joined() }
+                ProcessGauges.recordBuild(process: "gateway", policySHA256: policyHash, in: registry)
+                ProcessGauges.recordKeys(signer: decider.signer, trust: decider.trust, in: registry)
+                let gateway = service
+                admin = AdminServer(
+                    address: adminAddress, registry: registry, checks: service.readinessChecks(outboxLimit: outboxLimit),
+                    beforeScrape: { await gateway.sampleGauges() }, logger: logger)
+            }
         } catch let e as ValidationError {
             throw e
         } catch {
@@ -78,7 +102,8 @@ struct GatewayCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         // The purger stops first (services stop in reverse order); the message loop finishes what it was handed.
-        let group = ServiceGroup(configuration: .init(services: [service, purger], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let services: [any Service] = [service, purger] + (admin.map { [$0] } ?? [])
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -29,7 +29,10 @@ final class GatewayHarness: Sendable {
     static var admin: AMQPConnectionConfiguration { TestBrokerEnvironment.admin }
 
     /// A gateway on a new SQLite store; with `stores`, one gateway on each (several gateways sharing a region's store).
-    init(policy: SharingPolicy = Repo.policy, stores: [any GatewayStore] = []) async throws {
+    init(
+        policy: SharingPolicy = Repo.policy, stores: [any GatewayStore] = [], metrics: GatewayMetrics = GatewayMetrics(),
+        gatewayKeyNotAfter: Timestamp? = nil
+    ) async throws {
         names = ReferralGatewayTopology(namespace: "t\(UUID().uuidString.prefix(6).lowercased()).")
         var signers: [PartyID: MessageSigner] = [:]
         var keys: [TrustStore.Key] = []
@@ -39,7 +42,8 @@ final class GatewayHarness: Sendable {
             keys.append(.init(keyID: s.keyID, party: p, publicKey: s.publicKey, development: true))
         }
         gatewaySigner = MessageSigner.generate(keyID: "gateway-test", party: .gateway)
-        keys.append(.init(keyID: gatewaySigner.keyID, party: .gateway, publicKey: gatewaySigner.publicKey, development: true))
+        keys.append(
+            .init(keyID: gatewaySigner.keyID, party: .gateway, publicKey: gatewaySigner.publicKey, notAfter: gatewayKeyNotAfter, development: true))
         self.signers = signers
         trust = try TrustStore(keys: keys)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gw-\(UUID().uuidString.prefix(8))")
@@ -50,7 +54,7 @@ final class GatewayHarness: Sendable {
         self.decider = decider
         let names = self.names
         services = (stores.isEmpty ? [store] : stores).map {
-            GatewayService(decider: decider, store: $0, configuration: Self.configuration(for: .gateway), topology: names)
+            GatewayService(decider: decider, store: $0, configuration: Self.configuration(for: .gateway), topology: names, metrics: metrics)
         }
         try await TestBrokerEnvironment.declare(names)
         for i in services.indices { start(i) }

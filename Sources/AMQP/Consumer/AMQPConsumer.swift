@@ -87,6 +87,9 @@ public final class AMQPConsumer: AsyncSequence, Sendable {
         stream.makeAsyncIterator()
     }
 
+    /// Whether it holds a connection to a broker node now, and how many times it lost one (for readiness and metrics).
+    public var connection: AMQPConnectionState.Snapshot { core.connectionState.snapshot }
+
     /// Cancels the subscription: no new deliveries; the sequence ends after those already handed out.
     /// Deliveries held can still be settled until `close()`.
     public func stopReceiving() async {
@@ -119,6 +122,7 @@ final class ConsumerCore: Sendable {
     let logger: Logger
     let continuation: AsyncStream<AMQPDelivery>.Continuation
     let wakeup = WakeupPipe()
+    let connectionState = AMQPConnectionState()
     /// Batched mode: deliveries not yet taken, and the caller waiting for them.
     private let batch = Mutex<(buffer: [AMQPDelivery], waiter: CheckedContinuation<[AMQPDelivery]?, Never>?, finished: Bool)>(([], nil, false))
     let shared = Mutex(Shared())

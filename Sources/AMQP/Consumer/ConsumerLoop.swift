@@ -22,6 +22,7 @@ final class ConsumerLoop: ConnectionLoop {
     func finish(startError: AMQPError?) {
         connection?.close()
         connection = nil
+        core.connectionState.closed()
         core.markClosed()
     }
 
@@ -115,6 +116,7 @@ final class ConsumerLoop: ConnectionLoop {
         generation += 1
         ledger = DeliveryLedger()
         connection = conn
+        core.connectionState.connected()
     }
 
     private func connectionLost(_ error: AMQPError) {
@@ -125,6 +127,7 @@ final class ConsumerLoop: ConnectionLoop {
         connection = nil
         consumerTag = nil
         generation += 1
+        core.connectionState.lost()
     }
 
     private func reconnect() -> Bool {

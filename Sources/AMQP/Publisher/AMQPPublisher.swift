@@ -70,6 +70,9 @@ public final class AMQPPublisher: Sendable {
         }
     }
 
+    /// Whether it holds a connection to a broker node now, and how many times it lost one (for readiness and metrics).
+    public var connection: AMQPConnectionState.Snapshot { core.connectionState.snapshot }
+
     /// Stops accepting messages, waits for the ones in flight to be confirmed (or time out), and disconnects.
     public func close() async {
         await core.shutdown()
@@ -123,6 +126,7 @@ final class PublisherCore: Sendable {
     let options: AMQPPublisher.Options
     let logger: Logger
     let wakeup = WakeupPipe()
+    let connectionState = AMQPConnectionState()
     let shared = Mutex(Shared())
 
     init(

@@ -30,6 +30,7 @@ final class PublisherLoop: ConnectionLoop {
     func finish(startError: AMQPError?) {
         connection?.close()
         connection = nil
+        core.connectionState.closed()
         failAllInFlight(.shutDown)
         core.finish()
     }
@@ -141,6 +142,7 @@ final class PublisherLoop: ConnectionLoop {
         try conn.declare(core.topology)
         try conn.selectConfirms()
         connection = conn
+        core.connectionState.connected()
         nextTag = 1
         lowestTag = 1
     }
@@ -160,6 +162,7 @@ final class PublisherLoop: ConnectionLoop {
             metadata: ["broker": "\(connection?.configuration.redactedURL ?? core.configuration.redactedURL)", "error": "\(error)"])
         connection?.close()
         connection = nil
+        core.connectionState.lost()
         requeueInFlight()
     }
 

@@ -27,10 +27,10 @@ public final class GatewayService: Service, Sendable {
         public var batches = 0
     }
 
-    private let decider: GatewayDecider
+    let decider: GatewayDecider
     private let topology: ReferralGatewayTopology
     private let ledger: GatewayLedger
-    private let store: any GatewayStore
+    let store: any GatewayStore
     private let configuration: AMQPConnectionConfiguration
     private let prefetch: UInt16
     private let declareTopology: Bool
@@ -43,6 +43,10 @@ public final class GatewayService: Service, Sendable {
     private let stopping = Atomic<Bool>(false)
     /// Parts handed to the pipeline and not yet finished: at zero the confirmed rows get a transaction of their own.
     private let partsInFlight = Mutex(0)
+    /// What operators see on the admin listener (no-op unless a metrics factory was given).
+    let metrics: GatewayMetrics
+    /// The broker clients of the current run, for readiness: nil before `run` connects them and after it ends.
+    let clients = Mutex<(consumer: AMQPConsumer?, publisher: AMQPPublisher?)>((nil, nil))
     /// Called after every batch with its outcomes (for tests and benchmarks).
     private let observer: (@Sendable ([GatewayLedger.Outcome]) -> Void)?
 
@@ -50,9 +54,10 @@ public final class GatewayService: Service, Sendable {
     public init(
         decider: GatewayDecider, store: any GatewayStore, configuration: AMQPConnectionConfiguration,
         topology: ReferralGatewayTopology = .standard, prefetch: UInt16 = 500, declareTopology: Bool = false,
-        logger: Logger = Logger(label: "refgw.gateway"),
+        logger: Logger = Logger(label: "refgw.gateway"), metrics: GatewayMetrics = GatewayMetrics(),
         observer: (@Sendable ([GatewayLedger.Outcome]) -> Void)? = nil
     ) {
+        self.metrics = metrics
         self.decider = decider
         self.topology = topology
         self.ledger = GatewayLedger(decider: decider, topology: topology)
@@ -81,6 +86,8 @@ public final class GatewayService: Service, Sendable {
             topology: declared, options: .init(prefetch: prefetch, batched: true),
             logger: logger)
         await consumerSlot.hold(consumer)
+        clients.withLock { $0 = (consumer, publisher) }
+        defer { clients.withLock { $0 = (nil, nil) } }
         // Whatever a previous run decided but did not get confirmed goes out first.
         try await publishPendingOutbox(with: publisher)
         logger.info("gateway running", metadata: ["queue": "\(topology.gatewayQueue)", "broker": "\(configuration.redactedURL)"])
@@ -313,6 +320,7 @@ public final class GatewayService: Service, Sendable {
             // Deleted in the next transaction: a crash before then only sends them again (receivers dedupe).
             confirmedOutbox.withLock { $0 += done }
             guard let error = lastError else { break }
+            metrics.recordPublishRetry()
             let givingUp = attempt >= Self.publishRetryDelays.count || stopping.load(ordering: .relaxed)
             logger.error(
                 givingUp
@@ -358,6 +366,8 @@ public final class GatewayService: Service, Sendable {
                     ])
             }
         }
+        metrics.record(staged.assessments, staged.outcomes)
+        metrics.recordPhases(assess: staged.assessSeconds, store: staged.storeSeconds, publish: publishSeconds)
         observer?(staged.outcomes)
     }
 

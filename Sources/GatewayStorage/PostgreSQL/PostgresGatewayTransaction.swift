@@ -567,6 +567,19 @@ final class PostgresGatewayTransaction: GatewayTransaction {
         return try rows(PostgresQuery(unsafeSQL: sql + " ORDER BY id", binds: b)).map { try $0.decode(Int64.self) }
     }
 
+    func keptDeadLetterBacklog() throws -> Backlog {
+        let row = try rows("SELECT COUNT(*), MIN(kept_at) FROM dead_letter WHERE status = 'kept'")
+        let (count, oldest) = try row[0].decode((Int64, Int64?).self)
+        return Backlog(count: Int(count), oldest: oldest.map { Timestamp(millisecondsSince1970: $0) })
+    }
+
+    func outboxBacklog() throws -> Backlog {
+        try flush()
+        let row = try rows("SELECT COUNT(*), MIN(created_at) FROM outbox")
+        let (count, oldest) = try row[0].decode((Int64, Int64?).self)
+        return Backlog(count: Int(count), oldest: oldest.map { Timestamp(millisecondsSince1970: $0) })
+    }
+
     func deadLetterCount(status: DeadLetterStatus?) throws -> Int {
         let row =
             if let status {

@@ -361,6 +361,18 @@ final class SQLiteGatewayTransaction: GatewayTransaction {
         return try Int64.fetchAll(db, sql: sql + " ORDER BY id", arguments: StatementArguments(args))
     }
 
+    func keptDeadLetterBacklog() throws -> Backlog {
+        try backlog(sql: "SELECT COUNT(*), MIN(kept_at) FROM dead_letter WHERE status = 'kept'")
+    }
+
+    func outboxBacklog() throws -> Backlog { try backlog(sql: "SELECT COUNT(*), MIN(created_at) FROM outbox") }
+
+    private func backlog(sql: String) throws -> Backlog {
+        guard let row = try Row.fetchOne(db, sql: sql) else { return Backlog(count: 0, oldest: nil) }
+        let oldest: Int64? = row[1]
+        return Backlog(count: row[0], oldest: oldest.map { Timestamp(millisecondsSince1970: $0) })
+    }
+
     func deadLetterCount(status: DeadLetterStatus?) throws -> Int {
         if let status {
             return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dead_letter WHERE status = ?", arguments: [status.rawValue]) ?? 0
