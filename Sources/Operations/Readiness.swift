@@ -59,6 +59,7 @@ public struct ReadinessReport: Sendable, Equatable {
         }
     }
 
+    /// Equal when the same checks passed and failed for the same reasons.
     public static func == (a: ReadinessReport, b: ReadinessReport) -> Bool {
         a.results.map(\.name) == b.results.map(\.name) && a.results.map(\.failure) == b.results.map(\.failure)
     }
