@@ -156,8 +156,9 @@ let package = Package(
         .target(
             name: "LotKit",
             dependencies: [
-                "AMQP", "Contracts", "Messaging", "DurableStore", "GatewayDecision",
+                "AMQP", "Contracts", "Messaging", "DurableStore", "GatewayDecision", "Operations",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -169,8 +170,9 @@ let package = Package(
         .target(
             name: "LotCLI",
             dependencies: [
-                "LotKit", "Lots", "Contracts", "Messaging", "AMQP",
+                "LotKit", "Lots", "Contracts", "Messaging", "AMQP", "Operations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -197,7 +199,9 @@ let package = Package(
             name: "LotTests",
             dependencies: [
                 "LotKit", "Lots", "GatewayRuntime", "GatewayDecision", "GatewayStorage", "Contracts", "Messaging", "AMQP", "TestSupport",
+                "Operations",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
     ]
 )

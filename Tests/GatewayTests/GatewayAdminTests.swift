@@ -8,10 +8,6 @@ import Prometheus
 import TestSupport
 import Testing
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 /// The gateway's admin listener over the real broker: what `/metrics` counts is what the audit log holds, and
 /// `/readyz` answers 503 naming the check that fails.
 @Suite(.needsBroker) struct GatewayAdminTests {
@@ -39,22 +35,6 @@ import FoundationNetworking
         await h.shutDown()
     }
 
-    /// Status and text of a GET.
-    static func get(_ url: URL) async throws -> (Int, String) {
-        let (data, response) = try await URLSession.shared.data(from: url)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
-    }
-
-    /// The sum of a metric's samples whose labels include every one of `labels`.
-    static func sample(_ text: String, _ name: String, _ labels: [String: String] = [:]) -> Double {
-        var total = 0.0
-        for line in text.split(separator: "\n") where line.hasPrefix(name + "{") || line.hasPrefix(name + " ") {
-            let matches = labels.allSatisfy { line.contains("\($0.key)=\"\($0.value)\"") }
-            if matches, let value = line.split(separator: " ").last.flatMap({ Double($0) }) { total += value }
-        }
-        return total
-    }
-
     @Test("/metrics counts the deliveries and refusals the audit log holds, by reason; no URC appears in it")
     func metricsEqualTheAuditLog() async throws {
         try await Self.withAdminListener { h, base in
@@ -73,29 +53,29 @@ import FoundationNetworking
             try await h.submit(delivered + refused + [tampered])
             try await h.waitUntilProcessed(before + 11)
 
-            let (status, text) = try await Self.get(base.appendingPathComponent("metrics"))
+            let (status, text) = try await AdminHTTP.get(base.appendingPathComponent("metrics"))
             #expect(status == 200)
             let audit = try await h.store.read { try $0.latestAuditEntries(1000) }
             let auditDelivered = audit.filter { $0.event == .delivered && $0.type == "referral" }.count
             #expect(auditDelivered == 7)
             #expect(
-                Self.sample(
+                AdminHTTP.sample(
                     text, "refgw_gateway_decisions_total", ["sender": "victim", "recipient": "safehome", "type": "referral", "outcome": "delivered"])
                     == Double(auditDelivered))
             let refusals = Dictionary(grouping: audit.filter { $0.event == .refused }, by: { $0.reasonCode ?? "-" }).mapValues(\.count)
             #expect(refusals == ["no-consent": 3, "bad-signature": 1])
             for (reason, count) in refusals {
-                #expect(Self.sample(text, "refgw_gateway_refusals_total", ["reason": reason]) == Double(count), "refusals for \(reason)")
+                #expect(AdminHTTP.sample(text, "refgw_gateway_refusals_total", ["reason": reason]) == Double(count), "refusals for \(reason)")
             }
-            #expect(Self.sample(text, "refgw_gateway_decisions_total", ["outcome": "consent-recorded"]) == 1)
-            #expect(Self.sample(text, "refgw_gateway_outbox_pending") >= 0)
+            #expect(AdminHTTP.sample(text, "refgw_gateway_decisions_total", ["outcome": "consent-recorded"]) == 1)
+            #expect(AdminHTTP.sample(text, "refgw_gateway_outbox_pending") >= 0)
             #expect(text.contains("refgw_gateway_batch_phase_seconds"))
             // Labels are parties, types, outcomes and reasons: nobody's reference code.
             #expect(!text.contains(subject.canonical) && !text.contains(stranger.canonical))
 
-            let (live, _) = try await Self.get(base.appendingPathComponent("livez"))
+            let (live, _) = try await AdminHTTP.get(base.appendingPathComponent("livez"))
             #expect(live == 200)
-            let (ready, report) = try await Self.get(base.appendingPathComponent("readyz"))
+            let (ready, report) = try await AdminHTTP.get(base.appendingPathComponent("readyz"))
             #expect(ready == 200, "\(report)")
             #expect(report.hasPrefix("ready\n"))
         }
@@ -117,12 +97,12 @@ import FoundationNetworking
             }
             thread.start()
             holding.wait()
-            let (status, report) = try await Self.get(base.appendingPathComponent("readyz"))
+            let (status, report) = try await AdminHTTP.get(base.appendingPathComponent("readyz"))
             release.signal()
             #expect(status == 503)
             #expect(report.hasPrefix("not ready: store: "), "\(report)")
             try await eventually("ready again once the lock is released", timeout: 30) {
-                try await Self.get(base.appendingPathComponent("readyz")).0 == 200
+                try await AdminHTTP.get(base.appendingPathComponent("readyz")).0 == 200
             }
         }
     }
@@ -130,7 +110,7 @@ import FoundationNetworking
     @Test("/readyz answers 503 naming the signing key once it has expired")
     func expiredKeyIsNotReady() async throws {
         try await Self.withAdminListener(gatewayKeyNotAfter: Timestamp().adding(seconds: -60)) { h, base in
-            let (status, report) = try await Self.get(base.appendingPathComponent("readyz"))
+            let (status, report) = try await AdminHTTP.get(base.appendingPathComponent("readyz"))
             #expect(status == 503)
             #expect(report.contains("signing-key: key gateway-test expired"), "\(report)")
             #expect(!report.contains("store: "))

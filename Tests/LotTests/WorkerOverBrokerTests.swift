@@ -4,6 +4,8 @@ import Foundation
 import LotKit
 import Lots
 import Messaging
+import Operations
+import Prometheus
 import Synchronization
 import TestSupport
 import Testing
@@ -20,6 +22,8 @@ struct WorkerOverBrokerTests {
         let clock = TestClock()
         let worker: LotWorker
         let running: Task<Void, any Error>
+        /// Where the worker's metrics go, for its admin listener.
+        let registry = PrometheusCollectorRegistry()
 
         init() async throws {
             let trust = try TrustStore(keys: [
@@ -31,7 +35,8 @@ struct WorkerOverBrokerTests {
             let clock = self.clock
             worker = LotWorker(
                 engine: e, signer: sanctuarySigner, trust: trust, configuration: WorkerOverBrokerTests.user(.sanctuary),
-                options: .init(topology: names, timerInterval: .milliseconds(100)), clock: { clock.now })
+                options: .init(topology: names, timerInterval: .milliseconds(100)),
+                metrics: WorkerMetrics(factory: PrometheusMetricsFactory(registry: registry)), clock: { clock.now })
             let w = worker
             running = Task { try await w.run() }
         }
@@ -87,6 +92,23 @@ struct WorkerOverBrokerTests {
         #expect(body.kind == .firstContactOverdue)
         #expect(alert.first?.envelope.recipient == .victim)
         #expect(s.worker.statistics.timersFired == 1)
+
+        // What the operator sees: the overdue first contact, the alert raised, the referral applied; ready.
+        let admin = AdminServer(
+            address: AdminAddress(host: "127.0.0.1", port: 0), registry: s.registry, checks: s.worker.readinessChecks(),
+            beforeScrape: { [worker = s.worker] in await worker.sampleGauges() }, logger: .init(label: "test.admin"))
+        let serving = Task { try await admin.run() }
+        let base = URL(string: "http://127.0.0.1:\(await admin.boundPort())")!
+        let (status, metrics) = try await AdminHTTP.get(base.appendingPathComponent("metrics"))
+        #expect(status == 200)
+        #expect(AdminHTTP.sample(metrics, "refgw_worker_timers_overdue", ["kind": "first-contact"]) == 1)
+        #expect(AdminHTTP.sample(metrics, "refgw_worker_alerts_raised", ["kind": "first-contact-overdue"]) == 1)
+        #expect(AdminHTTP.sample(metrics, "refgw_worker_events_total", ["event": "applied"]) == 1)
+        #expect(AdminHTTP.sample(metrics, "refgw_worker_events_total", ["event": "timer-fired"]) == 1)
+        #expect(!metrics.contains(r.subject.urc.canonical))
+        let (ready, report) = try await AdminHTTP.get(base.appendingPathComponent("readyz"))
+        #expect(ready == 200, "\(report)")
+        serving.cancel()
         await s.finish()
     }
 

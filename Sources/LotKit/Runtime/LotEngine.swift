@@ -68,6 +68,16 @@ public struct LotEngine: Sendable {
         try store.database.read(body)
     }
 
+    /// Reads the store on GRDB's own queue, leaving the caller's thread free while the store is busy.
+    public func readOnStoreQueue<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await store.database.read(body)
+    }
+
+    /// Takes the store's write lock and lets it go, changing nothing: whether the worker could apply a message now.
+    public func probeWrite() async throws {
+        try await store.database.write { _ in }
+    }
+
     /// What applying one message came to.
     public enum Applied: Sendable, Equatable {
         /// The message was new, and its effects and the messages they cause are committed.

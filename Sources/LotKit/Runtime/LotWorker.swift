@@ -45,21 +45,28 @@ public final class LotWorker: Service, Sendable {
 
     /// The service's rules and store, which every delivery and timer is applied to.
     public let engine: LotEngine
-    private let signer: MessageSigner
-    private let trust: TrustStore
+    /// The key the worker signs what it sends with.
+    public let signer: MessageSigner
+    /// The keys it verifies the gateway's messages with.
+    public let trust: TrustStore
     private let configuration: AMQPConnectionConfiguration
     private let options: Options
     private let logger: Logger
-    private let clock: @Sendable () -> Timestamp
+    let clock: @Sendable () -> Timestamp
     private let counters = Mutex(Counters())
-    private let consumerBox = Mutex<AMQPConsumer?>(nil)
+    /// What operators see on the admin listener (no-op unless a metrics factory was given).
+    let metrics: WorkerMetrics
+    /// The broker clients of the current run, for readiness: nil before `run` connects them and after it ends.
+    let clients = Mutex<(consumer: AMQPConsumer?, publisher: AMQPPublisher?)>((nil, nil))
     private let flushing = AsyncLock()
 
     /// A worker for `engine`'s service that signs with `signer` and accepts only gateway messages `trust` verifies.
     public init(
         engine: LotEngine, signer: MessageSigner, trust: TrustStore, configuration: AMQPConnectionConfiguration,
-        options: Options = .init(), logger: Logger? = nil, clock: @escaping @Sendable () -> Timestamp = { Timestamp() }
+        options: Options = .init(), logger: Logger? = nil, metrics: WorkerMetrics = WorkerMetrics(),
+        clock: @escaping @Sendable () -> Timestamp = { Timestamp() }
     ) {
+        self.metrics = metrics
         self.engine = engine
         self.signer = signer
         self.trust = trust
@@ -83,7 +90,7 @@ public final class LotWorker: Service, Sendable {
         let consumer = try await AMQPConsumer(
             configuration: configuration, queue: options.topology.inbox(party), topology: topology,
             options: .init(prefetch: options.prefetch, batched: true), logger: logger)
-        consumerBox.withLock { $0 = consumer }
+        clients.withLock { $0 = (consumer, publisher) }
         logger.info(
             "worker running",
             metadata: [
@@ -108,6 +115,7 @@ public final class LotWorker: Service, Sendable {
         background.cancel()
         await background.value
         await flushOutbox(publisher)
+        clients.withLock { $0 = (nil, nil) }
         await consumer.close()
         await publisher.close()
         logger.info("worker stopped", metadata: ["party": "\(party)", "applied": "\(statistics.applied)"])
@@ -115,7 +123,7 @@ public final class LotWorker: Service, Sendable {
 
     /// Stops receiving; what was handed over is finished (for tests and embedding).
     public func stop() async {
-        if let c = consumerBox.withLock({ $0 }) { await c.stopReceiving() }
+        if let c = clients.withLock({ $0.consumer }) { await c.stopReceiving() }
     }
 
     private func everyInterval(_ interval: Duration, _ body: @Sendable () async -> Void) async {
@@ -140,6 +148,7 @@ public final class LotWorker: Service, Sendable {
                     "a message in the inbox is not a verified gateway message; dead-lettered",
                     metadata: ["message_id": "\(d.properties.messageID ?? "-")", "error": "\(error)"])
                 counters.withLock { $0.deadLettered += 1 }
+                metrics.count("dead-lettered")
                 d.reject(requeue: false)
             }
         }
@@ -158,9 +167,11 @@ public final class LotWorker: Service, Sendable {
             switch r {
             case .success(.applied):
                 counters.withLock { $0.applied += 1 }
+                metrics.count("applied")
                 d.ack()
             case .success(.duplicate):
                 counters.withLock { $0.duplicates += 1 }
+                metrics.count("duplicate")
                 d.ack()
             case .failure(let e):
                 // Requeued: the broker gives up after the queue's delivery limit and dead-letters it, so a
@@ -169,6 +180,7 @@ public final class LotWorker: Service, Sendable {
                     "a message could not be applied; it will be retried, then dead-lettered",
                     metadata: ["message_id": "\(m.envelope.messageID)", "type": "\(m.envelope.type.rawValue)", "error": "\(e)"])
                 counters.withLock { $0.retried += 1 }
+                metrics.count("retried")
                 d.nack(requeue: true)
             }
         }
@@ -212,6 +224,7 @@ public final class LotWorker: Service, Sendable {
                 return
             }
             counters.withLock { $0.published += sent.count }
+            metrics.count("published", sent.count)
             if sent.count < pending.count { return }
         }
     }
@@ -225,6 +238,7 @@ public final class LotWorker: Service, Sendable {
             }
             if fired > 0 {
                 counters.withLock { $0.timersFired += fired }
+                metrics.count("timer-fired", fired)
                 await flushOutbox(publisher)
             }
         } catch {
