@@ -126,8 +126,9 @@ let package = Package(
         .executableTarget(
             name: "refgw",
             dependencies: [
-                "AMQP", "Contracts", "Messaging", "GatewayRuntime", "GatewayDecision", "GatewayStorage",
+                "AMQP", "Contracts", "Messaging", "GatewayRuntime", "GatewayDecision", "GatewayStorage", "Operations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

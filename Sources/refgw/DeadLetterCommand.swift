@@ -7,6 +7,8 @@ import GatewayRuntime
 import GatewayStorage
 import Logging
 import Messaging
+import Operations
+import Prometheus
 import ServiceLifecycle
 
 /// `refgw dlq`: see what failed and why, safely.
@@ -25,6 +27,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
         @Option(help: "Broker URL of the dead-letter user (default $REFGW_AMQP_URL_REFGW_DEADLETTERS).") var url: String?
         @Option(help: "Prefix of every name; default $REFGW_NAMESPACE, else none.") var namespace: String?
         @Option(help: "This keeper's name in logs (a region names each, e.g. keeper-1); default keeper@HOST/PID.") var instance: String?
+        @Option(help: "Serve /metrics, /livez and /readyz on HOST:PORT (e.g. 127.0.0.1:9465). Off by default.") var adminListen: String?
 
         func run() async throws {
             LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
@@ -35,10 +38,23 @@ struct DeadLetterCommand: AsyncParsableCommand {
             do { name = try instance.map(InstanceName.init) ?? .unnamed("keeper") } catch { throw fail("\(error)") }
             var logger = Logger(label: "refgw.dead-letters")
             logger[metadataKey: "instance"] = "\(name)"
+            let address: AdminAddress?
+            do { address = try adminListen.map { text throws(AdminAddressError) in try AdminAddress(parsing: text) } } catch {
+                throw fail("\(error)")
+            }
+            let registry = PrometheusCollectorRegistry()
             let keeper = DeadLetterKeeper(
                 store: try store.open(creating: true, instance: name), configuration: try AMQPConnectionConfiguration(url: text),
-                topology: topologyNames(namespace), logger: logger)
-            try await ServiceGroup(configuration: .init(services: [keeper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
+                topology: topologyNames(namespace), logger: logger, metrics: DeadLetterMetrics(factory: PrometheusMetricsFactory(registry: registry)))
+            var services: [any Service] = [keeper]
+            if let address {
+                ProcessGauges.recordBuild(process: "dead-letter-keeper", policySHA256: nil, in: registry)
+                services.append(
+                    AdminServer(
+                        address: address, registry: registry, checks: keeper.readinessChecks(), beforeScrape: { await keeper.sampleGauges() },
+                        logger: logger))
+            }
+            try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
         }
     }
 

@@ -1,3 +1,4 @@
+import AMQP
 import Contracts
 import Foundation
 import GRDB
@@ -115,5 +116,45 @@ import Testing
             #expect(report.contains("signing-key: key gateway-test expired"), "\(report)")
             #expect(!report.contains("store: "))
         }
+    }
+
+    @Test("the keeper's /metrics shows the letters waiting by reason, type and recipient; a forged header counts as other")
+    func keeperShowsLettersWaiting() async throws {
+        let registry = PrometheusCollectorRegistry()
+        let h = try await GatewayHarness()
+        let keeper = DeadLetterKeeper(
+            store: h.store, configuration: DeadLetterReplayTests.deadLetterUser, topology: h.names,
+            metrics: DeadLetterMetrics(factory: PrometheusMetricsFactory(registry: registry)))
+        let keeping = Task { try await keeper.run() }
+        let admin = AdminServer(
+            address: AdminAddress(host: "127.0.0.1", port: 0), registry: registry, checks: keeper.readinessChecks(),
+            beforeScrape: { await keeper.sampleGauges() }, logger: .init(label: "test.admin"))
+        let serving = Task { try await admin.run() }
+        let base = URL(string: "http://127.0.0.1:\(await admin.boundPort())")!
+
+        // Two refused for no consent, and one dead-lettered straight to the exchange with headers nobody checked.
+        let stranger = RegionGatewayTests.urcs.allocate()
+        try await h.submit(
+            try (0..<2).map { _ in try h.message(GatewayRefusalTests.referral(subject: stranger), from: .victim, to: .safehome, about: stranger) })
+        var forged = AMQPProperties(messageID: UUID().uuidString.lowercased(), type: "referral")
+        forged.headers = ["refgw-recipient": .string("jo-example-flat-2"), "refgw-reason": .string("no-consent")]
+        let publisher = try await AMQPPublisher(configuration: GatewayHarness.admin)
+        try await publisher.publish(OutgoingMessage(exchange: h.names.deadLetterExchange, routingKey: "", properties: forged, body: Data("{}".utf8)))
+        await publisher.close()
+        try await eventually("three letters kept", timeout: 60) { keeper.kept == 3 }
+
+        let (status, text) = try await AdminHTTP.get(base.appendingPathComponent("metrics"))
+        #expect(status == 200)
+        #expect(AdminHTTP.sample(text, "refgw_dead_letters_waiting", ["reason": "no-consent", "type": "referral", "recipient": "safehome"]) == 2)
+        #expect(AdminHTTP.sample(text, "refgw_dead_letters_waiting", ["recipient": "other"]) == 1)
+        #expect(!text.contains("jo-example"))
+        #expect(AdminHTTP.sample(text, "refgw_keeper_dead_letters_kept_total") == 3)
+        #expect(AdminHTTP.sample(text, "refgw_dead_letters_oldest_age_seconds") >= 0)
+        let (ready, report) = try await AdminHTTP.get(base.appendingPathComponent("readyz"))
+        #expect(ready == 200, "\(report)")
+        serving.cancel()
+        await keeper.stop()
+        _ = try? await keeping.value
+        await h.shutDown()
     }
 }

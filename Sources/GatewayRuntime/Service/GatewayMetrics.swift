@@ -41,17 +41,24 @@ public final class GatewayMetrics: Sendable {
 
     /// Counts a part's decisions: by sender, recipient, type and outcome; refusals by reason; redacted fields by
     /// recipient and type.
-    func record(_ assessments: [Assessment], _ outcomes: [GatewayLedger.Outcome]) {
+    ///
+    /// A party the directory does not name (a refused message may name anyone) is counted as `other`, so nothing a
+    /// sender wrote becomes a label.
+    func record(_ assessments: [Assessment], _ outcomes: [GatewayLedger.Outcome], parties: PartyDirectory) {
+        func label(_ p: PartyID?) -> String {
+            guard let p else { return "unknown" }
+            return p == .gateway || parties.entries[p] != nil ? p.rawValue : "other"
+        }
         for (a, o) in zip(assessments, outcomes) {
-            let sender = a.envelope?.sender.rawValue ?? a.brokerSender?.rawValue ?? "unknown"
-            let recipient = a.envelope?.recipient.rawValue ?? "unknown"
+            let sender = label(a.envelope?.sender ?? a.brokerSender)
+            let recipient = label(a.envelope?.recipient)
             let type = a.envelope?.type.rawValue ?? "unknown"
             let outcome: String
             switch o {
             case .delivered(let to):
                 outcome = "delivered"
                 if case .deliver(let prepared) = a.verdict, !prepared.removedFields.isEmpty {
-                    counter("refgw_gateway_redacted_fields_total", [("recipient", to.rawValue), ("type", type)])
+                    counter("refgw_gateway_redacted_fields_total", [("recipient", label(to)), ("type", type)])
                         .increment(by: Int64(prepared.removedFields.count))
                 }
             case .refused(let reason):

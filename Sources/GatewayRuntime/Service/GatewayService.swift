@@ -366,7 +366,7 @@ public final class GatewayService: Service, Sendable {
                     ])
             }
         }
-        metrics.record(staged.assessments, staged.outcomes)
+        metrics.record(staged.assessments, staged.outcomes, parties: decider.parties)
         metrics.recordPhases(assess: staged.assessSeconds, store: staged.storeSeconds, publish: publishSeconds)
         observer?(staged.outcomes)
     }
