@@ -92,6 +92,7 @@ let package = Package(
             name: "Operations",
             dependencies: [
                 "Contracts",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),

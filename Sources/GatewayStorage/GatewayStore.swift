@@ -69,6 +69,8 @@ public protocol GatewayTransaction: AnyObject {
     func auditTrail(of subject: String) throws -> [AuditEntry]
     /// Every entry in order, handed to `body` one at a time until it returns false.
     func forEachAuditEntry(_ body: (AuditEntry) throws -> Bool) throws
+    /// How many entries of each event and reason code were appended at or after `since`.
+    func auditCounts(since: Timestamp) throws -> [AuditCount]
 
     // MARK: Outbox
 

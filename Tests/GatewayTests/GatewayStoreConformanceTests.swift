@@ -321,6 +321,34 @@ import Testing
         #expect(try await store.read { try AuditLog.verify($0) }.isIntact)
     }
 
+    @Test("audit counts group a window's entries by event and reason code; earlier entries are left out", arguments: Kind.available)
+    func auditCounts(_ kind: Kind) async throws {
+        let made = try kind.make()
+        defer { made.remove() }
+        let store = made.store
+        @Sendable func at(_ seconds: Double, _ event: AuditEntry.Event, _ reason: String? = nil) -> AuditEntry {
+            var e = Self.entry(UUID.randomLowercased())
+            e.at = Self.t0.adding(seconds: seconds)
+            e.event = event
+            e.reasonCode = reason
+            return e
+        }
+        try await store.write { tx in
+            for e in [
+                at(0, .delivered), at(100, .delivered), at(101, .delivered), at(102, .refused, "no-consent"), at(103, .refused, "no-consent"),
+                at(104, .refused, "invalid-urc"),
+            ] {
+                try tx.appendAudit(e)
+            }
+        }
+        #expect(
+            try await store.read { try $0.auditCounts(since: Self.t0.adding(seconds: 50)) } == [
+                AuditCount(event: .delivered, reasonCode: nil, count: 2), AuditCount(event: .refused, reasonCode: "invalid-urc", count: 1),
+                AuditCount(event: .refused, reasonCode: "no-consent", count: 2),
+            ])
+        #expect(try await store.read { try $0.auditCounts(since: Self.t0.adding(seconds: 200)) }.isEmpty)
+    }
+
     @Test(
         "each entry names the instance that wrote it, inside its hash; an entry naming another keeps it; unnamed ones hash as before",
         arguments: Kind.available)

@@ -95,6 +95,12 @@ public final class AMQPAdminClient: Sendable {
         Int(try await run { (c: RawConnection) throws(AMQPError) in try c.declareQueue(AMQPTopology.Queue(queue), passive: true).messages })
     }
 
+    /// Ready messages and consumers of a queue (a passive declare); throws `.channelClosed(404, ...)` if it does not exist.
+    public func queueStatus(_ queue: String) async throws(AMQPError) -> (messages: Int, consumers: Int) {
+        let r = try await run { (c: RawConnection) throws(AMQPError) in try c.declareQueue(AMQPTopology.Queue(queue), passive: true) }
+        return (Int(r.messages), Int(r.consumers))
+    }
+
     /// Takes one message from a queue, removing it (`basic.get` then `basic.ack`); nil when empty.
     public func take(from queue: String) async throws(AMQPError) -> AMQPDelivery? {
         try await run { conn throws(AMQPError) -> AMQPDelivery? in

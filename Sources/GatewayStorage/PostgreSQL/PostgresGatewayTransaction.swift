@@ -567,6 +567,19 @@ final class PostgresGatewayTransaction: GatewayTransaction {
         return try rows(PostgresQuery(unsafeSQL: sql + " ORDER BY id", binds: b)).map { try $0.decode(Int64.self) }
     }
 
+    func auditCounts(since: Timestamp) throws -> [AuditCount] {
+        try flush()
+        return try rows(
+            "SELECT event, reason_code, COUNT(*) FROM audit WHERE at >= \(since.millisecondsSince1970) GROUP BY event, reason_code ORDER BY event, reason_code"
+        ).map { row in
+            let (event, reason, count) = try row.decode((String, String?, Int64).self)
+            guard let e = AuditEntry.Event(rawValue: event) else {
+                throw GatewayStoreError.unreadable("an audit entry has the unknown event '\(event)'")
+            }
+            return AuditCount(event: e, reasonCode: reason, count: Int(count))
+        }
+    }
+
     func keptDeadLetterBacklog() throws -> Backlog {
         let row = try rows("SELECT COUNT(*), MIN(kept_at) FROM dead_letter WHERE status = 'kept'")
         let (count, oldest) = try row[0].decode((Int64, Int64?).self)

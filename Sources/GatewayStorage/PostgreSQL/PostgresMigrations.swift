@@ -153,6 +153,8 @@ enum PostgresMigrations {
                 "CREATE TABLE maintenance (task TEXT PRIMARY KEY, last_run_at BIGINT NOT NULL, instance TEXT)",
             ]
         ),
+        // `refgw status` and the reports count decisions over a recent window.
+        ("v4-audit-by-time", ["CREATE INDEX audit_by_time ON audit(at)"]),
     ]
 
     /// Applies the migrations `connection`'s database lacks, in one transaction under the migration lock.

@@ -13,3 +13,20 @@ public struct Backlog: Sendable, Equatable {
         self.oldest = oldest
     }
 }
+
+/// How many audit entries of one event and reason code a window holds.
+public struct AuditCount: Sendable, Equatable {
+    /// The entries' event (delivered, refused, ...).
+    public var event: AuditEntry.Event
+    /// Their reason code, for refusals; nil for events without one.
+    public var reasonCode: String?
+    /// How many.
+    public var count: Int
+
+    /// A count of `count` entries.
+    public init(event: AuditEntry.Event, reasonCode: String?, count: Int) {
+        self.event = event
+        self.reasonCode = reasonCode
+        self.count = count
+    }
+}

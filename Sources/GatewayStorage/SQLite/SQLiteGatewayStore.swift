@@ -245,6 +245,10 @@ public final class SQLiteGatewayStore: GatewayStore {
                     );
                     """)
         }
+        m.registerMigration("v9-audit-by-time") { db in
+            // `refgw status` and the reports count decisions over a recent window.
+            try db.execute(sql: "CREATE INDEX audit_by_time ON audit(at)")
+        }
         return m
     }
 }

@@ -361,6 +361,19 @@ final class SQLiteGatewayTransaction: GatewayTransaction {
         return try Int64.fetchAll(db, sql: sql + " ORDER BY id", arguments: StatementArguments(args))
     }
 
+    func auditCounts(since: Timestamp) throws -> [AuditCount] {
+        try Row.fetchAll(
+            db, sql: "SELECT event, reason_code, COUNT(*) FROM audit WHERE at >= ? GROUP BY event, reason_code ORDER BY event, reason_code",
+            arguments: [since.millisecondsSince1970]
+        ).map { row in
+            let event: String = row[0]
+            guard let e = AuditEntry.Event(rawValue: event) else {
+                throw GatewayStoreError.unreadable("an audit entry has the unknown event '\(event)'")
+            }
+            return AuditCount(event: e, reasonCode: row[1], count: row[2])
+        }
+    }
+
     func keptDeadLetterBacklog() throws -> Backlog {
         try backlog(sql: "SELECT COUNT(*), MIN(kept_at) FROM dead_letter WHERE status = 'kept'")
     }
