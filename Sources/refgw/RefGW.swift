@@ -9,7 +9,7 @@ struct RefGW: AsyncParsableCommand {
         abstract: "ReferralGateway administration.",
         subcommands: [
             URCCommand.self, KeysCommand.self, BrokerCommand.self, PolicyCommand.self, PersonCommand.self, AuditCommand.self, SmokeCommand.self,
-            DrillCommand.self, PurgeCommand.self,
+            DrillCommand.self, PurgeCommand.self, StatusCommand.self,
             DeadLetterCommand.self,
         ])
 }
