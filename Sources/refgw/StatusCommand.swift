@@ -23,6 +23,7 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(help: "Trust file whose keys' expiry is checked.") var trust = "var/trust.json"
     @Option(help: "What counts as needing attention.") var operations = "config/operations.yaml"
     @Flag(help: "Print JSON instead of the screen.") var json = false
+    @Option(help: "Seconds each process is given to answer /readyz before it is called unreachable.") var timeout = 2.0
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
@@ -39,7 +40,7 @@ struct StatusCommand: AsyncParsableCommand {
         var status = SystemStatus(at: now.canonicalString)
 
         status.processes = await withTaskGroup(of: (Int, SystemStatus.Process).self) { group in
-            for (i, p) in list.entries.enumerated() { group.addTask { (i, await Self.readiness(of: p.name, at: p.url)) } }
+            for (i, p) in list.entries.enumerated() { group.addTask { [timeout] in (i, await Self.readiness(of: p.name, at: p.url, timeout: timeout)) } }
             var out: [(Int, SystemStatus.Process)] = []
             for await r in group { out.append(r) }
             return out.sorted { $0.0 < $1.0 }.map(\.1)
@@ -106,10 +107,10 @@ struct StatusCommand: AsyncParsableCommand {
         if !status.attention.isEmpty { throw ExitCode(2) }
     }
 
-    /// Asks a process's `/readyz`, giving it two seconds.
-    static func readiness(of name: String, at base: URL) async -> SystemStatus.Process {
+    /// Asks a process's `/readyz`, giving it `timeout` seconds.
+    static func readiness(of name: String, at base: URL, timeout: Double) async -> SystemStatus.Process {
         var request = URLRequest(url: base.appendingPathComponent("readyz"))
-        request.timeoutInterval = 2
+        request.timeoutInterval = timeout
         do {
             let (data, response) = try await URLSession.shared.data(for: request)
             let first = String(decoding: data, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""

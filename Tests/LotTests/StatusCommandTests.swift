@@ -59,6 +59,8 @@ struct StatusCommandTests {
         let common = [
             "status", "--database", database, "--processes", processes, "--trust", trust.path, "--namespace", names.namespace,
             "--operations", Repo.root.appendingPathComponent("config/operations.yaml").path,
+            // The listeners live in this test process, among every other test: give them time, never a speed.
+            "--timeout", "120",
         ]
         let run = try await Subprocess.output(of: [refgw] + common)
         #expect(run.status == 2, "\(run.text)")
