@@ -40,7 +40,9 @@ struct StatusCommand: AsyncParsableCommand {
         var status = SystemStatus(at: now.canonicalString)
 
         status.processes = await withTaskGroup(of: (Int, SystemStatus.Process).self) { group in
-            for (i, p) in list.entries.enumerated() { group.addTask { [timeout] in (i, await Self.readiness(of: p.name, at: p.url, timeout: timeout)) } }
+            for (i, p) in list.entries.enumerated() {
+                group.addTask { [timeout] in (i, await Self.readiness(of: p.name, at: p.url, timeout: timeout)) }
+            }
             var out: [(Int, SystemStatus.Process)] = []
             for await r in group { out.append(r) }
             return out.sorted { $0.0 < $1.0 }.map(\.1)
