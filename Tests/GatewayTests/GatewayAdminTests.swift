@@ -85,6 +85,10 @@ import Testing
     @Test("/readyz answers 503 naming the store while another process holds its write lock, and 200 once it lets go")
     func lockedStoreIsNotReady() async throws {
         try await Self.withAdminListener { h, base in
+            // Ready first (the gateway connects in its own time), so that the store is the one check that fails.
+            try await eventually("the gateway is ready", timeout: 60) {
+                try await AdminHTTP.get(base.appendingPathComponent("readyz")).0 == 200
+            }
             let path = h.directory.appendingPathComponent("gateway.sqlite").path
             let locker = try DatabaseQueue(path: path)
             let release = DispatchSemaphore(value: 0)

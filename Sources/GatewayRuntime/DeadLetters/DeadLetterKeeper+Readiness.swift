@@ -6,19 +6,9 @@ extension DeadLetterKeeper {
     /// What `/readyz` checks for this keeper: it consumes `dead-letters`, and its store takes a write.
     public func readinessChecks() -> [ReadinessCheck] {
         [
-            ReadinessCheck("consuming") { [self] in
-                guard let consumer = consumer.withLock({ $0 }) else { return "not started, or stopping" }
-                return consumer.connection.isConnected ? nil : "not connected to the broker (reconnecting)"
-            },
+            .connected("consuming") { [self] in consumer.withLock { $0 }?.connection.isConnected },
             // Keeping a letter is a write: a store that only reads cannot keep one, and it stays on the queue.
-            ReadinessCheck("store") { [store] in
-                do {
-                    try await store.write { _ in }
-                    return nil
-                } catch {
-                    return "\(error)"
-                }
-            },
+            .storeTakesWrite { [store] in try await store.write { _ in } },
         ]
     }
 

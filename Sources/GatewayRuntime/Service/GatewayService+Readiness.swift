@@ -10,33 +10,16 @@ extension GatewayService {
         let signer = decider.signer
         let trust = decider.trust
         return [
-            ReadinessCheck("consuming") { [self] in
-                guard let consumer = clients.withLock({ $0.consumer }) else { return "not started, or stopping" }
-                return consumer.connection.isConnected ? nil : "not connected to the broker (reconnecting)"
-            },
-            ReadinessCheck("publishing") { [self] in
-                guard let publisher = clients.withLock({ $0.publisher }) else { return "not started, or stopping" }
-                return publisher.connection.isConnected ? nil : "not connected to the broker (reconnecting)"
-            },
-            // A write, as the gateway's work is: a store that only reads (locked by another writer) cannot decide.
-            ReadinessCheck("store") {
-                do {
-                    try await store.write { _ in }
-                    return nil
-                } catch {
-                    return "\(error)"
-                }
-            },
+            .connected("consuming") { [self] in clients.withLock { $0.consumer }?.connection.isConnected },
+            .connected("publishing") { [self] in clients.withLock { $0.publisher }?.connection.isConnected },
+            .storeTakesWrite { try await store.write { _ in } },
             ReadinessCheck("signing-key") { SigningKeyCheck.failure(signer: signer, trust: trust, at: Timestamp()) },
             ReadinessCheck("outbox") { [metrics] in
                 do {
                     let backlog = try await store.read { try $0.outboxBacklog() }
                     let now = Timestamp()
                     metrics.recordOutbox(backlog, now: now)
-                    guard let oldest = backlog.oldest else { return nil }
-                    let age = Double(now.millisecondsSince1970 - oldest.millisecondsSince1970) / 1000
-                    return age > outboxLimit
-                        ? "\(backlog.count) messages wait to be published, the oldest for \(Int(age)) s (limit \(Int(outboxLimit)) s)" : nil
+                    return ReadinessCheck.outboxFailure(count: backlog.count, oldest: backlog.oldest, now: now, limit: outboxLimit)
                 } catch {
                     return "the outbox could not be read: \(error)"
                 }
